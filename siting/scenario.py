@@ -1,0 +1,520 @@
+"""The scenario file: schema (pydantic), TOML loading, path resolution and validation.
+
+A scenario is one TOML file that names every input layer (relative to the file's folder),
+the fleet segments, the station types, the budget and the rules. ``load_scenario`` returns a
+validated, frozen :class:`Scenario` or raises :class:`~siting._errors.ScenarioError` with a
+one-line message naming the file, the field and the fix.
+
+Units are in the field names: ``_kph``, ``_min``, ``_m``, ``_km``, ``_kw``, ``_mw``; money is
+in CNY (yuan); capacity is per day, in the unit its station type states.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from siting._errors import ScenarioError
+
+#: Technology pathways a demand point can follow; station types say which ones they serve.
+PATHWAYS: tuple[str, ...] = ("swap", "charging", "hydrogen")
+#: Energy unit of each pathway's daily demand and of the capacity of the types serving it.
+PATHWAY_UNITS: dict[str, str] = {"swap": "kWh", "charging": "kWh", "hydrogen": "kg"}
+#: Vehicle classes with their own speed table.
+VEHICLE_CLASSES: tuple[str, ...] = ("light", "heavy")
+#: Coordinate conventions a layer may be flagged with (converted to WGS84 on load).
+COORD_FLAGS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+
+#: Default free-flow speeds by OSM road class and vehicle class (km/h). Heavy trucks are
+#: limited to 60-80 km/h on expressways and move slower in town; see data/suizhou/SOURCES.md.
+DEFAULT_SPEEDS_KPH: dict[str, dict[str, float]] = {
+    "motorway": {"light": 100.0, "heavy": 80.0},
+    "motorway_link": {"light": 50.0, "heavy": 40.0},
+    "trunk": {"light": 70.0, "heavy": 55.0},
+    "trunk_link": {"light": 40.0, "heavy": 30.0},
+    "primary": {"light": 50.0, "heavy": 40.0},
+    "primary_link": {"light": 35.0, "heavy": 30.0},
+    "secondary": {"light": 40.0, "heavy": 35.0},
+    "secondary_link": {"light": 30.0, "heavy": 25.0},
+    "tertiary": {"light": 35.0, "heavy": 30.0},
+    "tertiary_link": {"light": 25.0, "heavy": 20.0},
+    "unclassified": {"light": 30.0, "heavy": 25.0},
+    "residential": {"light": 25.0, "heavy": 20.0},
+    "living_street": {"light": 10.0, "heavy": 8.0},
+    "service": {"light": 20.0, "heavy": 15.0},
+    "road": {"light": 30.0, "heavy": 25.0},
+}
+
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    """Base: unknown keys are errors (a misspelt key must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LayerSpec(_Strict):
+    """One input layer: a vector file (GeoPackage, GeoJSON, Shapefile ...) and its options.
+
+    ``crs`` is only used when the file carries no CRS of its own; ``coords`` flags geographic
+    data in the Chinese GCJ-02 (Amap/Tencent) or BD-09 (Baidu) conventions, which are shifted
+    to WGS84 on load.
+    """
+
+    path: Path
+    layer: str | None = None
+    crs: str | None = None
+    coords: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+
+
+class NetworkSpec(_Strict):
+    """Where the road network comes from.
+
+    Exactly one of ``path`` (OSM XML ``.osm``/``.osm.bz2``, ``.osm.pbf``, ``.graphml``, or a
+    GIS line layer ``.gpkg``/``.shp``/``.geojson``), ``place`` (an OSM place name, downloaded
+    through osmnx and cached) or ``bbox`` (``[west, south, east, north]``, WGS84) is given.
+    """
+
+    path: Path | None = None
+    layer: str | None = None
+    crs: str | None = None
+    coords: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    place: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    #: Column of a line layer holding the road class (OSM ``highway`` values).
+    class_column: str = "highway"
+    #: Column of a line layer saying a line is one-way (truthy values); absent = two-way.
+    oneway_column: str | None = None
+    #: True for a network drawn by hand or generated, not surveyed; shown on map and report.
+    schematic: bool = False
+    #: One sentence on where the network comes from, shown in the report and map legend.
+    provenance: str = ""
+    #: Download cache folder for online OSM (relative to the scenario file).
+    cache_dir: Path = Path(".cache/osm")
+    #: Speed overrides, km/h, ``{road_class: {light: .., heavy: ..}}``; merged over defaults.
+    speeds_kph: dict[str, dict[str, Positive]] = Field(default_factory=dict)
+    #: Demand or candidates farther than this from the nearest road node are rejected.
+    max_snap_m: Positive = 2000.0
+    #: Speed assumed for the straight-line leg between a point and its snapped node (km/h).
+    access_speed_kph: Positive = 15.0
+
+    @model_validator(mode="after")
+    def _one_source(self) -> NetworkSpec:
+        given = [k for k in ("path", "place", "bbox") if getattr(self, k) is not None]
+        if len(given) != 1:
+            msg = "give exactly one of network.path, network.place or network.bbox"
+            raise ValueError(msg)
+        for cls, table in self.speeds_kph.items():
+            unknown = set(table) - set(VEHICLE_CLASSES)
+            if unknown:
+                msg = (f"speeds_kph.{cls} has unknown vehicle class {sorted(unknown)}; "
+                       f"use {list(VEHICLE_CLASSES)}")
+                raise ValueError(msg)
+        return self
+
+    def speed_table(self) -> dict[str, dict[str, float]]:
+        """Default speeds with the scenario's overrides merged in (km/h)."""
+        table = {k: dict(v) for k, v in DEFAULT_SPEEDS_KPH.items()}
+        for cls, over in self.speeds_kph.items():
+            table.setdefault(cls, dict(DEFAULT_SPEEDS_KPH["road"])).update(over)
+        return table
+
+
+class Segment(_Strict):
+    """A fleet segment (sanitation, municipal, logistics, heavy work trucks ...).
+
+    The fleet layer gives, per depot/yard/work-area point, the segment, the number of vehicles
+    and their daily distance. The segment turns that into daily energy per pathway per year:
+    ``vehicles × nev_share[year] × pathway_split[pathway] × daily_km × use-per-km``.
+    """
+
+    id: str
+    name: str = ""
+    name_en: str = ""
+    vehicle_class: Literal["light", "heavy"]
+    #: Longest acceptable drive from the demand point to a station, minutes.
+    threshold_min: Positive
+    #: Battery-electric consumption, kWh per km (swap and charging pathways).
+    kwh_per_km: Positive
+    #: Fuel-cell consumption, kg hydrogen per km.
+    h2_kg_per_km: Positive
+    #: New-energy share of the segment's fleet per planning year (0-1).
+    nev_share: dict[int, Share]
+    #: Split of the new-energy vehicles over pathways; must sum to 1.
+    pathway_split: dict[Literal["swap", "charging", "hydrogen"], Share]
+
+    @field_validator("pathway_split")
+    @classmethod
+    def _sums_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        if v and abs(sum(v.values()) - 1.0) > 1e-6:
+            msg = f"pathway_split must sum to 1 (it sums to {sum(v.values()):.3f})"
+            raise ValueError(msg)
+        return v
+
+
+class StationType(_Strict):
+    """A kind of station that can be built: what it serves, what it costs, what it holds."""
+
+    id: str
+    name: str = ""
+    name_en: str = ""
+    #: Pathways this type serves (an integrated energy station serves several).
+    serves: list[Literal["swap", "charging", "hydrogen"]] = Field(min_length=1)
+    #: Capital cost of building one, CNY.
+    capex: Money
+    #: Daily capacity in ``capacity_unit`` (kWh/day for swap and charging, kg/day for hydrogen).
+    capacity: Positive
+    capacity_unit: str = "kWh/day"
+    #: Peak grid load, kW (used against substation spare capacity).
+    grid_kw: Annotated[float, Field(ge=0)] = 0.0
+    #: Hydrogen types: True if the type produces hydrogen on site (no supply site needed).
+    onsite_production: bool = False
+    #: Map colour (CSS) and one-or-two-letter glyph.
+    color: str = "#555555"
+    glyph: str = "?"
+
+    @property
+    def family(self) -> str:
+        """``hydrogen`` if it serves hydrogen, else ``swap`` if it serves swap, else ``charging``."""
+        for fam in ("hydrogen", "swap", "charging"):
+            if fam in self.serves:
+                return fam
+        return self.serves[0]
+
+
+class Budget(_Strict):
+    """Capital budget in CNY: a total, and optionally a cap per year (phasing)."""
+
+    total: Money
+    by_year: dict[int, Money] = Field(default_factory=dict)
+
+
+class SolverSpec(_Strict):
+    """MIP solver options."""
+
+    name: Literal["highs", "cbc"] = "highs"
+    time_limit_s: Positive = 60.0
+    mip_gap: Annotated[float, Field(ge=0, le=1)] = 0.0
+    threads: Annotated[int, Field(ge=1)] = 2
+    #: Use daily capacities and allocate demand to stations (capacitated coverage).
+    capacitated: bool = True
+
+
+class ZoneRequirement(_Strict):
+    """At least ``min`` stations serving ``pathway`` (or of ``station_type``) inside ``zone``."""
+
+    zone: str
+    pathway: Literal["swap", "charging", "hydrogen"] | None = None
+    station_type: str | None = None
+    min: Annotated[int, Field(ge=1)] = 1
+    #: By this planning year (default: the last year).
+    by_year: int | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ZoneRequirement:
+        if (self.pathway is None) == (self.station_type is None):
+            msg = "zone requirement needs exactly one of pathway or station_type"
+            raise ValueError(msg)
+        return self
+
+
+class ZonesSpec(LayerSpec):
+    """Zone polygons (parks, districts, demonstration zones)."""
+
+    id_column: str = "zone_id"
+    name_column: str = "name"
+
+
+class HydrogenSpec(_Strict):
+    """Hydrogen supply: sites with daily output; a station needs one within ``delivery_km``."""
+
+    supply: LayerSpec
+    delivery_km: Positive = 30.0
+    #: Delivered cost per kg per km of distance (CNY/kg/km), a tie-breaker in the objective.
+    cost_per_kg_km: Annotated[float, Field(ge=0)] = 0.0
+
+
+class SetbackSpec(_Strict):
+    """Separation distances (m) of hydrogen stations from sensitive sites, by site category."""
+
+    sites: LayerSpec
+    category_column: str = "category"
+    distance_m: dict[str, Annotated[float, Field(ge=0)]]
+    #: Station pathways the setbacks apply to.
+    applies_to: list[Literal["swap", "charging", "hydrogen"]] = Field(
+        default_factory=lambda: ["hydrogen"])
+
+
+class GridSpec(_Strict):
+    """Substations with spare capacity (MW); each station draws from its nearest substation."""
+
+    substations: LayerSpec
+    id_column: str = "substation_id"
+    spare_column: str = "spare_mw"
+
+
+class Corridor(_Strict):
+    """A truck flow between two points, covered when a station lies within ``detour_km``."""
+
+    id: str
+    name: str = ""
+    origin: tuple[float, float]
+    destination: tuple[float, float]
+    trucks_per_day: Positive
+    pathway: Literal["swap", "charging", "hydrogen"]
+    vehicle_class: Literal["light", "heavy"] = "heavy"
+    range_km: Positive = 200.0
+    detour_km: Annotated[float, Field(ge=0)] = 2.0
+
+
+class Scenario(_Strict):
+    """A validated scenario. Paths are absolute (resolved against the scenario's folder)."""
+
+    name: str
+    name_en: str = ""
+    description: str = ""
+    #: Planning years; the first is the base year. One year = no phasing.
+    years: list[int] = Field(min_length=1)
+    #: What coverage counts: new-energy ``vehicles`` served, or daily ``energy`` served
+    #: (kWh, with hydrogen counted at 33.3 kWh/kg LHV).
+    weight: Literal["vehicles", "energy"] = "vehicles"
+    lang: Literal["zh", "en"] = "zh"
+    #: CRS of exported files (``EPSG:4326``, ``EPSG:4490``, ``EPSG:4547``, ``GCJ-02`` ...).
+    output_crs: str = "EPSG:4326"
+    #: Allow layer paths outside the scenario's folder.
+    allow_outside_paths: bool = False
+    network: NetworkSpec
+    demand: LayerSpec
+    segments: list[Segment] = Field(min_length=1)
+    candidates: LayerSpec
+    existing: LayerSpec | None = None
+    station_types: list[StationType] = Field(min_length=1)
+    budget: Budget
+    solver: SolverSpec = SolverSpec()
+    zones: ZonesSpec | None = None
+    zone_requirements: list[ZoneRequirement] = Field(default_factory=list)
+    hydrogen: HydrogenSpec | None = None
+    setbacks: SetbackSpec | None = None
+    grid: GridSpec | None = None
+    corridors: list[Corridor] = Field(default_factory=list)
+    #: Weight of one covered corridor truck relative to one covered demand unit.
+    corridor_weight: Annotated[float, Field(ge=0)] = 1.0
+    #: Folder of the scenario file (set by ``load_scenario``).
+    base_dir: Path = Path(".")
+    #: The scenario file itself (set by ``load_scenario``).
+    source_file: Path = Path("scenario.toml")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        type_ids = [t.id for t in self.station_types]
+        _no_duplicates("station_types", type_ids)
+        _no_duplicates("segments", [s.id for s in self.segments])
+        _no_duplicates("corridors", [c.id for c in self.corridors])
+        if sorted(set(self.years)) != self.years:
+            msg = f"years must be increasing and distinct, got {self.years}"
+            raise ValueError(msg)
+        for s in self.segments:
+            missing = [y for y in self.years if y not in s.nev_share]
+            if missing:
+                msg = (f"segment '{s.id}' nev_share lacks year(s) {missing}; give a share for "
+                       f"every year in {self.years}")
+                raise ValueError(msg)
+        for r in self.zone_requirements:
+            if r.station_type is not None and r.station_type not in type_ids:
+                raise ValueError(_unknown("zone_requirements station_type", r.station_type,
+                                          type_ids))
+            if r.by_year is not None and r.by_year not in self.years:
+                msg = f"zone requirement by_year {r.by_year} is not one of years {self.years}"
+                raise ValueError(msg)
+        if self.zone_requirements and self.zones is None:
+            msg = "zone_requirements are given but no [zones] layer is; add [zones] path=..."
+            raise ValueError(msg)
+        extra_years = set(self.budget.by_year) - set(self.years)
+        if extra_years:
+            msg = f"budget.by_year has year(s) {sorted(extra_years)} not in years {self.years}"
+            raise ValueError(msg)
+        served = {p for t in self.station_types for p in t.serves}
+        wanted = {p for s in self.segments for p, v in s.pathway_split.items() if v > 0}
+        unserved = wanted - served
+        if unserved:
+            msg = (f"pathway(s) {sorted(unserved)} have demand but no station type serves them; "
+                   "add a station type with serves=[...]")
+            raise ValueError(msg)
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    def station_type(self, type_id: str) -> StationType:
+        """The station type with this id (KeyError if none)."""
+        for t in self.station_types:
+            if t.id == type_id:
+                return t
+        raise KeyError(type_id)
+
+    def segment(self, segment_id: str) -> Segment:
+        """The fleet segment with this id (KeyError if none)."""
+        for s in self.segments:
+            if s.id == segment_id:
+                return s
+        raise KeyError(segment_id)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the scenario's language."""
+        return self.name_en if self.lang == "en" and self.name_en else self.name
+
+    def budget_for_year(self, year: int) -> float:
+        """Budget available in ``year`` (the yearly cap, else the total)."""
+        return self.budget.by_year.get(year, self.budget.total)
+
+
+def _no_duplicates(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            msg = f"{what} has duplicate id '{i}'; ids must be unique"
+            raise ValueError(msg)
+        seen.add(i)
+
+
+def _unknown(what: str, value: str, known: list[str]) -> str:
+    near = difflib.get_close_matches(value, known, n=1)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    return f"{what} '{value}' is not defined{hint}; known: {known}"
+
+
+def suggest(name: str, known: list[str] | tuple[str, ...]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest known name, or an empty string."""
+    near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+def _format_pydantic_error(path: Path, err: ValidationError) -> str:
+    """One line naming the file, the first failing field and what is wrong."""
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"] if p not in ("function-after",))
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key (misspelt?); remove it or check the scenario reference in README"
+    elif first["type"] == "missing":
+        msg = "required field is missing; add it"
+    inp = first.get("input")
+    shown = f" (got {inp!r})" if isinstance(inp, (str, int, float)) and first["type"] not in (
+        "missing",) else ""
+    more = f" [+{len(err.errors()) - 1} more]" if len(err.errors()) > 1 else ""
+    where = f"field '{loc}': " if loc else ""
+    return f"{path}: {where}{msg}{shown}{more}"
+
+
+def _resolve(base: Path, p: Path, allow_outside: bool, field: str, source: Path) -> Path:
+    full = p if p.is_absolute() else (base / p)
+    full = full.resolve()
+    if not allow_outside and not p.is_absolute():
+        try:
+            full.relative_to(base.resolve())
+        except ValueError:
+            msg = (f"{source}: field '{field}': path '{p}' leaves the scenario folder; move the "
+                   "file into it or set allow_outside_paths = true")
+            raise ScenarioError(msg) from None
+    if not allow_outside and p.is_absolute():
+        try:
+            full.relative_to(base.resolve())
+        except ValueError:
+            msg = (f"{source}: field '{field}': absolute path '{p}' is outside the scenario "
+                   "folder; set allow_outside_paths = true to allow it")
+            raise ScenarioError(msg) from None
+    return full
+
+
+def _resolve_layer_paths(raw: dict, base: Path, source: Path) -> dict:
+    """Rewrite every ``path`` key in the raw TOML dict to an absolute, checked path."""
+    allow = bool(raw.get("allow_outside_paths", False))
+
+    def walk(node: object, where: str) -> object:
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                here = f"{where}.{k}" if where else k
+                if k in ("path", "cache_dir") and isinstance(v, str):
+                    out[k] = str(_resolve(base, Path(v), allow or k == "cache_dir", here,
+                                          source))
+                else:
+                    out[k] = walk(v, here)
+            return out
+        if isinstance(node, list):
+            return [walk(v, f"{where}[{i}]") for i, v in enumerate(node)]
+        return node
+
+    return walk(raw, "")  # type: ignore[return-value]
+
+
+def _check_files_exist(sc: Scenario) -> None:
+    checks: list[tuple[str, Path | None]] = [
+        ("network.path", sc.network.path),
+        ("demand.path", sc.demand.path),
+        ("candidates.path", sc.candidates.path),
+        ("existing.path", sc.existing.path if sc.existing else None),
+        ("zones.path", sc.zones.path if sc.zones else None),
+        ("hydrogen.supply.path", sc.hydrogen.supply.path if sc.hydrogen else None),
+        ("setbacks.sites.path", sc.setbacks.sites.path if sc.setbacks else None),
+        ("grid.substations.path", sc.grid.substations.path if sc.grid else None),
+    ]
+    for field, p in checks:
+        if p is not None and not p.exists():
+            msg = f"{sc.source_file}: field '{field}': file not found: {p}; check the path"
+            raise ScenarioError(msg)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, resolve and validate a scenario TOML file.
+
+    Parameters
+    ----------
+    path
+        The scenario file. Layer paths inside it are relative to its folder.
+
+    Returns
+    -------
+    Scenario
+        Frozen, validated; every layer path absolute and existing.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the file, the field and the fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: scenario file not found; give the path to a scenario .toml file"
+        raise ScenarioError(msg)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        msg = f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8"
+        raise ScenarioError(msg) from None
+    except tomllib.TOMLDecodeError as e:
+        msg = f"{path}: not valid TOML: {e}; fix the syntax at that line"
+        raise ScenarioError(msg) from None
+    base = path.resolve().parent
+    raw = _resolve_layer_paths(raw, base, path)
+    raw["base_dir"] = str(base)
+    raw["source_file"] = str(path)
+    try:
+        sc = Scenario.model_validate(raw)
+    except ValidationError as e:
+        raise ScenarioError(_format_pydantic_error(path, e)) from None
+    _check_files_exist(sc)
+    return sc
