@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from siting.scenario import Scenario
 
@@ -61,3 +63,59 @@ class SitingResult:
     roads: gpd.GeoDataFrame
     report: dict[str, Any]
     extra_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- assembling
+def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.ndarray,
+                  years: list[int], served_weight: np.ndarray, served_energy: np.ndarray,
+                  n_served: np.ndarray, scenario: Scenario) -> gpd.GeoDataFrame:
+    """The chosen (and existing) stations as WGS84 points with ``STATION_COLUMNS``.
+
+    Parameters
+    ----------
+    options
+        Options table from :func:`siting.candidates.build_options`.
+    sites
+        Sites (EPSG:4326) that ``options.site_idx`` indexes.
+    open_year
+        (n_options,) index into ``years`` of the year each option opens, -1 if never.
+    years
+        Planning years.
+    served_weight, served_energy, n_served
+        Per option: objective weight served, daily energy served, demand points served.
+    scenario
+        For type names and families.
+    """
+    chosen = np.flatnonzero(open_year >= 0)
+    opt = options.iloc[chosen]
+    types = {t.id: t for t in scenario.station_types}
+    reasons = []
+    for k, o in zip(chosen, opt.itertuples(index=False)):
+        if o.existing:
+            reasons.append("existing station")
+            continue
+        reasons.append(
+            f"serves {served_weight[k]:.1f} {_weight_unit(scenario)} "
+            f"({n_served[k]} demand points); eligible: {o.eligible_reason}")
+    out = gpd.GeoDataFrame({
+        "site_id": opt["site_id"].to_numpy(),
+        "name": opt["name"].to_numpy(),
+        "station_type": opt["station_type"].to_numpy(),
+        "family": [types[t].family for t in opt["station_type"]],
+        "capex": opt["capex"].to_numpy(dtype=float),
+        "capacity": opt["capacity"].to_numpy(dtype=float),
+        "capacity_unit": opt["capacity_unit"].to_numpy(),
+        "zone": opt["zone"].to_numpy(),
+        "year": [int(years[int(y)]) for y in open_year[chosen]],
+        "existing": opt["existing"].to_numpy(dtype=bool),
+        "served_demand": served_weight[chosen],
+        "served_energy": served_energy[chosen],
+        "n_demand_served": n_served[chosen].astype(int),
+        "reason": reasons,
+    }, geometry=sites.geometry.to_numpy()[opt["site_idx"].to_numpy()], crs=sites.crs)
+    return out.sort_values(["year", "site_id", "station_type"], kind="stable").reset_index(
+        drop=True)
+
+
+def _weight_unit(scenario: Scenario) -> str:
+    return "NEV vehicles" if scenario.weight == "vehicles" else "kWh/day"

@@ -189,7 +189,7 @@ class StationType(_Strict):
 
     @property
     def family(self) -> str:
-        """``hydrogen`` if it serves hydrogen, else ``swap`` if it serves swap, else ``charging``."""
+        """``hydrogen`` if served, else ``swap`` if served, else ``charging``."""
         for fam in ("hydrogen", "swap", "charging"):
             if fam in self.serves:
                 return fam

@@ -1,0 +1,113 @@
+"""Fleet layer → demand points with daily energy, pathway, weight and year.
+
+One fleet point (a depot, yard or work area with ``vehicles`` vehicles of one segment driving
+``daily_km`` km a day) becomes one demand point per technology pathway and planning year:
+
+``vehicles_nev = vehicles × nev_share[year] × pathway_split[pathway]``
+``energy = vehicles_nev × daily_km × (kwh_per_km | h2_kg_per_km)`` (kWh/day or kg/day)
+
+The objective weight is ``vehicles_nev`` (``scenario.weight == "vehicles"``) or the daily energy in
+kWh, hydrogen counted at its lower heating value (``"energy"``).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting._errors import InputDataError
+from siting.scenario import PATHWAY_UNITS, PATHWAYS, Scenario, suggest
+
+#: Lower heating value of hydrogen, kWh per kg (33.3 kWh/kg; used to weigh H2 energy as kWh).
+H2_KWH_PER_KG = 33.3
+
+#: Columns of the fleet layer (name → kind) that ``build_demand`` needs.
+FLEET_COLUMNS: dict[str, str] = {
+    "fleet_id": "text", "segment": "text", "vehicles": "number", "daily_km": "number",
+}
+
+
+def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
+                 source: str = "fleet layer") -> gpd.GeoDataFrame:
+    """Turn fleet points into demand points, one per fleet point × pathway × year.
+
+    Parameters
+    ----------
+    fleet
+        Points in EPSG:4326 with ``fleet_id``, ``segment``, ``vehicles``, ``daily_km`` and
+        optionally ``name``.
+    scenario
+        Gives the segments (NEV shares per year, pathway split, consumption, thresholds).
+    source
+        Name of the file, for error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, columns ``demand_id, fleet_id, name, segment, pathway, vehicle_class, year,
+        vehicles, energy, energy_unit, weight, threshold_s, geometry``; rows with zero vehicles
+        are dropped.
+
+    Raises
+    ------
+    InputDataError
+        A fleet row names a segment the scenario does not define.
+    """
+    seg_ids = [s.id for s in scenario.segments]
+    unknown = ~fleet["segment"].astype(str).isin(seg_ids)
+    if unknown.any():
+        row = int(np.flatnonzero(unknown.to_numpy())[0])
+        bad = str(fleet["segment"].iloc[row])
+        msg = (f"{source}: feature {row + 1} (fleet_id '{fleet['fleet_id'].iloc[row]}'): segment "
+               f"'{bad}' is not defined in the scenario{suggest(bad, seg_ids)}; use one of "
+               f"{seg_ids}")
+        raise InputDataError(msg)
+
+    names = fleet["name"].astype(str) if "name" in fleet.columns else fleet["fleet_id"].astype(str)
+    base = pd.DataFrame({
+        "fleet_id": fleet["fleet_id"].astype(str).to_numpy(),
+        "name": names.to_numpy(),
+        "segment": fleet["segment"].astype(str).to_numpy(),
+        "fleet_vehicles": fleet["vehicles"].astype(float).to_numpy(),
+        "daily_km": fleet["daily_km"].astype(float).to_numpy(),
+        "_row": np.arange(len(fleet)),
+    })
+    # One small table of per-(segment, pathway, year) factors, joined once: no per-row Python.
+    factors = pd.DataFrame([
+        {
+            "segment": s.id, "pathway": p, "year": y,
+            "share": s.nev_share[y] * s.pathway_split.get(p, 0.0),
+            "use_per_km": s.h2_kg_per_km if p == "hydrogen" else s.kwh_per_km,
+            "vehicle_class": s.vehicle_class, "threshold_s": s.threshold_min * 60.0,
+        }
+        for s in scenario.segments for p in PATHWAYS for y in scenario.years
+        if s.pathway_split.get(p, 0.0) > 0 and s.nev_share[y] > 0
+    ])
+    if factors.empty:
+        return _empty(fleet.crs)
+    df = base.merge(factors, on="segment", how="inner")
+    df["vehicles"] = df["fleet_vehicles"] * df["share"]
+    df = df[df["vehicles"] > 0].copy()
+    df["energy"] = df["vehicles"] * df["daily_km"] * df["use_per_km"]
+    df["energy_unit"] = df["pathway"].map(PATHWAY_UNITS)
+    if scenario.weight == "vehicles":
+        df["weight"] = df["vehicles"]
+    else:
+        df["weight"] = np.where(df["pathway"] == "hydrogen", df["energy"] * H2_KWH_PER_KG,
+                                df["energy"])
+    df = df.sort_values(["year", "_row", "pathway"], kind="stable")
+    df["demand_id"] = (df["fleet_id"] + ":" + df["pathway"] + ":" + df["year"].astype(str))
+    geometry = fleet.geometry.to_numpy()[df["_row"].to_numpy()]
+    cols = ["demand_id", "fleet_id", "name", "segment", "pathway", "vehicle_class", "year",
+            "vehicles", "energy", "energy_unit", "weight", "threshold_s"]
+    out = gpd.GeoDataFrame(df[cols].reset_index(drop=True), geometry=list(geometry),
+                           crs=fleet.crs)
+    out["year"] = out["year"].astype(int)
+    return out
+
+
+def _empty(crs: object) -> gpd.GeoDataFrame:
+    cols = ["demand_id", "fleet_id", "name", "segment", "pathway", "vehicle_class", "year",
+            "vehicles", "energy", "energy_unit", "weight", "threshold_s"]
+    return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=crs)

@@ -1,0 +1,494 @@
+"""Run a scenario end to end: layers → network → demand/options → coverage → MIP → result.
+
+:func:`solve_scenario` returns a :class:`~siting.results.SitingResult`; :func:`run` also writes
+the output contract into a folder (atomically). Each stage reports its progress and time through
+a :class:`StageHooks` (the CLI shows them as rich progress bars; library users get no output).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+
+from siting import __version__
+from siting._errors import InputDataError, NetworkError
+from siting.candidates import CANDIDATE_COLUMNS, EXISTING_COLUMNS, RuleLayers, build_options
+from siting.corridors import Flow, corridor_flows, flows_gdf
+from siting.coverage import SiteReach, demand_site_times, option_coverage, site_reach
+from siting.demand import FLEET_COLUMNS, build_demand
+from siting.layers import read_layer
+from siting.model import ModelInput, SitingModel, Solution
+from siting.network import RoadNetwork, load_network
+from siting.results import SitingResult, station_table
+from siting.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+#: Stage names, in order, with their display labels.
+STAGES: dict[str, str] = {
+    "layers": "Reading layers",
+    "network": "Loading road network",
+    "demand": "Building demand and options",
+    "travel_times": "Travel times (sparse shortest paths)",
+    "coverage": "Coverage sets",
+    "model": "Building and solving the MIP",
+    "results": "Assembling results",
+    "outputs": "Writing outputs",
+}
+
+
+class StageHooks:
+    """Progress callbacks; subclass to show progress. The default does nothing."""
+
+    def start(self, stage: str, label: str) -> None:
+        """A stage begins."""
+
+    def update(self, stage: str, fraction: float) -> None:
+        """Fraction (0-1) of the stage done."""
+
+    def finish(self, stage: str, seconds: float) -> None:
+        """A stage ended after ``seconds``."""
+
+
+@dataclass
+class _Timer:
+    hooks: StageHooks
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[Callable[[float], None]]:
+        self.hooks.start(name, STAGES[name])
+        t0 = time.perf_counter()
+        try:
+            yield lambda f: self.hooks.update(name, f)
+        finally:
+            dt = time.perf_counter() - t0
+            self.timings[name] = round(dt, 3)
+            self.hooks.finish(name, dt)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every input layer of a scenario, read and checked, in EPSG:4326."""
+
+    fleet: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    existing: gpd.GeoDataFrame | None
+    rules: RuleLayers
+
+
+def read_inputs(sc: Scenario) -> Inputs:
+    """Read and validate every layer the scenario names."""
+    fleet = read_layer(sc.demand, what="demand", required=FLEET_COLUMNS, geom="point",
+                       id_column="fleet_id")
+    cand = read_layer(sc.candidates, what="candidates", required=CANDIDATE_COLUMNS,
+                      geom="point", id_column="site_id")
+    existing = (read_layer(sc.existing, what="existing", required=EXISTING_COLUMNS,
+                           geom="point", id_column="site_id") if sc.existing else None)
+    zones = supply = sensitive = subs = None
+    if sc.zones is not None:
+        zones = read_layer(sc.zones, what="zones",
+                           required={sc.zones.id_column: "text"}, geom="polygon",
+                           id_column=sc.zones.id_column)
+        zones = zones.rename(columns={sc.zones.id_column: "zone_id",
+                                      sc.zones.name_column: "name"})
+        if "name" not in zones.columns:
+            zones["name"] = zones["zone_id"]
+        known = set(zones["zone_id"].astype(str))
+        for r in sc.zone_requirements:
+            if r.zone not in known:
+                from siting.scenario import suggest
+
+                msg = (f"{sc.source_file}: zone_requirements zone '{r.zone}' is not in "
+                       f"{sc.zones.path.name}{suggest(r.zone, sorted(known))}; use one of "
+                       f"{sorted(known)}")
+                raise InputDataError(msg)
+    if sc.hydrogen is not None:
+        supply = read_layer(sc.hydrogen.supply, what="hydrogen supply",
+                            required={"supply_id": "text"}, geom="any", id_column="supply_id")
+    if sc.setbacks is not None:
+        sensitive = read_layer(sc.setbacks.sites, what="sensitive sites",
+                               required={sc.setbacks.category_column: "text"}, geom="any")
+    if sc.grid is not None:
+        subs = read_layer(sc.grid.substations, what="substations",
+                          required={sc.grid.id_column: "text", sc.grid.spare_column: "number"},
+                          geom="any", id_column=sc.grid.id_column)
+    return Inputs(fleet, cand, existing, RuleLayers(zones, supply, sensitive, subs))
+
+
+def _xy(gdf: gpd.GeoDataFrame, crs: str) -> np.ndarray:
+    g = gdf.geometry.to_crs(crs)
+    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) if len(g) else np.empty((0, 2))
+
+
+def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limit: float) -> None:
+    far = np.flatnonzero(snap_m > limit)
+    if len(far):
+        k = int(far[0])
+        msg = (f"{path}: feature {k + 1} (id '{ids.iloc[k]}') is {snap_m[k]:.0f} m from the "
+               f"nearest road (limit {limit:.0f} m); move it, extend the network, or raise "
+               f"network.max_snap_m [{len(far)} {what} feature(s) too far]")
+        raise NetworkError(msg)
+
+
+def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
+                 cover: sp.csr_matrix, sites: gpd.GeoDataFrame, rules: RuleLayers,
+                 flows: list[Flow]) -> ModelInput:
+    years = sc.years
+    year_idx = demand["year"].map({y: k for k, y in enumerate(years)}).to_numpy(dtype=int)
+    zone_min, zone_labels = [], []
+    types = {t.id: t for t in sc.station_types}
+    for r in sc.zone_requirements:
+        in_zone = options["zones"].astype(str).str.split(";").apply(lambda zs, z=r.zone: z in zs)
+        if r.station_type is not None:
+            fits = options["station_type"] == r.station_type
+            what = f"{r.station_type} station(s)"
+        else:
+            fits = options["serves"].apply(lambda s, p=r.pathway: p in s)
+            what = f"{r.pathway} station(s)"
+        by = years.index(r.by_year) if r.by_year is not None else len(years) - 1
+        zone_min.append((np.flatnonzero((in_zone & fits).to_numpy()), int(r.min), by))
+        zone_labels.append(f"zone '{r.zone}' needs {r.min} {what} by {years[by]}")
+    grid_groups = []
+    if sc.grid is not None and rules.substations is not None:
+        spare = dict(zip(rules.substations[sc.grid.id_column].astype(str),
+                         rules.substations[sc.grid.spare_column].astype(float)))
+        for sub_id, grp in options.groupby("substation"):
+            kw = grp["grid_kw"].to_numpy(dtype=float)
+            if sub_id and (kw > 0).any():
+                grid_groups.append((grp["option"].to_numpy(), kw, spare[str(sub_id)] * 1000.0,
+                                    str(sub_id)))
+    budget_by_year = (np.array([sc.budget_for_year(y) for y in years], dtype=float)
+                      if sc.budget.by_year else None)
+    del types
+    return ModelInput(
+        weight=demand["weight"].to_numpy(dtype=float),
+        energy=demand["energy"].to_numpy(dtype=float),
+        year=year_idx,
+        cover=cover,
+        option_site=options["site_idx"].to_numpy(dtype=int),
+        option_cost=options["capex"].to_numpy(dtype=float),
+        option_capacity=options["capacity"].to_numpy(dtype=float),
+        option_existing=options["existing"].to_numpy(dtype=bool),
+        budget_total=float(sc.budget.total),
+        budget_by_year=budget_by_year,
+        zone_min=zone_min,
+        zone_labels=zone_labels,
+        grid_groups=[(g[0], g[1], g[2]) for g in grid_groups],
+        grid_labels=[g[3] for g in grid_groups],
+        flows=[(f.weight, f.arc_sets) for f in flows],
+    )
+
+
+def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
+                   client: object | None = None) -> tuple[SitingResult, dict[str, float]]:
+    """Solve a scenario and return its result (and the stage timings, s).
+
+    Parameters
+    ----------
+    sc
+        A validated scenario (:func:`siting.scenario.load_scenario`).
+    hooks
+        Progress callbacks.
+    client
+        Optional dask.distributed client for the travel-time stage.
+
+    Raises
+    ------
+    SitingError
+        Any input, network, infeasibility or solver problem, as a one-line message.
+    """
+    timer = _Timer(hooks or StageHooks())
+    with timer.stage("layers"):
+        inputs = read_inputs(sc)
+    with timer.stage("network"):
+        net = load_network(sc.network)
+    with timer.stage("demand") as prog:
+        demand = build_demand(inputs.fleet, sc, source=str(sc.demand.path))
+        prog(0.5)
+        sites, options = build_options(inputs.candidates, inputs.existing, sc, inputs.rules,
+                                       net.crs, source=str(sc.candidates.path),
+                                       existing_source=str(sc.existing.path)
+                                       if sc.existing else "existing layer")
+        if options.empty:
+            msg = (f"{sc.candidates.path}: no candidate (site, station type) passes the rules; "
+                   "see each site's rule_outcome with `siting validate`")
+            raise InputDataError(msg)
+    speeds = sc.network.speed_table()
+    with timer.stage("travel_times") as prog:
+        site_xy = _xy(sites, net.crs)
+        dem_xy = _xy(demand, net.crs)
+        dem_node, dem_snap = net.snap(dem_xy[:, 0], dem_xy[:, 1])
+        _check_snaps("demand", sc.demand.path, demand["fleet_id"], dem_snap,
+                     sc.network.max_snap_m)
+        cutoffs = (demand.groupby("vehicle_class")["threshold_s"].max().to_dict()
+                   if len(demand) else {})
+        reach = site_reach(net, site_xy, cutoffs, speeds,
+                           access_speed_kph=sc.network.access_speed_kph, client=client,
+                           progress=prog)
+        _check_snaps("candidate", sc.candidates.path, sites["site_id"], reach.site_snap_m,
+                     sc.network.max_snap_m)
+    with timer.stage("coverage"):
+        site_times = demand_site_times(reach, dem_node, dem_snap,
+                                       demand["vehicle_class"].to_numpy(),
+                                       demand["threshold_s"].to_numpy(dtype=float))
+        cover = option_coverage(site_times, demand["pathway"].to_numpy(), options)
+        flows = corridor_flows(sc.corridors, net, site_xy, options, speeds,
+                               weight_factor=sc.corridor_weight)
+    with timer.stage("model"):
+        mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows)
+        model = SitingModel.from_input(mi, capacitated=sc.solver.capacitated)
+        sol = model.solve(sc.solver.name, time_limit_s=sc.solver.time_limit_s,
+                          mip_gap=sc.solver.mip_gap, threads=sc.solver.threads)
+    with timer.stage("results"):
+        result = assemble(sc, net, demand, sites, options, cover, reach, flows, sol, mi,
+                          inputs.rules)
+    return result, timer.timings
+
+
+def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
+        client: object | None = None, lang: str | None = None, basemap: str = "osm",
+        cdn: bool = False, output_crs: str | None = None,
+        tianditu_key: str | None = None) -> SitingResult:
+    """Solve ``sc`` and write the output contract into ``out_dir`` (atomically).
+
+    The folder appears only when everything has been written; an error or Ctrl-C leaves a
+    previous ``out_dir`` as it was.
+    """
+    from siting.export import write_outputs
+    from siting.maps import write_map
+
+    hooks = hooks or StageHooks()
+    result, timings = solve_scenario(sc, hooks=hooks, client=client)
+    timer = _Timer(hooks, dict(timings))
+    lang = lang or sc.lang
+
+    def map_writer(res: SitingResult, path: Path) -> None:
+        write_map(res, path, lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key)
+
+    with timer.stage("outputs"):
+        report = dict(result.report)
+        report["timings"] = dict(timer.timings)
+        result = replace(result, report=report)
+        write_outputs(result, out_dir, crs=output_crs or sc.output_crs, lang=lang,
+                      map_writer=map_writer)
+    return result
+
+
+# --------------------------------------------------------------------------- results
+def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+             options: pd.DataFrame, cover: sp.csr_matrix, reach: SiteReach, flows: list[Flow],
+             sol: Solution, mi: ModelInput, rules: RuleLayers) -> SitingResult:
+    """Turn the solution into a :class:`SitingResult` keyed by the input ids."""
+    n_opt = len(options)
+    open_year = np.asarray(sol.open_year, dtype=int)
+    served = np.clip(np.asarray(sol.served, dtype=float), 0.0, 1.0)
+    energy = demand["energy"].to_numpy(dtype=float)
+    weight = demand["weight"].to_numpy(dtype=float)
+    share = _allocation_shares(sol, cover, open_year, mi.year, served, energy,
+                               sc.solver.capacitated)
+    served_weight = np.asarray(share.T @ weight).ravel() if n_opt else np.zeros(0)
+    served_energy = np.asarray(share.T @ energy).ravel() if n_opt else np.zeros(0)
+    n_served = np.asarray((share > 1e-9).sum(axis=0)).ravel() if n_opt else np.zeros(0)
+    stations = station_table(options, sites, open_year, sc.years, served_weight, served_energy,
+                             n_served, sc)
+
+    dem = demand.copy()
+    dem["served_share"] = np.round(served, 6)
+    best = np.asarray(share.argmax(axis=1)).ravel() if n_opt else np.zeros(len(dem), int)
+    has = np.asarray(share.max(axis=1).todense()).ravel() > 1e-9 if n_opt else np.zeros(
+        len(dem), bool)
+    dem["served_by"] = np.where(has, options["site_id"].to_numpy()[best] if n_opt else "", "")
+
+    cand = sites.copy()
+    chosen_sites = set(options["site_idx"].to_numpy()[open_year >= 0].tolist())
+    cand["chosen"] = [i in chosen_sites for i in range(len(cand))]
+    areas = coverage_areas(sc, net, options, open_year, reach)
+    roads = net.edges_gdf()
+    extra: dict[str, gpd.GeoDataFrame] = {}
+    if rules.supply is not None:
+        extra["h2_supply"] = rules.supply
+    if rules.substations is not None:
+        extra["substations"] = rules.substations
+    if rules.sensitive is not None:
+        extra["sensitive"] = rules.sensitive
+    if flows:
+        fg = flows_gdf(flows, net.crs)
+        fc = getattr(sol, "flow_covered", None)
+        fg["covered"] = (np.asarray(fc, dtype=float) if fc is not None
+                         else np.zeros(len(flows)))
+        extra["corridors"] = fg
+    report = build_report(sc, net, dem, stations, cand, options, sol, flows, extra)
+    return SitingResult(sc, stations, dem, cand.drop(columns=["capex_factor"], errors="ignore"),
+                        areas, rules.zones, roads, report, extra)
+
+
+def _allocation_shares(sol: Solution, cover: sp.csr_matrix, open_year: np.ndarray,
+                       year: np.ndarray, served: np.ndarray, energy: np.ndarray,
+                       capacitated: bool) -> sp.csr_matrix:
+    """(n_demand, n_options) share of each demand's full need served by each option."""
+    if capacitated and sol.alloc is not None:
+        alloc = sp.csr_matrix(sol.alloc)
+        inv = np.divide(1.0, energy, out=np.zeros_like(energy), where=energy > 0)
+        return sp.csr_matrix(sp.diags(inv) @ alloc)
+    # Uncapacitated: each served demand goes to its nearest station open in its year.
+    c = cover.tocoo()
+    ok = (open_year[c.col] >= 0) & (open_year[c.col] <= year[c.row])
+    rows, cols, t = c.row[ok], c.col[ok], c.data[ok]
+    order = np.lexsort((t, rows))
+    rows, cols = rows[order], cols[order]
+    first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, bool)
+    rows, cols = rows[first], cols[first]
+    return sp.csr_matrix((served[rows], (rows, cols)), shape=cover.shape)
+
+
+def coverage_areas(sc: Scenario, net: RoadNetwork, options: pd.DataFrame,
+                   open_year: np.ndarray, reach: SiteReach) -> gpd.GeoDataFrame:
+    """Area reachable from each chosen station within its longest relevant threshold (WGS84).
+
+    The polygon is the concave hull of the road nodes from which the station is reached within
+    the threshold of the slowest-to-reach segment it serves, buffered by 150 m.
+    """
+    rows = []
+    for k in np.flatnonzero(open_year >= 0):
+        o = options.iloc[k]
+        segs = [s for s in sc.segments if any(s.pathway_split.get(p, 0) > 0 for p in o.serves)]
+        if not segs:
+            continue
+        seg = max(segs, key=lambda s: s.threshold_min)
+        T = reach.times.get(seg.vehicle_class)
+        if T is None:
+            continue
+        site = int(o.site_idx)
+        row = T.getrow(site)
+        budget_s = seg.threshold_min * 60.0 - reach.access_s(reach.site_snap_m[site])
+        nodes = row.indices[row.data <= budget_s]
+        pts = shapely.multipoints(np.column_stack([net.x[nodes], net.y[nodes]])) if len(
+            nodes) else shapely.Point(net.x[reach.site_node[site]], net.y[reach.site_node[site]])
+        poly = shapely.concave_hull(pts, ratio=0.3).buffer(150.0)
+        rows.append({"site_id": o.site_id, "station_type": o.station_type,
+                     "segment": seg.id, "threshold_min": seg.threshold_min, "geometry": poly})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=net.crs) if rows else \
+        gpd.GeoDataFrame({"site_id": [], "station_type": [], "segment": [], "threshold_min": []},
+                         geometry=[], crs=net.crs)
+    gdf["geometry"] = gdf.geometry.simplify(25.0)
+    return gdf.to_crs("EPSG:4326")
+
+
+def build_report(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame,
+                 stations: gpd.GeoDataFrame, cand: gpd.GeoDataFrame, options: pd.DataFrame,
+                 sol: Solution, flows: list[Flow],
+                 extra: dict[str, gpd.GeoDataFrame]) -> dict[str, Any]:
+    """The report.json content (output contract keys plus breakdowns)."""
+    w = demand["weight"].to_numpy(dtype=float)
+    s = demand["served_share"].to_numpy(dtype=float)
+    total_w = float(w.sum())
+    new = stations[~stations["existing"]]
+    spent = float(new["capex"].sum())
+
+    def share(mask: np.ndarray) -> float:
+        tw = float(w[mask].sum())
+        return round(float((w[mask] * s[mask]).sum()) / tw, 6) if tw > 0 else 0.0
+
+    by_type = {}
+    for t in sc.station_types:
+        st = stations[stations["station_type"] == t.id]
+        by_type[t.id] = {
+            "name": t.name or t.id, "count": len(st),
+            "new": int((~st["existing"]).sum()), "capex": round(float(st["capex"].sum()), 2),
+            "capacity": round(float(st["capacity"].sum()), 3), "capacity_unit": t.capacity_unit,
+            "served_demand": round(float(st["served_demand"].sum()), 3),
+        }
+    by_zone: dict[str, Any] = {}
+    for z, grp in stations.groupby("zone"):
+        key = z or "(outside zones)"
+        by_zone[key] = {"count": len(grp),
+                        "by_type": {k: int(v) for k, v in grp["station_type"].value_counts()
+                                    .sort_index().items()},
+                        "capex": round(float(grp["capex"].sum()), 2)}
+    by_year = {}
+    years = demand["year"].to_numpy()
+    for y in sc.years:
+        built = stations[(stations["year"] == y) & ~stations["existing"]]
+        by_year[str(y)] = {
+            "new_stations": len(built), "spent": round(float(built["capex"].sum()), 2),
+            "budget": sc.budget.by_year.get(y), "coverage_share": share(years == y),
+            "demand_weight": round(float(w[years == y].sum()), 3),
+        }
+    seg = demand["segment"].to_numpy()
+    pw = demand["pathway"].to_numpy()
+    by_segment = {x.id: {"name": x.name or x.id, "coverage_share": share(seg == x.id),
+                         "demand_weight": round(float(w[seg == x.id].sum()), 3)}
+                  for x in sc.segments}
+    by_pathway = {p: {"coverage_share": share(pw == p),
+                      "demand_weight": round(float(w[pw == p].sum()), 3)}
+                  for p in sorted(set(pw))}
+    fc = getattr(sol, "flow_covered", None)
+    corridors = [{"id": f.corridor_id, "name": f.name, "weight": f.weight,
+                  "length_km": round(f.length_km, 2),
+                  "covered": round(float(fc[k]), 6) if fc is not None else None}
+                 for k, f in enumerate(flows)]
+    comp = net.components()
+    excluded = cand["rule_outcome"].str.count("excluded").sum() if len(cand) else 0
+    prov = []
+    if net.schematic:
+        prov.append("SCHEMATIC road network — drawn from described corridors, not surveyed; "
+                    "travel times are indicative only.")
+    if sc.network.provenance:
+        prov.append(sc.network.provenance)
+    if sc.description:
+        prov.append(sc.description)
+    sources = sc.base_dir / "SOURCES.md"
+    if sources.exists():
+        prov.append(f"Figures and assumptions: {sources.name} in the scenario folder.")
+    return {
+        "siting_version": __version__,
+        "scenario": {"name": sc.name, "name_en": sc.name_en, "file": sc.source_file.name,
+                     "years": sc.years, "weight": sc.weight,
+                     "weight_unit": "NEV vehicles" if sc.weight == "vehicles" else "kWh/day"},
+        "budget": float(sc.budget.total),
+        "budget_by_year": {str(k): v for k, v in sorted(sc.budget.by_year.items())},
+        "spent": round(spent, 2),
+        "objective": round(float(sol.objective), 6),
+        "coverage_share": share(np.ones(len(w), bool)) if total_w > 0 else 0.0,
+        "demand_weight_total": round(total_w, 3),
+        "by_type": by_type,
+        "by_zone": by_zone,
+        "by_year": by_year,
+        "by_segment": by_segment,
+        "by_pathway": by_pathway,
+        "corridors": corridors,
+        "zone_requirements": [r.model_dump() for r in sc.zone_requirements],
+        "solver": {"name": sol.solver, "status": sol.status,
+                   "gap": None if sol.gap is None else round(float(sol.gap), 8),
+                   "bound": None if sol.bound is None else round(float(sol.bound), 6),
+                   "seconds": round(float(sol.seconds), 3),
+                   "time_limit_s": sc.solver.time_limit_s, "mip_gap": sc.solver.mip_gap,
+                   "capacitated": sc.solver.capacitated,
+                   "variables": int(sol.n_vars), "constraints": int(sol.n_cons)},
+        "inputs": {"demand_points": len(demand),
+                   "fleet_points": int(demand["fleet_id"].nunique()) if len(demand) else 0,
+                   "candidates": int((~cand["existing"]).sum()),
+                   "existing_stations": int(cand["existing"].sum()),
+                   "options": len(options), "excluded_options": int(excluded),
+                   "network_nodes": len(net.node_id),
+                   "network_edges": len(net.edge_u),
+                   "corridors": len(flows)},
+        "network": {"source": net.source, "schematic": bool(net.schematic),
+                    "components": int(comp.n_components),
+                    "largest_component_share": round(float(comp.largest_share), 6),
+                    "crs": net.crs},
+        "data_provenance": " ".join(prov),
+        "extra_layers": sorted(extra),
+    }
