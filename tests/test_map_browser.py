@@ -1,0 +1,170 @@
+"""The map in a real browser: headless Debian Chromium driven by playwright, fully offline.
+
+Each test copies map.html ALONE into an empty folder, opens it via file://, and blocks (and
+counts) every request that is not file: or data:.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from siting import maps
+
+try:
+    from tests.test_maps import HOSTILE, make_result
+except ImportError:  # tests/ is not a package: pytest puts it on sys.path
+    from test_maps import HOSTILE, make_result
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(maps.CHROMIUM_PATH).exists(),
+                       reason=f"{maps.CHROMIUM_PATH} not installed"),
+]
+
+
+@dataclass
+class Opened:
+    page: object
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    load_s: float = 0.0
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        # playwright gives every launch a fresh temporary --user-data-dir of its own
+        b = pw.chromium.launch(executable_path=maps.CHROMIUM_PATH, args=list(maps.CHROMIUM_ARGS))
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def open_map(browser, tmp_path: Path):
+    pages = []
+
+    def _open(result, **kw) -> Opened:
+        folder = tmp_path / f"site{len(pages)}"
+        folder.mkdir()
+        src = maps.write_map(result, tmp_path / f"build{len(pages)}" / "map.html", **kw)
+        html_path = folder / "map.html"
+        shutil.copy(src, html_path)
+        assert [p.name for p in folder.iterdir()] == ["map.html"]
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = ctx.new_page()
+        pages.append(ctx)
+        opened = Opened(page)
+
+        def route(r) -> None:
+            url = r.request.url
+            if url.startswith(("file:", "data:")):
+                r.continue_()
+            else:
+                opened.requests.append(url)
+                r.abort()
+
+        ctx.route("**/*", route)
+        page.on("console", lambda m: m.type == "error" and opened.console_errors.append(m.text))
+        page.on("pageerror", lambda e: opened.console_errors.append(str(e)))
+
+        def dialog(d) -> None:
+            opened.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", dialog)
+        t0 = time.perf_counter()
+        page.goto(html_path.as_uri(), wait_until="load")
+        page.wait_for_selector(".leaflet-container")
+        page.wait_for_selector(".siting-station")
+        opened.load_s = time.perf_counter() - t0
+        page.wait_for_timeout(300)
+        return opened
+
+    yield _open
+    for ctx in pages:
+        ctx.close()
+
+
+def test_offline_map_renders_without_any_request(open_map) -> None:
+    result = make_result()
+    o = open_map(result, basemap="none")
+    assert o.requests == []
+    assert o.console_errors == []
+    assert o.page.locator(".siting-station").count() == len(result.stations)
+    n_excluded = int(maps.excluded_candidates(result.candidates).sum())
+    assert o.page.locator(".siting-excluded").count() == n_excluded
+    legend = o.page.locator("#siting-legend")
+    assert legend.is_visible()
+    text = legend.inner_text()
+    assert "图例" in text and "换电站" in text and "加氢站" in text
+    assert "示意路网 / schematic road network — not surveyed" in text
+    assert "示意路网" in o.page.locator("#siting-title").inner_text()
+    assert "随州市专用车队能源站布局" in o.page.title()
+    # the layer control lists every station type, and toggling one hides its markers
+    control = o.page.locator(".leaflet-control-layers")
+    assert "加氢站 (1)" in control.inner_text()
+    control.get_by_text("加氢站 (1)").click()
+    assert o.page.locator(".siting-station").count() == len(result.stations) - 1
+    # demand and the other vector layers are drawn on a canvas
+    assert o.page.locator(".leaflet-overlay-pane canvas").count() >= 1
+
+
+def test_osm_map_only_requests_tiles(open_map) -> None:
+    result = make_result()
+    o = open_map(result, basemap="osm")
+    o.page.wait_for_timeout(500)
+    assert o.requests, "the OSM basemap should have asked for tiles"
+    assert all(u.startswith("https://tile.openstreetmap.org/") for u in o.requests), o.requests
+    tile_failures = [e for e in o.console_errors if "Failed to load resource" in e]
+    assert o.console_errors == tile_failures
+    assert o.page.locator(".siting-station").count() == len(result.stations)
+
+
+def test_hostile_station_name_is_shown_as_text(open_map) -> None:
+    result = make_result(station_name=HOSTILE, zone_name=HOSTILE)
+    o = open_map(result, basemap="none")
+    o.page.locator('.siting-station [data-site="H1"]').click()
+    popup = o.page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert HOSTILE in popup.inner_text()
+    assert o.page.locator(".leaflet-popup-content img").count() == 0
+    assert HOSTILE in o.page.locator(".siting-zone-label").all_inner_texts()
+    o.page.wait_for_timeout(300)
+    assert o.dialogs == []
+    assert o.page.locator("img[src='x']").count() == 0
+    assert o.console_errors == []
+
+
+@pytest.mark.slow
+def test_100k_demand_map_opens_quickly(open_map) -> None:
+    result = make_result(n_demand=100_000, seed=3)
+    o = open_map(result, basemap="none")
+    assert o.load_s < 5.0, o.load_s
+    assert o.requests == [] and o.console_errors == []
+    assert o.page.locator(".siting-station").count() == len(result.stations)
+
+
+def test_screenshot_map_writes_a_non_blank_png(tmp_path: Path) -> None:
+    import matplotlib.image
+
+    html_path = maps.write_map(make_result(), tmp_path / "map.html", basemap="none")
+    png = maps.screenshot_map(html_path, tmp_path / "shots" / "map.png", 800, 600,
+                              settle_ms=300)
+    assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    img = matplotlib.image.imread(png)
+    assert img.shape[:2] == (600, 800)
+    rgb = img[..., :3].reshape(-1, 3)
+    assert rgb.std() > 0.05
+    assert len(np.unique((rgb * 255).astype(np.uint8), axis=0)) > 50
+    assert not (tmp_path / "shots" / "map.tmp.png").exists()

@@ -1,0 +1,563 @@
+"""Tests of siting.maps, siting._assets and siting.i18n (no browser; see test_map_browser.py)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import re
+import string
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, Polygon
+
+from siting import _assets, i18n, maps
+from siting.results import SitingResult
+from siting.scenario import Scenario
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+WGS84 = "EPSG:4326"
+
+
+# --------------------------------------------------------------------------- fixtures
+def make_scenario(*, name: str = "随州市专用车队能源站布局", type_color: str = "#1f77b4",
+                  type_name: str = "换电站") -> Scenario:
+    return Scenario.model_validate({
+        "name": name, "name_en": "Suizhou fleet energy stations", "years": [2025],
+        "network": {"path": "roads.gpkg", "schematic": True},
+        "demand": {"path": "fleet.gpkg"},
+        "segments": [{
+            "id": "sanitation", "name": "环卫", "name_en": "Sanitation",
+            "vehicle_class": "light", "threshold_min": 15, "kwh_per_km": 1.2,
+            "h2_kg_per_km": 0.1, "nev_share": {2025: 0.4},
+            "pathway_split": {"swap": 0.5, "charging": 0.3, "hydrogen": 0.2}}],
+        "candidates": {"path": "candidates.gpkg"},
+        "station_types": [
+            {"id": "swap", "name": type_name, "name_en": "Battery swap", "serves": ["swap"],
+             "capex": 3e6, "capacity": 4000, "color": type_color, "glyph": "换"},
+            {"id": "charging_hub", "name": "充电站", "name_en": "DC charging hub",
+             "serves": ["charging"], "capex": 1.5e6, "capacity": 6000, "color": "#ff7f0e",
+             "glyph": "充"},
+            {"id": "hydrogen", "name": "加氢站", "name_en": "Hydrogen station",
+             "serves": ["hydrogen"], "capex": 1.2e7, "capacity": 500,
+             "capacity_unit": "kg/day", "color": "#2ca02c", "glyph": "氢"}],
+        "budget": {"total": 5e7},
+    })
+
+
+STATIONS = [  # site_id, name, type, family, lon, lat, existing, capex
+    ("S1", "城东换电站", "swap", "swap", 113.430, 31.700, False, 3e6),
+    ("S2", "交通大道换电站", "swap", "swap", 113.395, 31.706, True, 0.0),
+    ("C1", "烈山大道充电站", "charging_hub", "charging", 113.376, 31.710, False, 1.5e6),
+    ("C2", "南郊充电站", "charging_hub", "charging", 113.370, 31.665, False, 1.5e6),
+    ("H1", "淅河加氢站", "hydrogen", "hydrogen", 113.480, 31.697, False, 1.2e7),
+]
+
+
+def make_result(*, n_demand: int = 40, station_name: str | None = None, schematic: bool = True,
+                scenario: Scenario | None = None, zone_name: str = "淅河化工园",
+                outcome: str = "hydrogen: 120 m from a school (setback 200 m)",
+                seed: int = 1) -> SitingResult:
+    """A small hand-built result: 5 stations of 3 types, demand, candidates, zones, roads."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for sid, name, typ, fam, lon, lat, existing, capex in STATIONS:
+        if station_name is not None and sid == "H1":
+            name = station_name
+        rows.append({
+            "site_id": sid, "name": name, "station_type": typ, "family": fam, "capex": capex,
+            "capacity": 500.0 if fam == "hydrogen" else 4000.0,
+            "capacity_unit": "kg/day" if fam == "hydrogen" else "kWh/day",
+            "zone": "xihe" if sid == "H1" else "", "year": 2025, "existing": existing,
+            "served_demand": 12.0, "served_energy": 800.0, "n_demand_served": 3,
+            "reason": "covers 12 vehicles", "geometry": Point(lon, lat)})
+    stations = gpd.GeoDataFrame(rows, crs=WGS84)
+
+    lon = rng.uniform(113.33, 113.49, n_demand)
+    lat = rng.uniform(31.60, 31.74, n_demand)
+    pathway = rng.choice(["swap", "charging", "hydrogen"], n_demand)
+    demand = gpd.GeoDataFrame({
+        "demand_id": [f"F{i}:{p}:2025" for i, p in enumerate(pathway)],
+        "fleet_id": [f"F{i}" for i in range(n_demand)],
+        "name": [f"车队{i}" for i in range(n_demand)],
+        "segment": "sanitation", "pathway": pathway, "vehicle_class": "light", "year": 2025,
+        "vehicles": rng.uniform(1, 30, n_demand),
+        "energy": rng.uniform(50, 2000, n_demand),
+        "energy_unit": np.where(pathway == "hydrogen", "kg", "kWh"),
+        "weight": rng.uniform(1, 30, n_demand), "threshold_s": 900.0,
+        "served_share": rng.choice([0.0, 0.3, 0.7, 1.0], n_demand),
+        "served_by": rng.choice(["S1", "C1", ""], n_demand),
+    }, geometry=gpd.points_from_xy(lon, lat), crs=WGS84)
+
+    cand_pts = [(113.43, 31.70), (113.395, 31.706), (113.376, 31.71), (113.37, 31.665),
+                (113.48, 31.697), (113.45, 31.67), (113.39, 31.60), (113.41, 31.72)]
+    ids = ["S1", "S2", "C1", "C2", "H1", "X1", "X2", "X3"]
+    outcomes = ["eligible"] * 6 + [outcome, "swap;charging_hub: no grid capacity"]
+    candidates = gpd.GeoDataFrame({
+        "site_id": ids, "name": [f"站址{i}" for i in ids],
+        "allowed_types": "swap;charging_hub;hydrogen", "zone": "",
+        "rule_outcome": outcomes, "chosen": [i in {"S1", "S2", "C1", "C2", "H1"} for i in ids],
+    }, geometry=[Point(p) for p in cand_pts], crs=WGS84)
+
+    coverage = gpd.GeoDataFrame(
+        {"site_id": ["S1"], "station_type": ["swap"], "threshold_min": [15.0]},
+        geometry=[Point(113.43, 31.70).buffer(0.03)], crs=WGS84)
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["xihe", "hedian"], "name": [zone_name, "何店示范区"]},
+        geometry=[Polygon([(113.47, 31.69), (113.49, 31.69), (113.49, 31.705),
+                           (113.47, 31.705)]),
+                  Polygon([(113.37, 31.58), (113.41, 31.58), (113.41, 31.62),
+                           (113.37, 31.62)])], crs=WGS84)
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["trunk", "primary", "primary", "motorway"]},
+        geometry=[LineString([(113.365, 31.710), (113.395, 31.706), (113.430, 31.700),
+                              (113.475, 31.695)]),
+                  LineString([(113.376, 31.730), (113.376, 31.710), (113.377, 31.690),
+                              (113.378, 31.670)]),
+                  LineString([(113.400, 31.590), (113.390, 31.630), (113.385, 31.660),
+                              (113.395, 31.690), (113.405, 31.715)]),
+                  LineString([(113.55, 31.50), (113.45, 31.56), (113.40, 31.59)])],
+        crs=WGS84)
+    extras = {
+        "h2_supply": gpd.GeoDataFrame({"name": ["齐星光伏制氢"], "kg_per_day": [800.0]},
+                                      geometry=[Point(113.43, 31.705)], crs=WGS84),
+        "corridors": gpd.GeoDataFrame({"id": ["g316"], "trucks_per_day": [120.0]},
+                                      geometry=[LineString([(113.30, 31.72), (113.48, 31.695)])],
+                                      crs=WGS84),
+    }
+    report = {
+        "scenario": "suizhou", "budget": 5e7, "spent": 1.8e7, "coverage_share": 0.723,
+        "data_provenance": {"roads": "schematic waypoints (context.md)",
+                            "fleet": "assumed from waste tonnage"},
+        "network": {"schematic": schematic, "source": "schematic line layer roads.gpkg"},
+    }
+    return SitingResult(scenario=scenario or make_scenario(), stations=stations, demand=demand,
+                        candidates=candidates, coverage_areas=coverage, zones=zones,
+                        roads=roads, report=report, extra_layers=extras)
+
+
+@pytest.fixture(scope="module")
+def result() -> SitingResult:
+    return make_result()
+
+
+@pytest.fixture(scope="module")
+def page_zh(result: SitingResult) -> str:
+    return maps.build_map(result, basemap="none")
+
+
+# --------------------------------------------------------------------------- helpers
+_EXTERNAL_REF = re.compile(
+    r"""<script[^>]*\bsrc\s*=\s*["']?(?:https?:)?//|<link[^>]*\bhref\s*=\s*["']?(?:https?:)?//"""
+    r"""|url\(\s*["']?(?:https?:)?//|@import""", re.IGNORECASE)
+
+
+def _balanced(text: str) -> str:
+    """The bracketed literal at the start of ``text`` (strings respected)."""
+    depth, in_str, esc = 0, False, False
+    for i, ch in enumerate(text):
+        if in_str:
+            esc, in_str = (not esc and ch == "\\"), in_str and (esc or ch != '"')
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0:
+                return text[:i + 1]
+    raise ValueError("unbalanced literal")
+
+
+def _json_after(page: str, marker: str) -> list:
+    """Every object/array literal following ``marker`` in the page, decoded as JSON.
+
+    folium writes JS literals with trailing commas; those are dropped before decoding.
+    """
+    out = []
+    for m in re.finditer(re.escape(marker), page):
+        lit = _balanced(page[m.end():].lstrip())
+        out.append(json.loads(re.sub(r",(\s*[}\]])", r"\1", lit)))
+    return out
+
+
+def _collections(page: str) -> list[dict]:
+    return _json_after(page, "L.geoJSON(")
+
+
+def _marker_latlons(page: str) -> list[tuple[float, float]]:
+    return [(float(a), float(b)) for a, b in
+            re.findall(r"L\.marker\(\s*\[([-\d.]+),\s*([-\d.]+)\]", page)]
+
+
+def _popups(page: str) -> list[str]:
+    """Popup HTML strings (stations' bindPopup and every data layer's ``p``)."""
+    out = [json.loads(s) for s in re.findall(r'\.bindPopup\(("(?:[^"\\]|\\.)*")', page)]
+    for fc in _collections(page):
+        out += [f["properties"]["p"] for f in fc["features"] if "p" in f["properties"]]
+    return out
+
+
+# --------------------------------------------------------------------------- offline assets
+def test_offline_page_has_no_external_script_link_or_css_url(page_zh: str) -> None:
+    assert _EXTERNAL_REF.search(page_zh) is None
+    # folium's default bundle (jQuery, Bootstrap, Font Awesome, awesome-markers) is not used
+    for lib in ("jquery", "bootstrap", "font-awesome", "fontawesome", "awesome-markers"):
+        assert lib not in page_zh.lower()
+    assert "cdn.jsdelivr" not in page_zh and "cdnjs" not in page_zh
+    # Leaflet itself is inline, and its CSS images are data: URIs
+    assert _assets.leaflet_js()[:2000] in page_zh
+    assert "url(images/" not in page_zh
+    assert 'url("data:image/png;base64,' in page_zh
+
+
+def test_osm_page_refers_only_to_tiles(result: SitingResult) -> None:
+    page = maps.build_map(result, basemap="osm")
+    assert _EXTERNAL_REF.search(page) is None
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
+
+
+def test_cdn_mode_links_only_leaflet(result: SitingResult) -> None:
+    page = maps.build_map(result, basemap="none", cdn=True)
+    srcs = re.findall(r'<script[^>]*src="([^"]+)"', page)
+    hrefs = re.findall(r'<link[^>]*href="([^"]+)"', page)
+    assert srcs == [_assets.LEAFLET_CDN_JS]
+    assert hrefs == [_assets.LEAFLET_CDN_CSS]
+    assert _assets.leaflet_js()[:2000] not in page
+    assert len(page) < len(maps.build_map(result, basemap="none")) - 100_000
+
+
+def test_leaflet_css_images_are_valid_pngs() -> None:
+    css = _assets.leaflet_css()
+    uris = re.findall(r'url\("data:image/png;base64,([A-Za-z0-9+/=]+)"\)', css)
+    assert len(uris) >= 3  # layers.png, layers-2x.png, marker-icon.png
+    for b64 in uris:
+        assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "sourceMappingURL" not in _assets.leaflet_js()
+    assert "</script" not in _assets.leaflet_js().lower()
+
+
+def test_folium_class_defaults_untouched(page_zh: str) -> None:
+    import folium
+
+    assert any("jquery" in url for _, url in folium.Map.default_js)
+
+
+# --------------------------------------------------------------------------- content
+def test_one_marker_per_station_with_type_icons(result: SitingResult, page_zh: str) -> None:
+    icons = _json_after(page_zh, "L.divIcon(")
+    station_icons = [i for i in icons if i.get("className", "").startswith("siting-station")]
+    assert len(station_icons) == len(result.stations)
+    # each icon carries its site id and its type's colour
+    sc = result.scenario
+    for icon in station_icons:
+        sid = re.search(r'data-site="([^"]*)"', icon["html"]).group(1)
+        row = result.stations.set_index("site_id").loc[sid]
+        color = sc.station_type(row["station_type"]).color
+        assert color in icon["html"]
+        assert f"siting-{row['family']}" in icon["className"]
+        # existing stations are outlined (white fill), new ones filled with the colour
+        fill = re.search(r"background:([^;]+);", icon["html"]).group(1)
+        assert fill == ("#ffffff" if row["existing"] else color)
+    assert len(_marker_latlons(page_zh)) == len(result.stations)
+
+
+def test_feature_group_per_station_type(result: SitingResult, page_zh: str) -> None:
+    counts = result.stations["station_type"].value_counts()
+    for st in result.scenario.station_types:
+        assert json.dumps(f"{st.name} ({counts[st.id]})") in page_zh  # layer-control key
+    assert "L.control.layers(" in page_zh
+
+
+def test_title_schematic_note_legend_and_provenance(result: SitingResult, page_zh: str) -> None:
+    assert f"<title>{result.scenario.name}</title>" in page_zh
+    assert "示意路网" in page_zh and "schematic road network — not surveyed" in page_zh
+    assert 'id="siting-legend"' in page_zh
+    assert "assumed from waste tonnage" in page_zh
+    assert "schematic line layer roads.gpkg" in page_zh
+    assert "72.3%" in page_zh  # coverage share in the title box
+
+
+def test_no_schematic_note_for_surveyed_network() -> None:
+    page = maps.build_map(make_result(schematic=False), basemap="none")
+    assert "示意路网" not in page
+
+
+def test_english_labels_and_money_units(result: SitingResult) -> None:
+    page_en = maps.build_map(result, basemap="none", lang="en")
+    page_zh = maps.build_map(result, basemap="none", lang="zh")
+    assert "<title>Suizhou fleet energy stations</title>" in page_en
+    pops_en = "\n".join(_popups(page_en))
+    pops_zh = "\n".join(_popups(page_zh))
+    # S1 costs 3,000,000 CNY = 300 万元 = 3.00 M CNY; H1 12,000,000 = 1,200 万元 = 12.00 M CNY
+    assert "3.00 M CNY" in pops_en and "12.00 M CNY" in pops_en
+    assert "300 万元" in pops_zh and "1,200 万元" in pops_zh
+    assert "Battery swap (2)" in page_en
+
+
+def test_station_popup_has_every_field(result: SitingResult, page_zh: str) -> None:
+    pops = [p for p in _popups(page_zh) if "淅河加氢站" in p]
+    assert len(pops) == 1
+    text = html.unescape(re.sub(r"<[^>]+>", "|", pops[0]))
+    for expected in ("加氢站", "H1", "1,200 万元", "500 kg/day", "12.0 辆", "800 kg/日",
+                     "淅河化工园", "2025", "否", "covers 12 vehicles"):
+        assert expected in text, expected
+
+
+def test_demand_circles_sized_by_sqrt_energy_and_coloured_by_share(
+        result: SitingResult, page_zh: str) -> None:
+    demand = result.demand
+    fc = [c for c in _collections(page_zh)
+          if c["features"] and "radius" in c["features"][0]["properties"].get("s", {})]
+    assert len(fc) == 1
+    feats = fc[0]["features"]
+    assert len(feats) == len(demand)
+    e = np.where(demand["energy_unit"] == "kg", demand["energy"] * 33.3, demand["energy"])
+    expected_r = np.maximum(3.0, 16.0 * np.sqrt(e / e.max()))
+    got_r = np.array([f["properties"]["s"]["radius"] for f in feats])
+    np.testing.assert_allclose(got_r, expected_r, atol=0.051)
+    colours = {0.0: "#d73027", 0.3: "#fc8d59", 0.7: "#91cf60", 1.0: "#1a9850"}
+    for f, share in zip(feats, demand["served_share"], strict=True):
+        assert f["properties"]["s"]["fillColor"] == colours[share]
+    # coordinates rounded to 5 decimals and equal to the input
+    for f, geom in zip(feats, demand.geometry, strict=True):
+        x, y = f["geometry"]["coordinates"]
+        assert (x, y) == (round(geom.x, 5), round(geom.y, 5))
+
+
+def test_radius_and_share_colour_scales() -> None:
+    np.testing.assert_allclose(maps.radius_px(np.array([400.0, 100.0, 25.0, 0.0]), 400.0),
+                               [16.0, 8.0, 4.0, 3.0])
+    assert [maps.share_color(s) for s in (0.0, 0.2, 0.5, 0.99, 1.0)] == [
+        "#d73027", "#fc8d59", "#91cf60", "#91cf60", "#1a9850"]
+
+
+def test_candidates_and_excluded_with_reasons(result: SitingResult, page_zh: str) -> None:
+    icons = _json_after(page_zh, "L.divIcon(")
+    assert sum(1 for i in icons if i.get("className") == "siting-excluded") == 1
+    reasons = {"hydrogen: 120 m from a school (setback 200 m)",
+               "swap;charging_hub: no grid capacity"}
+    # X2 ("hydrogen: ... setback") and X3 ("no grid capacity") are excluded (no "eligible"),
+    # each with its reason as tooltip; the six eligible/chosen sites are candidate dots
+    tipped = [c for c in _collections(page_zh) if c["features"] and all(
+        html.unescape(f["properties"].get("t", "")) in reasons for f in c["features"])]
+    assert len(tipped) == 1
+    assert {html.unescape(f["properties"]["t"]) for f in tipped[0]["features"]} == reasons
+    dots = [c for c in _collections(page_zh) if c["features"] and all(
+        "<b>站址" in f["properties"].get("p", "") for f in c["features"])]
+    assert [len(c["features"]) for c in dots] == [6, 2]
+    mask = maps.excluded_candidates(result.candidates)
+    assert list(result.candidates.loc[mask, "site_id"]) == ["X2", "X3"]
+
+
+def test_excluded_mask_keeps_partly_eligible_and_chosen_sites() -> None:
+    c = pd.DataFrame({"rule_outcome": ["eligible", "swap eligible; hydrogen: setback",
+                                       "hydrogen: setback", "hydrogen: setback", ""],
+                      "chosen": [False, False, False, True, False]})
+    assert maps.excluded_candidates(c).tolist() == [False, False, True, False, False]
+
+
+def test_zones_coverage_roads_and_extra_layers_drawn(result: SitingResult, page_zh: str) -> None:
+    fcs = _collections(page_zh)
+    tips = [f["properties"].get("t") for fc in fcs for f in fc["features"]]
+    assert "淅河化工园" in tips and "何店示范区" in tips
+    # roads: one multi-line per road-class weight, 5-decimal coordinates, all 4 roads present
+    road_fc = [fc for fc in fcs if fc["features"]
+               and fc["features"][0]["geometry"]["type"] == "MultiLineString"]
+    assert len(road_fc) == 1
+    lines = [ln for f in road_fc[0]["features"] for ln in f["geometry"]["coordinates"]]
+    assert len(lines) == 4
+    for ln in lines:
+        for x, y in ln:
+            assert round(x, 5) == x and round(y, 5) == y
+    # coverage polygon in its type colour, light fill
+    cov = [f for fc in fcs for f in fc["features"]
+           if f["geometry"]["type"] == "Polygon" and f["properties"].get("s", {}).get(
+               "fillColor") == "#1f77b4"]
+    assert len(cov) == 1
+    assert "氢源" in page_zh and "货运通道" in page_zh
+    assert any("齐星光伏制氢" in p for p in _popups(page_zh))
+
+
+def test_fit_bounds_cover_the_data(result: SitingResult, page_zh: str) -> None:
+    (b,) = _json_after(page_zh, ".fitBounds(\n")
+    (south, west), (north, east) = b
+    pts = pd.concat([result.stations.geometry, result.demand.geometry,
+                     result.candidates.geometry])
+    assert south <= pts.y.min() and north >= pts.y.max()
+    assert west <= pts.x.min() and east >= pts.x.max()
+    zb = result.zones.total_bounds
+    assert south <= zb[1] and north >= zb[3]
+
+
+# --------------------------------------------------------------------------- escaping
+def test_hostile_text_is_escaped_everywhere() -> None:
+    sc = make_scenario(name=HOSTILE, type_name=HOSTILE)
+    res = make_result(station_name=HOSTILE, scenario=sc, zone_name=HOSTILE, outcome=HOSTILE)
+    res.extra_layers["h2_supply"].loc[0, "name"] = HOSTILE
+    res.report["data_provenance"] = HOSTILE
+    for lang in ("zh", "en"):
+        page = maps.build_map(res, basemap="none", lang=lang)
+        assert "<img" not in page.lower()
+        assert "onerror=alert(1)>" not in page
+    page = maps.build_map(res, basemap="none")
+    escaped = html.escape(HOSTILE)
+    assert f"<title>{escaped}</title>" in page
+    assert any(escaped in p for p in _popups(page))  # shown as text inside popups
+
+
+def test_hostile_station_colour_is_replaced() -> None:
+    bad = "red;background:url(https://evil.example/x.png)"
+    page = maps.build_map(make_result(scenario=make_scenario(type_color=bad)), basemap="none")
+    assert "evil.example" not in page
+    assert _EXTERNAL_REF.search(page) is None
+
+
+# --------------------------------------------------------------------------- basemaps
+def test_basemap_choices(result: SitingResult) -> None:
+    with pytest.raises(ValueError, match="tianditu_key"):
+        maps.build_map(result, basemap="tianditu")
+    with pytest.raises(ValueError, match="basemap 'google'"):
+        maps.build_map(result, basemap="google")
+    with pytest.raises(ValueError, match="language 'fr'"):
+        maps.build_map(result, lang="fr")
+    page = maps.build_map(result, basemap="tianditu", tianditu_key="abc123")
+    assert "tianditu.gov.cn/vec_w/wmts" in page and "tianditu.gov.cn/cva_w/wmts" in page
+    assert page.count("tk=abc123") == 2
+    none = maps.build_map(result, basemap="none")
+    assert "L.tileLayer(" not in none and "{z}" not in none
+    assert "background: #f2efe9" in none
+
+
+def test_amap_shifts_every_geometry_to_gcj02(result: SitingResult, page_zh: str) -> None:
+    from siting.crs import wgs84_to_gcj02
+
+    page = maps.build_map(result, basemap="amap")
+    assert "webrd0{s}.is.autonavi.com" in page
+    wgs = np.array(_marker_latlons(page_zh))
+    gcj = np.array(_marker_latlons(page))
+    d_lat, d_lon = (gcj - wgs).T
+    # the local offset near Suizhou (context.md): GCJ - WGS ≈ +0.0062° lon, -0.0019° lat
+    assert np.all(np.abs(d_lon - 0.0062) < 0.0008) and np.all(np.abs(d_lat + 0.0019) < 0.0008)
+    lon, lat = wgs84_to_gcj02(result.stations.geometry.x, result.stations.geometry.y)
+    np.testing.assert_allclose(np.sort(gcj[:, 1]), np.sort(lon), atol=1e-9)
+    np.testing.assert_allclose(np.sort(gcj[:, 0]), np.sort(lat), atol=1e-9)
+    # data layers (roads) are shifted too, by the same formula (then rounded to 5 decimals)
+    def first_road_xy(p: str) -> tuple[float, float]:
+        fc = next(c for c in _collections(p) if c["features"]
+                  and c["features"][0]["geometry"]["type"] == "MultiLineString")
+        return tuple(fc["features"][0]["geometry"]["coordinates"][0][0])
+    x0, y0 = first_road_xy(page_zh)
+    x1, y1 = first_road_xy(page)
+    ex, ey = wgs84_to_gcj02(x0, y0)
+    assert abs(x1 - float(ex)) < 2e-5 and abs(y1 - float(ey)) < 2e-5
+
+
+# --------------------------------------------------------------------------- hexagons
+def test_hexagon_aggregation_conserves_and_assigns_by_containment() -> None:
+    res = make_result(n_demand=3000, seed=7)
+    demand = res.demand
+    cells = maps.aggregate_demand_hex(demand, size_m=1000.0, crs="EPSG:32649")
+    assert cells.crs.equals(WGS84)
+    assert cells["n_points"].sum() == len(demand)
+    e = np.where(demand["energy_unit"] == "kg", demand["energy"] * 33.3, demand["energy"])
+    assert math.isclose(cells["energy_kwh"].sum(), e.sum(), rel_tol=1e-9)
+    # recompute each cell's totals independently: points inside the hexagon (metric CRS)
+    cm = cells.to_crs("EPSG:32649")
+    pm = demand.to_crs("EPSG:32649")
+    np.testing.assert_allclose(cm.area, 1.5 * math.sqrt(3) * 1000.0**2, rtol=1e-6)
+    joined = gpd.sjoin(pm.assign(e_kwh=e), cm[["geometry"]], predicate="within")
+    assert len(joined) == len(demand)  # every point in exactly one hexagon
+    sums = joined.groupby("index_right").agg(
+        e=("e_kwh", "sum"), n=("e_kwh", "size"), w=("weight", "sum"),
+        sw=("served_share", lambda s: float((s * pm.loc[s.index, "weight"]).sum())))
+    sums = sums.reindex(cm.index)
+    np.testing.assert_allclose(cm["energy_kwh"], sums["e"])
+    np.testing.assert_array_equal(cm["n_points"], sums["n"])
+    np.testing.assert_allclose(cm["served_share"], sums["sw"] / sums["w"])
+
+
+def test_large_demand_is_aggregated_small_and_fast() -> None:
+    res = make_result(n_demand=100_000, seed=3)
+    t0 = time.perf_counter()
+    page = maps.build_map(res, basemap="none")
+    seconds = time.perf_counter() - t0
+    size_mb = len(page.encode("utf-8")) / 1e6
+    assert size_mb < 20, size_mb
+    assert seconds < 30, seconds
+    # no per-point circles: the demand layer is hexagon polygons carrying all 100k points
+    fcs = _collections(page)
+    hexes = [f for fc in fcs for f in fc["features"]
+             if f["geometry"]["type"] == "Polygon" and len(f["geometry"]["coordinates"][0]) == 7]
+    assert 50 < len(hexes) < 5000
+    counts = [int(re.search(r"<td>([\d,]+)</td>", f["properties"]["p"]).group(1)
+                  .replace(",", "")) for f in hexes]
+    assert sum(counts) == 100_000
+    assert "六边形" in page
+    assert not any("radius" in f["properties"].get("s", {}) for fc in fcs
+                   for f in fc["features"])
+
+
+def test_write_map_is_atomic_and_creates_folder(result: SitingResult, tmp_path) -> None:
+    target = tmp_path / "out" / "map.html"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    written = maps.write_map(result, target, basemap="none", lang="en")
+    assert written == target
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Suizhou fleet energy stations" in text
+    assert not target.with_suffix(".tmp").exists()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["map.html"]
+    nested = maps.write_map(result, tmp_path / "a" / "b" / "map.html", basemap="none")
+    assert nested.is_file()
+
+
+# --------------------------------------------------------------------------- i18n
+def test_label_tables_match() -> None:
+    assert set(i18n.ZH) == set(i18n.EN)
+    fields = string.Formatter()
+    for key in i18n.ZH:
+        zh = {f for _, f, _, _ in fields.parse(i18n.ZH[key]) if f}
+        en = {f for _, f, _, _ in fields.parse(i18n.EN[key]) if f}
+        assert zh == en, key
+
+
+def test_t_looks_up_and_formats() -> None:
+    assert i18n.t("layer.roads", "zh") == "路网"
+    assert i18n.t("layer.roads", "en") == "Roads"
+    assert i18n.t("layer.demand_year", "en", year=2027) == "Demand 2027"
+    with pytest.raises(ValueError, match="language 'de'"):
+        i18n.t("layer.roads", "de")
+    with pytest.raises(KeyError):
+        i18n.t("no.such.key", "zh")
+
+
+def test_shapely_rounding_helper_keeps_geometry_types() -> None:
+    g = np.array([Point(113.123456789, 31.987654321),
+                  LineString([(113.1, 31.1), (113.2000049, 31.2)])])
+    r = shapely.get_coordinates(maps._round(g))
+    np.testing.assert_array_equal(r, [[113.12346, 31.98765], [113.1, 31.1], [113.2, 31.2]])
+
+
+def test_demand_layer_per_year_with_only_the_last_shown() -> None:
+    res = make_result(n_demand=30)
+    later = res.demand.assign(year=2027, demand_id=res.demand["demand_id"].str.replace(
+        "2025", "2027"))
+    demand = gpd.GeoDataFrame(pd.concat([res.demand, later], ignore_index=True), crs=WGS84)
+    res2 = SitingResult(**{**res.__dict__, "demand": demand})
+    page = maps.build_map(res2, basemap="none")
+    groups = dict(re.findall(r'"(\\u9700\\u6c42\\u70b9 \d{4})" : (feature_group_\w+)', page))
+    assert sorted(groups) == [r"\u9700\u6c42\u70b9 2025", r"\u9700\u6c42\u70b9 2027"]
+    shown = {k for k, v in groups.items()
+             if re.search(rf"\b{v}\.addTo\(map_", page)}
+    assert shown == {r"\u9700\u6c42\u70b9 2027"}
+    circles = [c for c in _collections(page) if c["features"]
+               and "radius" in c["features"][0]["properties"].get("s", {})]
+    assert [len(c["features"]) for c in circles] == [30, 30]
