@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import dijkstra
 from siting._errors import NetworkError
 from siting.network import RoadNetwork
 from siting.scenario import Corridor
-from siting.travel_times import adjacency, edge_weights_s
+from siting.travel_times import adjacency_csr, edge_weights_s
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,12 @@ def _arc_cover_sets(opt: np.ndarray, pos: np.ndarray, length_m: float,
     ev_pos = np.concatenate([pos, cycle - pos])
     sets = []
     seen: set[tuple[int, ...]] = set()
-    for q in np.unique(np.round(ev_pos, 3)):
+    # Check points are the exact event positions: rounding them would let a station within
+    # the rounding step of q count as "behind" q and so cover its own check point.
+    tol = max(1e-6, 1e-9 * cycle)
+    for q in np.unique(ev_pos):
         d = np.mod(q - ev_pos, cycle)
-        d[d <= 1e-6] = cycle
+        d[(d <= tol) | (d >= cycle - tol)] = cycle  # the station at q itself: a full lap
         members = tuple(sorted(set(ev_opt[d <= range_m].tolist())))
         if members not in seen:
             seen.add(members)
@@ -129,7 +132,7 @@ def _arc_cover_sets(opt: np.ndarray, pos: np.ndarray, length_m: float,
 
 def _route(net: RoadNetwork, origin: int, dest: int, weights_s: np.ndarray) -> np.ndarray | None:
     """Node indices of the fastest path, or None if unreachable."""
-    A = adjacency(net, weights_s)
+    A = adjacency_csr(net, weights_s)
     dist, pred = dijkstra(A, directed=True, indices=origin, return_predecessors=True)
     if not np.isfinite(dist[dest]):
         return None
