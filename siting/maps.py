@@ -43,6 +43,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from siting import _assets
+from siting._errors import CRSMismatchError
 from siting.i18n import check_lang, t
 
 if TYPE_CHECKING:
@@ -414,14 +415,14 @@ class _Layers:
 
 def _display_layers(result: SitingResult, *, aggregate_above: int,
                     hex_size_m: float | None) -> _Layers:
-    def clean(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    def clean(gdf: gpd.GeoDataFrame | None, what: str) -> gpd.GeoDataFrame:
         if gdf is None:
             return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
-        _check_wgs84(gdf)
+        _check_wgs84(gdf, what)
         keep = gdf.geometry.notna() & ~gdf.geometry.is_empty
         return gdf.loc[keep]
 
-    demand = clean(result.demand)
+    demand = clean(result.demand, "demand")
     cells: dict[int | None, gpd.GeoDataFrame] = {}
     size: float | None = None
     if len(demand) > aggregate_above:
@@ -432,19 +433,20 @@ def _display_layers(result: SitingResult, *, aggregate_above: int,
             cells[year] = aggregate_demand_hex(part, size_m=size, crs=str(pts.crs))
         logger.info("demand: %d points summed into hexagons of %.0f m", len(demand), size)
     return _Layers(
-        stations=clean(result.stations), demand=demand, cells=cells, hex_size_m=size,
-        candidates=clean(result.candidates), coverage=clean(result.coverage_areas),
-        zones=None if result.zones is None else clean(result.zones),
-        roads=clean(result.roads),
-        extras={str(k): clean(v) for k, v in (result.extra_layers or {}).items()
-                if v is not None and len(v)})
+        stations=clean(result.stations, "stations"), demand=demand, cells=cells,
+        hex_size_m=size, candidates=clean(result.candidates, "candidates"),
+        coverage=clean(result.coverage_areas, "coverage_areas"),
+        zones=None if result.zones is None else clean(result.zones, "zones"),
+        roads=clean(result.roads, "roads"),
+        extras={str(k): clean(v, f"extra_layers['{k}']")
+                for k, v in (result.extra_layers or {}).items() if v is not None and len(v)})
 
 
-def _check_wgs84(gdf: gpd.GeoDataFrame) -> None:
+def _check_wgs84(gdf: gpd.GeoDataFrame, what: str) -> None:
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        msg = (f"map input layer is in {gdf.crs.to_string()}, expected WGS84 (EPSG:4326); "
-               "reproject it with .to_crs('EPSG:4326') before building the map")
-        raise ValueError(msg)
+        msg = (f"SitingResult.{what}: layer is in {gdf.crs.to_string()}, expected WGS84 "
+               "(EPSG:4326); reproject it with .to_crs('EPSG:4326') before building the map")
+        raise CRSMismatchError(msg)
 
 
 def _by_year(gdf: gpd.GeoDataFrame) -> list[tuple[int | None, gpd.GeoDataFrame]]:

@@ -561,3 +561,18 @@ def test_demand_layer_per_year_with_only_the_last_shown() -> None:
     circles = [c for c in _collections(page) if c["features"]
                and "radius" in c["features"][0]["properties"].get("s", {})]
     assert [len(c["features"]) for c in circles] == [30, 30]
+
+
+def test_projected_input_is_refused_with_the_layer_named() -> None:
+    from siting._errors import CRSMismatchError
+
+    res = make_result()
+    bad = SitingResult(**{**res.__dict__, "roads": res.roads.to_crs("EPSG:32649")})
+    with pytest.raises(CRSMismatchError, match=r"SitingResult\.roads: .*EPSG:32649.*to_crs"):
+        maps.build_map(bad, basemap="none")
+
+
+def test_tianditu_key_is_url_quoted(result: SitingResult) -> None:
+    page = maps.build_map(result, basemap="tianditu", tianditu_key=' k"{x}<y> ')
+    assert "tk=k%22%7Bx%7D%3Cy%3E" in page
+    assert '"{x}<y>' not in page
