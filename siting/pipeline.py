@@ -191,9 +191,26 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
     )
 
 
-def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
-                   client: object | None = None) -> tuple[SitingResult, dict[str, float]]:
-    """Solve a scenario and return its result (and the stage timings, s).
+@dataclass(frozen=True)
+class Prepared:
+    """Everything up to the MIP: reusable across budgets (sweeps) without recomputing paths."""
+
+    scenario: Scenario
+    net: RoadNetwork
+    demand: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    options: pd.DataFrame
+    cover: sp.csr_matrix
+    reach: SiteReach
+    flows: list[Flow]
+    rules: RuleLayers
+    model_input: ModelInput
+    timings: dict[str, float]
+
+
+def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
+            client: object | None = None) -> Prepared:
+    """Read the layers, load the network and build demand, options and coverage sets.
 
     Parameters
     ----------
@@ -207,7 +224,7 @@ def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
     Raises
     ------
     SitingError
-        Any input, network, infeasibility or solver problem, as a one-line message.
+        Any input or network problem, as a one-line message.
     """
     timer = _Timer(hooks or StageHooks())
     with timer.stage("layers"):
@@ -246,15 +263,44 @@ def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
         cover = option_coverage(site_times, demand["pathway"].to_numpy(), options)
         flows = corridor_flows(sc.corridors, net, site_xy, options, speeds,
                                weight_factor=sc.corridor_weight)
-    with timer.stage("model"):
         mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows)
+    return Prepared(sc, net, demand, sites, options, cover, reach, flows, inputs.rules, mi,
+                    dict(timer.timings))
+
+
+def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
+                   model_input: ModelInput | None = None,
+                   warm_start: np.ndarray | None = None) -> tuple[SitingResult, dict[str, float]]:
+    """Build and solve the MIP of a prepared scenario and assemble the result.
+
+    ``model_input`` replaces the prepared one (a sweep changes only the budget);
+    ``warm_start`` is an ``open_year`` array of a known feasible plan.
+    """
+    sc = prep.scenario
+    timer = _Timer(hooks or StageHooks(), dict(prep.timings))
+    mi = model_input or prep.model_input
+    with timer.stage("model"):
         model = SitingModel.from_input(mi, capacitated=sc.solver.capacitated)
+        kwargs = {"warm_start": warm_start} if warm_start is not None else {}
         sol = model.solve(sc.solver.name, time_limit_s=sc.solver.time_limit_s,
-                          mip_gap=sc.solver.mip_gap, threads=sc.solver.threads)
+                          mip_gap=sc.solver.mip_gap, threads=sc.solver.threads, **kwargs)
     with timer.stage("results"):
-        result = assemble(sc, net, demand, sites, options, cover, reach, flows, sol, mi,
-                          inputs.rules)
+        result = assemble(sc, prep.net, prep.demand, prep.sites, prep.options, prep.cover,
+                          prep.reach, prep.flows, sol, mi, prep.rules)
     return result, timer.timings
+
+
+def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
+                   client: object | None = None) -> tuple[SitingResult, dict[str, float]]:
+    """Solve a scenario and return its result (and the stage timings, s).
+
+    Raises
+    ------
+    SitingError
+        Any input, network, infeasibility or solver problem, as a one-line message.
+    """
+    prep = prepare(sc, hooks=hooks, client=client)
+    return solve_prepared(prep, hooks=hooks)
 
 
 def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
@@ -330,6 +376,9 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
                          else np.zeros(len(flows)))
         extra["corridors"] = fg
     report = build_report(sc, net, dem, stations, cand, options, sol, flows, extra)
+    report["budget"] = float(mi.budget_total)
+    if mi.budget_by_year is not None:
+        report["budget_by_year"] = {str(y): float(b) for y, b in zip(sc.years, mi.budget_by_year)}
     return SitingResult(sc, stations, dem, cand.drop(columns=["capex_factor"], errors="ignore"),
                         areas, rules.zones, roads, report, extra)
 

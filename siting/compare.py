@@ -1,0 +1,103 @@
+"""Compare two runs: which stations differ, and how the key figures moved.
+
+Reads only the run folders' ``stations.geojson`` and ``report.json`` (the output contract), so
+runs from different scenarios, budgets or versions can be compared.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from siting._errors import InputDataError
+
+#: Report figures compared side by side (key path → label).
+KPIS: dict[str, str] = {
+    "budget": "budget (CNY)",
+    "spent": "spent (CNY)",
+    "coverage_share": "coverage share",
+    "objective": "objective",
+    "solver.status": "solver status",
+    "solver.gap": "solver gap",
+}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two runs side by side.
+
+    Attributes
+    ----------
+    kpis
+        One row per figure: ``figure``, ``a``, ``b``, ``change``.
+    stations
+        One row per (site, type) in either run: ``site_id``, ``station_type``, ``name``,
+        ``in_a``, ``in_b``, ``year_a``, ``year_b``, ``status`` (only A / only B / both /
+        both, year changed), with geometry (WGS84).
+    name_a, name_b
+        Labels of the runs (folder names).
+    """
+
+    kpis: pd.DataFrame
+    stations: gpd.GeoDataFrame
+    name_a: str
+    name_b: str
+
+
+def _read_run(run: Path) -> tuple[dict, gpd.GeoDataFrame]:
+    rep, st = run / "report.json", run / "stations.geojson"
+    for f in (rep, st):
+        if not f.is_file():
+            msg = f"{f}: not found; give a folder written by `siting run` or `siting demo`"
+            raise InputDataError(msg)
+    try:
+        report = json.loads(rep.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        msg = f"{rep}: not valid JSON ({e.msg} at line {e.lineno}); re-run to rewrite it"
+        raise InputDataError(msg) from None
+    return report, gpd.read_file(st)
+
+
+def _get(report: dict, path: str) -> object:
+    node: object = report
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def compare_runs(run_a: Path, run_b: Path) -> Comparison:
+    """Compare the run folders ``run_a`` and ``run_b``."""
+    rep_a, st_a = _read_run(run_a)
+    rep_b, st_b = _read_run(run_b)
+    rows = []
+    for key, label in KPIS.items():
+        a, b = _get(rep_a, key), _get(rep_b, key)
+        change = (b - a) if isinstance(a, (int, float)) and isinstance(b, (int, float)) \
+            and not isinstance(a, bool) else ("" if a == b else "changed")
+        rows.append({"figure": label, "a": a, "b": b, "change": change})
+    types = sorted(set(rep_a.get("by_type", {})) | set(rep_b.get("by_type", {})))
+    for t in types:
+        a = rep_a.get("by_type", {}).get(t, {}).get("count", 0)
+        b = rep_b.get("by_type", {}).get(t, {}).get("count", 0)
+        rows.append({"figure": f"stations: {t}", "a": a, "b": b, "change": b - a})
+    kpis = pd.DataFrame(rows)
+
+    key = ["site_id", "station_type"]
+    a = st_a[[*key, "name", "year", "geometry"]].rename(columns={"year": "year_a"})
+    b = st_b[[*key, "name", "year", "geometry"]].rename(columns={"year": "year_b"})
+    m = a.merge(b, on=key, how="outer", suffixes=("_a", "_b"), indicator=True)
+    m["name"] = m["name_a"].fillna(m["name_b"])
+    m["geometry"] = m["geometry_a"].where(m["geometry_a"].notna(), m["geometry_b"])
+    m["in_a"] = m["_merge"] != "right_only"
+    m["in_b"] = m["_merge"] != "left_only"
+    status = m["_merge"].map({"left_only": "only A", "right_only": "only B", "both": "both"})
+    changed = (m["_merge"] == "both") & (m["year_a"] != m["year_b"])
+    m["status"] = status.where(~changed, "both, year changed").astype(str)
+    cols = [*key, "name", "in_a", "in_b", "year_a", "year_b", "status"]
+    stations = gpd.GeoDataFrame(m[cols], geometry=list(m["geometry"]), crs="EPSG:4326")
+    stations = stations.sort_values(["status", "site_id", "station_type"]).reset_index(drop=True)
+    return Comparison(kpis, stations, run_a.name, run_b.name)

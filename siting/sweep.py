@@ -1,0 +1,152 @@
+"""Trade-offs: solve one scenario over a range of budgets and draw the coverage curve.
+
+The network, demand and coverage sets are prepared once; only the MIP is re-solved per budget.
+Each budget's plan warm-starts the next (larger) one, so the curve never decreases even when a
+solve stops at its time limit: a plan feasible under a budget stays feasible under a larger one,
+and if the solver returns a worse plan the previous one is kept (and marked ``carried``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from siting._atomic import atomic_dir
+from siting.pipeline import Prepared, StageHooks, solve_prepared
+from siting.results import SitingResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One budget's outcome."""
+
+    budget: float
+    spent: float
+    coverage_share: float
+    objective: float
+    stations: int
+    status: str
+    gap: float | None
+    carried: bool
+    folder: str
+
+
+def budget_range(base: float, lo: float = 0.25, hi: float = 2.0, n: int = 8) -> np.ndarray:
+    """``n`` budgets from ``lo × base`` to ``hi × base`` (CNY), evenly spaced."""
+    return np.linspace(lo * base, hi * base, n)
+
+
+def knee_index(x: np.ndarray, y: np.ndarray) -> int:
+    """Index of the knee of an increasing curve: the point farthest above the end-to-end chord."""
+    if len(x) < 3:
+        return len(x) - 1
+    xn = (x - x[0]) / max(x[-1] - x[0], 1e-12)
+    yn = (y - y[0]) / max(y[-1] - y[0], 1e-12)
+    return int(np.argmax(yn - xn))
+
+
+def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHooks | None = None,
+          write_run=None) -> list[SweepPoint]:
+    """Solve ``prep`` at each budget; write ``curve.csv``, ``curve.png`` and a run per budget.
+
+    Parameters
+    ----------
+    prep
+        From :func:`siting.pipeline.prepare`.
+    budgets
+        Total budgets, CNY (sorted ascending before solving). Yearly caps, if the scenario has
+        them, are scaled by the same factor.
+    out_dir
+        Folder to write (atomically): ``curve.csv``, ``curve.png`` and ``budget_<M>M/`` runs.
+    write_run
+        ``write_run(result, folder)`` writes one budget's outputs (the CLI passes the map and
+        export writers); None writes no per-budget folders.
+    """
+    budgets = np.sort(np.asarray(budgets, dtype=float))
+    base = prep.model_input
+    points: list[SweepPoint] = []
+    results: list[tuple[str, SitingResult]] = []
+    prev_open: np.ndarray | None = None
+    prev_result: SitingResult | None = None
+    for b in budgets:
+        factor = b / base.budget_total if base.budget_total > 0 else 1.0
+        by_year = None if base.budget_by_year is None else base.budget_by_year * factor
+        mi = replace(base, budget_total=float(b), budget_by_year=by_year)
+        result, _ = solve_prepared(prep, hooks=hooks, model_input=mi, warm_start=prev_open)
+        carried = False
+        if prev_result is not None and (result.report["objective"]
+                                        < prev_result.report["objective"] - 1e-6):
+            log.warning("budget %.0f: solver returned a worse plan than at the smaller budget "
+                        "(time limit?); keeping the smaller budget's plan", b)
+            report = dict(prev_result.report, budget=float(b))
+            result = replace(prev_result, report=report)
+            carried = True
+        folder = f"budget_{b / 1e6:07.2f}M"
+        r = result.report
+        points.append(SweepPoint(float(b), float(r["spent"]), float(r["coverage_share"]),
+                                 float(r["objective"]), len(result.stations),
+                                 r["solver"]["status"], r["solver"]["gap"], carried, folder))
+        results.append((folder, result))
+        prev_result = result
+        prev_open = _open_year_of(prep, result)
+    with atomic_dir(out_dir) as tmp:
+        _write_curve(points, tmp)
+        if write_run is not None:
+            for folder, result in results:
+                write_run(result, tmp / folder)
+    return points
+
+
+def _open_year_of(prep: Prepared, result: SitingResult) -> np.ndarray:
+    """The ``open_year`` array (per option) of a result, for warm starts."""
+    opts = prep.options
+    years = prep.scenario.years
+    st = result.stations
+    key = {(s, t): years.index(int(y))
+           for s, t, y in zip(st["site_id"], st["station_type"], st["year"])}
+    return np.array([key.get((s, t), -1) for s, t in zip(opts["site_id"], opts["station_type"])],
+                    dtype=int)
+
+
+def _write_curve(points: list[SweepPoint], folder: Path) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["budget_cny", "spent_cny", "coverage_share", "objective", "stations", "status",
+                "gap", "carried_from_smaller_budget", "knee", "run_folder"])
+    x = np.array([p.budget for p in points])
+    y = np.array([p.coverage_share for p in points])
+    k = knee_index(x, y)
+    for i, p in enumerate(points):
+        w.writerow([f"{p.budget:.0f}", f"{p.spent:.0f}", f"{p.coverage_share:.6f}",
+                    f"{p.objective:.6f}", p.stations, p.status,
+                    "" if p.gap is None else f"{p.gap:.6f}", p.carried, i == k, p.folder])
+    (folder / "curve.csv").write_text(buf.getvalue(), encoding="utf-8-sig")
+    _plot_curve(x, y, k, folder / "curve.png")
+
+
+def _plot_curve(x: np.ndarray, y: np.ndarray, k: int, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    ax.plot(x / 1e6, y * 100, marker="o", color="#1f6feb")
+    ax.scatter([x[k] / 1e6], [y[k] * 100], s=160, facecolors="none", edgecolors="#d1242f",
+               linewidths=2, zorder=3, label=f"knee: {x[k] / 1e6:.1f} M CNY, {y[k]:.0%}")
+    ax.set_xlabel("budget (M CNY)")
+    ax.set_ylabel("coverage (% of demand weight)")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    ax.set_title("Coverage vs budget")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
