@@ -218,3 +218,11 @@ def test_disconnected_corridor_raises() -> None:
     options = pd.DataFrame({"site_idx": [0], "serves": [("hydrogen",)]})
     with pytest.raises(NetworkError, match=r"corridor 'c1'.*no road path"):
         corridor_flows([_corridor(50.0)], net, _site_xy()[:1], options, SPEEDS)
+
+
+def test_corridor_without_serving_type_is_uncoverable() -> None:
+    net = path_net(11, 1_000.0)
+    options = _options()
+    f = corridor_flows([_corridor(500.0, pathway="charging")], net, _site_xy(),
+                       options.assign(serves=[("swap",)] * len(options)), SPEEDS)[0]
+    assert not sets_hit(f.arc_sets, set(range(len(options))))

@@ -209,3 +209,10 @@ def test_no_positive_share_gives_empty_frame() -> None:
     dem = build_demand(make_fleet([("L1", "logistics", 10, 50.0)]), sc)
     assert len(dem) == 0
     assert "demand_id" in dem.columns
+
+
+def test_empty_fleet_gives_empty_frame_with_columns() -> None:
+    dem = build_demand(make_fleet(FLEET_ROWS).iloc[:0], make_scenario())
+    assert len(dem) == 0
+    assert {"demand_id", "energy", "weight", "threshold_s"} <= set(dem.columns)
+    assert dem.crs == "EPSG:4326"
