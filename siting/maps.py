@@ -814,20 +814,25 @@ def _add_candidates(fmap: folium.Map, cands: gpd.GeoDataFrame, ctx: _Context) ->
         _DataLayer(_collection(bad_feats), style={}, icon=_EXCLUDED_ICON).add_to(group)
 
 
-def excluded_candidates(cands: gpd.GeoDataFrame) -> np.ndarray:
-    """Boolean mask of candidate sites excluded by every rule (drawn as crosses).
+def excluded_candidates(cands: pd.DataFrame) -> np.ndarray:
+    """Boolean mask of candidate sites excluded for every station type (drawn as crosses).
 
-    A site is excluded when it is not chosen and its ``rule_outcome`` is non-empty and does
-    not mention ``eligible`` (an outcome like ``"swap eligible; hydrogen: setback"`` keeps the
-    site as a candidate, with the full text in its popup). A boolean ``eligible`` column,
-    when present, decides instead.
+    ``rule_outcome`` holds one note per allowed type, ``"; "``-separated, as written by
+    :mod:`siting.candidates` (``"swap: allowed by the site; hydrogen: excluded — 120 m from
+    a school"``). A site is excluded when it is not chosen and every note says ``excluded``
+    (or ``排除``); a site eligible for some type stays a candidate, with the full text in its
+    popup. A boolean ``eligible`` column, when present, decides instead.
     """
     n = len(cands)
     chosen = np.array([_truthy(v) for v in cands.get("chosen", [False] * n)], dtype=bool)
     if "eligible" in cands.columns:
         return ~np.array([_truthy(v) for v in cands["eligible"]], dtype=bool) & ~chosen
-    outcome = np.array([s.lower() for s in _texts(cands, "rule_outcome")], dtype=object)
-    bad = np.array([bool(s) and "eligible" not in s for s in outcome], dtype=bool)
+
+    def all_excluded(text: str) -> bool:
+        notes = [x.strip().lower() for x in text.split(";") if x.strip()]
+        return bool(notes) and all("excluded" in x or "排除" in x for x in notes)
+
+    bad = np.array([all_excluded(s) for s in _texts(cands, "rule_outcome")], dtype=bool)
     return bad & ~chosen
 
 

@@ -62,7 +62,7 @@ STATIONS = [  # site_id, name, type, family, lon, lat, existing, capex
 
 def make_result(*, n_demand: int = 40, station_name: str | None = None, schematic: bool = True,
                 scenario: Scenario | None = None, zone_name: str = "淅河化工园",
-                outcome: str = "hydrogen: 120 m from a school (setback 200 m)",
+                outcome: str = "hydrogen: excluded — 120 m from a school (setback 200 m)",
                 seed: int = 1) -> SitingResult:
     """A small hand-built result: 5 stations of 3 types, demand, candidates, zones, roads."""
     rng = np.random.default_rng(seed)
@@ -98,7 +98,8 @@ def make_result(*, n_demand: int = 40, station_name: str | None = None, schemati
     cand_pts = [(113.43, 31.70), (113.395, 31.706), (113.376, 31.71), (113.37, 31.665),
                 (113.48, 31.697), (113.45, 31.67), (113.39, 31.60), (113.41, 31.72)]
     ids = ["S1", "S2", "C1", "C2", "H1", "X1", "X2", "X3"]
-    outcomes = ["eligible"] * 6 + [outcome, "swap;charging_hub: no grid capacity"]
+    outcomes = ["swap: allowed by the site; hydrogen: excluded — no supply within 30 km"] * 6 + [
+        outcome, "swap: excluded — no grid capacity; charging_hub: excluded — no grid capacity"]
     candidates = gpd.GeoDataFrame({
         "site_id": ids, "name": [f"站址{i}" for i in ids],
         "allowed_types": "swap;charging_hub;hydrogen", "zone": "",
@@ -342,9 +343,9 @@ def test_radius_and_share_colour_scales() -> None:
 def test_candidates_and_excluded_with_reasons(result: SitingResult, page_zh: str) -> None:
     icons = _json_after(page_zh, "L.divIcon(")
     assert sum(1 for i in icons if i.get("className") == "siting-excluded") == 1
-    reasons = {"hydrogen: 120 m from a school (setback 200 m)",
-               "swap;charging_hub: no grid capacity"}
-    # X2 ("hydrogen: ... setback") and X3 ("no grid capacity") are excluded (no "eligible"),
+    reasons = {"hydrogen: excluded — 120 m from a school (setback 200 m)",
+               "swap: excluded — no grid capacity; charging_hub: excluded — no grid capacity"}
+    # X2 (setback) and X3 (no grid) are excluded for every type they allow,
     # each with its reason as tooltip; the six eligible/chosen sites are candidate dots
     tipped = [c for c in _collections(page_zh) if c["features"] and all(
         html.unescape(f["properties"].get("t", "")) in reasons for f in c["features"])]
@@ -358,10 +359,18 @@ def test_candidates_and_excluded_with_reasons(result: SitingResult, page_zh: str
 
 
 def test_excluded_mask_keeps_partly_eligible_and_chosen_sites() -> None:
-    c = pd.DataFrame({"rule_outcome": ["eligible", "swap eligible; hydrogen: setback",
-                                       "hydrogen: setback", "hydrogen: setback", ""],
-                      "chosen": [False, False, False, True, False]})
-    assert maps.excluded_candidates(c).tolist() == [False, False, True, False, False]
+    c = pd.DataFrame({"rule_outcome": [
+        "swap: allowed by the site",
+        "swap: allowed by the site; hydrogen: excluded — setback",
+        "hydrogen: excluded — setback; swap: excluded — no grid",
+        "hydrogen: excluded — setback",
+        "",
+        "加氢: 排除（安全距离不足）"],
+        "chosen": [False, False, False, True, False, False]})
+    assert maps.excluded_candidates(c).tolist() == [False, False, True, False, False, True]
+    with_flag = c.assign(eligible=[True, True, False, False, True, True])
+    assert maps.excluded_candidates(with_flag).tolist() == [
+        False, False, True, False, False, False]
 
 
 def test_zones_coverage_roads_and_extra_layers_drawn(result: SitingResult, page_zh: str) -> None:
