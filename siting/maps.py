@@ -89,6 +89,8 @@ _COLOR_RE = re.compile(
 _ICON_PX = 24
 _R_MIN, _R_MAX = 3.0, 16.0
 _ROAD_WEIGHT = {"motorway": 3.0, "trunk": 3.0, "primary": 2.2, "secondary": 1.8}
+#: Extra layers whose key contains one of these start hidden.
+_HIDDEN_EXTRAS: tuple[str, ...] = ("substation", "sensitive")
 #: Extra layers: (key fragment, i18n key, colour, glyph); the first fragment found wins.
 _EXTRA_STYLES: tuple[tuple[str, str, str, str], ...] = (
     ("corridor", "layer.corridors", "#6a3d9a", "→"),
@@ -858,7 +860,9 @@ def _add_extras(fmap: folium.Map, extras: dict[str, gpd.GeoDataFrame],
     drawn = []
     for key, gdf in extras.items():
         name, color, glyph = _extra_look(key, ctx.lang)
-        group = _group(fmap, name)
+        # context layers that clutter the plan start hidden (one click in the layer control)
+        hidden = any(k in key.lower() for k in _HIDDEN_EXTRAS)
+        group = _group(fmap, name, show=not hidden)
         cols = [c for c in gdf.columns if c != gdf.geometry.name][:12]
         feats = []
         for i, geom in enumerate(_geojson(gdf, simplify=2e-5)):

@@ -585,3 +585,16 @@ def test_tianditu_key_is_url_quoted(result: SitingResult) -> None:
     page = maps.build_map(result, basemap="tianditu", tianditu_key=' k"{x}<y> ')
     assert "tk=k%22%7Bx%7D%3Cy%3E" in page
     assert '"{x}<y>' not in page
+
+
+def test_substations_and_sensitive_sites_start_hidden() -> None:
+    res = make_result()
+    pt = gpd.GeoDataFrame({"name": ["x"]}, geometry=[Point(113.4, 31.7)], crs=WGS84)
+    res.extra_layers.update({"substations": pt, "sensitive": pt})
+    page = maps.build_map(res, basemap="none")
+    groups = dict(re.findall(r'"([^"]+)" : (feature_group_\w+)', page))
+    shown = {json.loads(f'"{k}"') for k, v in groups.items()
+             if re.search(rf"\b{v}\.addTo\(map_", page)}
+    assert {"氢源", "货运通道"} <= shown
+    assert not {"变电站", "敏感目标"} & shown
+    assert {"变电站", "敏感目标"} <= {json.loads(f'"{k}"') for k in groups}
