@@ -1,0 +1,739 @@
+"""Output writers: the run folder's GeoJSON, report, GeoPackage, CSV, map and Shapefiles.
+
+:func:`write_outputs` writes the output contract (see the design notes) into a temporary
+sibling folder and renames it into place only when every file is complete, so an error or
+Ctrl-C never leaves a half-written run and never destroys the previous one:
+
+- ``stations.geojson`` — chosen stations, always WGS84 (RFC 7946), every ``STATION_COLUMNS``
+  property; plus ``stations_<CRS>.geojson`` (e.g. ``stations_EPSG4547.geojson``) when another
+  output CRS is asked for, with that CRS named in the file;
+- ``report.json`` — ``result.report`` plus ``output_crs``; UTF-8, keys sorted, floats rounded,
+  so re-running a scenario rewrites it byte for byte (only ``solver.seconds`` and
+  ``timings`` vary between runs);
+- ``results.gpkg`` — layers ``stations``, ``demand``, ``candidates``, ``coverage_areas``,
+  ``zones``, ``roads`` and any extra layers, in the output CRS, with QGIS styles stored in the
+  GeoPackage ``layer_styles`` table (QGIS applies them when the layers are opened);
+- ``summary.csv`` — one row per station, UTF-8 with BOM (Excel), Chinese headers for
+  ``lang="zh"``;
+- ``map.html`` — through the ``map_writer`` callable (see :mod:`siting.maps`);
+- optionally Shapefiles (:func:`write_shapefile`): GBK-encoded with ``.cpg``, ASCII field
+  names of at most 10 characters, a ``shapefile_fields.csv`` listing the full column names.
+
+``GCJ-02``/``BD-09`` output shifts the coordinates for overlay on Amap/Baidu basemaps; the
+files are then labelled EPSG:4326 (there is no EPSG code for either), and say so.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import logging
+import math
+import re
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from shapely.geometry import mapping
+
+from siting._atomic import atomic_dir
+from siting._errors import ScenarioError
+from siting.crs import WGS84, crs_slug, is_shift, parse_crs, to_output_crs
+from siting.results import STATION_COLUMNS, SitingResult
+
+logger = logging.getLogger(__name__)
+
+MapWriter = Callable[[SitingResult, Path], Any]
+
+#: Files every run folder holds (map.html only when a map writer is given).
+CONTRACT_FILES: tuple[str, ...] = ("map.html", "stations.geojson", "report.json",
+                                   "results.gpkg", "summary.csv")
+#: Core GeoPackage layers, in write order.
+GPKG_LAYERS: tuple[str, ...] = ("stations", "demand", "candidates", "coverage_areas", "zones",
+                                "roads")
+#: Decimal places of written coordinates: degrees (1e-8 deg ~ 1 mm) and metres (1 mm).
+DEGREE_DECIMALS = 8
+METRE_DECIMALS = 3
+#: Decimal places of floats in report.json and GeoJSON properties.
+FLOAT_DECIMALS = 6
+
+_SUMMARY_HEADERS: dict[str, dict[str, str]] = {
+    "zh": {
+        "site_id": "站址编号", "name": "名称", "station_type": "类型编号", "type_name": "类型",
+        "family": "技术路线", "capex": "投资（元）", "capacity": "能力", "capacity_unit":
+        "能力单位", "zone": "片区", "year": "年份", "existing": "现有站", "served_demand":
+        "服务需求", "served_energy": "日供能", "n_demand_served": "服务需求点数",
+        "reason": "选址理由", "lon": "经度（WGS84）", "lat": "纬度（WGS84）",
+    },
+    "en": {
+        "site_id": "site_id", "name": "name", "station_type": "station_type",
+        "type_name": "type_name", "family": "family", "capex": "capex_cny",
+        "capacity": "capacity", "capacity_unit": "capacity_unit", "zone": "zone",
+        "year": "year", "existing": "existing", "served_demand": "served_demand",
+        "served_energy": "served_energy", "n_demand_served": "n_demand_served",
+        "reason": "reason", "lon": "lon_wgs84", "lat": "lat_wgs84",
+    },
+}
+_FAMILY_ZH = {"swap": "换电", "charging": "充电", "hydrogen": "加氢"}
+_YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+#: Shapefile (DBF) field names: at most 10 ASCII characters.
+SHAPEFILE_FIELDS: dict[str, str] = {
+    "station_type": "st_type", "capacity_unit": "cap_unit", "served_demand": "srv_demand",
+    "served_energy": "srv_energy", "n_demand_served": "n_srv_dem", "demand_id": "demand_id",
+    "vehicle_class": "veh_class", "energy_unit": "en_unit", "threshold_s": "thresh_s",
+    "served_share": "srv_share", "served_by": "served_by", "allowed_types": "allow_type",
+    "rule_outcome": "rule_out", "threshold_min": "thresh_min", "capex_factor": "capex_fac",
+}
+SHAPEFILE_LAYERS: tuple[str, ...] = ("stations", "demand", "candidates", "coverage_areas")
+
+
+# =========================================================================== entry points
+def write_outputs(
+    result: SitingResult,
+    out_dir: str | Path,
+    *,
+    crs: str | None = None,
+    lang: str | None = None,
+    map_writer: MapWriter | None = None,
+    shapefile: bool = False,
+) -> Path:
+    """Write a run's output folder atomically.
+
+    Parameters
+    ----------
+    result
+        The solved plan (GeoDataFrames in WGS84).
+    out_dir
+        The run folder. Created, or replaced as a whole if it holds a previous run (it must
+        then contain ``report.json``; any other non-empty folder is refused).
+    crs
+        Output CRS of the GeoPackage, the extra ``stations_<CRS>.geojson``, the Shapefiles
+        and the x/y columns of ``summary.csv``: ``EPSG:xxxx``, ``CGCS2000``, ``GCJ-02``,
+        ``BD-09`` ... (see :func:`siting.crs.parse_crs`). Default WGS84 (EPSG:4326).
+        ``stations.geojson`` is WGS84 whatever this says.
+    lang
+        ``"zh"`` or ``"en"`` for the CSV headers and style labels; default the scenario's.
+    map_writer
+        ``map_writer(result, path)`` writes ``map.html`` (e.g. :func:`siting.maps.write_map`
+        with options bound). None: no map is written.
+    shapefile
+        Also write Shapefiles into ``<out_dir>/shapefile/`` (see :func:`write_shapefile`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
+
+    Raises
+    ------
+    ScenarioError
+        ``out_dir`` is a file, or a non-empty folder that is not a previous run.
+    """
+    out = Path(out_dir)
+    target = parse_crs(crs, where="output_crs") if crs else WGS84
+    lang = _lang(result, lang)
+    _check_replaceable(out)
+    with atomic_dir(out) as tmp:
+        stations = result.stations
+        if stations.crs is not None and stations.crs.to_epsg() != 4326:
+            stations = stations.to_crs(WGS84)
+        _write_text(tmp / "stations.geojson", geojson_text(stations, name="stations",
+                                                          first=STATION_COLUMNS))
+        if target != WGS84:
+            name = f"stations_{crs_slug(target)}"
+            _write_text(tmp / f"{name}.geojson", geojson_text(
+                to_output_crs(stations, target), name=name, first=STATION_COLUMNS,
+                crs_name=target))
+        _write_text(tmp / "report.json", report_text(result.report, output_crs=target))
+        write_geopackage(result, tmp / "results.gpkg", crs=target, lang=lang)
+        write_summary_csv(result, tmp / "summary.csv", crs=target, lang=lang)
+        if shapefile:
+            write_shapefile(result, tmp / "shapefile", target)
+        if map_writer is not None:
+            map_writer(result, tmp / "map.html")
+    logger.info("wrote %s", out)
+    return out
+
+
+def _check_replaceable(out: Path) -> None:
+    if out.is_file():
+        msg = f"{out}: the output path is a file; give a folder path"
+        raise ScenarioError(msg)
+    if out.is_dir() and any(out.iterdir()) and not (out / "report.json").is_file():
+        msg = (f"{out}: folder exists and is not a siting run (no report.json); choose a new "
+               "or empty folder, siting replaces the whole folder")
+        raise ScenarioError(msg)
+
+
+def _lang(result: SitingResult, lang: str | None) -> str:
+    lang = lang or getattr(result.scenario, "lang", "zh")
+    return lang if lang in _SUMMARY_HEADERS else "en"
+
+
+def _write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    path.write_bytes(text.encode(encoding))
+
+
+# =========================================================================== JSON
+def clean_value(v: Any) -> Any:
+    """A JSON-ready copy of ``v``: numpy scalars to Python, floats rounded, NaN/inf to None.
+
+    Floats are rounded to ``FLOAT_DECIMALS`` places; non-zero values smaller than that keep
+    three significant digits (a MIP gap of 1e-9 stays 1e-09). Dict keys become strings,
+    tuples/sets lists (sets sorted), paths and other objects strings.
+    """
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        x = float(v)
+        if not math.isfinite(x):
+            return None
+        r = round(x, FLOAT_DECIMALS)
+        if r == 0.0 and x != 0.0:
+            r = float(f"{x:.3g}")
+        return r + 0.0  # no -0.0
+    if isinstance(v, Mapping):
+        return {str(k): clean_value(val) for k, val in v.items()}
+    if isinstance(v, (set, frozenset)):
+        return sorted((clean_value(x) for x in v), key=str)
+    if isinstance(v, (list, tuple, np.ndarray, pd.Index, pd.Series)):
+        return [clean_value(x) for x in list(v)]
+    if v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(v, "model_dump"):
+        return clean_value(v.model_dump())
+    return str(v)
+
+
+def report_text(report: Mapping[str, Any], *, output_crs: str = WGS84) -> str:
+    """report.json content: ``report`` plus ``output_crs``; sorted keys, 2-space indent.
+
+    Parameters
+    ----------
+    report
+        The result's report dict (not modified).
+    output_crs
+        Stored as ``report["output_crs"]``.
+
+    Returns
+    -------
+    str
+        UTF-8-ready JSON text (non-ASCII kept as is), ending with a newline.
+    """
+    doc = copy.deepcopy(dict(report))
+    doc["output_crs"] = output_crs
+    return json.dumps(clean_value(doc), ensure_ascii=False, indent=2, sort_keys=True,
+                      allow_nan=False) + "\n"
+
+
+def _round_geometry(g: shapely.Geometry, decimals: int) -> shapely.Geometry:
+    return shapely.transform(g, lambda c: np.round(c, decimals))
+
+
+def geojson_text(
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    first: tuple[str, ...] = (),
+    crs_name: str | None = None,
+) -> str:
+    """A GeoJSON FeatureCollection, one feature per line, deterministic for equal input.
+
+    Parameters
+    ----------
+    gdf
+        The layer. With ``crs_name`` None it must be WGS84 (EPSG:4326), as RFC 7946 wants.
+    name
+        The collection's ``name`` member.
+    first
+        Property names written first, in this order (then the other columns in frame order).
+    crs_name
+        Output CRS when not WGS84. ``EPSG:xxxx`` adds the (pre-RFC 7946) ``crs`` member that
+        GDAL/QGIS read; ``GCJ-02``/``BD-09`` are stated in ``coordinate_convention`` only.
+        Both add ``crs_name``.
+
+    Returns
+    -------
+    str
+        The JSON text; coordinates rounded to 1 mm (``DEGREE_DECIMALS`` for degrees,
+        ``METRE_DECIMALS`` for projected CRSs), floats to ``FLOAT_DECIMALS`` places.
+    """
+    if crs_name is None and gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        msg = f"geojson_text: layer '{name}' is in {gdf.crs}, not WGS84; give crs_name"
+        raise ValueError(msg)
+    projected = gdf.crs is not None and gdf.crs.is_projected
+    decimals = METRE_DECIMALS if projected else DEGREE_DECIMALS
+    geom_name = gdf.geometry.name
+    cols = [c for c in first if c in gdf.columns]
+    cols += [c for c in gdf.columns if c not in cols and c != geom_name]
+    head: dict[str, Any] = {"type": "FeatureCollection", "name": name}
+    if crs_name is not None:
+        head["crs_name"] = crs_name
+        if is_shift(crs_name):
+            head["coordinate_convention"] = (
+                f"{crs_name}: Chinese web-map offset applied to WGS84 lon/lat; not a standard "
+                "CRS, GIS software will treat it as WGS84")
+        else:
+            code = crs_name.split(":")[1]
+            head["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{code}"}}
+    lines = []
+    records = gdf[cols].to_dict(orient="records") if cols else [{} for _ in range(len(gdf))]
+    for props, geom in zip(records, gdf.geometry.values, strict=True):
+        g = None
+        if geom is not None and not shapely.is_empty(geom):
+            g = mapping(_round_geometry(geom, decimals))
+        feat = {"type": "Feature", "properties": clean_value(props), "geometry": g}
+        lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":"),
+                                allow_nan=False))
+    head_text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
+    body = ",\n".join(lines)
+    return f'{head_text},"features":[\n{body}\n]}}\n' if lines else \
+        f'{head_text},"features":[]}}\n'
+
+
+# =========================================================================== GeoPackage
+def _layers(result: SitingResult) -> dict[str, gpd.GeoDataFrame]:
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "stations": result.stations, "demand": result.demand,
+        "candidates": result.candidates, "coverage_areas": result.coverage_areas,
+    }
+    if result.zones is not None:
+        layers["zones"] = result.zones
+    if result.roads is not None:
+        layers["roads"] = result.roads
+    for name, gdf in (result.extra_layers or {}).items():
+        key = re.sub(r"\W", "_", str(name)) or "layer"
+        layers[key if key not in layers else f"extra_{key}"] = gdf
+    return layers
+
+
+def _gis_ready(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    """Copy in ``crs`` with only GDAL-writable column types (lists etc. become text)."""
+    out = to_output_crs(gdf, crs) if gdf.crs is not None else gdf.set_crs(WGS84)
+    geom = out.geometry.name
+    for col in out.columns:
+        if col == geom:
+            continue
+        s = out[col]
+        if s.dtype == object or isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.map(_cell_text).astype(object)
+    return out
+
+
+def _cell_text(v: Any) -> Any:
+    if isinstance(v, (list, tuple, set, frozenset, np.ndarray)):
+        return "; ".join(str(x) for x in v)
+    if isinstance(v, Mapping):
+        return json.dumps(clean_value(v), ensure_ascii=False, sort_keys=True)
+    if v is None or isinstance(v, (str, bool, int, float, np.generic)):
+        return v
+    return str(v)
+
+
+def write_geopackage(result: SitingResult, path: str | Path, *, crs: str = WGS84,
+                     lang: str = "zh") -> Path:
+    """Write every layer of ``result`` into one GeoPackage, with QGIS styles.
+
+    Parameters
+    ----------
+    result
+        The solved plan.
+    path
+        The ``.gpkg`` file (replaced if it exists).
+    crs
+        Output CRS (see :func:`siting.crs.to_output_crs`); default EPSG:4326.
+    lang
+        Language of the style legend labels.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    target = parse_crs(crs)
+    with _gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF"):
+        for name, gdf in _layers(result).items():
+            _gis_ready(gdf, target).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    write_layer_styles(path, _styles(result, lang))
+    return path
+
+
+@contextmanager
+def _gdal_config(**options: str) -> Iterator[None]:
+    """Set GDAL config options for the duration of the block, then restore them.
+
+    ``OGR_SQLITE_SYNCHRONOUS=OFF`` skips an fsync per layer (7x faster GeoPackage writing);
+    durability comes from the atomic folder swap instead.
+    """
+    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(old)
+
+
+#: QGIS's layer_styles table (as QGIS creates it in a GeoPackage).
+_LAYER_STYLES_DDL = """
+CREATE TABLE IF NOT EXISTS layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    f_table_catalog TEXT(256),
+    f_table_schema TEXT(256),
+    f_table_name TEXT(256),
+    f_geometry_column TEXT(256),
+    styleName TEXT(30),
+    styleQML TEXT,
+    styleSLD TEXT,
+    useAsDefault BOOLEAN,
+    description TEXT,
+    owner TEXT(30),
+    ui TEXT(30),
+    update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+)"""
+
+
+def write_layer_styles(path: str | Path, styles: Mapping[str, str]) -> None:
+    """Store QML styles in a GeoPackage's ``layer_styles`` table, as QGIS does.
+
+    Parameters
+    ----------
+    path
+        An existing GeoPackage.
+    styles
+        ``{layer name: QML text}``; layers not in the GeoPackage are skipped. Each becomes the
+        layer's default style (``useAsDefault = 1``), replacing an earlier default.
+    """
+    con = sqlite3.connect(str(path))
+    try:
+        with con:
+            geom_cols = dict(con.execute(
+                "SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
+            con.execute(_LAYER_STYLES_DDL)
+            registered = con.execute("SELECT 1 FROM gpkg_contents WHERE table_name = "
+                                     "'layer_styles'").fetchone()
+            if registered is None:
+                con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, "
+                            "description) VALUES ('layer_styles', 'attributes', "
+                            "'layer_styles', 'QGIS layer styles')")
+            for layer, qml in styles.items():
+                if layer not in geom_cols:
+                    continue
+                con.execute("UPDATE layer_styles SET useAsDefault = 0 WHERE f_table_name = ?",
+                            (layer,))
+                con.execute(
+                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                    "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
+                    "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL)",
+                    (layer, geom_cols[layer], f"siting {layer}", qml,
+                     "written by siting"))
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------- QML
+def _rgba(color: str | None, alpha: int = 255) -> str:
+    """CSS colour -> QGIS ``"r,g,b,a"``."""
+    from matplotlib.colors import to_rgba
+
+    try:
+        r, g, b, a = to_rgba(color or "#555555")
+    except ValueError:
+        r, g, b, a = to_rgba("#555555")
+    return f"{round(r * 255)},{round(g * 255)},{round(b * 255)},{round(a * alpha)}"
+
+
+def _symbol_layer(cls: str, props: Mapping[str, str]) -> str:
+    opts = "".join(f'<Option type="QString" name={quoteattr(k)} value={quoteattr(v)}/>'
+                   for k, v in props.items())
+    legacy = "".join(f"<prop k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in props.items())
+    return (f'<layer class="{cls}" enabled="1" locked="0" pass="0">'
+            f'<Option type="Map">{opts}</Option>{legacy}</layer>')
+
+
+def _marker(name: str, color: str, size: float, shape: str = "circle") -> str:
+    layer = _symbol_layer("SimpleMarker", {
+        "name": shape, "color": color, "outline_color": "255,255,255,255",
+        "outline_style": "solid", "outline_width": "0.3", "outline_width_unit": "MM",
+        "size": f"{size:g}", "size_unit": "MM"})
+    return (f'<symbol type="marker" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            f"{layer}</symbol>")
+
+
+def _fill(name: str, color: str, outline: str, style: str = "solid",
+          outline_style: str = "solid") -> str:
+    layer = _symbol_layer("SimpleFill", {
+        "color": color, "style": style, "outline_color": outline,
+        "outline_style": outline_style, "outline_width": "0.5", "outline_width_unit": "MM"})
+    return (f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            f"{layer}</symbol>")
+
+
+def _line(name: str, color: str, width: float) -> str:
+    layer = _symbol_layer("SimpleLine", {
+        "line_color": color, "line_width": f"{width:g}", "line_width_unit": "MM",
+        "line_style": "solid", "capstyle": "round", "joinstyle": "round"})
+    return (f'<symbol type="line" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            f"{layer}</symbol>")
+
+
+def _qml(renderer: str) -> str:
+    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+            '<qgis version="3.28.0" styleCategories="Symbology">\n'
+            f"{renderer}\n<blendMode>0</blendMode>\n<featureBlendMode>0</featureBlendMode>\n"
+            "</qgis>\n")
+
+
+def _categorized(attr: str, cats: list[tuple[str, str, str]]) -> str:
+    """``cats`` = [(value, label, symbol xml with name = index)]."""
+    categories = "".join(
+        f'<category render="true" symbol="{i}" value={quoteattr(v)} label={quoteattr(lab)}/>'
+        for i, (v, lab, _) in enumerate(cats))
+    symbols = "".join(sym for _, _, sym in cats)
+    return (f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(attr)} symbollevels="0" '
+            f'enableorderby="0" forceraster="0"><categories>{categories}</categories>'
+            f"<symbols>{symbols}</symbols></renderer-v2>")
+
+
+def _single(symbol: str) -> str:
+    return ('<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" '
+            f'forceraster="0"><symbols>{symbol}</symbols></renderer-v2>')
+
+
+#: served_share classes for the demand layer: (lower, upper, colour), red = unserved.
+SHARE_CLASSES: tuple[tuple[float, float, str], ...] = (
+    (0.0, 0.2, "#d7191c"), (0.2, 0.4, "#fdae61"), (0.4, 0.6, "#ffffbf"),
+    (0.6, 0.8, "#a6d96a"), (0.8, 1.0, "#1a9641"),
+)
+
+
+def _graduated(attr: str, size: float) -> str:
+    ranges = "".join(
+        f'<range render="true" symbol="{i}" lower="{lo:.6f}" upper="{hi:.6f}" '
+        f'label="{lo * 100:.0f}–{hi * 100:.0f}%"/>' for i, (lo, hi, _) in enumerate(SHARE_CLASSES))
+    symbols = "".join(_marker(str(i), _rgba(c), size) for i, (_, _, c) in enumerate(SHARE_CLASSES))
+    return (f'<renderer-v2 type="graduatedSymbol" attr={quoteattr(attr)} '
+            'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="0" '
+            f'forceraster="0"><ranges>{ranges}</ranges><symbols>{symbols}</symbols>'
+            '<mode name="fixed"/></renderer-v2>')
+
+
+def _type_label(t: Any, lang: str) -> str:
+    if lang == "en":
+        return t.name_en or t.id
+    return t.name or t.name_en or t.id
+
+
+def _styles(result: SitingResult, lang: str) -> dict[str, str]:
+    """QML per layer: stations/coverage by station type, demand graduated by served share."""
+    types = list(getattr(result.scenario, "station_types", []))
+    present = [str(v) for v in pd.unique(result.stations["station_type"])] \
+        if "station_type" in result.stations.columns else []
+    known = {t.id for t in types}
+    station_cats = [(t.id, _type_label(t, lang), _marker(str(i), _rgba(t.color), 4.0))
+                    for i, t in enumerate(types)]
+    station_cats += [(v, v, _marker(str(len(station_cats) + k), _rgba("#555555"), 4.0))
+                     for k, v in enumerate(sorted(set(present) - known))]
+    area_cats = [(v, lab, _fill(str(i), _rgba(types[i].color if i < len(types) else None, 60),
+                                _rgba(types[i].color if i < len(types) else None)))
+                 for i, (v, lab, _) in enumerate(station_cats)]
+    return {
+        "stations": _qml(_categorized("station_type", station_cats)),
+        "coverage_areas": _qml(_categorized("station_type", area_cats)),
+        "demand": _qml(_graduated("served_share", 2.5)),
+        "candidates": _qml(_single(_marker("0", _rgba("#7f7f7f"), 2.5, "square"))),
+        "zones": _qml(_single(_fill("0", "0,0,0,0", _rgba("#6a3d9a"), "no", "dash"))),
+        "roads": _qml(_single(_line("0", _rgba("#9e9e9e"), 0.4))),
+    }
+
+
+# =========================================================================== CSV
+def summary_frame(result: SitingResult, *, crs: str = WGS84, lang: str = "zh") -> pd.DataFrame:
+    """The station table as it goes into summary.csv (headers in ``lang``).
+
+    Parameters
+    ----------
+    result
+        The solved plan.
+    crs
+        When not WGS84, x/y columns in that CRS are added after lon/lat.
+    lang
+        ``"zh"`` (Chinese headers, 是/否, 换电/充电/加氢) or ``"en"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per station, ``STATION_COLUMNS`` plus ``type_name`` and coordinates.
+    """
+    st = result.stations
+    lang = lang if lang in _SUMMARY_HEADERS else "en"
+    types = {t.id: t for t in getattr(result.scenario, "station_types", [])}
+    df = pd.DataFrame({c: st[c].to_numpy() for c in STATION_COLUMNS if c in st.columns})
+    if "station_type" in df.columns:
+        pos = list(df.columns).index("station_type") + 1
+        df.insert(pos, "type_name", [_type_label(types[t], lang) if t in types else t
+                                     for t in df["station_type"]])
+    yes, no = _YES_NO[lang]
+    if "existing" in df.columns:
+        df["existing"] = [yes if bool(v) else no for v in df["existing"]]
+    if lang == "zh" and "family" in df.columns:
+        df["family"] = [_FAMILY_ZH.get(str(v), v) for v in df["family"]]
+    geoms = st.geometry.to_crs(WGS84) if st.crs is not None else st.geometry
+    reps = shapely.point_on_surface(geoms.values) if len(st) else np.array([])
+    df["lon"] = np.round(shapely.get_x(reps), 7) if len(st) else []
+    df["lat"] = np.round(shapely.get_y(reps), 7) if len(st) else []
+    for col in ("capex",):
+        if col in df.columns:
+            df[col] = df[col].astype(float).round(2)
+    for col in ("capacity", "served_demand", "served_energy"):
+        if col in df.columns:
+            df[col] = df[col].astype(float).round(3)
+    headers = dict(_SUMMARY_HEADERS[lang])
+    if crs != WGS84 and len(st):
+        out = to_output_crs(st, crs).geometry
+        pts = shapely.point_on_surface(out.values)
+        nd = METRE_DECIMALS if out.crs is not None and out.crs.is_projected else 7
+        slug = crs_slug(crs)
+        df[f"x_{slug}"] = np.round(shapely.get_x(pts), nd)
+        df[f"y_{slug}"] = np.round(shapely.get_y(pts), nd)
+        if lang == "zh":
+            headers[f"x_{slug}"] = f"X（{crs}）"
+            headers[f"y_{slug}"] = f"Y（{crs}）"
+    return df.rename(columns=headers)
+
+
+def write_summary_csv(result: SitingResult, path: str | Path, *, crs: str = WGS84,
+                      lang: str = "zh") -> Path:
+    """Write summary.csv: UTF-8 with BOM (so Excel shows Chinese), CRLF-free, one row per
+    station. See :func:`summary_frame` for the columns.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    df = summary_frame(result, crs=parse_crs(crs), lang=lang)
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    Path(path).write_bytes(buf.getvalue().encode("utf-8-sig"))
+    return Path(path)
+
+
+# =========================================================================== Shapefile
+def shapefile_field_names(columns: list[str]) -> dict[str, str]:
+    """Map column names to unique DBF field names of at most 10 ASCII characters.
+
+    Known columns use :data:`SHAPEFILE_FIELDS`; others are reduced to ASCII letters, digits
+    and ``_``, cut to 10 characters, and numbered when they would collide (``field_1`` for a
+    name with no ASCII letters at all).
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        base = SHAPEFILE_FIELDS.get(col) or re.sub(r"[^A-Za-z0-9_]", "", str(col))[:10]
+        if not base:
+            base = "field"
+        name = base
+        k = 1
+        while name.lower() in used or name == "field":
+            suffix = f"_{k}"
+            name = base[: 10 - len(suffix)] + suffix
+            k += 1
+        used.add(name.lower())
+        out[col] = name
+    return out
+
+
+def _gbk_safe(v: Any, max_bytes: int = 254) -> Any:
+    """Text that GBK can encode, at most ``max_bytes`` bytes (the DBF field limit)."""
+    if not isinstance(v, str):
+        return v
+    data = v.encode("gbk", errors="replace")
+    if len(data) > max_bytes:
+        data = data[:max_bytes]
+    return data.decode("gbk", errors="ignore")
+
+
+def write_shapefile(result: SitingResult, out_dir: str | Path,
+                    crs: str | None = None) -> list[Path]:
+    """Write stations, demand, candidates and coverage areas as GBK Shapefiles.
+
+    For desktop GIS that still expects Shapefiles (common in Chinese planning offices):
+    text is encoded GBK (characters GBK lacks become ``?``, text is cut at 254 bytes) and a
+    ``.cpg`` file says so; field names are ASCII, at most 10 characters, listed with the full
+    column names in ``shapefile_fields.csv`` (UTF-8 with BOM).
+
+    Parameters
+    ----------
+    result
+        The solved plan.
+    out_dir
+        Folder (created if needed).
+    crs
+        Output CRS (default WGS84); see :func:`siting.crs.to_output_crs`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The ``.shp`` files written (empty layers are skipped).
+    """
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = parse_crs(crs) if crs else WGS84
+    layers = _layers(result)
+    written = []
+    rows = [("layer", "field", "column")]
+    for name in SHAPEFILE_LAYERS:
+        gdf = layers.get(name)
+        if gdf is None or len(gdf) == 0:
+            logger.info("shapefile: layer %s is empty, not written", name)
+            continue
+        ready = _gis_ready(gdf, target)
+        geom = ready.geometry.name
+        names = shapefile_field_names([c for c in ready.columns if c != geom])
+        ready = ready.rename(columns=names)
+        for col in names.values():
+            if ready[col].dtype == object or pd.api.types.is_string_dtype(ready[col]):
+                ready[col] = ready[col].map(_gbk_safe).astype(object)
+        path = folder / f"{name}.shp"
+        ready.to_file(path, driver="ESRI Shapefile", encoding="GBK", engine="pyogrio")
+        cpg = path.with_suffix(".cpg")
+        if not cpg.exists() or cpg.read_text(encoding="ascii", errors="replace").strip() \
+                .upper() not in ("GBK", "CP936", "936"):
+            cpg.write_text("GBK", encoding="ascii")
+        rows += [(name, short, full) for full, short in names.items()]
+        written.append(path)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    (folder / "shapefile_fields.csv").write_bytes(buf.getvalue().encode("utf-8-sig"))
+    return written
+
+
+__all__ = [
+    "CONTRACT_FILES", "GPKG_LAYERS", "clean_value", "geojson_text", "report_text",
+    "shapefile_field_names", "summary_frame", "write_geopackage", "write_layer_styles",
+    "write_outputs", "write_shapefile", "write_summary_csv",
+]
