@@ -49,7 +49,7 @@ from pyproj import CRS
 
 from siting._errors import CRSMismatchError, InputDataError, ScenarioError
 from siting.crs import GCJ02, WGS84, is_shift, parse_crs, shift_geometries
-from siting.scenario import LayerSpec, suggest
+from siting.scenario import LayerSpec, NetworkSpec, suggest
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ _TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 
 # --------------------------------------------------------------------------- public API
 def read_layer(
-    spec: LayerSpec | str | Path,
+    spec: LayerSpec | NetworkSpec | str | Path,
     *,
     what: str,
     required: Mapping[str, str],
@@ -86,8 +86,9 @@ def read_layer(
     Parameters
     ----------
     spec
-        The scenario's layer entry (``path``, ``layer``, ``crs``, ``coords``), or a bare path
-        (then the file must carry its own CRS and WGS84 coordinates).
+        The scenario's layer entry (``path``, ``layer``, ``crs``, ``coords``; a
+        :class:`~siting.scenario.NetworkSpec` with a ``path`` works too), or a bare path (then
+        the file must carry its own CRS and WGS84 coordinates).
     what
         The scenario section the layer comes from (``"demand"``, ``"candidates"``,
         ``"zones"``, ``"hydrogen.supply"`` ...); used in messages as ``[what]``.
@@ -117,8 +118,11 @@ def read_layer(
     CRSMismatchError
         No CRS anywhere, or coordinates outside China after reprojection.
     """
-    if not isinstance(spec, LayerSpec):
+    if isinstance(spec, (str, Path)):
         spec = LayerSpec(path=Path(spec))
+    if getattr(spec, "path", None) is None:
+        msg = f"read_layer: the [{what}] entry names no file (path is missing)"
+        raise ScenarioError(msg)
     if geom not in _FAMILIES:
         msg = f"geom must be one of {list(_FAMILIES)}, got {geom!r}"
         raise ValueError(msg)
@@ -231,7 +235,7 @@ def read_table(
 
 
 # --------------------------------------------------------------------------- reading
-def _read_any(path: Path, spec: LayerSpec, what: str) -> gpd.GeoDataFrame:
+def _read_any(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFrame:
     if not path.exists():
         msg = (f"{path}: cannot read {what} layer: file not found; check path in [{what}] of "
                "the scenario")
@@ -463,7 +467,7 @@ def _polygonal_part(g: shapely.Geometry) -> shapely.Geometry | None:
 
 
 # --------------------------------------------------------------------------- CRS
-def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, spec: LayerSpec, what: str,
+def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, spec: LayerSpec | NetworkSpec, what: str,
               ids: list[str] | None) -> tuple[gpd.GeoDataFrame, str]:
     """Reproject to EPSG:4326; return the frame and the coordinate convention to undo."""
     coords = spec.coords

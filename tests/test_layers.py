@@ -16,7 +16,7 @@ from shapely.geometry import LineString, Point, Polygon
 from siting._errors import CRSMismatchError, InputDataError, ScenarioError
 from siting.crs import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_gcj02
 from siting.layers import read_layer, read_table
-from siting.scenario import LayerSpec
+from siting.scenario import LayerSpec, NetworkSpec
 
 GEOD = Geod(ellps="WGS84")
 pytestmark = [
@@ -386,3 +386,9 @@ def test_line_layer(tmp_path):
     assert shapely.get_num_coordinates(out.geometry.values).tolist() == [2, 2]
     with pytest.raises(InputDataError, match="needs polygons"):
         read_layer(LayerSpec(path=path), what="zones", required={}, geom="polygon")
+    net = read_layer(NetworkSpec(path=path, coords="gcj02"), what="network",
+                     required={"highway": "text"}, geom="line")
+    ex, ey = gcj02_to_wgs84(113.36, 31.71)
+    assert net.geometry.iloc[0].coords[0] == pytest.approx((float(ex), float(ey)), abs=1e-12)
+    with pytest.raises(ScenarioError, match="names no file"):
+        read_layer(NetworkSpec(place="Suizhou"), what="network", required={}, geom="line")
