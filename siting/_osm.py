@@ -1,0 +1,246 @@
+"""OpenStreetMap helpers: the truck road filter, a one-pass OSM file reader, osmnx downloads.
+
+The same road filter is used for every OSM source so that a downloaded network, an ``.osm``
+file and an ``.osm.pbf`` extract of the same area give the same graph:
+
+- ``highway`` is one of :data:`TRUCK_HIGHWAYS` (motorway ... tertiary and their ``_link`` ramps,
+  ``unclassified``, ``residential``, ``living_street``, ``road``). ``service`` ways (driveways,
+  parking aisles, yards), ``track``, ``path``, ``busway``, ``construction`` etc. are left out:
+  fleet vehicles reach a depot or a station from the nearest public road, and the snapping
+  distance (``network.max_snap_m``, driven at ``access_speed_kph``) accounts for that last leg.
+- not ``area=yes``; not ``access``, ``motor_vehicle`` or ``motorcar`` = ``private``/``no``.
+- ``hgv=no`` is *not* applied: the network is shared by light and heavy vehicles, and most
+  municipal/sanitation vehicles are below 3.5 t. Truck bans are not modelled.
+
+One-way rules (also for every OSM source): ``oneway`` = yes/true/1 -> forward only,
+-1/reverse -> backward only, no/false/0 -> both ways; without an ``oneway`` tag,
+``junction=roundabout|circular`` and ``highway=motorway`` are one-way (OSM's implied default).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+#: OSM ``highway`` values kept for fleet vehicles.
+TRUCK_HIGHWAYS: tuple[str, ...] = (
+    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+    "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
+    "residential", "living_street", "road",
+)
+_TRUCK_SET = frozenset(TRUCK_HIGHWAYS)
+_BLOCKED = frozenset({"private", "no"})
+_FORWARD = frozenset({"yes", "true", "1"})
+_BACKWARD = frozenset({"-1", "reverse"})
+_TWO_WAY = frozenset({"no", "false", "0"})
+
+
+def overpass_truck_filter() -> str:
+    """The Overpass QL way filter equivalent to :func:`is_truck_way` (for osmnx)."""
+    values = "|".join(TRUCK_HIGHWAYS)
+    return (f'["highway"~"^({values})$"]["area"!~"^yes$"]'
+            '["access"!~"^(private|no)$"]["motor_vehicle"!~"^(private|no)$"]'
+            '["motorcar"!~"^(private|no)$"]')
+
+
+def is_truck_way(tags: Mapping[str, str] | Any) -> bool:
+    """True if an OSM way with these tags belongs to the fleet road network."""
+    if tags.get("highway") not in _TRUCK_SET:
+        return False
+    if tags.get("area") == "yes":
+        return False
+    return not any(tags.get(k) in _BLOCKED for k in ("access", "motor_vehicle", "motorcar"))
+
+
+def oneway_direction(tags: Mapping[str, str] | Any) -> int:
+    """1 = forward only, -1 = backward only, 0 = both directions (see module docstring)."""
+    ow = tags.get("oneway")
+    if ow is not None:
+        ow = ow.strip().lower()
+        if ow in _FORWARD:
+            return 1
+        if ow in _BACKWARD:
+            return -1
+        if ow in _TWO_WAY:
+            return 0
+    if tags.get("junction") in ("roundabout", "circular") or tags.get("highway") == "motorway":
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- file reading
+@dataclass(frozen=True)
+class OsmWays:
+    """Kept ways as flat vertex arrays: piece ``k`` is ``node_ref[start[k]:start[k+1]]``.
+
+    A way is cut into several pieces where its nodes have no location (outside the extract).
+    """
+
+    node_ref: np.ndarray      # int64 OSM node id per vertex
+    lon: np.ndarray           # float64 WGS84 degrees per vertex
+    lat: np.ndarray
+    start: np.ndarray         # int64 offsets, len = n_pieces + 1
+    highway: np.ndarray       # object, highway value per piece
+    oneway: np.ndarray        # int8 direction per piece (1, -1, 0)
+    n_ways: int               # ways kept
+    n_missing: int            # way nodes without a location (dropped)
+
+
+def read_osm_ways(path: str | Path) -> OsmWays:
+    """Read the fleet road ways of an OSM file in one pass (pyosmium).
+
+    Node locations are cached by pyosmium's location handler and only ways whose ``highway``
+    tag is in :data:`TRUCK_HIGHWAYS` reach Python; per way node the loop only copies the id
+    and the fixed-point coordinates, the rest (validity, pieces) is vectorised. Measured: a
+    490,000-node grid with 1.08 M way nodes in ~4 s on one core.
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``; nodes must come before ways
+        (true of every standard extract).
+
+    Returns
+    -------
+    OsmWays
+        Vertex arrays in WGS84 degrees; see :func:`is_truck_way` for the filter.
+    """
+    import osmium
+
+    fp = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+          .with_locations()
+          .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+          .with_filter(osmium.filter.TagFilter(*(("highway", h) for h in TRUCK_HIGHWAYS))))
+    refs: list[int] = []
+    xs: list[int] = []
+    ys: list[int] = []
+    counts: list[int] = []
+    highway: list[str] = []
+    oneway: list[int] = []
+    add_ref, add_x, add_y = refs.append, xs.append, ys.append
+    for w in fp:
+        tags = w.tags
+        if not is_truck_way(tags):
+            continue
+        before = len(refs)
+        for nd in _way_nodes(w):
+            loc = nd.location
+            add_ref(nd.ref)
+            add_x(loc.x)
+            add_y(loc.y)
+        counts.append(len(refs) - before)
+        highway.append(tags.get("highway"))
+        oneway.append(oneway_direction(tags))
+    return _pieces(np.asarray(refs, dtype=np.int64), np.asarray(xs, dtype=np.int64),
+                   np.asarray(ys, dtype=np.int64), np.asarray(counts, dtype=np.int64),
+                   np.asarray(highway, dtype=object), np.asarray(oneway, dtype=np.int8))
+
+
+def _way_nodes(w: Any) -> Iterator[Any]:
+    """The way's node refs; uses pyosmium's list accessors directly when available (3-4x
+    faster than the generic iterator), else the public iteration."""
+    nl = w.nodes
+    lst = getattr(nl, "_list", None)
+    data = getattr(nl, "_pyosmium_data", None)
+    if lst is None or data is None:
+        yield from nl
+        return
+    get = lst.get
+    for i in range(lst.size(data)):
+        yield get(data, i)
+
+
+def _pieces(refs: np.ndarray, x: np.ndarray, y: np.ndarray, counts: np.ndarray,
+            highway: np.ndarray, oneway: np.ndarray) -> OsmWays:
+    """Cut ways at nodes without a location; keep pieces with >= 2 vertices."""
+    n_ways = len(counts)
+    valid = (np.abs(x) <= 1_800_000_000) & (np.abs(y) <= 900_000_000)
+    way_of = np.repeat(np.arange(n_ways), counts)
+    brk = np.zeros(len(refs), dtype=bool)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if n_ways else np.zeros(0, int)
+    brk[starts[counts > 0]] = True
+    brk[1:] |= ~valid[:-1]
+    piece = np.cumsum(brk) - 1
+    piece, way_of = piece[valid], way_of[valid]
+    refs, x, y = refs[valid], x[valid], y[valid]
+    size = np.bincount(piece, minlength=int(piece.max()) + 1 if len(piece) else 0)
+    keep = size[piece] >= 2
+    piece, way_of, refs, x, y = piece[keep], way_of[keep], refs[keep], x[keep], y[keep]
+    new_piece = np.ones(len(piece), dtype=bool)
+    new_piece[1:] = piece[1:] != piece[:-1]
+    first = np.nonzero(new_piece)[0]
+    start = np.concatenate([first, [len(piece)]]).astype(np.int64)
+    pw = way_of[first]
+    return OsmWays(node_ref=refs, lon=x / 1e7, lat=y / 1e7, start=start,
+                   highway=highway[pw], oneway=oneway[pw], n_ways=n_ways,
+                   n_missing=int((~valid).sum()))
+
+
+# --------------------------------------------------------------------------- osmnx downloads
+@contextmanager
+def osmnx_settings(**overrides: Any) -> Iterator[None]:
+    """Temporarily set ``osmnx.settings`` values; restore them (and DNS patching) afterwards.
+
+    osmnx keeps its configuration in module globals and patches ``socket.getaddrinfo`` when
+    it talks to Overpass; both are put back when the block ends. Not thread-safe (nor is
+    osmnx).
+    """
+    import osmnx as ox
+
+    unknown = [k for k in overrides if not hasattr(ox.settings, k)]
+    if unknown:
+        msg = f"unknown osmnx setting(s) {unknown}; see osmnx.settings for the names"
+        raise ValueError(msg)
+    saved = {k: getattr(ox.settings, k) for k in overrides}
+    saved_getaddrinfo = socket.getaddrinfo
+    try:
+        for k, v in overrides.items():
+            setattr(ox.settings, k, v)
+        yield
+    finally:
+        for k, v in saved.items():
+            setattr(ox.settings, k, v)
+        socket.getaddrinfo = saved_getaddrinfo
+
+
+def download_graph(*, place: str | None, bbox: tuple[float, float, float, float] | None,
+                   http_cache: Path, settings: Mapping[str, Any] | None = None) -> Any:
+    """Download the fleet road network with osmnx (unsimplified, all components kept).
+
+    Parameters
+    ----------
+    place, bbox
+        An OSM place name (geocoded by Nominatim) or ``(west, south, east, north)`` in WGS84
+        degrees; exactly one.
+    http_cache
+        Folder for osmnx's own HTTP response cache.
+    settings
+        Extra ``osmnx.settings`` for the call (e.g. ``overpass_url`` of a mirror); restored
+        afterwards.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        osmnx graph in EPSG:4326 (node ``x`` = lon, ``y`` = lat; edge ``length`` in metres).
+    """
+    import osmnx as ox
+
+    opts: dict[str, Any] = {"cache_folder": str(http_cache), "use_cache": True,
+                            "log_console": False, "log_file": False}
+    opts.update(settings or {})
+    http_cache.mkdir(parents=True, exist_ok=True)
+    common = {"custom_filter": overpass_truck_filter(), "simplify": False, "retain_all": True,
+              "truncate_by_edge": True}
+    with osmnx_settings(**opts):
+        if bbox is not None:
+            return ox.graph_from_bbox(tuple(bbox), **common)
+        return ox.graph_from_place(place, **common)

@@ -1,0 +1,535 @@
+"""Tests of siting.network: every source format, noding, speeds, snapping, components, cache.
+
+Expected values are derived from the hand-written fixture (tests/fixtures/network/tiny.osm)
+and from geometry built in the tests; lengths are recomputed with pyproj's great-circle
+(spherical Geod), independently of the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from pyproj import Geod
+from shapely.geometry import LineString, MultiLineString, Point
+
+from siting._errors import CRSMismatchError, InputDataError, NetworkError
+from siting.network import (
+    RoadNetwork,
+    from_lines,
+    from_networkx,
+    load_network,
+    read_npz,
+    save_network,
+    utm_crs,
+)
+from siting.scenario import DEFAULT_SPEEDS_KPH, NetworkSpec
+
+FIXTURES = Path(__file__).parent / "fixtures" / "network"
+TINY_OSM = FIXTURES / "tiny.osm"
+SPHERE = Geod(a=6_371_008.8, f=0.0)
+DEG_M = 111_194.9  # metres per degree of latitude on that sphere
+
+# Tiny fixture: the node coordinates (lon, lat) by OSM id, and the directed edges expected
+# after filtering (service 104, private 105 and footway 106 dropped; motorway 108 one-way by
+# implication; 102 one-way forward; 103 one-way reversed; 107 cut at the missing node 999).
+TINY_NODES = {1: (113.370, 31.690), 2: (113.375, 31.690), 3: (113.380, 31.690),
+              4: (113.375, 31.695), 5: (113.375, 31.685), 6: (113.385, 31.690),
+              7: (113.390, 31.690), 10: (113.400, 31.700), 11: (113.410, 31.705),
+              12: (113.390, 31.670), 13: (113.392, 31.671)}
+TINY_EDGES = {
+    (1, 2): "primary", (2, 1): "primary", (2, 3): "primary", (3, 2): "primary",
+    (4, 2): "residential", (2, 4): "residential", (2, 5): "residential",
+    (5, 2): "residential", (3, 6): "secondary", (7, 6): "tertiary_link",
+    (10, 11): "motorway", (12, 13): "unclassified", (13, 12): "unclassified",
+}
+
+
+def great_circle(lon1, lat1, lon2, lat2) -> float:
+    return float(SPHERE.inv(lon1, lat1, lon2, lat2)[2])
+
+
+def edge_dict(net: RoadNetwork) -> dict[tuple[int, int], tuple[float, str]]:
+    ids = net.node_id
+    return {(int(ids[u]), int(ids[v])): (float(ln), str(c))
+            for u, v, ln, c in zip(net.edge_u, net.edge_v, net.edge_length_m, net.edge_class,
+                                   strict=True)}
+
+
+def assert_tiny(net: RoadNetwork) -> None:
+    assert sorted(net.node_id.tolist()) == sorted(TINY_NODES)
+    got = edge_dict(net)
+    assert len(got) == net.n_edges == len(TINY_EDGES)
+    assert {k: v[1] for k, v in got.items()} == TINY_EDGES
+    for (a, b), (length, _) in got.items():
+        assert length == pytest.approx(great_circle(*TINY_NODES[a], *TINY_NODES[b]), rel=1e-9)
+    for i, nid in enumerate(net.node_id):
+        assert (net.lon[i], net.lat[i]) == pytest.approx(TINY_NODES[int(nid)], abs=1e-7)
+
+
+def osm_to_pbf(src: Path, dst: Path) -> Path:
+    import osmium
+
+    with osmium.SimpleWriter(str(dst)) as w:
+        for obj in osmium.FileProcessor(str(src)):
+            if obj.is_node():
+                w.add_node(obj)
+            elif obj.is_way():
+                w.add_way(obj)
+    return dst
+
+
+# --------------------------------------------------------------------------- OSM files
+def test_osm_xml_filter_oneway_lengths_and_components(caplog):
+    with caplog.at_level(logging.WARNING, logger="siting.network"):
+        net = load_network(NetworkSpec(path=TINY_OSM))
+    assert_tiny(net)
+    assert net.crs == "EPSG:32649"
+    rep = net.components()
+    assert rep.n_components == 3
+    assert rep.largest_share == pytest.approx(7 / 11)
+    assert "largest connected part holds only 63.6%" in caplog.text
+    main = {int(i) for i in net.node_id[net.largest_component_mask()]}
+    assert main == {1, 2, 3, 4, 5, 6, 7}
+    # labels agree with networkx's weak components
+    nxg = net.to_networkx()
+    comps = sorted((sorted(c) for c in nx.weakly_connected_components(nxg)), key=len)
+    assert [len(c) for c in comps] == [2, 2, 7]
+    for c in comps:
+        assert len({int(rep.labels[i]) for i in c}) == 1
+
+
+def test_osm_bz2_and_pbf_match_xml(tmp_path):
+    import bz2
+
+    bz = tmp_path / "tiny.osm.bz2"
+    bz.write_bytes(bz2.compress(TINY_OSM.read_bytes()))
+    pbf = osm_to_pbf(TINY_OSM, tmp_path / "tiny.osm.pbf")
+    for p in (bz, pbf):
+        assert_tiny(load_network(NetworkSpec(path=p)))
+
+
+def test_pbf_grid_scales_and_splits_at_shared_nodes(tmp_path):
+    """A 60x60 grid of ways (each row/column one way crossing all others at shared nodes)."""
+    import osmium
+
+    k = 60
+    step = 0.001
+    pbf = tmp_path / "grid.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as w:
+        for j in range(k):
+            for i in range(k):
+                w.add_node(osmium.osm.mutable.Node(
+                    id=j * k + i + 1, location=(113.3 + i * step, 31.6 + j * step)))
+        for j in range(k):
+            w.add_way(osmium.osm.mutable.Way(id=j + 1, nodes=[j * k + i + 1 for i in range(k)],
+                                             tags={"highway": "secondary"}))
+        for i in range(k):
+            w.add_way(osmium.osm.mutable.Way(id=1000 + i,
+                                             nodes=[j * k + i + 1 for j in range(k)],
+                                             tags={"highway": "residential",
+                                                   "oneway": "yes" if i == 0 else "no"}))
+    net = load_network(NetworkSpec(path=pbf))
+    assert net.n_nodes == k * k
+    # 2 * k ways of k-1 segments, both directions except the one-way column
+    assert net.n_edges == 2 * (2 * k * (k - 1)) - (k - 1)
+    assert net.components().n_components == 1
+    # a horizontal edge: 0.001 deg of longitude at its latitude
+    e = np.nonzero((net.node_id[net.edge_u] == 1) & (net.node_id[net.edge_v] == 2))[0]
+    assert net.edge_length_m[e[0]] == pytest.approx(great_circle(113.3, 31.6, 113.301, 31.6))
+
+
+def test_empty_osm_is_an_error(tmp_path):
+    p = tmp_path / "paths.osm"
+    p.write_text("""<?xml version='1.0' encoding='UTF-8'?><osm version="0.6">
+      <node id="1" version="1" lat="31.69" lon="113.37"/>
+      <node id="2" version="1" lat="31.69" lon="113.38"/>
+      <way id="1" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way>
+    </osm>""", encoding="utf-8")
+    with pytest.raises(NetworkError, match="no drivable roads"):
+        load_network(NetworkSpec(path=p))
+
+
+def test_missing_and_unsupported_files(tmp_path):
+    with pytest.raises(NetworkError, match=r"not found.*\.osm\.pbf"):
+        load_network(NetworkSpec(path=tmp_path / "nope.osm.pbf"))
+    bad = tmp_path / "roads.csv"
+    bad.write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(NetworkError, match=r"roads\.csv.*unsupported.*\.graphml"):
+        load_network(NetworkSpec(path=bad))
+    garbage = tmp_path / "broken.osm.pbf"
+    garbage.write_bytes(b"not a pbf at all")
+    with pytest.raises(NetworkError, match=r"broken\.osm\.pbf"):
+        load_network(NetworkSpec(path=garbage))
+
+
+# --------------------------------------------------------------------------- GraphML / networkx
+def test_graphml_undirected_projected_with_string_attributes(tmp_path):
+    """A plain networkx graph in a projected CRS, attributes stored as strings."""
+    from pyproj import Transformer
+
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True)
+    pts = {"a": (113.37, 31.69), "b": (113.38, 31.69), "c": (113.38, 31.70)}
+    G = nx.Graph(crs="EPSG:4547")
+    for n, (lon, lat) in pts.items():
+        x, y = to_m.transform(lon, lat)
+        G.add_node(n, x=str(x), y=str(y))
+    G.add_edge("a", "b", highway="['primary', 'secondary']", length="1000.5")
+    G.add_edge("b", "c", highway="trunk_link")  # no length: great-circle
+    path = tmp_path / "g.graphml"
+    nx.write_graphml(G, path)
+    net = load_network(NetworkSpec(path=path))
+    assert net.n_nodes == 3 and net.n_edges == 4
+    assert net.node_id.tolist() == [0, 1, 2]  # non-numeric ids -> positions
+    assert np.allclose(net.lon, [113.37, 113.38, 113.38], atol=1e-7)
+    assert np.allclose(net.lat, [31.69, 31.69, 31.70], atol=1e-7)
+    e = edge_dict(net)
+    assert e[(0, 1)] == (1000.5, "primary") and e[(1, 0)] == (1000.5, "primary")
+    assert e[(1, 2)][0] == pytest.approx(great_circle(113.38, 31.69, 113.38, 31.70))
+    assert e[(2, 1)][1] == "trunk_link"
+
+
+def test_graphml_osmnx_roundtrip(tmp_path):
+    import osmnx as ox
+
+    net = load_network(NetworkSpec(path=TINY_OSM))
+    G = net.to_networkx()
+    G = nx.relabel_nodes(G, {i: int(net.node_id[i]) for i in G.nodes})
+    path = tmp_path / "tiny.graphml"
+    ox.save_graphml(G, path)
+    back = load_network(NetworkSpec(path=path))
+    assert_tiny(back)
+
+
+def test_from_networkx_requires_coordinates():
+    G = nx.DiGraph()
+    G.add_edge(1, 2)
+    with pytest.raises(NetworkError, match="node 1 has no numeric x/y"):
+        from_networkx(G, source="test graph")
+
+
+# --------------------------------------------------------------------------- line layers
+def _cross_layer() -> gpd.GeoDataFrame:
+    """Two lines crossing mid-way, a T whose stem stops 0.5 m short of the bar, a second
+    stem 5 m short (not joined), and a continuation that starts 0.3 m from an end."""
+    d = 1 / DEG_M
+    geoms = [
+        LineString([(113.37, 31.69), (113.39, 31.69)]),                   # 0 bar E-W
+        LineString([(113.38, 31.68), (113.38, 31.70)]),                   # 1 crosses 0
+        LineString([(113.375, 31.69 - 0.5 * d), (113.375, 31.685)]),     # 2 T, 0.5 m gap
+        LineString([(113.385, 31.69 - 5 * d), (113.385, 31.685)]),       # 3 5 m gap: island
+        LineString([(113.39, 31.69 + 0.3 * d), (113.40, 31.69)]),        # 4 0.3 m from 0's end
+    ]
+    return gpd.GeoDataFrame({"highway": ["primary", "secondary", None, "residential",
+                                         "tertiary"],
+                             "name": [f"road{i}" for i in range(5)]},
+                            geometry=geoms, crs="EPSG:4326")
+
+
+def _node_near(net: RoadNetwork, lon: float, lat: float, tol_m: float = 1.0) -> int:
+    d = np.array([great_circle(lon, lat, a, b) for a, b in zip(net.lon, net.lat, strict=True)])
+    hits = np.nonzero(d <= tol_m)[0]
+    assert len(hits) == 1, f"expected one node near {lon},{lat}, found {len(hits)}"
+    return int(hits[0])
+
+
+def test_line_layer_crossings_snapping_and_classes():
+    net = from_lines(_cross_layer(), source="test layer")
+    # nodes: 0's ends (east end merged with 4's start), crossing, 1's ends, T junction,
+    # 2's far end, 3's two ends, 4's east end
+    assert net.n_nodes == 10
+    crossing = _node_near(net, 113.38, 31.69)
+    nbrs = set(net.edge_v[net.edge_u == crossing].tolist())
+    assert len(nbrs) == 4  # the crossing is a shared node with four arms
+    t = _node_near(net, 113.375, 31.69)
+    assert len(set(net.edge_v[net.edge_u == t].tolist())) == 3
+    rep = net.components()
+    assert rep.n_components == 2
+    island = _node_near(net, 113.385, 31.685)
+    assert net.island_nodes(np.array([island, crossing])).tolist() == [True, False]
+    # line 4 continues line 0 through the 0.3 m snap
+    east = _node_near(net, 113.40, 31.69)
+    assert rep.labels[east] == rep.labels[crossing]
+    classes = set(net.edge_class[net.edge_u == t].tolist())
+    assert classes == {"primary", "road"}  # the T stem has no class -> "road"
+    # all edges two-way, lengths equal great-circle between their nodes (within the
+    # snapping moves, < 1 m)
+    for u, v, ln in zip(net.edge_u, net.edge_v, net.edge_length_m, strict=True):
+        assert ln == pytest.approx(great_circle(net.lon[u], net.lat[u], net.lon[v],
+                                                net.lat[v]), abs=1e-6)
+    total = float(net.edge_length_m.sum()) / 2
+    expected = (great_circle(113.37, 31.69, 113.39, 31.69)
+                + great_circle(113.38, 31.68, 113.38, 31.70)
+                + great_circle(113.375, 31.69, 113.375, 31.685)
+                + great_circle(113.385, 31.69, 113.385, 31.685)
+                + great_circle(113.39, 31.69, 113.40, 31.69))
+    assert total == pytest.approx(expected, abs=10.0)  # the two gaps (5.8 m) and snap moves
+
+
+def test_line_layer_levels_keep_bridges_apart():
+    g = gpd.GeoDataFrame({"highway": ["trunk", "primary"], "layer": [1, None]},
+                         geometry=[LineString([(113.37, 31.69), (113.39, 31.69)]),
+                                   LineString([(113.38, 31.68), (113.38, 31.70)])],
+                         crs="EPSG:4326")
+    net = from_lines(g)
+    assert net.n_nodes == 4 and net.components().n_components == 2
+    g["layer"] = [0, None]  # same level -> joined
+    assert from_lines(g).components().n_components == 1
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".shp"])
+def test_line_layer_files_oneway_and_multilines(tmp_path, suffix):
+    g = gpd.GeoDataFrame(
+        {"cls": ["主干路", "residential"], "dir": ["yes", "-1"]},
+        geometry=[MultiLineString([[(113.37, 31.69), (113.38, 31.69)],
+                                   [(113.38, 31.69), (113.38, 31.70)]]),
+                  LineString([(113.39, 31.69), (113.38, 31.69)])],
+        crs="EPSG:4326")
+    path = tmp_path / f"roads{suffix}"
+    g.to_file(path)
+    spec = NetworkSpec(path=path, class_column="cls", oneway_column="dir", schematic=True,
+                       provenance="drawn for a test")
+    net = load_network(spec)
+    assert net.schematic and "drawn for a test" in net.source
+    a = _node_near(net, 113.37, 31.69)
+    b = _node_near(net, 113.38, 31.69)
+    c = _node_near(net, 113.38, 31.70)
+    e = _node_near(net, 113.39, 31.69)
+    pairs = {(int(u), int(v)) for u, v in zip(net.edge_u, net.edge_v, strict=True)}
+    # digitised a->b->c one-way; the last line digitised e->b but one-way against it: b->e
+    assert pairs == {(a, b), (b, c), (b, e)}
+    assert set(net.edge_class.tolist()) == {"主干路", "residential"}
+    speeds = net.edge_speeds_kph(DEFAULT_SPEEDS_KPH, "heavy")
+    by_pair = {(int(u), int(v)): s for u, v, s in zip(net.edge_u, net.edge_v, speeds,
+                                                      strict=True)}
+    assert by_pair[(a, b)] == DEFAULT_SPEEDS_KPH["primary"]["heavy"]  # alias 主干路
+    assert by_pair[(b, e)] == DEFAULT_SPEEDS_KPH["residential"]["heavy"]
+
+
+def test_line_layer_crs_rules(tmp_path):
+    from pyproj import Transformer
+
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True)
+    p0, p1 = to_m.transform(113.37, 31.69), to_m.transform(113.38, 31.69)
+    g = gpd.GeoDataFrame({"highway": ["primary"]}, geometry=[LineString([p0, p1])])
+    path = tmp_path / "nocrs.shp"
+    with pytest.warns(UserWarning, match="crs"):
+        g.to_file(path)  # no .prj written
+    with pytest.raises(CRSMismatchError, match=r"nocrs\.shp.*no CRS.*network\.crs"):
+        load_network(NetworkSpec(path=path))
+    net = load_network(NetworkSpec(path=path, crs="EPSG:4547"))
+    assert np.allclose(sorted(net.lon), [113.37, 113.38], atol=1e-7)
+    with pytest.raises(CRSMismatchError, match="not valid WGS84 degrees"):
+        load_network(NetworkSpec(path=path, crs="EPSG:4326"))  # metres declared as degrees
+    # GeoJSON is WGS84 by definition: metres written into one are caught the same way
+    gj = tmp_path / "metres.geojson"
+    with pytest.warns(UserWarning, match="crs"):
+        g.to_file(gj)
+    with pytest.raises(CRSMismatchError, match=r"metres\.geojson.*not valid WGS84"):
+        load_network(NetworkSpec(path=gj))
+
+
+def test_line_layer_non_line_feature_named(tmp_path):
+    g = gpd.GeoDataFrame({"name": ["ok", "depot"]},
+                         geometry=[LineString([(113.37, 31.69), (113.38, 31.69)]),
+                                   Point(113.375, 31.695)], crs="EPSG:4326")
+    path = tmp_path / "mixed.gpkg"
+    g.to_file(path)
+    with pytest.raises(InputDataError, match=r"mixed\.gpkg: row 1 \(name 'depot'\) has a Point"):
+        load_network(NetworkSpec(path=path))
+
+
+def test_line_layer_missing_oneway_column(tmp_path):
+    path = tmp_path / "r.geojson"
+    _cross_layer().to_file(path)
+    with pytest.raises(InputDataError, match="one-way column 'dir' not found"):
+        load_network(NetworkSpec(path=path, oneway_column="dir"))
+
+
+def test_line_layer_gcj02_flag(tmp_path):
+    crs_mod = pytest.importorskip("siting.crs", reason="siting/crs.py not written yet")
+    lon = np.array([113.37, 113.38, 113.38])
+    lat = np.array([31.69, 31.69, 31.70])
+    glon, glat = crs_mod.wgs84_to_gcj02(lon, lat)
+    g = gpd.GeoDataFrame({"highway": ["primary"]},
+                         geometry=[LineString(np.column_stack([glon, glat]))], crs="EPSG:4326")
+    path = tmp_path / "amap.geojson"
+    g.to_file(path)
+    net = load_network(NetworkSpec(path=path, coords="gcj02"))
+    for lo, la in zip(lon, lat, strict=True):
+        i = _node_near(net, lo, la, tol_m=1.0)
+        assert great_circle(lo, la, net.lon[i], net.lat[i]) < 1.0
+    raw = load_network(NetworkSpec(path=path))
+    assert great_circle(113.37, 31.69, *min(zip(raw.lon, raw.lat))) > 300  # ~500 m shift
+
+
+# --------------------------------------------------------------------------- methods
+def test_edge_speeds_fallbacks():
+    classes = np.array(["primary", "['secondary', 'tertiary']", "primary_link", "busway",
+                        "Trunk", "支路", None], dtype=object)
+    n = len(classes)
+    net = RoadNetwork(node_id=np.arange(n + 1), lon=np.zeros(n + 1), lat=np.zeros(n + 1),
+                      x=np.zeros(n + 1), y=np.zeros(n + 1), crs="EPSG:32649",
+                      edge_u=np.arange(n), edge_v=np.arange(1, n + 1),
+                      edge_length_m=np.ones(n), edge_class=classes, source="t")
+    speeds = {"primary": {"light": 50, "heavy": 40}, "secondary": {"light": 45, "heavy": 35},
+              "trunk": {"light": 70, "heavy": 55}, "residential": {"light": 22, "heavy": 18},
+              "road": {"light": 30, "heavy": 25}}
+    assert net.edge_speeds_kph(speeds, "heavy").tolist() == [40, 35, 40, 25, 55, 18, 25]
+    assert net.edge_speeds_kph(speeds, "light").tolist() == [50, 45, 50, 30, 70, 22, 30]
+    with pytest.raises(ValueError, match="no 'road' fallback"):
+        net.edge_speeds_kph({"primary": {"light": 1, "heavy": 1}}, "heavy")
+    with pytest.raises(ValueError, match="vehicle class 'heavy'"):
+        net.edge_speeds_kph({"road": {"light": 1}}, "heavy")
+
+
+def test_snap_islands_and_edges_gdf():
+    net = load_network(NetworkSpec(path=TINY_OSM))
+    lon = np.array([113.3751, 113.3901, 113.4080])  # near nodes 2, 12 and 11
+    lat = np.array([31.6901, 31.6702, 31.7040])
+    x, y = net.project(lon, lat)
+    idx, dist = net.snap(x, y)
+    assert net.node_id[idx].tolist() == [2, 12, 11]
+    assert dist[0] == pytest.approx(great_circle(113.3751, 31.6901, 113.375, 31.690), rel=0.01)
+    assert net.island_nodes(idx).tolist() == [False, True, True]
+    gdf = net.edges_gdf()
+    assert gdf.crs.to_epsg() == 4326
+    assert len(gdf) == 8  # undirected segments
+    ow = {tuple(sorted((int(net.node_id[u]), int(net.node_id[v])))): bool(o)
+          for u, v, o in zip(gdf.u, gdf.v, gdf.oneway, strict=True)}
+    assert ow == {(1, 2): False, (2, 3): False, (2, 4): False, (2, 5): False, (3, 6): True,
+                  (6, 7): True, (10, 11): True, (12, 13): False}
+    row = gdf[(gdf.u == 0) | (gdf.v == 0)].iloc[0]
+    assert row.road_class == "primary"
+    assert row.geometry.length == pytest.approx(0.005)
+
+
+def test_utm_zone():
+    assert utm_crs(113.38, 31.69) == "EPSG:32649"
+    assert utm_crs(-70.0, -33.0) == "EPSG:32719"
+
+
+def test_npz_roundtrip(tmp_path):
+    net = load_network(NetworkSpec(path=TINY_OSM))
+    p = save_network(net, tmp_path / "sub" / "net.npz")
+    back = load_network(NetworkSpec(path=p))
+    for f in ("node_id", "lon", "lat", "x", "y", "edge_u", "edge_v", "edge_length_m"):
+        assert np.array_equal(getattr(back, f), getattr(net, f)), f
+    assert back.edge_class.tolist() == net.edge_class.tolist()
+    assert back.source == net.source and back.crs == net.crs
+    (tmp_path / "junk.npz").write_bytes(b"junk")
+    with pytest.raises(NetworkError, match=r"junk\.npz"):
+        read_npz(tmp_path / "junk.npz")
+
+
+# --------------------------------------------------------------------------- online (replayed)
+def _overpass_json() -> dict:
+    ways = [(100, [1, 2, 3], {"highway": "primary"}),
+            (101, [4, 2, 5], {"highway": "residential"}),
+            (102, [3, 6], {"highway": "secondary", "oneway": "yes"}),
+            (103, [6, 7], {"highway": "tertiary", "oneway": "-1"})]
+    els = [{"type": "node", "id": i, "lon": TINY_NODES[i][0], "lat": TINY_NODES[i][1]}
+           for i in range(1, 8)]
+    els += [{"type": "way", "id": w, "nodes": n, "tags": t} for w, n, t in ways]
+    return {"version": 0.6, "generator": "replay", "elements": els}
+
+
+class _Replay(BaseHTTPRequestHandler):
+    log: ClassVar[list[tuple[str, str]]] = []
+
+    def _send(self, obj: object) -> None:
+        body = json.dumps(obj).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:  # http.server API
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        self.log.append((self.path, body))
+        self._send(_overpass_json())
+
+    def do_GET(self) -> None:  # http.server API
+        self.log.append((self.path, ""))
+        ring = [[113.365, 31.68], [113.395, 31.68], [113.395, 31.70], [113.365, 31.70],
+                [113.365, 31.68]]
+        self._send([{"place_id": 1, "osm_type": "relation", "osm_id": 42, "lat": "31.69",
+                     "lon": "113.38", "boundingbox": ["31.68", "31.70", "113.365", "113.395"],
+                     "display_name": "Testville", "class": "boundary",
+                     "type": "administrative", "place_rank": 16, "importance": 0.5,
+                     "geojson": {"type": "Polygon", "coordinates": [ring]}}])
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def replay_server():
+    _Replay.log = []
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Replay)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}", _Replay.log
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_online_bbox_download_then_caches(tmp_path, replay_server):
+    import osmnx as ox
+
+    url, log = replay_server
+    before = (ox.settings.overpass_url, ox.settings.cache_folder, socket.getaddrinfo)
+    settings = {"overpass_url": f"{url}/api", "overpass_rate_limit": False,
+                "requests_timeout": 10}
+    spec = NetworkSpec(bbox=(113.365, 31.68, 113.395, 31.70), cache_dir=tmp_path / "osm")
+    net = load_network(spec, osmnx_settings=settings)
+    assert len(log) == 1 and log[0][0] == "/api/interpreter"
+    assert "motorway_link" in log[0][1] and "private" in log[0][1]  # the truck filter was sent
+    assert (ox.settings.overpass_url, ox.settings.cache_folder, socket.getaddrinfo) == before
+    expected = {k: v for k, v in TINY_EDGES.items() if max(k) <= 7}
+    expected[(7, 6)] = "tertiary"
+    got = edge_dict(net)
+    assert {k: v[1] for k, v in got.items()} == expected
+    for (a, b), (length, _) in got.items():
+        assert length == pytest.approx(great_circle(*TINY_NODES[a], *TINY_NODES[b]), rel=1e-3)
+    cached = list((tmp_path / "osm").glob("roads-bbox-*.npz"))
+    assert len(cached) == 1
+    # second call: our .npz cache, no request
+    again = load_network(spec, osmnx_settings=settings)
+    assert len(log) == 1
+    assert edge_dict(again) == got
+    # without our cache, osmnx's HTTP cache still answers
+    cached[0].unlink()
+    load_network(spec, osmnx_settings=settings)
+    assert len(log) == 1
+
+
+def test_online_place_geocodes_then_downloads(tmp_path, replay_server):
+    url, log = replay_server
+    settings = {"overpass_url": f"{url}/api", "nominatim_url": f"{url}/nominatim/",
+                "overpass_rate_limit": False, "requests_timeout": 10}
+    net = load_network(NetworkSpec(place="Testville", cache_dir=tmp_path),
+                       osmnx_settings=settings)
+    assert [p.split("?")[0] for p, _ in log] == ["/nominatim/search", "/api/interpreter"]
+    assert net.n_nodes == 7 and "Testville" in net.source
+
+
+def test_online_failure_is_network_error(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    spec = NetworkSpec(bbox=(113.365, 31.68, 113.395, 31.70), cache_dir=tmp_path)
+    with pytest.raises(NetworkError, match=r"cannot download OSM roads.*network\.path"):
+        load_network(spec, osmnx_settings={"overpass_url": f"http://127.0.0.1:{port}/api",
+                                           "overpass_rate_limit": False,
+                                           "requests_timeout": 5})
