@@ -546,13 +546,10 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
         msg = f"{source}: the line layer has no CRS; set one (e.g. EPSG:4326) before noding"
         raise CRSMismatchError(msg)
     gdf = _check_line_geometry(gdf, source)
-    wgs = gdf.to_crs("EPSG:4326") if not _is_wgs84(gdf.crs) else gdf
-    bounds = wgs.total_bounds
-    crs = utm_crs((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
-    metric = wgs.to_crs(crs)
-    parts = metric.explode(index_parts=False)
-    lines = np.asarray(parts.geometry.values, dtype=object)
-    lines = shapely.remove_repeated_points(lines.astype(object), 0.0)
+    plane = _NodingPlane.for_layer(gdf)
+    parts = gdf.explode(index_parts=False)
+    lines = shapely.transform(np.asarray(parts.geometry.values, dtype=object), plane.forward)
+    lines = shapely.remove_repeated_points(lines, 0.0)
     degenerate = shapely.length(lines) <= 0
     if degenerate.any():
         logger.warning("%s: %d zero-length line part(s) ignored", source, int(degenerate.sum()))
@@ -581,21 +578,57 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
     level = None
     if level_column and level_column in parts.columns:
         level = pd.to_numeric(parts[level_column], errors="coerce").fillna(0).to_numpy()
-    xy, line_of, special = _node_geometry(lines, level, snap_m)
-    keys = _junction_keys(xy, special, snap_m)  # moves joined points to their mean
-    to_wgs = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    vlon, vlat = to_wgs.transform(xy[:, 0], xy[:, 1])
+    tol = snap_m / plane.metres_per_unit
+    xy, line_of, special = _node_geometry(lines, level, tol)
+    keys = _junction_keys(xy, special, tol)  # moves joined points to their mean
+    vlon, vlat = plane.to_wgs84(xy)
     start = np.concatenate([[0], np.nonzero(np.diff(line_of))[0] + 1, [len(line_of)]])
     piece = line_of[start[:-1]]
     return _from_pieces(keys, np.asarray(vlon), np.asarray(vlat), start, classes[piece],
                         oneway[piece], keys_are_ids=False, source=source, schematic=schematic)
 
 
-def _is_wgs84(crs: Any) -> bool:
-    try:
-        return CRS.from_user_input(crs).to_epsg() == 4326
-    except Exception:  # pragma: no cover - exotic CRS objects
-        return False
+@dataclass(frozen=True)
+class _NodingPlane:
+    """The plane lines are noded in: the layer's own CRS, so that lines straight where they
+    were drawn stay straight (reprojecting first would bend long segments and open gaps of
+    metres at T-junctions). Geographic layers get an affine lon/lat -> metres scaling at
+    their mid latitude, which keeps straight lines straight and tolerances in ~metres."""
+
+    crs: CRS
+    lon0: float = 0.0
+    lat0: float = 0.0
+    kx: float = 1.0
+    ky: float = 1.0
+    metres_per_unit: float = 1.0
+
+    @classmethod
+    def for_layer(cls, gdf: gpd.GeoDataFrame) -> _NodingPlane:
+        crs = CRS.from_user_input(gdf.crs)
+        if crs.is_geographic:
+            b = gdf.total_bounds
+            lon0, lat0 = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+            ky = EARTH_RADIUS_M * np.pi / 180
+            return cls(crs, lon0, lat0, ky * np.cos(np.radians(lat0)), ky)
+        unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        return cls(crs, metres_per_unit=float(unit or 1.0))
+
+    def forward(self, c: np.ndarray) -> np.ndarray:
+        """Layer coordinates -> noding plane."""
+        if not self.crs.is_geographic:
+            return c
+        return np.column_stack([(c[:, 0] - self.lon0) * self.kx,
+                                (c[:, 1] - self.lat0) * self.ky])
+
+    def to_wgs84(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Noding plane -> WGS84 lon, lat (degrees)."""
+        a, b = xy[:, 0], xy[:, 1]
+        if self.crs.is_geographic:
+            a, b = a / self.kx + self.lon0, b / self.ky + self.lat0
+        if self.crs.to_epsg() == 4326:
+            return np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        lon, lat = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True).transform(a, b)
+        return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
 def _check_line_geometry(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
@@ -767,16 +800,16 @@ def _read_line_layer(spec: NetworkSpec, path: Path) -> gpd.GeoDataFrame:
         logger.warning("%s: file CRS %s used; network.crs=%s ignored", path,
                        gdf.crs.to_string(), spec.crs)
     gdf = _check_line_geometry(gdf, str(path))
-    gdf = gdf.to_crs("EPSG:4326")
-    lonlat = shapely.get_coordinates(gdf.geometry.values)
+    lonlat = shapely.get_coordinates(gdf.to_crs("EPSG:4326").geometry.values)
     _check_degrees(lonlat[:, 0], lonlat[:, 1], str(path))
     if spec.coords != "wgs84":
         def shift(c: np.ndarray) -> np.ndarray:
             lon, lat = _apply_coords_flag(c[:, 0], c[:, 1], spec.coords)
             return np.column_stack([lon, lat])
 
+        gdf = gdf.to_crs("EPSG:4326")
         gdf = gdf.set_geometry(shapely.transform(gdf.geometry.values, shift), crs="EPSG:4326")
-    return gdf
+    return gdf  # in its own CRS (noding happens there), or WGS84 after a shift
 
 
 # --------------------------------------------------------------------------- npz cache

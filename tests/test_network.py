@@ -275,6 +275,30 @@ def test_line_layer_crossings_snapping_and_classes():
     assert total == pytest.approx(expected, abs=10.0)  # the two gaps (5.8 m) and snap moves
 
 
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:4547"])
+def test_line_layer_noded_in_its_own_crs(crs):
+    """A 15 km straight avenue with side streets ending exactly on it, drawn in ``crs``.
+
+    Reprojecting before noding would bend the long segment by > 1 m and leave the side
+    streets unconnected; noding in the layer's own plane joins every one of them.
+    """
+    from pyproj import Transformer
+
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    a, b = fwd.transform(113.30, 31.60), fwd.transform(113.46, 31.60)
+    geoms = [LineString([a, b])]
+    for t in np.linspace(0.05, 0.95, 10):
+        p = (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))  # exactly on the avenue
+        q = fwd.transform(*Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+                          .transform(*p))
+        q = (q[0], q[1] + (0.005 if crs == "EPSG:4326" else 500.0))
+        geoms.append(LineString([q, p]))
+    net = from_lines(gpd.GeoDataFrame({"highway": ["trunk"] + ["residential"] * 10},
+                                      geometry=geoms, crs=crs))
+    assert net.components().n_components == 1
+    assert net.n_nodes == 2 + 10 + 10
+
+
 def test_line_layer_levels_keep_bridges_apart():
     g = gpd.GeoDataFrame({"highway": ["trunk", "primary"], "layer": [1, None]},
                          geometry=[LineString([(113.37, 31.69), (113.39, 31.69)]),
