@@ -326,14 +326,20 @@ class RoadNetwork:
         return ~self.largest_component_mask()[idx]
 
     # ------------------------------------------------------------------ exports
-    def edges_gdf(self) -> gpd.GeoDataFrame:
+    def edges_gdf(self, *, merge: bool = False) -> gpd.GeoDataFrame:
         """Undirected road segments as WGS84 lines (for maps).
+
+        Parameters
+        ----------
+        merge
+            Join consecutive segments of the same road class and one-way flag into longer
+            lines (far fewer rows for maps; ``u``/``v`` are then -1).
 
         Returns
         -------
         geopandas.GeoDataFrame
-            EPSG:4326, one row per node pair: ``u``, ``v`` (node indices), ``road_class``,
-            ``length_m``, ``oneway`` (True when only one direction exists).
+            EPSG:4326, one row per node pair (or merged line): ``u``, ``v`` (node indices),
+            ``road_class``, ``length_m``, ``oneway`` (True when only one direction exists).
         """
         import geopandas as gpd
 
@@ -352,10 +358,24 @@ class RoadNetwork:
         coords = np.stack([np.column_stack([self.lon[eu], self.lat[eu]]),
                            np.column_stack([self.lon[ev], self.lat[ev]])], axis=1)
         geom = shapely.linestrings(coords) if len(coords) else []
-        return gpd.GeoDataFrame(
+        gdf = gpd.GeoDataFrame(
             {"u": eu, "v": ev, "road_class": self.edge_class[first].astype(str),
              "length_m": self.edge_length_m[first], "oneway": ~(fwd & bwd)},
             geometry=geom, crs="EPSG:4326")
+        if not merge or len(gdf) == 0:
+            return gdf
+        rows = []
+        for (cls, ow), grp in gdf.groupby(["road_class", "oneway"], sort=True):
+            merged = shapely.line_merge(shapely.multilinestrings(grp.geometry.values),
+                                        directed=bool(ow))
+            for line in shapely.get_parts(merged):
+                c = shapely.get_coordinates(line)
+                length = float(haversine_m(c[:-1, 0], c[:-1, 1], c[1:, 0], c[1:, 1]).sum())
+                rows.append((cls, bool(ow), length, line))
+        cls_, ow_, len_, geom_ = zip(*rows, strict=True)
+        return gpd.GeoDataFrame({"u": -1, "v": -1, "road_class": list(cls_),
+                                 "length_m": list(len_), "oneway": list(ow_)},
+                                geometry=list(geom_), crs="EPSG:4326")
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The network as a networkx MultiDiGraph keyed by node index (for tests/tools).
@@ -894,10 +914,15 @@ def _load_online(spec: NetworkSpec, osmnx_settings: dict[str, Any] | None) -> Ro
         return read_npz(cached)
     what = f"place '{spec.place}'" if spec.place else f"bbox {list(spec.bbox or ())}"
     import requests
+    from osmnx._errors import InsufficientResponseError
 
     try:
         G = _osm.download_graph(place=spec.place, bbox=spec.bbox,
                                 http_cache=cache_dir / "http", settings=osmnx_settings)
+    except InsufficientResponseError as e:
+        msg = (f"no drivable roads found for {what} ({_one_line(e)}; empty network); check "
+               "the place name or bbox [west, south, east, north] in WGS84 degrees")
+        raise NetworkError(msg) from None
     except (requests.RequestException, OSError, ValueError, TypeError) as e:
         msg = (f"cannot download OSM roads for {what}: {_one_line(e)}; check the internet "
                "connection or the Overpass server (osmnx_settings overpass_url), or give "

@@ -435,6 +435,15 @@ def test_snap_islands_and_edges_gdf():
     row = gdf[(gdf.u == 0) | (gdf.v == 0)].iloc[0]
     assert row.road_class == "primary"
     assert row.geometry.length == pytest.approx(0.005)
+    merged = net.edges_gdf(merge=True)
+    assert sorted(merged.road_class) == ["motorway", "primary", "residential", "secondary",
+                                         "tertiary_link", "unclassified"]
+    prim = merged[merged.road_class == "primary"].iloc[0]
+    assert prim.length_m == pytest.approx(great_circle(113.370, 31.69, 113.380, 31.69))
+    assert list(prim.geometry.coords) in ([(113.37, 31.69), (113.375, 31.69), (113.38, 31.69)],
+                                          [(113.38, 31.69), (113.375, 31.69), (113.37, 31.69)])
+    link = merged[merged.road_class == "tertiary_link"].iloc[0]
+    assert link.oneway and list(link.geometry.coords) == [(113.39, 31.69), (113.385, 31.69)]
 
 
 def test_utm_zone():
@@ -469,6 +478,7 @@ def _overpass_json() -> dict:
 
 class _Replay(BaseHTTPRequestHandler):
     log: ClassVar[list[tuple[str, str]]] = []
+    _payload = staticmethod(_overpass_json)
 
     def _send(self, obj: object) -> None:
         body = json.dumps(obj).encode()
@@ -481,7 +491,7 @@ class _Replay(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # http.server API
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         self.log.append((self.path, body))
-        self._send(_overpass_json())
+        self._send(self._payload())
 
     def do_GET(self) -> None:  # http.server API
         self.log.append((self.path, ""))
@@ -498,7 +508,9 @@ class _Replay(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def replay_server():
+def replay_server(monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # never send these via a proxy
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     _Replay.log = []
     srv = ThreadingHTTPServer(("127.0.0.1", 0), _Replay)
     th = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -548,7 +560,20 @@ def test_online_place_geocodes_then_downloads(tmp_path, replay_server):
     assert net.n_nodes == 7 and "Testville" in net.source
 
 
-def test_online_failure_is_network_error(tmp_path):
+def test_online_empty_area_is_network_error(tmp_path, replay_server, monkeypatch):
+    url, log = replay_server
+    monkeypatch.setattr(_Replay, "_payload", staticmethod(
+        lambda: {"version": 0.6, "elements": []}))
+    spec = NetworkSpec(bbox=(113.365, 31.68, 113.395, 31.70), cache_dir=tmp_path)
+    with pytest.raises(NetworkError, match="no drivable roads found for bbox"):
+        load_network(spec, osmnx_settings={"overpass_url": f"{url}/api",
+                                           "overpass_rate_limit": False})
+    assert len(log) == 1 and not list(tmp_path.glob("roads-*.npz"))
+
+
+def test_online_failure_is_network_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
