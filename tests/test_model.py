@@ -1,0 +1,632 @@
+"""Tests of the siting MIP against brute-force enumeration on small hand-built instances.
+
+Every expected optimum here is computed by the test itself: all choices of (site → option or
+nothing [× opening year]) are enumerated, checked against the constraints and valued —
+uncapacitated by counting covered rows, capacitated by solving the allocation LP with
+``scipy.optimize.linprog``. None of that uses :mod:`siting.model`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from siting._errors import InfeasibleError, InputDataError
+from siting.model import ModelInput, Reductions, SitingModel
+
+TOL = 1e-6
+
+
+# =========================================================================== test instances
+@dataclass
+class Inst:
+    """A small instance in plain Python lists (the test's own description of the problem)."""
+
+    site: list[int]
+    cost: list[float]
+    cover: list[list[int]]                  # per demand row: the options that may serve it
+    weight: list[float]
+    energy: list[float] | None = None
+    cap: list[float] | None = None
+    existing: list[bool] | None = None
+    year: list[int] | None = None
+    P: int = 1
+    budget: float = math.inf
+    by_year: list[float] | None = None
+    zones: list[tuple[list[int], int, int]] = field(default_factory=list)
+    grid: list[tuple[list[int], list[float], float]] = field(default_factory=list)
+    flows: list[tuple[float, list[list[int]]]] = field(default_factory=list)
+
+    @property
+    def n_opt(self) -> int:
+        return len(self.site)
+
+    def energy_(self) -> list[float]:
+        return self.energy if self.energy is not None else [1.0] * len(self.weight)
+
+    def cap_(self) -> list[float]:
+        return self.cap if self.cap is not None else [math.inf] * self.n_opt
+
+    def existing_(self) -> list[bool]:
+        return self.existing if self.existing is not None else [False] * self.n_opt
+
+    def year_(self) -> list[int]:
+        return self.year if self.year is not None else [0] * len(self.weight)
+
+    def to_input(self, **kw: object) -> ModelInput:
+        rows = [i for i, c in enumerate(self.cover) for _ in c]
+        cols = [o for c in self.cover for o in c]
+        cov = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                            shape=(len(self.cover), self.n_opt))
+        args: dict[str, object] = dict(
+            weight=np.array(self.weight, float), energy=np.array(self.energy_(), float),
+            year=np.array(self.year_(), int), cover=cov, option_site=np.array(self.site),
+            option_cost=np.array(self.cost, float), option_capacity=np.array(self.cap_()),
+            option_existing=np.array(self.existing_(), bool), budget_total=self.budget,
+            budget_by_year=None if self.by_year is None else np.array(self.by_year, float),
+            zone_min=[(np.array(o), m, by) for o, m, by in self.zones],
+            grid_groups=[(np.array(o), np.array(k, float), s) for o, k, s in self.grid],
+            flows=[(w, [np.array(a, int) for a in arcs]) for w, arcs in self.flows],
+        )
+        args.update(kw)
+        return ModelInput(**args)  # type: ignore[arg-type]
+
+
+def plans(inst: Inst):
+    """Every assignment option -> opening year (-1 = closed) with ≤ 1 option per site."""
+    ex = inst.existing_()
+    sites = sorted(set(inst.site))
+    choices = []
+    for s in sites:
+        opts = [o for o in range(inst.n_opt) if inst.site[o] == s]
+        if any(ex[o] for o in opts):
+            choices.append([tuple((o, 0) for o in opts if ex[o])])
+            continue
+        c: list[tuple[tuple[int, int], ...]] = [()]
+        c += [((o, p),) for o in opts for p in range(inst.P)]
+        choices.append(c)
+    for combo in itertools.product(*choices):
+        oy = np.full(inst.n_opt, -1)
+        for part in combo:
+            for o, p in part:
+                oy[o] = p
+        yield oy
+
+
+def feasible(inst: Inst, oy: np.ndarray) -> bool:
+    """All constraints except coverage, checked directly."""
+    ex = inst.existing_()
+    new = [o for o in range(inst.n_opt) if oy[o] >= 0 and not ex[o]]
+    if sum(inst.cost[o] for o in new) > inst.budget + 1e-9:
+        return False
+    if inst.by_year is not None:
+        for p in range(inst.P):
+            if sum(inst.cost[o] for o in new if oy[o] == p) > inst.by_year[p] + 1e-9:
+                return False
+    for opts, m, by in inst.zones:
+        if sum(1 for o in opts if 0 <= oy[o] <= by) < m:
+            return False
+    for opts, kw, spare in inst.grid:
+        if sum(k for o, k in zip(opts, kw, strict=True) if oy[o] >= 0 and not ex[o]) > spare + 1e-9:
+            return False
+    per_site: dict[int, int] = {}
+    for o in range(inst.n_opt):
+        if oy[o] >= 0 and not ex[o]:
+            per_site[inst.site[o]] = per_site.get(inst.site[o], 0) + 1
+    return all(v <= 1 for v in per_site.values())
+
+
+def flow_value(inst: Inst, oy: np.ndarray) -> float:
+    last = inst.P - 1
+    return sum(w for w, arcs in inst.flows
+               if arcs and all(any(0 <= oy[o] <= last for o in a) for a in arcs))
+
+
+def value(inst: Inst, oy: np.ndarray, capacitated: bool) -> float:
+    """Covered weight of a plan: counted (uncapacitated) or by the allocation LP."""
+    yr = inst.year_()
+    open_for = [[o for o in inst.cover[i] if 0 <= oy[o] <= yr[i]]
+                for i in range(len(inst.weight))]
+    if not capacitated:
+        return sum(w for w, c in zip(inst.weight, open_for, strict=True) if c) + flow_value(
+            inst, oy)
+    e, cap = inst.energy_(), inst.cap_()
+    pairs = [(i, o) for i, c in enumerate(open_for) for o in c]
+    n_y, n_z = len(inst.weight), len(pairs)
+    if n_z == 0:
+        return sum(w for i, w in enumerate(inst.weight) if open_for[i] and e[i] == 0) + \
+            flow_value(inst, oy)
+    c = np.r_[-np.array(inst.weight, float), np.zeros(n_z)]
+    a_eq = np.zeros((n_y, n_y + n_z))
+    for k, (i, _o) in enumerate(pairs):
+        a_eq[i, n_y + k] = 1.0
+    for i in range(n_y):
+        a_eq[i, i] = -e[i]
+    keys = sorted({(o, yr[i]) for i, o in pairs if math.isfinite(cap[o])})
+    a_ub = np.zeros((len(keys), n_y + n_z))
+    for k, (i, o) in enumerate(pairs):
+        if (o, yr[i]) in keys:
+            a_ub[keys.index((o, yr[i])), n_y + k] = 1.0
+    b_ub = np.array([cap[o] for o, _p in keys])
+    bounds = [(0.0, 1.0 if open_for[i] else 0.0) for i in range(n_y)] + [(0, None)] * n_z
+    res = linprog(c, A_ub=a_ub if len(keys) else None, b_ub=b_ub if len(keys) else None,
+                  A_eq=a_eq, b_eq=np.zeros(n_y), bounds=bounds, method="highs")
+    assert res.status == 0
+    return -res.fun + flow_value(inst, oy)
+
+
+def brute_force(inst: Inst, capacitated: bool = False) -> tuple[float, float]:
+    """(best covered weight, least new capex among the plans reaching it)."""
+    best, cheapest = -1.0, math.inf
+    ex = inst.existing_()
+    for oy in plans(inst):
+        if not feasible(inst, oy):
+            continue
+        v = value(inst, oy, capacitated)
+        cost = sum(inst.cost[o] for o in range(inst.n_opt) if oy[o] >= 0 and not ex[o])
+        if v > best + TOL:
+            best, cheapest = v, cost
+        elif abs(v - best) <= TOL:
+            cheapest = min(cheapest, cost)
+    return best, cheapest
+
+
+def check(inst: Inst, capacitated: bool = False, **solve_kw: object):
+    """Solve with the model, compare with brute force, verify the plan independently."""
+    best, cheapest = brute_force(inst, capacitated)
+    model = SitingModel.from_input(inst.to_input(), capacitated=capacitated)
+    sol = model.solve(**solve_kw)  # type: ignore[arg-type]
+    assert sol.status == "optimal"
+    assert feasible(inst, sol.open_year)
+    assert sol.objective == pytest.approx(best, abs=1e-6 * max(1.0, best))
+    assert value(inst, sol.open_year, capacitated) == pytest.approx(best, abs=1e-6 * max(1, best))
+    assert sol.spent == pytest.approx(cheapest)
+    return sol, best
+
+
+def random_inst(rng: np.random.Generator, n_sites: int = 5, n_dem: int = 12,
+                two_types: bool = True, density: float = 0.3) -> Inst:
+    site, cost = [], []
+    for s in range(n_sites):
+        for _ in range(1 + int(two_types and rng.random() < 0.6)):
+            site.append(s)
+            cost.append(float(rng.integers(1, 6)))
+    n_opt = len(site)
+    cover = [sorted(set(np.flatnonzero(rng.random(n_opt) < density).tolist()))
+             for _ in range(n_dem)]
+    weight = rng.integers(1, 20, n_dem).astype(float).tolist()
+    return Inst(site=site, cost=cost, cover=cover, weight=weight,
+                budget=float(rng.integers(4, 10)))
+
+
+# =========================================================================== the tests
+@pytest.mark.parametrize("seed", range(4))
+def test_uncapacitated_mclp_matches_enumeration(seed: int) -> None:
+    check(random_inst(np.random.default_rng(seed)))
+
+
+def test_budget_binds_and_changes_the_plan() -> None:
+    # three sites: a (cost 5, covers 30), b (cost 3, covers 20), c (cost 3, covers 15)
+    inst = Inst(site=[0, 1, 2], cost=[5, 3, 3], cover=[[0], [1], [2]], weight=[30, 20, 15],
+                budget=6)
+    sol, best = check(inst)
+    assert best == 35  # b + c beat a alone
+    assert set(np.flatnonzero(sol.open_year >= 0)) == {1, 2}
+    inst.budget = 5
+    sol, best = check(inst)
+    assert best == 30 and list(np.flatnonzero(sol.open_year >= 0)) == [0]
+    inst.budget = 11
+    sol, best = check(inst)
+    assert best == 65 and sol.spent == 11
+
+
+def test_one_option_per_site() -> None:
+    # site 0 has two cheap types serving different rows; only one may be built there
+    inst = Inst(site=[0, 0, 1], cost=[1, 1, 4], cover=[[0], [1], [2], [2]],
+                weight=[10, 8, 3, 3], budget=10)
+    sol, best = check(inst)
+    assert best == 16  # type 0 at site 0 (10) + site 1 (6); not both types at site 0
+    assert (sol.open_year[[0, 1]] >= 0).sum() == 1
+    assert model_constraint_names(inst) >= {"site_0"}
+
+
+def model_constraint_names(inst: Inst) -> set[str]:
+    model = SitingModel.from_input(inst.to_input(), capacitated=False)
+    return {c.name for c in model.problem.constraints()}
+
+
+def test_capacity_changes_the_optimum() -> None:
+    # option 0 covers everything but holds 10 kWh/day; options 1 and 2 cover part each
+    inst = Inst(site=[0, 1, 2], cost=[4, 3, 3], cover=[[0, 1], [0, 1], [0, 2], [0, 2]],
+                weight=[6, 6, 6, 6], energy=[6, 6, 6, 6], cap=[10, 12, 12], budget=6)
+    unc, best_unc = check(inst, capacitated=False)
+    cap, best_cap = check(inst, capacitated=True)
+    assert best_unc == 24 and list(np.flatnonzero(unc.open_year >= 0)) == [0]  # cheapest
+    assert best_cap == 24 and list(np.flatnonzero(cap.open_year >= 0)) == [1, 2]
+    # allocation: rows fully served, per-option load within capacity
+    alloc = cap.alloc.toarray()
+    np.testing.assert_allclose(alloc.sum(axis=1), np.array(inst.energy_()) * cap.served,
+                               atol=1e-6)
+    assert (alloc.sum(axis=0) <= np.array(inst.cap_()) + 1e-6).all()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_capacitated_random_matches_enumeration(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    inst = random_inst(rng, n_sites=4, n_dem=9)
+    inst.energy = rng.integers(1, 8, len(inst.weight)).astype(float).tolist()
+    inst.cap = rng.choice([6.0, 10.0, 15.0], inst.n_opt).tolist()
+    check(inst, capacitated=True)
+
+
+def test_zone_minimum_changes_the_optimum() -> None:
+    # options 2/3 are the only ones in the zone; without the requirement the budget goes to 0+1
+    inst = Inst(site=[0, 1, 2, 3], cost=[2, 2, 2, 3], cover=[[0], [1], [2], [3]],
+                weight=[10, 9, 1, 2], budget=4)
+    free, best = check(inst)
+    assert best == 19 and set(np.flatnonzero(free.open_year >= 0)) == {0, 1}
+    inst.zones = [([2, 3], 1, 0)]
+    req, best = check(inst)
+    assert best == 11 and req.open_year[2] >= 0 and req.open_year[3] < 0
+
+
+def test_phasing_matches_enumeration_over_opening_years() -> None:
+    # demand grows: rows exist per year; per-year budgets force staging
+    inst = Inst(site=[0, 1, 2, 2], cost=[3, 3, 2, 4],
+                cover=[[0], [1], [2, 3], [0], [1, 3], [2], [0, 1], [3], [2]],
+                weight=[5, 4, 3, 6, 5, 4, 8, 7, 2], year=[0, 0, 0, 1, 1, 1, 2, 2, 2],
+                P=3, budget=9, by_year=[3, 4, 4])
+    sol, best = check(inst)
+    # built stays built and per-year spending within the caps
+    yrs = sol.open_year[sol.open_year >= 0]
+    assert (np.bincount(yrs, weights=np.array(inst.cost)[sol.open_year >= 0], minlength=3)
+            <= np.array(inst.by_year) + 1e-9).all()
+    np.testing.assert_allclose(sol.spent_by_year.sum(), sol.spent)
+    # phasing matters: with everything in year 0 allowed, the answer differs
+    inst2 = Inst(**{**inst.__dict__, "by_year": None})
+    _, best2 = check(inst2)
+    assert best2 > best
+
+
+def test_grid_group_changes_the_optimum() -> None:
+    inst = Inst(site=[0, 1, 2], cost=[1, 1, 1], cover=[[0], [1], [2]], weight=[5, 4, 3],
+                budget=3)
+    _, best = check(inst)
+    assert best == 12
+    inst.grid = [([0, 1], [600.0, 500.0], 1000.0)]  # substation fits one of options 0, 1
+    sol, best = check(inst)
+    assert best == 8 and sol.open_year[1] < 0
+
+
+def test_corridor_flow_coverage() -> None:
+    # flow needs an open station in each of two arc sets; a demand row competes for budget
+    inst = Inst(site=[0, 1, 2, 3], cost=[2, 2, 2, 2], cover=[[3], [3]], weight=[4, 4],
+                budget=4, flows=[(10.0, [[0, 1], [1, 2]]), (3.0, [[2], [0]])])
+    sol, best = check(inst)
+    assert best == 18  # option 1 alone covers flow 0 (it is in both sets), option 3 the rows
+    assert sol.flow_covered.tolist() == [1.0, 0.0]
+    assert sol.open_year.tolist() == [-1, 0, -1, 0]
+    inst.budget = 2
+    sol, best = check(inst)
+    assert best == 10 and sol.open_year.tolist() == [-1, 0, -1, -1]  # flow beats the rows
+    inst.flows = [(10.0, [[0], [2]])]  # now the flow needs two stations
+    sol, best = check(inst)
+    assert best == 8 and sol.flow_covered.tolist() == [0.0]
+
+
+def test_existing_stations_fixed_open_and_free() -> None:
+    inst = Inst(site=[0, 0, 1, 2], cost=[9, 1, 2, 2], cover=[[0], [1], [2], [3]],
+                weight=[5, 9, 4, 3], existing=[True, False, False, False], budget=2)
+    sol, best = check(inst)
+    assert sol.open_year[0] == 0          # existing is open from year 0
+    assert sol.open_year[1] == -1         # its site takes no second station
+    assert best == 9 and sol.spent == 2   # cost 9 of the existing one is not spent
+
+
+def test_infeasible_zone_requirement_names_the_zone() -> None:
+    inst = Inst(site=[0, 1, 2], cost=[12e6, 15e6, 1e6], cover=[[0], [1], [2]],
+                weight=[1, 1, 1], budget=8e6,
+                zones=[([0, 1], 1, 0)])
+    mi = inst.to_input(zone_labels=["zone 'hedian' needs 1 hydrogen station(s) by 2025"],
+                       source="scenario.toml")
+    with pytest.raises(InfeasibleError) as err:
+        SitingModel.from_input(mi, capacitated=False).solve()
+    msg = str(err.value)
+    assert "zone 'hedian'" in msg and "12.0 M CNY" in msg and "8.0 M CNY" in msg
+    assert msg.startswith("scenario.toml: ") and "\n" not in msg
+
+
+def test_infeasible_second_requirement_after_the_first_uses_the_budget() -> None:
+    inst = Inst(site=[0, 1, 2], cost=[5e6, 5e6, 4e6], cover=[[0], [1], [2]],
+                weight=[1, 1, 1], budget=8e6, zones=[([0], 1, 0), ([1, 2], 1, 0)])
+    mi = inst.to_input(zone_labels=["zone 'xihe' needs 1 hydrogen station(s) by 2025",
+                                    "zone 'hedian' needs 1 hydrogen station(s) by 2025"])
+    with pytest.raises(InfeasibleError, match=r"zone 'hedian'.*4\.0 M CNY.*3\.0 M CNY"):
+        SitingModel.from_input(mi, capacitated=False).solve()
+
+
+def test_infeasibility_found_by_the_solver_is_diagnosed() -> None:
+    # both requirements share site 1, so the pre-checks cannot add them up; the solver can
+    inst = Inst(site=[0, 1, 1, 2], cost=[4, 4, 4, 4], cover=[[0], [1], [2], [3]],
+                weight=[1, 1, 1, 1], budget=8,
+                zones=[([0, 1], 2, 0), ([2, 3], 2, 0)])
+    assert brute_force(inst)[0] < 0  # no feasible plan at all
+    mi = inst.to_input(zone_labels=["zone 'a' needs 2", "zone 'b' needs 2"])
+    with pytest.raises(InfeasibleError, match="zone 'b' needs 2 but no plan meets it together"):
+        SitingModel.from_input(mi, capacitated=False).solve()
+
+
+def _hard_instance(seed: int = 0, nd: int = 2500, no: int = 240) -> ModelInput:
+    rng = np.random.default_rng(seed)
+    dp, op = rng.random((nd, 2)), rng.random((no, 2))
+    d = np.hypot(dp[:, None, 0] - op[None, :, 0], dp[:, None, 1] - op[None, :, 1])
+    cover = sp.csr_matrix((d < 0.12).astype(float))
+    e = rng.gamma(2, 5, nd)
+    return ModelInput(weight=rng.random(nd) * e, energy=e, year=np.zeros(nd, int),
+                      cover=cover, option_site=np.arange(no) // 2,
+                      option_cost=rng.integers(2, 6, no).astype(float),
+                      option_capacity=rng.choice([60.0, 150.0], no),
+                      option_existing=np.zeros(no, bool), budget_total=no * 0.6)
+
+
+def test_time_limit_returns_the_best_plan_found() -> None:
+    model = SitingModel.from_input(_hard_instance(), capacitated=True)
+    sol = model.solve(time_limit_s=0.3)
+    if sol.status == "optimal":
+        pytest.skip("instance solved within the time limit on this machine")
+    assert sol.status == "time_limit"
+    assert (sol.open_year >= 0).any() and sol.objective > 0
+    assert sol.objective >= sol.warm_start_objective - 1e-6
+    assert sol.bound >= sol.objective - 1e-6 and sol.gap > 0
+
+
+def test_falls_back_to_cbc_when_highs_is_missing(monkeypatch: pytest.MonkeyPatch,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    inst = random_inst(np.random.default_rng(7))
+    inst.energy = [3.0] * len(inst.weight)
+    inst.cap = [7.0] * inst.n_opt
+    model = SitingModel.from_input(inst.to_input(), capacitated=True)
+    highs = model.solve("highs")
+    monkeypatch.setattr(pulp.HiGHS, "available", lambda self: False)
+    with caplog.at_level(logging.WARNING, logger="siting.model"):
+        cbc = model.solve("highs")
+    assert highs.solver == "highs" and cbc.solver == "cbc"
+    assert "HiGHS" in caplog.text and "CBC" in caplog.text
+    assert cbc.objective == pytest.approx(highs.objective, rel=1e-6)
+    assert cbc.spent == pytest.approx(highs.spent)
+    assert cbc.objective == pytest.approx(brute_force(inst, capacitated=True)[0], rel=1e-6)
+
+
+def test_pulp_problem_is_the_same_model() -> None:
+    inst = random_inst(np.random.default_rng(3))
+    inst.energy = [2.0] * len(inst.weight)
+    inst.cap = [5.0] * inst.n_opt
+    inst.zones = [([0, 1, 2], 1, 0)]
+    model = SitingModel.from_input(inst.to_input(), capacitated=True)
+    sol = model.solve()
+    prob = model.problem
+    assert len(prob.variables()) == sol.n_vars and len(prob.constraints()) == sol.n_cons
+    prob.solve(pulp.HiGHS(msg=False))  # PuLP's own HiGHS interface, from the PuLP objects
+    assert pulp.LpStatus[prob.status] == "Optimal"
+    # the PuLP objective includes the tie-breaker: coverage − eps × capex
+    assert pulp.value(prob.objective) == pytest.approx(sol.objective - model.eps * sol.spent,
+                                                       rel=1e-6)
+
+
+def test_tiebreak_prefers_the_cheaper_of_equal_plans() -> None:
+    # two sites cover the same rows; opening both adds nothing; the cheaper one must win
+    inst = Inst(site=[0, 1], cost=[5, 3], cover=[[0, 1], [0, 1]], weight=[4, 4], budget=20)
+    sol, _ = check(inst)
+    assert sol.open_year.tolist() == [-1, 0] and sol.spent == 3
+    model = SitingModel.from_input(inst.to_input(), capacitated=False)
+    # the cost term can never outweigh a millionth of the coverable weight
+    assert model.eps * (5 + 3) <= 1e-6 * 8 + 1e-15
+
+
+def test_warm_start_is_feasible_and_not_better_than_the_optimum() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(5):
+        inst = random_inst(rng)
+        inst.zones = [([0, 1, 2], 1, 0)]
+        best, _ = brute_force(inst)
+        if best < 0:
+            continue
+        model = SitingModel.from_input(inst.to_input(), capacitated=False,
+                                       reductions=Reductions.none())
+        plan = model._greedy()
+        assert plan is not None
+        assert feasible(inst, plan.open_year)
+        assert plan.objective <= best + 1e-9
+        assert plan.objective == pytest.approx(value(inst, plan.open_year, False))
+
+
+def test_explicit_zero_travel_time_counts_as_cover() -> None:
+    cov = sp.csr_matrix((np.array([0.0, 120.0]), np.array([0, 1]), np.array([0, 1, 2])),
+                        shape=(2, 2))
+    assert cov.nnz == 2
+    mi = ModelInput(weight=np.array([5.0, 1.0]), energy=np.ones(2), year=np.zeros(2, int),
+                    cover=cov, option_site=np.array([0, 1]), option_cost=np.ones(2),
+                    option_capacity=np.full(2, np.inf), option_existing=np.zeros(2, bool),
+                    budget_total=1.0)
+    sol = SitingModel.from_input(mi).solve()
+    assert sol.open_year.tolist() == [0, -1] and sol.objective == 5.0
+    assert sol.alloc.toarray().tolist() == [[1.0, 0.0], [0.0, 0.0]]
+
+
+def test_uncapacitated_alloc_goes_to_the_nearest_open_station() -> None:
+    # rows 2 and 3 make both stations worth building; rows 0 and 1 could use either
+    cov = sp.csr_matrix(np.array([[300.0, 100.0], [50.0, 400.0], [10.0, 0.0], [0.0, 10.0]]))
+    mi = ModelInput(weight=np.ones(4), energy=np.ones(4), year=np.zeros(4, int), cover=cov,
+                    option_site=np.array([0, 1]), option_cost=np.ones(2),
+                    option_capacity=np.full(2, np.inf), option_existing=np.zeros(2, bool),
+                    budget_total=2.0)
+    sol = SitingModel.from_input(mi).solve()
+    assert sol.alloc.toarray().tolist() == [[0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]
+
+
+def test_bad_shapes_raise_one_line_input_errors() -> None:
+    inst = random_inst(np.random.default_rng(0))
+    mi = inst.to_input(weight=np.ones(3), source="demand.gpkg")
+    with pytest.raises(InputDataError, match=r"^demand\.gpkg: weight has shape"):
+        SitingModel.from_input(mi)
+    mi = inst.to_input(option_capacity=np.zeros(inst.n_opt))
+    with pytest.raises(InputDataError, match="option_capacity"):
+        SitingModel.from_input(mi)
+
+
+def test_dominated_options_are_removed_without_changing_the_optimum() -> None:
+    # at site 0, type 1 covers a superset of type 0 for the same cost: type 0 is dominated
+    inst = Inst(site=[0, 0, 1], cost=[2, 2, 3], cover=[[0, 1], [1], [2], [1, 2]],
+                weight=[3, 5, 4, 2], budget=5)
+    best, _ = brute_force(inst)
+    model = SitingModel.from_input(inst.to_input(), capacitated=False)
+    assert model.reductions["options_dominated"] == 1
+    assert model.solve().objective == pytest.approx(best)
+
+
+def test_reductions_report_merges_and_drops() -> None:
+    inst = Inst(site=[0, 1], cost=[1, 1], cover=[[0], [0], [1], []], weight=[2, 3, 4, 5],
+                energy=[2, 3, 4, 5], cap=[10, 10], budget=2)
+    model = SitingModel.from_input(inst.to_input(), capacitated=True)
+    assert model.reductions["demand_dropped"] == 1
+    assert model.reductions["demand_merged"] == 1  # rows 0 and 1: same cover, same w/e
+    sol = model.solve()
+    assert sol.objective == pytest.approx(9.0)
+    np.testing.assert_allclose(sol.alloc.toarray()[:, 0], [2, 3, 0, 0])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), capacitated=st.booleans(), years=st.integers(1, 2))
+def test_reductions_on_or_off_give_the_same_optimum(seed: int, capacitated: bool,
+                                                    years: int) -> None:
+    rng = np.random.default_rng(seed)
+    inst = random_inst(rng, n_sites=6, n_dem=30, density=0.25)
+    # duplicate coverage patterns so that merging happens; varied w/e ratios
+    inst.cover = inst.cover[:15] + inst.cover[:15]
+    inst.energy = rng.integers(0, 6, 30).astype(float).tolist()
+    inst.weight = (np.array(inst.energy) * rng.choice([1.0, 2.0], 30) + (
+        np.array(inst.energy) == 0)).tolist()
+    inst.cap = rng.choice([4.0, 9.0, math.inf], inst.n_opt).tolist()
+    inst.year = rng.integers(0, years, 30).tolist()
+    inst.P = years
+    inst.existing = (rng.random(inst.n_opt) < 0.1).tolist()
+    mi = inst.to_input()
+    on = SitingModel.from_input(mi, capacitated=capacitated).solve()
+    off = SitingModel.from_input(mi, capacitated=capacitated,
+                                 reductions=Reductions.none()).solve()
+    assert on.objective == pytest.approx(off.objective, rel=1e-6, abs=1e-6)
+    assert on.spent == pytest.approx(off.spent)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # spopt uses PuLP's old API
+def test_matches_spopt_mclp() -> None:
+    spopt_locate = pytest.importorskip("spopt.locate")
+    rng = np.random.default_rng(5)
+    nd, nf, p = 40, 10, 3
+    dist = rng.random((nd, nf)) * 10
+    w = rng.integers(1, 10, nd).astype(float)
+    radius = 3.0
+    mclp = spopt_locate.MCLP.from_cost_matrix(dist, w, service_radius=radius,
+                                              p_facilities=p)
+    mclp.solve(pulp.HiGHS(msg=False))
+    ref = float(pulp.value(mclp.problem.objective))
+    cover = sp.csr_matrix(np.where(dist <= radius, dist, 0.0))
+    mi = ModelInput(weight=w, energy=np.ones(nd), year=np.zeros(nd, int),
+                    cover=sp.csr_matrix((dist <= radius).astype(float)),
+                    option_site=np.arange(nf), option_cost=np.ones(nf),
+                    option_capacity=np.full(nf, np.inf), option_existing=np.zeros(nf, bool),
+                    budget_total=float(p))
+    sol = SitingModel.from_input(mi, capacitated=False).solve()
+    assert cover.nnz > 0
+    assert sol.objective == pytest.approx(ref)
+    assert int((sol.open_year >= 0).sum()) <= p
+
+
+def test_build_time_at_10k_by_1k() -> None:
+    rng = np.random.default_rng(0)
+    nd, no = 10_000, 1_000
+    cover = sp.random(nd, no, density=0.05, format="csr", random_state=1)
+    mi = ModelInput(weight=rng.random(nd), energy=rng.random(nd), year=rng.integers(0, 2, nd),
+                    cover=cover, option_site=np.arange(no) // 2,
+                    option_cost=rng.integers(1, 5, no).astype(float),
+                    option_capacity=np.full(no, 40.0), option_existing=np.zeros(no, bool),
+                    budget_total=50.0, budget_by_year=np.array([25.0, 25.0]))
+    t0 = time.perf_counter()
+    model = SitingModel.from_input(mi, capacitated=True)
+    elapsed = time.perf_counter() - t0
+    assert model.n_vars > cover.nnz  # one z per cover entry (minus merged rows)
+    assert elapsed < 15.0, f"model build took {elapsed:.1f} s"
+
+
+def test_existing_stations_can_share_a_site_and_meet_a_zone_minimum() -> None:
+    # site 0 holds two existing stations (swap + charging); the zone needs 2 stations
+    inst = Inst(site=[0, 0, 0, 1, 2], cost=[0, 0, 3, 3, 3], cover=[[0], [1], [2], [3], [4]],
+                weight=[1, 1, 9, 4, 2], existing=[True, True, False, False, False],
+                budget=3, zones=[([0, 1, 4], 2, 0)])
+    sol, best = check(inst)
+    assert sol.open_year[:3].tolist() == [0, 0, -1]  # no third station at site 0
+    assert best == 6 and sol.open_year[3] == 0
+
+
+def test_too_few_sites_in_a_zone_is_reported_before_solving() -> None:
+    inst = Inst(site=[0, 0, 1], cost=[1, 1, 1], cover=[[0], [1], [2]], weight=[1, 1, 1],
+                budget=10, zones=[([0, 1], 2, 0)])
+    mi = inst.to_input(zone_labels=["zone 'xihe' needs 2 charging_hub station(s) by 2025"])
+    with pytest.raises(InfeasibleError, match=r"zone 'xihe'.*only 1 eligible site"):
+        SitingModel.from_input(mi).solve()
+
+
+def test_yearly_budget_limits_an_early_zone_requirement() -> None:
+    inst = Inst(site=[0, 1], cost=[6e6, 1e6], cover=[[0], [1]], weight=[1, 1], P=2,
+                year=[0, 1], budget=20e6, by_year=[5e6, 15e6], zones=[([0], 1, 0)])
+    assert brute_force(inst)[0] < 0
+    mi = inst.to_input(zone_labels=["zone 'hedian' needs 1 hydrogen station(s) by 2024"])
+    with pytest.raises(InfeasibleError, match=r"6\.0 M CNY and the budget left is 5\.0 M CNY"):
+        SitingModel.from_input(mi).solve()
+    inst.zones = [([0], 1, 1)]  # by the second year it fits
+    check(inst)
+
+
+# Excerpts of real CBC 2.10.3 logs (maximisation problems written by PuLP).
+_CBC_STOPPED = """
+Cbc0005I Partial search - best objective 4834.3803 (best possible -5017.5863), took 0 \
+iterations and 0 nodes (148.79 seconds)
+
+Result - Stopped on time limit
+
+Objective value:                4834.38028320
+Upper bound:                    5017.586
+Gap:                            -0.04
+Enumerated nodes:               0
+"""
+_CBC_OPTIMAL = """
+Cbc0001I Search completed - best objective -270.1214239646485, took 84 iterations and 0 \
+nodes (0.36 seconds)
+
+Result - Optimal solution found
+
+Objective value:                270.12142396
+Enumerated nodes:               0
+"""
+
+
+def test_parse_cbc_log() -> None:
+    from siting.model import parse_cbc_log
+
+    head, bound, gap = parse_cbc_log(_CBC_STOPPED)
+    assert head == "stopped on time limit" and bound == 5017.586 and gap == 0.04
+    head, bound, gap = parse_cbc_log(_CBC_OPTIMAL)
+    assert head == "optimal solution found" and math.isnan(bound) and math.isnan(gap)
+    head, bound, _ = parse_cbc_log(_CBC_STOPPED.replace("Upper bound:", "Other:"))
+    assert bound == pytest.approx(5017.5863)  # from "best possible", sign flipped
