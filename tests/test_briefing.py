@@ -1,0 +1,446 @@
+"""The review-board briefing, built on a run folder fabricated here (no pipeline needed)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import shutil
+import subprocess
+import time
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from matplotlib import font_manager
+from matplotlib.image import imread
+from pyproj import Transformer
+from shapely.geometry import LineString, Point, box
+
+from siting import briefing
+from siting._errors import CRSMismatchError, InputDataError, ScenarioError
+
+PDFTOTEXT = shutil.which("pdftotext")
+needs_pdftotext = pytest.mark.skipif(
+    PDFTOTEXT is None, reason="pdftotext missing: apt-get install poppler-utils")
+HAS_CJK = briefing.find_cjk_font() is not None
+needs_cjk = pytest.mark.skipif(not HAS_CJK, reason="no CJK font: apt-get install fonts-noto-cjk")
+
+# Station types and stations of the fabricated plan (WGS84 lon/lat around Suizhou).
+TYPES = {
+    "swap": {"name": "换电站", "capacity_unit": "kWh/day"},
+    "charging_hub": {"name": "直流快充站", "capacity_unit": "kWh/day"},
+    "hydrogen": {"name": "加氢站", "capacity_unit": "kg/day"},
+}
+STATIONS = [
+    # site_id, name, type, lon, lat, capex CNY, capacity, zone, year, existing, served
+    ("S01", "城东换电站", "swap", 113.430, 31.700, 6_000_000, 8_000, "chengdong", 2024,
+     False, 42.0),
+    ("S02", "烈山大道快充站", "charging_hub", 113.376, 31.705, 3_500_000, 12_000, "", 2024,
+     False, 35.5),
+    ("H01", "淅河化工园加氢站", "hydrogen", 113.482, 31.697, 15_000_000, 1_000, "xihe", 2025,
+     False, 12.0),
+    ("S03", "Depot $A$ 1", "swap", 113.390, 31.660, 6_000_000, 8_000, "", 2025, False, 20.25),
+    ("E01", "公交停保场", "charging_hub", 113.370, 31.690, 0, 6_000, "", 2024, True, 18.0),
+]
+BUDGET = 40_000_000.0
+SPENT = 30_500_000.0  # the new stations' capex above, summed by hand
+
+
+def _report(*, schematic: bool = True, lang: str | None = None) -> dict:
+    by_type = {}
+    for tid, info in TYPES.items():
+        rows = [s for s in STATIONS if s[2] == tid]
+        by_type[tid] = {"name": info["name"], "count": len(rows),
+                        "new": sum(not s[9] for s in rows),
+                        "capex": float(sum(s[5] for s in rows)), "capacity": 0.0,
+                        "capacity_unit": info["capacity_unit"],
+                        "served_demand": float(sum(s[10] for s in rows))}
+    scenario = {"name": "随州市专用车队充换电与加氢站布局", "name_en": "Suizhou fleet stations",
+                "years": [2024, 2025], "weight": "vehicles", "weight_unit": "NEV vehicles"}
+    if lang:
+        scenario["lang"] = lang
+    return {
+        "siting_version": "0.1.0",
+        "scenario": scenario,
+        "budget": BUDGET,
+        "budget_by_year": {"2024": 20_000_000.0, "2025": 20_000_000.0},
+        "spent": SPENT,
+        "objective": 127.75,
+        "coverage_share": 0.6234,
+        "demand_weight_total": 204.9,
+        "by_type": by_type,
+        "by_zone": {"chengdong": {"count": 1, "by_type": {"swap": 1}, "capex": 6_000_000.0},
+                    "xihe": {"count": 1, "by_type": {"hydrogen": 1}, "capex": 15_000_000.0},
+                    "(outside zones)": {"count": 3, "by_type": {"charging_hub": 2, "swap": 1},
+                                        "capex": 9_500_000.0}},
+        "by_year": {"2024": {"new_stations": 2, "spent": 9_500_000.0, "budget": 20_000_000.0,
+                             "coverage_share": 0.51, "demand_weight": 90.0},
+                    "2025": {"new_stations": 2, "spent": 21_000_000.0, "budget": 20_000_000.0,
+                             "coverage_share": 0.7123, "demand_weight": 114.9}},
+        "by_segment": {"sanitation": {"name": "环卫", "coverage_share": 0.8125,
+                                      "demand_weight": 80.0},
+                       "logistics": {"name": "物流配送", "coverage_share": 0.4,
+                                     "demand_weight": 124.9}},
+        "by_pathway": {"swap": {"coverage_share": 0.7, "demand_weight": 100.0},
+                       "hydrogen": {"coverage_share": 0.3, "demand_weight": 20.0}},
+        "corridors": [],
+        "zone_requirements": [{"zone": "xihe", "pathway": "hydrogen", "station_type": None,
+                               "min": 1, "by_year": 2025}],
+        "solver": {"name": "highs", "status": "optimal", "gap": 0.0, "bound": 127.75,
+                   "seconds": 1.234, "capacitated": True, "variables": 321,
+                   "constraints": 654},
+        "inputs": {"demand_points": 88, "fleet_points": 40, "candidates": 25,
+                   "existing_stations": 1, "options": 60, "network_nodes": 1500,
+                   "network_edges": 3100},
+        "network": {"source": "schematic line layer data/suizhou/roads.gpkg",
+                    "schematic": schematic, "crs": "EPSG:32649"},
+        "data_provenance": "Fleet sizes are assumptions (PROVENANCE-MARKER-7).",
+    }
+
+
+def make_run(tmp_path: Path, *, stations: list[tuple] | None = None, schematic: bool = True,
+             lang: str | None = None, gpkg: bool = True) -> Path:
+    """Write report.json, stations.geojson and results.gpkg like a `siting run` folder."""
+    run = tmp_path / "run"
+    run.mkdir(parents=True, exist_ok=True)
+    rows = STATIONS if stations is None else stations
+    (run / "report.json").write_text(
+        json.dumps(_report(schematic=schematic, lang=lang), ensure_ascii=False),
+        encoding="utf-8")
+    gdf = gpd.GeoDataFrame({
+        "site_id": [s[0] for s in rows], "name": [s[1] for s in rows],
+        "station_type": [s[2] for s in rows],
+        "family": ["hydrogen" if s[2] == "hydrogen" else "swap" for s in rows],
+        "capex": [float(s[5]) for s in rows], "capacity": [float(s[6]) for s in rows],
+        "capacity_unit": [TYPES[s[2]]["capacity_unit"] for s in rows],
+        "zone": [s[7] for s in rows], "year": [s[8] for s in rows],
+        "existing": [s[9] for s in rows], "served_demand": [s[10] for s in rows],
+        "served_energy": [100.0] * len(rows), "n_demand_served": [3] * len(rows),
+        "reason": ["test"] * len(rows),
+    }, geometry=[Point(s[3], s[4]) for s in rows], crs="EPSG:4326")
+    gdf.to_file(run / "stations.geojson", driver="GeoJSON")
+    if gpkg:
+        path = run / "results.gpkg"
+        utm = "EPSG:32649"
+        cov = gdf.to_crs(utm)
+        cov = gpd.GeoDataFrame({"site_id": cov["site_id"], "station_type": cov["station_type"],
+                                "threshold_min": 10.0},
+                               geometry=cov.buffer(2500), crs=utm).to_crs("EPSG:4326")
+        cov.to_file(path, layer="coverage_areas", driver="GPKG")
+        zones = gpd.GeoDataFrame(
+            {"zone_id": ["chengdong", "xihe"], "name": ["城东汽车电子园", "淅河化工园"]},
+            geometry=[box(113.415, 31.690, 113.445, 31.712), box(113.470, 31.688, 113.495,
+                                                                 31.705)], crs="EPSG:4326")
+        zones.to_file(path, layer="zones", driver="GPKG")
+        roads = gpd.GeoDataFrame(
+            {"road_class": ["trunk", "primary", "primary", "motorway", "residential"]},
+            geometry=[LineString([(113.365, 31.710), (113.430, 31.700), (113.475, 31.695)]),
+                      LineString([(113.376, 31.730), (113.377, 31.690), (113.378, 31.670)]),
+                      LineString([(113.400, 31.590), (113.385, 31.660), (113.405, 31.715)]),
+                      LineString([(113.55, 31.50), (113.40, 31.59), (113.15, 31.75)]),
+                      LineString([(113.38, 31.70), (113.39, 31.70)])], crs="EPSG:4326")
+        roads.to_file(path, layer="roads", driver="GPKG")
+    return run
+
+
+def pdf_text(path: Path) -> str:
+    out = subprocess.run([PDFTOTEXT, "-layout", str(path), "-"], capture_output=True,
+                         text=True, check=True)
+    return out.stdout
+
+
+def pdf_pages(path: Path) -> int:
+    return pdf_text(path).count("\f")
+
+
+def ink_share(png: Path) -> float:
+    """Share of pixels that are not (near) white."""
+    img = imread(png)[..., :3]
+    return float((img.min(axis=2) < 0.9).mean())
+
+
+def red_pixels(png: Path) -> int:
+    img = imread(png)[..., :3]
+    return int(((img[..., 0] > 0.6) & (img[..., 1] < 0.25) & (img[..., 2] < 0.25)).sum())
+
+
+# --------------------------------------------------------------------------- whole briefing
+# Writing a briefing takes seconds (font subsetting, two renderers), so each fixture writes one
+# and several tests read it.
+@pytest.fixture(scope="module")
+def zh_briefing(tmp_path_factory) -> tuple[Path, list[Path], list[str]]:
+    """The default (Chinese, schematic network) briefing; also the matplotlib warnings."""
+    run = make_run(tmp_path_factory.mktemp("zh"))
+    (run / "briefing-99.png").write_bytes(b"stale")   # from an earlier, longer briefing
+    (run / "briefing-notes.png").write_bytes(b"keep")  # not a page: left alone
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = briefing.write_briefing(run)
+    return run, files, [str(w.message) for w in caught]
+
+
+@pytest.fixture(scope="module")
+def en_briefing(tmp_path_factory) -> tuple[Path, list[Path]]:
+    """English, surveyed network, written to a custom PDF path."""
+    base = tmp_path_factory.mktemp("en")
+    run = make_run(base, schematic=False)
+    out = base / "elsewhere" / "board.pdf"
+    return run, briefing.write_briefing(run, lang="en", out_pdf=out)
+
+
+@needs_cjk
+def test_zh_files_pages_and_pngs(zh_briefing) -> None:
+    run, files, caught = zh_briefing
+    assert not [m for m in caught if "missing from font" in m]
+    pdf, pngs = files[0], files[1:]
+    assert pdf == run / "briefing.pdf" and pdf.read_bytes().startswith(b"%PDF")
+    assert [p.name for p in pngs] == [f"briefing-{i}.png" for i in range(1, len(pngs) + 1)]
+    assert len(pngs) >= 4  # map, figures, one table page, method
+    for p in pngs:
+        assert p.is_file()
+        assert 0.01 < ink_share(p) < 0.9, p  # neither blank nor a solid block
+    assert not (run / "briefing-99.png").exists()
+    assert (run / "briefing-notes.png").read_bytes() == b"keep"
+    assert not list(run.glob(".*.part"))
+
+
+@needs_pdftotext
+@needs_cjk
+def test_zh_pdf_text_has_names_figures_and_caveat(zh_briefing) -> None:
+    _, files, _ = zh_briefing
+    text = pdf_text(files[0])
+    assert text.count("\f") == len(files) - 1  # one PNG per PDF page
+    flat = re.sub(r"\s+", "", text)
+    for s in STATIONS:  # every station name, `$` kept literal (no mathtext)
+        assert re.sub(r"\s+", "", s[1]) in flat, s[1]
+    assert "随州市专用车队充换电与加氢站布局" in flat
+    assert "4,000万元" in flat      # budget 40,000,000 CNY
+    assert "3,050万元" in flat      # spent 30,500,000 CNY
+    assert "62.3%" in flat          # coverage share 0.6234
+    assert "81.2%" in flat          # sanitation segment 0.8125
+    assert "1,500" in flat          # capex of the hydrogen station in 万元
+    assert "示意路网" in flat        # schematic caveat
+    assert "PROVENANCE-MARKER-7" in text
+    assert "HiGHS" in text and "optimal" in text
+
+
+@needs_pdftotext
+@needs_cjk
+def test_zh_pdf_embeds_the_cjk_font_as_truetype(zh_briefing) -> None:
+    _, files, _ = zh_briefing
+    out = subprocess.run(["pdffonts", str(files[0])], capture_output=True, text=True,
+                         check=True)
+    rows = out.stdout.splitlines()[2:]
+    assert any("NotoSansCJK" in r for r in rows), out.stdout
+    for r in rows:
+        assert " yes " in r, r              # embedded
+        assert "CID TrueType" in r or "TrueType" in r, r
+    assert "Mismatch" not in out.stderr     # the embedded program matches its declared type
+
+
+@needs_pdftotext
+def test_en_labels_and_custom_pdf_path(en_briefing) -> None:
+    run, files = en_briefing
+    assert files[0].name == "board.pdf" and files[0].is_file()
+    assert [p.name for p in files[1:]] == [f"board-{i}.png" for i in range(1, len(files))]
+    assert not (run / "briefing.pdf").exists()
+    text = pdf_text(files[0])
+    assert "Suizhou fleet stations" in text
+    assert "40.00 M CNY" in text and "30.50 M CNY" in text
+    assert "62.3%" in text
+    assert "SCHEMATIC" not in text  # no caveat for a surveyed network
+    assert "Depot $A$ 1" in text
+    if HAS_CJK:
+        assert "公交停保场" in re.sub(r"\s+", "", text)
+
+
+@needs_cjk
+def test_schematic_caveat_is_red_on_the_map(zh_briefing, en_briefing) -> None:
+    assert red_pixels(zh_briefing[1][1]) > 500   # schematic: red caveat under the map
+    assert red_pixels(en_briefing[1][1]) == 0    # surveyed network: no red anywhere
+
+
+@pytest.mark.slow
+@needs_pdftotext
+def test_long_station_list_splits_and_is_fast(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    rows = [(f"X{i:03d}", f"站点{i:03d}", ("swap", "charging_hub", "hydrogen")[i % 3],
+             113.30 + 0.2 * rng.random(), 31.60 + 0.15 * rng.random(), 1_000_000, 5_000, "",
+             2024 + i % 2, i % 17 == 0, float(i)) for i in range(200)]
+    run = make_run(tmp_path, stations=rows)
+    cpu = time.process_time()
+    files = briefing.write_briefing(run)
+    cpu = time.process_time() - cpu
+    assert cpu < 20, cpu  # ~8 s of CPU here; wall time depends on the machine's load
+    n = pdf_text(files[0]).count("\f")
+    assert n == 2 + math.ceil(200 / briefing.ROWS_PER_PAGE) + 1
+    flat = re.sub(r"\s+", "", pdf_text(files[0]))
+    for i in range(200):
+        assert (f"站点{i:03d}" if HAS_CJK else f"X{i:03d}") in flat
+
+
+def test_without_results_gpkg_and_without_stations(tmp_path: Path) -> None:
+    fonts = briefing._Fonts.resolve()
+    for run in (make_run(tmp_path / "a", gpkg=False),
+                make_run(tmp_path / "b", stations=[], gpkg=False)):
+        data = briefing.load_run(run)
+        assert data.roads is None and data.zones is None
+        with matplotlib.rc_context(briefing.briefing_rc(fonts)):
+            figs = briefing.render_briefing(data, lang="en", fonts=fonts)
+            for fig in figs:
+                fig.canvas.draw()  # draws without error
+        assert len(figs) == 4 + (len(data.stations) > briefing.ROWS_PER_PAGE)
+
+
+# --------------------------------------------------------------------------- fonts
+@needs_cjk
+def test_chinese_text_uses_the_cjk_font() -> None:
+    fonts = briefing._Fonts.resolve()
+    with matplotlib.rc_context(briefing.briefing_rc(fonts)):
+        fig = matplotlib.figure.Figure(figsize=(3, 1))
+        txt = fig.text(0.1, 0.5, "淅河化工园加氢站", fontsize=14)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.canvas.draw()
+        path = font_manager.findfont(txt.get_fontproperties(), fallback_to_default=False)
+    assert "CJK" in Path(path).name or "Han" in Path(path).name, path
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    # the glyphs are really in that face: every character maps to a glyph index > 0
+    face = font_manager.get_font(path)
+    cmap = face.get_charmap()
+    assert all(cmap.get(ord(c), 0) > 0 for c in "淅河化工园加氢站")
+
+
+@needs_pdftotext
+def test_no_cjk_font_falls_back_to_english_without_boxes(tmp_path: Path, monkeypatch,
+                                                         caplog) -> None:
+    real = briefing.find_cjk_font
+    monkeypatch.setattr(briefing, "find_cjk_font",
+                        lambda **kw: real(families=("No Such CJK Font",), file_globs=()))
+    run = make_run(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="siting.briefing"), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = briefing.write_briefing(run)  # zh asked (default) -> English
+    assert files[0] == run / "briefing.pdf"
+    assert any("CJK" in r.getMessage() for r in caplog.records)
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    text = pdf_text(files[0])
+    assert not re.search(r"[\u4e00-\u9fff]", text)  # nothing Chinese was drawn
+    assert "Suizhou fleet stations" in text            # name_en replaces the Chinese title
+    assert "S01" in text and "H01" in text              # site ids replace Chinese names
+    assert "Depot $A$ 1" in text
+
+
+# --------------------------------------------------------------------------- map furniture
+@given(st.floats(min_value=0.5, max_value=5e6, allow_nan=False))
+def test_nice_scale_length_is_round_and_close(bound: float) -> None:
+    got = briefing.nice_scale_length(bound)
+    k = math.floor(math.log10(got))
+    mantissa = got / 10 ** k
+    assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-9
+    assert got <= bound * (1 + 1e-9)
+    assert got > bound / 2.5 - 1e-9  # the next round step would exceed the bound
+
+
+def test_north_angle_matches_meridian_convergence() -> None:
+    lon, lat = 113.4, 31.7  # UTM 49N, central meridian 111 E
+    expected = -math.degrees(math.atan(math.tan(math.radians(lon - 111)) *
+                                       math.sin(math.radians(lat))))
+    assert briefing.north_angle_deg("EPSG:32649", lon, lat) == pytest.approx(expected, abs=0.02)
+    assert briefing.north_angle_deg("EPSG:32649", 111.0, lat) == pytest.approx(0, abs=1e-6)
+
+
+@needs_cjk
+def test_map_page_is_metric_with_true_scale_bar(tmp_path: Path) -> None:
+    data = briefing.load_run(make_run(tmp_path))
+    fonts = briefing._Fonts.resolve()
+    with matplotlib.rc_context(briefing.briefing_rc(fonts)):
+        fig = briefing.render_briefing(data, lang="zh", fonts=fonts)[0]
+    ax = fig.axes[0]
+    # station markers sit at their UTM 49N coordinates (independent pyproj transform)
+    tr = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+    expected = {tuple(np.round(tr.transform(s[3], s[4]), 3)) for s in STATIONS}
+    drawn = {tuple(np.round(xy, 3)) for c in ax.collections if hasattr(c, "get_offsets")
+             for xy in np.asarray(c.get_offsets()) if len(xy)}
+    assert expected <= drawn
+    # the scale bar: two halves whose total width equals the km label, and < 1/4 of the map
+    halves = [p for p in ax.patches if p.get_zorder() == 9]
+    length = sum(p.get_width() for p in halves)
+    labels = [t.get_text() for t in ax.texts if t.get_text().endswith(" km")]
+    assert len(labels) == 1
+    assert length == pytest.approx(float(labels[0].split()[0]) * 1000)
+    width = np.diff(ax.get_xlim())[0]
+    assert width / 10 < length <= width / 4
+    # map aspect: x and y metres per inch equal (no distortion)
+    bbox = ax.get_position()
+    fw, fh = fig.get_size_inches()
+    sx = width / (bbox.width * fw)
+    sy = np.diff(ax.get_ylim())[0] / (bbox.height * fh)
+    assert sx == pytest.approx(sy, rel=1e-6)
+
+
+# --------------------------------------------------------------------------- text helpers
+def test_wrap_respects_width_for_chinese_and_latin() -> None:
+    zh = "采用带预算约束的最大覆盖选址模型，在总投资不超过预算的前提下选择站点及其类型。" * 3
+    lines = briefing._wrap(zh, 30)
+    assert "".join(lines) == zh
+    assert all(briefing._cells(line) <= 31 for line in lines)  # +1: closing punctuation
+    en = "A budgeted maximal covering location model chooses sites and station types " * 4
+    lines = briefing._wrap(en, 40)
+    assert " ".join(lines).split() == en.split()
+    assert all(len(line) <= 40 for line in lines)
+
+
+# --------------------------------------------------------------------------- errors
+def test_missing_files_and_bad_inputs(tmp_path: Path) -> None:
+    with pytest.raises(InputDataError, match=r"report\.json"):
+        briefing.write_briefing(tmp_path)
+    run = make_run(tmp_path)
+    (run / "stations.geojson").unlink()
+    with pytest.raises(InputDataError, match=r"stations\.geojson"):
+        briefing.write_briefing(run)
+    run = make_run(tmp_path)
+    with pytest.raises(ScenarioError, match="fr"):
+        briefing.write_briefing(run, lang="fr")
+    (run / "report.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"report\.json"):
+        briefing.write_briefing(run)
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_gpkg_layer_without_crs_is_refused(tmp_path: Path) -> None:
+    run = make_run(tmp_path)
+    naive = gpd.GeoDataFrame({"zone_id": ["z"], "name": ["z"]},
+                             geometry=[box(113.4, 31.6, 113.5, 31.7)])
+    naive.to_file(run / "results.gpkg", layer="zones", driver="GPKG", mode="w")
+    with pytest.raises(CRSMismatchError, match="zones"):
+        briefing.load_run(run)
+
+
+def test_language_comes_from_report(tmp_path: Path) -> None:
+    run = make_run(tmp_path, lang="en")
+    data = briefing.load_run(run)
+    fonts = briefing._Fonts.resolve()
+    assert briefing._resolve_lang(None, data.report, fonts, run) == "en"
+    assert briefing._resolve_lang("zh", data.report, fonts, run) == ("zh" if HAS_CJK else "en")
+
+
+@needs_cjk
+def test_font_subset_covers_every_drawn_character(tmp_path: Path) -> None:
+    # the subset is cut from the data before drawing; what is drawn must be inside it
+    data = briefing.load_run(make_run(tmp_path))
+    fonts = briefing._Fonts.resolve()
+    for lang in ("zh", "en"):
+        with matplotlib.rc_context(briefing.briefing_rc(fonts)):
+            figs = briefing.render_briefing(data, lang=lang, fonts=fonts)
+        drawn = set(briefing._figure_chars(figs))
+        assert drawn <= set(briefing._data_chars(data, lang)), drawn - set(
+            briefing._data_chars(data, lang))
