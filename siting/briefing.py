@@ -63,6 +63,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "RunData",
+    "briefing_rc",
     "find_cjk_font",
     "load_run",
     "nice_scale_length",
