@@ -184,6 +184,176 @@ def validate(
     _guard(check, debug)
 
 
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario .toml file.")],
+    budgets: Annotated[str | None, typer.Option(
+        "--budgets", help="Comma-separated budgets in million CNY, e.g. 10,20,40.")] = None,
+    n: Annotated[int, typer.Option("--n", min=2, help="Number of budgets (without --budgets).")]
+    = 8,
+    lo: Annotated[float, typer.Option("--from", help="Smallest budget, × scenario budget.")]
+    = 0.25,
+    hi: Annotated[float, typer.Option("--to", help="Largest budget, × scenario budget.")] = 2.0,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default maps/<scenario folder>-sweep).")] = None,
+    maps: Annotated[bool, typer.Option("--maps/--no-maps",
+                                       help="Write a full run (map + exports) per budget.")]
+    = True,
+    lang: LangOpt = None, basemap: BasemapOpt = "osm", quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Solve SCENARIO over a range of budgets: curve.csv, curve.png (knee marked), a run each."""
+
+    def go() -> None:
+        import numpy as np
+
+        from siting._errors import ScenarioError
+        from siting.export import write_outputs
+        from siting.maps import write_map
+        from siting.pipeline import prepare
+        from siting.scenario import load_scenario
+        from siting.sweep import budget_range
+        from siting.sweep import sweep as run_sweep
+
+        sc = load_scenario(scenario)
+        if budgets:
+            try:
+                values = np.array([float(v) * 1e6 for v in budgets.split(",") if v.strip()])
+            except ValueError:
+                msg = (f"--budgets '{budgets}': give numbers in million CNY separated by commas, "
+                       "e.g. 10,20,40")
+                raise ScenarioError(msg) from None
+            if len(values) == 0 or (values < 0).any():
+                msg = f"--budgets '{budgets}': give at least one non-negative budget"
+                raise ScenarioError(msg)
+        else:
+            values = budget_range(sc.budget.total, lo, hi, n)
+        target = out_dir or Path("maps") / f"{scenario.resolve().parent.name}-sweep"
+        prog = _progress(quiet)
+        hooks = RichHooks(prog)
+        language = lang or sc.lang
+
+        def write_run(result, folder: Path) -> None:
+            write_outputs(result, folder, lang=language, map_writer=lambda r, p: write_map(
+                r, p, lang=language, basemap=basemap))
+
+        def work() -> list:
+            prep = prepare(sc, hooks=hooks)
+            return run_sweep(prep, values, target, hooks=hooks,
+                             write_run=write_run if maps else None)
+
+        if prog is not None:
+            with prog:
+                points = work()
+        else:
+            points = work()
+        t = Table(title=f"{sc.name}: coverage vs budget")
+        for col in ("budget (M CNY)", "spent (M CNY)", "coverage", "stations", "status"):
+            t.add_column(col)
+        for p in points:
+            t.add_row(f"{p.budget / 1e6:.2f}", f"{p.spent / 1e6:.2f}", f"{p.coverage_share:.1%}",
+                      str(p.stations), p.status + (" (carried)" if p.carried else ""))
+        out.print(t)
+        out.print(f"written to {target} (curve.csv, curve.png)")
+
+    _guard(go, debug)
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="First run folder.")],
+    run_b: Annotated[Path, typer.Argument(help="Second run folder.")],
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default maps/compare-<A>-<B>).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+    debug: DebugOpt = False,
+) -> None:
+    """Show two runs side by side: compare.html (both maps + differences) and CSV tables."""
+
+    def go() -> None:
+        from siting.compare import compare_runs, write_comparison
+
+        cmp = compare_runs(run_a, run_b)
+        target = out_dir or Path("maps") / f"compare-{run_a.name}-{run_b.name}"
+        write_comparison(cmp, run_a, run_b, target, lang=lang)
+        t = Table(title=f"A = {run_a}, B = {run_b}")
+        for col in ("figure", "A", "B", "change"):
+            t.add_column(col)
+        for r in cmp.kpis.itertuples(index=False):
+            t.add_row(str(r.figure), str(r.a), str(r.b), str(r.change))
+        out.print(t)
+        counts = cmp.stations["status"].value_counts().to_dict()
+        out.print("stations: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+        out.print(f"written to {target}/compare.html")
+
+    _guard(go, debug)
+
+
+@app.command()
+def brief(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (from `siting run`/`demo`).")],
+    lang: LangOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Write briefing.pdf and PNG pages for reviewers, from a finished run folder."""
+
+    def go() -> None:
+        from siting.briefing import write_briefing
+
+        files = write_briefing(run_dir, lang=lang)
+        out.print("written: " + ", ".join(str(f) for f in files))
+
+    _guard(go, debug)
+
+
+network_app = typer.Typer(help="Road-network tools.", no_args_is_help=True)
+app.add_typer(network_app, name="network")
+
+
+@network_app.command("fetch")
+def network_fetch(
+    out_file: Annotated[Path, typer.Argument(help="Where to save the network (.npz).")],
+    place: Annotated[str | None, typer.Option("--place", help="OSM place name.")] = None,
+    bbox: Annotated[str | None, typer.Option(
+        "--bbox", help="west,south,east,north in WGS84 degrees.")] = None,
+    cache_dir: Annotated[Path, typer.Option("--cache-dir", help="HTTP/graph cache folder.")]
+    = Path(".cache/osm"),
+    overpass_url: Annotated[str | None, typer.Option(
+        "--overpass-url", help="Overpass API endpoint (a mirror or a local server).")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Download a truck road network from OpenStreetMap once (cached) and save it for offline use.
+
+    Set the scenario's network.path to the saved .npz afterwards.
+    """
+
+    def go() -> None:
+        from siting._errors import ScenarioError
+        from siting.network import load_network, save_network
+        from siting.scenario import NetworkSpec
+
+        box = None
+        if bbox:
+            try:
+                box = tuple(float(v) for v in bbox.split(","))
+            except ValueError:
+                box = ()
+            if len(box) != 4:
+                msg = f"--bbox '{bbox}': give four numbers west,south,east,north"
+                raise ScenarioError(msg)
+        try:
+            spec = NetworkSpec(place=place, bbox=box, cache_dir=cache_dir)
+        except ValueError:
+            msg = "give exactly one of --place or --bbox"
+            raise ScenarioError(msg) from None
+        settings = {"overpass_url": overpass_url} if overpass_url else None
+        net = load_network(spec, osmnx_settings=settings)
+        save_network(net, out_file)
+        out.print(f"{net.n_nodes} nodes, {net.n_edges} edges -> {out_file}")
+
+    _guard(go, debug)
+
+
 def main() -> None:
     """Entry point of the ``siting`` script."""
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")

@@ -101,3 +101,59 @@ def compare_runs(run_a: Path, run_b: Path) -> Comparison:
     stations = gpd.GeoDataFrame(m[cols], geometry=list(m["geometry"]), crs="EPSG:4326")
     stations = stations.sort_values(["status", "site_id", "station_type"]).reset_index(drop=True)
     return Comparison(kpis, stations, run_a.name, run_b.name)
+
+
+def write_comparison(cmp: Comparison, run_a: Path, run_b: Path, out_dir: Path, *,
+                     lang: str = "zh") -> Path:
+    """Write ``compare.html`` (both maps side by side + difference tables) and CSV/GeoJSON.
+
+    The page embeds each run's own self-contained ``map.html`` (as ``srcdoc`` iframes), so it
+    opens offline as one file, like the maps themselves. Written atomically into ``out_dir``.
+    """
+    import html
+
+    from siting._atomic import atomic_dir
+
+    zh = lang == "zh"
+    maps = []
+    for run in (run_a, run_b):
+        f = run / "map.html"
+        maps.append(f.read_text(encoding="utf-8") if f.is_file() else
+                    "<p>map.html missing in this run</p>")
+
+    def table(df: pd.DataFrame) -> str:
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>"
+                             for v in row) + "</tr>"
+            for row in df.itertuples(index=False))
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    diff = cmp.stations[cmp.stations["status"] != "both"].drop(columns="geometry")
+    a, b = html.escape(cmp.name_a), html.escape(cmp.name_b)
+    title = "方案对比" if zh else "Run comparison"
+    page = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}: {a} / {b}</title>
+<style>
+body {{ font-family: sans-serif; margin: 12px; }}
+.maps {{ display: flex; gap: 8px; }} .maps div {{ flex: 1; }}
+iframe {{ width: 100%; height: 560px; border: 1px solid #999; }}
+table {{ border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }}
+td, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}
+</style></head><body>
+<h2>{title}: A = {a}, B = {b}</h2>
+<div class="maps">
+<div><h3>A: {a}</h3><iframe srcdoc="{html.escape(maps[0], quote=True)}"></iframe></div>
+<div><h3>B: {b}</h3><iframe srcdoc="{html.escape(maps[1], quote=True)}"></iframe></div>
+</div>
+<h3>{"关键指标" if zh else "Key figures"}</h3>{table(cmp.kpis)}
+<h3>{"站点差异" if zh else "Stations that differ"} ({len(diff)})</h3>{table(diff)}
+</body></html>
+"""
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "compare.html").write_text(page, encoding="utf-8")
+        cmp.kpis.to_csv(tmp / "compare_kpis.csv", index=False, encoding="utf-8-sig")
+        cmp.stations.drop(columns="geometry").to_csv(tmp / "compare_stations.csv", index=False,
+                                                      encoding="utf-8-sig")
+        cmp.stations.to_file(tmp / "compare_stations.geojson", driver="GeoJSON")
+    return out_dir

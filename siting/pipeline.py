@@ -115,13 +115,13 @@ def read_inputs(sc: Scenario) -> Inputs:
                        f"{sorted(known)}")
                 raise InputDataError(msg)
     if sc.hydrogen is not None:
-        supply = read_layer(sc.hydrogen.supply, what="hydrogen supply",
+        supply = read_layer(sc.hydrogen.supply, what="hydrogen.supply",
                             required={"supply_id": "text"}, geom="any", id_column="supply_id")
     if sc.setbacks is not None:
-        sensitive = read_layer(sc.setbacks.sites, what="sensitive sites",
+        sensitive = read_layer(sc.setbacks.sites, what="setbacks.sites",
                                required={sc.setbacks.category_column: "text"}, geom="any")
     if sc.grid is not None:
-        subs = read_layer(sc.grid.substations, what="substations",
+        subs = read_layer(sc.grid.substations, what="grid.substations",
                           required={sc.grid.id_column: "text", sc.grid.spare_column: "number"},
                           geom="any", id_column=sc.grid.id_column)
     return Inputs(fleet, cand, existing, RuleLayers(zones, supply, sensitive, subs))
@@ -140,6 +140,24 @@ def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limi
                f"nearest road (limit {limit:.0f} m); move it, extend the network, or raise "
                f"network.max_snap_m [{len(far)} {what} feature(s) too far]")
         raise NetworkError(msg)
+
+
+def _check_reachable(sc: Scenario, demand: gpd.GeoDataFrame, cover: sp.csr_matrix) -> None:
+    """Fail when no demand point reaches any option; warn when many cannot."""
+    if not len(demand):
+        return
+    reach = np.asarray(cover.getnnz(axis=1) > 0)
+    if not reach.any():
+        msg = (f"{sc.demand.path}: no demand point reaches any candidate station within its "
+               "segment's threshold on the road network; check the network connects them "
+               "(islands?), raise segments' threshold_min, or add candidates")
+        raise NetworkError(msg)
+    share = 1.0 - float(reach.mean())
+    if share > 0.2:
+        k = int(np.flatnonzero(~reach)[0])
+        log.warning("%s: %.0f%% of demand points reach no candidate within their threshold "
+                    "(first: feature of fleet_id '%s'); they cannot be covered", sc.demand.path,
+                    100 * share, demand["fleet_id"].iloc[k])
 
 
 def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
@@ -261,6 +279,7 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
                                        demand["vehicle_class"].to_numpy(),
                                        demand["threshold_s"].to_numpy(dtype=float))
         cover = option_coverage(site_times, demand["pathway"].to_numpy(), options)
+        _check_reachable(sc, demand, cover)
         flows = corridor_flows(sc.corridors, net, site_xy, options, speeds,
                                weight_factor=sc.corridor_weight)
         mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows)
@@ -403,11 +422,13 @@ def _allocation_shares(sol: Solution, cover: sp.csr_matrix, open_year: np.ndarra
 
 
 def coverage_areas(sc: Scenario, net: RoadNetwork, options: pd.DataFrame,
-                   open_year: np.ndarray, reach: SiteReach) -> gpd.GeoDataFrame:
-    """Area reachable from each chosen station within its longest relevant threshold (WGS84).
+                   open_year: np.ndarray, reach: SiteReach, *,
+                   buffer_m: float = 250.0) -> gpd.GeoDataFrame:
+    """Service area of each chosen station (WGS84 polygons), as in a GIS service-area tool.
 
-    The polygon is the concave hull of the road nodes from which the station is reached within
-    the threshold of the slowest-to-reach segment it serves, buffered by 150 m.
+    The area is a tight concave hull of the road nodes that reach the station within the
+    threshold of the slowest-to-reach segment it serves (travel time plus the station's snap
+    leg), buffered by ``buffer_m`` metres.
     """
     rows = []
     for k in np.flatnonzero(open_year >= 0):
@@ -421,17 +442,20 @@ def coverage_areas(sc: Scenario, net: RoadNetwork, options: pd.DataFrame,
             continue
         site = int(o.site_idx)
         row = T.getrow(site)
-        budget_s = seg.threshold_min * 60.0 - reach.access_s(reach.site_snap_m[site])
-        nodes = row.indices[row.data <= budget_s]
-        pts = shapely.multipoints(np.column_stack([net.x[nodes], net.y[nodes]])) if len(
-            nodes) else shapely.Point(net.x[reach.site_node[site]], net.y[reach.site_node[site]])
-        poly = shapely.concave_hull(pts, ratio=0.3).buffer(150.0)
+        limit_s = seg.threshold_min * 60.0 - float(reach.access_s(reach.site_snap_m[site]))
+        nodes = row.indices[row.data <= limit_s]
+        if len(nodes) == 0:
+            nodes = reach.site_node[site:site + 1]
+        pts = shapely.multipoints(np.column_stack([net.x[nodes], net.y[nodes]]))
+        # A tight concave hull follows the reached roads (and thin corridors along fast roads)
+        # at a fraction of the cost of buffering and dissolving every reached edge.
+        poly = shapely.buffer(shapely.concave_hull(pts, ratio=0.08), buffer_m, quad_segs=4)
+        poly = poly.simplify(buffer_m / 5)
         rows.append({"site_id": o.site_id, "station_type": o.station_type,
                      "segment": seg.id, "threshold_min": seg.threshold_min, "geometry": poly})
-    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=net.crs) if rows else \
-        gpd.GeoDataFrame({"site_id": [], "station_type": [], "segment": [], "threshold_min": []},
-                         geometry=[], crs=net.crs)
-    gdf["geometry"] = gdf.geometry.simplify(25.0)
+    cols = {"site_id": [], "station_type": [], "segment": [], "threshold_min": []}
+    gdf = (gpd.GeoDataFrame(rows, geometry="geometry", crs=net.crs) if rows
+           else gpd.GeoDataFrame(cols, geometry=[], crs=net.crs))
     return gdf.to_crs("EPSG:4326")
 
 
@@ -477,7 +501,8 @@ def build_report(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame,
         }
     seg = demand["segment"].to_numpy()
     pw = demand["pathway"].to_numpy()
-    by_segment = {x.id: {"name": x.name or x.id, "coverage_share": share(seg == x.id),
+    by_segment = {x.id: {"name": x.name or x.id, "name_en": x.name_en or x.id,
+                         "coverage_share": share(seg == x.id),
                          "demand_weight": round(float(w[seg == x.id].sum()), 3)}
                   for x in sc.segments}
     by_pathway = {p: {"coverage_share": share(pw == p),
@@ -504,7 +529,7 @@ def build_report(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame,
     return {
         "siting_version": __version__,
         "scenario": {"name": sc.name, "name_en": sc.name_en, "file": sc.source_file.name,
-                     "years": sc.years, "weight": sc.weight,
+                     "years": sc.years, "weight": sc.weight, "lang": sc.lang,
                      "weight_unit": "NEV vehicles" if sc.weight == "vehicles" else "kWh/day"},
         "budget": float(sc.budget.total),
         "budget_by_year": {str(k): v for k, v in sorted(sc.budget.by_year.items())},
