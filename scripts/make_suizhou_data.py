@@ -226,9 +226,13 @@ EXPRESSWAY_CLEAR_M = 150.0
 
 @dataclass
 class RoadNet:
-    """The generated road network: noded pieces (metric) and their attributes."""
+    """The generated road network: noded pieces (WGS84, rounded) and their attributes.
 
-    lines: list[LineString] = field(default_factory=list)  # WGS84, rounded
+    ``nodes`` maps each piece end (lon, lat) to a node number; the interchange and service
+    points are metric (EPSG:32649).
+    """
+
+    lines: list[LineString] = field(default_factory=list)
     highway: list[str] = field(default_factory=list)
     name: list[str] = field(default_factory=list)
     nodes: dict[tuple[float, float], int] = field(default_factory=dict)
@@ -766,8 +770,9 @@ _CAT_ZH = {"school": "学校", "hospital": "医院", "dense_housing": "密集住
 def build_sensitive(loc: Locator, cands: list[dict]) -> list[dict]:
     """Illustrative schools, hospitals and dense housing (points)."""
     by_name = {c["name"]: c for c in cands}
+    zones = zone_polygons()
     protect = [c["xy"] for c in cands if "hydrogen" in c["allowed_types"]
-               and _zone_of(*c["xy"], zone_polygons()) in ("xihe_chem", "hedian")]
+               and _zone_of(*c["xy"], zones) in ("xihe_chem", "hedian")]
     rows: list[dict] = []
     for name, cat, site, dist in SENSITIVE_NEAR:
         x, y = by_name[site]["xy"]
