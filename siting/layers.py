@@ -36,6 +36,7 @@ import io
 import logging
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -262,8 +263,8 @@ def _read_any(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDa
     except ScenarioError:
         raise
     except Exception as e:  # pyogrio/GDAL raise many types for unreadable files
-        msg = (f"{path}: cannot read {what} layer: {_one_line(e)}; check it opens in QGIS and "
-               "is a GeoPackage, GeoJSON, Shapefile or CSV")
+        msg = (f"{path}: cannot read {what} layer: {_gdal_reason(e, path)}; check it opens in "
+               "QGIS and is a GeoPackage, GeoJSON, Shapefile or CSV")
         raise ScenarioError(msg) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         msg = (f"{path}: cannot read {what} layer: it has no geometry column; give a layer "
@@ -290,7 +291,10 @@ def _read_with_encoding(path: Path, layer: str | None,
     last: Exception | None = None
     for enc in encodings:
         try:
-            gdf = pyogrio.read_dataframe(path, layer=layer, encoding=enc)
+            with warnings.catch_warnings():
+                # pyogrio's "Could not parse column ... as JSON": _check_column names the row
+                warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+                gdf = pyogrio.read_dataframe(path, layer=layer, encoding=enc)
         except UnicodeDecodeError as e:
             last = e
             continue
@@ -564,6 +568,14 @@ def _num(x: float) -> str:
 
 def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
+
+
+def _gdal_reason(e: BaseException, path: Path) -> str:
+    """GDAL's complaint in user terms (its advice on driver prefixes only confuses)."""
+    text = _one_line(e)
+    if "not recognized as being in a supported file format" in text:
+        return "not a GIS file GDAL recognises (wrong content for its extension?)"
+    return text.replace(f"'{path}' ", "").replace(str(path), "the file")
 
 
 def _first_name(columns: pd.Index, names: tuple[str, ...]) -> str | None:

@@ -406,17 +406,40 @@ def _format_pydantic_error(path: Path, err: ValidationError) -> str:
     """One line naming the file, the first failing field and what is wrong."""
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"] if p not in ("function-after",))
-    msg = first["msg"]
+    msg = first["msg"].removeprefix("Value error, ")
+    fix = ""
     if first["type"] == "extra_forbidden":
         msg = "unknown key (misspelt?); remove it or check the scenario reference in README"
     elif first["type"] == "missing":
         msg = "required field is missing; add it"
+    elif first["type"] in _TYPE_FIXES:
+        fix = _TYPE_FIXES[first["type"]]
     inp = first.get("input")
     shown = f" (got {inp!r})" if isinstance(inp, (str, int, float)) and first["type"] not in (
-        "missing",) else ""
+        "missing", "value_error") else ""
     more = f" [+{len(err.errors()) - 1} more]" if len(err.errors()) > 1 else ""
     where = f"field '{loc}': " if loc else ""
-    return f"{path}: {where}{msg}{shown}{more}"
+    return f"{path}: {where}{msg}{shown}{fix}{more}"
+
+
+#: The fix appended to pydantic's wording for common type errors.
+_TYPE_FIXES: dict[str, str] = {
+    "float_parsing": "; give a number without quotes or units, e.g. 32000000.0",
+    "float_type": "; give a number",
+    "int_parsing": "; give a whole number without quotes",
+    "int_type": "; give a whole number",
+    "int_from_float": "; give a whole number",
+    "bool_parsing": "; give true or false",
+    "bool_type": "; give true or false",
+    "string_type": "; give text in double quotes",
+    "list_type": "; give a list in square brackets",
+    "dict_type": "; give a table, e.g. { key = value }",
+    "literal_error": "",
+    "greater_than": "; give a larger value",
+    "greater_than_equal": "; give a larger value",
+    "less_than_equal": "; give a smaller value",
+    "finite_number": "; give a finite number",
+}
 
 
 def _resolve(base: Path, p: Path, allow_outside: bool, field: str, source: Path) -> Path:
@@ -517,4 +540,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except ValidationError as e:
         raise ScenarioError(_format_pydantic_error(path, e)) from None
     _check_files_exist(sc)
+    from siting.crs import parse_crs  # checked now, not after a long solve at export time
+
+    parse_crs(sc.output_crs, where=f"{path}: field 'output_crs'")
     return sc
