@@ -11,6 +11,7 @@ kept options, demand rows the kept (possibly merged) rows.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,7 @@ class GreedyPlan:
     z
         (cover.nnz,) energy allocated along each cover entry (capacitated), else None.
     objective
-        Covered weight Σ w·served (corridor flows not counted).
+        Covered weight Σ w·served plus the weight of the corridor flows covered.
     """
 
     open_year: npt.NDArray[np.int64]
@@ -74,6 +75,7 @@ def greedy_plan(
     grid_spare: npt.NDArray[np.float64] | None,
     *,
     capacitated: bool,
+    flows: Sequence[tuple[float, Sequence[npt.NDArray[np.int64]], int]] = (),
 ) -> GreedyPlan | None:
     """Open stations greedily by covered weight per yuan until nothing more fits.
 
@@ -103,6 +105,10 @@ def greedy_plan(
         (n_groups, n_options) CSR of grid kW per option and spare kW per group, or None.
     capacitated
         Allocate energy within daily capacities (else coverage alone serves).
+    flows
+        Corridor flows: (weight, arc sets of option indices, year index). An option gains a
+        flow's weight when opening it completes the flow (it lies in every arc set still
+        without an open option).
 
     Returns
     -------
@@ -139,7 +145,7 @@ def greedy_plan(
             ctx.open(st, int(cand[k]), int(yrs[k]))
     while True:
         early = ctx.earliest_year(st, np.arange(n_opt), last=n_years - 1)
-        gain = ctx.gains(st, early)
+        gain = ctx.gains(st, early) + _flow_gains(st.open_year, early, flows)
         gain[early < 0] = 0.0
         if not (gain > _TOL).any():
             break
@@ -150,7 +156,35 @@ def greedy_plan(
         o = int(best[np.argmax(gain[best])])
         ctx.open(st, o, int(early[o]))
     served = ctx.served_share(st)
-    return GreedyPlan(st.open_year, served, st.z, float(weight @ served))
+    covered = sum(w for w, sets, p in flows if not _open_sets(st.open_year, sets, p)[1])
+    return GreedyPlan(st.open_year, served, st.z, float(weight @ served) + covered)
+
+
+def _open_sets(open_year: npt.NDArray[np.int64], sets: Sequence[npt.NDArray[np.int64]],
+               p: int) -> tuple[list[bool], list[npt.NDArray[np.int64]]]:
+    """Per arc set: has an option open by year ``p``; and the sets still without one."""
+    done = [bool(((open_year[s] >= 0) & (open_year[s] <= p)).any()) for s in sets]
+    return done, [s for s, d in zip(sets, done, strict=True) if not d]
+
+
+def _flow_gains(open_year: npt.NDArray[np.int64], early: npt.NDArray[np.int64],
+                flows: Sequence[tuple[float, Sequence[npt.NDArray[np.int64]], int]]
+                ) -> npt.NDArray[np.float64]:
+    """Weight of the flows each option would complete if opened in its ``early`` year."""
+    gain = np.zeros(len(open_year))
+    for w, sets, p in flows:
+        if not sets:
+            continue
+        _, todo = _open_sets(open_year, sets, p)
+        if not todo:
+            continue
+        common = todo[0]
+        for s in todo[1:]:
+            common = np.intersect1d(common, s)
+        common = np.asarray(common, dtype=np.int64)
+        ok = common[(early[common] >= 0) & (early[common] <= p)]
+        gain[np.unique(ok)] += w
+    return gain
 
 
 def _csc_positions(cover: sp.csr_matrix) -> sp.csc_matrix:

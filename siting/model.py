@@ -12,13 +12,16 @@ options *o* = (site, station type) with cost :math:`c_o`, daily capacity :math:`
     & \textstyle\sum_o c_o x_{o,P-1} \le B, \quad
       \sum_o c_o (x_{o,p} - x_{o,p-1}) \le B_p                     && \text{budgets} \\
     & y_i \le \textstyle\sum_{o \ni i} x_{o,p_i}                   && \text{coverage} \\
-    & \textstyle\sum_{o \ni i} z_{i,o} = e_i y_i, \quad
-      \sum_{i: p_i = p} z_{i,o} \le q_o x_{o,p}                    && \text{capacity} \\
+    & \textstyle\sum_{o \ni i} z_{i,o} = y_i, \quad
+      \sum_{i: p_i = p} e_i z_{i,o} \le q_o x_{o,p}                && \text{capacity} \\
     & \textstyle\sum_{o \in Z_k} x_{o,p_k} \ge m_k                 && \text{zone minimums} \\
     & \textstyle\sum_{o \in G_g} k_o x_{o,P-1} \le S_g             && \text{grid spare kW} \\
     & h_f \le \textstyle\sum_{o \in K_{f,a}} x_{o,p_f} \;\forall a && \text{corridor flows} \\
-    & x \in \{0,1\}, \; y, h \in [0,1], \; z \ge 0
+    & x \in \{0,1\}, \; y, h, z \in [0,1]
 
+Here :math:`z_{i,o}` is the *share* of row *i*'s daily energy drawn from *o* (the energy is
+:math:`e_i z_{i,o}`), created only for covering pairs; the share form and dividing each row
+by its largest coefficient keep the matrix well scaled (capex in CNY, kW, kWh side by side).
 Existing options are fixed open (:math:`x = 1` in every year) at zero cost; a site holding an
 existing station takes no new one. With one year (:math:`P = 1`) there is no phasing.
 
@@ -34,14 +37,14 @@ total weight — below the solver's own tolerances).
 * options that can never open are removed: new options at a site holding an existing station,
   options costing more than the budget (or than every yearly budget), options whose grid load
   alone exceeds a group's spare capacity;
-* demand rows no kept option covers, or with zero weight, are dropped (their share served is 0,
-  or whatever coverage gives them in the reported solution);
+* demand rows no kept option covers, or with zero weight, are dropped (they cannot add to the
+  objective; uncapacitated, a zero-weight row still shows as served when the plan covers it);
 * demand rows with the same coverage set and year are merged (weights and energies summed).
   Uncapacitated this is exact. Capacitated it is exact only when the rows also have the same
   weight per unit of energy :math:`w_i/e_i` — then the objective depends only on the total
-  energy served from the group, and :math:`\sum_o z_{g,o} = (e_1+e_2) y_g` spans exactly the
-  same totals. Rows with different ratios are *not* merged (capacity would otherwise be given
-  to the group as a whole instead of to its most valuable member);
+  energy served from the group, and the merged row (energy :math:`e_1+e_2`, served share
+  :math:`y_g`) spans exactly the same totals. Rows with different ratios are *not* merged
+  (capacity would otherwise go to the group as a whole instead of its most valuable member);
 * dominated options are removed, only when the model is uncapacitated, single-period and has
   no zone, grid or corridor constraints: option *a* is dominated by *b* at the **same site**
   when *b* covers every row *a* covers and costs no more (existing options are never removed).
@@ -50,9 +53,10 @@ total weight — below the solver's own tolerances).
 The **warm start** is :func:`siting._greedy.greedy_plan` (marginal covered weight per yuan,
 feasible for every constraint); HiGHS gets it with ``setSolution``, CBC through PuLP's
 ``warmStart``. **Bound and gap** come from the solver: HiGHS's ``mip_dual_bound`` and
-``mip_gap``; CBC's are read from its log ("Objective value" / "Lower bound" / "Gap" lines); if
-the log gives none, an optimal CBC run reports bound = objective and gap = 0, a stopped one
-bound = NaN.
+``mip_gap`` (relative to the objective); CBC's from its log (:func:`parse_cbc_log`). The
+incumbent's tie-breaker term is added back to the bound. A solver stopped before it has a
+bound (e.g. still in the root LP) reports the trivial one, all coverable weight; a proven
+optimum reports bound = objective and gap 0.
 """
 
 from __future__ import annotations
@@ -194,6 +198,13 @@ class ModelInput:
         if self.year_labels and p < len(self.year_labels):
             return str(self.year_labels[p])
         return f"year index {p}"
+
+    def yearly_budgets(self) -> npt.NDArray[np.float64] | None:
+        """``budget_by_year`` padded with ``inf`` (no cap) to :attr:`n_years` entries, CNY."""
+        if self.budget_by_year is None:
+            return None
+        b = np.asarray(self.budget_by_year, dtype=float)
+        return np.r_[b, np.full(max(self.n_years - len(b), 0), np.inf)]
 
     def validate(self) -> None:
         """Raise :class:`InputDataError` (one line) on inconsistent shapes or values."""
@@ -388,8 +399,9 @@ def _openable(mi: ModelInput, red: Reductions, *, by_cost: bool = True
     if red.remove_unopenable:
         cost = np.asarray(mi.option_cost, dtype=float)
         cap = float(mi.budget_total)
-        if mi.budget_by_year is not None:
-            cap = min(cap, float(np.max(mi.budget_by_year)))
+        yearly = mi.yearly_budgets()
+        if yearly is not None:
+            cap = min(cap, float(np.max(yearly)))
         if by_cost:
             ok[~existing & (cost > cap * (1 + 1e-12))] = False
         for opts, kw, spare in mi.grid_groups:
@@ -635,7 +647,6 @@ def _layout(rd: _Reduced, mi: ModelInput, *, capacitated: bool, strengthen: bool
 
     col_lb = np.zeros(n_col)
     col_ub = np.ones(n_col)
-    col_ub[oz:oh] = rd.energy[z_rows]
     col_int = np.zeros(n_col, dtype=bool)
     col_int[:n_x] = True
     xo = np.repeat(np.arange(no), P)
@@ -675,9 +686,10 @@ def _layout(rd: _Reduced, mi: ModelInput, *, capacitated: bool, strengthen: bool
     if math.isfinite(mi.budget_total) and len(new):
         R.add("budget_total", ["all"], np.zeros(len(new)), X(new, P - 1), rd.cost[new],
               -inf, float(mi.budget_total))
-    if mi.budget_by_year is not None and len(new):
+    yearly = mi.yearly_budgets()
+    if yearly is not None and len(new):
         for p in range(P):
-            b = float(mi.budget_by_year[p]) if p < len(mi.budget_by_year) else inf
+            b = float(yearly[p])
             if not math.isfinite(b):
                 continue
             cols, vals = X(new, p), rd.cost[new]
@@ -702,7 +714,7 @@ def _layout(rd: _Reduced, mi: ModelInput, *, capacitated: bool, strengthen: bool
         zr = np.unique(z_rows)
         loc = np.searchsorted(zr, z_rows)
         R.add("alloc", zr, np.r_[loc, np.arange(len(zr))],
-              np.r_[oz + np.arange(n_z), oy + zr], np.r_[np.ones(n_z), -rd.energy[zr]],
+              np.r_[oz + np.arange(n_z), oy + zr], np.r_[np.ones(n_z), -np.ones(len(zr))],
               0.0, 0.0)
         finite = np.isfinite(rd.capacity[z_opts])
         key = z_opts * P + rd.year[z_rows]
@@ -713,13 +725,14 @@ def _layout(rd: _Reduced, mi: ModelInput, *, capacitated: bool, strengthen: bool
                                                             strict=True)],
                   np.r_[cinv, np.arange(len(ck))],
                   np.r_[oz + np.flatnonzero(finite), X(co, cp)],
-                  np.r_[np.ones(finite.sum()), -rd.capacity[co]], -inf, 0.0)
+                  np.r_[rd.energy[z_rows[finite]] / rd.capacity[z_opts[finite]],
+                        -np.ones(len(ck))], -inf, 0.0)
         link = np.ones(n_z, dtype=bool) if strengthen else ~finite
         lk = np.flatnonzero(link)
         if len(lk):
             R.add("link", lk, np.r_[np.arange(len(lk)), np.arange(len(lk))],
                   np.r_[oz + lk, X(z_opts[lk], rd.year[z_rows[lk]])],
-                  np.r_[np.ones(len(lk)), -rd.energy[z_rows[lk]]], -inf, 0.0)
+                  np.r_[np.ones(len(lk)), -np.ones(len(lk))], -inf, 0.0)
     # corridor flows: h_f <= Σ_{o in K} x_{o,p_f} for every arc set K
     fr, fc, fv, fkeys = [], [], [], []
     n_arc = 0
@@ -740,12 +753,30 @@ def _layout(rd: _Reduced, mi: ModelInput, *, capacitated: bool, strengthen: bool
                       shape=(R.n, n_col))
     A.sum_duplicates()
     A.sort_indices()
+    row_lb = np.concatenate(R.lb) if R.lb else np.zeros(0)
+    row_ub = np.concatenate(R.ub) if R.ub else np.zeros(0)
+    A, row_lb, row_ub = _equilibrate_rows(A, row_lb, row_ub)
     row_names = [f"{name}_{k}" for name, keys in R.names for k in
                  (keys.tolist() if isinstance(keys, np.ndarray) else keys)]
     return _Layout(n_x, n_y, n_z, n_h, P, col_lb, col_ub, col_obj, col_int, col_names, A,
-                   np.concatenate(R.lb) if R.lb else np.zeros(0),
-                   np.concatenate(R.ub) if R.ub else np.zeros(0), row_names, eps,
-                   z_rows, z_opts, z_pos)
+                   row_lb, row_ub, row_names, eps, z_rows, z_opts, z_pos)
+
+
+def _equilibrate_rows(A: sp.csr_matrix, lb: npt.NDArray[np.float64],
+                      ub: npt.NDArray[np.float64]
+                      ) -> tuple[sp.csr_matrix, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Divide each row by its largest |coefficient| (budgets in CNY, grid rows in kW ...).
+
+    Leaves every row's feasible set unchanged and keeps HiGHS away from coefficient ranges
+    like 1e-2..1e7 that it warns about and solves slower.
+    """
+    big = np.zeros(A.shape[0])
+    if A.nnz:
+        rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+        np.maximum.at(big, rows, np.abs(A.data))
+    scale = np.where(big > 0, 1.0 / np.where(big > 0, big, 1.0), 1.0)
+    A = sp.csr_matrix(sp.diags(scale) @ A)
+    return A, lb * scale, ub * scale
 
 
 def _to_pulp(lay: _Layout, name: str = "siting") -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
@@ -1089,8 +1120,7 @@ class SitingModel:
             option_cost=np.asarray(mi.option_cost, dtype=float),
             option_existing=np.asarray(mi.option_existing, dtype=bool),
             option_can_open=keep, budget_total=float(mi.budget_total),
-            budget_by_year=(None if mi.budget_by_year is None
-                            else np.asarray(mi.budget_by_year, dtype=float)),
+            budget_by_year=mi.yearly_budgets(),
             zone_min=mi.zone_min, labels=mi.zone_labels,
             year_labels=[mi.year_label(p) for p in range(mi.n_years)], source=mi.source)
 
@@ -1124,8 +1154,9 @@ class SitingModel:
         return greedy_plan(
             rd.cover, rd.weight, rd.energy, rd.year, rd.n_years, rd.site, rd.cost,
             rd.capacity, rd.existing, float(mi.budget_total),
-            None if mi.budget_by_year is None else np.asarray(mi.budget_by_year, float),
-            rd.zone_min, rd.grid, rd.grid_spare, capacitated=self.capacitated)
+            mi.yearly_budgets(),
+            rd.zone_min, rd.grid, rd.grid_spare, capacitated=self.capacitated,
+            flows=[(w, sets, int(rd.flow_year[j])) for j, (_f, w, sets) in enumerate(rd.flows)])
 
     def _start_vector(self, plan: GreedyPlan) -> npt.NDArray[np.float64]:
         """A full column vector for the greedy plan (feasible for every row)."""
@@ -1137,7 +1168,7 @@ class SitingModel:
         v[:lay.n_x] = X.ravel().astype(float)
         v[lay.oy:lay.oz] = plan.served
         if lay.n_z and plan.z is not None:
-            v[lay.oz:lay.oh] = plan.z[lay.z_pos]
+            v[lay.oz:lay.oh] = plan.z[lay.z_pos] / self._rd.energy[lay.z_rows]
         v[lay.oh:] = self._flows_covered(oy)
         return v
 
@@ -1173,10 +1204,12 @@ class SitingModel:
         else:
             served = _covered_by_plan(pat, open_year, year).astype(float)
             alloc = _nearest_alloc(sp.csr_matrix(mi.cover), open_year, year, served)
-        flows_kept = self._flows_covered(oy_kept)
-        flow_cov = np.zeros(len(mi.flows))
-        for j, (f, _w, _s) in enumerate(rd.flows):
-            flow_cov[f] = flows_kept[j]
+        fy = (np.full(len(mi.flows), P - 1) if mi.flow_year is None
+              else np.asarray(mi.flow_year, dtype=np.int64))
+        flow_cov = np.array([float(bool(arcs) and all(
+            ((open_year[np.asarray(a, dtype=np.int64)] >= 0)
+             & (open_year[np.asarray(a, dtype=np.int64)] <= fy[f])).any() for a in arcs))
+            for f, (_w, arcs) in enumerate(mi.flows)])
         weight = np.asarray(mi.weight, dtype=float)
         fw = np.array([w for w, _ in mi.flows], dtype=float)
         objective = float(weight @ served + (fw @ flow_cov if len(fw) else 0.0))
@@ -1213,17 +1246,14 @@ class SitingModel:
         return bound, gap
 
     def _alloc_capacitated(self, z: npt.NDArray[np.float64]) -> sp.csr_matrix:
-        """Spread each merged row's allocation over its members in proportion to energy."""
+        """Energy each input row draws from each option: its energy × the z share."""
         mi, rd, lay = self.input, self._rd, self._lay
         nr = rd.cover.shape[0]
-        Z = sp.csr_matrix((np.clip(z, 0.0, None), (lay.z_rows, rd.opt[lay.z_opts])),
+        Z = sp.csr_matrix((np.clip(z, 0.0, 1.0), (lay.z_rows, rd.opt[lay.z_opts])),
                           shape=(nr, mi.n_options))
         energy = np.asarray(mi.energy, dtype=float)
         kept = np.flatnonzero(rd.row_of >= 0)
-        g = rd.row_of[kept]
-        share = np.divide(energy[kept], rd.energy[g], out=np.zeros(len(kept)),
-                          where=rd.energy[g] > 0)
-        M = sp.csr_matrix((share, (kept, g)), shape=(mi.n_demand, nr))
+        M = sp.csr_matrix((energy[kept], (kept, rd.row_of[kept])), shape=(mi.n_demand, nr))
         out = sp.csr_matrix(M @ Z)
         out.eliminate_zeros()
         return out

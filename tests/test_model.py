@@ -267,7 +267,10 @@ def test_capacitated_random_matches_enumeration(seed: int) -> None:
     inst = random_inst(rng, n_sites=4, n_dem=9)
     inst.energy = rng.integers(1, 8, len(inst.weight)).astype(float).tolist()
     inst.cap = rng.choice([6.0, 10.0, 15.0], inst.n_opt).tolist()
-    check(inst, capacitated=True)
+    _, best = check(inst, capacitated=True)
+    strong = SitingModel.from_input(inst.to_input(), capacitated=True, strengthen=True)
+    assert strong.n_cons > SitingModel.from_input(inst.to_input(), capacitated=True).n_cons
+    assert strong.solve().objective == pytest.approx(best, rel=1e-6)
 
 
 def test_zone_minimum_changes_the_optimum() -> None:
@@ -449,6 +452,16 @@ def test_warm_start_is_feasible_and_not_better_than_the_optimum() -> None:
         assert feasible(inst, plan.open_year)
         assert plan.objective <= best + 1e-9
         assert plan.objective == pytest.approx(value(inst, plan.open_year, False))
+
+
+def test_warm_start_counts_corridor_flows_it_completes() -> None:
+    inst = Inst(site=[0, 1, 2, 3], cost=[2, 2, 2, 2], cover=[[3], [3]], weight=[4, 4],
+                budget=2, flows=[(10.0, [[0, 1], [1, 2]])])
+    model = SitingModel.from_input(inst.to_input(), capacitated=False)
+    plan = model._greedy()
+    assert plan is not None and feasible(inst, plan.open_year)
+    assert plan.open_year.tolist() == [-1, 0, -1, -1]  # option 1 completes the flow: 10 > 8
+    assert plan.objective == pytest.approx(value(inst, plan.open_year, False)) == 10
 
 
 def test_explicit_zero_travel_time_counts_as_cover() -> None:
