@@ -636,10 +636,24 @@ def write_summary_csv(result: SitingResult, path: str | Path, *, crs: str = WGS8
         ``path``.
     """
     df = summary_frame(result, crs=parse_crs(crs), lang=lang)
+    for col in df.columns:  # a name like =HYPERLINK(...) must not become a live formula
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            df[col] = [_no_formula(v) for v in df[col]]
     buf = io.StringIO()
     df.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     Path(path).write_bytes(buf.getvalue().encode("utf-8-sig"))
     return Path(path)
+
+
+#: First characters that make Excel/WPS read a CSV cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _no_formula(v: Any) -> Any:
+    """Text starting like a formula gets a leading apostrophe (shown as text in spreadsheets)."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
 
 
 # =========================================================================== Shapefile
