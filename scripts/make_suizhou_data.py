@@ -842,6 +842,10 @@ STATION_TYPES: tuple[tuple, ...] = (
      16_500_000, 24_600, "kWh/day", 3800, False, "#ff7f0e", "综"),
 )
 
+#: Hydrogen capacity (kg/day) of types that also serve electric pathways: the integrated
+#: station's 500 kg/day dispenser is a separate limit from its 24,600 kWh/day (SOURCES.md).
+H2_CAPACITY_KG: dict[str, float] = {"integrated": 500.0}
+
 #: Segments: id → (name, name_en, class, threshold min, kWh/km, kg/km, nev_share, split).
 SEGMENTS: tuple[tuple, ...] = (
     ("sanitation", "环卫作业车辆", "Sanitation", "heavy", 15.0, 1.3, 0.07,
@@ -927,6 +931,8 @@ def scenario_toml(seed: int) -> str:
             f"capex = {float(capex)!r}",
             f"capacity = {float(cap)!r}",
             f"capacity_unit = {_toml_str(unit)}",
+            *([f"h2_capacity_kg = {float(H2_CAPACITY_KG[tid])!r}"] if tid in H2_CAPACITY_KG
+              else []),
             f"grid_kw = {float(kw)!r}",
             f"onsite_production = {'true' if onsite else 'false'}",
             f"color = {_toml_str(color)}",
@@ -941,7 +947,7 @@ def scenario_toml(seed: int) -> str:
         "",
         "[solver]",
         'name = "highs"',
-        "time_limit_s = 60.0",
+        "time_limit_s = 20.0",
         "mip_gap = 0.0",
         "threads = 2",
         "capacitated = true",

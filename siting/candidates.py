@@ -35,8 +35,8 @@ EXISTING_COLUMNS: dict[str, str] = {"site_id": "text", "station_type": "text"}
 
 OPTION_COLUMNS = [
     "option", "site_idx", "site_id", "name", "station_type", "serves", "capex", "capacity",
-    "capacity_unit", "grid_kw", "existing", "zone", "zones", "substation", "supply_id",
-    "supply_km", "eligible_reason",
+    "capacity_unit", "h2_capacity", "grid_kw", "existing", "zone", "zones", "substation",
+    "supply_id", "supply_km", "eligible_reason",
 ]
 
 
@@ -112,6 +112,7 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
                 "station_type": tid, "serves": tuple(st.serves),
                 "capex": 0.0 if is_existing else st.capex * factor,
                 "capacity": st.capacity, "capacity_unit": st.capacity_unit,
+                "h2_capacity": st.capacity_for("hydrogen"),
                 "grid_kw": st.grid_kw, "existing": bool(is_existing), "zone": zone_of[i],
                 "zones": zones_of[i], "substation": substation[i],
                 "supply_id": supply_id[i] if "hydrogen" in st.serves else "",

@@ -145,6 +145,12 @@ class ModelInput:
         the cost in the tie-breaker only; never limits the budget.
     year_labels
         Display label per year index (e.g. ``["2024", "2025"]``).
+    unit
+        (n_demand,) capacity pool of each row: 0 = the option's ``option_capacity`` (kWh/day
+        for electric pathways), 1 = ``option_capacity_h2`` (kg/day of hydrogen). None: all 0.
+    option_capacity_h2
+        (n_options,) daily capacity for unit-1 rows, or None (then ``option_capacity`` is used
+        for every row). An integrated station has both pools, each with its own limit.
     source
         File the inputs come from; prefixes error messages.
     """
@@ -168,7 +174,21 @@ class ModelInput:
     flow_year: npt.NDArray[np.int64] | None = None
     option_tiebreak: npt.NDArray[np.float64] | None = None
     year_labels: list[str] | None = None
+    unit: npt.NDArray[np.int64] | None = None
+    option_capacity_h2: npt.NDArray[np.float64] | None = None
     source: str = ""
+
+    def row_units(self) -> npt.NDArray[np.int64]:
+        """(n_demand,) capacity pool of each row (zeros when ``unit`` is None)."""
+        if self.unit is None:
+            return np.zeros(self.n_demand, dtype=np.int64)
+        return np.asarray(self.unit, dtype=np.int64)
+
+    def capacity_h2(self) -> npt.NDArray[np.float64]:
+        """(n_options,) capacity of the unit-1 pool (``option_capacity`` when not given)."""
+        if self.option_capacity_h2 is None:
+            return np.asarray(self.option_capacity, dtype=float)
+        return np.asarray(self.option_capacity_h2, dtype=float)
 
     @property
     def n_demand(self) -> int:
@@ -227,10 +247,16 @@ class ModelInput:
             if not np.all(np.isfinite(a)) or (a < 0).any():
                 i = int(np.flatnonzero(~np.isfinite(a) | (a < 0))[0])
                 bad(f"{name}[{i}] = {a[i]!r} must be finite and >= 0; fix that row")
-        cap = np.asarray(self.option_capacity, dtype=float)
+        if self.unit is not None and np.asarray(self.unit).shape != (nd,):
+            bad(f"unit has shape {np.asarray(self.unit).shape}; pass one value per demand row")
+        if self.option_capacity_h2 is not None and np.asarray(
+                self.option_capacity_h2).shape != (no,):
+            bad("option_capacity_h2 needs one value per option")
+        cap = np.r_[np.asarray(self.option_capacity, dtype=float), self.capacity_h2()]
         if np.isnan(cap).any() or (cap <= 0).any():
             i = int(np.flatnonzero(np.isnan(cap) | (cap <= 0))[0])
-            bad(f"option_capacity[{i}] = {cap[i]!r} must be > 0 (inf = uncapacitated); fix it")
+            name = f"option_capacity[{i}]" if i < no else f"option_capacity_h2[{i - no}]"
+            bad(f"{name} = {cap[i]!r} must be > 0 (inf = uncapacitated); fix it")
         yr = np.asarray(self.year)
         if len(yr) and (yr.min() < 0):
             bad("year holds a negative index; years are indices 0..P-1")
@@ -364,6 +390,8 @@ class _Reduced:
     cost: npt.NDArray[np.float64]       # 0 for existing
     tiebreak: npt.NDArray[np.float64]   # cost + option_tiebreak (0 for existing)
     capacity: npt.NDArray[np.float64]
+    capacity_h2: npt.NDArray[np.float64]
+    unit: npt.NDArray[np.int64]         # capacity pool per reduced row (0 kWh, 1 kg H2)
     existing: npt.NDArray[np.bool_]
     zone_min: list[tuple[npt.NDArray[np.int64], int, int]]
     grid: sp.csr_matrix | None          # (n_groups, n_kept) kW of new options
@@ -473,6 +501,7 @@ def _reduce(mi: ModelInput, *, capacitated: bool, red: Reductions) -> _Reduced:
     weight = np.asarray(mi.weight, dtype=float)
     energy = np.asarray(mi.energy, dtype=float)
     year = np.asarray(mi.year, dtype=np.int64)
+    unit = mi.row_units()
     sub = pat[:, opt]
     sub.sort_indices()
     rows = np.arange(mi.n_demand)
@@ -489,7 +518,7 @@ def _reduce(mi: ModelInput, *, capacitated: bool, red: Reductions) -> _Reduced:
             ratio: float | None = None
             if capacitated:
                 ratio = math.inf if energy[i] <= 0 else float(f"{weight[i] / energy[i]:.12g}")
-            key = (int(year[i]), ratio, ind[ptr[i]:ptr[i + 1]].tobytes())
+            key = (int(year[i]), int(unit[i]), ratio, ind[ptr[i]:ptr[i + 1]].tobytes())
             group[n] = keys.setdefault(key, len(keys))
         n_groups = len(keys)
         first = np.full(n_groups, -1, dtype=np.int64)
@@ -499,9 +528,10 @@ def _reduce(mi: ModelInput, *, capacitated: bool, red: Reductions) -> _Reduced:
         e = np.bincount(group, weights=energy[rows], minlength=n_groups)
         rcover = sub[first]
         ryear = year[first]
+        runit = unit[first]
     else:
         row_of[rows] = np.arange(len(rows))
-        w, e, ryear = weight[rows], energy[rows], year[rows]
+        w, e, ryear, runit = weight[rows], energy[rows], year[rows], unit[rows]
         rcover = sub[rows]
     rcover = sp.csr_matrix(rcover)
     rcover.sort_indices()
@@ -541,6 +571,7 @@ def _reduce(mi: ModelInput, *, capacitated: bool, red: Reductions) -> _Reduced:
         opt=opt, row_of=row_of, weight=w, energy=e, year=ryear, cover=rcover,
         site=np.asarray(mi.option_site, dtype=np.int64)[opt], cost=cost0[opt],
         tiebreak=tie0[opt], capacity=np.asarray(mi.option_capacity, dtype=float)[opt],
+        capacity_h2=mi.capacity_h2()[opt], unit=runit,
         existing=existing[opt], zone_min=zone_min, grid=grid, grid_spare=spare, flows=flows,
         flow_year=np.asarray(fy, dtype=np.int64), n_years=n_years, report=report)
 
@@ -716,16 +747,21 @@ def _layout(rd: _Reduced, mi: ModelInput, *, capacitated: bool, strengthen: bool
         R.add("alloc", zr, np.r_[loc, np.arange(len(zr))],
               np.r_[oz + np.arange(n_z), oy + zr], np.r_[np.ones(n_z), -np.ones(len(zr))],
               0.0, 0.0)
-        finite = np.isfinite(rd.capacity[z_opts])
-        key = z_opts * P + rd.year[z_rows]
+        # One capacity pool per (option, year, unit): kWh rows and kg-H2 rows never share one.
+        zunit = rd.unit[z_rows]
+        zcap = np.where(zunit == 1, rd.capacity_h2[z_opts], rd.capacity[z_opts])
+        finite = np.isfinite(zcap)
+        key = (z_opts * P + rd.year[z_rows]) * 2 + zunit
         ck, cinv = np.unique(key[finite], return_inverse=True)
         if len(ck):
-            co, cp = ck // P, ck % P
-            R.add("cap", [f"{rd.opt[o]}_{p}" for o, p in zip(co.tolist(), cp.tolist(),
-                                                            strict=True)],
+            cu = ck % 2
+            co, cp = (ck // 2) // P, (ck // 2) % P
+            R.add("cap", [f"{rd.opt[o]}_{p}" + ("_h2" if u else "")
+                          for o, p, u in zip(co.tolist(), cp.tolist(), cu.tolist(),
+                                             strict=True)],
                   np.r_[cinv, np.arange(len(ck))],
                   np.r_[oz + np.flatnonzero(finite), X(co, cp)],
-                  np.r_[rd.energy[z_rows[finite]] / rd.capacity[z_opts[finite]],
+                  np.r_[rd.energy[z_rows[finite]] / zcap[finite],
                         -np.ones(len(ck))], -inf, 0.0)
         link = np.ones(n_z, dtype=bool) if strengthen else ~finite
         lk = np.flatnonzero(link)
@@ -1151,9 +1187,14 @@ class SitingModel:
         if len(rd.opt) == 0:
             return None
         mi = self.input
+        # The greedy knows one pool per option: give it the smaller of the two, so that its
+        # plan (the warm start) respects both pools.
+        has_h2, has_kwh = bool((rd.unit == 1).any()), bool((rd.unit == 0).any())
+        pooled = (np.minimum(rd.capacity, rd.capacity_h2) if has_h2 and has_kwh
+                  else rd.capacity_h2 if has_h2 else rd.capacity)
         return greedy_plan(
             rd.cover, rd.weight, rd.energy, rd.year, rd.n_years, rd.site, rd.cost,
-            rd.capacity, rd.existing, float(mi.budget_total),
+            pooled, rd.existing, float(mi.budget_total),
             mi.yearly_budgets(),
             rd.zone_min, rd.grid, rd.grid_spare, capacitated=self.capacitated,
             flows=[(w, sets, int(rd.flow_year[j])) for j, (_f, w, sets) in enumerate(rd.flows)])

@@ -179,6 +179,10 @@ class StationType(_Strict):
     #: Daily capacity in ``capacity_unit`` (kWh/day for swap and charging, kg/day for hydrogen).
     capacity: Positive
     capacity_unit: str = "kWh/day"
+    #: Daily hydrogen capacity, kg/day, of a type that serves hydrogen AND an electric pathway
+    #: (an integrated station): ``capacity`` is then its electric capacity in kWh/day and the
+    #: two are separate limits. Required for such types; not used otherwise.
+    h2_capacity_kg: Positive | None = None
     #: Peak grid load, kW (used against substation spare capacity).
     grid_kw: Annotated[float, Field(ge=0)] = 0.0
     #: Hydrogen types: True if the type produces hydrogen on site (no supply site needed).
@@ -186,6 +190,21 @@ class StationType(_Strict):
     #: Map colour (CSS) and one-or-two-letter glyph.
     color: str = "#555555"
     glyph: str = "?"
+
+    @model_validator(mode="after")
+    def _pools(self) -> StationType:
+        mixed = "hydrogen" in self.serves and len(self.serves) > 1
+        if mixed and self.h2_capacity_kg is None:
+            msg = (f"station type '{self.id}' serves hydrogen and electric pathways; give "
+                   "h2_capacity_kg (kg/day) besides capacity (kWh/day)")
+            raise ValueError(msg)
+        return self
+
+    def capacity_for(self, pathway: str) -> float:
+        """Daily capacity available to ``pathway`` (kg/day for hydrogen, else kWh/day)."""
+        if pathway == "hydrogen" and self.h2_capacity_kg is not None:
+            return float(self.h2_capacity_kg)
+        return float(self.capacity)
 
     @property
     def family(self) -> str:

@@ -91,7 +91,8 @@ def test_scenario_loads_with_the_plan_settings(scenario):
     reqs = {(r.zone, r.pathway, r.by_year) for r in scenario.zone_requirements}
     assert {("xihe_chem", "hydrogen", 2025), ("hedian", "hydrogen", 2025)} <= reqs
     assert len(scenario.corridors) >= 2
-    assert scenario.solver.name == "highs" and scenario.solver.time_limit_s == 60
+    assert scenario.solver.name == "highs" and 0 < scenario.solver.time_limit_s <= 60
+    assert scenario.station_type("integrated").h2_capacity_kg == 500
     assert sum(scenario.budget.by_year.values()) >= scenario.budget.total > 0
 
 

@@ -643,3 +643,23 @@ def test_parse_cbc_log() -> None:
     assert head == "optimal solution found" and math.isnan(bound) and math.isnan(gap)
     head, bound, _ = parse_cbc_log(_CBC_STOPPED.replace("Upper bound:", "Other:"))
     assert bound == pytest.approx(5017.5863)  # from "best possible", sign flipped
+
+
+def test_integrated_station_has_separate_kwh_and_h2_pools():
+    # One integrated option serving an electric row (100 kWh) and a hydrogen row (10 kg).
+    # Pools: 100 kWh/day and 5 kg/day -> the hydrogen row is served half: optimum 1.5.
+    # One shared pool of 100 (the old behaviour) would mix units: 110 'units' in 100 -> 1.9.
+    from siting.model import ModelInput, SitingModel
+
+    cover = sp.csr_matrix(np.ones((2, 1)))
+    base = dict(weight=np.array([1.0, 1.0]), energy=np.array([100.0, 10.0]),
+                year=np.zeros(2, dtype=int), cover=cover, option_site=np.array([0]),
+                option_cost=np.array([1.0]), option_capacity=np.array([100.0]),
+                option_existing=np.array([False]), budget_total=1.0)
+    pooled = SitingModel.from_input(ModelInput(**base), capacitated=True).solve()
+    split = SitingModel.from_input(
+        ModelInput(**base, unit=np.array([0, 1]), option_capacity_h2=np.array([5.0])),
+        capacitated=True).solve()
+    assert pooled.objective == pytest.approx(1.9, abs=1e-6)
+    assert split.objective == pytest.approx(1.5, abs=1e-6)
+    assert split.served == pytest.approx([1.0, 0.5], abs=1e-6)
