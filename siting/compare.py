@@ -94,7 +94,8 @@ def compare_runs(run_a: Path, run_b: Path) -> Comparison:
     m["geometry"] = m["geometry_a"].where(m["geometry_a"].notna(), m["geometry_b"])
     m["in_a"] = m["_merge"] != "right_only"
     m["in_b"] = m["_merge"] != "left_only"
-    status = m["_merge"].map({"left_only": "only A", "right_only": "only B", "both": "both"})
+    status = m["_merge"].astype(str).map({"left_only": "only A", "right_only": "only B",
+                                          "both": "both"})
     changed = (m["_merge"] == "both") & (m["year_a"] != m["year_b"])
     m["status"] = status.where(~changed, "both, year changed").astype(str)
     cols = [*key, "name", "in_a", "in_b", "year_a", "year_b", "status"]

@@ -292,21 +292,18 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
 
 
 def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
-                   model_input: ModelInput | None = None,
-                   warm_start: np.ndarray | None = None) -> tuple[SitingResult, dict[str, float]]:
+                   model_input: ModelInput | None = None) -> tuple[SitingResult, dict[str, float]]:
     """Build and solve the MIP of a prepared scenario and assemble the result.
 
-    ``model_input`` replaces the prepared one (a sweep changes only the budget);
-    ``warm_start`` is an ``open_year`` array of a known feasible plan.
+    ``model_input`` replaces the prepared one (a sweep changes only the budget).
     """
     sc = prep.scenario
     timer = _Timer(hooks or StageHooks(), dict(prep.timings))
     mi = model_input or prep.model_input
     with timer.stage("model"):
         model = SitingModel.from_input(mi, capacitated=sc.solver.capacitated)
-        kwargs = {"warm_start": warm_start} if warm_start is not None else {}
         sol = model.solve(sc.solver.name, time_limit_s=sc.solver.time_limit_s,
-                          mip_gap=sc.solver.mip_gap, threads=sc.solver.threads, **kwargs)
+                          mip_gap=sc.solver.mip_gap, threads=sc.solver.threads)
     with timer.stage("results"):
         result = assemble(sc, prep.net, prep.demand, prep.sites, prep.options, prep.cover,
                           prep.reach, prep.flows, sol, mi, prep.rules)

@@ -1,9 +1,9 @@
 """Trade-offs: solve one scenario over a range of budgets and draw the coverage curve.
 
 The network, demand and coverage sets are prepared once; only the MIP is re-solved per budget.
-Each budget's plan warm-starts the next (larger) one, so the curve never decreases even when a
-solve stops at its time limit: a plan feasible under a budget stays feasible under a larger one,
-and if the solver returns a worse plan the previous one is kept (and marked ``carried``).
+Budgets are solved in increasing order and the curve never decreases, even when a solve stops
+at its time limit: a plan feasible under a budget stays feasible under a larger one, so if the
+solver returns a worse plan the smaller budget's plan is kept (and marked ``carried``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from siting._atomic import atomic_dir
+from siting._errors import InfeasibleError, SolverError
 from siting.pipeline import Prepared, StageHooks, solve_prepared
 from siting.results import SitingResult
 
@@ -73,13 +74,21 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
     base = prep.model_input
     points: list[SweepPoint] = []
     results: list[tuple[str, SitingResult]] = []
-    prev_open: np.ndarray | None = None
     prev_result: SitingResult | None = None
     for b in budgets:
         factor = b / base.budget_total if base.budget_total > 0 else 1.0
         by_year = None if base.budget_by_year is None else base.budget_by_year * factor
         mi = replace(base, budget_total=float(b), budget_by_year=by_year)
-        result, _ = solve_prepared(prep, hooks=hooks, model_input=mi, warm_start=prev_open)
+        try:
+            result, _ = solve_prepared(prep, hooks=hooks, model_input=mi)
+        except (InfeasibleError, SolverError) as e:
+            # Too small for the zone requirements (or no plan found in time): no plan at this
+            # budget; keep sweeping.
+            log.warning("budget %.0f: %s", b, e)
+            status = "infeasible" if isinstance(e, InfeasibleError) else "no plan found"
+            points.append(SweepPoint(float(b), float("nan"), float("nan"), float("nan"), 0,
+                                     status, None, False, ""))
+            continue
         carried = False
         if prev_result is not None and (result.report["objective"]
                                         < prev_result.report["objective"] - 1e-6):
@@ -95,7 +104,6 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
                                  r["solver"]["status"], r["solver"]["gap"], carried, folder))
         results.append((folder, result))
         prev_result = result
-        prev_open = _open_year_of(prep, result)
     with atomic_dir(out_dir) as tmp:
         _write_curve(points, tmp)
         if write_run is not None:
@@ -104,31 +112,26 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
     return points
 
 
-def _open_year_of(prep: Prepared, result: SitingResult) -> np.ndarray:
-    """The ``open_year`` array (per option) of a result, for warm starts."""
-    opts = prep.options
-    years = prep.scenario.years
-    st = result.stations
-    key = {(s, t): years.index(int(y))
-           for s, t, y in zip(st["site_id"], st["station_type"], st["year"])}
-    return np.array([key.get((s, t), -1) for s, t in zip(opts["site_id"], opts["station_type"])],
-                    dtype=int)
-
-
 def _write_curve(points: list[SweepPoint], folder: Path) -> None:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["budget_cny", "spent_cny", "coverage_share", "objective", "stations", "status",
                 "gap", "carried_from_smaller_budget", "knee", "run_folder"])
-    x = np.array([p.budget for p in points])
-    y = np.array([p.coverage_share for p in points])
-    k = knee_index(x, y)
-    for i, p in enumerate(points):
-        w.writerow([f"{p.budget:.0f}", f"{p.spent:.0f}", f"{p.coverage_share:.6f}",
-                    f"{p.objective:.6f}", p.stations, p.status,
-                    "" if p.gap is None else f"{p.gap:.6f}", p.carried, i == k, p.folder])
+    feasible = [p for p in points if p.folder]
+    x = np.array([p.budget for p in feasible])
+    y = np.array([p.coverage_share for p in feasible])
+    knee = feasible[knee_index(x, y)] if feasible else None
+
+    def num(v: float, fmt: str) -> str:
+        return "" if np.isnan(v) else format(v, fmt)
+
+    for p in points:
+        w.writerow([f"{p.budget:.0f}", num(p.spent, ".0f"), num(p.coverage_share, ".6f"),
+                    num(p.objective, ".6f"), p.stations, p.status,
+                    "" if p.gap is None else f"{p.gap:.6f}", p.carried, p is knee, p.folder])
     (folder / "curve.csv").write_text(buf.getvalue(), encoding="utf-8-sig")
-    _plot_curve(x, y, k, folder / "curve.png")
+    if feasible:
+        _plot_curve(x, y, knee_index(x, y), folder / "curve.png")
 
 
 def _plot_curve(x: np.ndarray, y: np.ndarray, k: int, path: Path) -> None:

@@ -1,0 +1,153 @@
+"""The CLI's sweep, compare, brief, validate and network commands, through typer's runner."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from siting.cli import app
+from siting.sweep import knee_index
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "suizhou"
+runner = CliRunner()
+
+
+def _scenario(tmp: Path, time_limit_s: float = 6.0) -> Path:
+    dst = tmp / "suizhou"
+    shutil.copytree(DATA, dst)
+    toml = dst / "scenario.toml"
+    text = toml.read_text(encoding="utf-8").replace("time_limit_s = 20.0",
+                                                    f"time_limit_s = {time_limit_s}")
+    toml.write_text(text, encoding="utf-8")
+    return toml
+
+
+def _ok(res) -> None:
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+
+
+def test_knee_is_the_point_farthest_above_the_chord():
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    y = np.array([0.0, 0.7, 0.8, 0.85, 0.9])
+    # distances above the chord y = 0.225 x: 0, 0.475, 0.35, 0.175, 0 -> index 1
+    assert knee_index(x, y) == 1
+
+
+@pytest.mark.slow
+def test_sweep_over_eight_budgets_never_decreases(tmp_path):
+    toml = _scenario(tmp_path, time_limit_s=8.0)
+    out = tmp_path / "sweep"
+    res = runner.invoke(app, ["sweep", str(toml), "--n", "8", "--from", "0.25", "--to", "2",
+                              "--no-maps", "--out", str(out), "-q"])
+    _ok(res)
+    with open(out / "curve.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 8
+    budgets = [float(r["budget_cny"]) for r in rows]
+    assert budgets == sorted(budgets)
+    # budgets below the zone requirements' cost have no plan; every larger one has
+    feasible = [r for r in rows if r["run_folder"]]
+    planless = [r["status"] for r in rows if not r["run_folder"]]
+    assert set(planless) <= {"infeasible", "no plan found"}
+    assert rows[-len(feasible):] == feasible  # only the smallest budgets lack a plan
+    assert len(feasible) >= 5
+    shares = [float(r["coverage_share"]) for r in feasible]
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(shares)), shares
+    assert all(float(r["spent_cny"]) <= float(r["budget_cny"]) + 1e-6 for r in feasible)
+    assert sum(r["knee"] == "True" for r in rows) == 1
+    assert (out / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sweep_with_maps_writes_a_run_per_budget(tmp_path):
+    toml = _scenario(tmp_path, time_limit_s=4.0)
+    out = tmp_path / "sweep"
+    res = runner.invoke(app, ["sweep", str(toml), "--budgets", "32,48", "--out", str(out),
+                              "--basemap", "none", "-q"])
+    _ok(res)
+    runs = sorted(p for p in out.iterdir() if p.is_dir())
+    assert [p.name for p in runs] == ["budget_0032.00M", "budget_0048.00M"]
+    for r in runs:
+        report = json.loads((r / "report.json").read_text(encoding="utf-8"))
+        assert report["budget"] == pytest.approx(float(r.name[7:-1]) * 1e6)
+        assert (r / "map.html").is_file()
+
+
+def test_sweep_rejects_bad_budget_list(tmp_path):
+    toml = _scenario(tmp_path)
+    res = runner.invoke(app, ["sweep", str(toml), "--budgets", "ten,20"])
+    assert res.exit_code == 2
+    assert "--budgets" in res.output and "Traceback" not in res.output
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("runs")
+    toml = _scenario(tmp, time_limit_s=4.0)
+    a, b = tmp / "run_a", tmp / "run_b"
+    _ok(runner.invoke(app, ["run", str(toml), "--out", str(a), "--basemap", "none", "-q"]))
+    text = toml.read_text(encoding="utf-8").replace("total = 32000000.0", "total = 26000000.0")
+    toml.write_text(text, encoding="utf-8")
+    _ok(runner.invoke(app, ["run", str(toml), "--out", str(b), "--basemap", "none", "-q"]))
+    return a, b
+
+
+def test_compare_lists_station_differences(two_runs, tmp_path):
+    a, b = two_runs
+    out = tmp_path / "cmp"
+    _ok(runner.invoke(app, ["compare", str(a), str(b), "--out", str(out)]))
+    import geopandas as gpd
+
+    sa = gpd.read_file(a / "stations.geojson")
+    sb = gpd.read_file(b / "stations.geojson")
+    ka = set(zip(sa["site_id"], sa["station_type"]))
+    kb = set(zip(sb["site_id"], sb["station_type"]))
+    with open(out / "compare_stations.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    only_a = {(r["site_id"], r["station_type"]) for r in rows if r["status"] == "only A"}
+    only_b = {(r["site_id"], r["station_type"]) for r in rows if r["status"] == "only B"}
+    assert only_a == ka - kb and only_b == kb - ka
+    assert len(rows) == len(ka | kb)
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    assert html.count("<iframe srcdoc=") == 2
+    with open(out / "compare_kpis.csv", encoding="utf-8-sig") as fh:
+        kpis = {r["figure"]: r for r in csv.DictReader(fh)}
+    ra = json.loads((a / "report.json").read_text(encoding="utf-8"))
+    rb = json.loads((b / "report.json").read_text(encoding="utf-8"))
+    assert float(kpis["budget (CNY)"]["change"]) == pytest.approx(rb["budget"] - ra["budget"])
+
+
+def test_compare_missing_run_is_a_clean_error(tmp_path):
+    res = runner.invoke(app, ["compare", str(tmp_path / "nope"), str(tmp_path / "nope2")])
+    assert res.exit_code == 2
+    assert "report.json" in res.output and "Traceback" not in res.output
+
+
+def test_brief_writes_pdf_and_pages(two_runs):
+    a, _ = two_runs
+    _ok(runner.invoke(app, ["brief", str(a)]))
+    assert (a / "briefing.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (a / "briefing-1.png").is_file()
+
+
+def test_validate_summarises_without_writing(tmp_path):
+    toml = _scenario(tmp_path)
+    before = sorted(p.name for p in toml.parent.iterdir())
+    res = runner.invoke(app, ["validate", str(toml)])
+    _ok(res)
+    assert "valid" in res.output and "demand points" in res.output
+    assert sorted(p.name for p in toml.parent.iterdir()) == before
+
+
+def test_network_fetch_needs_exactly_one_area(tmp_path):
+    res = runner.invoke(app, ["network", "fetch", str(tmp_path / "n.npz")])
+    assert res.exit_code == 2 and "--place or --bbox" in res.output
+    res = runner.invoke(app, ["network", "fetch", str(tmp_path / "n.npz"), "--bbox", "1,2,3"])
+    assert res.exit_code == 2 and "four numbers" in res.output

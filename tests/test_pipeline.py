@@ -1,0 +1,172 @@
+"""End to end on the bundled Suizhou data: outputs re-read and checked independently.
+
+The uncapacitated run's ``coverage_share`` is recomputed from ``stations.geojson`` and the
+demand layer with networkx shortest paths on the raw road layer (not the project's network
+loader, travel-time engine or model): a demand row counts as covered when some station that
+serves its pathway, open by its year, is within its segment's threshold.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from siting.pipeline import run
+from siting.scenario import load_scenario
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "suizhou"
+
+
+def _copy_scenario(tmp: Path, *, capacitated: bool, time_limit_s: float = 15.0) -> Path:
+    dst = tmp / "suizhou"
+    shutil.copytree(DATA, dst)
+    toml = dst / "scenario.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace("capacitated = true", f"capacitated = {str(capacitated).lower()}")
+    text = text.replace("time_limit_s = 20.0", f"time_limit_s = {time_limit_s}")
+    toml.write_text(text, encoding="utf-8")
+    return toml
+
+
+@pytest.fixture(scope="module")
+def uncap_run(tmp_path_factory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("uncap")
+    toml = _copy_scenario(tmp, capacitated=False)
+    out = tmp / "out"
+    run(load_scenario(toml), out, basemap="none")
+    return toml, out
+
+
+def _haversine(lon1, lat1, lon2, lat2) -> float:
+    r = 6_371_008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def _road_graph(roads: gpd.GeoDataFrame, speeds: dict, vehicle_class: str) -> nx.Graph:
+    """Undirected graph over every vertex of the road layer; weight = seconds."""
+    G = nx.Graph()
+    for geom, cls in zip(roads.geometry, roads["highway"].astype(str)):
+        v = speeds.get(cls, speeds["road"])[vehicle_class] / 3.6
+        pts = [(round(x, 6), round(y, 6)) for x, y in geom.coords]
+        for a, b in itertools.pairwise(pts):
+            t = _haversine(*a, *b) / v
+            if not G.has_edge(a, b) or G[a][b]["t"] > t:
+                G.add_edge(a, b, t=t)
+    return G
+
+
+def test_uncapacitated_coverage_share_recomputed_independently(uncap_run):
+    toml, out = uncap_run
+    sc = load_scenario(toml)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    stations = gpd.read_file(out / "stations.geojson")
+    demand = gpd.read_file(out / "results.gpkg", layer="demand").to_crs("EPSG:4326")
+    roads = gpd.read_file(DATA / "roads.geojson")
+    speeds = sc.network.speed_table()
+    access = sc.network.access_speed_kph / 3.6
+    serves = {t.id: set(t.serves) for t in sc.station_types}
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+
+    covered = np.zeros(len(demand), dtype=bool)
+    near_threshold = np.zeros(len(demand), dtype=bool)
+    for vc in ("light", "heavy"):
+        G = _road_graph(roads, speeds, vc)
+        nodes = list(G.nodes)
+        nx_, ny_ = to_m.transform([n[0] for n in nodes], [n[1] for n in nodes])
+        tree = cKDTree(np.column_stack([nx_, ny_]))
+        seg_of = {s.id: s for s in sc.segments}
+        rows = np.flatnonzero([seg_of[s].vehicle_class == vc for s in demand["segment"]])
+        if not len(rows):
+            continue
+        for _, st in stations.iterrows():
+            sx, sy = to_m.transform(st.geometry.x, st.geometry.y)
+            d_s, k_s = tree.query([sx, sy])
+            # times from every node to the station = single-source on the undirected graph
+            times = nx.single_source_dijkstra_path_length(G, nodes[k_s], weight="t",
+                                                          cutoff=3600)
+            for i in rows:
+                row = demand.iloc[i]
+                if row["pathway"] not in serves[st["station_type"]] or st["year"] > row["year"]:
+                    continue
+                dx, dy = to_m.transform(row.geometry.x, row.geometry.y)
+                d_d, k_d = tree.query([dx, dy])
+                t = times.get(nodes[k_d])
+                if t is None:
+                    continue
+                total = t + (d_s + d_d) / access
+                if total <= row["threshold_s"]:
+                    covered[i] = True
+                if abs(total - row["threshold_s"]) <= 0.01 * row["threshold_s"]:
+                    near_threshold[i] = True
+
+    w = demand["weight"].to_numpy(float)
+    recomputed = float((w * covered).sum() / w.sum())
+    assert report["solver"]["capacitated"] is False
+    assert report["coverage_share"] == pytest.approx(recomputed, abs=0.01)
+    served = demand["served_share"].to_numpy(float) > 0.5
+    disagree = (served != covered) & ~near_threshold
+    assert disagree.sum() == 0, demand.loc[disagree, ["demand_id", "served_by"]].head()
+
+
+def test_run_folder_meets_the_output_contract(uncap_run):
+    _, out = uncap_run
+    for f in ("map.html", "stations.geojson", "report.json", "results.gpkg", "summary.csv"):
+        assert (out / f).stat().st_size > 0, f
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    for key in ("scenario", "budget", "spent", "objective", "coverage_share", "by_type",
+                "by_zone", "solver", "inputs", "data_provenance"):
+        assert key in report
+    assert report["spent"] <= report["budget"] + 1e-6
+    assert "SCHEMATIC" in report["data_provenance"]
+    assert report["network"]["schematic"] is True
+    assert report["inputs"]["network_nodes"] >= 2000
+    st = gpd.read_file(out / "stations.geojson")
+    assert st.crs.to_epsg() == 4326
+    assert float(st.loc[~st["existing"].astype(bool), "capex"].sum()) == pytest.approx(
+        report["spent"], rel=1e-9)
+    # zone requirements of the bundled plan hold in the written plan
+    h2 = st[st["station_type"].isin(["hydrogen", "hydrogen_onsite", "integrated"])]
+    assert {"xihe_chem", "hedian"} <= set(h2["zone"])
+    assert (out / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "示意路网" in html and "cdn.jsdelivr" not in html
+
+
+def test_capacitated_run_respects_capacities_and_budget_by_year(tmp_path):
+    toml = _copy_scenario(tmp_path, capacitated=True, time_limit_s=10.0)
+    sc = load_scenario(toml)
+    out = tmp_path / "out"
+    result = run(sc, out, basemap="none")
+    st = result.stations
+    dem = result.demand
+    for y in sc.years:
+        # each year's electric rows never take more than the open stations' kWh capacity
+        open_e = st[(st["year"] <= y) & st["station_type"].map(
+            lambda t: bool({"swap", "charging"} & set(sc.station_type(t).serves)))]
+        kwh_cap = float(open_e["capacity"].sum())
+        rows = dem[(dem["year"] == y) & (dem["pathway"] != "hydrogen")]
+        assert float((rows["energy"] * rows["served_share"]).sum()) <= kwh_cap + 1e-6
+        # each year's hydrogen rows never take more than the open stations' kg capacity
+        open_h2 = st[(st["year"] <= y) & st["station_type"].map(
+            lambda t: "hydrogen" in sc.station_type(t).serves)]
+        kg_cap = sum(sc.station_type(t).capacity_for("hydrogen") for t in open_h2["station_type"])
+        rows = dem[(dem["year"] == y) & (dem["pathway"] == "hydrogen")]
+        assert float((rows["energy"] * rows["served_share"]).sum()) <= kg_cap + 1e-6
+        spent_y = float(st.loc[(st["year"] == y) & ~st["existing"], "capex"].sum())
+        assert spent_y <= sc.budget_for_year(y) + 1e-6
+    assert float(st.loc[~st["existing"], "capex"].sum()) <= sc.budget.total + 1e-6
+    assert result.report["solver"]["status"] in ("optimal", "time_limit")
+    assert result.report["solver"]["gap"] is not None
