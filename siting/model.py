@@ -61,14 +61,17 @@ optimum reports bound = objective and gap 0.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
+import os
 import re
+import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -861,6 +864,28 @@ def _highs_available() -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _c_stdout_silenced(active: bool) -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null for the block (C libraries ignore sys.stdout)."""
+    if not active:
+        yield
+        return
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # captured/replaced stdout: nothing to mute
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: int,
                  msg: bool, start: npt.NDArray[np.float64] | None) -> _RawResult:
     """Solve with HiGHS through highspy, passing the layout's arrays in one call.
@@ -870,7 +895,8 @@ def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: 
     """
     import highspy
 
-    h = highspy.Highs()
+    with _c_stdout_silenced(not msg):  # HiGHS prints its banner from C when created
+        h = highspy.Highs()
     h.setOptionValue("output_flag", bool(msg))
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
