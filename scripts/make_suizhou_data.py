@@ -971,7 +971,7 @@ def scenario_toml(seed: int) -> str:
         "",
         "[hydrogen]",
         "delivery_km = 30.0",
-        "cost_per_kg_km = 0.0",
+        "cost_per_kg_km = 0.02",
         "",
         "[hydrogen.supply]",
         'path = "h2_supply.geojson"',

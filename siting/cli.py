@@ -36,6 +36,8 @@ CdnOpt = Annotated[bool, typer.Option(
 CrsOpt = Annotated[str | None, typer.Option(
     "--crs", help="CRS of exported layers: EPSG:4326, EPSG:4490, EPSG:4547, GCJ-02 ...")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+ShpOpt = Annotated[bool, typer.Option(
+    "--shapefile", help="Also write Shapefiles (GBK, field names ≤ 10 chars) in shapefile/.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
 
 
@@ -103,7 +105,7 @@ def bundled_scenario() -> Path:
 
 
 def _run(scenario: Path, out_dir: Path | None, lang: str | None, basemap: str, cdn: bool,
-         crs: str | None, quiet: bool, tianditu_key: str | None) -> None:
+         crs: str | None, quiet: bool, tianditu_key: str | None, shapefile: bool = False) -> None:
     from siting.pipeline import run
     from siting.scenario import load_scenario
 
@@ -114,10 +116,10 @@ def _run(scenario: Path, out_dir: Path | None, lang: str | None, basemap: str, c
     if prog is not None:
         with prog:
             result = run(sc, target, hooks=hooks, lang=lang, basemap=basemap, cdn=cdn,
-                         output_crs=crs, tianditu_key=tianditu_key)
+                         output_crs=crs, tianditu_key=tianditu_key, shapefile=shapefile)
     else:
         result = run(sc, target, hooks=hooks, lang=lang, basemap=basemap, cdn=cdn,
-                     output_crs=crs, tianditu_key=tianditu_key)
+                     output_crs=crs, tianditu_key=tianditu_key, shapefile=shapefile)
     _print_summary(result.report, target)
 
 
@@ -144,11 +146,11 @@ def _print_summary(report: dict, target: Path) -> None:
 def demo(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
     lang: LangOpt = None, basemap: BasemapOpt = "osm", cdn: CdnOpt = False, crs: CrsOpt = None,
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    shapefile: ShpOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Run the bundled Suizhou scenario and write maps/suizhou/ (map.html and exports)."""
     _guard(lambda: _run(bundled_scenario(), out_dir or Path("maps/suizhou"), lang, basemap, cdn,
-                        crs, quiet, None), debug)
+                        crs, quiet, None, shapefile), debug)
 
 
 @app.command("run")
@@ -159,10 +161,11 @@ def run_cmd(
     lang: LangOpt = None, basemap: BasemapOpt = "osm", cdn: CdnOpt = False, crs: CrsOpt = None,
     tianditu_key: Annotated[str | None, typer.Option(
         "--tianditu-key", envvar="TIANDITU_KEY", help="Key for Tianditu basemap tiles.")] = None,
-    quiet: QuietOpt = False, debug: DebugOpt = False,
+    shapefile: ShpOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Solve SCENARIO and write the map and exports."""
-    _guard(lambda: _run(scenario, out_dir, lang, basemap, cdn, crs, quiet, tianditu_key), debug)
+    _guard(lambda: _run(scenario, out_dir, lang, basemap, cdn, crs, quiet, tianditu_key,
+                        shapefile), debug)
 
 
 @app.command()

@@ -928,7 +928,9 @@ def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: 
     S = highspy.HighsModelStatus
     has_sol = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
     values = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
-    if ms == S.kOptimal:
+    if ms == S.kModelEmpty:  # everything reduced away: the empty plan is optimal
+        status, values = "optimal", np.zeros(lay.A.shape[1])
+    elif ms == S.kOptimal:
         status = "optimal"
     elif ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
         status = "infeasible"
@@ -1265,7 +1267,8 @@ class SitingModel:
         pat = _pattern(mi.cover)
         if self.capacitated:
             y = np.clip(vals[lay.oy:lay.oz], 0.0, 1.0)
-            served = np.where(rd.row_of >= 0, y[np.maximum(rd.row_of, 0)], 0.0)
+            served = (np.where(rd.row_of >= 0, y[np.maximum(rd.row_of, 0)], 0.0) if len(y)
+                      else np.zeros(len(rd.row_of)))
             served[~_covered_by_plan(pat, open_year, year)] = 0.0
             alloc = self._alloc_capacitated(vals[lay.oz:lay.oh])
         else:

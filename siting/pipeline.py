@@ -142,6 +142,21 @@ def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limi
         raise NetworkError(msg)
 
 
+def _delivery_cost(sc: Scenario, options: pd.DataFrame) -> np.ndarray | None:
+    """Hydrogen delivery cost of each option over the plan, CNY (a tie-breaker only).
+
+    ``cost_per_kg_km × supply distance (km) × hydrogen capacity (kg/day) × 365 × years`` for
+    delivered-hydrogen options; zero for the rest. Among plans of equal coverage the one whose
+    hydrogen travels less wins; it never limits the budget or trades coverage.
+    """
+    if sc.hydrogen is None or sc.hydrogen.cost_per_kg_km <= 0 or options.empty:
+        return None
+    km = options["supply_km"].to_numpy(dtype=float)
+    kg = options["h2_capacity"].to_numpy(dtype=float)
+    cost = sc.hydrogen.cost_per_kg_km * np.nan_to_num(km) * kg * 365.0 * len(sc.years)
+    return np.where(np.isfinite(cost), cost, 0.0)
+
+
 def _check_reachable(sc: Scenario, demand: gpd.GeoDataFrame, cover: sp.csr_matrix) -> None:
     """Fail when no demand point reaches any option; warn when many cannot."""
     if not len(demand):
@@ -191,6 +206,7 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
                       if sc.budget.by_year else None)
     del types
     return ModelInput(
+        option_tiebreak=_delivery_cost(sc, options),
         weight=demand["weight"].to_numpy(dtype=float),
         energy=demand["energy"].to_numpy(dtype=float),
         year=year_idx,
@@ -326,7 +342,7 @@ def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
 def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
         client: object | None = None, lang: str | None = None, basemap: str = "osm",
         cdn: bool = False, output_crs: str | None = None,
-        tianditu_key: str | None = None) -> SitingResult:
+        tianditu_key: str | None = None, shapefile: bool = False) -> SitingResult:
     """Solve ``sc`` and write the output contract into ``out_dir`` (atomically).
 
     The folder appears only when everything has been written; an error or Ctrl-C leaves a
@@ -348,7 +364,7 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
         report["timings"] = dict(timer.timings)
         result = replace(result, report=report)
         write_outputs(result, out_dir, crs=output_crs or sc.output_crs, lang=lang,
-                      map_writer=map_writer)
+                      map_writer=map_writer, shapefile=shapefile)
     return result
 
 
@@ -367,8 +383,9 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
     served_weight = np.asarray(share.T @ weight).ravel() if n_opt else np.zeros(0)
     served_energy = np.asarray(share.T @ energy).ravel() if n_opt else np.zeros(0)
     n_served = np.asarray((share > 1e-9).sum(axis=0)).ravel() if n_opt else np.zeros(0)
+    unique = _unique_coverage(cover, open_year, mi.year, weight)
     stations = station_table(options, sites, open_year, sc.years, served_weight, served_energy,
-                             n_served, sc)
+                             n_served, sc, unique_weight=unique)
 
     dem = demand.copy()
     dem["served_share"] = np.round(served, 6)
@@ -401,6 +418,21 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
         report["budget_by_year"] = {str(y): float(b) for y, b in zip(sc.years, mi.budget_by_year)}
     return SitingResult(sc, stations, dem, cand.drop(columns=["capex_factor"], errors="ignore"),
                         areas, rules.zones, roads, report, extra)
+
+
+def _unique_coverage(cover: sp.csr_matrix, open_year: np.ndarray, year: np.ndarray,
+                     weight: np.ndarray) -> np.ndarray:
+    """Per option: weight of the demand rows that no other open station can reach.
+
+    Closing the station loses at least this much coverage (its marginal coverage, before
+    capacity effects); a planner reads it as "how irreplaceable is this site".
+    """
+    c = cover.tocoo()
+    ok = (open_year[c.col] >= 0) & (open_year[c.col] <= year[c.row])
+    rows, cols = c.row[ok], c.col[ok]
+    n_reach = np.bincount(rows, minlength=cover.shape[0])
+    only = n_reach[rows] == 1
+    return np.bincount(cols[only], weights=weight[rows[only]], minlength=cover.shape[1])
 
 
 def _allocation_shares(sol: Solution, cover: sp.csr_matrix, open_year: np.ndarray,
@@ -514,6 +546,16 @@ def build_report(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame,
                   "length_km": round(f.length_km, 2),
                   "covered": round(float(fc[k]), 6) if fc is not None else None}
                  for k, f in enumerate(flows)]
+    grid = {}
+    if sc.grid is not None and "substations" in extra:
+        subs = extra["substations"]
+        new_opts = options.iloc[np.flatnonzero(np.asarray(sol.open_year) >= 0)]
+        new_opts = new_opts[~new_opts["existing"].astype(bool)]
+        used = new_opts.groupby("substation")["grid_kw"].sum().to_dict()
+        for sid, spare in zip(subs[sc.grid.id_column].astype(str),
+                              subs[sc.grid.spare_column].astype(float)):
+            grid[sid] = {"spare_kw": round(spare * 1000.0, 1),
+                         "new_load_kw": round(float(used.get(sid, 0.0)), 1)}
     comp = net.components()
     excluded = cand["rule_outcome"].str.count("excluded").sum() if len(cand) else 0
     prov = []
@@ -545,6 +587,7 @@ def build_report(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame,
         "by_pathway": by_pathway,
         "corridors": corridors,
         "zone_requirements": [r.model_dump() for r in sc.zone_requirements],
+        "grid": grid,
         "solver": {"name": sol.solver, "status": sol.status,
                    "gap": None if sol.gap is None else round(float(sol.gap), 8),
                    "bound": None if sol.bound is None else round(float(sol.bound), 6),

@@ -19,7 +19,8 @@ from siting.scenario import Scenario
 #: Columns every ``stations`` frame carries (the output contract's, plus display fields).
 STATION_COLUMNS: tuple[str, ...] = (
     "site_id", "name", "station_type", "family", "capex", "capacity", "capacity_unit", "zone",
-    "year", "existing", "served_demand", "served_energy", "n_demand_served", "reason",
+    "year", "existing", "served_demand", "served_energy", "n_demand_served", "marginal_demand",
+    "reason",
 )
 
 
@@ -68,7 +69,8 @@ class SitingResult:
 # --------------------------------------------------------------------------- assembling
 def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.ndarray,
                   years: list[int], served_weight: np.ndarray, served_energy: np.ndarray,
-                  n_served: np.ndarray, scenario: Scenario) -> gpd.GeoDataFrame:
+                  n_served: np.ndarray, scenario: Scenario, *,
+                  unique_weight: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """The chosen (and existing) stations as WGS84 points with ``STATION_COLUMNS``.
 
     Parameters
@@ -83,6 +85,9 @@ def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.
         Planning years.
     served_weight, served_energy, n_served
         Per option: objective weight served, daily energy served, demand points served.
+    unique_weight
+        Per option: weight of the demand only this station can reach (its marginal coverage
+        before capacity effects); None = not computed.
     scenario
         For type names and families.
     """
@@ -94,9 +99,11 @@ def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.
         if o.existing:
             reasons.append("existing station")
             continue
+        marginal = ("" if unique_weight is None else
+                    f", {unique_weight[k]:.1f} of it reachable from no other chosen station")
         reasons.append(
             f"serves {served_weight[k]:.1f} {_weight_unit(scenario)} "
-            f"({n_served[k]} demand points); eligible: {o.eligible_reason}")
+            f"({n_served[k]} demand points){marginal}; eligible: {o.eligible_reason}")
     out = gpd.GeoDataFrame({
         "site_id": opt["site_id"].to_numpy(),
         "name": opt["name"].to_numpy(),
@@ -111,6 +118,8 @@ def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.
         "served_demand": served_weight[chosen],
         "served_energy": served_energy[chosen],
         "n_demand_served": n_served[chosen].astype(int),
+        "marginal_demand": (np.zeros(len(chosen)) if unique_weight is None
+                            else np.round(unique_weight[chosen], 6)),
         "reason": reasons,
     }, geometry=sites.geometry.to_numpy()[opt["site_idx"].to_numpy()], crs=sites.crs)
     return out.sort_values(["year", "site_id", "station_type"], kind="stable").reset_index(

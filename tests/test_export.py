@@ -72,7 +72,7 @@ def make_result(seconds: float = 0.5) -> SitingResult:
         "capacity_unit": ["kWh/day", "kg/day", "kWh/day"], "zone": ["", "xihe", "hedian"],
         "year": [2025, 2025, 2025], "existing": [False, False, True],
         "served_demand": [12.3456789, 7.0, 0.0], "served_energy": [4321.123456, 500.0, 0.0],
-        "n_demand_served": [3, 1, 0],
+        "n_demand_served": [3, 1, 0], "marginal_demand": [2.0, 1.0, 0.0],
         "reason": ["serves 12.3 NEV vehicles, 含中文, \"quotes\"", "H2 in 淅河",
                    "existing station"],
     }, geometry=[Point(x, y) for x, y in STATION_XY], crs="EPSG:4326")
