@@ -160,7 +160,21 @@ def _stack_sites(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
     sites["name"] = sites["name"].fillna(sites["site_id"]).astype(str)
     if "capex_factor" not in sites.columns:
         sites["capex_factor"] = 1.0
-    sites["capex_factor"] = pd.to_numeric(sites["capex_factor"], errors="coerce").fillna(1.0)
+    raw = sites["capex_factor"]
+    factor = pd.to_numeric(raw, errors="coerce")
+    bad = (factor.isna() & raw.notna() & (raw.astype(str).str.strip() != "")) | ~(
+        np.isfinite(factor.fillna(1.0)) & (factor.fillna(1.0) >= 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        src = source if i < len(candidates) else existing_source
+        row = i if i < len(candidates) else i - len(candidates)
+        v = raw.iloc[i]
+        shown = repr(v) if isinstance(v, str) else str(v)
+        msg = (f"{src}: feature {row + 1} (site_id '{sites['site_id'].iloc[i]}'): capex_factor "
+               f"is {shown}; give a number >= 0 (1 = the station type's capex), or "
+               "leave it empty")
+        raise InputDataError(msg)
+    sites["capex_factor"] = factor.fillna(1.0)
     return sites
 
 

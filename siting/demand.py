@@ -22,6 +22,10 @@ from siting.scenario import PATHWAY_UNITS, PATHWAYS, Scenario, suggest
 #: Lower heating value of hydrogen, kWh per kg (33.3 kWh/kg; used to weigh H2 energy as kWh).
 H2_KWH_PER_KG = 33.3
 
+#: Largest plausible vehicles at one fleet point and daily distance per vehicle (km).
+MAX_VEHICLES = 100_000.0
+MAX_DAILY_KM = 2_000.0
+
 #: Columns of the fleet layer (name → kind) that ``build_demand`` needs.
 FLEET_COLUMNS: dict[str, str] = {
     "fleet_id": "text", "segment": "text", "vehicles": "number", "daily_km": "number",
@@ -64,6 +68,7 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
                f"{seg_ids}")
         raise InputDataError(msg)
 
+    _check_plausible(fleet, source)
     names = fleet["name"].astype(str) if "name" in fleet.columns else fleet["fleet_id"].astype(str)
     base = pd.DataFrame({
         "fleet_id": fleet["fleet_id"].astype(str).to_numpy(),
@@ -105,6 +110,26 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
                            crs=fleet.crs)
     out["year"] = out["year"].astype(int)
     return out
+
+
+def _check_plausible(fleet: gpd.GeoDataFrame, source: str) -> None:
+    """Refuse magnitudes no fleet point can have (wrong units, a stray exponent ...).
+
+    Such values would otherwise reach the solver as numbers it cannot scale (1e300 vehicles
+    make HiGHS stop with status "Unknown").
+    """
+    for col, limit, fix in (
+        ("vehicles", MAX_VEHICLES, "vehicles is the number of vehicles at this point"),
+        ("daily_km", MAX_DAILY_KM, "daily_km is kilometres per vehicle per day"),
+    ):
+        values = pd.to_numeric(fleet[col], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = np.flatnonzero(~(np.abs(values) <= limit))
+        if bad.size:
+            i = int(bad[0])
+            msg = (f"{source}: feature {i + 1} (fleet_id '{fleet['fleet_id'].iloc[i]}'): {col} "
+                   f"is {values[i]:g}, more than {limit:,.0f}; check the units ({fix})")
+            raise InputDataError(msg)
 
 
 def _empty(crs: object) -> gpd.GeoDataFrame:

@@ -291,13 +291,18 @@ def _read_with_encoding(path: Path, layer: str | None,
     last: Exception | None = None
     for enc in encodings:
         try:
-            with warnings.catch_warnings():
-                # pyogrio's "Could not parse column ... as JSON": _check_column names the row
-                warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 gdf = pyogrio.read_dataframe(path, layer=layer, encoding=enc)
         except UnicodeDecodeError as e:
             last = e
             continue
+        # GDAL's warnings become one log line naming the file (not a Python warning with a
+        # source line); pyogrio's "Could not parse column" is dropped: _check_column names
+        # the row.
+        for w in dict.fromkeys(str(w.message) for w in caught):
+            if "Could not parse column" not in w:
+                logger.warning("%s: GDAL: %s", path, " ".join(w.split()))
         if enc not in (None, "utf-8"):
             logger.info("%s: no .cpg file; text decoded as %s", path, enc.upper())
         return gdf

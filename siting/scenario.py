@@ -148,10 +148,12 @@ class Segment(_Strict):
     vehicle_class: Literal["light", "heavy"]
     #: Longest acceptable drive from the demand point to a station, minutes.
     threshold_min: Positive
-    #: Battery-electric consumption, kWh per km (swap and charging pathways).
-    kwh_per_km: Positive
+    #: Battery-electric consumption, kWh per km (swap and charging pathways). The upper
+    #: bounds here and below catch unit slips (Wh for kWh ...) that would reach the solver as
+    #: numbers it cannot scale.
+    kwh_per_km: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)]
     #: Fuel-cell consumption, kg hydrogen per km.
-    h2_kg_per_km: Positive
+    h2_kg_per_km: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)]
     #: New-energy share of the segment's fleet per planning year (0-1).
     nev_share: dict[int, Share]
     #: Split of the new-energy vehicles over pathways; must sum to 1.
@@ -228,7 +230,7 @@ class SolverSpec(_Strict):
     name: Literal["highs", "cbc"] = "highs"
     time_limit_s: Positive = 60.0
     mip_gap: Annotated[float, Field(ge=0, le=1)] = 0.0
-    threads: Annotated[int, Field(ge=1)] = 2
+    threads: Annotated[int, Field(ge=1, le=256)] = 2  # HiGHS aborts on absurd counts
     #: Use daily capacities and allocate demand to stations (capacitated coverage).
     capacitated: bool = True
 
@@ -293,7 +295,7 @@ class Corridor(_Strict):
     name: str = ""
     origin: tuple[float, float]
     destination: tuple[float, float]
-    trucks_per_day: Positive
+    trucks_per_day: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]
     pathway: Literal["swap", "charging", "hydrogen"]
     vehicle_class: Literal["light", "heavy"] = "heavy"
     range_km: Positive = 200.0
@@ -331,7 +333,7 @@ class Scenario(_Strict):
     grid: GridSpec | None = None
     corridors: list[Corridor] = Field(default_factory=list)
     #: Weight of one covered corridor truck relative to one covered demand unit.
-    corridor_weight: Annotated[float, Field(ge=0)] = 1.0
+    corridor_weight: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
     #: Folder of the scenario file (set by ``load_scenario``).
     base_dir: Path = Path(".")
     #: The scenario file itself (set by ``load_scenario``).
