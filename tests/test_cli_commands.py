@@ -43,7 +43,7 @@ def test_knee_is_the_point_farthest_above_the_chord():
 
 @pytest.mark.slow
 def test_sweep_over_eight_budgets_never_decreases(tmp_path):
-    toml = _scenario(tmp_path, time_limit_s=8.0)
+    toml = _scenario(tmp_path, time_limit_s=4.0)
     out = tmp_path / "sweep"
     res = runner.invoke(app, ["sweep", str(toml), "--n", "8", "--from", "0.25", "--to", "2",
                               "--no-maps", "--out", str(out), "-q"])
