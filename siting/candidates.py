@@ -26,6 +26,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from siting._errors import InputDataError
+from siting.crs import point_xy
 from siting.scenario import Scenario, suggest
 
 #: Columns of the candidate layer (name → kind).
@@ -81,7 +82,7 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
     """
     type_ids = [t.id for t in scenario.station_types]
     sites = _stack_sites(candidates, existing, type_ids, source, existing_source)
-    xy = _xy(sites, metric_crs)
+    xy = point_xy(sites, metric_crs)
 
     zone_of, zones_of = _zones(sites, rules.zones)
     substation, _ = _nearest(xy, rules.substations, metric_crs,
@@ -195,11 +196,6 @@ def _parse_types(value: object, type_ids: list[str], source: str, row: int,
     return parts
 
 
-def _xy(gdf: gpd.GeoDataFrame, crs: str) -> np.ndarray:
-    g = gdf.geometry.to_crs(crs)
-    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) if len(g) else np.empty((0, 2))
-
-
 def _zones(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> tuple[list[str], list[str]]:
     """Most specific (smallest) zone of each site, and every zone containing it (';'-joined)."""
     n = len(sites)
@@ -225,7 +221,7 @@ def _nearest(xy: np.ndarray, layer: gpd.GeoDataFrame | None, crs: str,
     n = len(xy)
     if layer is None or not len(layer) or n == 0:
         return [""] * n, np.full(n, np.inf)
-    pts = _xy(gpd.GeoDataFrame(geometry=layer.geometry.representative_point(), crs=layer.crs),
+    pts = point_xy(gpd.GeoDataFrame(geometry=layer.geometry.representative_point(), crs=layer.crs),
               crs)
     dist, idx = cKDTree(pts).query(xy)
     ids = layer[id_column].astype(str).to_numpy()[idx]

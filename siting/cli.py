@@ -15,6 +15,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -73,7 +74,7 @@ def _guard(fn: Callable[[], T], debug: bool) -> T:
     try:
         return fn()
     except SitingError as e:
-        err.print(f"[bold red]error:[/] {e}", markup=True, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(e))}", markup=True, soft_wrap=True)
         raise typer.Exit(e.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted; previous outputs left as they were")
@@ -81,8 +82,8 @@ def _guard(fn: Callable[[], T], debug: bool) -> T:
     except Exception as e:
         if debug:
             raise
-        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {e} — rerun with --debug "
-                  "and report it", markup=True, soft_wrap=True)
+        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {escape(str(e))} — rerun "
+                  "with --debug and report it", markup=True, soft_wrap=True)
         raise typer.Exit(1) from None
 
 

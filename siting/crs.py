@@ -379,3 +379,9 @@ def metric_crs(lon: ArrayLike, lat: ArrayLike) -> str:
     mlon = ((mlon + 180.0) % 360.0) - 180.0
     zone = min(int((mlon + 180.0) // 6.0) + 1, 60)
     return f"EPSG:{32600 + zone if mlat >= 0 else 32700 + zone}"
+
+
+def point_xy(gdf: gpd.GeoDataFrame, crs: str) -> np.ndarray:
+    """(n, 2) coordinates of a point layer in ``crs`` (e.g. the network's metric CRS)."""
+    g = gdf.geometry.to_crs(crs)
+    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) if len(g) else np.empty((0, 2))

@@ -22,10 +22,13 @@ import scipy.sparse as sp
 import shapely
 
 from siting import __version__
+from siting._checks import check_reachable, warn_gcj_suspects
 from siting._errors import InputDataError, NetworkError
+from siting._resources import check_scenario_files
 from siting.candidates import CANDIDATE_COLUMNS, EXISTING_COLUMNS, RuleLayers, build_options
 from siting.corridors import Flow, corridor_flows, flows_gdf
 from siting.coverage import SiteReach, demand_site_times, option_coverage, site_reach
+from siting.crs import point_xy
 from siting.demand import FLEET_COLUMNS, build_demand
 from siting.layers import read_layer
 from siting.model import ModelInput, SitingModel, Solution
@@ -127,11 +130,6 @@ def read_inputs(sc: Scenario) -> Inputs:
     return Inputs(fleet, cand, existing, RuleLayers(zones, supply, sensitive, subs))
 
 
-def _xy(gdf: gpd.GeoDataFrame, crs: str) -> np.ndarray:
-    g = gdf.geometry.to_crs(crs)
-    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) if len(g) else np.empty((0, 2))
-
-
 def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limit: float) -> None:
     far = np.flatnonzero(snap_m > limit)
     if len(far):
@@ -157,16 +155,17 @@ def _delivery_cost(sc: Scenario, options: pd.DataFrame) -> np.ndarray | None:
     return np.where(np.isfinite(cost), cost, 0.0)
 
 
-def _check_reachable(sc: Scenario, demand: gpd.GeoDataFrame, cover: sp.csr_matrix) -> None:
-    """Fail when no demand point reaches any option; warn when many cannot."""
+def _fleet_rows(fleet: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> np.ndarray:
+    """Row of the fleet layer behind each demand row (fleet ids are unique)."""
+    pos = pd.Series(np.arange(len(fleet)), index=fleet["fleet_id"].astype(str).to_numpy())
+    return pos.reindex(demand["fleet_id"].astype(str).to_numpy()).to_numpy(dtype=int)
+
+
+def _warn_unreachable(sc: Scenario, demand: gpd.GeoDataFrame, cover: sp.csr_matrix) -> None:
+    """Warn when many demand points reach no option within their threshold."""
     if not len(demand):
         return
     reach = np.asarray(cover.getnnz(axis=1) > 0)
-    if not reach.any():
-        msg = (f"{sc.demand.path}: no demand point reaches any candidate station within its "
-               "segment's threshold on the road network; check the network connects them "
-               "(islands?), raise segments' threshold_min, or add candidates")
-        raise NetworkError(msg)
     share = 1.0 - float(reach.mean())
     if share > 0.2:
         k = int(np.flatnonzero(~reach)[0])
@@ -266,9 +265,12 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
     """
     timer = _Timer(hooks or StageHooks())
     with timer.stage("layers"):
+        check_scenario_files(sc)  # fail fast, with an estimate, on files too big for memory
         inputs = read_inputs(sc)
     with timer.stage("network"):
         net = load_network(sc.network)
+        warn_gcj_suspects(sc, net, demand=inputs.fleet, candidates=inputs.candidates,
+                          existing=inputs.existing)
     with timer.stage("demand") as prog:
         demand = build_demand(inputs.fleet, sc, source=str(sc.demand.path))
         prog(0.5)
@@ -282,11 +284,15 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
             raise InputDataError(msg)
     speeds = sc.network.speed_table()
     with timer.stage("travel_times") as prog:
-        site_xy = _xy(sites, net.crs)
-        dem_xy = _xy(demand, net.crs)
-        dem_node, dem_snap = net.snap(dem_xy[:, 0], dem_xy[:, 1])
-        _check_snaps("demand", sc.demand.path, demand["fleet_id"], dem_snap,
+        site_xy = point_xy(sites, net.crs)
+        # Snap the fleet layer itself (errors then name its rows), then give every demand row
+        # its fleet point's node.
+        fleet_xy = point_xy(inputs.fleet, net.crs)
+        fleet_node, fleet_snap = net.snap(fleet_xy[:, 0], fleet_xy[:, 1])
+        _check_snaps("demand", sc.demand.path, inputs.fleet["fleet_id"], fleet_snap,
                      sc.network.max_snap_m)
+        row = _fleet_rows(inputs.fleet, demand)
+        dem_node, dem_snap = np.asarray(fleet_node)[row], np.asarray(fleet_snap)[row]
         cutoffs = (demand.groupby("vehicle_class")["threshold_s"].max().to_dict()
                    if len(demand) else {})
         reach = site_reach(net, site_xy, cutoffs, speeds,
@@ -299,7 +305,10 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
                                        demand["vehicle_class"].to_numpy(),
                                        demand["threshold_s"].to_numpy(dtype=float))
         cover = option_coverage(site_times, demand["pathway"].to_numpy(), options)
-        _check_reachable(sc, demand, cover)
+        check_reachable(cover, net, dem_node, reach.site_node,
+                        demand_ids=demand["fleet_id"].tolist(), source=str(sc.demand.path),
+                        fleet_ids=inputs.fleet["fleet_id"].astype(str).tolist())
+        _warn_unreachable(sc, demand, cover)
         flows = corridor_flows(sc.corridors, net, site_xy, options, speeds,
                                weight_factor=sc.corridor_weight)
         mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows)

@@ -315,8 +315,6 @@ def test_point_too_far_from_network(case):
     run_error(case, "fleet.geojson", "'SAN005'", "from the nearest road", "max_snap_m")
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline._check_snaps numbers demand rows (fleet x "
-                   "pathway x year), not the fleet file's rows: lead to snap the fleet layer")
 def test_point_too_far_names_file_row(case):
     case.edit("fleet.geojson", lambda d: d["features"][4]["geometry"].__setitem__(
         "coordinates", [113.0, 31.3]))
@@ -337,8 +335,6 @@ def _island(case: Case) -> str:
     return case.layer("fleet.geojson")["features"][4]["properties"]["fleet_id"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs lead: call _checks.check_reachable in "
-                   "pipeline.prepare after option_coverage (see docs/errors.md)")
 def test_demand_on_island(case):
     case.fast()
     fid = _island(case)
@@ -413,8 +409,6 @@ def test_gcj_offset_suspect_on_bundled_layers():
         assert msg is not None and msg.startswith(name) and 'coords = "gcj02"' in msg
 
 
-@pytest.mark.xfail(strict=True, reason="needs lead: call _checks.warn_gcj_suspects in "
-                   "pipeline.prepare after load_network (see docs/errors.md)")
 def test_gcj02_data_not_flagged_warns(case, caplog):
     case.edit("fleet.geojson", _gcj_shift)
     case.edit("candidates.geojson", _gcj_shift)
@@ -504,8 +498,6 @@ def test_unknown_solver_name(case):
 
 
 # =========================================================================== the CLI's printing
-@pytest.mark.xfail(strict=True, reason="needs lead: cli._guard prints messages as rich markup, "
-                   "so '[demand]' vanishes; print rich.markup.escape(str(e))")
 def test_brackets_in_messages_survive(case):
     case.save("fleet.geojson", {"type": "FeatureCollection", "features": []})
     run_error(case, "fleet.geojson", "[demand]")
@@ -528,9 +520,10 @@ def _prepare(case: Case):
 
     from siting.candidates import build_options
     from siting.coverage import demand_site_times, option_coverage, site_reach
+    from siting.crs import point_xy as _xy
     from siting.demand import build_demand
     from siting.network import load_network
-    from siting.pipeline import _xy, read_inputs
+    from siting.pipeline import read_inputs
     from siting.scenario import load_scenario
 
     sc = load_scenario(case.toml)
@@ -722,8 +715,6 @@ def test_check_scenario_files(monkeypatch):
         R.check_scenario_files(sc)
 
 
-@pytest.mark.xfail(strict=True, reason="needs lead: call _resources.check_scenario_files(sc) "
-                   "at the start of pipeline.prepare (see docs/errors.md)")
 def test_not_enough_memory_cli(case, monkeypatch):
     from siting import _resources as R
 
