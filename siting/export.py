@@ -143,7 +143,7 @@ def write_outputs(
     out = Path(out_dir)
     target = parse_crs(crs, where="output_crs") if crs else WGS84
     lang = _lang(result, lang)
-    _check_replaceable(out)
+    check_replaceable(out)
     with atomic_dir(out) as tmp:
         stations = result.stations
         if stations.crs is not None and stations.crs.to_epsg() != 4326:
@@ -166,7 +166,8 @@ def write_outputs(
     return out
 
 
-def _check_replaceable(out: Path) -> None:
+def check_replaceable(out: Path) -> None:
+    """Refuse an output path that is a file, or a non-empty folder that is not a siting run."""
     if out.is_file():
         msg = f"{out}: the output path is a file; give a folder path"
         raise ScenarioError(msg)

@@ -921,9 +921,14 @@ def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: 
         sol.value_valid = True
         h.setSolution(sol)
     t0 = time.perf_counter()
-    h.run()
+    # Solve in HiGHS's worker thread so Ctrl-C reaches Python at once (h.run() would only
+    # return at the time limit); highspy cancels the solve and re-raises KeyboardInterrupt.
+    h.HandleKeyboardInterrupt = True
+    h.solve()
     seconds = time.perf_counter() - t0
     ms = h.getModelStatus()
+    if ms == highspy.HighsModelStatus.kInterrupt:
+        raise KeyboardInterrupt  # highspy cancelled the solve on Ctrl-C; let the caller stop
     info = h.getInfo()
     S = highspy.HighsModelStatus
     has_sol = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible

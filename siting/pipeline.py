@@ -24,7 +24,7 @@ import shapely
 from siting import __version__
 from siting._checks import check_reachable, warn_gcj_suspects
 from siting._errors import InputDataError, NetworkError
-from siting._resources import check_scenario_files
+from siting._resources import check_fits, check_scenario_files, estimate_run_bytes
 from siting.candidates import CANDIDATE_COLUMNS, EXISTING_COLUMNS, RuleLayers, build_options
 from siting.corridors import Flow, corridor_flows, flows_gdf
 from siting.coverage import SiteReach, demand_site_times, option_coverage, site_reach
@@ -305,6 +305,9 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
                                        demand["vehicle_class"].to_numpy(),
                                        demand["threshold_s"].to_numpy(dtype=float))
         cover = option_coverage(site_times, demand["pathway"].to_numpy(), options)
+        density = cover.nnz / max(1, cover.shape[0] * cover.shape[1])
+        check_fits(estimate_run_bytes(len(demand), len(options), density, net.n_nodes,
+                                      net.n_edges), f"{sc.source_file}: the MIP")
         check_reachable(cover, net, dem_node, reach.site_node,
                         demand_ids=demand["fleet_id"].tolist(), source=str(sc.demand.path),
                         fleet_ids=inputs.fleet["fleet_id"].astype(str).tolist())
@@ -357,9 +360,14 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
     The folder appears only when everything has been written; an error or Ctrl-C leaves a
     previous ``out_dir`` as it was.
     """
-    from siting.export import write_outputs
+    from siting.crs import parse_crs
+    from siting.export import check_replaceable, write_outputs
     from siting.maps import write_map
 
+    # Fail before the solve, not after it, on a bad output CRS or output folder.
+    if output_crs is not None:
+        parse_crs(output_crs, where="--crs")
+    check_replaceable(Path(out_dir))
     hooks = hooks or StageHooks()
     result, timings = solve_scenario(sc, hooks=hooks, client=client)
     timer = _Timer(hooks, dict(timings))

@@ -733,10 +733,6 @@ def test_unknown_layer_name(case):
     run_error(case, "fleet.geojson", "no layer 'fleets'", "did you mean 'fleet'")
 
 
-@pytest.mark.xfail(strict=True, reason="needs lead: in pipeline.prepare, after option_coverage, "
-                   "call check_fits(estimate_run_bytes(len(demand), len(options), cover.nnz / "
-                   "max(1, cover.shape[0] * cover.shape[1]), net.n_nodes, net.n_edges), "
-                   "f'{sc.source_file}: the MIP')")
 def test_mip_too_big_for_memory_cli(case, monkeypatch):
     """The input files fit (0.45 GB est.) but the bundled MIP (~0.8 GB est.) does not."""
     from siting import _resources as R
