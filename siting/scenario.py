@@ -464,22 +464,13 @@ _TYPE_FIXES: dict[str, str] = {
 
 
 def _resolve(base: Path, p: Path, allow_outside: bool, field: str, source: Path) -> Path:
-    full = p if p.is_absolute() else (base / p)
-    full = full.resolve()
-    if not allow_outside and not p.is_absolute():
-        try:
-            full.relative_to(base.resolve())
-        except ValueError:
-            msg = (f"{source}: field '{field}': path '{p}' leaves the scenario folder; move the "
-                   "file into it or set allow_outside_paths = true")
-            raise ScenarioError(msg) from None
-    if not allow_outside and p.is_absolute():
-        try:
-            full.relative_to(base.resolve())
-        except ValueError:
-            msg = (f"{source}: field '{field}': absolute path '{p}' is outside the scenario "
-                   "folder; set allow_outside_paths = true to allow it")
-            raise ScenarioError(msg) from None
+    full = (p if p.is_absolute() else (base / p)).resolve()
+    if not allow_outside and not full.is_relative_to(base.resolve()):
+        where = (f"absolute path '{p}' is outside the scenario folder" if p.is_absolute()
+                 else f"path '{p}' leaves the scenario folder")
+        msg = (f"{source}: field '{field}': {where}; move the file into it or set "
+               "allow_outside_paths = true")
+        raise ScenarioError(msg)
     return full
 
 
