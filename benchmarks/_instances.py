@@ -1,0 +1,457 @@
+"""Synthetic benchmark inputs: random MCLP instances, road-like graphs, a synthetic city scenario.
+
+Everything is seeded (``numpy.random.default_rng``), so two runs with the same arguments build
+the same bytes. Geometry is made in UTM zone 49N (EPSG:32649, metres) around Suizhou and
+converted to WGS84 (EPSG:4326) where a layer or a :class:`~siting.network.RoadNetwork` needs
+it. Nothing here is real data: the city scenario is a stress test, not a plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from pyproj import Transformer
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from siting.model import ModelInput
+from siting.network import RoadNetwork, save_network
+
+log = logging.getLogger(__name__)
+
+#: Metric CRS of every synthetic coordinate (UTM 49N, metres).
+METRIC_CRS = "EPSG:32649"
+#: South-west corner of the synthetic areas (WGS84), a little south-west of Suizhou's centre.
+ORIGIN_LONLAT = (113.20, 31.55)
+
+_TO_M = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+_TO_LL = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
+
+
+# =========================================================================== MCLP
+@dataclass(frozen=True)
+class MclpInstance:
+    """A random maximal-covering instance: points in a square, integer weights.
+
+    Attributes
+    ----------
+    demand_xy
+        (n_demand, 2) metres, uniform in ``[0, side_m]²``.
+    site_xy
+        (n_sites, 2) metres, uniform in the same square.
+    weight
+        (n_demand,) float64 integer weights 1..100.
+    p
+        Number of facilities to open (``n_sites // 10``).
+    """
+
+    demand_xy: npt.NDArray[np.float64]
+    site_xy: npt.NDArray[np.float64]
+    weight: npt.NDArray[np.float64]
+    p: int
+
+    @property
+    def n_demand(self) -> int:
+        """Number of demand points."""
+        return len(self.demand_xy)
+
+    @property
+    def n_sites(self) -> int:
+        """Number of candidate sites."""
+        return len(self.site_xy)
+
+
+def random_mclp(n_demand: int, n_sites: int, *, side_m: float = 20_000.0, seed: int = 0,
+                p: int | None = None) -> MclpInstance:
+    """A uniform random MCLP instance.
+
+    Parameters
+    ----------
+    n_demand, n_sites
+        Numbers of demand points and candidate sites.
+    side_m
+        Side of the square, metres.
+    seed
+        Random seed.
+    p
+        Facilities to open; default ``max(1, n_sites // 10)``.
+
+    Returns
+    -------
+    MclpInstance
+    """
+    rng = np.random.default_rng(seed)
+    dem = rng.uniform(0.0, side_m, (n_demand, 2))
+    site = rng.uniform(0.0, side_m, (n_sites, 2))
+    w = rng.integers(1, 101, n_demand).astype(np.float64)
+    return MclpInstance(dem, site, w, max(1, n_sites // 10) if p is None else int(p))
+
+
+def sparse_cover(demand_xy: npt.NDArray[np.float64], site_xy: npt.NDArray[np.float64],
+                 radius_m: float) -> sp.csr_matrix:
+    """Sparse (n_demand, n_sites) straight-line distances, m, kept where ``<= radius_m``.
+
+    Uses a pair of KD-trees (``cKDTree.sparse_distance_matrix``); a coincident pair is kept
+    as an explicit 0.0 entry (an entry present means "covers").
+    """
+    a, b = cKDTree(demand_xy), cKDTree(site_xy)
+    pairs = a.sparse_distance_matrix(b, max_distance=float(radius_m), output_type="ndarray")
+    i, j, d = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64), pairs["v"]
+    order = np.lexsort((j, i))
+    i, j, d = i[order], j[order], d[order]
+    indptr = np.zeros(len(demand_xy) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(i, minlength=len(demand_xy)), out=indptr[1:])
+    out = sp.csr_matrix((d.astype(np.float64), j.astype(np.int32), indptr),
+                        shape=(len(demand_xy), len(site_xy)))
+    out.has_sorted_indices = True
+    return out
+
+
+def mclp_model_input(inst: MclpInstance, cover: sp.csr_matrix) -> ModelInput:
+    """The MCLP as a siting :class:`~siting.model.ModelInput`.
+
+    One option per site, cost 1 (so the budget is the facility count ``p``), uncapacitated,
+    weight = energy = the instance weight, a single period.
+    """
+    m = inst.n_sites
+    return ModelInput(
+        weight=inst.weight, energy=inst.weight.copy(),
+        year=np.zeros(inst.n_demand, dtype=np.int64), cover=cover,
+        option_site=np.arange(m, dtype=np.int64), option_cost=np.ones(m),
+        option_capacity=np.full(m, np.inf), option_existing=np.zeros(m, dtype=bool),
+        budget_total=float(inst.p), source=f"random MCLP {inst.n_demand}x{m}")
+
+
+def dense_cost_matrix(inst: MclpInstance) -> npt.NDArray[np.float64]:
+    """Full (n_demand, n_sites) straight-line distance matrix, m (what spopt takes)."""
+    from scipy.spatial.distance import cdist
+
+    return cdist(inst.demand_xy, inst.site_xy)
+
+
+# =========================================================================== road graphs
+#: Road classes of the synthetic grid: local streets, arterials every 10th line, trunks
+#: every 40th (speeds come from the scenario defaults: 25 / 50 / 70 km/h for light vehicles).
+GRID_CLASSES = ("residential", "primary", "trunk")
+
+
+def road_grid(n_nodes: int, *, spacing_m: float = 100.0, drop: float = 0.10,
+              arterial_every: int = 10, trunk_every: int = 40, jitter: float = 0.3,
+              seed: int = 0, origin_lonlat: tuple[float, float] = ORIGIN_LONLAT,
+              source: str | None = None) -> RoadNetwork:
+    """A road-like graph: a jittered square grid with missing blocks and fast arterials.
+
+    Parameters
+    ----------
+    n_nodes
+        Target node count; the grid is ``k x ceil(n/k)`` with ``k = ceil(sqrt(n))``, then
+        reduced to its largest connected component (a few percent fewer nodes).
+    spacing_m
+        Block size, metres.
+    drop
+        Share of local-street edges removed at random (arterials and trunks are kept whole).
+    arterial_every, trunk_every
+        Every n-th grid row/column is a ``primary`` / ``trunk`` road.
+    jitter
+        Node displacement, as a share of ``spacing_m`` (uniform in ±jitter).
+    seed
+        Random seed.
+    origin_lonlat
+        WGS84 position of the grid's south-west corner.
+    source
+        Description kept on the network.
+
+    Returns
+    -------
+    RoadNetwork
+        Two-way roads (each edge in both directions), straight-line edge lengths in metres,
+        ``x``/``y`` in EPSG:32649, ``node_id`` = 0..n-1, marked schematic.
+    """
+    rng = np.random.default_rng(seed)
+    k = max(2, math.ceil(math.sqrt(n_nodes)))
+    rows = max(2, math.ceil(n_nodes / k))
+    ix, iy = np.meshgrid(np.arange(k), np.arange(rows))
+    ix, iy = ix.ravel(), iy.ravel()
+    x0, y0 = _TO_M.transform(*origin_lonlat)
+    x = x0 + (ix + rng.uniform(-jitter, jitter, ix.size)) * spacing_m
+    y = y0 + (iy + rng.uniform(-jitter, jitter, iy.size)) * spacing_m
+    node = np.arange(ix.size).reshape(rows, k)
+
+    def line_class(idx: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        c = np.zeros(idx.size, dtype=np.int64)
+        c[idx % arterial_every == 0] = 1
+        c[idx % trunk_every == 0] = 2
+        return c
+
+    # horizontal edges along row iy, vertical along column ix
+    hu, hv = node[:, :-1].ravel(), node[:, 1:].ravel()
+    hc = line_class(np.repeat(np.arange(rows), k - 1))
+    vu, vv = node[:-1, :].ravel(), node[1:, :].ravel()
+    vc = line_class(np.tile(np.arange(k), rows - 1))
+    u = np.concatenate([hu, vu])
+    v = np.concatenate([hv, vv])
+    c = np.concatenate([hc, vc])
+    keep = (c > 0) | (rng.random(u.size) >= drop)
+    u, v, c = u[keep], v[keep], c[keep]
+    # the largest connected component only
+    n = ix.size
+    adj = sp.coo_matrix((np.ones(u.size), (u, v)), shape=(n, n))
+    _, label = connected_components(adj, directed=False)
+    big = np.argmax(np.bincount(label))
+    alive = label == big
+    remap = np.cumsum(alive) - 1
+    ok = alive[u] & alive[v]
+    u, v, c = remap[u[ok]], remap[v[ok]], c[ok]
+    x, y = x[alive], y[alive]
+    lon, lat = _TO_LL.transform(x, y)
+    length = np.hypot(x[v] - x[u], y[v] - y[u])
+    classes = np.asarray(GRID_CLASSES, dtype=object)[np.concatenate([c, c])]
+    return RoadNetwork(
+        node_id=np.arange(x.size, dtype=np.int64), lon=np.asarray(lon, dtype=np.float64),
+        lat=np.asarray(lat, dtype=np.float64), x=np.asarray(x, dtype=np.float64),
+        y=np.asarray(y, dtype=np.float64), crs=METRIC_CRS,
+        edge_u=np.concatenate([u, v]).astype(np.int32),
+        edge_v=np.concatenate([v, u]).astype(np.int32),
+        edge_length_m=np.concatenate([length, length]), edge_class=classes,
+        source=source or f"synthetic jittered grid ({x.size} nodes, seed {seed})",
+        schematic=True)
+
+
+def to_networkx(net: RoadNetwork, weights_s: npt.NDArray[np.float64]):  # -> nx.DiGraph
+    """A networkx DiGraph of ``net`` with edge attribute ``weight`` (s; min over parallels)."""
+    import networkx as nx
+
+    G = nx.DiGraph()
+    G.add_nodes_from(range(net.n_nodes))
+    best: dict[tuple[int, int], float] = {}
+    for a, b, w in zip(net.edge_u.tolist(), net.edge_v.tolist(), weights_s.tolist()):
+        if a != b and w < best.get((a, b), math.inf):
+            best[(a, b)] = w
+    G.add_weighted_edges_from((a, b, w) for (a, b), w in best.items())
+    return G
+
+
+# =========================================================================== city scenario
+#: Segments of the synthetic city (as in the bundled Suizhou scenario, one year).
+_SEGMENTS = """
+[[segments]]
+id = "sanitation"
+name = "环卫作业车辆"
+vehicle_class = "heavy"
+threshold_min = 15.0
+kwh_per_km = 1.3
+h2_kg_per_km = 0.07
+nev_share = { "2025" = 0.4 }
+pathway_split = { swap = 0.45, charging = 0.45, hydrogen = 0.1 }
+
+[[segments]]
+id = "municipal"
+name = "市政园林车辆"
+vehicle_class = "light"
+threshold_min = 15.0
+kwh_per_km = 0.6
+h2_kg_per_km = 0.03
+nev_share = { "2025" = 0.4 }
+pathway_split = { charging = 0.9, hydrogen = 0.1 }
+
+[[segments]]
+id = "logistics"
+name = "城市物流配送车辆"
+vehicle_class = "light"
+threshold_min = 10.0
+kwh_per_km = 0.35
+h2_kg_per_km = 0.02
+nev_share = { "2025" = 0.4 }
+pathway_split = { swap = 0.1, charging = 0.8, hydrogen = 0.1 }
+
+[[segments]]
+id = "muck_truck"
+name = "渣土车"
+vehicle_class = "heavy"
+threshold_min = 20.0
+kwh_per_km = 1.9
+h2_kg_per_km = 0.09
+nev_share = { "2025" = 0.3 }
+pathway_split = { swap = 0.7, hydrogen = 0.3 }
+"""
+
+_STATION_TYPES = """
+[[station_types]]
+id = "swap_heavy"
+serves = ["swap"]
+capex = 6000000.0
+capacity = 15000.0
+capacity_unit = "kWh/day"
+
+[[station_types]]
+id = "charging_hub"
+serves = ["charging"]
+capex = 2000000.0
+capacity = 9600.0
+capacity_unit = "kWh/day"
+
+[[station_types]]
+id = "depot_charging"
+serves = ["charging"]
+capex = 800000.0
+capacity = 4800.0
+capacity_unit = "kWh/day"
+
+[[station_types]]
+id = "hydrogen_onsite"
+serves = ["hydrogen"]
+capex = 19000000.0
+capacity = 500.0
+capacity_unit = "kg/day"
+onsite_production = true
+
+[[station_types]]
+id = "integrated"
+serves = ["swap", "charging", "hydrogen"]
+capex = 16500000.0
+capacity = 24600.0
+capacity_unit = "kWh/day"
+h2_capacity_kg = 500.0
+"""
+
+#: Segment shares of fleet points and their number of pathways (demand rows per point).
+_SEGMENT_MIX = {"sanitation": (0.40, 3), "logistics": (0.45, 3), "municipal": (0.10, 2),
+                "muck_truck": (0.05, 2)}
+#: allowed_types of candidate sites and their shares.
+_SITE_MIX = {"depot_charging;charging_hub": 0.40, "charging_hub;swap_heavy": 0.30,
+             "swap_heavy;hydrogen_onsite": 0.15, "charging_hub;swap_heavy;integrated": 0.15}
+
+
+@dataclass(frozen=True)
+class CityFiles:
+    """What :func:`write_city_scenario` wrote."""
+
+    scenario: Path
+    n_fleet: int
+    n_demand_expected: int
+    n_candidates: int
+    n_nodes: int
+    n_edges: int
+
+
+def write_city_scenario(folder: Path, *, n_demand: int = 100_000, n_candidates: int = 2_000,
+                        n_nodes: int = 200_000, seed: int = 7, time_limit_s: float = 120.0,
+                        capacitated: bool = True, budget_stations: int | None = None
+                        ) -> CityFiles:
+    """Write a synthetic city (road .npz, fleet and candidate GeoPackages, scenario.toml).
+
+    Parameters
+    ----------
+    folder
+        Output folder (created).
+    n_demand
+        Target number of demand rows (fleet points × pathways, one year); the fleet layer
+        gets about ``n_demand / 2.85`` points.
+    n_candidates
+        Candidate sites.
+    n_nodes
+        Road graph size (see :func:`road_grid`, 100 m blocks: 200k nodes ≈ 45 km square).
+    seed
+        Random seed.
+    time_limit_s
+        Solver time limit written into the scenario, s.
+    capacitated
+        Scenario ``solver.capacitated``.
+    budget_stations
+        Budget as a number of average stations (3 M CNY each); default ``n_candidates / 12``.
+
+    Returns
+    -------
+    CityFiles
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    net = road_grid(n_nodes, seed=seed, source=f"synthetic city grid ({n_nodes} nodes)")
+    save_network(net, folder / "roads.npz")
+    xmin, xmax = float(net.x.min()), float(net.x.max())
+    ymin, ymax = float(net.y.min()), float(net.y.max())
+
+    # fleet points: clustered around depots/parks (70 %) plus scattered work areas (30 %)
+    avg_rows = sum(s * r for s, r in _SEGMENT_MIX.values())
+    n_fleet = max(1, round(n_demand / avg_rows))
+    n_centres = max(5, n_fleet // 700)
+    cx = rng.uniform(xmin, xmax, n_centres)
+    cy = rng.uniform(ymin, ymax, n_centres)
+    clustered = rng.random(n_fleet) < 0.7
+    pick = rng.integers(0, n_centres, n_fleet)
+    fx = np.where(clustered, cx[pick] + rng.normal(0, 1500, n_fleet), rng.uniform(xmin, xmax,
+                                                                                  n_fleet))
+    fy = np.where(clustered, cy[pick] + rng.normal(0, 1500, n_fleet), rng.uniform(ymin, ymax,
+                                                                                  n_fleet))
+    fx, fy = np.clip(fx, xmin, xmax), np.clip(fy, ymin, ymax)
+    segs = list(_SEGMENT_MIX)
+    seg = rng.choice(segs, n_fleet, p=[_SEGMENT_MIX[s][0] for s in segs])
+    vehicles = rng.integers(1, 21, n_fleet)
+    daily_km = rng.integers(40, 161, n_fleet)
+    flon, flat = _TO_LL.transform(fx, fy)
+    fleet = gpd.GeoDataFrame(
+        {"fleet_id": [f"F{i:06d}" for i in range(n_fleet)], "segment": seg,
+         "vehicles": vehicles, "daily_km": daily_km},
+        geometry=gpd.points_from_xy(flon, flat), crs="EPSG:4326")
+    fleet.to_file(folder / "fleet.gpkg", driver="GPKG", engine="pyogrio")
+    n_rows = int(sum(_SEGMENT_MIX[s][1] for s in seg))
+
+    # candidates: near the fleet clusters (60 %) or anywhere (40 %)
+    near = rng.random(n_candidates) < 0.6
+    pick = rng.integers(0, n_centres, n_candidates)
+    sx = np.where(near, cx[pick] + rng.normal(0, 2500, n_candidates),
+                  rng.uniform(xmin, xmax, n_candidates))
+    sy = np.where(near, cy[pick] + rng.normal(0, 2500, n_candidates),
+                  rng.uniform(ymin, ymax, n_candidates))
+    sx, sy = np.clip(sx, xmin, xmax), np.clip(sy, ymin, ymax)
+    kinds = list(_SITE_MIX)
+    allowed = rng.choice(kinds, n_candidates, p=list(_SITE_MIX.values()))
+    slon, slat = _TO_LL.transform(sx, sy)
+    cand = gpd.GeoDataFrame(
+        {"site_id": [f"S{i:05d}" for i in range(n_candidates)],
+         "name": [f"候选站点 {i}" for i in range(n_candidates)], "allowed_types": allowed},
+        geometry=gpd.points_from_xy(slon, slat), crs="EPSG:4326")
+    cand.to_file(folder / "candidates.gpkg", driver="GPKG", engine="pyogrio")
+
+    stations = budget_stations or max(5, n_candidates // 12)
+    toml = f"""# Synthetic benchmark city (benchmarks/_instances.py, seed {seed}); NOT real data.
+name = "合成基准城市 {n_fleet} 车队点"
+name_en = "Synthetic benchmark city ({n_fleet} fleet points)"
+years = [2025]
+weight = "vehicles"
+lang = "en"
+
+[network]
+path = "roads.npz"
+schematic = true
+provenance = "synthetic jittered grid, {net.n_nodes} nodes, seed {seed} (benchmark only)"
+
+[demand]
+path = "fleet.gpkg"
+
+[candidates]
+path = "candidates.gpkg"
+
+[budget]
+total = {stations * 3_000_000.0}
+
+[solver]
+name = "highs"
+time_limit_s = {float(time_limit_s)}
+mip_gap = 0.0
+threads = 2
+capacitated = {"true" if capacitated else "false"}
+{_SEGMENTS}{_STATION_TYPES}"""
+    path = folder / "scenario.toml"
+    path.write_text(toml, encoding="utf-8")
+    log.info("synthetic city in %s: %d fleet points, %d candidates, %d nodes", folder,
+             n_fleet, n_candidates, net.n_nodes)
+    return CityFiles(path, n_fleet, n_rows, n_candidates, net.n_nodes, net.n_edges)
