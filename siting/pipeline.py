@@ -34,7 +34,7 @@ from siting.layers import read_layer
 from siting.model import ModelInput, SitingModel, Solution
 from siting.network import RoadNetwork, load_network
 from siting.results import SitingResult, station_table
-from siting.scenario import Scenario
+from siting.scenario import Scenario, suggest
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,6 @@ def read_inputs(sc: Scenario) -> Inputs:
         known = set(zones["zone_id"].astype(str))
         for r in sc.zone_requirements:
             if r.zone not in known:
-                from siting.scenario import suggest
-
                 msg = (f"{sc.source_file}: zone_requirements zone '{r.zone}' is not in "
                        f"{sc.zones.path.name}{suggest(r.zone, sorted(known))}; use one of "
                        f"{sorted(known)}")
@@ -180,7 +178,6 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
     years = sc.years
     year_idx = demand["year"].map({y: k for k, y in enumerate(years)}).to_numpy(dtype=int)
     zone_min, zone_labels = [], []
-    types = {t.id: t for t in sc.station_types}
     for r in sc.zone_requirements:
         in_zone = options["zones"].astype(str).str.split(";").apply(lambda zs, z=r.zone: z in zs)
         if r.station_type is not None:
@@ -203,7 +200,6 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
                                     str(sub_id)))
     budget_by_year = (np.array([sc.budget_for_year(y) for y in years], dtype=float)
                       if sc.budget.by_year else None)
-    del types
     return ModelInput(
         option_tiebreak=_delivery_cost(sc, options),
         weight=demand["weight"].to_numpy(dtype=float),
