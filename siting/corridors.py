@@ -57,7 +57,7 @@ class Flow:
 
 def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndarray,
                    options: pd.DataFrame, speeds_kph: dict[str, dict[str, float]], *,
-                   weight_factor: float = 1.0) -> list[Flow]:
+                   weight_factor: float = 1.0, max_snap_m: float = float("inf")) -> list[Flow]:
     """Route each corridor and list, per check point, the options that keep it refuelable.
 
     Parameters
@@ -74,18 +74,28 @@ def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndar
         Speed table used to find the fastest route.
     weight_factor
         Multiplies ``trucks_per_day`` to give the flow's objective weight.
+    max_snap_m
+        An origin or destination farther than this from the nearest road node is an error.
 
     Raises
     ------
     NetworkError
-        A corridor's origin and destination are not connected by the network.
+        A corridor's origin and destination are not connected by the network, or an end
+        lies more than ``max_snap_m`` from it.
     """
     flows = []
     to_metric = _transformer(net.crs)
     for c in corridors:
         ox, oy = to_metric(*c.origin)
         dx, dy = to_metric(*c.destination)
-        (o_node, d_node), _ = net.snap(np.array([ox, dx]), np.array([oy, dy]))
+        (o_node, d_node), snap_m = net.snap(np.array([ox, dx]), np.array([oy, dy]))
+        for end, point, dist in zip(("origin", "destination"), (c.origin, c.destination),
+                                    snap_m, strict=True):
+            if not dist <= max_snap_m:
+                msg = (f"corridor '{c.id}': {end} {tuple(point)} is {dist:,.0f} m from the "
+                       f"nearest road (limit network.max_snap_m = {max_snap_m:,.0f} m); give "
+                       f"lon/lat (WGS84) of a point on the network")
+                raise NetworkError(msg)
         path_nodes = _route(net, int(o_node), int(d_node),
                             edge_weights_s(net, speeds_kph, c.vehicle_class))
         if path_nodes is None:

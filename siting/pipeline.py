@@ -308,8 +308,12 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
                         demand_ids=demand["fleet_id"].tolist(), source=str(sc.demand.path),
                         fleet_ids=inputs.fleet["fleet_id"].astype(str).tolist())
         _warn_unreachable(sc, demand, cover)
-        flows = corridor_flows(sc.corridors, net, site_xy, options, speeds,
-                               weight_factor=sc.corridor_weight)
+        try:
+            flows = corridor_flows(sc.corridors, net, site_xy, options, speeds,
+                                   weight_factor=sc.corridor_weight,
+                                   max_snap_m=sc.network.max_snap_m)
+        except NetworkError as exc:
+            raise NetworkError(f"{sc.source_file}: {exc}") from None
         mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows)
     return Prepared(sc, net, demand, sites, options, cover, reach, flows, inputs.rules, mi,
                     dict(timer.timings))

@@ -59,6 +59,10 @@ DEFAULT_SPEEDS_KPH: dict[str, dict[str, float]] = {
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+#: ``(longitude, latitude)`` in degrees.
+LonLat = tuple[Lon, Lat]
 
 
 class _Strict(BaseModel):
@@ -94,7 +98,7 @@ class NetworkSpec(_Strict):
     crs: str | None = None
     coords: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
     place: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
+    bbox: tuple[Lon, Lat, Lon, Lat] | None = None
     #: Column of a line layer holding the road class (OSM ``highway`` values).
     class_column: str = "highway"
     #: Column of a line layer saying a line is one-way (truthy values); absent = two-way.
@@ -118,6 +122,12 @@ class NetworkSpec(_Strict):
         if len(given) != 1:
             msg = "give exactly one of network.path, network.place or network.bbox"
             raise ValueError(msg)
+        if self.bbox is not None:
+            west, south, east, north = self.bbox
+            if not (west < east and south < north):
+                msg = ("network.bbox must be [west, south, east, north] with west < east and "
+                       "south < north")
+                raise ValueError(msg)
         for cls, table in self.speeds_kph.items():
             unknown = set(table) - set(VEHICLE_CLASSES)
             if unknown:
@@ -293,8 +303,8 @@ class Corridor(_Strict):
 
     id: str
     name: str = ""
-    origin: tuple[float, float]
-    destination: tuple[float, float]
+    origin: LonLat
+    destination: LonLat
     trucks_per_day: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]
     pathway: Literal["swap", "charging", "hydrogen"]
     vehicle_class: Literal["light", "heavy"] = "heavy"

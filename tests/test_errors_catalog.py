@@ -263,6 +263,16 @@ def test_absurd_scenario_numbers(case, old, new, field):
     run_error(case, "scenario.toml", f"field '{field}'", "less than or equal")
 
 
+@pytest.mark.parametrize(("new", "expected"), [
+    ("origin = [1130.392, 31.606]", "field 'corridors.1.origin.0'"),     # a slipped digit
+    ("origin = [31.606, 113.392]", "field 'corridors.1.origin.1'"),      # lat/lon swapped
+    ("origin = [103.392, 31.606]", "corridor 'hedian_urban': origin"),   # far off the network
+])
+def test_corridor_end_off_the_map(case, new, expected):
+    case.sub("origin = [113.392, 31.606]", new)
+    run_error(case, "scenario.toml", expected)
+
+
 def test_empty_geometry(case):
     case.edit("fleet.geojson", lambda d: d["features"][4].__setitem__("geometry", None))
     run_error(case, "fleet.geojson", "row 5 (id 'SAN005')", "empty geometry")

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tomllib
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,7 @@ def apply_edits(edits: list[tuple[int, str, Any]]) -> dict:
             elif action == "number":
                 old = parent[key]
                 if isinstance(old, (int, float)) and not isinstance(old, bool):
-                    pick = EXTREME[hash(repr(value)) % len(EXTREME)]
+                    pick = EXTREME[zlib.crc32(repr(value).encode()) % len(EXTREME)]
                     parent[key] = type(old)(pick) if isinstance(old, float) or pick == int(
                         pick) else pick
             elif action == "first_only":
