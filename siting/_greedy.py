@@ -76,6 +76,8 @@ def greedy_plan(
     *,
     capacitated: bool,
     flows: Sequence[tuple[float, Sequence[npt.NDArray[np.int64]], int]] = (),
+    forbidden: npt.NDArray[np.bool_] | None = None,
+    cost_power: float = 1.0,
 ) -> GreedyPlan | None:
     """Open stations greedily by covered weight per yuan until nothing more fits.
 
@@ -109,6 +111,12 @@ def greedy_plan(
         Corridor flows: (weight, arc sets of option indices, year index). An option gains a
         flow's weight when opening it completes the flow (it lies in every arc set still
         without an open option).
+    forbidden
+        (n_options,) options the greedy may not open (existing ones still open); used by
+        :func:`siting._local_search.improve_plan`.
+    cost_power
+        Rank options by gain / cost**cost_power: 1 = covered weight per yuan, 0 = covered
+        weight alone (within what still fits the budget), in between a compromise.
 
     Returns
     -------
@@ -127,9 +135,11 @@ def greedy_plan(
         z=np.zeros(cover.nnz) if capacitated else None,
     )
     csc_perm = _csc_positions(cover)
+    blocked = (np.zeros(n_opt, dtype=bool) if forbidden is None
+               else np.asarray(forbidden, dtype=bool) & ~np.asarray(option_existing, dtype=bool))
     ctx = _Ctx(cover, cover.T.tocsr(), csc_perm, weight, np.asarray(energy, float), year, n_years,
                option_site, cost, option_capacity, budget_total, budget_by_year, grid,
-               grid_spare, capacitated)
+               grid_spare, capacitated, blocked)
     for o in np.flatnonzero(option_existing):
         ctx.open(st, int(o), 0)
     for opts, m, by in sorted(zone_min, key=lambda r: r[2]):
@@ -149,8 +159,8 @@ def greedy_plan(
         gain[early < 0] = 0.0
         if not (gain > _TOL).any():
             break
-        c = cost
-        ratio = np.where(c > 0, gain / np.where(c > 0, c, 1.0), np.inf)
+        c = cost ** cost_power if cost_power != 1.0 else cost
+        ratio = np.where(cost > 0, gain / np.where(cost > 0, c, 1.0), np.inf)
         ratio[gain <= _TOL] = -1.0
         best = np.flatnonzero(ratio == ratio.max())
         o = int(best[np.argmax(gain[best])])
@@ -213,12 +223,13 @@ class _Ctx:
     grid: sp.csr_matrix | None
     grid_spare: npt.NDArray[np.float64] | None
     capacitated: bool
+    blocked: npt.NDArray[np.bool_]
 
     def earliest_year(self, st: _State, opts: npt.NDArray[np.int64], *, last: int
                       ) -> npt.NDArray[np.int64]:
         """Earliest year ≤ ``last`` each option could open in now (-1: none)."""
         c = self.cost[opts]
-        ok = (st.open_year[opts] < 0) & ~st.site_used[self.site[opts]]
+        ok = (st.open_year[opts] < 0) & ~st.site_used[self.site[opts]] & ~self.blocked[opts]
         ok &= c <= self.budget_total - st.spent_by_year.sum() + _TOL * (1 + c)
         if self.grid is not None and self.grid_spare is not None and self.grid.nnz:
             g = self.grid[:, opts].tocoo()

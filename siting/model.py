@@ -72,7 +72,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,7 @@ import scipy.sparse as sp
 from siting import diagnose
 from siting._errors import InfeasibleError, InputDataError, SolverError
 from siting._greedy import GreedyPlan, greedy_plan
+from siting._local_search import improve_plan
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,14 @@ COST_TIEBREAK: float = 1e-6
 #: slower to 5x faster, totals within 20 % of each other either way; they multiply the row
 #: count by 4-5. Not a reliable win, so off by default; ``strengthen=True`` turns them on.
 STRENGTHEN_DEFAULT: bool = False
+
+#: Share of ``time_limit_s`` the warm start's local search may use (the solver gets the rest).
+#: On the bundled scenario a better incumbent from 1 s of local search beats 1 s more of
+#: HiGHS by far (see :mod:`siting._local_search`).
+LOCAL_SEARCH_SHARE: float = 0.15
+
+#: Above this many matrix entries HiGHS runs without presolve (see :func:`_solve_highs`).
+PRESOLVE_MAX_NNZ: int = 2_000_000
 
 _INT_TOL = 0.5
 
@@ -630,6 +639,7 @@ class _Layout:
     z_rows: npt.NDArray[np.int64]       # reduced row of each z column
     z_opts: npt.NDArray[np.int64]       # kept option of each z column
     z_pos: npt.NDArray[np.int64]        # cover entry of each z column
+    tiebreak_max: float = 0.0           # most the cost tie-breaker term can ever weigh
 
     @property
     def oy(self) -> int:
@@ -797,8 +807,9 @@ def _layout(rd: _Reduced, mi: ModelInput, *, capacitated: bool, strengthen: bool
     A, row_lb, row_ub = _equilibrate_rows(A, row_lb, row_ub)
     row_names = [f"{name}_{k}" for name, keys in R.names for k in
                  (keys.tolist() if isinstance(keys, np.ndarray) else keys)]
+    tiebreak_max = tau * (float(rd.weight.sum()) + sum(w for _, w, _ in rd.flows)) if eps else 0.0
     return _Layout(n_x, n_y, n_z, n_h, P, col_lb, col_ub, col_obj, col_int, col_names, A,
-                   row_lb, row_ub, row_names, eps, z_rows, z_opts, z_pos)
+                   row_lb, row_ub, row_names, eps, z_rows, z_opts, z_pos, tiebreak_max)
 
 
 def _equilibrate_rows(A: sp.csr_matrix, lb: npt.NDArray[np.float64],
@@ -886,21 +897,22 @@ def _c_stdout_silenced(active: bool) -> Iterator[None]:
         os.close(saved)
 
 
-def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: int,
-                 msg: bool, start: npt.NDArray[np.float64] | None) -> _RawResult:
-    """Solve with HiGHS through highspy, passing the layout's arrays in one call.
-
-    This is the model PuLP's ``pulp.HiGHS`` would build from :attr:`SitingModel.problem`
-    (same arrays), without creating half a million PuLP objects first.
-    """
+def _new_highs(*, msg: bool, time_limit_s: float, threads: int) -> Any:
+    """A ``highspy.Highs`` with its banner muted (unless ``msg``), time limit and threads."""
     import highspy
 
     with _c_stdout_silenced(not msg):  # HiGHS prints its banner from C when created
         h = highspy.Highs()
     h.setOptionValue("output_flag", bool(msg))
     h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
     h.setOptionValue("threads", int(threads))
+    return h
+
+
+def _highs_lp(lay: _Layout, *, integral: bool) -> Any:
+    """The layout as a ``highspy.HighsLp`` (maximise); ``integral=False`` relaxes x."""
+    import highspy
+
     hl = highspy.HighsLp()
     csc = lay.A.tocsc()
     hl.num_col_, hl.num_row_ = lay.A.shape[1], lay.A.shape[0]
@@ -911,10 +923,60 @@ def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: 
     hl.a_matrix_.start_ = csc.indptr.astype(np.int32)
     hl.a_matrix_.index_ = csc.indices.astype(np.int32)
     hl.a_matrix_.value_ = csc.data
-    hl.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                       for i in lay.col_int.tolist()]
+    if integral:
+        hl.integrality_ = [highspy.HighsVarType.kInteger if i
+                           else highspy.HighsVarType.kContinuous for i in lay.col_int.tolist()]
     hl.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(hl)
+    return hl
+
+
+def _lp_bound(lay: _Layout, *, time_limit_s: float, threads: int) -> float:
+    """Optimal value of the layout's LP relaxation (HiGHS), or ``inf`` if not solved in time.
+
+    Used on the *uncapacitated* layout of a capacitated model: dropping the allocation and
+    capacity rows and the integrality of x only enlarges the feasible set, so this value
+    bounds the capacitated MIP from above. It is a small LP (no allocation columns; 2k
+    columns for the bundled scenario, solved in ~0.1 s) and it gives a bound when HiGHS is
+    stopped before finishing the capacitated root LP (5-10 s there on 2 cores). On the
+    bundled scenario the two root bounds coincide (1,247.9): capacities barely bind there.
+    """
+    import highspy
+
+    h = _new_highs(msg=False, time_limit_s=time_limit_s, threads=threads)
+    h.passModel(_highs_lp(lay, integral=False))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return math.inf
+    return float(h.getInfo().objective_function_value)
+
+
+def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: int,
+                 msg: bool, start: npt.NDArray[np.float64] | None) -> _RawResult:
+    """Solve with HiGHS through highspy, passing the layout's arrays in one call.
+
+    This is the model PuLP's ``pulp.HiGHS`` would build from :attr:`SitingModel.problem`
+    (same arrays), without creating half a million PuLP objects first.
+
+    Two settings depart from HiGHS's defaults, both measured (benchmarks/README.md):
+
+    * ``mip_abs_gap`` is the tie-breaker's whole weight (τ × coverable weight) when
+      ``mip_gap`` is 0: coverage is then proven optimal to a millionth, and HiGHS does not go
+      on proving the cheapest of the equally covering plans (a set-cover problem of its own,
+      which kept it busy to the time limit: 5k × 500 MCLP, 4 s optimal without the
+      tie-breaker, > 120 s with it);
+    * presolve is off above :data:`PRESOLVE_MAX_NNZ` matrix entries: HiGHS cannot interrupt
+      its presolve, which ran 10x past a 120 s time limit on a 6.2M-entry model (with it off
+      the same model stopped on time with the same plan).
+    """
+    import highspy
+
+    h = _new_highs(msg=msg, time_limit_s=time_limit_s, threads=threads)
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if mip_gap == 0 and lay.tiebreak_max > 0:
+        h.setOptionValue("mip_abs_gap", float(lay.tiebreak_max))
+    if lay.A.nnz > PRESOLVE_MAX_NNZ:
+        h.setOptionValue("presolve", "off")
+    h.passModel(_highs_lp(lay, integral=True))
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = np.clip(start, lay.col_lb, lay.col_ub).tolist()
@@ -1028,8 +1090,9 @@ class SitingModel:
     """
 
     def __init__(self, mi: ModelInput, rd: _Reduced, lay: _Layout, *, capacitated: bool,
-                 build_seconds: float) -> None:
+                 build_seconds: float, tau: float = COST_TIEBREAK) -> None:
         self.input = mi
+        self._tau = tau
         self.capacitated = capacitated
         self.build_seconds = build_seconds
         self.reductions: dict[str, int] = dict(rd.report)
@@ -1108,7 +1171,8 @@ class SitingModel:
         build = time.perf_counter() - t0
         log.info("model built in %.2f s: %d columns, %d rows (%s)", build, lay.A.shape[1],
                  lay.A.shape[0], rd.report)
-        return cls(mi, rd, lay, capacitated=capacitated, build_seconds=build)
+        return cls(mi, rd, lay, capacitated=capacitated, build_seconds=build,
+                   tau=cost_tiebreak)
 
     # ------------------------------------------------------------------ solving
     def solve(self, solver: str = "highs", *, time_limit_s: float = 60.0,
@@ -1151,10 +1215,15 @@ class SitingModel:
         if name == "highs" and not _highs_available():
             log.warning("HiGHS (highspy) is not available; solving with CBC instead")
             name = "cbc"
-        plan = self._greedy() if warm_start else None
+        t0 = time.perf_counter()
+        plan = self._warm_plan(LOCAL_SEARCH_SHARE * time_limit_s) if warm_start else None
         start = self._start_vector(plan) if plan is not None else None
-        raw = self._run(name, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+        left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
+        raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
                         msg=msg, start=start)
+        if raw.status == "time_limit" and name == "highs" and self._lay.n_z:
+            raw = self._with_relaxed_bound(raw, time_limit_s=max(1.0, 0.05 * time_limit_s),
+                                           threads=threads)
         if raw.status == "infeasible":
             raise InfeasibleError(self._diagnose(name, time_limit_s, threads))
         if raw.status == "no_solution" or raw.values is None:
@@ -1179,6 +1248,19 @@ class SitingModel:
         self._values = raw.values
         return raw
 
+    def _with_relaxed_bound(self, raw: _RawResult, *, time_limit_s: float,
+                            threads: int) -> _RawResult:
+        """``raw`` with the uncapacitated LP bound when that is tighter (see :func:`_lp_bound`)."""
+        lay = _layout(self._rd, self.input, capacitated=False, strengthen=False, tau=self._tau)
+        relaxed = _lp_bound(lay, time_limit_s=time_limit_s, threads=threads)
+        if not (relaxed < raw.bound) and math.isfinite(raw.bound):
+            return raw
+        if not math.isfinite(relaxed):
+            return raw
+        log.info("bound from the uncapacitated LP relaxation: %.6g (solver's: %.6g)", relaxed,
+                 raw.bound)
+        return replace(raw, bound=relaxed, gap=math.nan)
+
     def _precheck(self) -> None:
         mi = self.input
         if not mi.zone_min:
@@ -1196,8 +1278,6 @@ class SitingModel:
     def _diagnose(self, solver: str, time_limit_s: float, threads: int) -> str:
         """Find the first zone requirement that breaks feasibility (re-solving prefixes)."""
         mi = self.input
-        from dataclasses import replace
-
         def feasible(k: int) -> bool:
             sub = replace(mi, zone_min=mi.zone_min[:k], zone_labels=mi.zone_labels[:k],
                           weight=np.zeros(mi.n_demand), flows=[], flow_year=None)
@@ -1215,7 +1295,8 @@ class SitingModel:
         label = diagnose.requirement_label(mi.zone_labels, k, m, mi.year_label(by))
         return diagnose.conflict_message(label, k, mi.source)
 
-    def _greedy(self) -> GreedyPlan | None:
+    def _greedy(self, forbidden: npt.NDArray[np.bool_] | None = None,
+                cost_power: float = 1.0) -> GreedyPlan | None:
         rd = self._rd
         if len(rd.opt) == 0:
             return None
@@ -1230,7 +1311,14 @@ class SitingModel:
             pooled, rd.existing, float(mi.budget_total),
             mi.yearly_budgets(),
             rd.zone_min, rd.grid, rd.grid_spare, capacitated=self.capacitated,
-            flows=[(w, sets, int(rd.flow_year[j])) for j, (_f, w, sets) in enumerate(rd.flows)])
+            flows=[(w, sets, int(rd.flow_year[j])) for j, (_f, w, sets) in enumerate(rd.flows)],
+            forbidden=forbidden, cost_power=cost_power)
+
+    def _warm_plan(self, time_budget_s: float) -> GreedyPlan | None:
+        """The greedy plan, improved by local search within ``time_budget_s``."""
+        if len(self._rd.opt) == 0:
+            return None
+        return improve_plan(self._greedy, self._rd.existing, time_budget_s=time_budget_s)
 
     def _start_vector(self, plan: GreedyPlan) -> npt.NDArray[np.float64]:
         """A full column vector for the greedy plan (feasible for every row)."""

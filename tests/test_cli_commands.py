@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -23,8 +24,9 @@ def _scenario(tmp: Path, time_limit_s: float = 6.0) -> Path:
     dst = tmp / "suizhou"
     shutil.copytree(DATA, dst)
     toml = dst / "scenario.toml"
-    text = toml.read_text(encoding="utf-8").replace("time_limit_s = 20.0",
-                                                    f"time_limit_s = {time_limit_s}")
+    text, n = re.subn(r"(?m)^time_limit_s = .*$", f"time_limit_s = {time_limit_s}",
+                      toml.read_text(encoding="utf-8"))
+    assert n == 1, "test set-up: no time_limit_s line in scenario.toml"
     toml.write_text(text, encoding="utf-8")
     return toml
 

@@ -663,3 +663,71 @@ def test_integrated_station_has_separate_kwh_and_h2_pools():
     assert pooled.objective == pytest.approx(1.9, abs=1e-6)
     assert split.objective == pytest.approx(1.5, abs=1e-6)
     assert split.served == pytest.approx([1.0, 0.5], abs=1e-6)
+
+
+# =========================================================================== local search
+def test_local_search_escapes_the_per_yuan_trap() -> None:
+    """Greedy per yuan takes the 6-yuan station and has 4 left; the two 5-yuan ones win."""
+    inst = Inst(site=[0, 1, 2], cost=[6.0, 5.0, 5.0],
+                cover=[[0], [0], [1], [2]], weight=[3.5, 3.5, 5.5, 5.5], budget=10.0)
+    best, _ = brute_force(inst)
+    model = SitingModel.from_input(inst.to_input(), capacitated=False,
+                                   reductions=Reductions.none())
+    plain = model._greedy()
+    assert plain is not None and plain.objective == pytest.approx(7.0)
+    better = model._warm_plan(time_budget_s=5.0)
+    assert better is not None
+    assert better.objective == pytest.approx(best) == pytest.approx(11.0)
+    assert feasible(inst, better.open_year)
+    assert value(inst, better.open_year, False) == pytest.approx(better.objective)
+
+
+@pytest.mark.parametrize("capacitated", [False, True])
+def test_local_search_plans_are_feasible_and_never_worse(capacitated: bool) -> None:
+    rng = np.random.default_rng(5)
+    n_better = 0
+    for _ in range(12):
+        inst = random_inst(rng)
+        if capacitated:
+            inst.energy = rng.integers(1, 5, len(inst.weight)).astype(float).tolist()
+            inst.cap = rng.integers(3, 12, inst.n_opt).astype(float).tolist()
+        best, _ = brute_force(inst, capacitated)
+        model = SitingModel.from_input(inst.to_input(), capacitated=capacitated,
+                                       reductions=Reductions.none())
+        plain, improved = model._greedy(), model._warm_plan(time_budget_s=5.0)
+        assert plain is not None and improved is not None
+        assert feasible(inst, improved.open_year)
+        assert improved.objective >= plain.objective - 1e-9
+        assert improved.objective <= best + 1e-6
+        # the plan's own figure is one the plan really achieves
+        assert improved.objective <= value(inst, improved.open_year, capacitated) + 1e-6
+        n_better += improved.objective > plain.objective + 1e-9
+    assert n_better >= 1  # the instances include greedy traps
+
+
+def test_local_search_with_no_time_is_the_plain_greedy() -> None:
+    inst = Inst(site=[0, 1, 2], cost=[6.0, 5.0, 5.0],
+                cover=[[0], [0], [1], [2]], weight=[3.5, 3.5, 5.5, 5.5], budget=10.0)
+    model = SitingModel.from_input(inst.to_input(), capacitated=False)
+    plan = model._warm_plan(time_budget_s=0.0)
+    assert plan is not None and plan.objective == pytest.approx(7.0)
+
+
+def test_uncapacitated_lp_bound_bounds_the_capacitated_optimum() -> None:
+    """The relaxed bound used when HiGHS stops before its root LP is a true upper bound."""
+    from siting.model import _layout, _lp_bound, _RawResult
+
+    rng = np.random.default_rng(9)
+    for _ in range(6):
+        inst = random_inst(rng)
+        inst.energy = rng.integers(1, 5, len(inst.weight)).astype(float).tolist()
+        inst.cap = rng.integers(3, 12, inst.n_opt).astype(float).tolist()
+        best, _ = brute_force(inst, capacitated=True)
+        model = SitingModel.from_input(inst.to_input(), capacitated=True, cost_tiebreak=0.0)
+        lay = _layout(model._rd, model.input, capacitated=False, strengthen=False, tau=0.0)
+        bound = _lp_bound(lay, time_limit_s=10.0, threads=1)
+        assert bound >= best - 1e-6
+        # a solver result without a bound takes it
+        raw = _RawResult("time_limit", None, math.nan, math.nan, 0.0)
+        assert model._with_relaxed_bound(raw, time_limit_s=10.0, threads=1).bound == \
+            pytest.approx(bound)
