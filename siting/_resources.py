@@ -6,9 +6,12 @@ memory than a planning-bureau desktop has; without a check it dies minutes later
 and raise :class:`~siting._errors.ResourceError` with the estimate and the memory available.
 
 The estimates are deliberately rough (a factor of two either way) and err on the high side.
-They were calibrated on the bundled Suizhou run (2,919 demand points, 196 options, 93,480
-coverage pairs, 2,861 nodes): the solve stage grew the process by about 0.4 GB, i.e. about
-4 kB per coverage pair, most of it in HiGHS (model copies, presolve, branch-and-bound nodes).
+Calibration (peak RSS, 2-core machine, HiGHS 1.16): the bundled Suizhou run (2,919 demand
+rows, 196 options, 93k coverage pairs, capacitated) peaks at ~0.72 GB; a synthetic city
+(100k demand rows, 4,299 options on 2,000 sites, 200k-node network, 15.5M coverage pairs)
+peaked at 3.7 GB uncapacitated and 19.3 GB capacitated with one allocation column per pair
+(~1.2 kB per allocation column, most of it in HiGHS), which is why ``solver.max_alloc_options``
+exists.
 
 Memory figures are bytes; messages give GB (10^9 bytes).
 """
@@ -24,8 +27,12 @@ from siting._errors import ResourceError
 
 logger = logging.getLogger(__name__)
 
-#: Bytes per coverage pair (demand, option) through model building and the MIP solve.
-BYTES_PER_PAIR = 4000.0
+#: Bytes per allocation column (demand, option) of a capacitated model, build and solve.
+BYTES_PER_PAIR = 1500.0
+#: Bytes per coverage pair as a matrix entry only (coverage rows, CSR copies, reductions).
+BYTES_PER_COVER_PAIR = 200.0
+#: HiGHS workspaces, threads and model copies beyond the per-pair figures.
+SOLVER_BASE_BYTES = 250e6
 #: Bytes per demand point and per option (GeoDataFrame rows, model rows/columns, results).
 BYTES_PER_ROW = 2000.0
 #: Bytes per network node (coordinates, ids, KD-tree, component labels) and per directed edge.
@@ -58,7 +65,8 @@ _GB = 1e9
 
 
 def estimate_run_bytes(n_demand: int, n_options: int, density: float, n_nodes: int,
-                       n_edges: int) -> int:
+                       n_edges: int, *, n_sites: int | None = None, capacitated: bool = True,
+                       max_alloc_options: int = 0) -> int:
     """Peak memory of a run, bytes (rough, on the high side).
 
     Parameters
@@ -73,6 +81,12 @@ def estimate_run_bytes(n_demand: int, n_options: int, density: float, n_nodes: i
         city with 10-20 minute thresholds; 1.0 is the worst case.
     n_nodes, n_edges
         Road network size (directed edges).
+    n_sites
+        Candidate sites (travel times run per site, not per option); None = ``n_options``.
+    capacitated, max_alloc_options
+        The solver settings: a capacitated model has one allocation column per coverage
+        pair, at most ``max_alloc_options`` per demand row when that is > 0 (which also caps
+        the coverage pairs).
 
     Returns
     -------
@@ -81,10 +95,15 @@ def estimate_run_bytes(n_demand: int, n_options: int, density: float, n_nodes: i
     """
     density = min(max(float(density), 0.0), 1.0)
     pairs = float(n_demand) * float(n_options) * density
+    if capacitated and max_alloc_options > 0:
+        pairs = min(pairs, float(n_demand) * max_alloc_options)
+    alloc = pairs if capacitated else 0.0
     # Travel times: every site × the nodes within the cutoff; the coverage density is the
     # share of nodes a site reaches, roughly.
-    times = float(n_options) * float(n_nodes) * density * N_CLASSES
-    total = (BASE_BYTES + BYTES_PER_PAIR * pairs
+    sites = float(n_options if n_sites is None else n_sites)
+    times = sites * float(n_nodes) * density * N_CLASSES
+    solver = SOLVER_BASE_BYTES if n_demand and n_options else 0.0
+    total = (BASE_BYTES + solver + BYTES_PER_COVER_PAIR * pairs + BYTES_PER_PAIR * alloc
              + BYTES_PER_ROW * (float(n_demand) + float(n_options))
              + BYTES_PER_NODE * float(n_nodes) + BYTES_PER_EDGE * float(n_edges)
              + BYTES_PER_TIME * times)
@@ -96,7 +115,17 @@ def available_bytes() -> int:
     return int(psutil.virtual_memory().available)
 
 
-def check_fits(estimate: int | float, what: str) -> None:
+#: What to do when a run does not fit (the default hint of :func:`check_fits`).
+SMALLER_RUN_HINT = ("close other programs, use a machine with more memory, or make the problem "
+                    "smaller (fewer or aggregated fleet points, shorter threshold_min, fewer "
+                    "candidate types, a smaller network extract)")
+#: The hint for the MIP: first the capacitated model's allocation columns.
+SMALLER_MIP_HINT = ("set [solver] max_alloc_options = 10 (or capacitated = false), close "
+                    "other programs, or make the problem smaller (fewer or aggregated fleet "
+                    "points, shorter threshold_min, a smaller network extract)")
+
+
+def check_fits(estimate: int | float, what: str, hint: str = SMALLER_RUN_HINT) -> None:
     """Raise :class:`ResourceError` when ``estimate`` bytes exceed the usable memory.
 
     Parameters
@@ -106,6 +135,8 @@ def check_fits(estimate: int | float, what: str) -> None:
     what
         The file or stage needing it, e.g. ``"data/x/scenario.toml: the MIP"``; starts the
         message.
+    hint
+        What to do, ending the message.
 
     Raises
     ------
@@ -117,9 +148,7 @@ def check_fits(estimate: int | float, what: str) -> None:
     logger.debug("%s: needs ~%.2f GB, %.2f GB available", what, estimate / _GB, avail / _GB)
     if estimate > usable:
         msg = (f"{what}: needs about {estimate / _GB:.1f} GB of memory but only "
-               f"{avail / _GB:.1f} GB is available; close other programs, use a machine with "
-               "more memory, or make the problem smaller (fewer or aggregated fleet points, "
-               "shorter threshold_min, fewer candidate types, a smaller network extract)")
+               f"{avail / _GB:.1f} GB is available; {hint}")
         raise ResourceError(msg)
 
 

@@ -414,6 +414,41 @@ class _Reduced:
     report: dict[str, int]
 
 
+def nearest_options(cover: sp.spmatrix, k: int) -> sp.csr_matrix:
+    """Keep, in each row, the ``k`` entries with the smallest values (travel times).
+
+    Explicit zeros count as entries (a station on the fleet's own node); ties go to the lower
+    column index. Rows with at most ``k`` entries are unchanged.
+
+    Parameters
+    ----------
+    cover
+        (n_demand, n_options) sparse matrix of travel times, s.
+    k
+        Entries to keep per row (>= 1).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Same shape, at most ``k`` entries per row, sorted indices.
+    """
+    c = sp.csr_matrix(cover, copy=True)
+    c.sum_duplicates()
+    c.sort_indices()
+    counts = np.diff(c.indptr)
+    if k <= 0 or counts.max(initial=0) <= k:
+        return c
+    rows = np.repeat(np.arange(c.shape[0]), counts)
+    order = np.lexsort((c.indices, c.data, rows))       # by row, then time, then column
+    rank = np.empty(c.nnz, dtype=np.int64)
+    rank[order] = np.arange(c.nnz) - c.indptr[rows[order]]
+    keep = rank < k
+    out = sp.csr_matrix((c.data[keep], (rows[keep], c.indices[keep])), shape=c.shape)
+    # csr_matrix((data, (i, j))) drops nothing but sums duplicates; explicit zeros survive
+    out.sort_indices()
+    return out
+
+
 def _pattern(cover: sp.spmatrix) -> sp.csr_matrix:
     """Binary CSR pattern of ``cover`` keeping explicit zeros as entries."""
     c = sp.csr_matrix(cover)
@@ -1134,7 +1169,8 @@ class SitingModel:
     @classmethod
     def from_input(cls, mi: ModelInput, *, capacitated: bool = True,
                    reductions: Reductions | bool = True, strengthen: bool | None = None,
-                   cost_tiebreak: float = COST_TIEBREAK) -> SitingModel:
+                   cost_tiebreak: float = COST_TIEBREAK,
+                   max_alloc_options: int = 0) -> SitingModel:
         """Validate, reduce and build the MIP.
 
         Parameters
@@ -1152,6 +1188,10 @@ class SitingModel:
             row).
         cost_tiebreak
             τ of the cost tie-breaker (0 disables it); see the module docstring.
+        max_alloc_options
+            Capacitated only: each demand row may be served by at most this many options,
+            its nearest by travel time (:func:`nearest_options`); 0 = every option within
+            its threshold (exact). Bounds the allocation columns by rows × this number.
 
         Returns
         -------
@@ -1163,6 +1203,8 @@ class SitingModel:
                if reductions is False else reductions)
         capacitated = bool(capacitated) and bool(
             np.isfinite(np.asarray(mi.option_capacity, dtype=float)).any())
+        if capacitated and max_alloc_options > 0:
+            mi = replace(mi, cover=nearest_options(mi.cover, max_alloc_options))
         rd = _reduce(mi, capacitated=capacitated, red=red)
         if strengthen is None:
             strengthen = STRENGTHEN_DEFAULT

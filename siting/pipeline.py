@@ -24,7 +24,12 @@ import shapely
 from siting import __version__
 from siting._checks import check_reachable, warn_gcj_suspects
 from siting._errors import InputDataError, NetworkError
-from siting._resources import check_fits, check_scenario_files, estimate_run_bytes
+from siting._resources import (
+    SMALLER_MIP_HINT,
+    check_fits,
+    check_scenario_files,
+    estimate_run_bytes,
+)
 from siting.candidates import CANDIDATE_COLUMNS, EXISTING_COLUMNS, RuleLayers, build_options
 from siting.corridors import Flow, corridor_flows, flows_gdf
 from siting.coverage import SiteReach, demand_site_times, option_coverage, site_reach
@@ -303,7 +308,10 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
         cover = option_coverage(site_times, demand["pathway"].to_numpy(), options)
         density = cover.nnz / max(1, cover.shape[0] * cover.shape[1])
         check_fits(estimate_run_bytes(len(demand), len(options), density, net.n_nodes,
-                                      net.n_edges), f"{sc.source_file}: the MIP")
+                                      net.n_edges, n_sites=len(sites),
+                                      capacitated=sc.solver.capacitated,
+                                      max_alloc_options=sc.solver.max_alloc_options),
+                   f"{sc.source_file}: the MIP", SMALLER_MIP_HINT)
         check_reachable(cover, net, dem_node, reach.site_node,
                         demand_ids=demand["fleet_id"].tolist(), source=str(sc.demand.path),
                         fleet_ids=inputs.fleet["fleet_id"].astype(str).tolist())
@@ -329,7 +337,8 @@ def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
     timer = _Timer(hooks or StageHooks(), dict(prep.timings))
     mi = model_input or prep.model_input
     with timer.stage("model"):
-        model = SitingModel.from_input(mi, capacitated=sc.solver.capacitated)
+        model = SitingModel.from_input(mi, capacitated=sc.solver.capacitated,
+                                       max_alloc_options=sc.solver.max_alloc_options)
         sol = model.solve(sc.solver.name, time_limit_s=sc.solver.time_limit_s,
                           mip_gap=sc.solver.mip_gap, threads=sc.solver.threads)
     with timer.stage("results"):

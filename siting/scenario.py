@@ -243,6 +243,10 @@ class SolverSpec(_Strict):
     threads: Annotated[int, Field(ge=1, le=256)] = 2  # HiGHS aborts on absurd counts
     #: Use daily capacities and allocate demand to stations (capacitated coverage).
     capacitated: bool = True
+    #: Capacitated only: a demand point may draw energy from at most this many station
+    #: options, its nearest by travel time (0 = every option within its threshold, exact).
+    #: City-scale runs (50k+ demand points) need 10-20 to fit in memory.
+    max_alloc_options: Annotated[int, Field(ge=0, le=10_000)] = 0
 
 
 class ZoneRequirement(_Strict):

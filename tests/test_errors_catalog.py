@@ -665,8 +665,20 @@ def test_estimate_run_bytes_grows_with_inputs():
     assert 0.5e9 < small < 1.5e9
     pairs = 100_000 * 2_000 * 0.3
     big = R.estimate_run_bytes(100_000, 2_000, 0.3, 500_000, 1_200_000)
-    assert big > R.BYTES_PER_PAIR * pairs          # dominated by the coverage pairs
+    assert big > R.BYTES_PER_PAIR * pairs          # dominated by the allocation columns
     assert R.estimate_run_bytes(10, 10, 5.0, 0, 0) == R.estimate_run_bytes(10, 10, 1.0, 0, 0)
+    # the settings that shrink the model shrink the estimate, below what the pairs would need
+    uncap = R.estimate_run_bytes(100_000, 2_000, 0.3, 500_000, 1_200_000, capacitated=False)
+    nearest = R.estimate_run_bytes(100_000, 2_000, 0.3, 500_000, 1_200_000,
+                                   max_alloc_options=10)
+    assert uncap < R.BYTES_PER_PAIR * pairs and nearest < R.BYTES_PER_PAIR * pairs
+    assert nearest < big and uncap < big
+    # the synthetic city of benchmarks/README.md: 3.7 GB measured uncapacitated, 19.3 GB
+    # capacitated (one allocation column per pair); the estimates are on the high side
+    city = dict(n_demand=100_074, n_options=4_299, density=15.5e6 / (100_074 * 4_299),
+                n_nodes=200_236, n_edges=800_000, n_sites=2_000)
+    assert 3.7e9 < R.estimate_run_bytes(**city, capacitated=False) < 2 * 3.7e9
+    assert 19.3e9 < R.estimate_run_bytes(**city) < 2 * 19.3e9
 
 
 def test_check_fits_reports_gb(monkeypatch):

@@ -12,7 +12,7 @@ import itertools
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pulp
@@ -731,3 +731,44 @@ def test_uncapacitated_lp_bound_bounds_the_capacitated_optimum() -> None:
         raw = _RawResult("time_limit", None, math.nan, math.nan, 0.0)
         assert model._with_relaxed_bound(raw, time_limit_s=10.0, threads=1).bound == \
             pytest.approx(bound)
+
+
+# =========================================================================== nearest options
+def test_nearest_options_keeps_the_k_fastest_per_row() -> None:
+    from siting.model import nearest_options
+
+    rng = np.random.default_rng(3)
+    dense = rng.integers(0, 6, (40, 15)).astype(float)          # many ties, zeros included
+    mask = rng.random((40, 15)) < 0.5
+    rows, cols = np.nonzero(mask)
+    cover = sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
+    for k in (1, 3, 7, 15):
+        got = nearest_options(cover, k)
+        for i in range(40):
+            entries = sorted((dense[i, j], j) for j in np.flatnonzero(mask[i]))[:k]
+            a, b = got.indptr[i], got.indptr[i + 1]
+            assert sorted(got.indices[a:b].tolist()) == sorted(j for _, j in entries)
+            assert np.allclose(np.sort(got.data[a:b]), sorted(t for t, _ in entries))
+    assert nearest_options(cover, 15).nnz == cover.nnz      # explicit zeros kept
+
+
+def test_max_alloc_options_is_the_optimum_of_the_restricted_instance() -> None:
+    """k nearest: the model equals brute force on the instance with each row's k nearest."""
+    rng = np.random.default_rng(21)
+    for _ in range(4):
+        inst = random_inst(rng, density=0.5)
+        inst.energy = rng.integers(1, 5, len(inst.weight)).astype(float).tolist()
+        inst.cap = rng.integers(3, 9, inst.n_opt).astype(float).tolist()
+        times = rng.permutation(len(inst.weight) * inst.n_opt).reshape(
+            len(inst.weight), inst.n_opt).astype(float)        # distinct travel times
+        mi = inst.to_input()
+        rows = np.repeat(np.arange(mi.cover.shape[0]), np.diff(mi.cover.indptr))
+        mi = replace(mi, cover=sp.csr_matrix((times[rows, mi.cover.indices],
+                                              mi.cover.indices, mi.cover.indptr),
+                                             shape=mi.cover.shape))
+        k = 2
+        near = [sorted(c, key=lambda o, i=i: times[i, o])[:k] for i, c in enumerate(inst.cover)]
+        best, _ = brute_force(replace(inst, cover=near), capacitated=True)
+        sol = SitingModel.from_input(mi, capacitated=True, max_alloc_options=k).solve()
+        assert sol.status == "optimal"
+        assert sol.objective == pytest.approx(best, abs=1e-6 * max(1.0, best))
