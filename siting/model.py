@@ -674,7 +674,6 @@ class _Layout:
     z_rows: npt.NDArray[np.int64]       # reduced row of each z column
     z_opts: npt.NDArray[np.int64]       # kept option of each z column
     z_pos: npt.NDArray[np.int64]        # cover entry of each z column
-    tiebreak_max: float = 0.0           # most the cost tie-breaker term can ever weigh
 
     @property
     def oy(self) -> int:
@@ -842,9 +841,8 @@ def _layout(rd: _Reduced, mi: ModelInput, *, capacitated: bool, strengthen: bool
     A, row_lb, row_ub = _equilibrate_rows(A, row_lb, row_ub)
     row_names = [f"{name}_{k}" for name, keys in R.names for k in
                  (keys.tolist() if isinstance(keys, np.ndarray) else keys)]
-    tiebreak_max = tau * (float(rd.weight.sum()) + sum(w for _, w, _ in rd.flows)) if eps else 0.0
     return _Layout(n_x, n_y, n_z, n_h, P, col_lb, col_ub, col_obj, col_int, col_names, A,
-                   row_lb, row_ub, row_names, eps, z_rows, z_opts, z_pos, tiebreak_max)
+                   row_lb, row_ub, row_names, eps, z_rows, z_opts, z_pos)
 
 
 def _equilibrate_rows(A: sp.csr_matrix, lb: npt.NDArray[np.float64],
@@ -992,23 +990,21 @@ def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: 
     This is the model PuLP's ``pulp.HiGHS`` would build from :attr:`SitingModel.problem`
     (same arrays), without creating half a million PuLP objects first.
 
-    Two settings depart from HiGHS's defaults, both measured (benchmarks/README.md):
+    Presolve is off above :data:`PRESOLVE_MAX_NNZ` matrix entries: HiGHS cannot interrupt its
+    presolve, which ran 10x past a 120 s time limit on a 6.2M-entry model (with it off the
+    same model stopped on time with the same plan; benchmarks/README.md).
 
-    * ``mip_abs_gap`` is the tie-breaker's whole weight (τ × coverable weight) when
-      ``mip_gap`` is 0: coverage is then proven optimal to a millionth, and HiGHS does not go
-      on proving the cheapest of the equally covering plans (a set-cover problem of its own,
-      which kept it busy to the time limit: 5k × 500 MCLP, 4 s optimal without the
-      tie-breaker, > 120 s with it);
-    * presolve is off above :data:`PRESOLVE_MAX_NNZ` matrix entries: HiGHS cannot interrupt
-      its presolve, which ran 10x past a 120 s time limit on a 6.2M-entry model (with it off
-      the same model stopped on time with the same plan).
+    ``mip_abs_gap`` stays at HiGHS's default on purpose. Setting it to the tie-breaker's
+    whole weight (τ × coverable weight) would stop HiGHS as soon as coverage is proven, which
+    is much faster on saturated instances (5k × 500 MCLP: 4 s instead of > 120 s) — but then
+    *any* plan of optimal coverage qualifies, however much dearer than the cheapest one, and
+    for a planning bureau the money matters more than the seconds. Use ``cost_tiebreak=0``
+    (or a time limit) where only coverage counts.
     """
     import highspy
 
     h = _new_highs(msg=msg, time_limit_s=time_limit_s, threads=threads)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    if mip_gap == 0 and lay.tiebreak_max > 0:
-        h.setOptionValue("mip_abs_gap", float(lay.tiebreak_max))
     if lay.A.nnz > PRESOLVE_MAX_NNZ:
         h.setOptionValue("presolve", "off")
     h.passModel(_highs_lp(lay, integral=True))
