@@ -773,3 +773,26 @@ def test_max_alloc_options_is_the_optimum_of_the_restricted_instance() -> None:
         sol = SitingModel.from_input(mi, capacitated=True, max_alloc_options=k).solve()
         assert sol.status == "optimal"
         assert sol.objective == pytest.approx(best, abs=1e-6 * max(1.0, best))
+
+
+def test_large_models_solve_without_presolve_to_the_same_optimum(monkeypatch) -> None:
+    """Above PRESOLVE_MAX_NNZ HiGHS runs without presolve; the optimum must not change."""
+    import siting.model as M
+
+    rng = np.random.default_rng(17)
+    inst = random_inst(rng)
+    best, cheapest = brute_force(inst)
+    seen = []
+    real = M._new_highs
+
+    def spy(**kw):
+        h = real(**kw)
+        seen.append(h)
+        return h
+
+    monkeypatch.setattr(M, "PRESOLVE_MAX_NNZ", 0)
+    monkeypatch.setattr(M, "_new_highs", spy)
+    sol = SitingModel.from_input(inst.to_input(), capacitated=False).solve()
+    assert seen and all(h.getOptionValue("presolve")[1] == "off" for h in seen)
+    assert sol.status == "optimal" and sol.objective == pytest.approx(best)
+    assert sol.spent == pytest.approx(cheapest)
