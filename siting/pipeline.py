@@ -19,7 +19,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import shapely
 
 from siting import __version__
 from siting._checks import check_reachable, warn_gcj_suspects
@@ -40,6 +39,7 @@ from siting.model import ModelInput, SitingModel, Solution
 from siting.network import RoadNetwork, load_network
 from siting.results import SitingResult, station_table
 from siting.scenario import Scenario, suggest
+from siting.service_areas import coverage_areas
 
 log = logging.getLogger(__name__)
 
@@ -478,44 +478,6 @@ def _allocation_shares(sol: Solution, cover: sp.csr_matrix, open_year: np.ndarra
     first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, bool)
     rows, cols = rows[first], cols[first]
     return sp.csr_matrix((served[rows], (rows, cols)), shape=cover.shape)
-
-
-def coverage_areas(sc: Scenario, net: RoadNetwork, options: pd.DataFrame,
-                   open_year: np.ndarray, reach: SiteReach, *,
-                   buffer_m: float = 250.0) -> gpd.GeoDataFrame:
-    """Service area of each chosen station (WGS84 polygons), as in a GIS service-area tool.
-
-    The area is a tight concave hull of the road nodes that reach the station within the
-    threshold of the slowest-to-reach segment it serves (travel time plus the station's snap
-    leg), buffered by ``buffer_m`` metres.
-    """
-    rows = []
-    for k in np.flatnonzero(open_year >= 0):
-        o = options.iloc[k]
-        segs = [s for s in sc.segments if any(s.pathway_split.get(p, 0) > 0 for p in o.serves)]
-        if not segs:
-            continue
-        seg = max(segs, key=lambda s: s.threshold_min)
-        T = reach.times.get(seg.vehicle_class)
-        if T is None:
-            continue
-        site = int(o.site_idx)
-        row = T.getrow(site)
-        limit_s = seg.threshold_min * 60.0 - float(reach.access_s(reach.site_snap_m[site]))
-        nodes = row.indices[row.data <= limit_s]
-        if len(nodes) == 0:
-            nodes = reach.site_node[site:site + 1]
-        pts = shapely.multipoints(np.column_stack([net.x[nodes], net.y[nodes]]))
-        # A tight concave hull follows the reached roads (and thin corridors along fast roads)
-        # at a fraction of the cost of buffering and dissolving every reached edge.
-        poly = shapely.buffer(shapely.concave_hull(pts, ratio=0.08), buffer_m, quad_segs=4)
-        poly = poly.simplify(buffer_m / 5)
-        rows.append({"site_id": o.site_id, "station_type": o.station_type,
-                     "segment": seg.id, "threshold_min": seg.threshold_min, "geometry": poly})
-    cols = {"site_id": [], "station_type": [], "segment": [], "threshold_min": []}
-    gdf = (gpd.GeoDataFrame(rows, geometry="geometry", crs=net.crs) if rows
-           else gpd.GeoDataFrame(cols, geometry=[], crs=net.crs))
-    return gdf.to_crs("EPSG:4326")
 
 
 def build_report(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame,
