@@ -1,31 +1,48 @@
 """The travel-time engine: road graph -> sparse matrix of shortest travel times (seconds).
 
-One bounded multi-source shortest-path run gives, for every source node, the travel time to every
-node reachable within a cutoff. The output is a ``scipy.sparse.csr_matrix`` of shape
+One bounded shortest-path search per distinct source node gives the travel time to every node
+reachable within a cutoff. The output is a ``scipy.sparse.csr_matrix`` of shape
 ``(n_sources, n_nodes)`` in seconds, where **an entry present means reachable** and explicit
 zeros are kept (a source reaches its own node in 0 s).
 
-How it is computed, and why (CPU seconds measured on the 2-core dev machine, scipy 1.17;
-"grid" = jittered road-like grid with 100 m blocks, 10 % of blocks missing, sources random):
+How it is computed, and why (CPU seconds on the 2-core dev machine, scipy 1.17, old engine ->
+this one measured side by side; "grid" = the benchmarks' jittered 100 m grid, 10 % of street
+edges missing, primary roads every 10th line and trunks every 40th, light-vehicle speeds
+25/50/70 km/h, random sources):
 
 - The graph becomes one CSR adjacency (minimum weight over parallel edges) handed to
-  ``scipy.sparse.csgraph.dijkstra`` with ``limit=cutoff_s``, a chunk of sources per call.
-  scipy fills a dense ``chunk x n_nodes`` float64 block and initialises O(n_nodes) state per
-  source, so each block is turned into sparse rows before the next one starts, and a chunk
-  splits itself in halves while its block would exceed ``block_bytes`` (4 MiB default).
-  Peak memory stays ~1.2x (graph + result) above the graph itself (measured with
-  tracemalloc on the 50k grid; the test allows 2x).
-- Full-graph mode on a 50k-node grid, 1,000 sources, 3 km at 30 km/h (360 s): 0.65 s, against
-  8.2 s for networkx ``single_source_dijkstra_path_length`` with the same cutoff (13x).
-- The O(n_nodes) work per source dominates on large graphs, so the *bounded* mode runs each
-  chunk on the sub-graph of nodes in grid cells overlapping the chunk's bounding box grown
-  by ``R = cutoff_s x max_e(straight_line_e / weight_e)``. This is exact: a path of total
-  time <= cutoff cannot end farther than R from its source in a straight line, because each
-  edge spans at most its weight times that maximum "straight-line speed" (computed from the
-  weights themselves, so it holds whatever the speeds or recorded lengths). Sources are
-  ordered along a Z-curve so that chunks are compact. 50k grid: 0.49 s (17x networkx);
-  250k-node grid, 5,000 sources, 3 km at 40 km/h: 1.5 s against 9.7 s for full-graph mode.
-  ``method="auto"`` (default) uses the sub-graph when it holds less than half the nodes.
+  ``scipy.sparse.csgraph.dijkstra`` with ``limit=cutoff_s``. Duplicate sources are searched
+  once. scipy fills a dense ``sources x nodes`` float64 block, so a chunk runs in blocks of at
+  most ``block_bytes`` (4 MiB), each turned into sparse rows at once.
+- **Reach cut** (``method="bounded"``, and "auto" unless the cutoff is infinite): sources are
+  ordered along a Z-curve and cut into chunks of :data:`CUT_CHUNK`; per chunk, one
+  multi-source pass (``dijkstra(..., min_only=True)``, same limit) marks the nodes within the
+  cutoff of at least one of its sources, and the chunk's searches run on the sub-graph
+  induced by those nodes. The result is the full graph's, bit for bit: a shortest path of
+  time <= cutoff only visits nodes within the cutoff of its source (weights >= 0), so it lies
+  in the sub-graph, and the sub-graph has no shorter paths. "auto" uses the full graph for a
+  chunk whose sub-graph holds more than :data:`AUTO_MAX_SHARE` of the nodes. This replaces a
+  straight-line bound (the chunk's box grown by cutoff x the fastest edge's straight-line
+  speed), which fast roads degenerate: 17.5 km for 15 min on a 70 km/h trunk, so every box
+  covered most of a 45 km city and the engine ran on the full graph.
+- Where the time goes: scipy's search costs ~260-300 ns per node *reached* (its heap work),
+  nearly whatever the graph's size; the O(n_nodes) part per source (state, dense row, its
+  conversion) is small beside it once the reach is large. 200k-node grid, cutoff 900 s, 35.7k
+  nodes reached per source on average: ~9 ms of search per source on the full graph, ~10 %
+  less on the tightest possible sub-graph. So on such graphs the cut gains little by itself;
+  the gains below come from doing the rest once per chunk (one sub-graph, one reach pass)
+  and no more than once per entry (no re-sorting, no re-concatenation, no per-half re-cut).
+  A faster search needs a compiled kernel or fewer nodes to search.
+- Figures (old -> new): grid 50k nodes, 1,000 sources, cutoff 432 s: 2.06 -> 1.50 s
+  (networkx ``single_source_dijkstra_path_length``, same cutoff: ~34 s); grid 200k nodes,
+  1,000 sources, cutoff 900 s: 14.1 -> 11.1 s (~9 s of it scipy's search); uniform 40 km/h
+  grid of 250k nodes, 5,000 sources, 270 s: 3.17 -> 2.19 s; the tests' 50k grid (30 km/h,
+  360 s): 0.45 -> 0.32 s (networkx 8.2 s).
+- Memory: every chunk's rows are held until the output is assembled, so the output's
+  ``data`` is filled first, freeing each chunk's data as it is copied (and handing the freed
+  heap back to the OS), then ``indices``. Peak during a call, over (graph + result): 1.62x on
+  the 50k grid and 1.63x on the 200k grid with tracemalloc, 1.62x and 1.59x resident (1.9-2.0x
+  before, when the whole output and all chunks coexisted). The test allows 1.7x.
 
 Node indices are positions in :class:`~siting.network.RoadNetwork` arrays; all times in seconds,
 distances in metres of the network's metric CRS.
@@ -33,7 +50,9 @@ distances in metres of the network's metric CRS.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,8 +69,14 @@ logger = logging.getLogger(__name__)
 
 #: Default memory budget for one dense dijkstra block (bytes).
 DEFAULT_BLOCK_BYTES = 4 * 2**20
-#: Largest number of sources handed to one dijkstra call.
+#: Largest number of sources per chunk without the reach cut.
 MAX_CHUNK = 256
+#: Sources per chunk with the reach cut (one multi-source pass and one sub-graph each).
+CUT_CHUNK = 32
+#: "auto" drops the reach cut of a chunk whose sub-graph holds more than this share of nodes.
+AUTO_MAX_SHARE = 0.8
+#: Rows at least this long (entries, on average) are copied into the output one slice each.
+_LONG_ROWS = 256
 
 Method = Literal["auto", "full", "bounded"]
 
@@ -141,41 +166,8 @@ def _check_weights(net: RoadNetwork, weights_s: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the engine
-@dataclass(frozen=True)
-class _Grid:
-    """Nodes bucketed in square cells (CSR over cells) to cut sub-graphs quickly."""
-
-    x0: float
-    y0: float
-    cell: float
-    ncx: int
-    ncy: int
-    order: np.ndarray        # node indices sorted by cell id
-    start: np.ndarray        # cell id -> first position in ``order`` (len ncx*ncy + 1)
-
-    @classmethod
-    def build(cls, xy: np.ndarray, cell: float) -> _Grid:
-        x0, y0 = xy.min(axis=0)
-        span = float(max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]), 1.0))
-        cell = max(cell, span / 1024)  # at most ~1M cells
-        cx = np.floor((xy[:, 0] - x0) / cell).astype(np.int64)
-        cy = np.floor((xy[:, 1] - y0) / cell).astype(np.int64)
-        ncx, ncy = int(cx.max()) + 1, int(cy.max()) + 1
-        cid = cy * ncx + cx
-        start = np.zeros(ncx * ncy + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cid, minlength=ncx * ncy), out=start[1:])
-        return cls(float(x0), float(y0), float(cell), ncx, ncy,
-                   np.argsort(cid, kind="stable"), start)
-
-    def box(self, xmin: float, ymin: float, xmax: float, ymax: float) -> np.ndarray:
-        """Node indices in the cells overlapping the box (a superset of the box)."""
-        c0 = int(np.clip(np.floor((xmin - self.x0) / self.cell), 0, self.ncx - 1))
-        c1 = int(np.clip(np.floor((xmax - self.x0) / self.cell), 0, self.ncx - 1))
-        r0 = int(np.clip(np.floor((ymin - self.y0) / self.cell), 0, self.ncy - 1))
-        r1 = int(np.clip(np.floor((ymax - self.y0) / self.cell), 0, self.ncy - 1))
-        parts = [self.order[self.start[r * self.ncx + c0]:self.start[r * self.ncx + c1 + 1]]
-                 for r in range(r0, r1 + 1)]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+#: One dense block's rows: per-source counts, column (node) indices, seconds - rows in order.
+_Part = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -183,99 +175,91 @@ class _Engine:
     """Everything one chunk needs (picklable; scattered once to dask workers)."""
 
     graph: sp.csr_matrix
-    n: int
     cutoff: float
-    radius: float            # straight-line reach (m) within the cutoff; inf = unbounded
-    xy: np.ndarray
-    grid: _Grid | None       # None: always the full graph
-    method: str
+    method: str              # "full", "bounded" or "auto"
     block_bytes: int
 
-    def subgraph_nodes(self, sources: np.ndarray) -> np.ndarray | None:
-        """Node indices within the sources' box grown by the radius, or None (full graph)."""
-        if self.grid is None:
+    def reach_set(self, sources: np.ndarray) -> np.ndarray | None:
+        """Nodes within the cutoff of at least one source (sorted), or None for the full graph.
+
+        One multi-source pass (``min_only``): a node is kept when its time from the nearest
+        source is within the cutoff. "auto" skips the pass for an infinite cutoff and drops
+        the cut when the set holds more than :data:`AUTO_MAX_SHARE` of the nodes.
+        """
+        n = self.graph.shape[0]
+        if self.method == "full" or (self.method == "auto" and not np.isfinite(self.cutoff)):
             return None
-        pts = self.xy[sources]
-        r = self.radius
-        sub = self.grid.box(pts[:, 0].min() - r, pts[:, 1].min() - r,
-                            pts[:, 0].max() + r, pts[:, 1].max() + r)
-        if self.method == "auto" and len(sub) > 0.5 * self.n:
+        d = dijkstra(self.graph, directed=True, indices=sources, limit=self.cutoff,
+                     min_only=True)
+        sub = np.flatnonzero(np.isfinite(d))
+        if self.method == "auto" and len(sub) > AUTO_MAX_SHARE * n:
             return None
         return sub
 
-    def _extract(self, sub: np.ndarray) -> sp.csr_matrix:
-        """The sub-graph induced by ``sub`` (local indices = positions in ``sub``)."""
-        g = self.graph
-        local = np.full(self.n, -1, dtype=np.int64)
-        local[sub] = np.arange(len(sub))
-        lo, hi = g.indptr[sub].astype(np.int64), g.indptr[sub + 1].astype(np.int64)
-        cnt = hi - lo
-        total = int(cnt.sum())
-        offs = np.zeros(len(sub) + 1, dtype=np.int64)
-        np.cumsum(cnt, out=offs[1:])
-        pos = np.repeat(lo - offs[:-1], cnt) + np.arange(total, dtype=np.int64)
-        col = local[g.indices[pos]]
-        keep = col >= 0
-        row = np.repeat(np.arange(len(sub)), cnt)[keep]
-        indptr = np.zeros(len(sub) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row, minlength=len(sub)), out=indptr[1:])
-        m = len(sub)
-        return sp.csr_matrix((g.data[pos[keep]], col[keep].astype(np.int32),
-                              indptr.astype(np.int32)), shape=(m, m))
+    def run(self, sources: np.ndarray) -> list[_Part]:
+        """Times from ``sources`` (distinct node indices): dense blocks of ``block_bytes``.
 
-    def run(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Times from ``sources``: (row counts, column indices, seconds), rows in order.
-
-        Splits itself in halves while the dense block would exceed ``block_bytes``.
+        Returns the blocks' parts, covering ``sources`` in order.
         """
-        sub = self.subgraph_nodes(sources)
-        width = self.n if sub is None else len(sub)
-        if len(sources) > 1 and len(sources) * width * 8 > self.block_bytes:
-            half = len(sources) // 2
-            a, b = self.run(sources[:half]), self.run(sources[half:])
-            return tuple(np.concatenate([x, y]) for x, y in zip(a, b, strict=True))
+        sub = self.reach_set(sources)
         if sub is None:
-            d = dijkstra(self.graph, directed=True, indices=sources, limit=self.cutoff)
+            graph, local = self.graph, sources
         else:
-            local = np.full(self.n, -1, dtype=np.int64)
-            local[sub] = np.arange(len(sub))
-            d = dijkstra(self._extract(sub), directed=True, indices=local[sources],
-                         limit=self.cutoff)
-        finite = np.isfinite(d)
-        counts = finite.sum(axis=1).astype(np.int64)
-        _, c = np.nonzero(finite)
-        data = d[finite]
-        del d, finite
-        idx = c if sub is None else sub[c]
-        if sub is not None:  # columns ascending within each row
-            rows = np.repeat(np.arange(len(sources)), counts)
-            order = np.lexsort((idx, rows))
-            idx, data = idx[order], data[order]
-        return counts, idx.astype(_index_dtype(self.n)), data
+            graph, local = _induced(self.graph, sub), np.searchsorted(sub, sources)
+        per = int(np.clip(self.block_bytes // (8 * max(graph.shape[0], 1)), 1,
+                          max(len(sources), 1)))
+        idx_dtype = _index_dtype(self.graph.shape[0])
+        return [_block(graph, local[i:i + per], self.cutoff, sub, idx_dtype)
+                for i in range(0, len(local), per)]
 
 
-def _run_chunk(engine: _Engine, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _induced(graph: sp.csr_matrix, sub: np.ndarray) -> sp.csr_matrix:
+    """The sub-graph induced by the sorted node set ``sub`` (local index = position in sub)."""
+    n, m = graph.shape[0], len(sub)
+    local = np.full(n, -1, dtype=np.int64)
+    local[sub] = np.arange(m)
+    lo = graph.indptr[sub].astype(np.int64)
+    cnt = graph.indptr[sub + 1].astype(np.int64) - lo
+    offs = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(cnt, out=offs[1:])
+    pos = np.repeat(lo - offs[:-1], cnt) + np.arange(int(offs[-1]), dtype=np.int64)
+    col = local[graph.indices[pos]]
+    keep = col >= 0
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(np.bincount(np.repeat(np.arange(m), cnt)[keep], minlength=m), out=indptr[1:])
+    idx_dtype = _index_dtype(m)
+    return sp.csr_matrix((graph.data[pos[keep]], col[keep].astype(idx_dtype),
+                          indptr.astype(idx_dtype)), shape=(m, m))
+
+
+def _block(graph: sp.csr_matrix, local: np.ndarray, cutoff: float, sub: np.ndarray | None,
+           idx_dtype: type) -> _Part:
+    """One dense dijkstra block turned into sparse rows (columns ascending)."""
+    d = dijkstra(graph, directed=True, indices=local, limit=cutoff)
+    finite = np.isfinite(d)
+    counts = np.count_nonzero(finite, axis=1).astype(np.int64)
+    flat = np.flatnonzero(finite)
+    data = d.ravel()[flat]
+    del d, finite
+    cols = flat % max(graph.shape[0], 1)
+    idx = cols if sub is None else sub[cols]  # sub is sorted: columns stay ascending
+    return counts, idx.astype(idx_dtype), data
+
+
+def _run_chunk(engine: _Engine, sources: np.ndarray) -> list[_Part]:
     """Module-level task function (dask pickles it by reference)."""
     return engine.run(sources)
 
 
-def _straight_line_speed(net: RoadNetwork, u: np.ndarray, v: np.ndarray,
-                         w: np.ndarray) -> float:
-    """max over edges of straight-line span / weight (m/s); inf if a zero-weight edge moves."""
-    span = np.hypot(net.x[v] - net.x[u], net.y[v] - net.y[u])
-    moving = span > 0
-    if not moving.any():
-        return 0.0
-    if (w[moving] <= 0).any():
-        return float("inf")
-    return float(np.max(span[moving] / w[moving]))
-
-
-def _z_order(xy: np.ndarray, cell: float) -> np.ndarray:
-    """Permutation sorting points along a Z (Morton) curve of ``cell``-sized cells."""
-    if len(xy) <= 1 or not np.isfinite(cell) or cell <= 0:
+def _z_order(xy: np.ndarray) -> np.ndarray:
+    """Permutation sorting points along a Z (Morton) curve (2**21 steps a side)."""
+    if len(xy) <= 1:
         return np.arange(len(xy))
-    q = np.floor((xy - xy.min(axis=0)) / cell).astype(np.uint64)
+    lo = xy.min(axis=0)
+    span = float(np.max(np.ptp(xy, axis=0)))
+    if not np.isfinite(span) or span <= 0:
+        return np.arange(len(xy))
+    q = np.floor((xy - lo) / (span / (2**21 - 1))).astype(np.uint64)
     q = np.minimum(q, np.uint64(2**21 - 1))
 
     def spread(a: np.ndarray) -> np.ndarray:
@@ -291,6 +275,86 @@ def _z_order(xy: np.ndarray, cell: float) -> np.ndarray:
     return np.argsort(key, kind="stable")
 
 
+def _excl_cumsum(a: np.ndarray) -> np.ndarray:
+    """Exclusive prefix sums (int64), length ``len(a)``."""
+    out = np.zeros(len(a), dtype=np.int64)
+    np.cumsum(a[:-1], out=out[1:])
+    return out
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + l)`` for every start and length (int64)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return (np.repeat(np.asarray(starts, dtype=np.int64) - _excl_cumsum(lengths), lengths)
+            + np.arange(int(lengths.sum()), dtype=np.int64))
+
+
+def _copy_rows(out: np.ndarray, dst_start: np.ndarray, counts: np.ndarray, values: np.ndarray,
+               p: np.ndarray) -> None:
+    """Copy row ``p[k]`` of a part (``counts``, ``values``) to ``out[dst_start[k]:]``, all k."""
+    offs = _excl_cumsum(counts)
+    if len(counts) and len(values) >= _LONG_ROWS * len(counts):  # long rows: a slice each
+        for q, at in zip(p.tolist(), dst_start.tolist(), strict=True):
+            lo, c = int(offs[q]), int(counts[q])
+            out[at:at + c] = values[lo:lo + c]
+        return
+    out[_ranges(dst_start, counts[p])] = values[_ranges(offs[p], counts[p])]
+
+
+def _return_freed_memory() -> None:
+    """Hand memory freed inside the C heap back to the OS (glibc ``malloc_trim``; else no-op).
+
+    The blocks' arrays are small enough for glibc to serve them from its heap, which keeps
+    freed pages resident; large new arrays are mapped afresh instead of reusing them.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        return
+
+
+def _assemble(parts: list[list[Any]], inv: np.ndarray, n_unique: int, n_cols: int,
+              idx_dtype: type) -> sp.csr_matrix:
+    """Copy the blocks' rows into one CSR matrix; output row ``r`` is unique source ``inv[r]``.
+
+    ``parts`` holds ``[unique ids, counts, indices, data]`` and is emptied. The output's
+    ``data`` is filled first, freeing each part's data as it is copied, then ``indices``:
+    the parts and the output never hold more than 20 bytes per entry together, not 24.
+    """
+    counts_u = np.zeros(n_unique, dtype=np.int64)
+    for b, c, _, _ in parts:
+        counts_u[b] = c
+    indptr = np.zeros(len(inv) + 1, dtype=np.int64)
+    np.cumsum(counts_u[inv], out=indptr[1:])
+    nnz = int(indptr[-1])
+    rows_by_u = np.argsort(inv, kind="stable")       # output rows grouped by unique source
+    n_rows_u = np.bincount(inv, minlength=n_unique)
+    first_u = _excl_cumsum(n_rows_u)
+    for part in parts:  # where each part's rows go: (output row starts, row in the part)
+        b = part[0]
+        part[0] = (indptr[rows_by_u[_ranges(first_u[b], n_rows_u[b])]],
+                   np.repeat(np.arange(len(b)), n_rows_u[b]))
+    data = np.empty(nnz, dtype=np.float64)
+    for part in parts:
+        (dst, p), c, _, d = part
+        _copy_rows(data, dst, c, d, p)
+        part[3] = None  # the part's data is no longer needed
+        del d
+    _return_freed_memory()  # else the parts' freed data stays resident beside indices
+    indices = np.empty(nnz, dtype=idx_dtype)
+    while parts:
+        (dst, p), c, i, _ = parts.pop()
+        _copy_rows(indices, dst, c, i, p)
+        del dst, p, c, i
+    if nnz <= int(np.iinfo(idx_dtype).max):
+        indptr = indptr.astype(idx_dtype)
+    out = sp.csr_matrix((data, indices, indptr), shape=(len(inv), n_cols))
+    out.has_sorted_indices = True
+    return out
+
+
 def travel_times(net: RoadNetwork, sources: Sequence[int] | np.ndarray,
                  weights_s: np.ndarray, cutoff_s: float, *, reverse: bool = False,
                  client: Any = None, chunk: int | None = None, method: Method = "auto",
@@ -303,7 +367,8 @@ def travel_times(net: RoadNetwork, sources: Sequence[int] | np.ndarray,
     net
         The road network (directed edges).
     sources
-        Node indices (positions in ``net`` arrays), any order, duplicates allowed.
+        Node indices (positions in ``net`` arrays), any order, duplicates allowed (each
+        distinct node is searched once).
     weights_s
         Travel time of every directed edge, seconds (see :func:`edge_weights_s`).
     cutoff_s
@@ -315,23 +380,25 @@ def travel_times(net: RoadNetwork, sources: Sequence[int] | np.ndarray,
         Optional ``dask.distributed.Client``; chunks then run as independent tasks on its
         workers (the graph is scattered once).
     chunk
-        Sources per task; default 64 when the sub-graph cut applies, else as many as fit
-        ``block_bytes`` for a dense ``chunk x n_nodes`` float64 block (at most 256). A chunk
-        is split further while its dense block would exceed ``block_bytes``.
+        Distinct sources per task (default :data:`CUT_CHUNK` with the reach cut, else as
+        many as fit one ``block_bytes`` block, at most :data:`MAX_CHUNK`).
     method
         {"auto", "full", "bounded"}: run each chunk on the full graph, or on the sub-graph
-        within the straight-line reach of the chunk (exact; see the module docstring).
-        "auto" uses the sub-graph when it holds less than half the nodes.
+        of the nodes within the cutoff of one of its sources (exact; see the module
+        docstring). "auto" cuts unless the cutoff is infinite or the sub-graph holds more
+        than :data:`AUTO_MAX_SHARE` of the nodes.
     block_bytes
-        Memory budget (bytes) for one dense ``sources x nodes`` float64 block.
+        Memory budget (bytes) for one dense ``sources x nodes`` float64 block; a chunk runs
+        in as many blocks as it needs.
     progress
-        Called with the fraction of sources done (0..1).
+        Called with the fraction of chunks done (0..1).
 
     Returns
     -------
     scipy.sparse.csr_matrix
-        float64 seconds, shape ``(len(sources), net.n_nodes)``. An entry is present exactly
-        when the node is reachable within ``cutoff_s``; zeros are stored explicitly.
+        float64 seconds, shape ``(len(sources), net.n_nodes)``, sorted column indices. An
+        entry is present exactly when the node is reachable within ``cutoff_s``; zeros are
+        stored explicitly.
     """
     src = np.asarray(sources, dtype=np.int64).ravel()
     n = net.n_nodes
@@ -350,70 +417,47 @@ def travel_times(net: RoadNetwork, sources: Sequence[int] | np.ndarray,
     if len(src) == 0:
         return sp.csr_matrix((0, n), dtype=np.float64)
 
-    xy = np.column_stack([net.x, net.y]).astype(np.float64)
-    radius = float("inf")
-    grid = None
-    if method != "full" and np.isfinite(cutoff):
-        u, v = (net.edge_v, net.edge_u) if reverse else (net.edge_u, net.edge_v)
-        vmax = _straight_line_speed(net, np.asarray(u), np.asarray(v),
-                                    np.asarray(weights_s, dtype=np.float64))
-        # relative and 1 mm absolute slack against rounding in x/y
-        radius = cutoff * vmax * (1 + 1e-9) + 1e-3
-        if np.isfinite(radius):
-            grid = _Grid.build(xy, radius / 4)
-    engine = _Engine(graph=graph, n=n, cutoff=cutoff, radius=radius, xy=xy, grid=grid,
-                     method=method, block_bytes=int(block_bytes))
+    uniq, inv = np.unique(src, return_inverse=True)
+    engine = _Engine(graph=graph, cutoff=cutoff, method=method, block_bytes=int(block_bytes))
+    cut = method == "bounded" or (method == "auto" and np.isfinite(cutoff))
     if chunk is None:
-        chunk = 64 if grid is not None else int(np.clip(block_bytes // max(8 * n, 1), 1,
-                                                        MAX_CHUNK))
+        chunk = CUT_CHUNK if cut else int(np.clip(block_bytes // max(8 * n, 1), 1, MAX_CHUNK))
     chunk = max(int(chunk), 1)
-    # order sources along a Z-curve so that chunks are compact; rows are restored below
-    order = _z_order(xy[src], radius / 2) if grid is not None else np.arange(len(src))
-    batches = [order[i:i + chunk] for i in range(0, len(src), chunk)]
+    # with the cut, chunks of nearby sources (Z-curve) share most of their reach
+    order = _z_order(np.column_stack([net.x[uniq], net.y[uniq]]).astype(np.float64)) \
+        if cut else np.arange(len(uniq))
+    batches = [order[i:i + chunk] for i in range(0, len(uniq), chunk)]
+    parts = _run_batches(engine, uniq, batches, client, progress)
+    del engine, graph
+    out = _assemble(parts, inv.ravel(), len(uniq), n, idx_dtype)
+    logger.debug("travel_times: %d sources (%d distinct), %d nodes, %d entries, cutoff %.0f s",
+                 len(src), len(uniq), n, out.nnz, cutoff)
+    return out
 
-    counts = np.zeros(len(src), dtype=np.int64)
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+def _run_batches(engine: _Engine, uniq: np.ndarray, batches: list[np.ndarray], client: Any,
+                 progress: Callable[[float], None] | None
+                 ) -> list[list[Any]]:
+    """Run every batch (ids into ``uniq``) locally or on a dask client.
+
+    Returns ``[ids, counts, indices, data]`` per dense block, in batch order.
+    """
     if client is None:
-        for k, b in enumerate(batches):
-            c, i, d = engine.run(src[b])
-            parts.append((b, c, i, d))
-            if progress is not None:
-                progress((k + 1) / len(batches))
+        results: Any = (engine.run(uniq[b]) for b in batches)
     else:
         eng_f = client.scatter(engine, broadcast=True)
-        futures = client.map(_run_chunk, [eng_f] * len(batches), [src[b] for b in batches],
+        futures = client.map(_run_chunk, [eng_f] * len(batches), [uniq[b] for b in batches],
                              pure=False)
-        for k, (b, fut) in enumerate(zip(batches, futures, strict=True)):
-            c, i, d = fut.result()
-            parts.append((b, c, i, d))
-            if progress is not None:
-                progress((k + 1) / len(batches))
-    for b, c, _, _ in parts:
-        counts[b] = c
-    indptr = np.zeros(len(src) + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    nnz = int(indptr[-1])
-    indices = np.empty(nnz, dtype=idx_dtype)
-    data = np.empty(nnz, dtype=np.float64)
-    del engine, graph
-    while parts:  # fill row blocks in place, freeing each part as it is copied
-        b, c, i, d = parts.pop()
-        starts = indptr[b]
-        offs = np.zeros(len(b) + 1, dtype=np.int64)
-        np.cumsum(c, out=offs[1:])
-        # positions in the output of every entry of this part
-        rows_rep = np.repeat(starts - offs[:-1], c)
-        pos = rows_rep + np.arange(len(d), dtype=np.int64)
-        indices[pos] = i
-        data[pos] = d
-        del b, c, i, d, rows_rep, pos
-    if nnz <= int(np.iinfo(idx_dtype).max):
-        indptr = indptr.astype(idx_dtype)
-    out = sp.csr_matrix((data, indices, indptr), shape=(len(src), n))
-    out.has_sorted_indices = True
-    logger.debug("travel_times: %d sources, %d nodes, %d entries, cutoff %.0f s",
-                 len(src), n, nnz, cutoff)
-    return out
+        results = (f.result() for f in futures)
+    parts = []
+    for k, (b, blocks) in enumerate(zip(batches, results, strict=True)):
+        at = 0
+        for c, i, d in blocks:
+            parts.append([b[at:at + len(c)], c, i, d])
+            at += len(c)
+        if progress is not None:
+            progress((k + 1) / len(batches))
+    return parts
 
 
 # --------------------------------------------------------------------------- straight line

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from siting.network import RoadNetwork
 from siting.travel_times import (
+    _Engine,
     adjacency_csr,
     edge_weights_s,
     euclidean_times,
@@ -127,6 +128,82 @@ def test_bounded_is_exact_when_weights_ignore_geometry():
     assert_matches(m, nx_times(net, w, sources, 45.0), net.n_nodes)
 
 
+def with_fast_roads(net: RoadNetwork, seed: int, n_fast: int = 4) -> RoadNetwork:
+    """``net`` plus a few long two-way links across the map (far ends, ~1 m drawn length).
+
+    Their straight-line speed is enormous, so a reach bound from the fastest edge covers
+    the whole map, while most nodes stay far beyond the cutoff of any one source.
+    """
+    rng = np.random.default_rng(seed)
+    a = rng.choice(net.n_nodes, n_fast, replace=False)
+    far = np.hypot(net.x[:, None] - net.x[a], net.y[:, None] - net.y[a])
+    b = np.argmax(far, axis=0)
+    u = np.concatenate([net.edge_u, a, b])
+    v = np.concatenate([net.edge_v, b, a])
+    length = np.concatenate([net.edge_length_m, np.ones(2 * n_fast)])
+    cls = np.concatenate([net.edge_class, np.full(2 * n_fast, "primary", dtype=object)])
+    return make_net(net.x, net.y, u, v, length, cls)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fast_links_equal_networkx(reverse):
+    net = with_fast_roads(road_grid(16, 21, oneway_share=0.2), seed=1)
+    w = edge_weights_s(net, SPEEDS, "light")
+    rng = np.random.default_rng(4)
+    sources = np.concatenate([rng.choice(net.n_nodes, 30), net.edge_u[-8:]])  # link ends
+    ref = nx_times(net, w, sources, 40.0, reverse)
+    # the links matter: some sources reach nodes across the map through them
+    span = np.ptp(net.x)
+    assert any(max(abs(net.x[n] - net.x[s]) for n in d) > 0.7 * span
+               for s, d in zip(sources, ref, strict=True))
+    for method in ("full", "bounded", "auto"):
+        m = travel_times(net, sources, w, 40.0, reverse=reverse, method=method, chunk=8)
+        assert_matches(m, ref, net.n_nodes)
+
+
+def test_reach_cut_identical_to_full_graph():
+    """Bit for bit: the sub-graph runs give the full graph's times and entries."""
+    net = with_fast_roads(road_grid(18, 8), seed=2, n_fast=6)
+    w = edge_weights_s(net, SPEEDS, "heavy")
+    rng = np.random.default_rng(8)
+    sources = rng.choice(net.n_nodes, 60)
+    for reverse in (False, True):
+        ref = travel_times(net, sources, w, 75.0, reverse=reverse, method="full")
+        for kw in ({"method": "bounded"}, {"method": "bounded", "chunk": 1},
+                   {"method": "bounded", "chunk": 60, "block_bytes": 8 * 50},
+                   {"method": "auto", "chunk": 5}):
+            m = travel_times(net, sources, w, 75.0, reverse=reverse, **kw)
+            assert np.array_equal(m.indptr, ref.indptr), kw
+            assert np.array_equal(m.indices, ref.indices), kw
+            assert np.array_equal(m.data, ref.data), kw
+
+
+def test_reach_set_is_the_union_of_the_sources_reach():
+    net = with_fast_roads(road_grid(14, 3), seed=3)
+    w = edge_weights_s(net, SPEEDS, "light")
+    graph = adjacency_csr(net, w)
+    sources = np.array([5, 77, 150])
+    union = set().union(*(d.keys() for d in nx_times(net, w, sources, 30.0)))
+    cut = _Engine(graph=graph, cutoff=30.0, method="bounded", block_bytes=2**20)
+    assert cut.reach_set(sources).tolist() == sorted(union)
+    # auto gives the cut up when it keeps too much of the graph, full never cuts
+    wide = _Engine(graph=graph, cutoff=1e9, method="auto", block_bytes=2**20)
+    assert wide.reach_set(sources) is None
+    assert _Engine(graph=graph, cutoff=30.0, method="full",
+                   block_bytes=2**20).reach_set(sources) is None
+
+
+def test_duplicate_sources_get_equal_rows_in_input_order():
+    net = road_grid(12, 4)
+    w = edge_weights_s(net, SPEEDS, "light")
+    sources = np.array([40, 3, 40, 99, 3, 3, 17])
+    m = travel_times(net, sources, w, 90.0, chunk=2)
+    assert_matches(m, nx_times(net, w, sources, 90.0), net.n_nodes)
+    for a, b in ((0, 2), (1, 4), (1, 5)):
+        ra, rb = m.getrow(a), m.getrow(b)
+        assert np.array_equal(ra.indices, rb.indices) and np.array_equal(ra.data, rb.data)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_equals_networkx_random_small_graphs(data):
@@ -209,7 +286,7 @@ def test_input_validation_and_progress():
     assert travel_times(net, [], np.ones(1), 10).shape == (0, 2)
     seen: list[float] = []
     travel_times(net, [0, 1, 0], np.ones(1), 10, chunk=1, progress=seen.append)
-    assert seen == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert seen == pytest.approx([1 / 2, 1.0])  # one chunk per distinct source node
     inf = travel_times(net, [0], np.ones(1), float("inf"))
     assert inf.toarray().tolist() == [[0.0, 1.0]]
 
@@ -260,7 +337,11 @@ def _bench_grid() -> tuple[RoadNetwork, np.ndarray, np.ndarray, float]:
     return net, w, sources, 3000 / (30 / 3.6)
 
 
-def test_peak_memory_within_twice_graph_plus_result():
+def test_peak_memory_below_1_7x_graph_plus_result():
+    """The output is filled data first, then indices, freeing the chunks' rows on the way.
+
+    Measured 1.46x here (1.83x when output and chunks were held whole side by side).
+    """
     net, w, sources, cutoff = _bench_grid()
     graph_bytes = sum(getattr(net, f).nbytes for f in (
         "node_id", "lon", "lat", "x", "y", "edge_u", "edge_v", "edge_length_m",
@@ -272,8 +353,8 @@ def test_peak_memory_within_twice_graph_plus_result():
     finally:
         tracemalloc.stop()
     result_bytes = m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
-    # the graph already exists; what the call adds on top must keep the total within 2x
-    assert graph_bytes + peak <= 2 * (graph_bytes + result_bytes), (
+    # the graph already exists; what the call adds on top must keep the total within 1.7x
+    assert graph_bytes + peak <= 1.7 * (graph_bytes + result_bytes), (
         f"peak {peak / 1e6:.1f} MB, graph {graph_bytes / 1e6:.1f} MB, "
         f"result {result_bytes / 1e6:.1f} MB")
 
