@@ -1,4 +1,5 @@
-"""Benchmarks: MCLP against spopt, travel times against networkx, the full pipeline, the demo.
+"""Benchmarks: MCLP against spopt, travel times against networkx, the full pipeline, the demo,
+loading an OSM extract against osmnx.
 
 Run from the repository folder with the project's venv::
 
@@ -15,7 +16,8 @@ The script checks what it compares: equal MCLP objectives when both tools prove 
 (each plan's covered weight is recomputed from the coverage matrix, not taken from the tool),
 bounds consistent with the other tool's plan, and equal travel times on every source networkx
 was run on. A failed check is marked ✗ and makes the script exit with status 1 (after writing
-the JSON). Timings are measured, never asserted.
+the JSON). The OSM part checks that siting and osmnx build the graph the synthetic extract
+was laid out to give (same drivable nodes and edges). Timings are measured, never asserted.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ if str(ROOT) not in sys.path:
 
 import _instances as inst  # noqa: E402
 
-PARTS = ("mclp", "paths", "pipeline", "demo")
+PARTS = ("mclp", "paths", "pipeline", "demo", "osm")
 MB = 2**20
 
 #: Issue targets.
@@ -60,6 +62,15 @@ PIPELINE_TARGET_S = 300.0
 PIPELINE_TARGET_GB = 8.0
 MAP_TARGET_MB = 20.0
 DEMO_TARGET_S = 20.0
+OSM_COLD_TARGET_S = 120.0
+OSM_CACHED_TARGET_S = 5.0
+
+#: osmnx runs on extracts of 1/4, 1/16 ... of the full size (no smaller than this many OSM
+#: nodes) within this share of its budget, then on the full extract with what is left.
+OSMNX_LADDER_MIN_NODES = 20_000
+OSMNX_LADDER_SHARE = 0.5
+#: Longest wait for the osmnx child to import its libraries (not part of its budget), s.
+OSMNX_IMPORT_LIMIT_S = 120.0
 
 #: spopt's dense model: seconds and bytes per demand x site cell before anything is measured
 #: (2,000 x 200 measured 7-13 s to build, i.e. 18-31 us per cell, and about 0.5 KB per cell).
@@ -163,7 +174,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(), "os": platform.platform(terse=True),
         "numpy": version("numpy"), "scipy": version("scipy"), "highspy": version("highspy"),
         "pulp": version("pulp"), "networkx": version("networkx"), "spopt": version("spopt"),
-        "siting": version("siting"),
+        "siting": version("siting"), "osmnx": version("osmnx"), "osmium": version("osmium"),
     }
 
 
@@ -631,7 +642,7 @@ def _memory_check(enforce: bool, record: list[dict[str, Any]]) -> Iterator[None]
         yield
         return
 
-    def check(estimate: float, what: str) -> None:
+    def check(estimate: float, what: str, *rest: Any) -> None:  # rest: check_fits's hint
         from siting._resources import USABLE_SHARE, available_bytes
 
         avail = available_bytes()
@@ -639,7 +650,7 @@ def _memory_check(enforce: bool, record: list[dict[str, Any]]) -> Iterator[None]
                        "available_gb": avail / 1e9,
                        "would_refuse": estimate > USABLE_SHARE * avail})
         if enforce:
-            original(estimate, what)
+            original(estimate, what, *rest)
 
     pipeline.check_fits = check
     try:
@@ -698,9 +709,304 @@ def part_demo(args: argparse.Namespace, checks: Checks) -> dict[str, Any]:
     return res
 
 
+# =========================================================================== OSM extract
+_OSMNX_CHILD = """
+import json, sys, time
+import osmnx as ox
+from siting import _osm
+open(sys.argv[3], "w").close()  # imported: the parent's clock starts now
+t0 = time.perf_counter()
+G = ox.graph_from_xml(sys.argv[1], simplify=False, retain_all=True)
+seconds = time.perf_counter() - t0
+edges = [(u, v) for u, v, d in G.edges(data=True) if _osm.is_truck_way(d)]
+nodes = {n for e in edges for n in e}
+with open(sys.argv[2], "w", encoding="utf-8") as fh:
+    json.dump({"seconds": seconds, "graph_nodes": len(G), "graph_edges": len(G.edges),
+               "drivable_nodes": len(nodes), "drivable_edges": len(edges)}, fh)
+"""
+
+
+def run_osmnx(xml: Path, *, timeout_s: float, max_gb: float) -> dict[str, Any]:
+    """``osmnx.graph_from_xml`` (unsimplified, all components) in a child process.
+
+    The clock starts once the child has imported osmnx. The child is killed (by its pid)
+    after ``timeout_s`` more seconds or when its resident memory passes ``max_gb``. Returns
+    the status, the wall time after the import, the sampled peak RSS and, when it finished,
+    osmnx's own time for the call and the graph's drivable nodes and edges (edges whose tags
+    pass siting's fleet road filter).
+    """
+    with tempfile.TemporaryDirectory(prefix="siting-osmnx-") as tmp, \
+            open(Path(tmp) / "stderr.txt", "w+b") as err:  # a pipe could fill and block
+        out, ready = Path(tmp) / "out.json", Path(tmp) / "ready"
+        proc = subprocess.Popen([sys.executable, "-c", _OSMNX_CHILD, str(xml), str(out),
+                                 str(ready)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        status, peak, t0 = _watch(proc, ready, timeout_s, max_gb)
+        wall = time.perf_counter() - t0
+        res: dict[str, Any] = {"status": status, "wall_s": wall, "peak_rss_mb": peak / MB}
+        if status == "finished":
+            if proc.returncode != 0 or not out.is_file():
+                err.seek(0)
+                tail = err.read().decode(errors="replace").strip()[-300:]
+                res["status"] = f"failed (exit {proc.returncode}): {tail}"
+            else:
+                res.update(json.loads(out.read_text(encoding="utf-8")))
+    return res
+
+
+def _watch(proc: subprocess.Popen, ready: Path, timeout_s: float,
+           max_gb: float) -> tuple[str, int, float]:
+    """Wait for the child; kill it at the budget or the memory cap.
+
+    Returns the status, the peak RSS (bytes) and when its clock started (``ready`` seen).
+    """
+    child = psutil.Process(proc.pid)
+    start = time.perf_counter()
+    t0: float | None = None
+    peak, status = 0, "finished"
+    while proc.poll() is None:
+        now = time.perf_counter()
+        if t0 is None and ready.exists():
+            t0 = now
+        with contextlib.suppress(psutil.Error):
+            peak = max(peak, child.memory_info().rss)
+        if t0 is None and now - start > OSMNX_IMPORT_LIMIT_S:
+            status = f"stopped: import took over {OSMNX_IMPORT_LIMIT_S:g} s"
+        elif t0 is not None and now - t0 > timeout_s:
+            status = f"stopped at the time budget ({timeout_s:.0f} s)"
+        elif peak > max_gb * 2**30:
+            status = f"stopped at the memory cap ({max_gb:g} GB)"
+        else:
+            time.sleep(0.2)
+            continue
+        proc.kill()
+        break
+    proc.wait()
+    return status, peak, t0 if t0 is not None else time.perf_counter()
+
+
+def _ours_load(path: Path, cache_dir: Path) -> tuple[Any, dict[str, Any]]:
+    """siting's ``load_network`` on ``path``: the network and time / peak RSS figures."""
+    from siting.network import load_network
+    from siting.scenario import NetworkSpec
+
+    with PeakRSS() as mem:
+        t0 = time.perf_counter()
+        net = load_network(NetworkSpec(path=path, cache_dir=cache_dir))
+        sec = time.perf_counter() - t0
+    return net, {"seconds": sec, "peak_rss_mb": mem.delta / MB,
+                 "drivable_nodes": net.n_nodes, "drivable_edges": net.n_edges}
+
+
+def _same_network(a: Any, b: Any) -> bool:
+    """Every array of two RoadNetworks equal (the cached reload against the cold load)."""
+    fields = ("node_id", "lon", "lat", "x", "y", "edge_u", "edge_v", "edge_length_m")
+    return (all(np.array_equal(getattr(a, f), getattr(b, f)) for f in fields)
+            and a.edge_class.tolist() == b.edge_class.tolist() and a.crs == b.crs)
+
+
+def _graph_check(row: dict[str, Any], city: inst.OsmCity, checks: Checks, *,
+                 exact: bool) -> str:
+    """Drivable nodes/edges of ``row`` against the extract's layout (exact, or within 1 %)."""
+    n, e = row["drivable_nodes"], row["drivable_edges"]
+    en, ee = city.drivable_nodes, city.drivable_edges
+    ok = (n, e) == (en, ee) if exact else abs(n - en) <= 0.01 * en and abs(e - ee) <= 0.01 * ee
+    what = f"{row['tool']} on {Path(row['input']).name}"
+    mark = checks.expect(ok, f"osm: {what} gave {n:,} nodes / {e:,} edges, the layout "
+                         f"{en:,} / {ee:,}")
+    return f"{mark} {'=' if (n, e) == (en, ee) else '≈'} layout"
+
+
+def _osmnx_ladder(args: argparse.Namespace, n_full: int, folder: Path,
+                  checks: Checks) -> list[dict[str, Any]]:
+    """osmnx (and siting, on the same XML) on smaller extracts, while the budget allows."""
+    sizes: list[int] = []
+    n = n_full // 4
+    while n >= OSMNX_LADDER_MIN_NODES:
+        sizes.insert(0, n)
+        n //= 4
+    rows: list[dict[str, Any]] = []
+    budget = OSMNX_LADDER_SHARE * args.osmnx_budget_s
+    spent, last = 0.0, None
+    for k, size in enumerate(sizes):
+        if last is not None:  # skip a step that cannot finish in what is left
+            predicted = last["wall_s"] * size / last["osm_nodes"]
+            if spent + predicted > budget:
+                break
+        city = inst.write_osm_city([folder / f"ladder{k}.osm"], size, seed=args.seed)
+        xml = city.paths[0]
+        row = _osmnx_row(xml, city.n_nodes, timeout_s=budget - spent,
+                         max_gb=args.osmnx_max_gb)
+        spent += row["wall_s"]
+        net, ours = _ours_load(xml, folder / f"cache-ladder{k}")
+        del net
+        rows.append(row)
+        rows.append(_row("siting", xml, city.n_nodes, "cold (XML)", **ours))
+        rows[-1]["check"] = _graph_check(rows[-1], city, checks, exact=True)
+        if row["status"] != "finished":
+            break
+        row["check"] = _graph_check(row, city, checks, exact=False)
+        last = row
+        _log(f"osm ladder {size:,} nodes: osmnx {row['seconds']:.1f} s, siting "
+             f"{ours['seconds']:.2f} s")
+    return rows
+
+
+def _osmnx_row(xml: Path, n_nodes: int, *, timeout_s: float, max_gb: float) -> dict[str, Any]:
+    res = run_osmnx(xml, timeout_s=timeout_s, max_gb=max_gb)
+    load = "graph_from_xml" if res["status"] == "finished" else res["status"]
+    row = _row("osmnx", xml, n_nodes, load, seconds=res.pop("seconds", res["wall_s"]), **res)
+    row["finished"] = res["status"] == "finished"
+    return row
+
+
+def _row(tool: str, path: Path, n_nodes: int, load: str, **figures: Any) -> dict[str, Any]:
+    """One table row: the input file, the tool, how it loaded, and the figures."""
+    return {"input": str(path), "file_mb": path.stat().st_size / MB, "osm_nodes": n_nodes,
+            "tool": tool, "load": load, **figures}
+
+
+def _extrapolate(rows: list[dict[str, Any]],
+                 n_full: int) -> tuple[float, str, float | None] | None:
+    """osmnx on ``n_full`` nodes from its finished ladder runs: seconds as a power law through
+    the two largest (exponent at least 1, i.e. at least linear), or linear from one; peak RSS
+    (MB) along the line through the two largest (None from one run: its import baseline
+    would be scaled too)."""
+    done = [r for r in rows if r["tool"] == "osmnx" and r.get("finished")]
+    if not done:
+        return None
+    a = done[-1]
+    alpha, mem = 1.0, None
+    if len(done) >= 2:
+        b = done[-2]
+        alpha = max(1.0, math.log(a["seconds"] / b["seconds"])
+                    / math.log(a["osm_nodes"] / b["osm_nodes"]))
+        slope = (a["peak_rss_mb"] - b["peak_rss_mb"]) / (a["osm_nodes"] - b["osm_nodes"])
+        mem = a["peak_rss_mb"] + slope * (n_full - a["osm_nodes"])
+    est = a["seconds"] * (n_full / a["osm_nodes"]) ** alpha
+    return est, (f"extrapolated from the {a['osm_nodes']:,}-node run, time ∝ nodes^"
+                 f"{alpha:.2f}" + (", memory linear" if mem is not None else "")), mem
+
+
+def part_osm(args: argparse.Namespace, checks: Checks) -> dict[str, Any]:
+    """A synthetic .osm.pbf city extract: siting cold and cached vs osmnx graph_from_xml."""
+    from siting import network
+
+    # the part measures the cache, also when a --quick extract is below siting's threshold
+    threshold = network.LOCAL_CACHE_MIN_BYTES
+    network.LOCAL_CACHE_MIN_BYTES = 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="siting-bench-osm-") as tmp:
+            rows, city, write_s = _osm_measure(args, Path(tmp), checks)
+    finally:
+        network.LOCAL_CACHE_MIN_BYTES = threshold
+    return _osm_report(args, rows, city, write_s, threshold)
+
+
+def _osm_measure(args: argparse.Namespace, folder: Path,
+                 checks: Checks) -> tuple[list[dict[str, Any]], inst.OsmCity, float]:
+    """Write the extract, run siting and osmnx; rows in table order (ladder last)."""
+    probe = inst.write_osm_city([folder / "probe.osm.pbf"], 20_000, seed=args.seed)
+    per_node = probe.paths[0].stat().st_size / probe.n_nodes
+    target = max(1_000, round(args.osm_mb * MB / per_node))
+    t0 = time.perf_counter()
+    city = inst.write_osm_city([folder / "city.osm.pbf", folder / "city.osm"], target,
+                               seed=args.seed)
+    write_s = time.perf_counter() - t0
+    pbf_mb = city.paths[0].stat().st_size / MB
+    _log(f"osm: wrote {pbf_mb:.1f} MB .osm.pbf ({city.n_nodes:,} nodes) in {write_s:.0f} s")
+    rows = _ours_pbf_rows(city, folder, checks)
+    xml = city.paths[1]
+    net, ours_xml = _ours_load(xml, folder / "cache-xml")
+    del net
+    gc.collect()
+    rows.append(_row("siting", xml, city.n_nodes, "cold (XML)", **ours_xml))
+    rows[-1]["check"] = _graph_check(rows[-1], city, checks, exact=True)
+    ladder = _osmnx_ladder(args, city.n_nodes, folder, checks)
+    spent = sum(r["wall_s"] for r in ladder if r["tool"] == "osmnx")
+    full = _osmnx_row(xml, city.n_nodes, timeout_s=max(1.0, args.osmnx_budget_s - spent),
+                      max_gb=args.osmnx_max_gb)
+    if full["finished"]:
+        full["check"] = _graph_check(full, city, checks, exact=False)
+    rows.append(full)
+    return rows + ladder, city, write_s
+
+
+def _ours_pbf_rows(city: inst.OsmCity, folder: Path, checks: Checks) -> list[dict[str, Any]]:
+    """siting on the .osm.pbf: cold (parse + cache write), then the cached reload."""
+    cache = folder / "cache"
+    cold_net, cold = _ours_load(city.paths[0], cache)
+    entry_mb = sum(p.stat().st_size for p in cache.glob("*.npz")) / MB
+    net, warm = _ours_load(city.paths[0], cache)
+    same = _same_network(net, cold_net)
+    del net, cold_net
+    gc.collect()
+    pbf = city.paths[0]
+    rows = [_row("siting", pbf, city.n_nodes, "cold (parse + cache write)", cache_mb=entry_mb,
+                 **cold),
+            _row("siting", pbf, city.n_nodes, "cached reload", **warm)]
+    rows[0]["check"] = _graph_check(rows[0], city, checks, exact=True)
+    rows[1]["check"] = checks.expect(same, "osm: the cached reload differs from the cold "
+                                     "load") + " = cold load"
+    return rows
+
+
+def _osm_report(args: argparse.Namespace, rows: list[dict[str, Any]], city: inst.OsmCity,
+                write_s: float, threshold: int) -> dict[str, Any]:
+    """Print the tables; return the part's figures."""
+    cold, warm, xml_ours, full = rows[0], rows[1], rows[2], rows[3]
+    pbf_mb = cold["file_mb"]
+    est = None if full["finished"] else _extrapolate(rows[4:], full["osm_nodes"])
+    if est is not None:
+        rows.insert(4, {**{k: full[k] for k in ("input", "file_mb", "osm_nodes")},
+                        "tool": "osmnx", "load": est[1], "seconds": est[0],
+                        "peak_rss_mb": est[2], "extrapolated": True})
+    print(f"\n### OSM extract: {pbf_mb:.0f} MB `.osm.pbf` ({city.n_nodes:,} nodes, "
+          f"{city.n_ways:,} ways) to a routable graph, siting vs osmnx `graph_from_xml`\n")
+    headers = ["input", "file MB", "OSM nodes", "tool", "load", "seconds", "peak MB",
+               "drivable nodes", "directed edges", "check"]
+    print(table(headers, [[Path(r["input"]).name, r["file_mb"], r["osm_nodes"], r["tool"],
+                           r["load"], r["seconds"], r.get("peak_rss_mb"),
+                           r.get("drivable_nodes"), r.get("drivable_edges"), r.get("check")]
+                          for r in rows]))
+    osmnx_s = full["seconds"] if full["finished"] else (est[0] if est else None)
+    print()
+    print(table(["measure", "value", "target", "met"], [
+        ["siting cold load", f"{cold['seconds']:.1f} s", f"< {OSM_COLD_TARGET_S:g} s",
+         _met(cold["seconds"] < OSM_COLD_TARGET_S)],
+        ["siting cached reload", f"{warm['seconds']:.2f} s", f"< {OSM_CACHED_TARGET_S:g} s",
+         _met(warm["seconds"] < OSM_CACHED_TARGET_S)],
+    ]))
+    ratios = [f"cache entry {cold['cache_mb']:.0f} MB ({cold['cache_mb'] / pbf_mb:.1f}x the "
+              f".osm.pbf)", f"cold / cached {cold['seconds'] / warm['seconds']:.0f}x"]
+    if osmnx_s is not None:
+        basis = "measured" if full["finished"] else "extrapolated"
+        ratios += [f"osmnx ({basis}) / siting cold on the .pbf "
+                   f"{osmnx_s / cold['seconds']:.0f}x, on the same XML "
+                   f"{osmnx_s / xml_ours['seconds']:.0f}x, / siting cached "
+                   f"{osmnx_s / warm['seconds']:.0f}x"]
+    else:
+        ratios += [f"osmnx did not finish within {full['wall_s']:.0f} s: more than "
+                   f"{full['wall_s'] / cold['seconds']:.1f}x siting's cold load"]
+    print("\nRatios: " + "; ".join(ratios) + ".")
+    print(f"\nSynthetic extract (benchmarks/_instances.py `write_osm_city`, seed {args.seed}), "
+          f"written in {write_s:.0f} s (not counted). siting's cache threshold "
+          f"({threshold / MB:g} MB) is set to 0 for this part. osmnx: "
+          f"`graph_from_xml(simplify=False, retain_all=True)` in a child process, import "
+          f"not counted, budget {args.osmnx_budget_s:g} s, memory cap "
+          f"{args.osmnx_max_gb:g} GB; 'layout' = the drivable nodes and edges the extract was "
+          f"built to have.")
+    return {"rows": rows, "pbf_mb": pbf_mb, "osm_nodes": city.n_nodes, "osm_ways": city.n_ways,
+            "layout_drivable_nodes": city.drivable_nodes,
+            "layout_drivable_edges": city.drivable_edges, "write_s": write_s,
+            "osmnx_seconds": osmnx_s, "osmnx_basis": (
+                "measured" if full["finished"] else (est[1] if est else "did not finish")),
+            "targets": {"cold_s": OSM_COLD_TARGET_S, "cached_s": OSM_CACHED_TARGET_S}}
+
+
 # =========================================================================== driver
 RUNNERS: dict[str, Callable[[argparse.Namespace, Checks], dict[str, Any]]] = {
     "mclp": part_mclp, "paths": part_paths, "pipeline": part_pipeline, "demo": part_demo,
+    "osm": part_osm,
 }
 
 
@@ -753,6 +1059,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--enforce-memory-check", action="store_true",
                    help="let siting's pre-flight memory check stop the run (default: record "
                    "its estimate and measure the real peak)")
+    g = p.add_argument_group("OSM extract")
+    g.add_argument("--osm-mb", type=float, help="size of the synthetic .osm.pbf, MB "
+                   "(default 50; quick 2)")
+    g.add_argument("--osmnx-budget-s", type=float, help="wall seconds for all osmnx runs "
+                   "before extrapolating (default 300; quick 20)")
+    g.add_argument("--osmnx-max-gb", type=float, default=6.0,
+                   help="stop an osmnx run when its resident memory passes this")
     p.add_argument("--min-free-gb", type=float, default=1.5,
                    help="stop a part (child process) when the machine's available memory "
                    "falls below this")
@@ -773,6 +1086,9 @@ def _defaults(a: argparse.Namespace) -> argparse.Namespace:
     a.nx_budget_s = a.nx_budget_s if a.nx_budget_s is not None else (10.0 if q else 60.0)
     a.pipeline_size = a.pipeline_size or ("10000,300,20000" if q else "100000,2000,200000")
     a.pipeline_time_limit = a.pipeline_time_limit or (30.0 if q else 120.0)
+    a.osm_mb = a.osm_mb or (2.0 if q else 50.0)
+    a.osmnx_budget_s = (a.osmnx_budget_s if a.osmnx_budget_s is not None
+                        else (20.0 if q else 300.0))
     return a
 
 
@@ -858,7 +1174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             encoding="utf-8")))
                     checks.failures.append(f"part {part}: {note}")
                     print(f"\n**{part}: {note}**")
-                elif code not in (0, 1):
+                elif code not in (0, 1) or not out.is_file():
                     checks.failures.append(f"part {part} crashed (exit {code})")
     else:
         for part in parts:

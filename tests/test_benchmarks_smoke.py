@@ -101,3 +101,48 @@ def test_sparse_cover_matches_brute_force() -> None:
     assert set(zip(c.row.tolist(), c.col.tolist())) == set(zip(*np.nonzero(d <= 1200.0)))
     np.testing.assert_allclose(c.data, d[c.row, c.col])
     assert m.p == 2 and set(np.unique(m.weight)) <= set(range(1, 101))
+
+
+def test_osm_extract_table(tmp_path: Path) -> None:
+    text, res = _run(tmp_path, "--only", "osm", "--osm-mb", "0.1", "--osmnx-budget-s", "60",
+                     "--in-process")
+    rows = _table_rows(text, "### OSM extract")
+    assert [(r[0], r[3], r[4]) for r in rows[:4]] == [
+        ("city.osm.pbf", "siting", "cold (parse + cache write)"),
+        ("city.osm.pbf", "siting", "cached reload"),
+        ("city.osm", "siting", "cold (XML)"),
+        ("city.osm", "osmnx", "graph_from_xml")]  # 60 s for a ~1 s job: it finishes
+    osm = res["osm"]
+    # the file is the requested size (a probe calibrates bytes per node), within 30 %
+    assert 0.07 < osm["pbf_mb"] < 0.13
+    # every graph equals the layout the extract was written with (counted by the writer)
+    layout = (osm["layout_drivable_nodes"], osm["layout_drivable_edges"])
+    assert 0 < layout[0] < osm["osm_nodes"]
+    for r in osm["rows"]:
+        assert (r["drivable_nodes"], r["drivable_edges"]) == layout, r
+    assert [r[-1] for r in rows[:4]] == ["✓ = layout", "✓ = cold load", "✓ = layout",
+                                         "✓ = layout"]
+    assert osm["osmnx_basis"] == "measured" and osm["rows"][3]["graph_nodes"] >= layout[0]
+    assert res["checks"] == {"ok": True, "failures": []}
+
+
+def test_osm_city_layout_matches_an_independent_count(tmp_path: Path) -> None:
+    import osmium
+
+    from siting import _osm
+
+    city = inst.write_osm_city([tmp_path / "c.osm.pbf", tmp_path / "c.osm"], 3000, seed=5)
+    for path in city.paths:
+        nodes, ways, kept_nodes, edges = 0, 0, set(), 0
+        for obj in osmium.FileProcessor(str(path)):
+            if obj.is_node():
+                nodes += 1
+            elif obj.is_way():
+                ways += 1
+                refs = [n.ref for n in obj.nodes]
+                if _osm.is_truck_way(obj.tags):
+                    kept_nodes.update(refs)
+                    edges += (len(refs) - 1) * (1 if _osm.oneway_direction(obj.tags) else 2)
+        assert (nodes, ways) == (city.n_nodes, city.n_ways)
+        assert (len(kept_nodes), edges) == (city.drivable_nodes, city.drivable_edges)
+    assert 2000 < city.n_nodes < 4500 and city.drivable_nodes < city.n_nodes

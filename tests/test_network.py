@@ -582,3 +582,188 @@ def test_online_failure_is_network_error(tmp_path, monkeypatch):
         load_network(spec, osmnx_settings={"overpass_url": f"http://127.0.0.1:{port}/api",
                                            "overpass_rate_limit": False,
                                            "requests_timeout": 5})
+
+
+# --------------------------------------------------------------------------- cache of local files
+NET_FIELDS = ("node_id", "lon", "lat", "x", "y", "edge_u", "edge_v", "edge_length_m")
+
+
+def assert_same_network(a: RoadNetwork, b: RoadNetwork) -> None:
+    for f in NET_FIELDS:
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert a.edge_class.tolist() == b.edge_class.tolist()
+    assert (a.source, a.crs, a.schematic) == (b.source, b.crs, b.schematic)
+    assert np.array_equal(a.components().labels, b.components().labels)
+    speeds = DEFAULT_SPEEDS_KPH
+    np.testing.assert_array_equal(a.edge_speeds_kph(speeds, "heavy"),
+                                  b.edge_speeds_kph(speeds, "heavy"))
+
+
+@pytest.fixture
+def parse_calls(monkeypatch):
+    """Cache every file (threshold 0) and count the real parses; ``calls.fail = True``
+    makes parsing raise, so a load that still works came from the cache."""
+    import siting.network as network
+
+    monkeypatch.setattr(network, "LOCAL_CACHE_MIN_BYTES", 0)
+    real = network._parse_file
+
+    class Calls:
+        n = 0
+        fail = False
+
+    def spy(*args, **kwargs):
+        if Calls.fail:
+            raise AssertionError("parsed although the cache should have answered")
+        Calls.n += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(network, "_parse_file", spy)
+    return Calls
+
+
+def _cache_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("roads-file-*.npz"))
+
+
+def test_local_file_cache_second_load_reads_cache(tmp_path, parse_calls, caplog):
+    src = tmp_path / "city.osm"
+    src.write_bytes(TINY_OSM.read_bytes())
+    spec = NetworkSpec(path=src, cache_dir=tmp_path / "cache", provenance="test extract")
+    first = load_network(spec)
+    assert parse_calls.n == 1
+    (entry,) = _cache_files(tmp_path / "cache")
+    assert entry.name.startswith("roads-file-city.osm-")
+    parse_calls.fail = True
+    with caplog.at_level(logging.INFO, logger="siting.network"):
+        again = load_network(spec)
+    assert "from cache" in caplog.text
+    assert_tiny(again)
+    assert_same_network(again, first)
+    assert_same_network(read_npz(entry), first)  # the entry itself, read independently
+    assert not list((tmp_path / "cache").glob("*.tmp"))
+
+
+def test_small_local_files_are_not_cached(tmp_path):
+    assert_tiny(load_network(NetworkSpec(path=TINY_OSM, cache_dir=tmp_path / "cache")))
+    assert not (tmp_path / "cache").exists()
+
+
+def test_local_file_cache_follows_file_changes(tmp_path, parse_calls):
+    import os
+
+    src = tmp_path / "city.osm"
+    src.write_bytes(TINY_OSM.read_bytes())
+    spec = NetworkSpec(path=src, cache_dir=tmp_path / "cache")
+    load_network(spec)
+    (old,) = _cache_files(tmp_path / "cache")
+    # touched (same bytes, newer time): parsed again, the entry of the old version replaced
+    st = src.stat()
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert_tiny(load_network(spec))
+    assert parse_calls.n == 2
+    (touched,) = _cache_files(tmp_path / "cache")
+    assert touched != old
+    # rewritten: the way 100 becomes a trunk road, and the new network says so
+    src.write_text(TINY_OSM.read_text(encoding="utf-8").replace(
+        '<tag k="highway" v="primary"/>', '<tag k="highway" v="trunk"/>'), encoding="utf-8")
+    changed = load_network(spec)
+    assert parse_calls.n == 3
+    assert {v[1] for k, v in edge_dict(changed).items() if k in ((1, 2), (2, 3))} == {"trunk"}
+    (entry,) = _cache_files(tmp_path / "cache")
+    assert "trunk" in read_npz(entry).edge_class.tolist()
+    parse_calls.fail = True
+    assert edge_dict(load_network(spec)) == edge_dict(changed)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "junk", "other key"])
+def test_damaged_cache_entry_is_rebuilt(tmp_path, parse_calls, caplog, damage):
+    src = tmp_path / "city.osm"
+    src.write_bytes(TINY_OSM.read_bytes())
+    spec = NetworkSpec(path=src, cache_dir=tmp_path / "cache")
+    first = load_network(spec)
+    (entry,) = _cache_files(tmp_path / "cache")
+    if damage == "truncate":
+        entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    elif damage == "junk":
+        entry.write_bytes(b"PK\x03\x04 not a zip")
+    else:  # a valid network file, but not this file's entry (copied in by hand)
+        other = NetworkSpec(path=TINY_OSM, cache_dir=tmp_path / "elsewhere")
+        save_network(load_network(other), entry)
+    with caplog.at_level(logging.WARNING, logger="siting.network"):
+        again = load_network(spec)
+    assert "cache" in caplog.text and ("rebuilt" in caplog.text or "rebuilding" in caplog.text)
+    assert parse_calls.n == 2 + (damage == "other key")
+    assert_same_network(again, first)
+    assert_same_network(read_npz(entry), first)  # rewritten in place
+    parse_calls.fail = True
+    assert_same_network(load_network(spec), first)
+
+
+def test_cache_key_covers_parse_settings(tmp_path, parse_calls):
+    g = gpd.GeoDataFrame({"highway": ["primary", "residential"], "cls": ["高速公路", "支路"]},
+                         geometry=[LineString([(113.37, 31.69), (113.38, 31.69)]),
+                                   LineString([(113.38, 31.69), (113.38, 31.70)])],
+                         crs="EPSG:4326")
+    path = tmp_path / "roads.gpkg"
+    g.to_file(path)
+    by_osm = NetworkSpec(path=path, cache_dir=tmp_path / "cache")
+    by_cls = NetworkSpec(path=path, cache_dir=tmp_path / "cache", class_column="cls")
+    a, b = load_network(by_osm), load_network(by_cls)
+    assert parse_calls.n == 2 and len(_cache_files(tmp_path / "cache")) == 2
+    assert set(a.edge_class.tolist()) == {"primary", "residential"}
+    assert set(b.edge_class.tolist()) == {"高速公路", "支路"}
+    parse_calls.fail = True  # each spec finds its own entry
+    assert load_network(by_osm).edge_class.tolist() == a.edge_class.tolist()
+    assert load_network(by_cls).edge_class.tolist() == b.edge_class.tolist()
+    schematic = NetworkSpec(path=path, cache_dir=tmp_path / "cache", schematic=True)
+    parse_calls.fail = False
+    assert load_network(schematic).schematic
+    assert parse_calls.n == 3 and len(_cache_files(tmp_path / "cache")) == 3
+
+
+def test_cache_watches_shapefile_sidecars(tmp_path, parse_calls):
+    import os
+
+    g = gpd.GeoDataFrame({"highway": ["primary"]},
+                         geometry=[LineString([(113.37, 31.69), (113.38, 31.69)])],
+                         crs="EPSG:4326")
+    path = tmp_path / "roads.shp"
+    g.to_file(path)
+    spec = NetworkSpec(path=path, cache_dir=tmp_path / "cache")
+    load_network(spec)
+    load_network(spec)
+    assert parse_calls.n == 1
+    # the road classes live in the .dbf: editing it alone must not hit the old entry
+    g.assign(highway=["trunk"]).to_file(tmp_path / "other.shp")
+    dbf = path.with_suffix(".dbf")
+    dbf.write_bytes((tmp_path / "other.dbf").read_bytes())
+    st = dbf.stat()
+    os.utime(dbf, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert load_network(spec).edge_class.tolist() == ["trunk", "trunk"]
+    assert parse_calls.n == 2
+
+
+def test_unwritable_cache_folder_only_warns(tmp_path, parse_calls, caplog):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the cache folder should be")
+    spec = NetworkSpec(path=TINY_OSM, cache_dir=blocker / "cache")
+    with caplog.at_level(logging.WARNING, logger="siting.network"):
+        assert_tiny(load_network(spec))
+    assert "cannot write the road network cache" in caplog.text
+    assert blocker.read_text().startswith("a file")
+    assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_uncompressed_npz_keeps_xy_and_components(tmp_path):
+    net = load_network(NetworkSpec(path=TINY_OSM))
+    small = save_network(net, tmp_path / "z.npz")
+    big = save_network(net, tmp_path / "raw.npz", compress=False)
+    with np.load(big) as z, np.load(small) as zc:
+        assert {"x", "y", "component"} <= set(z.files)
+        assert "x" not in zc.files and "component" in zc.files
+    for p in (small, big):
+        back = read_npz(p)
+        assert_same_network(back, net)
+        assert back.components().n_components == 3
+        assert back.components().largest_share == pytest.approx(7 / 11)
