@@ -345,7 +345,8 @@ class CityFiles:
 
 def write_city_scenario(folder: Path, *, n_demand: int = 100_000, n_candidates: int = 2_000,
                         n_nodes: int = 200_000, seed: int = 7, time_limit_s: float = 120.0,
-                        capacitated: bool = True, budget_stations: int | None = None
+                        capacitated: bool = True, budget_stations: int | None = None,
+                        max_alloc_options: int = 0
                         ) -> CityFiles:
     """Write a synthetic city (road .npz, fleet and candidate GeoPackages, scenario.toml).
 
@@ -366,6 +367,8 @@ def write_city_scenario(folder: Path, *, n_demand: int = 100_000, n_candidates: 
         Solver time limit written into the scenario, s.
     capacitated
         Scenario ``solver.capacitated``.
+    max_alloc_options
+        Scenario ``solver.max_alloc_options`` (0 = every option within the threshold).
     budget_stations
         Budget as a number of average stations (3 M CNY each); default ``n_candidates / 12``.
 
@@ -451,6 +454,7 @@ time_limit_s = {float(time_limit_s)}
 mip_gap = 0.0
 threads = 2
 capacitated = {"true" if capacitated else "false"}
+max_alloc_options = {int(max_alloc_options)}
 {_SEGMENTS}{_STATION_TYPES}"""
     path = folder / "scenario.toml"
     path.write_text(toml, encoding="utf-8")

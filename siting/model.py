@@ -1260,7 +1260,8 @@ class SitingModel:
         raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
                         msg=msg, start=start)
         if raw.status == "time_limit" and name == "highs" and self._lay.n_z:
-            raw = self._with_relaxed_bound(raw, time_limit_s=max(1.0, 0.05 * time_limit_s),
+            # up to a tenth more than time_limit_s, for a bound worth reporting
+            raw = self._with_relaxed_bound(raw, time_limit_s=max(1.0, 0.1 * time_limit_s),
                                            threads=threads)
         if raw.status == "infeasible":
             raise InfeasibleError(self._diagnose(name, time_limit_s, threads))

@@ -147,10 +147,11 @@ def test_hostile_station_name_is_shown_as_text(open_map) -> None:
 
 
 @pytest.mark.slow
-def test_100k_demand_map_opens_quickly(open_map) -> None:
+def test_100k_demand_map_opens_and_draws_every_station(open_map) -> None:
+    """A 100k-demand map opens offline with every station drawn (its load time is measured
+    by benchmarks/run.py, part pipeline, not asserted here)."""
     result = make_result(n_demand=100_000, seed=3)
     o = open_map(result, basemap="none")
-    assert o.load_s < 5.0, o.load_s
     assert o.requests == [] and o.console_errors == []
     assert o.page.locator(".siting-station").count() == len(result.stations)
 
