@@ -30,6 +30,8 @@ from siting._greedy import GreedyPlan
 
 log = logging.getLogger(__name__)
 
+#: Default cap on greedy runs per search.
+MAX_RUNS = 40
 #: Ranking rules tried: gain / cost**power.
 COST_POWERS: tuple[float, ...] = (1.0, 0.5, 0.0)
 
@@ -39,7 +41,7 @@ GreedyRun = Callable[[npt.NDArray[np.bool_], float], "GreedyPlan | None"]
 
 def improve_plan(run: GreedyRun, existing: npt.NDArray[np.bool_], *, time_budget_s: float,
                  powers: Sequence[float] = COST_POWERS, max_forbidden: int = 8,
-                 ) -> GreedyPlan | None:
+                 max_runs: int = MAX_RUNS) -> GreedyPlan | None:
     """Best plan found by re-running the greedy with stations forbidden, within a time budget.
 
     Parameters
@@ -56,6 +58,8 @@ def improve_plan(run: GreedyRun, existing: npt.NDArray[np.bool_], *, time_budget
         Ranking rules to try; the first is the plain greedy's.
     max_forbidden
         Most stations forbidden at once (the depth of the walk).
+    max_runs
+        Most greedy runs in all (the bundled scenario converges in 24).
 
     Returns
     -------
@@ -73,7 +77,7 @@ def improve_plan(run: GreedyRun, existing: npt.NDArray[np.bool_], *, time_budget
     first_s = max(time.perf_counter() - (t_end - max(0.0, time_budget_s)), 1e-6)
 
     def time_left() -> bool:
-        return time.perf_counter() + first_s < t_end
+        return runs < max_runs and time.perf_counter() + first_s < t_end
 
     def consider(plan: GreedyPlan | None, forbidden: npt.NDArray[np.bool_]) -> bool:
         nonlocal best, best_forbidden

@@ -101,6 +101,10 @@ STRENGTHEN_DEFAULT: bool = False
 #: On the bundled scenario a better incumbent from 1 s of local search beats 1 s more of
 #: HiGHS by far (see :mod:`siting._local_search`).
 LOCAL_SEARCH_SHARE: float = 0.15
+#: Models with fewer columns start from the plain greedy: HiGHS solves or improves those
+#: faster than the search would (a 2,000 × 200 MCLP is solved in 0.1 s; the search alone
+#: took 0.5 s there).
+LOCAL_SEARCH_MIN_COLUMNS: int = 20_000
 
 #: Above this many matrix entries HiGHS runs without presolve (see :func:`_solve_highs`).
 PRESOLVE_MAX_NNZ: int = 2_000_000
@@ -1254,7 +1258,9 @@ class SitingModel:
             log.warning("HiGHS (highspy) is not available; solving with CBC instead")
             name = "cbc"
         t0 = time.perf_counter()
-        plan = self._warm_plan(LOCAL_SEARCH_SHARE * time_limit_s) if warm_start else None
+        search_s = LOCAL_SEARCH_SHARE * time_limit_s if self.n_vars >= LOCAL_SEARCH_MIN_COLUMNS \
+            else 0.0
+        plan = self._warm_plan(search_s) if warm_start else None
         start = self._start_vector(plan) if plan is not None else None
         left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
         raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,

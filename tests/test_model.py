@@ -796,3 +796,16 @@ def test_large_models_solve_without_presolve_to_the_same_optimum(monkeypatch) ->
     assert seen and all(h.getOptionValue("presolve")[1] == "off" for h in seen)
     assert sol.status == "optimal" and sol.objective == pytest.approx(best)
     assert sol.spent == pytest.approx(cheapest)
+
+
+def test_local_search_runs_only_on_large_models(monkeypatch) -> None:
+    import siting.model as M
+
+    inst = Inst(site=[0, 1, 2], cost=[6.0, 5.0, 5.0],
+                cover=[[0], [0], [1], [2]], weight=[3.5, 3.5, 5.5, 5.5], budget=10.0)
+    small = SitingModel.from_input(inst.to_input(), capacitated=False).solve()
+    assert small.warm_start_objective == pytest.approx(7.0)      # the plain greedy
+    monkeypatch.setattr(M, "LOCAL_SEARCH_MIN_COLUMNS", 0)
+    large = SitingModel.from_input(inst.to_input(), capacitated=False).solve()
+    assert large.warm_start_objective == pytest.approx(11.0)     # improved by the search
+    assert small.objective == pytest.approx(large.objective) == pytest.approx(11.0)
