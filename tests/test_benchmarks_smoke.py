@@ -146,3 +146,15 @@ def test_osm_city_layout_matches_an_independent_count(tmp_path: Path) -> None:
         assert (nodes, ways) == (city.n_nodes, city.n_ways)
         assert (len(kept_nodes), edges) == (city.drivable_nodes, city.drivable_edges)
     assert 2000 < city.n_nodes < 4500 and city.drivable_nodes < city.n_nodes
+
+
+def test_formulations_table_and_same_optimum(capsys) -> None:
+    import formulations
+
+    assert formulations.main(["--sizes", "300x30", "--radii", "2000", "--time-limit",
+                              "10"]) == 0
+    out = capsys.readouterr().out
+    rows = [ln for ln in out.splitlines() if ln.startswith("| ") and "✓" in ln]
+    # every variant proved the same optimum as the baseline on the tiny instance
+    assert {ln.split("|")[1].strip() for ln in rows} == {v.name for v in formulations.VARIANTS}
+    assert "× baseline (geo. mean)" in out
