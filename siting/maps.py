@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 
 #: Basemap choices of :func:`build_map`.
 BASEMAPS: tuple[str, ...] = ("osm", "tianditu", "amap", "none")
+#: Above this many road segments the road layer is simplified at ~10 m instead of ~2 m.
+ROAD_SEGMENTS_COARSE = 100_000
 #: Above this many demand points the demand layer is summed into hexagons.
 AGGREGATE_ABOVE: int = 5000
 #: Lower heating value used to put hydrogen (kg) on the kWh scale of the demand circles.
@@ -656,13 +658,15 @@ def _add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame, ctx: _Context) -> None
         len(parts), "", dtype=object)
     weight = np.array([_ROAD_WEIGHT.get(str(c).removesuffix("_link"), 1.0) for c in cls])
     feats = []
+    # ~2 m; ~10 m on city-wide networks, where the map opens at city scale (a 200k-node
+    # network's road layer was most of a 22 MB map.html)
+    tol = 2e-5 if len(parts) < ROAD_SEGMENTS_COARSE else 1e-4
     for w in sorted(set(weight.tolist()), reverse=True):
         # Segments joined into polylines before simplifying: every shared node is written
-        # once, and straight runs of a street shrink to their ends (a 200k-node city's road
-        # layer went from 360k two-point segments to a fraction of the bytes).
+        # once, and straight runs of a street shrink to their ends.
         merged = shapely.line_merge(shapely.multilinestrings(parts[weight == w]))
         pieces = shapely.get_parts(merged)
-        pieces = _round(shapely.simplify(pieces, 2e-5, preserve_topology=False))
+        pieces = _round(shapely.simplify(pieces, tol, preserve_topology=False))
         pieces = pieces[~shapely.is_empty(pieces) & (shapely.get_num_coordinates(pieces) >= 2)]
         if len(pieces):
             feats.append(_feature(shapely.to_geojson(shapely.multilinestrings(pieces)),
