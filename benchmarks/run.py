@@ -365,7 +365,7 @@ def part_mclp(args: argparse.Namespace, checks: Checks) -> dict[str, Any]:
                 reason = (f"dense model ~{est_b / 2**30:.1f} GB ({cells / 1e6:.0f}M cells x "
                           f"{rate_b:.0f} B, {calibrated}) would not fit the "
                           f"{args.spopt_max_gb:g} GB allowance")
-            elif est_s > limit:
+            elif est_s > (args.spopt_build_limit_s or limit):
                 reason = (f"building the dense PuLP model would take ~{est_s:.0f} s "
                           f"({cells / 1e6:.1f}M cells x {rate_s * 1e6:.0f} us, {calibrated})"
                           f" > time limit {limit:g} s")
@@ -1077,6 +1077,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--also-no-tiebreak", action="store_true",
                    help="also run ours with the cost tie-breaker off (tau = 0)")
     g.add_argument("--no-spopt", action="store_true", help="run ours only")
+    g.add_argument("--spopt-build-limit-s", type=float, default=None,
+                   help="skip spopt when building its dense model is estimated to take longer "
+                   "than this (default: the time limit)")
     g.add_argument("--spopt-max-gb", type=float, default=6.0,
                    help="skip spopt when its dense model is estimated above this")
     g = p.add_argument_group("travel times")
