@@ -160,6 +160,7 @@ _LABELS: dict[str, dict[str, str]] = {
             "模型为混合整数规划（{variables} 个变量、{constraints} 个约束），由 {solver} 求解。"),
         "brief.method_capacitated": "每座站点的日供能力（kWh/日或 kg/日）限制其可服务的需求。",
         "brief.method_uncapacitated": "本次计算未考虑站点日供能力约束（非容量约束模型）。",
+        "brief.method_nearest": "每个需求点只由其最近的 {n} 个候选站点方案供能。",
         "brief.method_zones": "片区要求：{items}。",
         "brief.zone_req_pathway": "{zone} 至少 {min} 座{pathway}站（{year} 年前）",
         "brief.zone_req_type": "{zone} 至少 {min} 座“{type}”（{year} 年前）",
@@ -247,6 +248,7 @@ _LABELS: dict[str, dict[str, str]] = {
                                      "demand it can serve. "),
         "brief.method_uncapacitated": ("Station capacities were not enforced in this run "
                                        "(uncapacitated model). "),
+        "brief.method_nearest": "Each demand point draws only from its {n} nearest options. ",
         "brief.method_zones": "Zone requirements: {items}. ",
         "brief.zone_req_pathway": "at least {min} {pathway} station(s) in {zone} by {year}",
         "brief.zone_req_type": "at least {min} '{type}' in {zone} by {year}",
@@ -1307,7 +1309,9 @@ def _method_blocks(data: RunData, ctx: _Ctx) -> list[tuple[str, str]]:
         nodes=_num(inputs.get("network_nodes")) if "network_nodes" in inputs else unknown,
         edges=_num(inputs.get("network_edges")) if "network_edges" in inputs else unknown,
         capacity=ctx.label("brief.method_capacitated" if capacitated
-                       else "brief.method_uncapacitated"),
+                           else "brief.method_uncapacitated") + (
+            ctx.label("brief.method_nearest", n=int(solver["max_alloc_options"]))
+            if capacitated and solver.get("max_alloc_options") else ""),
         zones=ctx.label("brief.method_zones", items=sep.join(reqs)) if reqs else "",
         variables=_num(solver.get("variables")) if "variables" in solver else unknown,
         constraints=_num(solver.get("constraints")) if "constraints" in solver else unknown,

@@ -50,18 +50,18 @@ total weight — below the solver's own tolerances).
   when *b* covers every row *a* covers and costs no more (existing options are never removed).
   Across sites the one-option-per-site rule makes dominance unsound, so it is not attempted.
 
-**Formulation choices** (measured with ``benchmarks/formulations.py``: random MCLP instances
-2k × 200, 5k × 500, 10k × 1k at 1.5 km, HiGHS 1.16, 2 cores, 60 s limit; time relative to this
+**Formulation choices** (measured with ``benchmarks/formulations.py``: random MCLP instances 2k
+× 200, 5k × 500, 10k × 1k at 1.5 km, HiGHS 1.16, 2 cores, 60 s limit; time relative to this
 formulation, geometric mean): coverage variables *y* continuous — integer *y* gave the same
-times (1.01×), so *y* stays continuous (fewer integer columns to branch on); the budget as ``≤`` — ``=`` was much
-faster on saturated instances (0.04× at 10k × 1k) only because it forces the whole budget to
-be spent, which removes the cheapest-plan question the tie-breaker asks and is wrong with
-unequal costs (a dearer plan could be forced), so it is not exact for this model; the cost
-tie-breaker kept (0.68× without it, see :func:`_solve_highs`); the reductions kept (1.34×
-slower without them, 2.4× on the smallest instance); HiGHS presolve and symmetry detection
-left on below :data:`PRESOLVE_MAX_NNZ` (0.90× and 0.94× off, within the noise of these runs,
-and presolve helps the capacitated models). The same optimum was found by every variant that
-proved optimality.
+times (1.01×), so *y* stays continuous (fewer integer columns to branch on); the budget as
+``≤`` — ``=`` was much faster on saturated instances (0.04× at 10k × 1k) only because it forces
+the whole budget to be spent, which removes the cheapest-plan question the tie-breaker asks and
+is wrong with unequal costs (a dearer plan could be forced), so it is not exact for this model;
+the cost tie-breaker kept (0.68× without it, see :func:`_solve_highs`); the reductions kept
+(1.34× slower without them, 2.4× on the smallest instance); HiGHS presolve and symmetry
+detection left on below :data:`PRESOLVE_MAX_NNZ` (0.90× and 0.94× off, within the noise of
+these runs). The same optimum was found by every
+variant that proved optimality.
 
 The **warm start** is :func:`siting._greedy.greedy_plan` (marginal covered weight per yuan,
 feasible for every constraint); HiGHS gets it with ``setSolution``, CBC through PuLP's
@@ -1311,10 +1311,8 @@ class SitingModel:
         """``raw`` with the uncapacitated LP bound when that is tighter (see :func:`_lp_bound`)."""
         lay = _layout(self._rd, self.input, capacitated=False, strengthen=False, tau=self._tau)
         relaxed = _lp_bound(lay, time_limit_s=time_limit_s, threads=threads)
-        if not (relaxed < raw.bound) and math.isfinite(raw.bound):
-            return raw
-        if not math.isfinite(relaxed):
-            return raw
+        if not math.isfinite(relaxed) or (math.isfinite(raw.bound) and relaxed >= raw.bound):
+            return raw  # no LP value in time, or the solver's own bound is as good
         log.info("bound from the uncapacitated LP relaxation: %.6g (solver's: %.6g)", relaxed,
                  raw.bound)
         return replace(raw, bound=relaxed, gap=math.nan)
