@@ -6,7 +6,7 @@ the cost tie-breaker τ = 1e-6, the model reductions, HiGHS's presolve and symme
 Every variant is exact (the same optimum; the script checks the covered weight, recomputed
 from the plan, against the baseline's whenever both prove optimality, and exits 1 otherwise).
 
-    .venv/bin/python benchmarks/formulations.py                 # about 10 min on 2 cores
+    .venv/bin/python benchmarks/formulations.py                 # about 15 min on 2 cores
     .venv/bin/python benchmarks/formulations.py --quick         # about 1 min
     .venv/bin/python benchmarks/formulations.py --time-limit 60 --sizes 5000x500 --radii 1500
 
