@@ -1000,6 +1000,29 @@ def _lp_bound(lay: _Layout, *, time_limit_s: float, threads: int) -> float:
     return float(h.getInfo().objective_function_value)
 
 
+def _solve_interruptibly(h: Any) -> bool:
+    """Run HiGHS in its worker thread; on Ctrl-C ask it to stop. True if Ctrl-C was pressed.
+
+    ``h.run()`` would hold the main thread until the time limit, and highspy's own
+    ``solve()`` swallows the ``KeyboardInterrupt`` (HiGHS then may still report its time
+    limit when it was in a phase that does not poll the interrupt flag, so the run went on
+    as if nothing had happened). Here every Ctrl-C is remembered and re-raised by the caller
+    once HiGHS has stopped.
+    """
+    h.HandleKeyboardInterrupt = True  # enables the interrupt callbacks cancelSolve() uses
+    h.startSolve()
+    interrupted = False
+    while True:
+        try:
+            done, _ = h.wait(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            h.cancelSolve()
+            continue
+        if done:
+            return interrupted
+
+
 def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: int,
                  msg: bool, start: npt.NDArray[np.float64] | None) -> _RawResult:
     """Solve with HiGHS through highspy, passing the layout's arrays in one call.
@@ -1031,14 +1054,11 @@ def _solve_highs(lay: _Layout, *, time_limit_s: float, mip_gap: float, threads: 
         sol.value_valid = True
         h.setSolution(sol)
     t0 = time.perf_counter()
-    # Solve in HiGHS's worker thread so Ctrl-C reaches Python at once (h.run() would only
-    # return at the time limit); highspy cancels the solve and re-raises KeyboardInterrupt.
-    h.HandleKeyboardInterrupt = True
-    h.solve()
+    interrupted = _solve_interruptibly(h)
     seconds = time.perf_counter() - t0
     ms = h.getModelStatus()
-    if ms == highspy.HighsModelStatus.kInterrupt:
-        raise KeyboardInterrupt  # highspy cancelled the solve on Ctrl-C; let the caller stop
+    if interrupted or ms == highspy.HighsModelStatus.kInterrupt:
+        raise KeyboardInterrupt  # Ctrl-C during the solve: the caller stops, writes nothing
     info = h.getInfo()
     S = highspy.HighsModelStatus
     has_sol = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
