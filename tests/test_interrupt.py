@@ -35,8 +35,12 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
 
 #: Loaded in the child before the CLI: flags the stage given in argv[2] when it starts.
 PROBE = '''
-import sys, time
+import signal, sys, time
 from pathlib import Path
+
+# Ctrl-C as in a terminal: a test run started in the background by a script (`cmd &`)
+# inherits SIGINT ignored, and Python would keep it ignored in this child.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 flag, stage = Path(sys.argv[1]), sys.argv[2]
 if stage == "model":
