@@ -653,9 +653,7 @@ def map_open_seconds(html: Path) -> float | None:
         browser = pw.chromium.launch(executable_path=maps.CHROMIUM_PATH,
                                      args=list(maps.CHROMIUM_ARGS))
         try:
-            page = browser.new_page()
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-                ("file:", "data:")) else r.abort())
+            page = maps.offline_page(browser)
             t0 = time.perf_counter()
             page.goto(html.resolve().as_uri(), wait_until="load", timeout=120_000)
             page.wait_for_selector(".leaflet-container", timeout=120_000)

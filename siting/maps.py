@@ -257,6 +257,15 @@ def aggregate_demand_hex(
     return out
 
 
+def offline_page(browser: Any) -> Any:
+    """A new playwright page that loads only ``file:`` and ``data:`` URLs (every other
+    request is aborted), as a mailed map.html is read offline."""
+    page = browser.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+        ("file:", "data:")) else r.abort())
+    return page
+
+
 def screenshot_map(
     html_path: str | os.PathLike[str],
     png_path: str | os.PathLike[str],

@@ -159,9 +159,7 @@ def test_pipeline_map_in_browser_runs_no_hostile_code(run_dir, tmp_path):
         browser = pw.chromium.launch(executable_path=maps.CHROMIUM_PATH,
                                      args=list(maps.CHROMIUM_ARGS))
         try:
-            page = browser.new_page()
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-                ("file:", "data:")) else r.abort())
+            page = maps.offline_page(browser)
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(page_path.as_uri(), wait_until="load")
