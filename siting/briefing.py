@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import glob
+import hashlib
 import json
 import logging
 import math
@@ -29,7 +30,6 @@ import os
 import tempfile
 import textwrap
 import unicodedata
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +53,7 @@ from matplotlib.path import Path as MplPath
 from pyproj import CRS, Transformer
 
 from siting._errors import CRSMismatchError, InputDataError, ScenarioError
+from siting._reproducible import output_date, source_date_epoch
 
 try:  # the shared label table, when the colleague's module is installed
     from siting import i18n as _i18n
@@ -388,7 +389,8 @@ def _subset_to_truetype(src: str, face_index: int, chars: str, dst: Path, family
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont, newTable
 
-    font = TTFont(src, fontNumber=face_index, lazy=True)
+    # recalcTimestamp=False: head.modified keeps the source's date (identical reruns)
+    font = TTFont(src, fontNumber=face_index, lazy=True, recalcTimestamp=False)
     opts = ft_subset.Options()
     opts.layout_features = []
     opts.hinting = False
@@ -445,7 +447,8 @@ def _embedding_fonts(fonts: _Fonts, chars: str, workdir: Path) -> Iterator[_Font
     if fonts.cjk is None:
         yield fonts
         return
-    family = f"{fonts.cjk} siting {uuid.uuid4().hex[:10]}"
+    # unique per glyph set (never shadows the installed family), and the same on every rerun
+    family = f"{fonts.cjk} siting {hashlib.sha1(chars.encode('utf-8')).hexdigest()[:10]}"
     made: list[str] = []
     try:
         seen: set[tuple[str, int]] = set()
@@ -1495,7 +1498,10 @@ def _save_pages(figs: list[Figure], pdf_path: Path, *, title: str, creator: str)
         pngs.append(png)
 
     def write_pdf(p: Path) -> None:
-        with PdfPages(p, metadata={"Title": title, "Creator": creator}) as pdf:
+        meta = {"Title": title, "Creator": creator, "CreationDate": output_date()}
+        # matplotlib subsets the embedded fonts with fontTools, which stamps each subset with
+        # the time unless SOURCE_DATE_EPOCH is set: set it for this write only
+        with source_date_epoch(), PdfPages(p, metadata=meta) as pdf:
             for fig in figs:
                 pdf.savefig(fig)
 

@@ -48,6 +48,7 @@ from shapely.geometry import mapping
 
 from siting._atomic import atomic_dir
 from siting._errors import ScenarioError
+from siting._reproducible import output_date_iso
 from siting.crs import WGS84, crs_slug, is_shift, parse_crs, to_output_crs
 from siting.results import STATION_COLUMNS, SitingResult
 
@@ -376,7 +377,8 @@ def write_geopackage(result: SitingResult, path: str | Path, *, crs: str = WGS84
     path = Path(path)
     path.unlink(missing_ok=True)
     target = parse_crs(crs)
-    with _gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF"):
+    # OGR_CURRENT_DATE fixes gpkg_contents.last_change (reruns write identical files)
+    with _gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_CURRENT_DATE=output_date_iso()):
         for name, gdf in _layers(result).items():
             _gis_ready(gdf, target).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     write_layer_styles(path, _styles(result, lang))
@@ -438,8 +440,8 @@ def write_layer_styles(path: str | Path, styles: Mapping[str, str]) -> None:
                                      "'layer_styles'").fetchone()
             if registered is None:
                 con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, "
-                            "description) VALUES ('layer_styles', 'attributes', "
-                            "'layer_styles', 'QGIS layer styles')")
+                            "description, last_change) VALUES ('layer_styles', 'attributes', "
+                            "'layer_styles', 'QGIS layer styles', ?)", (output_date_iso(),))
             for layer, qml in styles.items():
                 if layer not in geom_cols:
                     continue
@@ -448,9 +450,10 @@ def write_layer_styles(path: str | Path, styles: Mapping[str, str]) -> None:
                 con.execute(
                     "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
                     "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
-                    "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL)",
+                    "description, owner, ui, update_time) "
+                    "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, ?)",
                     (layer, geom_cols[layer], f"siting {layer}", qml,
-                     "written by siting"))
+                     "written by siting", output_date_iso()))
     finally:
         con.close()
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import html
-import json
 import logging
 import math
 import os
@@ -44,6 +42,7 @@ from folium.template import Template
 
 from siting import _assets
 from siting._errors import CRSMismatchError
+from siting._escape import html_text, script_json
 from siting.i18n import check_lang, t
 
 if TYPE_CHECKING:
@@ -160,7 +159,7 @@ def build_map(
     if basemap == "amap":
         layers = layers.map(_to_gcj02)
     fmap = _new_map(layers, ctx, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key)
-    fmap.get_root().title = html.escape(_display_title(result, ctx))
+    fmap.get_root().title = html_text(_display_title(result, ctx))
     # Drawing order = stacking order on the canvas; the top layer takes the clicks. Filled
     # areas go under the demand circles, roads over the (opaque) demand hexagons.
     _add_coverage(fmap, layers.coverage, ctx)
@@ -179,7 +178,9 @@ def build_map(
     folium.LayerControl(collapsed=False).add_to(fmap)
     (south, west), (north, east) = _bounds(layers)
     fmap.fit_bounds([[south, west], [north, east]], padding=(30, 30), max_zoom=16)
-    return fmap.get_root().render()
+    root = fmap.get_root()
+    _number_elements(root)
+    return root.render()
 
 
 def write_map(result: SitingResult, path: str | os.PathLike[str], **kw: Any) -> Path:
@@ -513,7 +514,7 @@ def _new_map(layers: _Layers, ctx: _Context, *, basemap: str, cdn: bool,
     else:
         fmap.default_js = []
         fmap.default_css = []
-        fmap.get_root().header.add_child(Element(_assets.inline_leaflet_html()),
+        fmap.get_root().header.add_child(_Literal(_assets.inline_leaflet_html()),
                                          name="leaflet_inline")
     for tile in _tile_layers(basemap, ctx.lang, tianditu_key):
         tile.add_to(fmap)
@@ -539,6 +540,33 @@ def _tile_layers(basemap: str, lang: str, key: str | None) -> list[folium.TileLa
         return [folium.TileLayer(url, attr=_AMAP_ATTR, name=t("layer.basemap_amap", lang),
                                  subdomains="1234", max_zoom=18)]
     return []
+
+
+class _Literal(Element):
+    """Text written into the page as it is, never parsed as a template (inlined assets)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Literal"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def _number_elements(root: Element) -> None:
+    """Give every element a sequential id instead of folium's random one.
+
+    The ids appear in the page as JavaScript variable names (``map_<id>``); numbering them in
+    tree order makes two runs of the same plan write byte-identical files.
+    """
+    stack = [root]
+    n = 0
+    while stack:
+        el = stack.pop()
+        el._id = f"{n:06d}"
+        n += 1
+        stack.extend(reversed(list(el._children.values())))
 
 
 class _Overlay(MacroElement):
@@ -651,7 +679,7 @@ class _DataLayer(MacroElement):
 
 def _group(fmap: folium.Map, name: str, *, show: bool = True) -> folium.FeatureGroup:
     """A toggleable layer; Leaflet shows layer names as HTML, so the name is escaped."""
-    return folium.FeatureGroup(name=html.escape(name), show=show).add_to(fmap)
+    return folium.FeatureGroup(name=html_text(name), show=show).add_to(fmap)
 
 
 # --------------------------------------------------------------------------- layer builders
@@ -695,7 +723,7 @@ def _add_zones(fmap: folium.Map, zones: gpd.GeoDataFrame | None, ctx: _Context) 
     for zid, name, geom in zip(ids, names, geoms, strict=True):
         label = name or zid
         popup = _popup(label, [(ctx.t("field.zone"), f"{label} ({zid})")])
-        feats.append(_feature(geom, {"p": popup, "t": html.escape(label)}))
+        feats.append(_feature(geom, {"p": popup, "t": html_text(label)}))
     style = {"color": "#6a3d9a", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.03,
              "fillColor": "#6a3d9a"}
     # labels sit in the shadow pane: above the areas, below the station markers
@@ -818,7 +846,7 @@ def _add_candidates(fmap: folium.Map, cands: gpd.GeoDataFrame, ctx: _Context) ->
                 (ctx.t("field.chosen"), ctx.yes_no(chosen[i]))]
         props: dict[str, Any] = {"p": _popup(names[i] or ids[i], rows)}
         if excluded[i]:
-            props["t"] = html.escape(outcome[i])
+            props["t"] = html_text(outcome[i])
             bad_feats.append(_feature(geom, props))
         else:
             if chosen[i]:
@@ -902,7 +930,7 @@ def _extra_icon_html(color: str, glyph: str, px: int = 18) -> str:
     return (f'<div style="width:{px - 4}px;height:{px - 4}px;background:#fff;border:2px solid '
             f"{color};color:{color};transform:rotate(45deg);display:flex;align-items:center;"
             f'justify-content:center"><span style="transform:rotate(-45deg);'
-            f'font:700 10px sans-serif">{html.escape(glyph)}</span></div>')
+            f'font:700 10px sans-serif">{html_text(glyph)}</span></div>')
 
 
 def _add_stations(fmap: folium.Map, stations: gpd.GeoDataFrame, ctx: _Context) -> None:
@@ -926,7 +954,7 @@ def _add_stations(fmap: folium.Map, stations: gpd.GeoDataFrame, ctx: _Context) -
                 class_name=f"siting-station siting-{family}")
             marker = folium.Marker([row.geometry.y, row.geometry.x], icon=icon)
             name = _text(row.get("name", "")) or site
-            tip = f"{html.escape(name)} · {html.escape(ctx.type_name(type_id))}"
+            tip = f"{html_text(name)} · {html_text(ctx.type_name(type_id))}"
             _Bind(_station_popup(row, ctx), tip).add_to(marker)
             marker.add_to(group)
 
@@ -984,12 +1012,12 @@ def station_icon_html(color: str, glyph: str, family: str, *, existing: bool = F
     unrotate = "transform:rotate(-45deg);" if family == "hydrogen" else ""
     inner = px - 6 if family == "hydrogen" else px
     return (
-        f'<div class="siting-icon" data-site="{html.escape(site_id, quote=True)}" '
+        f'<div class="siting-icon" data-site="{html_text(site_id, quote=True)}" '
         f'style="box-sizing:border-box;width:{inner}px;height:{inner}px;margin:'
         f"{(px - inner) // 2}px;background:{fill};border:{border};border-radius:{radius};"
         f"{rotate}box-shadow:0 1px 3px rgba(0,0,0,.5);display:flex;align-items:center;"
         f'justify-content:center"><span style="{unrotate}color:{ink};'
-        f'font:700 {max(8, round(inner * 0.5))}px/1 sans-serif">{html.escape(glyph[:2])}'
+        f'font:700 {max(8, round(inner * 0.5))}px/1 sans-serif">{html_text(glyph[:2])}'
         "</span></div>")
 
 
@@ -1001,13 +1029,13 @@ def _display_title(result: SitingResult, ctx: _Context) -> str:
 
 def _title_html(result: SitingResult, ctx: _Context) -> str:
     title = _display_title(result, ctx)
-    parts = [f'<div id="siting-title" class="siting-box"><h1>{html.escape(title)}</h1>',
-             f'<div class="sub">{html.escape(ctx.t("map.subtitle"))}</div>']
+    parts = [f'<div id="siting-title" class="siting-box"><h1>{html_text(title)}</h1>',
+             f'<div class="sub">{html_text(ctx.t("map.subtitle"))}</div>']
     summary = _summary(result.report, ctx)
     if summary:
-        parts.append(f'<div class="sub">{html.escape(summary)}</div>')
+        parts.append(f'<div class="sub">{html_text(summary)}</div>')
     if _schematic(result.report):
-        parts.append(f'<div class="siting-banner">⚠ {html.escape(ctx.t("map.schematic_note"))}'
+        parts.append(f'<div class="siting-banner">⚠ {html_text(ctx.t("map.schematic_note"))}'
                      "</div>")
     parts.append("</div>")
     return "".join(parts)
@@ -1015,7 +1043,7 @@ def _title_html(result: SitingResult, ctx: _Context) -> str:
 
 def _legend_html(result: SitingResult, layers: _Layers, ctx: _Context,
                  extras: list[tuple[str, str, str]]) -> str:
-    esc = html.escape
+    esc = html_text
     out = ['<div id="siting-legend" class="siting-box"><details open>',
            f"<summary>{esc(ctx.t('map.legend'))}</summary>"]
     types = list(ctx.type_order) + sorted(
@@ -1210,17 +1238,15 @@ def _collection(features: Sequence[str]) -> str:
 
 
 def _js(obj: object) -> str:
-    """JSON for a ``<script>``: ``<``, ``>``, ``&`` and line separators escaped."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    """JSON for a ``<script>`` (see :func:`siting._escape.script_json`)."""
+    return script_json(obj)
 
 
 def _popup(title: str, rows: Sequence[tuple[str, str]]) -> str:
     """Popup HTML; every label and value is escaped here."""
-    body = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+    body = "".join(f"<tr><td>{html_text(k)}</td><td>{html_text(v)}</td></tr>"
                    for k, v in rows if v not in ("", None))
-    return f'<div class="siting-pop"><b>{html.escape(title)}</b><table>{body}</table></div>'
+    return f'<div class="siting-pop"><b>{html_text(title)}</b><table>{body}</table></div>'
 
 
 def _pathway(p: str, ctx: _Context) -> str:
