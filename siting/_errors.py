@@ -44,3 +44,7 @@ class SolverError(SitingError, RuntimeError):
 
 class ResourceError(SitingError, MemoryError):
     """An input would not fit in memory; the message gives the estimate."""
+
+
+class OutputError(SitingError, OSError):
+    """An output folder cannot be written (full disk, read-only, locked by another run)."""

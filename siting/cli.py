@@ -211,11 +211,12 @@ def sweep(
     def go() -> None:
         import numpy as np
 
+        from siting._atomic import check_output_dir, output_lock
         from siting._errors import ScenarioError
         from siting.export import write_outputs
         from siting.maps import write_map
         from siting.pipeline import prepare
-        from siting.scenario import load_scenario
+        from siting.scenario import input_paths, load_scenario
         from siting.sweep import budget_range
         from siting.sweep import sweep as run_sweep
 
@@ -233,6 +234,8 @@ def sweep(
         else:
             values = budget_range(sc.budget.total, lo, hi, n)
         target = out_dir or Path("maps") / f"{scenario.resolve().parent.name}-sweep"
+        inputs = input_paths(sc)
+        check_output_dir(target, "sweep", inputs=inputs)
         prog = _progress(quiet)
         hooks = RichHooks(prog)
         language = lang or sc.lang
@@ -244,13 +247,14 @@ def sweep(
         def work() -> list:
             prep = prepare(sc, hooks=hooks)
             return run_sweep(prep, values, target, hooks=hooks,
-                             write_run=write_run if maps else None)
+                             write_run=write_run if maps else None, inputs=inputs)
 
-        if prog is not None:
-            with prog:
+        with output_lock(target):
+            if prog is not None:
+                with prog:
+                    points = work()
+            else:
                 points = work()
-        else:
-            points = work()
         t = Table(title=f"{sc.name}: coverage vs budget")
         for col in ("budget (M CNY)", "spent (M CNY)", "coverage", "stations", "status"):
             t.add_column(col)
@@ -275,11 +279,14 @@ def compare(
     """Show two runs side by side: compare.html (both maps + differences) and CSV tables."""
 
     def go() -> None:
+        from siting._atomic import check_output_dir, output_lock
         from siting.compare import compare_runs, write_comparison
 
-        cmp = compare_runs(run_a, run_b)
         target = out_dir or Path("maps") / f"compare-{run_a.name}-{run_b.name}"
-        write_comparison(cmp, run_a, run_b, target, lang=lang)
+        check_output_dir(target, "compare", inputs=(run_a, run_b))
+        with output_lock(target):
+            cmp = compare_runs(run_a, run_b)
+            write_comparison(cmp, run_a, run_b, target, lang=lang)
         t = Table(title=f"A = {run_a}, B = {run_b}")
         for col in ("figure", "A", "B", "change"):
             t.add_column(col)

@@ -114,6 +114,7 @@ def write_comparison(cmp: Comparison, run_a: Path, run_b: Path, out_dir: Path, *
     import html
 
     from siting._atomic import atomic_dir
+    from siting._csv import write_csv
 
     zh = lang == "zh"
     maps = []
@@ -151,10 +152,9 @@ td, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}
 <h3>{"站点差异" if zh else "Stations that differ"} ({len(diff)})</h3>{table(diff)}
 </body></html>
 """
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, kind="compare", inputs=(run_a, run_b)) as tmp:
         (tmp / "compare.html").write_text(page, encoding="utf-8")
-        cmp.kpis.to_csv(tmp / "compare_kpis.csv", index=False, encoding="utf-8-sig")
-        cmp.stations.drop(columns="geometry").to_csv(tmp / "compare_stations.csv", index=False,
-                                                      encoding="utf-8-sig")
+        write_csv(tmp / "compare_kpis.csv", cmp.kpis)
+        write_csv(tmp / "compare_stations.csv", cmp.stations.drop(columns="geometry"))
         cmp.stations.to_file(tmp / "compare_stations.geojson", driver="GeoJSON")
     return out_dir

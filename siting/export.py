@@ -26,14 +26,12 @@ files are then labelled EPSG:4326 (there is no EPSG code for either), and say so
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import json
 import logging
 import math
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,11 +44,12 @@ import pyogrio
 import shapely
 from shapely.geometry import mapping
 
-from siting._atomic import atomic_dir
-from siting._errors import ScenarioError
+from siting._atomic import atomic_dir, check_output_dir
+from siting._csv import write_csv
 from siting._reproducible import output_date_iso
 from siting.crs import WGS84, crs_slug, is_shift, parse_crs, to_output_crs
 from siting.results import STATION_COLUMNS, SitingResult
+from siting.scenario import input_paths
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +143,7 @@ def write_outputs(
     out = Path(out_dir)
     target = parse_crs(crs, where="output_crs") if crs else WGS84
     lang = _lang(result, lang)
-    check_replaceable(out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, kind="run", inputs=input_paths(result.scenario)) as tmp:
         stations = result.stations
         if stations.crs is not None and stations.crs.to_epsg() != 4326:
             stations = stations.to_crs(WGS84)
@@ -167,15 +165,10 @@ def write_outputs(
     return out
 
 
-def check_replaceable(out: Path) -> None:
-    """Refuse an output path that is a file, or a non-empty folder that is not a siting run."""
-    if out.is_file():
-        msg = f"{out}: the output path is a file; give a folder path"
-        raise ScenarioError(msg)
-    if out.is_dir() and any(out.iterdir()) and not (out / "report.json").is_file():
-        msg = (f"{out}: folder exists and is not a siting run (no report.json); choose a new "
-               "or empty folder, siting replaces the whole folder")
-        raise ScenarioError(msg)
+def check_replaceable(out: Path, *, inputs: Iterable[Path] = ()) -> None:
+    """Refuse an output path that is a file, an input, or a non-empty folder that is not a
+    siting run (see :func:`siting._atomic.check_output_dir`)."""
+    check_output_dir(out, "run", inputs=inputs)
 
 
 def _lang(result: SitingResult, lang: str | None) -> str:
@@ -640,24 +633,7 @@ def write_summary_csv(result: SitingResult, path: str | Path, *, crs: str = WGS8
         ``path``.
     """
     df = summary_frame(result, crs=parse_crs(crs), lang=lang)
-    for col in df.columns:  # a name like =HYPERLINK(...) must not become a live formula
-        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
-            df[col] = [_no_formula(v) for v in df[col]]
-    buf = io.StringIO()
-    df.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    Path(path).write_bytes(buf.getvalue().encode("utf-8-sig"))
-    return Path(path)
-
-
-#: First characters that make Excel/WPS read a CSV cell as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _no_formula(v: Any) -> Any:
-    """Text starting like a formula gets a leading apostrophe (shown as text in spreadsheets)."""
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
-        return "'" + v
-    return v
+    return write_csv(path, df)
 
 
 # =========================================================================== Shapefile
@@ -744,9 +720,7 @@ def write_shapefile(result: SitingResult, out_dir: str | Path,
             cpg.write_text("GBK", encoding="ascii")
         rows += [(name, short, full) for full, short in names.items()]
         written.append(path)
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    (folder / "shapefile_fields.csv").write_bytes(buf.getvalue().encode("utf-8-sig"))
+    write_csv(folder / "shapefile_fields.csv", rows[1:], header=rows[0])
     return written
 
 

@@ -369,14 +369,27 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
     The folder appears only when everything has been written; an error or Ctrl-C leaves a
     previous ``out_dir`` as it was.
     """
+    from siting._atomic import check_output_dir, output_lock
     from siting.crs import parse_crs
-    from siting.export import check_replaceable, write_outputs
-    from siting.maps import write_map
+    from siting.scenario import input_paths
 
-    # Fail before the solve, not after it, on a bad output CRS or output folder.
+    # Fail before the solve, not after it, on a bad output CRS or output folder; hold the
+    # folder's lock from here, so a second run into it stops at once.
     if output_crs is not None:
         parse_crs(output_crs, where="--crs")
-    check_replaceable(Path(out_dir))
+    check_output_dir(out_dir, "run", inputs=input_paths(sc))
+    with output_lock(out_dir):
+        return _run_locked(sc, out_dir, hooks=hooks, client=client, lang=lang,
+                           basemap=basemap, cdn=cdn, output_crs=output_crs,
+                           tianditu_key=tianditu_key, shapefile=shapefile)
+
+
+def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client: object | None,
+                lang: str | None, basemap: str, cdn: bool, output_crs: str | None,
+                tianditu_key: str | None, shapefile: bool) -> SitingResult:
+    from siting.export import write_outputs
+    from siting.maps import write_map
+
     hooks = hooks or StageHooks()
     result, timings = solve_scenario(sc, hooks=hooks, client=client)
     timer = _Timer(hooks, dict(timings))

@@ -510,7 +510,8 @@ def _resolve_layer_paths(raw: dict, base: Path, source: Path) -> dict:
     return walk(raw, "")  # type: ignore[return-value]
 
 
-def _check_files_exist(sc: Scenario) -> None:
+def layer_paths(sc: Scenario) -> dict[str, Path]:
+    """The files a scenario reads, by field (``"demand.path"`` ...); unset ones left out."""
     checks: list[tuple[str, Path | None]] = [
         ("network.path", sc.network.path),
         ("demand.path", sc.demand.path),
@@ -521,8 +522,18 @@ def _check_files_exist(sc: Scenario) -> None:
         ("setbacks.sites.path", sc.setbacks.sites.path if sc.setbacks else None),
         ("grid.substations.path", sc.grid.substations.path if sc.grid else None),
     ]
-    for field, p in checks:
-        if p is not None and not p.exists():
+    return {field: p for field, p in checks if p is not None}
+
+
+def input_paths(sc: Scenario) -> list[Path]:
+    """Everything a run reads: the scenario's folder and each layer file (an output folder may
+    not be or contain any of them)."""
+    return [sc.source_file.parent, *layer_paths(sc).values()]
+
+
+def _check_files_exist(sc: Scenario) -> None:
+    for field, p in layer_paths(sc).items():
+        if not p.exists():
             msg = f"{sc.source_file}: field '{field}': file not found: {p}; check the path"
             raise ScenarioError(msg)
 

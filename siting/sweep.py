@@ -8,15 +8,15 @@ solver returns a worse plan the smaller budget's plan is kept (and marked ``carr
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from siting._atomic import atomic_dir
+from siting._csv import write_csv
 from siting._errors import InfeasibleError, SolverError
 from siting.pipeline import Prepared, StageHooks, solve_prepared
 from siting.results import SitingResult
@@ -54,7 +54,7 @@ def knee_index(x: np.ndarray, y: np.ndarray) -> int:
 
 
 def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHooks | None = None,
-          write_run=None) -> list[SweepPoint]:
+          write_run=None, inputs: Iterable[Path] = ()) -> list[SweepPoint]:
     """Solve ``prep`` at each budget; write ``curve.csv``, ``curve.png`` and a run per budget.
 
     Parameters
@@ -69,6 +69,8 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
     write_run
         ``write_run(result, folder)`` writes one budget's outputs (the CLI passes the map and
         export writers); None writes no per-budget folders.
+    inputs
+        Paths ``out_dir`` may not be or contain (the scenario's folder and layers).
     """
     budgets = np.sort(np.asarray(budgets, dtype=float))
     base = prep.model_input
@@ -104,7 +106,7 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
                                  r["solver"]["status"], r["solver"]["gap"], carried, folder))
         results.append((folder, result))
         prev_result = result
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, kind="sweep", inputs=inputs) as tmp:
         _write_curve(points, tmp)
         if write_run is not None:
             for folder, result in results:
@@ -113,10 +115,6 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
 
 
 def _write_curve(points: list[SweepPoint], folder: Path) -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["budget_cny", "spent_cny", "coverage_share", "objective", "stations", "status",
-                "gap", "carried_from_smaller_budget", "knee", "run_folder"])
     feasible = [p for p in points if p.folder]
     x = np.array([p.budget for p in feasible])
     y = np.array([p.coverage_share for p in feasible])
@@ -125,11 +123,13 @@ def _write_curve(points: list[SweepPoint], folder: Path) -> None:
     def num(v: float, fmt: str) -> str:
         return "" if np.isnan(v) else format(v, fmt)
 
-    for p in points:
-        w.writerow([f"{p.budget:.0f}", num(p.spent, ".0f"), num(p.coverage_share, ".6f"),
-                    num(p.objective, ".6f"), p.stations, p.status,
-                    "" if p.gap is None else f"{p.gap:.6f}", p.carried, p is knee, p.folder])
-    (folder / "curve.csv").write_text(buf.getvalue(), encoding="utf-8-sig")
+    rows = [[f"{p.budget:.0f}", num(p.spent, ".0f"), num(p.coverage_share, ".6f"),
+             num(p.objective, ".6f"), p.stations, p.status,
+             "" if p.gap is None else f"{p.gap:.6f}", p.carried, p is knee, p.folder]
+            for p in points]
+    write_csv(folder / "curve.csv", rows, header=[
+        "budget_cny", "spent_cny", "coverage_share", "objective", "stations", "status", "gap",
+        "carried_from_smaller_budget", "knee", "run_folder"])
     if feasible:
         _plot_curve(x, y, knee_index(x, y), folder / "curve.png")
 

@@ -20,7 +20,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, Point, Polygon
 
-from siting._atomic import atomic_dir, atomic_write_bytes, atomic_write_text
+from siting._atomic import MARKER, atomic_dir, atomic_write_bytes, atomic_write_text
 from siting._errors import CRSMismatchError, ScenarioError
 from siting.crs import gcj02_to_wgs84
 from siting.export import (
@@ -348,7 +348,7 @@ def test_summary_csv_english(tmp_path):
     assert rows[1]["type_name"] == "Hydrogen" and rows[2]["existing"] == "yes"
     assert not [k for k in rows[0] if k.startswith("x_")]
     assert not (out / "map.html").exists()  # no map writer, no map
-    assert sorted(p.name for p in out.iterdir()) == ["report.json", "results.gpkg",
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "report.json", "results.gpkg",
                                                     "stations.geojson", "summary.csv"]
 
 
@@ -454,7 +454,7 @@ def test_refuses_to_replace_foreign_folder_or_file(tmp_path):
     assert (home / "thesis.docx").read_bytes() == b"precious"
     f = tmp_path / "file.txt"
     f.write_text("x")
-    with pytest.raises(ScenarioError, match="is a file"):
+    with pytest.raises(ScenarioError, match="is a file, not a folder"):
         write_outputs(make_result(), f)
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -482,7 +482,7 @@ def test_atomic_dir_swaps_and_cleans(tmp_path):
     assert sorted(p.name for p in out.parent.iterdir()) == ["b"]
     with atomic_dir(out) as tmp:
         (tmp / "y.txt").write_text("3")
-    assert sorted(p.name for p in out.iterdir()) == ["y.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "y.txt"]
 
 
 def test_atomic_write_text_and_bytes(tmp_path):
