@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from siting._errors import SitingError
+
+if TYPE_CHECKING:
+    from siting.report import Report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Site battery-swap, charging and hydrogen stations for working fleets.")
@@ -124,23 +127,36 @@ def _run(scenario: Path, out_dir: Path | None, lang: str | None, basemap: str, c
     _print_summary(result.report, target)
 
 
-def _print_summary(report: dict, target: Path) -> None:
-    s = report["solver"]
-    t = Table(title=report["scenario"]["name"], show_header=False)
-    t.add_row("coverage", f"{report['coverage_share']:.1%} of "
-              f"{report['demand_weight_total']:.0f} {report['scenario']['weight_unit']}")
-    t.add_row("spent / budget", f"{report['spent'] / 1e6:.2f} / {report['budget'] / 1e6:.2f} M CNY")
-    t.add_row("stations", ", ".join(f"{k}: {v['count']}" for k, v in report["by_type"].items()
-                                    if v["count"]))
-    gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
-    t.add_row("solver", f"{s['name']} {s['status']}, gap {gap}, {s['seconds']:.1f} s")
-    if report["network"]["schematic"]:
+def _print_summary(report: Report, target: Path) -> None:
+    """The console summary: the final year's coverage first, then a per-year table."""
+    s = report.solver
+    h = report.headline
+    t = Table(title=report.scenario.name, show_header=False)
+    t.add_row(f"coverage {h.year}", f"{h.vehicles_covered:,.0f} of {h.vehicles_total:,.0f} NEV "
+              f"vehicles ({h.share:.1%} of the {h.unit} that year)")
+    t.add_row("spent / budget", f"{report.spent / 1e6:.2f} / {report.budget / 1e6:.2f} M CNY")
+    t.add_row("stations", ", ".join(f"{k}: {v.count}" for k, v in report.by_type.items()
+                                    if v.count))
+    if report.corridors:
+        covered = sum(c.trucks_covered or 0.0 for c in report.corridors)
+        total = sum(c.trucks_per_day for c in report.corridors)
+        t.add_row("corridors", f"{covered:,.0f} of {total:,.0f} trucks/day refuel on their route")
+    gap = "n/a" if s.gap is None else f"{s.gap:.2%}"
+    proven = "proven optimal" if s.status == "optimal" else s.status
+    t.add_row("solver", f"{s.name} {proven}, gap {gap}, {s.seconds:.1f} s")
+    if report.network.schematic:
         t.add_row("network", "SCHEMATIC (not surveyed)")
-    timings = report.get("timings", {})
-    if timings:
-        t.add_row("stage times", ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
+    if report.timings:
+        t.add_row("stage times", ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()))
     t.add_row("written to", str(target))
     out.print(t)
+    years = Table(title="by planning year (point demand)")
+    for col in ("year", "NEV vehicles", "covered", "share", "new stations", "spent (M CNY)"):
+        years.add_column(col, justify="right")
+    for y in report.by_year.values():
+        years.add_row(str(y.year), f"{y.nev_vehicles:,.0f}", f"{y.vehicles_covered:,.0f}",
+                      f"{y.coverage_share:.1%}", str(y.new_stations), f"{y.spent / 1e6:.2f}")
+    out.print(years)
 
 
 @app.command()

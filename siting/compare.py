@@ -19,8 +19,11 @@ from siting._errors import InputDataError
 KPIS: dict[str, str] = {
     "budget": "budget (CNY)",
     "spent": "spent (CNY)",
-    "coverage_share": "coverage share",
-    "objective": "objective",
+    "headline.year": "final planning year",
+    "headline.vehicles_total": "NEV vehicles, final year",
+    "headline.vehicles_covered": "NEV vehicles covered, final year",
+    "coverage_share": "coverage share, final year",
+    "objective": "objective (all years + corridors, a score)",
     "solver.status": "solver status",
     "solver.gap": "solver gap",
 }

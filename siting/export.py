@@ -48,6 +48,7 @@ from siting._atomic import atomic_dir, check_output_dir
 from siting._csv import write_csv
 from siting._reproducible import output_date_iso
 from siting.crs import WGS84, crs_slug, is_shift, parse_crs, to_output_crs
+from siting.report import Report
 from siting.results import STATION_COLUMNS, SitingResult
 from siting.scenario import input_paths
 
@@ -70,17 +71,26 @@ FLOAT_DECIMALS = 6
 _SUMMARY_HEADERS: dict[str, dict[str, str]] = {
     "zh": {
         "site_id": "站址编号", "name": "名称", "station_type": "类型编号", "type_name": "类型",
-        "family": "技术路线", "capex": "投资（元）", "capacity": "能力", "capacity_unit":
-        "能力单位", "zone": "片区", "year": "年份", "existing": "现有站", "served_demand":
-        "服务需求", "served_energy": "日供能", "n_demand_served": "服务需求点数",
+        "family": "技术路线", "capex": "投资（元）", "capacity": "日能力", "capacity_unit":
+        "日能力单位", "zone": "片区", "year": "建设年份", "existing": "现有站",
+        "figures_year": "数据年份", "served_demand": "服务需求（{year}年，{wu}）",
+        "served_vehicles": "服务车辆（{year}年，辆）",
+        "served_energy": "日供能（{year}年）", "energy_unit": "日供能单位",
+        "served_h2_kg": "日供氢（{year}年，kg/日）", "utilisation": "利用率（{year}年）",
+        "n_demand_served": "服务需求点数（{year}年）",
+        "marginal_demand": "独占需求（{year}年，{wu}）",
         "reason": "选址理由", "lon": "经度（WGS84）", "lat": "纬度（WGS84）",
     },
     "en": {
         "site_id": "site_id", "name": "name", "station_type": "station_type",
         "type_name": "type_name", "family": "family", "capex": "capex_cny",
-        "capacity": "capacity", "capacity_unit": "capacity_unit", "zone": "zone",
-        "year": "year", "existing": "existing", "served_demand": "served_demand",
-        "served_energy": "served_energy", "n_demand_served": "n_demand_served",
+        "capacity": "capacity_per_day", "capacity_unit": "capacity_unit", "zone": "zone",
+        "year": "opening_year", "existing": "existing", "figures_year": "figures_year",
+        "served_demand": "served_demand_{year} ({wu})", "served_vehicles": "served_vehicles_{year}",
+        "served_energy": "energy_per_day_{year}", "energy_unit": "energy_unit",
+        "served_h2_kg": "h2_kg_per_day_{year}", "utilisation": "utilisation_{year}",
+        "n_demand_served": "demand_points_served_{year}",
+        "marginal_demand": "sole_reach_demand_{year} ({wu})",
         "reason": "reason", "lon": "lon_wgs84", "lat": "lat_wgs84",
     },
 }
@@ -222,13 +232,13 @@ def clean_value(v: Any) -> Any:
     return str(v)
 
 
-def report_text(report: Mapping[str, Any], *, output_crs: str = WGS84) -> str:
+def report_text(report: Report | Mapping[str, Any], *, output_crs: str = WGS84) -> str:
     """report.json content: ``report`` plus ``output_crs``; sorted keys, 2-space indent.
 
     Parameters
     ----------
     report
-        The result's report dict (not modified).
+        The result's report (not modified).
     output_crs
         Stored as ``report["output_crs"]``.
 
@@ -237,7 +247,7 @@ def report_text(report: Mapping[str, Any], *, output_crs: str = WGS84) -> str:
     str
         UTF-8-ready JSON text (non-ASCII kept as is), ending with a newline.
     """
-    doc = copy.deepcopy(dict(report))
+    doc = report.to_dict() if isinstance(report, Report) else copy.deepcopy(dict(report))
     doc["output_crs"] = output_crs
     return json.dumps(clean_value(doc), ensure_ascii=False, indent=2, sort_keys=True,
                       allow_nan=False) + "\n"
@@ -374,6 +384,9 @@ def write_geopackage(result: SitingResult, path: str | Path, *, crs: str = WGS84
     with _gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_CURRENT_DATE=output_date_iso()):
         for name, gdf in _layers(result).items():
             _gis_ready(gdf, target).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        if result.station_years is not None:  # a table: one row per station and year
+            pyogrio.write_dataframe(result.station_years, path, layer="station_years",
+                                    driver="GPKG")
     write_layer_styles(path, _styles(result, lang))
     return path
 
@@ -605,10 +618,17 @@ def summary_frame(result: SitingResult, *, crs: str = WGS84, lang: str = "zh") -
     for col in ("capex",):
         if col in df.columns:
             df[col] = df[col].astype(float).round(2)
-    for col in ("capacity", "served_demand", "served_energy"):
+    for col in ("capacity", "served_demand", "served_vehicles", "served_energy", "served_h2_kg",
+                "marginal_demand"):
         if col in df.columns:
             df[col] = df[col].astype(float).round(3)
-    headers = dict(_SUMMARY_HEADERS[lang])
+    if "utilisation" in df.columns:
+        df["utilisation"] = df["utilisation"].astype(float).round(4)
+    year = result.report.final_year
+    wu = result.report.scenario.weight_unit
+    if lang == "zh":
+        wu = "辆" if result.report.scenario.weight == "vehicles" else "kWh/日"
+    headers = {k: v.format(year=year, wu=wu) for k, v in _SUMMARY_HEADERS[lang].items()}
     if crs != WGS84 and len(st):
         out = to_output_crs(st, crs).geometry
         pts = shapely.point_on_surface(out.values)

@@ -1031,10 +1031,10 @@ def _title_html(result: SitingResult, ctx: _Context) -> str:
     title = _display_title(result, ctx)
     parts = [f'<div id="siting-title" class="siting-box"><h1>{html_text(title)}</h1>',
              f'<div class="sub">{html_text(ctx.t("map.subtitle"))}</div>']
-    summary = _summary(result.report, ctx)
+    summary = _summary(result.report.to_dict(), ctx)
     if summary:
         parts.append(f'<div class="sub">{html_text(summary)}</div>')
-    if _schematic(result.report):
+    if _schematic(result.report.to_dict()):
         parts.append(f'<div class="siting-banner">⚠ {html_text(ctx.t("map.schematic_note"))}'
                      "</div>")
     parts.append("</div>")
@@ -1094,9 +1094,9 @@ def _legend_html(result: SitingResult, layers: _Layers, ctx: _Context,
             out.append(_legend_row(_EXCLUDED_ICON["html"], esc(ctx.t("legend.excluded"))))
     for name, color, glyph in extras:
         out.append(_legend_row(_extra_icon_html(color, glyph, px=16), esc(name)))
-    if _schematic(result.report):
+    if _schematic(result.report.to_dict()):
         out.append(f'<div class="siting-banner">{esc(ctx.t("map.schematic_note"))}</div>')
-    prov = _provenance(result.report)
+    prov = _provenance(result.report.to_dict())
     if prov:
         out.append(f'<details class="prov"><summary>{esc(ctx.t("map.provenance"))}</summary>'
                    f"{esc(prov)}</details>")

@@ -13,14 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from siting import __version__
 from siting._checks import check_reachable, warn_gcj_suspects
 from siting._errors import InputDataError, NetworkError
 from siting._resources import (
@@ -34,6 +32,14 @@ from siting.corridors import Flow, corridor_flows, flows_gdf
 from siting.coverage import SiteReach, demand_site_times, option_coverage, site_reach
 from siting.crs import point_xy
 from siting.demand import FLEET_COLUMNS, build_demand
+from siting.figures import (
+    DemandArrays,
+    PlanFigures,
+    ReportInputs,
+    build_report,
+    station_years,
+    unique_served,
+)
 from siting.layers import read_layer
 from siting.model import ModelInput, SitingModel, Solution
 from siting.network import RoadNetwork, load_network
@@ -399,8 +405,7 @@ def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client
         write_map(res, path, lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key)
 
     with timer.stage("outputs"):
-        report = dict(result.report)
-        report["timings"] = dict(timer.timings)
+        report = result.report.model_copy(update={"timings": dict(timer.timings)})
         result = replace(result, report=report)
         write_outputs(result, out_dir, crs=output_crs or sc.output_crs, lang=lang,
                       map_writer=map_writer, shapefile=shapefile)
@@ -411,20 +416,23 @@ def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client
 def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
              options: pd.DataFrame, cover: sp.csr_matrix, reach: SiteReach, flows: list[Flow],
              sol: Solution, mi: ModelInput, rules: RuleLayers) -> SitingResult:
-    """Turn the solution into a :class:`SitingResult` keyed by the input ids."""
+    """Turn the solution into a :class:`SitingResult` keyed by the input ids.
+
+    Station figures are the final planning year's (named in ``figures_year``); per year they
+    are in ``station_years`` and the report.
+    """
     n_opt = len(options)
     open_year = np.asarray(sol.open_year, dtype=int)
     served = np.clip(np.asarray(sol.served, dtype=float), 0.0, 1.0)
     energy = demand["energy"].to_numpy(dtype=float)
-    weight = demand["weight"].to_numpy(dtype=float)
     share = _allocation_shares(sol, cover, open_year, mi.year, served, energy,
                                sc.solver.capacitated)
-    served_weight = np.asarray(share.T @ weight).ravel() if n_opt else np.zeros(0)
-    served_energy = np.asarray(share.T @ energy).ravel() if n_opt else np.zeros(0)
-    n_served = np.asarray((share > 1e-9).sum(axis=0)).ravel() if n_opt else np.zeros(0)
-    unique = _unique_coverage(cover, open_year, mi.year, weight)
-    stations = station_table(options, sites, open_year, sc.years, served_weight, served_energy,
-                             n_served, sc, unique_weight=unique)
+    dem_arrays = DemandArrays.from_demand(demand, sc.years)
+    fig = PlanFigures.compute(share, dem_arrays, options, len(sc.years))
+    last = len(sc.years) - 1
+    unique = unique_served(share, cover, open_year, dem_arrays, last)
+    stations = station_table(options, sites, open_year, sc.years, fig, sc, unique_weight=unique)
+    per_year = station_years(options, open_year, sc.years, fig)
 
     dem = demand.copy()
     dem["served_share"] = np.round(served, 6)
@@ -451,27 +459,14 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
         fg["covered"] = (np.asarray(fc, dtype=float) if fc is not None
                          else np.zeros(len(flows)))
         extra["corridors"] = fg
-    report = build_report(sc, net, dem, stations, cand, options, sol, flows, extra)
-    report["budget"] = float(mi.budget_total)
-    if mi.budget_by_year is not None:
-        report["budget_by_year"] = {str(y): float(b) for y, b in zip(sc.years, mi.budget_by_year)}
+    zone_names = ({} if rules.zones is None else
+                  dict(zip(rules.zones["zone_id"].astype(str), rules.zones["name"].astype(str))))
+    report = build_report(sc, sol, ReportInputs(
+        net=net, demand=dem, stations=stations, station_years=per_year, candidates=cand,
+        options=options, flows=flows, extra=extra, zone_names=zone_names,
+        budget_total=float(mi.budget_total), budget_by_year=mi.budget_by_year))
     return SitingResult(sc, stations, dem, cand.drop(columns=["capex_factor"], errors="ignore"),
-                        areas, rules.zones, roads, report, extra)
-
-
-def _unique_coverage(cover: sp.csr_matrix, open_year: np.ndarray, year: np.ndarray,
-                     weight: np.ndarray) -> np.ndarray:
-    """Per option: weight of the demand rows that no other open station can reach.
-
-    Closing the station loses at least this much coverage (its marginal coverage, before
-    capacity effects); a planner reads it as "how irreplaceable is this site".
-    """
-    c = cover.tocoo()
-    ok = (open_year[c.col] >= 0) & (open_year[c.col] <= year[c.row])
-    rows, cols = c.row[ok], c.col[ok]
-    n_reach = np.bincount(rows, minlength=cover.shape[0])
-    only = n_reach[rows] == 1
-    return np.bincount(cols[only], weights=weight[rows[only]], minlength=cover.shape[1])
+                        areas, rules.zones, roads, report, extra, station_years=per_year)
 
 
 def _allocation_shares(sol: Solution, cover: sp.csr_matrix, open_year: np.ndarray,
@@ -491,124 +486,3 @@ def _allocation_shares(sol: Solution, cover: sp.csr_matrix, open_year: np.ndarra
     first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, bool)
     rows, cols = rows[first], cols[first]
     return sp.csr_matrix((served[rows], (rows, cols)), shape=cover.shape)
-
-
-def build_report(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame,
-                 stations: gpd.GeoDataFrame, cand: gpd.GeoDataFrame, options: pd.DataFrame,
-                 sol: Solution, flows: list[Flow],
-                 extra: dict[str, gpd.GeoDataFrame]) -> dict[str, Any]:
-    """The report.json content (output contract keys plus breakdowns)."""
-    w = demand["weight"].to_numpy(dtype=float)
-    s = demand["served_share"].to_numpy(dtype=float)
-    total_w = float(w.sum())
-    new = stations[~stations["existing"]]
-    spent = float(new["capex"].sum())
-
-    def share(mask: np.ndarray) -> float:
-        tw = float(w[mask].sum())
-        return round(float((w[mask] * s[mask]).sum()) / tw, 6) if tw > 0 else 0.0
-
-    by_type = {}
-    for t in sc.station_types:
-        st = stations[stations["station_type"] == t.id]
-        by_type[t.id] = {
-            "name": t.name or t.id, "count": len(st),
-            "new": int((~st["existing"]).sum()), "capex": round(float(st["capex"].sum()), 2),
-            "capacity": round(float(st["capacity"].sum()), 3), "capacity_unit": t.capacity_unit,
-            "served_demand": round(float(st["served_demand"].sum()), 3),
-        }
-    by_zone: dict[str, Any] = {}
-    for z, grp in stations.groupby("zone"):
-        key = z or "(outside zones)"
-        by_zone[key] = {"count": len(grp),
-                        "by_type": {k: int(v) for k, v in grp["station_type"].value_counts()
-                                    .sort_index().items()},
-                        "capex": round(float(grp["capex"].sum()), 2)}
-    by_year = {}
-    years = demand["year"].to_numpy()
-    for y in sc.years:
-        built = stations[(stations["year"] == y) & ~stations["existing"]]
-        by_year[str(y)] = {
-            "new_stations": len(built), "spent": round(float(built["capex"].sum()), 2),
-            "budget": sc.budget.by_year.get(y), "coverage_share": share(years == y),
-            "demand_weight": round(float(w[years == y].sum()), 3),
-        }
-    seg = demand["segment"].to_numpy()
-    pw = demand["pathway"].to_numpy()
-    by_segment = {x.id: {"name": x.name or x.id, "name_en": x.name_en or x.id,
-                         "coverage_share": share(seg == x.id),
-                         "demand_weight": round(float(w[seg == x.id].sum()), 3)}
-                  for x in sc.segments}
-    by_pathway = {p: {"coverage_share": share(pw == p),
-                      "demand_weight": round(float(w[pw == p].sum()), 3)}
-                  for p in sorted(set(pw))}
-    fc = getattr(sol, "flow_covered", None)
-    corridors = [{"id": f.corridor_id, "name": f.name, "weight": f.weight,
-                  "length_km": round(f.length_km, 2),
-                  "covered": round(float(fc[k]), 6) if fc is not None else None}
-                 for k, f in enumerate(flows)]
-    grid = {}
-    if sc.grid is not None and "substations" in extra:
-        subs = extra["substations"]
-        new_opts = options.iloc[np.flatnonzero(np.asarray(sol.open_year) >= 0)]
-        new_opts = new_opts[~new_opts["existing"].astype(bool)]
-        used = new_opts.groupby("substation")["grid_kw"].sum().to_dict()
-        for sid, spare in zip(subs[sc.grid.id_column].astype(str),
-                              subs[sc.grid.spare_column].astype(float)):
-            grid[sid] = {"spare_kw": round(spare * 1000.0, 1),
-                         "new_load_kw": round(float(used.get(sid, 0.0)), 1)}
-    comp = net.components()
-    excluded = cand["rule_outcome"].str.count("excluded").sum() if len(cand) else 0
-    prov = []
-    if net.schematic:
-        prov.append("SCHEMATIC road network — drawn from described corridors, not surveyed; "
-                    "travel times are indicative only.")
-    if sc.network.provenance:
-        prov.append(sc.network.provenance)
-    if sc.description:
-        prov.append(sc.description)
-    sources = sc.base_dir / "SOURCES.md"
-    if sources.exists():
-        prov.append(f"Figures and assumptions: {sources.name} in the scenario folder.")
-    return {
-        "siting_version": __version__,
-        "scenario": {"name": sc.name, "name_en": sc.name_en, "file": sc.source_file.name,
-                     "years": sc.years, "weight": sc.weight, "lang": sc.lang,
-                     "weight_unit": "NEV vehicles" if sc.weight == "vehicles" else "kWh/day"},
-        "budget": float(sc.budget.total),
-        "budget_by_year": {str(k): v for k, v in sorted(sc.budget.by_year.items())},
-        "spent": round(spent, 2),
-        "objective": round(float(sol.objective), 6),
-        "coverage_share": share(np.ones(len(w), bool)) if total_w > 0 else 0.0,
-        "demand_weight_total": round(total_w, 3),
-        "by_type": by_type,
-        "by_zone": by_zone,
-        "by_year": by_year,
-        "by_segment": by_segment,
-        "by_pathway": by_pathway,
-        "corridors": corridors,
-        "zone_requirements": [r.model_dump() for r in sc.zone_requirements],
-        "grid": grid,
-        "solver": {"name": sol.solver, "status": sol.status,
-                   "gap": None if sol.gap is None else round(float(sol.gap), 8),
-                   "bound": None if sol.bound is None else round(float(sol.bound), 6),
-                   "seconds": round(float(sol.seconds), 3),
-                   "time_limit_s": sc.solver.time_limit_s, "mip_gap": sc.solver.mip_gap,
-                   "capacitated": sc.solver.capacitated,
-                   "max_alloc_options": sc.solver.max_alloc_options,
-                   "variables": int(sol.n_vars), "constraints": int(sol.n_cons)},
-        "inputs": {"demand_points": len(demand),
-                   "fleet_points": int(demand["fleet_id"].nunique()) if len(demand) else 0,
-                   "candidates": int((~cand["existing"]).sum()),
-                   "existing_stations": int(cand["existing"].sum()),
-                   "options": len(options), "excluded_options": int(excluded),
-                   "network_nodes": len(net.node_id),
-                   "network_edges": len(net.edge_u),
-                   "corridors": len(flows)},
-        "network": {"source": net.source, "schematic": bool(net.schematic),
-                    "components": int(comp.n_components),
-                    "largest_component_share": round(float(comp.largest_share), 6),
-                    "crs": net.crs},
-        "data_provenance": " ".join(prov),
-        "extra_layers": sorted(extra),
-    }

@@ -14,12 +14,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from siting.figures import PlanFigures, weight_unit
+from siting.report import Report
 from siting.scenario import Scenario
 
 #: Columns every ``stations`` frame carries (the output contract's, plus display fields).
+#: The served figures are for one year, ``figures_year`` (the final planning year).
 STATION_COLUMNS: tuple[str, ...] = (
     "site_id", "name", "station_type", "family", "capex", "capacity", "capacity_unit", "zone",
-    "year", "existing", "served_demand", "served_energy", "n_demand_served", "marginal_demand",
+    "year", "existing", "figures_year", "served_demand", "served_vehicles", "served_energy",
+    "energy_unit", "served_h2_kg", "utilisation", "n_demand_served", "marginal_demand",
     "reason",
 )
 
@@ -34,8 +38,11 @@ class SitingResult:
         The validated scenario that was solved.
     stations
         Chosen (and existing) stations, points: ``STATION_COLUMNS``. ``year`` is the year the
-        station opens; ``served_demand`` the objective weight it serves (vehicles or kWh/day per
-        ``scenario.weight``); ``served_energy`` the daily energy in ``capacity_unit``'s unit.
+        station opens. The served figures are the final planning year's (``figures_year``):
+        ``served_demand`` the objective weight (vehicles or kWh/day per ``scenario.weight``),
+        ``served_vehicles``, ``served_energy`` per day in ``energy_unit`` (the unit of
+        ``capacity_unit`` without ``/day``), ``served_h2_kg`` per day for integrated stations,
+        ``utilisation`` = served energy / capacity.
     demand
         Demand points (one per fleet point × pathway × year) with ``served_share`` (0-1) and
         ``served_by`` (site id of the station serving most of it, "" if none).
@@ -50,9 +57,12 @@ class SitingResult:
     roads
         Simplified road lines (``road_class``) for the basemap-free map and the briefing.
     report
-        The output contract's report.json content.
+        The run report (:class:`siting.report.Report`, report.json's content).
     extra_layers
         Further named layers (hydrogen supply sites, substations, sensitive sites, corridors).
+    station_years
+        One row per station and year it is open: vehicles, energy per day, capacity and
+        utilisation (:func:`siting.figures.station_years`).
     """
 
     scenario: Scenario
@@ -62,14 +72,14 @@ class SitingResult:
     coverage_areas: gpd.GeoDataFrame
     zones: gpd.GeoDataFrame | None
     roads: gpd.GeoDataFrame
-    report: dict[str, Any]
+    report: Report
     extra_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    station_years: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- assembling
 def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.ndarray,
-                  years: list[int], served_weight: np.ndarray, served_energy: np.ndarray,
-                  n_served: np.ndarray, scenario: Scenario, *,
+                  years: list[int], fig: PlanFigures, scenario: Scenario, *,
                   unique_weight: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """The chosen (and existing) stations as WGS84 points with ``STATION_COLUMNS``.
 
@@ -82,28 +92,24 @@ def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.
     open_year
         (n_options,) index into ``years`` of the year each option opens, -1 if never.
     years
-        Planning years.
-    served_weight, served_energy, n_served
-        Per option: objective weight served, daily energy served, demand points served.
-    unique_weight
-        Per option: weight of the demand only this station can reach (its marginal coverage
-        before capacity effects); None = not computed.
+        Planning years; the served figures are the last year's.
+    fig
+        What each option serves per year (:class:`siting.figures.PlanFigures`).
     scenario
-        For type names and families.
+        For type names, families and the weight's unit.
+    unique_weight
+        Per option: weight it serves in the final year to demand no other chosen station can
+        reach (at most what it serves); None = not computed.
     """
+    last = len(years) - 1
     chosen = np.flatnonzero(open_year >= 0)
     opt = options.iloc[chosen]
     types = {t.id: t for t in scenario.station_types}
-    reasons = []
-    for k, o in zip(chosen, opt.itertuples(index=False)):
-        if o.existing:
-            reasons.append("existing station")
-            continue
-        marginal = ("" if unique_weight is None else
-                    f", {unique_weight[k]:.1f} of it reachable from no other chosen station")
-        reasons.append(
-            f"serves {served_weight[k]:.1f} {_weight_unit(scenario)} "
-            f"({n_served[k]} demand points){marginal}; eligible: {o.eligible_reason}")
+    energy, _cap, util = fig.main()
+    unit = np.where(np.isfinite(fig.cap_kwh), "kWh/day", "kg/day")
+    h2_side = np.where(np.isfinite(fig.cap_kwh) & np.isfinite(fig.cap_kg), fig.kg[last], np.nan)
+    reasons = [_reason(o, k, fig, energy[last], unit, util[last], unique_weight, years[last],
+                       scenario) for k, o in zip(chosen, opt.itertuples(index=False))]
     out = gpd.GeoDataFrame({
         "site_id": opt["site_id"].to_numpy(),
         "name": opt["name"].to_numpy(),
@@ -115,9 +121,14 @@ def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.
         "zone": opt["zone"].to_numpy(),
         "year": [int(years[int(y)]) for y in open_year[chosen]],
         "existing": opt["existing"].to_numpy(dtype=bool),
-        "served_demand": served_weight[chosen],
-        "served_energy": served_energy[chosen],
-        "n_demand_served": n_served[chosen].astype(int),
+        "figures_year": int(years[last]),
+        "served_demand": fig.weight[last, chosen],
+        "served_vehicles": fig.vehicles[last, chosen],
+        "served_energy": energy[last, chosen],
+        "energy_unit": unit[chosen],
+        "served_h2_kg": h2_side[chosen],
+        "utilisation": util[last, chosen],
+        "n_demand_served": fig.rows[last, chosen].astype(int),
         "marginal_demand": (np.zeros(len(chosen)) if unique_weight is None
                             else np.round(unique_weight[chosen], 6)),
         "reason": reasons,
@@ -126,5 +137,17 @@ def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.
         drop=True)
 
 
-def _weight_unit(scenario: Scenario) -> str:
-    return "NEV vehicles" if scenario.weight == "vehicles" else "kWh/day"
+def _reason(o: Any, k: int, fig: PlanFigures, energy: np.ndarray, unit: np.ndarray,
+            util: np.ndarray, unique_weight: np.ndarray | None, year: int,
+            scenario: Scenario) -> str:
+    """Why a station is in the plan, in the final year's figures (never a sum over years)."""
+    if o.existing:
+        return "existing station"
+    wu = weight_unit(scenario.weight)
+    text = (f"in {year} serves {fig.weight[-1, k]:.1f} {wu} from {int(fig.rows[-1, k])} "
+            f"demand point(s), {energy[k]:,.0f} {unit[k]}")
+    if np.isfinite(util[k]):
+        text += f" ({util[k]:.0%} of capacity)"
+    if unique_weight is not None:
+        text += f"; {unique_weight[k]:.1f} of these {wu} can reach no other chosen station"
+    return f"{text}; eligible: {o.eligible_reason}"

@@ -92,18 +92,18 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
                                      status, None, False, ""))
             continue
         carried = False
-        if prev_result is not None and (result.report["objective"]
-                                        < prev_result.report["objective"] - 1e-6):
+        if prev_result is not None and (result.report.objective
+                                        < prev_result.report.objective - 1e-6):
             log.warning("budget %.0f: solver returned a worse plan than at the smaller budget "
                         "(time limit?); keeping the smaller budget's plan", b)
-            report = dict(prev_result.report, budget=float(b))
+            report = prev_result.report.model_copy(update={"budget": float(b)})
             result = replace(prev_result, report=report)
             carried = True
         folder = f"budget_{b / 1e6:07.2f}M"
         r = result.report
-        points.append(SweepPoint(float(b), float(r["spent"]), float(r["coverage_share"]),
-                                 float(r["objective"]), len(result.stations),
-                                 r["solver"]["status"], r["solver"]["gap"], carried, folder))
+        points.append(SweepPoint(float(b), float(r.spent), float(r.coverage_share),
+                                 float(r.objective), len(result.stations),
+                                 r.solver.status, r.solver.gap, carried, folder))
         results.append((folder, result))
         prev_result = result
     with atomic_dir(out_dir, kind="sweep", inputs=inputs) as tmp:

@@ -64,7 +64,7 @@ def test_sweep_over_eight_budgets_never_decreases(tmp_path):
     shares = [float(r["coverage_share"]) for r in feasible]
     assert all(b >= a - 1e-9 for a, b in itertools.pairwise(shares)), shares
     assert all(float(r["spent_cny"]) <= float(r["budget_cny"]) + 1e-6 for r in feasible)
-    assert sum(r["knee"] == "True" for r in rows) == 1
+    assert sum(r["knee"] == "true" for r in rows) == 1
     assert (out / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

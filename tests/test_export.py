@@ -31,6 +31,11 @@ from siting.export import (
 from siting.results import STATION_COLUMNS, SitingResult
 from siting.scenario import Scenario
 
+try:
+    from tests.helpers_report import make_report
+except ImportError:  # tests/ is not a package: pytest puts it on sys.path
+    from helpers_report import make_report
+
 GEOD = Geod(ellps="WGS84")
 
 
@@ -71,7 +76,10 @@ def make_result(seconds: float = 0.5) -> SitingResult:
         "capex": [5e6, 1.2e7, 0.0], "capacity": [8000.0, 1000.0, 8000.0],
         "capacity_unit": ["kWh/day", "kg/day", "kWh/day"], "zone": ["", "xihe", "hedian"],
         "year": [2025, 2025, 2025], "existing": [False, False, True],
-        "served_demand": [12.3456789, 7.0, 0.0], "served_energy": [4321.123456, 500.0, 0.0],
+        "figures_year": [2025, 2025, 2025],
+        "served_demand": [12.3456789, 7.0, 0.0], "served_vehicles": [12.3456789, 7.0, 0.0],
+        "served_energy": [4321.123456, 500.0, 0.0], "energy_unit": ["kWh/day", "kg/day", "kWh/day"],
+        "served_h2_kg": [np.nan, np.nan, np.nan], "utilisation": [0.540140432, 0.5, 0.0],
         "n_demand_served": [3, 1, 0], "marginal_demand": [2.0, 1.0, 0.0],
         "reason": ["serves 12.3 NEV vehicles, 含中文, \"quotes\"", "H2 in 淅河",
                    "existing station"],
@@ -108,21 +116,23 @@ def make_result(seconds: float = 0.5) -> SitingResult:
     # an extra layer in a metric CRS with a tuple column, as the pipeline may hand over
     supply = gpd.GeoDataFrame({"supply_id": ["s1"], "serves": [("a", "b")]},
                               geometry=[Point(113.48, 31.70)], crs="EPSG:4326").to_crs(32649)
-    report = {
-        "scenario": {"name": sc.name, "years": [2025]}, "budget": 3e7, "spent": 1.7e7,
-        "objective": 19.3456789123, "coverage_share": 0.9012345678,
-        "by_type": {"swap": {"count": 2}, "h2": {"count": 1}},
-        "by_zone": {"xihe": {"count": 1}, "hedian": {"count": 1}},
-        "by_year": {2025: {"spent": np.float64(1.7e7)}},
-        "solver": {"name": "highs", "status": "optimal", "gap": 1e-9, "bound": float("nan"),
-                   "seconds": seconds},
-        "inputs": {"demand_points": np.int64(4), "candidates": 3, "network_nodes": 10,
-                   "network_edges": 20},
-        "data_provenance": "SCHEMATIC test data — 示意",
-        "timings": {"model": seconds},
-    }
+    report = make_report(
+        name=sc.name, budget=3e7, spent=1.7e7, coverage=0.9012345678,
+        objective=19.3456789123,
+        by_type={"swap": _type_figures(2), "h2": _type_figures(1)},
+        by_zone={"xihe": {"count": 1, "by_type": {}, "capex": 1.0},
+                 "hedian": {"count": 1, "by_type": {}, "capex": 1.0}},
+        solver={"name": "highs", "status": "optimal", "gap": 1e-9, "bound": float("nan"),
+                "seconds": seconds},
+        timings={"model": seconds})
     return SitingResult(sc, stations, demand, candidates, coverage, zones, roads, report,
                         {"h2_supply": supply})
+
+
+def _type_figures(count: int) -> dict:
+    return {"name": "t", "count": count, "new": count, "existing": 0, "capex": 1.0,
+            "capacity": 1.0, "capacity_unit": "kWh/day", "served_demand": 1.0,
+            "served_vehicles": 1.0, "served_energy": 1.0}
 
 
 def write_map(result: SitingResult, path: Path) -> None:
@@ -192,7 +202,9 @@ def test_stations_geojson_matches_input(run_4547):
         assert list(props)[: len(STATION_COLUMNS)] == list(STATION_COLUMNS)
         for col in STATION_COLUMNS:
             want = row[col]
-            if isinstance(want, float):
+            if isinstance(want, float) and np.isnan(want):
+                assert props[col] is None  # JSON has no NaN: a missing figure is null
+            elif isinstance(want, float):
                 assert props[col] == pytest.approx(want, abs=1e-6)
             else:
                 assert props[col] == (bool(want) if isinstance(want, np.bool_) else want)
@@ -246,15 +258,15 @@ def test_report_json(run_4547):
     assert "示意" in text  # ensure_ascii=False
     rep = json.loads(text)
     assert rep["output_crs"] == "EPSG:4547"
-    assert rep["coverage_share"] == round(result.report["coverage_share"], 6)
+    assert rep["coverage_share"] == round(result.report.coverage_share, 6)
     assert rep["objective"] == pytest.approx(19.345679, abs=1e-12)
     assert rep["solver"]["gap"] == 1e-9  # tiny numbers keep significant digits
     assert rep["solver"]["bound"] is None  # NaN -> null
-    assert rep["by_year"] == {"2025": {"spent": 1.7e7}}
+    assert rep["by_year"]["2025"]["spent"] == 1.7e7
     assert rep["inputs"]["demand_points"] == 4
     # sorted keys, 2-space indent
     assert text == json.dumps(rep, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    assert "output_crs" not in result.report  # the input is not modified
+    assert result.report.output_crs is None  # the input is not modified
 
 
 def test_geopackage_layers_and_values(run_4547):
@@ -429,7 +441,7 @@ def test_failing_map_writer_keeps_previous_run(tmp_path, exc):
         path.write_text("half a map", encoding="utf-8")
         raise exc
 
-    changed = replace(make_result(), report={**make_result().report, "spent": 1.0})
+    changed = replace(make_result(), report=make_result().report.model_copy(update={"spent": 1.0}))
     with pytest.raises(type(exc)):
         write_outputs(changed, out, map_writer=broken)
     assert _snapshot(out) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import json
 import math
@@ -19,6 +20,11 @@ from shapely.geometry import LineString, Point, Polygon
 from siting import _assets, i18n, maps
 from siting.results import SitingResult
 from siting.scenario import Scenario
+
+try:
+    from tests.helpers_report import make_report
+except ImportError:  # tests/ is not a package: pytest puts it on sys.path
+    from helpers_report import make_report
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 WGS84 = "EPSG:4326"
@@ -131,12 +137,9 @@ def make_result(*, n_demand: int = 40, station_name: str | None = None, schemati
                                       geometry=[LineString([(113.30, 31.72), (113.48, 31.695)])],
                                       crs=WGS84),
     }
-    report = {
-        "scenario": "suizhou", "budget": 5e7, "spent": 1.8e7, "coverage_share": 0.723,
-        "data_provenance": {"roads": "schematic waypoints (context.md)",
-                            "fleet": "assumed from waste tonnage"},
-        "network": {"schematic": schematic, "source": "schematic line layer roads.gpkg"},
-    }
+    report = make_report(
+        name="suizhou", budget=5e7, spent=1.8e7, coverage=0.723, schematic=schematic,
+        provenance="roads: schematic waypoints (context.md); fleet: assumed from waste tonnage")
     return SitingResult(scenario=scenario or make_scenario(), stations=stations, demand=demand,
                         candidates=candidates, coverage_areas=coverage, zones=zones,
                         roads=roads, report=report, extra_layers=extras)
@@ -410,7 +413,8 @@ def test_hostile_text_is_escaped_everywhere() -> None:
     sc = make_scenario(name=HOSTILE, type_name=HOSTILE)
     res = make_result(station_name=HOSTILE, scenario=sc, zone_name=HOSTILE, outcome=HOSTILE)
     res.extra_layers["h2_supply"].loc[0, "name"] = HOSTILE
-    res.report["data_provenance"] = HOSTILE
+    res = dataclasses.replace(
+        res, report=res.report.model_copy(update={"data_provenance": HOSTILE}))
     for lang in ("zh", "en"):
         page = maps.build_map(res, basemap="none", lang=lang)
         assert "<img" not in page.lower()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -32,8 +33,10 @@ def _copy_scenario(tmp: Path, *, capacitated: bool, time_limit_s: float = 15.0) 
     shutil.copytree(DATA, dst)
     toml = dst / "scenario.toml"
     text = toml.read_text(encoding="utf-8")
-    text = text.replace("capacitated = true", f"capacitated = {str(capacitated).lower()}")
-    text = text.replace("time_limit_s = 20.0", f"time_limit_s = {time_limit_s}")
+    text, n_cap = re.subn(r"(?m)^capacitated = .*$", f"capacitated = {str(capacitated).lower()}",
+                          text)
+    text, n_time = re.subn(r"(?m)^time_limit_s = .*$", f"time_limit_s = {time_limit_s}", text)
+    assert (n_cap, n_time) == (1, 1), "test set-up: scenario edit did not apply"
     toml.write_text(text, encoding="utf-8")
     return toml
 
@@ -112,10 +115,22 @@ def test_uncapacitated_coverage_share_recomputed_independently(uncap_run):
                 if abs(total - row["threshold_s"]) <= 0.01 * row["threshold_s"]:
                     near_threshold[i] = True
 
+    # the headline is the final planning year's: covered NEV vehicles of that year's fleet
+    final = (demand["year"] == sc.years[-1]).to_numpy()
     w = demand["weight"].to_numpy(float)
-    recomputed = float((w * covered).sum() / w.sum())
+    v = demand["vehicles"].to_numpy(float)
+    recomputed = float((w * covered)[final].sum() / w[final].sum())
     assert report["solver"]["capacitated"] is False
     assert report["coverage_share"] == pytest.approx(recomputed, abs=0.01)
+    assert report["headline"]["year"] == sc.years[-1]
+    assert report["headline"]["vehicles_total"] == pytest.approx(v[final].sum(), rel=1e-6)
+    assert report["headline"]["vehicles_covered"] == pytest.approx(
+        (v * covered)[final].sum(), rel=0.01)
+    for y in sc.years:  # the per-year table, recomputed the same way
+        m = (demand["year"] == y).to_numpy()
+        row = report["by_year"][str(y)]
+        assert row["nev_vehicles"] == pytest.approx(v[m].sum(), rel=1e-6)
+        assert row["vehicles_covered"] == pytest.approx((v * covered)[m].sum(), rel=0.01)
     served = demand["served_share"].to_numpy(float) > 0.5
     disagree = (served != covered) & ~near_threshold
     assert disagree.sum() == 0, demand.loc[disagree, ["demand_id", "served_by"]].head()
@@ -168,5 +183,24 @@ def test_capacitated_run_respects_capacities_and_budget_by_year(tmp_path):
         spent_y = float(st.loc[(st["year"] == y) & ~st["existing"], "capex"].sum())
         assert spent_y <= sc.budget_for_year(y) + 1e-6
     assert float(st.loc[~st["existing"], "capex"].sum()) <= sc.budget.total + 1e-6
-    assert result.report["solver"]["status"] in ("optimal", "time_limit")
-    assert result.report["solver"]["gap"] is not None
+    assert result.report.solver.status in ("optimal", "time_limit")
+    assert result.report.solver.gap is not None
+    # per station and year, re-read from the GeoPackage: energy never above capacity, and the
+    # stations' final-year figures are that year's row
+    per_year = gpd.read_file(out / "results.gpkg", layer="station_years")
+    assert set(per_year["year"]) == set(sc.years)
+    for col, cap in (("energy_kwh_per_day", "capacity_kwh_per_day"),
+                     ("h2_kg_per_day", "capacity_h2_kg_per_day")):
+        has = per_year[cap].notna()
+        assert (per_year.loc[has, col] <= per_year.loc[has, cap] * (1 + 1e-6) + 1e-6).all()
+        assert (per_year.loc[~has, col] == 0).all()
+    last = per_year[per_year["year"] == sc.years[-1]].set_index(["site_id", "station_type"])
+    geo = gpd.read_file(out / "stations.geojson").set_index(["site_id", "station_type"])
+    assert (geo["figures_year"] == sc.years[-1]).all()
+    joined = geo.merge(last, left_index=True, right_index=True, suffixes=("", "_y"))
+    assert np.allclose(joined["served_vehicles"], joined["vehicles"], atol=1e-3)
+    assert (joined["utilisation"].fillna(0) <= 1 + 1e-6).all()
+    # vehicles per year add up to the report's per-year covered vehicles
+    for y in sc.years:
+        got = float(per_year.loc[per_year["year"] == y, "vehicles"].sum())
+        assert got == pytest.approx(result.report.by_year[str(y)].vehicles_covered, rel=1e-6)

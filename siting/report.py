@@ -1,0 +1,292 @@
+"""The run report: one typed record, built in one place, read by every output.
+
+:class:`Report` is what ``report.json`` holds. :func:`build_report` makes it from the solved
+plan (in :mod:`siting.pipeline`); the map, the briefing, the comparison, the sweep and the
+console read its fields, never a loose dict. :func:`read_report` reads a ``report.json`` back
+(for ``siting brief`` and ``siting compare``) and names the key when a file was edited into
+the wrong shape.
+
+**What the figures count.** A plan covers demand over several planning years; vehicles and
+daily energy are never added up across years. Every per-vehicle or per-day figure is for one
+year, and the year is named:
+
+* :attr:`Report.headline` — the final planning year: new-energy vehicles (or daily energy, as
+  the scenario's ``weight`` says) covered, of that year's new-energy fleet, and the share;
+* :attr:`Report.by_year` — the same for every year, with energy per day, stations and money;
+* :attr:`Report.station_years` — per station and year: vehicles served, energy per day,
+  capacity and utilisation;
+* ``coverage_share`` — the headline's share (the output contract's key);
+* ``objective`` — what the optimiser maximised: covered weight summed over the planning years
+  plus covered corridor trucks × ``corridor_weight`` (:attr:`Report.objective_parts` splits
+  it). It is a score, not a count of vehicles.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from siting._errors import InputDataError
+
+#: Lower heating value of hydrogen, kWh per kg, to put hydrogen on the energy scale.
+H2_KWH_PER_KG = 33.3
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ScenarioInfo(_Record):
+    """Which scenario was solved."""
+
+    name: str
+    name_en: str = ""
+    file: str = ""
+    years: list[int]
+    weight: Literal["vehicles", "energy"] = "vehicles"
+    lang: Literal["zh", "en"] = "zh"
+    #: Unit of the coverage weight: ``"NEV vehicles"`` or ``"kWh/day"``.
+    weight_unit: str = "NEV vehicles"
+
+
+class Headline(_Record):
+    """The plan's coverage in the final planning year."""
+
+    year: int
+    #: Unit of ``covered``/``total``: ``"NEV vehicles"`` or ``"kWh/day"`` (the weight).
+    unit: str
+    covered: float
+    total: float
+    share: float
+    #: New-energy vehicles covered and in the fleet that year (whatever the weight).
+    vehicles_covered: float
+    vehicles_total: float
+
+
+class YearFigures(_Record):
+    """One planning year (point demand only; corridor trucks are in ``corridors``)."""
+
+    year: int
+    nev_vehicles: float
+    vehicles_covered: float
+    demand_weight: float
+    weight_covered: float
+    coverage_share: float
+    #: Daily electric energy (swap + charging) needed and served, kWh/day.
+    energy_kwh_per_day: float
+    energy_kwh_per_day_served: float
+    #: Daily hydrogen needed and served, kg/day.
+    h2_kg_per_day: float
+    h2_kg_per_day_served: float
+    new_stations: int
+    stations_open: int
+    #: Capital spent on stations opening that year, CNY.
+    spent: float
+    #: The budget cap used for that year, CNY (None: no yearly cap).
+    budget: float | None = None
+
+
+class TypeFigures(_Record):
+    """One station type, in the final planning year."""
+
+    name: str
+    name_en: str = ""
+    count: int
+    new: int
+    existing: int
+    capex: float
+    capacity: float
+    capacity_unit: str
+    #: Final year: weight served (``weight_unit``), vehicles served, energy per day served in
+    #: ``capacity_unit``'s unit, and served / capacity.
+    served_demand: float
+    served_vehicles: float
+    served_energy: float
+    utilisation: float | None = None
+
+
+class ZoneFigures(_Record):
+    """Stations in one zone (the smallest containing zone of each site)."""
+
+    name: str = ""
+    count: int
+    by_type: dict[str, int]
+    capex: float
+
+
+class ShareFigures(_Record):
+    """Coverage of one segment or pathway in the final planning year."""
+
+    name: str = ""
+    name_en: str = ""
+    coverage_share: float
+    demand_weight: float
+    nev_vehicles: float = 0.0
+    vehicles_covered: float = 0.0
+
+
+class StationYear(_Record):
+    """One station in one year it is open."""
+
+    site_id: str
+    station_type: str
+    year: int
+    vehicles: float
+    #: Electric energy (swap/charging) served, kWh/day, and the electric capacity, kWh/day.
+    energy_kwh_per_day: float
+    capacity_kwh_per_day: float | None = None
+    #: Hydrogen served, kg/day, and the hydrogen capacity, kg/day.
+    h2_kg_per_day: float
+    capacity_h2_kg_per_day: float | None = None
+    #: Served / capacity of the station's main pool (electric, or hydrogen for H2-only types).
+    utilisation: float | None = None
+    h2_utilisation: float | None = None
+
+
+class CorridorFigures(_Record):
+    """A truck corridor (flow-refuelling model), counted apart from the point demand."""
+
+    id: str
+    name: str = ""
+    pathway: str = ""
+    trucks_per_day: float
+    length_km: float
+    #: 1 when the plan lets the round trip refuel within range, else 0 (a share when the
+    #: solver returns a fraction).
+    covered: float | None = None
+    trucks_covered: float | None = None
+    #: Objective weight of the flow: trucks per day × ``corridor_weight``.
+    weight: float
+
+
+class ObjectiveParts(_Record):
+    """What the optimiser's objective adds up."""
+
+    #: Σ over planning years of covered point-demand weight (vehicle-years, or kWh/day-years).
+    point_demand: float
+    #: Σ of covered corridor trucks per day (final plan).
+    corridor_trucks: float
+    corridor_weight: float
+
+
+class SolverInfo(_Record):
+    """How the plan was found and how good it is proven to be."""
+
+    name: str
+    status: str
+    gap: float | None = None
+    bound: float | None = None
+    seconds: float = 0.0
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    capacitated: bool = True
+    max_alloc_options: int = 0
+    variables: int = 0
+    constraints: int = 0
+
+
+class InputCounts(_Record):
+    """How big the instance was."""
+
+    demand_points: int
+    fleet_points: int
+    candidates: int
+    existing_stations: int
+    options: int
+    excluded_options: int
+    network_nodes: int
+    network_edges: int
+    corridors: int
+
+
+class NetworkInfo(_Record):
+    """The road network used."""
+
+    source: str
+    schematic: bool = False
+    components: int = 1
+    largest_component_share: float = 1.0
+    crs: str = ""
+
+
+class GridUse(_Record):
+    """One substation: spare capacity and the new stations' peak load on it, kW."""
+
+    spare_kw: float
+    new_load_kw: float
+
+
+class Report(_Record):
+    """The content of ``report.json`` (see the module notes for what each figure counts)."""
+
+    siting_version: str = ""
+    scenario: ScenarioInfo
+    #: Total budget used for this plan, CNY, and the yearly caps used (CNY by year).
+    budget: float
+    budget_by_year: dict[str, float] = Field(default_factory=dict)
+    spent: float
+    objective: float
+    objective_parts: ObjectiveParts | None = None
+    #: The headline's share (final planning year).
+    coverage_share: float
+    headline: Headline
+    by_year: dict[str, YearFigures]
+    by_type: dict[str, TypeFigures]
+    by_zone: dict[str, ZoneFigures] = Field(default_factory=dict)
+    by_segment: dict[str, ShareFigures] = Field(default_factory=dict)
+    by_pathway: dict[str, ShareFigures] = Field(default_factory=dict)
+    station_years: list[StationYear] = Field(default_factory=list)
+    corridors: list[CorridorFigures] = Field(default_factory=list)
+    zone_requirements: list[dict[str, Any]] = Field(default_factory=list)
+    grid: dict[str, GridUse] = Field(default_factory=dict)
+    solver: SolverInfo
+    inputs: InputCounts
+    network: NetworkInfo
+    data_provenance: str = ""
+    extra_layers: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+    output_crs: str | None = None
+
+    @property
+    def final_year(self) -> int:
+        """The last planning year (the headline's)."""
+        return self.headline.year
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``report.json``'s content)."""
+        return self.model_dump(mode="json")
+
+
+def read_report(path: str | Path) -> Report:
+    """Read a ``report.json`` written by ``siting run``.
+
+    Raises
+    ------
+    InputDataError
+        Missing, not JSON, or a key of the wrong type (the message names the key and the fix).
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: not found; pass a folder written by `siting run` or `siting demo`"
+        raise InputDataError(msg)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        msg = f"{path}: cannot be read as JSON ({e}); re-run `siting run` to rewrite it"
+        raise InputDataError(msg) from None
+    if not isinstance(raw, dict):
+        msg = f"{path}: top level is not a JSON object; re-run `siting run` to rewrite it"
+        raise InputDataError(msg)
+    try:
+        return Report.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        got = repr(err.get("input"))
+        got = got if len(got) <= 40 else got[:39] + "…"
+        msg = (f"{path}: key '{key}': {err['msg'].lower()} (got {got}); this file was not "
+               "written by this version of siting or was edited — re-run `siting run`")
+        raise InputDataError(msg) from None
