@@ -814,3 +814,67 @@ def test_local_search_runs_only_on_large_models(monkeypatch) -> None:
     large = SitingModel.from_input(inst.to_input(), capacitated=False).solve()
     assert large.warm_start_objective == pytest.approx(11.0)     # improved by the search
     assert small.objective == pytest.approx(large.objective) == pytest.approx(11.0)
+
+
+# =========================================================================== package layout
+def _every_family() -> Inst:
+    """Two years, yearly budgets, a shared site, a zone, a substation, a corridor flow,
+    finite and infinite capacities: every constraint family has rows."""
+    return Inst(site=[0, 0, 1, 2, 3], cost=[2, 3, 2, 2, 2],
+                cover=[[0, 2], [1], [2, 3], [4]], weight=[5, 4, 3, 2], energy=[2, 2, 2, 2],
+                cap=[3, math.inf, 3, 3, math.inf], year=[0, 1, 1, 1], P=2, budget=8,
+                by_year=[4, 6], zones=[([2, 3], 1, 1)], grid=[([0, 1, 2], [50, 50, 50], 120)],
+                flows=[(3.0, [[0, 2], [4]])])
+
+
+def test_every_constraint_family_builds_its_rows_in_the_documented_order() -> None:
+    import re
+
+    inst = _every_family()
+    sol, _best = check(inst, capacitated=True)       # the optimum of the enumeration
+    model = SitingModel.from_input(inst.to_input(), capacitated=True)
+    blocks = ("mono", "site", "budget_total", "budget_year", "zone", "grid", "cover", "alloc",
+              "cap", "link", "flow")
+    rx = re.compile(rf"^({'|'.join(blocks)})_")
+    seen: list[str] = []
+    for con in model.problem.constraints():
+        m = rx.match(con.name)
+        assert m, con.name
+        if not seen or seen[-1] != m.group(1):
+            seen.append(m.group(1))
+    assert seen == list(blocks)   # each family once, in the order SitingModel documents
+    assert len(model.problem.constraints()) == sol.n_cons
+
+
+def test_plain_tuples_are_accepted_as_the_named_groups() -> None:
+    """Callers written before ZoneMinimum/GridGroup/ArcCoverFlow get the same model."""
+    inst = _every_family()
+    named = inst.to_input()
+    plain = inst.to_input(
+        zone_min=[(np.array(o), m, by) for o, m, by in inst.zones],
+        grid_groups=[(np.array(o), np.array(k, float), s) for o, k, s in inst.grid],
+        flows=[(w, [np.array(a, int) for a in arcs]) for w, arcs in inst.flows])
+    assert all(isinstance(z, ZoneMinimum) for z in plain.zone_min)
+    assert all(isinstance(g, GridGroup) for g in plain.grid_groups)
+    assert all(isinstance(f, ArcCoverFlow) for f in plain.flows)
+    a = SitingModel.from_input(named, capacitated=True)
+    b = SitingModel.from_input(plain, capacitated=True)
+    assert [c.name for c in a.problem.constraints()] == [c.name for c in b.problem.constraints()]
+    sa, sb = a.solve(), b.solve()
+    assert sa.objective == pytest.approx(sb.objective)
+    assert sa.open_year.tolist() == sb.open_year.tolist()
+
+
+def test_zone_check_takes_the_model_input_and_stays_importable_from_siting_diagnose() -> None:
+    from siting.diagnose import check_zone_requirements
+    from siting.model.reduce import openable
+
+    inst = Inst(site=[0, 1, 2], cost=[12e6, 15e6, 1e6], cover=[[0], [1], [2]],
+                weight=[1, 1, 1], budget=8e6, zones=[([0, 1], 1, 0)])
+    mi = inst.to_input(zone_labels=["zone 'hedian' needs 1 hydrogen station(s) by 2025"],
+                       source="scenario.toml")
+    with pytest.raises(InfeasibleError, match=r"^scenario.toml: zone 'hedian' needs 1 .* "
+                                              r"costs 12\.0 M CNY .* budget left is 8\.0 M CNY"):
+        check_zone_requirements(mi, openable(mi, Reductions(), by_cost=False))
+    ok = inst.to_input(budget_total=20e6)
+    check_zone_requirements(ok, openable(ok, Reductions(), by_cost=False))   # no error
