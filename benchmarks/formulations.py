@@ -10,8 +10,8 @@ from the plan, against the baseline's whenever both prove optimality, and exits 
     .venv/bin/python benchmarks/formulations.py --quick         # about 1 min
     .venv/bin/python benchmarks/formulations.py --time-limit 60 --sizes 5000x500 --radii 1500
 
-The findings are recorded where the choices are made (``siting/model.py``, module docstring,
-"Formulation choices").
+The findings are recorded where the choices are made (``siting/model/__init__.py``, the package
+docstring, "Formulation choices").
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _instances as inst
 from run import covered_weight, machine, machine_line, parse_sizes, table
 
-from siting import model as M
-from siting.model import Reductions, SitingModel
+from siting.model import ModelInput, Reductions, SitingModel, decode, highs
+from siting.model.build import Layout
 
 
 @dataclass(frozen=True)
@@ -40,22 +40,22 @@ class Variant:
 
     name: str
     what: str
-    build: Callable[[M.ModelInput], SitingModel]
-    edit: Callable[[M._Layout], M._Layout] = lambda lay: lay
+    build: Callable[[ModelInput], SitingModel]
+    edit: Callable[[Layout], Layout] = lambda lay: lay
     options: tuple[tuple[str, Any], ...] = ()
 
 
-def _baseline(mi: M.ModelInput) -> SitingModel:
+def _baseline(mi: ModelInput) -> SitingModel:
     return SitingModel.from_input(mi, capacitated=False)
 
 
-def _y_binary(lay: M._Layout) -> M._Layout:
+def _y_binary(lay: Layout) -> Layout:
     col_int = lay.col_int.copy()
     col_int[lay.oy:lay.oz] = True
     return replace(lay, col_int=col_int)
 
 
-def _budget_equal(lay: M._Layout) -> M._Layout:
+def _budget_equal(lay: Layout) -> Layout:
     rows = [k for k, n in enumerate(lay.row_names) if n.startswith("budget_total")]
     lb = lay.row_lb.copy()
     lb[rows] = lay.row_ub[rows]
@@ -77,15 +77,15 @@ VARIANTS: tuple[Variant, ...] = (
 )
 
 
-def solve_variant(v: Variant, mi: M.ModelInput, *, time_limit: float) -> dict[str, Any]:
+def solve_variant(v: Variant, mi: ModelInput, *, time_limit: float) -> dict[str, Any]:
     """Build, solve with HiGHS from the greedy start, and decode the open sites."""
     t0 = time.perf_counter()
     model = v.build(mi)
     lay = v.edit(model._lay)
     model._lay = lay
     plan = model._greedy()
-    start = model._start_vector(plan) if plan is not None else None
-    real = M._new_highs
+    start = decode.start_vector(lay, model._rd, plan) if plan is not None else None
+    real = highs.new_highs
 
     def with_options(**kw: Any) -> Any:
         h = real(**kw)
@@ -93,12 +93,12 @@ def solve_variant(v: Variant, mi: M.ModelInput, *, time_limit: float) -> dict[st
             h.setOptionValue(key, value)
         return h
 
-    M._new_highs = with_options
+    highs.new_highs = with_options
     try:
-        raw = M._solve_highs(lay, time_limit_s=time_limit, mip_gap=0.0, threads=2, msg=False,
-                             start=start)
+        raw = highs.solve_highs(lay, time_limit_s=time_limit, mip_gap=0.0, threads=2,
+                                msg=False, start=start)
     finally:
-        M._new_highs = real
+        highs.new_highs = real
     total = time.perf_counter() - t0
     sol = model._decode(raw, "highs", plan)
     return {"variant": v.name, "status": sol.status, "open_sites": sol.open_year >= 0,

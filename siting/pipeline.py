@@ -41,7 +41,14 @@ from siting.figures import (
     unique_served,
 )
 from siting.layers import read_layer
-from siting.model import ModelInput, SitingModel, Solution
+from siting.model import (
+    ArcCoverFlow,
+    GridGroup,
+    ModelInput,
+    SitingModel,
+    Solution,
+    ZoneMinimum,
+)
 from siting.network import RoadNetwork, load_network
 from siting.results import SitingResult, station_table
 from siting.scenario import Scenario, suggest
@@ -188,7 +195,8 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
                  flows: list[Flow]) -> ModelInput:
     years = sc.years
     year_idx = demand["year"].map({y: k for k, y in enumerate(years)}).to_numpy(dtype=int)
-    zone_min, zone_labels = [], []
+    zone_min: list[ZoneMinimum] = []
+    zone_labels: list[str] = []
     for r in sc.zone_requirements:
         in_zone = options["zones"].astype(str).str.split(";").apply(lambda zs, z=r.zone: z in zs)
         if r.station_type is not None:
@@ -198,17 +206,19 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
             fits = options["serves"].apply(lambda s, p=r.pathway: p in s)
             what = f"{r.pathway} station(s)"
         by = years.index(r.by_year) if r.by_year is not None else len(years) - 1
-        zone_min.append((np.flatnonzero((in_zone & fits).to_numpy()), int(r.min), by))
+        zone_min.append(ZoneMinimum(np.flatnonzero((in_zone & fits).to_numpy()), int(r.min), by))
         zone_labels.append(f"zone '{r.zone}' needs {r.min} {what} by {years[by]}")
-    grid_groups = []
+    grid_groups: list[GridGroup] = []
+    grid_labels: list[str] = []
     if sc.grid is not None and rules.substations is not None:
         spare = dict(zip(rules.substations[sc.grid.id_column].astype(str),
                          rules.substations[sc.grid.spare_column].astype(float)))
         for sub_id, grp in options.groupby("substation"):
             kw = grp["grid_kw"].to_numpy(dtype=float)
             if sub_id and (kw > 0).any():
-                grid_groups.append((grp["option"].to_numpy(), kw, spare[str(sub_id)] * 1000.0,
-                                    str(sub_id)))
+                grid_groups.append(GridGroup(grp["option"].to_numpy(), kw,
+                                             spare[str(sub_id)] * 1000.0))
+                grid_labels.append(str(sub_id))
     budget_by_year = (np.array([sc.budget_for_year(y) for y in years], dtype=float)
                       if sc.budget.by_year else None)
     return ModelInput(
@@ -229,9 +239,9 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
         budget_by_year=budget_by_year,
         zone_min=zone_min,
         zone_labels=zone_labels,
-        grid_groups=[(g[0], g[1], g[2]) for g in grid_groups],
-        grid_labels=[g[3] for g in grid_groups],
-        flows=[(f.weight, f.arc_sets) for f in flows],
+        grid_groups=grid_groups,
+        grid_labels=grid_labels,
+        flows=[ArcCoverFlow(f.weight, f.arc_sets) for f in flows],
     )
 
 

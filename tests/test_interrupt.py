@@ -44,8 +44,8 @@ signal.signal(signal.SIGINT, signal.default_int_handler)
 
 flag, stage = Path(sys.argv[1]), sys.argv[2]
 if stage == "model":
-    import siting.model as mod
-    name = "_solve_highs" if mod._highs_available() else "_solve_cbc"
+    from siting.model import cbc, highs
+    mod, name = (highs, "solve_highs") if highs.highs_available() else (cbc, "solve_cbc")
     orig = getattr(mod, name)
 
     def probe(*a, **k):

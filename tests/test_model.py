@@ -22,7 +22,14 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from siting._errors import InfeasibleError, InputDataError
-from siting.model import ModelInput, Reductions, SitingModel
+from siting.model import (
+    ArcCoverFlow,
+    GridGroup,
+    ModelInput,
+    Reductions,
+    SitingModel,
+    ZoneMinimum,
+)
 
 TOL = 1e-6
 
@@ -74,9 +81,9 @@ class Inst:
             option_cost=np.array(self.cost, float), option_capacity=np.array(self.cap_()),
             option_existing=np.array(self.existing_(), bool), budget_total=self.budget,
             budget_by_year=None if self.by_year is None else np.array(self.by_year, float),
-            zone_min=[(np.array(o), m, by) for o, m, by in self.zones],
-            grid_groups=[(np.array(o), np.array(k, float), s) for o, k, s in self.grid],
-            flows=[(w, [np.array(a, int) for a in arcs]) for w, arcs in self.flows],
+            zone_min=[ZoneMinimum(np.array(o), m, by) for o, m, by in self.zones],
+            grid_groups=[GridGroup(np.array(o), np.array(k, float), s) for o, k, s in self.grid],
+            flows=[ArcCoverFlow(w, [np.array(a, int) for a in arcs]) for w, arcs in self.flows],
         )
         args.update(kw)
         return ModelInput(**args)  # type: ignore[arg-type]
@@ -711,7 +718,9 @@ def test_local_search_with_no_time_is_the_plain_greedy() -> None:
 
 def test_uncapacitated_lp_bound_bounds_the_capacitated_optimum() -> None:
     """The relaxed bound used when HiGHS stops before its root LP is a true upper bound."""
-    from siting.model import _layout, _lp_bound, _RawResult
+    from siting.model.build import layout
+    from siting.model.highs import lp_bound
+    from siting.model.inputs import RawResult
 
     rng = np.random.default_rng(9)
     for _ in range(6):
@@ -720,12 +729,12 @@ def test_uncapacitated_lp_bound_bounds_the_capacitated_optimum() -> None:
         inst.cap = rng.integers(3, 12, inst.n_opt).astype(float).tolist()
         best, _ = brute_force(inst, capacitated=True)
         model = SitingModel.from_input(inst.to_input(), capacitated=True, cost_tiebreak=0.0)
-        lay = _layout(model._rd, model.input, capacitated=False, strengthen=False, tau=0.0)
+        lay = layout(model._rd, capacitated=False, strengthen=False, tau=0.0)
         # threads as in every other solve of this process: HiGHS keeps one global scheduler
-        bound = _lp_bound(lay, time_limit_s=10.0, threads=2)
+        bound = lp_bound(lay, time_limit_s=10.0, threads=2)
         assert math.isfinite(bound) and bound >= best - 1e-6
         # a solver result without a bound takes it
-        raw = _RawResult("time_limit", None, math.nan, math.nan, 0.0)
+        raw = RawResult("time_limit", None, math.nan, math.nan, 0.0)
         assert model._with_relaxed_bound(raw, time_limit_s=10.0, threads=2).bound == \
             pytest.approx(bound)
 
@@ -773,21 +782,21 @@ def test_max_alloc_options_is_the_optimum_of_the_restricted_instance() -> None:
 
 def test_large_models_solve_without_presolve_to_the_same_optimum(monkeypatch) -> None:
     """Above PRESOLVE_MAX_NNZ HiGHS runs without presolve; the optimum must not change."""
-    import siting.model as M
+    import siting.model.highs as H
 
     rng = np.random.default_rng(17)
     inst = random_inst(rng)
     best, cheapest = brute_force(inst)
     seen = []
-    real = M._new_highs
+    real = H.new_highs
 
     def spy(**kw):
         h = real(**kw)
         seen.append(h)
         return h
 
-    monkeypatch.setattr(M, "PRESOLVE_MAX_NNZ", 0)
-    monkeypatch.setattr(M, "_new_highs", spy)
+    monkeypatch.setattr(H, "PRESOLVE_MAX_NNZ", 0)
+    monkeypatch.setattr(H, "new_highs", spy)
     sol = SitingModel.from_input(inst.to_input(), capacitated=False).solve()
     assert seen and all(h.getOptionValue("presolve")[1] == "off" for h in seen)
     assert sol.status == "optimal" and sol.objective == pytest.approx(best)
@@ -795,7 +804,7 @@ def test_large_models_solve_without_presolve_to_the_same_optimum(monkeypatch) ->
 
 
 def test_local_search_runs_only_on_large_models(monkeypatch) -> None:
-    import siting.model as M
+    import siting.model.heuristics as M
 
     inst = Inst(site=[0, 1, 2], cost=[6.0, 5.0, 5.0],
                 cover=[[0], [0], [1], [2]], weight=[3.5, 3.5, 5.5, 5.5], budget=10.0)
@@ -805,3 +814,67 @@ def test_local_search_runs_only_on_large_models(monkeypatch) -> None:
     large = SitingModel.from_input(inst.to_input(), capacitated=False).solve()
     assert large.warm_start_objective == pytest.approx(11.0)     # improved by the search
     assert small.objective == pytest.approx(large.objective) == pytest.approx(11.0)
+
+
+# =========================================================================== package layout
+def _every_family() -> Inst:
+    """Two years, yearly budgets, a shared site, a zone, a substation, a corridor flow,
+    finite and infinite capacities: every constraint family has rows."""
+    return Inst(site=[0, 0, 1, 2, 3], cost=[2, 3, 2, 2, 2],
+                cover=[[0, 2], [1], [2, 3], [4]], weight=[5, 4, 3, 2], energy=[2, 2, 2, 2],
+                cap=[3, math.inf, 3, 3, math.inf], year=[0, 1, 1, 1], P=2, budget=8,
+                by_year=[4, 6], zones=[([2, 3], 1, 1)], grid=[([0, 1, 2], [50, 50, 50], 120)],
+                flows=[(3.0, [[0, 2], [4]])])
+
+
+def test_every_constraint_family_builds_its_rows_in_the_documented_order() -> None:
+    import re
+
+    inst = _every_family()
+    sol, _best = check(inst, capacitated=True)       # the optimum of the enumeration
+    model = SitingModel.from_input(inst.to_input(), capacitated=True)
+    blocks = ("mono", "site", "budget_total", "budget_year", "zone", "grid", "cover", "alloc",
+              "cap", "link", "flow")
+    rx = re.compile(rf"^({'|'.join(blocks)})_")
+    seen: list[str] = []
+    for con in model.problem.constraints():
+        m = rx.match(con.name)
+        assert m, con.name
+        if not seen or seen[-1] != m.group(1):
+            seen.append(m.group(1))
+    assert seen == list(blocks)   # each family once, in the order SitingModel documents
+    assert len(model.problem.constraints()) == sol.n_cons
+
+
+def test_plain_tuples_are_accepted_as_the_named_groups() -> None:
+    """Callers written before ZoneMinimum/GridGroup/ArcCoverFlow get the same model."""
+    inst = _every_family()
+    named = inst.to_input()
+    plain = inst.to_input(
+        zone_min=[(np.array(o), m, by) for o, m, by in inst.zones],
+        grid_groups=[(np.array(o), np.array(k, float), s) for o, k, s in inst.grid],
+        flows=[(w, [np.array(a, int) for a in arcs]) for w, arcs in inst.flows])
+    assert all(isinstance(z, ZoneMinimum) for z in plain.zone_min)
+    assert all(isinstance(g, GridGroup) for g in plain.grid_groups)
+    assert all(isinstance(f, ArcCoverFlow) for f in plain.flows)
+    a = SitingModel.from_input(named, capacitated=True)
+    b = SitingModel.from_input(plain, capacitated=True)
+    assert [c.name for c in a.problem.constraints()] == [c.name for c in b.problem.constraints()]
+    sa, sb = a.solve(), b.solve()
+    assert sa.objective == pytest.approx(sb.objective)
+    assert sa.open_year.tolist() == sb.open_year.tolist()
+
+
+def test_zone_check_takes_the_model_input_and_stays_importable_from_siting_diagnose() -> None:
+    from siting.diagnose import check_zone_requirements
+    from siting.model.reduce import openable
+
+    inst = Inst(site=[0, 1, 2], cost=[12e6, 15e6, 1e6], cover=[[0], [1], [2]],
+                weight=[1, 1, 1], budget=8e6, zones=[([0, 1], 1, 0)])
+    mi = inst.to_input(zone_labels=["zone 'hedian' needs 1 hydrogen station(s) by 2025"],
+                       source="scenario.toml")
+    with pytest.raises(InfeasibleError, match=r"^scenario.toml: zone 'hedian' needs 1 .* "
+                                              r"costs 12\.0 M CNY .* budget left is 8\.0 M CNY"):
+        check_zone_requirements(mi, openable(mi, Reductions(), by_cost=False))
+    ok = inst.to_input(budget_total=20e6)
+    check_zone_requirements(ok, openable(ok, Reductions(), by_cost=False))   # no error

@@ -1,0 +1,417 @@
+"""Warm start for the siting MIP: a greedy plan, improved by forbid-and-refill local search.
+
+**Greedy** (:func:`greedy_plan`): marginal covered weight per yuan. The plan it returns
+respects every constraint of the model (budgets, one option per site, zone minimums, grid
+groups, capacities), so a solver can use it as its first incumbent. It is a heuristic: good,
+fast (a few sparse mat-vecs per opened station), never claimed optimal.
+
+**Local search** (:func:`improve_plan`): the greedy commits to its first choices: a station
+that looked best per yuan early on can crowd out a pair of cheaper ones that together cover
+more. The search re-runs the greedy with one of the plan's stations *forbidden* (and the
+stations forbidden on the way to the current best still forbidden), under a few ranking rules
+(gain per yuan, gain per √yuan, gain alone), and keeps a plan only when it covers more. Every
+plan it returns is a greedy plan, so it respects every constraint the greedy respects.
+
+What the search buys, measured: on small random instances it escapes the classic per-yuan
+trap (one dear station crowding out two cheaper ones that cover more; see
+tests/test_model.py) and often reaches the enumerated optimum. On the bundled Suizhou scenario
+(3 years, 188 options, capacitated; ~15 ms per greedy run) it moves the start from 1,171.9 to
+1,172.4 in 0.4 s — the better plans HiGHS finds there (1,185.5 after 20–30 s) swap several
+stations *and* their opening years at once, which no forbid-one refill reaches (forbidding up
+to three of the greedy's stations, or shifting one station's year, was tried: no gain). The
+search is cheap and bounded by ``time_budget_s``, so it stays.
+
+All indices here are those of the *reduced* model (:class:`~siting.model.reduce.Reduced`):
+options are the kept options, demand rows the kept (possibly merged) rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from siting.model.inputs import BoolArray, FloatArray, IntArray
+from siting.model.reduce import Reduced, ReducedFlow
+
+log = logging.getLogger(__name__)
+
+#: Share of ``time_limit_s`` the warm start's local search may use (the solver gets the rest).
+#: On the bundled scenario a better incumbent from 1 s of local search beats 1 s more of
+#: HiGHS by far (see the module docstring).
+LOCAL_SEARCH_SHARE: float = 0.15
+#: Models with fewer columns start from the plain greedy: HiGHS solves or improves those
+#: faster than the search would (a 2,000 × 200 MCLP is solved in 0.1 s; the search alone
+#: took 0.5 s there).
+LOCAL_SEARCH_MIN_COLUMNS: int = 20_000
+#: Default cap on greedy runs per search.
+MAX_RUNS = 40
+#: Ranking rules tried by the search: gain / cost**power.
+COST_POWERS: tuple[float, ...] = (1.0, 0.5, 0.0)
+
+_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class GreedyPlan:
+    """A feasible plan found by :func:`greedy_plan`.
+
+    Attributes
+    ----------
+    open_year
+        (n_options,) year index in which each option opens, -1 = not built.
+    served
+        (n_demand,) share of each demand row served, 0-1.
+    z
+        (cover.nnz,) energy allocated along each cover entry (capacitated), else None.
+    objective
+        Covered weight Σ w·served plus the weight of the corridor flows covered.
+    """
+
+    open_year: IntArray
+    served: FloatArray
+    z: FloatArray | None
+    objective: float
+
+
+#: ``run(forbidden, cost_power)`` -> a greedy plan, or None when the greedy finds none.
+GreedyRun = Callable[[BoolArray, float], "GreedyPlan | None"]
+
+
+# =========================================================================== greedy
+def greedy_plan(rd: Reduced, *, capacitated: bool, forbidden: BoolArray | None = None,
+                cost_power: float = 1.0) -> GreedyPlan | None:
+    """Open stations greedily by covered weight per yuan until nothing more fits.
+
+    Zone minimums are met first with the cheapest eligible options (earliest affordable
+    year); then, repeatedly, the option with the largest marginal covered weight per yuan is
+    opened in the earliest year its cost fits both the yearly and the total budget. An
+    option gains a corridor flow's weight when opening it completes the flow (it lies in
+    every arc set still without an open option).
+
+    Parameters
+    ----------
+    rd
+        The reduced instance (cover pattern, rows, options, budgets, zones, grid, flows).
+    capacitated
+        Allocate energy within daily capacities (else coverage alone serves). The greedy
+        knows one pool per option: the smaller of the kWh and kg-H2 capacities when the rows
+        use both (see :func:`pooled_capacity`).
+    forbidden
+        (n_options,) options the greedy may not open (existing ones still open); used by
+        :func:`improve_plan`.
+    cost_power
+        Rank options by gain / cost**cost_power: 1 = covered weight per yuan, 0 = covered
+        weight alone (within what still fits the budget), in between a compromise.
+
+    Returns
+    -------
+    GreedyPlan or None
+        None when the instance has no option or the greedy cannot meet the zone minimums
+        (the solver then starts cold).
+    """
+    if rd.n_options == 0:
+        return None
+    ctx = _Ctx.of(rd, capacitated=capacitated, forbidden=forbidden)
+    st = ctx.initial_state()
+    for e in np.flatnonzero(rd.existing).tolist():
+        ctx.open(st, e, 0)
+    if not ctx.meet_zone_minimums(st):
+        log.debug("greedy: cannot meet a zone minimum; no warm start")
+        return None
+    n_opt = rd.n_options
+    while True:
+        early = ctx.earliest_year(st, np.arange(n_opt), last=rd.n_years - 1)
+        gain = ctx.gains(st, early) + _flow_gains(st.open_year, early, rd.flows)
+        gain[early < 0] = 0.0
+        if not (gain > _TOL).any():
+            break
+        cost = ctx.cost
+        c = cost ** cost_power if cost_power != 1.0 else cost
+        ratio = np.where(cost > 0, gain / np.where(cost > 0, c, 1.0), np.inf)
+        ratio[gain <= _TOL] = -1.0
+        best = np.flatnonzero(ratio == ratio.max())
+        o = int(best[np.argmax(gain[best])])
+        ctx.open(st, o, int(early[o]))
+    served = ctx.served_share(st)
+    covered = sum(f.weight for f in rd.flows
+                  if not _open_sets(st.open_year, f.arc_sets, f.year)[1])
+    return GreedyPlan(st.open_year, served, st.z, float(rd.weight @ served) + covered)
+
+
+def pooled_capacity(rd: Reduced) -> FloatArray:
+    """One daily capacity per kept option for the greedy, which knows a single pool.
+
+    The smaller of the kWh and kg-H2 pools when rows of both units exist, so that the
+    greedy's plan (the warm start) respects both pools; else the pool the rows use.
+    """
+    has_h2, has_kwh = bool((rd.unit == 1).any()), bool((rd.unit == 0).any())
+    if has_h2 and has_kwh:
+        return np.minimum(rd.capacity, rd.capacity_h2)
+    return rd.capacity_h2 if has_h2 else rd.capacity
+
+
+def _open_sets(open_year: IntArray, sets: Sequence[IntArray], p: int
+               ) -> tuple[list[bool], list[IntArray]]:
+    """Per arc set: has an option open by year ``p``; and the sets still without one."""
+    done = [bool(((open_year[s] >= 0) & (open_year[s] <= p)).any()) for s in sets]
+    return done, [s for s, d in zip(sets, done, strict=True) if not d]
+
+
+def _flow_gains(open_year: IntArray, early: IntArray, flows: Sequence[ReducedFlow]
+                ) -> FloatArray:
+    """Weight of the flows each option would complete if opened in its ``early`` year."""
+    gain = np.zeros(len(open_year))
+    for f in flows:
+        if not f.arc_sets:
+            continue
+        _, todo = _open_sets(open_year, f.arc_sets, f.year)
+        if not todo:
+            continue
+        common = todo[0]
+        for s in todo[1:]:
+            common = np.intersect1d(common, s)
+        common = np.asarray(common, dtype=np.int64)
+        ok = common[(early[common] >= 0) & (early[common] <= f.year)]
+        gain[np.unique(ok)] += f.weight
+    return gain
+
+
+def _csc_positions(cover: sp.csr_matrix) -> sp.csc_matrix:
+    """CSC matrix whose data are 1 + the CSR entry position (maps columns to z entries)."""
+    pos = sp.csr_matrix((np.arange(1, cover.nnz + 1, dtype=np.float64), cover.indices,
+                         cover.indptr), shape=cover.shape)
+    return pos.tocsc()
+
+
+@dataclass
+class _State:
+    """Mutable bookkeeping of one greedy run (local to the call, never shared)."""
+
+    open_year: IntArray
+    site_used: BoolArray
+    spent_by_year: FloatArray
+    grid_used: FloatArray
+    rem_energy: FloatArray   # energy of each demand row still unserved
+    unserved: BoolArray      # rows with e = 0 still uncovered / rows not full
+    z: FloatArray | None
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Read-only data of one greedy run, with the operations on a :class:`_State`."""
+
+    rd: Reduced
+    cover_t: sp.csr_matrix
+    csc_pos: sp.csc_matrix
+    cost: FloatArray          # 0 for existing options
+    capacity: FloatArray      # the greedy's single pool (pooled_capacity)
+    capacitated: bool
+    blocked: BoolArray
+
+    @classmethod
+    def of(cls, rd: Reduced, *, capacitated: bool, forbidden: BoolArray | None) -> _Ctx:
+        """The context of a greedy run on ``rd`` with ``forbidden`` new options blocked."""
+        blocked = (np.zeros(rd.n_options, dtype=bool) if forbidden is None
+                   else np.asarray(forbidden, dtype=bool) & ~rd.existing)
+        return cls(rd, rd.cover.T.tocsr(), _csc_positions(rd.cover),
+                   np.where(rd.existing, 0.0, rd.cost), pooled_capacity(rd), capacitated,
+                   blocked)
+
+    def initial_state(self) -> _State:
+        """Nothing open, nothing spent, every row unserved."""
+        rd = self.rd
+        return _State(
+            open_year=np.full(rd.n_options, -1, dtype=np.int64),
+            site_used=np.zeros(int(rd.site.max(initial=-1)) + 1, dtype=bool),
+            spent_by_year=np.zeros(rd.n_years),
+            grid_used=np.zeros(0 if rd.grid is None else rd.grid.shape[0]),
+            rem_energy=np.asarray(rd.energy, dtype=float).copy(),
+            unserved=np.ones(rd.n_rows, dtype=bool),
+            z=np.zeros(rd.cover.nnz) if self.capacitated else None,
+        )
+
+    def meet_zone_minimums(self, st: _State) -> bool:
+        """Open the cheapest eligible options until each zone minimum holds; False if stuck."""
+        for z in sorted(self.rd.zone_min, key=lambda r: r.by_year):
+            opts = np.asarray(z.options, dtype=np.int64)
+            by = z.by_year
+            while np.count_nonzero((st.open_year[opts] >= 0)
+                                   & (st.open_year[opts] <= by)) < z.minimum:
+                early = self.earliest_year(st, opts, last=by)
+                ok = early >= 0
+                if not ok.any():
+                    return False
+                cand, yrs = opts[ok], early[ok]
+                k = int(np.argmin(self.cost[cand]))
+                self.open(st, int(cand[k]), int(yrs[k]))
+        return True
+
+    def earliest_year(self, st: _State, opts: IntArray, *, last: int) -> IntArray:
+        """Earliest year ≤ ``last`` each option could open in now (-1: none)."""
+        rd = self.rd
+        c = self.cost[opts]
+        ok = (st.open_year[opts] < 0) & ~st.site_used[rd.site[opts]] & ~self.blocked[opts]
+        ok &= c <= rd.budget_total - st.spent_by_year.sum() + _TOL * (1 + c)
+        if rd.grid is not None and rd.grid_spare is not None and rd.grid.nnz:
+            g = rd.grid[:, opts].tocoo()
+            bad = g.data > rd.grid_spare[g.row] - st.grid_used[g.row] + _TOL
+            ok[np.unique(g.col[bad])] = False
+        out = np.full(len(opts), -1, dtype=np.int64)
+        for p in range(last, -1, -1):
+            room = (np.inf if rd.budget_by_year is None
+                    else rd.budget_by_year[p] - st.spent_by_year[p])
+            fits = ok & (c <= room + _TOL * (1 + c))
+            out[fits] = p
+        return out
+
+    def gains(self, st: _State, early: IntArray) -> FloatArray:
+        """Marginal covered weight of opening each option in its ``early`` year."""
+        rd = self.rd
+        gain = np.zeros(rd.n_options)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share_left = np.where(rd.energy > 0, st.rem_energy / rd.energy,
+                                  st.unserved.astype(float))
+        u = rd.weight * share_left
+        at = self.cover_t
+        for p in range(rd.n_years):
+            in_p = rd.year == p
+            gw = at @ (u * in_p)
+            if self.capacitated:
+                ge = at @ (st.rem_energy * in_p)
+                frac = np.where(ge > self.capacity, self.capacity / np.maximum(ge, _TOL), 1.0)
+                gw = gw * frac
+            gain += np.where((early >= 0) & (early <= p), gw, 0.0)
+        return gain
+
+    def open(self, st: _State, o: int, p: int) -> None:
+        """Open option ``o`` in year ``p``; allocate capacity or mark rows served."""
+        rd = self.rd
+        st.open_year[o] = p
+        st.site_used[rd.site[o]] = True
+        st.spent_by_year[p] += self.cost[o]
+        if rd.grid is not None and rd.grid.nnz:
+            st.grid_used += rd.grid[:, [o]].toarray().ravel()
+        a, b = self.csc_pos.indptr[o], self.csc_pos.indptr[o + 1]
+        rows = self.csc_pos.indices[a:b]
+        pos = self.csc_pos.data[a:b].astype(np.int64) - 1
+        later = rd.year[rows] >= p
+        rows, pos = rows[later], pos[later]
+        zero = rd.energy[rows] <= 0
+        st.unserved[rows[zero]] = False
+        if not self.capacitated:
+            st.unserved[rows] = False
+            st.rem_energy[rows] = 0.0
+            return
+        rows, pos = rows[~zero], pos[~zero]
+        self._allocate(st, rows, pos, float(self.capacity[o]))
+        st.unserved[rows[st.rem_energy[rows] <= _TOL * (1 + rd.energy[rows])]] = False
+
+    def _allocate(self, st: _State, rows: IntArray, pos: IntArray, q: float) -> None:
+        """Fill capacity ``q`` per year with ``rows``' remaining energy, in row order."""
+        year = self.rd.year
+        for yr in np.unique(year[rows]):
+            sel = year[rows] == yr
+            r, k = rows[sel], pos[sel]
+            need = st.rem_energy[r]
+            before = np.cumsum(need) - need
+            take = need if np.isinf(q) else np.clip(q - before, 0.0, need)
+            st.rem_energy[r] -= take
+            assert st.z is not None
+            st.z[k] += take
+
+    def served_share(self, st: _State) -> FloatArray:
+        """Share served per row from the state (1 for covered zero-energy rows)."""
+        energy = self.rd.energy
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.where(energy > 0, 1.0 - st.rem_energy / energy,
+                         (~st.unserved).astype(float))
+        return np.clip(s, 0.0, 1.0)
+
+
+# =========================================================================== local search
+def improve_plan(run: GreedyRun, existing: BoolArray, *, time_budget_s: float,
+                 powers: Sequence[float] = COST_POWERS, max_forbidden: int = 8,
+                 max_runs: int = MAX_RUNS) -> GreedyPlan | None:
+    """Best plan found by re-running the greedy with stations forbidden, within a time budget.
+
+    Parameters
+    ----------
+    run
+        ``run(forbidden, cost_power)``: the greedy on the model's data with the options
+        where ``forbidden`` is True blocked, ranking by gain / cost**cost_power.
+    existing
+        (n_options,) existing stations (never forbidden; they are open anyway).
+    time_budget_s
+        Stop starting new greedy runs after this many seconds (the first run always
+        completes; 0 = the plain greedy).
+    powers
+        Ranking rules to try; the first is the plain greedy's.
+    max_forbidden
+        Most stations forbidden at once (the depth of the walk).
+    max_runs
+        Most greedy runs in all (the bundled scenario converges in 24).
+
+    Returns
+    -------
+    GreedyPlan or None
+        The plan with the largest objective seen (ties: the earliest found), None when the
+        greedy finds no plan at all.
+    """
+    t_end = time.perf_counter() + max(0.0, time_budget_s)
+    n = len(existing)
+    none = np.zeros(n, dtype=bool)
+    best = run(none, powers[0])
+    best_forbidden = none
+    plain = -np.inf if best is None else best.objective
+    runs = 1
+    first_s = max(time.perf_counter() - (t_end - max(0.0, time_budget_s)), 1e-6)
+
+    def time_left() -> bool:
+        return runs < max_runs and time.perf_counter() + first_s < t_end
+
+    def consider(plan: GreedyPlan | None, forbidden: BoolArray) -> bool:
+        nonlocal best, best_forbidden
+        if plan is None or (best is not None
+                            and plan.objective <= best.objective * (1 + 1e-9) + 1e-9):
+            return False
+        best, best_forbidden = plan, forbidden
+        return True
+
+    for pw in powers[1:]:
+        if not time_left():
+            break
+        consider(run(none, pw), none)
+        runs += 1
+    seen: set[bytes] = set()
+    improved = best is not None
+    while improved and time_left():
+        improved = False
+        assert best is not None
+        opened = np.flatnonzero((best.open_year >= 0) & ~existing)
+        if best_forbidden.sum() >= max_forbidden:
+            break
+        for o in opened.tolist():
+            forbidden = best_forbidden.copy()
+            forbidden[o] = True
+            key = np.packbits(forbidden).tobytes()
+            if key in seen:
+                continue
+            seen.add(key)
+            for pw in powers:
+                if not time_left():
+                    break
+                runs += 1
+                if consider(run(forbidden, pw), forbidden):
+                    improved = True
+                    break
+            if improved or not time_left():
+                break
+    if best is not None:
+        log.info("local search: %d greedy runs, objective %.6g -> %.6g", runs, plain,
+                 best.objective)
+    return best

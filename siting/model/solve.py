@@ -1,0 +1,298 @@
+""":class:`SitingModel`: validate, reduce and build the MIP; warm-start, solve and decode it."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+import pulp
+
+from siting._errors import InfeasibleError, SolverError
+from siting.model import cbc, decode, diagnose, heuristics, highs
+from siting.model.build import (
+    COST_TIEBREAK,
+    STRENGTHEN_DEFAULT,
+    Layout,
+    layout,
+    to_pulp,
+)
+from siting.model.heuristics import GreedyPlan, greedy_plan, improve_plan
+from siting.model.inputs import BoolArray, FloatArray, ModelInput, RawResult, Reductions, Solution
+from siting.model.reduce import Reduced, nearest_options, openable, reduce
+
+log = logging.getLogger(__name__)
+
+
+class SitingModel:
+    """The siting MIP built from a :class:`ModelInput`.
+
+    Build with :meth:`from_input`, then :meth:`solve`. The MIP is held as arrays (columns,
+    rows, a CSR matrix; :mod:`siting.model.build`); :attr:`problem` is the same MIP as a PuLP
+    problem, built on first access (``problem.constraints()``, ``problem.writeLP(...)``) and
+    carrying the solution values after :meth:`solve`. Column names: ``x_<option>_<year>``,
+    ``y_<row>``, ``z_<k>``, ``h_<flow>``; row names: ``<block>_<key>`` with blocks ``mono``,
+    ``site``, ``budget_total``, ``budget_year``, ``zone``, ``grid``, ``cover``, ``alloc``,
+    ``cap``, ``link``, ``flow``.
+    """
+
+    def __init__(self, mi: ModelInput, rd: Reduced, lay: Layout, *, capacitated: bool,
+                 build_seconds: float, tau: float = COST_TIEBREAK) -> None:
+        self.input = mi
+        self._tau = tau
+        self.capacitated = capacitated
+        self.build_seconds = build_seconds
+        self.reductions: dict[str, int] = dict(rd.report)
+        self.eps = lay.eps
+        self._rd = rd
+        self._lay = lay
+        self._pulp: tuple[pulp.LpProblem, list[pulp.LpVariable]] | None = None
+        self._values: FloatArray | None = None
+
+    @property
+    def problem(self) -> pulp.LpProblem:
+        """The MIP as a PuLP problem (built on first access; ~20 µs per variable)."""
+        if self._pulp is None:
+            t0 = time.perf_counter()
+            self._pulp = to_pulp(self._lay)
+            log.debug("PuLP problem built in %.2f s", time.perf_counter() - t0)
+            if self._values is not None:
+                for v, x in zip(self._pulp[1], self._values.tolist(), strict=True):
+                    v.varValue = x
+        return self._pulp[0]
+
+    @property
+    def variables(self) -> list[pulp.LpVariable]:
+        """The PuLP variables in column order (x, y, z, h blocks)."""
+        _ = self.problem
+        assert self._pulp is not None
+        return self._pulp[1]
+
+    @property
+    def n_vars(self) -> int:
+        """Columns of the MIP."""
+        return int(self._lay.A.shape[1])
+
+    @property
+    def n_cons(self) -> int:
+        """Rows of the MIP."""
+        return int(self._lay.A.shape[0])
+
+    @classmethod
+    def from_input(cls, mi: ModelInput, *, capacitated: bool = True,
+                   reductions: Reductions | bool = True, strengthen: bool | None = None,
+                   cost_tiebreak: float = COST_TIEBREAK,
+                   max_alloc_options: int = 0) -> SitingModel:
+        """Validate, reduce and build the MIP.
+
+        Parameters
+        ----------
+        mi
+            The arrays (see :class:`ModelInput`).
+        capacitated
+            Allocate daily energy within station capacities; False = classic maximal
+            coverage. Capacitated with every capacity ``inf`` is the same as uncapacitated.
+        reductions
+            :class:`Reductions`, True (all) or False (none).
+        strengthen
+            Add z_io <= e_i x_{o,p_i} rows (capacitated); None = :data:`STRENGTHEN_DEFAULT`.
+            Options with infinite capacity always get them (they stand in for the capacity
+            row).
+        cost_tiebreak
+            τ of the cost tie-breaker (0 disables it); see :mod:`siting.model`.
+        max_alloc_options
+            Capacitated only: each demand row may be served by at most this many options,
+            its nearest by travel time (:func:`nearest_options`); 0 = every option within
+            its threshold (exact). Bounds the allocation columns by rows × this number.
+
+        Returns
+        -------
+        SitingModel
+        """
+        t0 = time.perf_counter()
+        mi.validate()
+        red = (Reductions() if reductions is True else Reductions.none()
+               if reductions is False else reductions)
+        capacitated = bool(capacitated) and bool(
+            np.isfinite(np.asarray(mi.option_capacity, dtype=float)).any())
+        if capacitated and max_alloc_options > 0:
+            mi = replace(mi, cover=nearest_options(mi.cover, max_alloc_options))
+        rd = reduce(mi, capacitated=capacitated, red=red)
+        if strengthen is None:
+            strengthen = STRENGTHEN_DEFAULT
+        lay = layout(rd, capacitated=capacitated, strengthen=bool(strengthen),
+                     tau=cost_tiebreak)
+        build = time.perf_counter() - t0
+        log.info("model built in %.2f s: %d columns, %d rows (%s)", build, lay.A.shape[1],
+                 lay.A.shape[0], rd.report)
+        return cls(mi, rd, lay, capacitated=capacitated, build_seconds=build,
+                   tau=cost_tiebreak)
+
+    # ------------------------------------------------------------------ solving
+    def solve(self, solver: str = "highs", *, time_limit_s: float = 60.0,
+              mip_gap: float = 0.0, threads: int = 2, warm_start: bool = True,
+              msg: bool = False) -> Solution:
+        """Solve the MIP and return the plan in the input's indexing.
+
+        Parameters
+        ----------
+        solver
+            ``"highs"`` (falls back to CBC with a warning when highspy is unavailable) or
+            ``"cbc"``.
+        time_limit_s
+            Wall-clock limit, s. When hit with a plan in hand, status is ``"time_limit"``.
+        mip_gap
+            Relative gap at which the solver may stop (0 = prove optimality).
+        threads
+            Solver threads.
+        warm_start
+            Start from the greedy plan (improved by local search on models of
+            :data:`~siting.model.heuristics.LOCAL_SEARCH_MIN_COLUMNS` columns or more).
+        msg
+            Let the solver print its log.
+
+        Returns
+        -------
+        Solution
+
+        Raises
+        ------
+        InfeasibleError
+            A zone requirement cannot be met; the message names it.
+        SolverError
+            The solver failed or found no plan within the time limit.
+        """
+        self._precheck()
+        name = self._solver_name(solver)
+        t0 = time.perf_counter()
+        plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
+        start = decode.start_vector(self._lay, self._rd, plan) if plan is not None else None
+        left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
+        raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
+                        msg=msg, start=start)
+        if raw.status == "time_limit" and name == "highs" and self._lay.n_z:
+            # up to a tenth more than time_limit_s, for a bound worth reporting
+            raw = self._with_relaxed_bound(raw, time_limit_s=max(1.0, 0.1 * time_limit_s),
+                                           threads=threads)
+        if raw.status == "infeasible":
+            raise InfeasibleError(self._diagnose(name, time_limit_s, threads))
+        if raw.status == "no_solution" or raw.values is None:
+            src = f"{self.input.source}: " if self.input.source else ""
+            raise SolverError(f"{src}{name} found no plan within the time limit of "
+                              f"{time_limit_s:g} s; raise solver.time_limit_s")
+        return self._decode(raw, name, plan)
+
+    @staticmethod
+    def _solver_name(solver: str) -> str:
+        """``"highs"`` or ``"cbc"``; HiGHS falls back to CBC (with a warning) when missing."""
+        name = solver.lower()
+        if name not in ("highs", "cbc"):
+            raise SolverError(f"unknown solver '{solver}'; use 'highs' or 'cbc'")
+        if name == "highs" and not highs.highs_available():
+            log.warning("HiGHS (highspy) is not available; solving with CBC instead")
+            name = "cbc"
+        return name
+
+    def _search_seconds(self, time_limit_s: float) -> float:
+        """Time the local search may take: a share of the limit, on large models only."""
+        if self.n_vars >= heuristics.LOCAL_SEARCH_MIN_COLUMNS:
+            return heuristics.LOCAL_SEARCH_SHARE * time_limit_s
+        return 0.0
+
+    def _run(self, name: str, *, time_limit_s: float, mip_gap: float, threads: int,
+             msg: bool, start: FloatArray | None) -> RawResult:
+        """Call the solver; keep the values (and copy them into PuLP if it is built)."""
+        if name == "highs":
+            raw = highs.solve_highs(self._lay, time_limit_s=time_limit_s, mip_gap=mip_gap,
+                                    threads=threads, msg=msg, start=start)
+            if raw.values is not None and self._pulp is not None:
+                for v, x in zip(self._pulp[1], raw.values.tolist(), strict=True):
+                    v.varValue = x
+        else:
+            raw = cbc.solve_cbc(self._lay, self.problem, self.variables,
+                                time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+                                msg=msg, start=start)
+        self._values = raw.values
+        return raw
+
+    def _with_relaxed_bound(self, raw: RawResult, *, time_limit_s: float,
+                            threads: int) -> RawResult:
+        """``raw`` with the uncapacitated LP bound when tighter (see :func:`highs.lp_bound`)."""
+        lay = layout(self._rd, capacitated=False, strengthen=False, tau=self._tau)
+        relaxed = highs.lp_bound(lay, time_limit_s=time_limit_s, threads=threads)
+        if not math.isfinite(relaxed) or (math.isfinite(raw.bound) and relaxed >= raw.bound):
+            return raw  # no LP value in time, or the solver's own bound is as good
+        log.info("bound from the uncapacitated LP relaxation: %.6g (solver's: %.6g)", relaxed,
+                 raw.bound)
+        return replace(raw, bound=relaxed, gap=math.nan)
+
+    # ------------------------------------------------------------------ infeasibility
+    def _precheck(self) -> None:
+        """Necessary conditions of the zone requirements (:mod:`siting.model.diagnose`)."""
+        mi = self.input
+        if mi.zone_min:
+            diagnose.check_zone_requirements(mi, openable(mi, Reductions(), by_cost=False))
+
+    def _diagnose(self, solver: str, time_limit_s: float, threads: int) -> str:
+        """Find the first zone requirement that breaks feasibility (re-solving prefixes)."""
+        mi = self.input
+
+        def feasible(k: int) -> bool:
+            sub = replace(mi, zone_min=mi.zone_min[:k], zone_labels=mi.zone_labels[:k],
+                          weight=np.zeros(mi.n_demand), flows=[], flow_year=None)
+            m = SitingModel.from_input(sub, capacitated=False, cost_tiebreak=0.0)
+            raw = m._run(solver, time_limit_s=time_limit_s, mip_gap=1.0, threads=threads,
+                         msg=False, start=None)
+            return raw.status != "infeasible"
+
+        k = diagnose.first_conflict(len(mi.zone_min), feasible)
+        if k is None:
+            src = f"{mi.source}: " if mi.source else ""
+            return (f"{src}the model has no feasible plan although each zone requirement can "
+                    "be met; check budget_by_year and the existing stations")
+        z = mi.zone_min[k]
+        label = diagnose.requirement_label(mi.zone_labels, k, z.minimum,
+                                           mi.year_label(z.by_year))
+        return diagnose.conflict_message(label, k, mi.source)
+
+    # ------------------------------------------------------------------ warm start
+    def _greedy(self, forbidden: BoolArray | None = None,
+                cost_power: float = 1.0) -> GreedyPlan | None:
+        """The greedy plan on the reduced instance (kept-option indices)."""
+        return greedy_plan(self._rd, capacitated=self.capacitated, forbidden=forbidden,
+                           cost_power=cost_power)
+
+    def _warm_plan(self, time_budget_s: float) -> GreedyPlan | None:
+        """The greedy plan, improved by local search within ``time_budget_s``."""
+        if self._rd.n_options == 0:
+            return None
+        return improve_plan(self._greedy, self._rd.existing, time_budget_s=time_budget_s)
+
+    # ------------------------------------------------------------------ decoding
+    def _decode(self, raw: RawResult, name: str, plan: GreedyPlan | None) -> Solution:
+        """The solver's values as a :class:`Solution` in the input's indexing."""
+        mi, rd, lay = self.input, self._rd, self._lay
+        assert raw.values is not None
+        vals = raw.values
+        open_year = decode.open_years(mi, rd, lay, vals)
+        served, alloc = decode.served_and_alloc(mi, rd, lay, vals, open_year,
+                                                capacitated=self.capacitated)
+        flow_cov = decode.input_flows_covered(mi, open_year, lay.P)
+        weight = np.asarray(mi.weight, dtype=float)
+        fw = np.array([f.weight for f in mi.flows], dtype=float)
+        objective = float(weight @ served + (fw @ flow_cov if len(fw) else 0.0))
+        existing = np.asarray(mi.option_existing, dtype=bool)
+        cost = np.where(existing, 0.0, np.asarray(mi.option_cost, dtype=float))
+        built = open_year >= 0
+        spent_by_year = np.asarray(np.bincount(open_year[built], weights=cost[built],
+                                               minlength=lay.P)[:lay.P], dtype=float)
+        bound, gap = decode.bound_and_gap(raw, lay, rd, vals, objective)
+        return Solution(
+            open_year=open_year, served=served, alloc=alloc, objective=objective,
+            bound=bound, gap=gap, status=raw.status, solver=name, seconds=raw.seconds,
+            n_vars=self.n_vars, n_cons=self.n_cons, spent=float(cost[built].sum()),
+            spent_by_year=spent_by_year, flow_covered=flow_cov,
+            warm_start_objective=(math.nan if plan is None else plan.objective),
+            build_seconds=self.build_seconds, reductions=dict(self.reductions))
