@@ -112,10 +112,14 @@ def test_osm_xml_filter_oneway_lengths_and_components(caplog):
 def test_osm_bz2_and_pbf_match_xml(tmp_path):
     import bz2
 
+    import gzip
+
     bz = tmp_path / "tiny.osm.bz2"
     bz.write_bytes(bz2.compress(TINY_OSM.read_bytes()))
+    gz = tmp_path / "Tiny.OSM.GZ"
+    gz.write_bytes(gzip.compress(TINY_OSM.read_bytes()))
     pbf = osm_to_pbf(TINY_OSM, tmp_path / "tiny.osm.pbf")
-    for p in (bz, pbf):
+    for p in (bz, gz, pbf):
         assert_tiny(load_network(NetworkSpec(path=p)))
 
 

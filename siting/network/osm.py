@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from siting._errors import NetworkError
+from siting._files import file_suffix
 from siting.network.graph import RoadNetwork, from_pieces, one_line
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ _TRUCK_SET = frozenset(TRUCK_HIGHWAYS)
 #: Tags that close a way to fleet vehicles when set to one of :data:`BLOCKED_ACCESS`.
 ACCESS_KEYS: tuple[str, ...] = ("access", "motor_vehicle", "motorcar")
 BLOCKED_ACCESS = frozenset({"private", "no"})
+#: libosmium's format names by file suffix (:func:`siting._files.file_suffix`).
+_OSMIUM_FORMATS = {".osm": "osm", ".osm.bz2": "osm.bz2", ".osm.gz": "osm.gz", ".osm.pbf": "pbf"}
 _FORWARD = frozenset({"yes", "true", "1"})
 _BACKWARD = frozenset({"-1", "reverse"})
 _TWO_WAY = frozenset({"no", "false", "0"})
@@ -145,7 +148,10 @@ def read_osm_ways(path: str | Path) -> OsmWays:
     """
     import osmium
 
-    fp = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+    # the format from our suffix rule: pyosmium's own detection is case-sensitive
+    fmt = _OSMIUM_FORMATS.get(file_suffix(path), "")
+    src = osmium.io.File(str(path), fmt) if fmt else str(path)
+    fp = (osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY)
           .with_locations()
           .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
           .with_filter(osmium.filter.TagFilter(*(("highway", h) for h in TRUCK_HIGHWAYS))))
