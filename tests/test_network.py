@@ -111,7 +111,6 @@ def test_osm_xml_filter_oneway_lengths_and_components(caplog):
 
 def test_osm_bz2_and_pbf_match_xml(tmp_path):
     import bz2
-
     import gzip
 
     bz = tmp_path / "tiny.osm.bz2"
