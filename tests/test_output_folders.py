@@ -273,7 +273,7 @@ def test_lock_is_reentrant_within_a_process(tmp_path):
 
 # --------------------------------------------------------------------------- a full disk
 def test_full_disk_while_writing_is_one_line_and_keeps_the_old_run(runs, tmp_path, monkeypatch):
-    a, _, toml = runs
+    _, _, toml = runs
     out = tmp_path / "run"
     res = invoke("run", str(toml), "--out", str(out), "-q", "--basemap", "none")
     assert res.exit_code == 0, res.output
