@@ -748,7 +748,7 @@ def part_demo(args: argparse.Namespace, checks: Checks) -> dict[str, Any]:
 _OSMNX_CHILD = """
 import json, sys, time
 import osmnx as ox
-from siting import _osm
+from siting.network import osm as _osm
 open(sys.argv[3], "w").close()  # imported: the parent's clock starts now
 t0 = time.perf_counter()
 G = ox.graph_from_xml(sys.argv[1], simplify=False, retain_all=True)
@@ -924,7 +924,7 @@ def _extrapolate(rows: list[dict[str, Any]],
 
 def part_osm(args: argparse.Namespace, checks: Checks) -> dict[str, Any]:
     """A synthetic .osm.pbf city extract: siting cold and cached vs osmnx graph_from_xml."""
-    from siting import network
+    from siting.network import load as network
 
     # the part measures the cache, also when a --quick extract is below siting's threshold
     threshold = network.LOCAL_CACHE_MIN_BYTES

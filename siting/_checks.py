@@ -27,7 +27,7 @@ import scipy.sparse as sp
 import shapely
 
 from siting._errors import NetworkError
-from siting.crs import bd09_to_wgs84, gcj02_to_wgs84, is_shift, parse_crs
+from siting.crs import is_shift, parse_crs, shift_coords
 from siting.network import RoadNetwork
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def gcj_offset_suspect(points_lonlat: npt.ArrayLike, net: RoadNetwork, *,
     if len(pts) > MAX_POINTS:
         pts = pts[np.linspace(0, len(pts) - 1, MAX_POINTS).astype(int)]
     lon, lat = pts[:, 0], pts[:, 1]
-    shifted = {"gcj02": gcj02_to_wgs84(lon, lat), "bd09": bd09_to_wgs84(lon, lat)}
+    shifted = {flag: shift_coords(lon, lat, flag, "wgs84") for flag in ("gcj02", "bd09")}
     xs, ys = [], []
     for lo, la in [(lon, lat), *shifted.values()]:
         x, y = net.project(lo, la)

@@ -30,6 +30,15 @@ class NetworkError(InputDataError):
     """The road network cannot be loaded, or cannot connect demand to candidates."""
 
 
+class DownloadError(NetworkError):
+    """An online service (the Nominatim geocoder, the Overpass API) cannot be reached, refused
+    the query or found nothing; ``service`` is ``"nominatim"`` or ``"overpass"``."""
+
+    def __init__(self, message: str, *, service: str = "") -> None:
+        super().__init__(message)
+        self.service = service
+
+
 class InfeasibleError(SitingError):
     """The requirements cannot all be met; the message names the conflicting requirement."""
 

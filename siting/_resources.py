@@ -24,6 +24,7 @@ from pathlib import Path
 import psutil
 
 from siting._errors import ResourceError
+from siting._files import file_suffix
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,12 @@ USABLE_SHARE = 0.8
 #: In-memory size of a file's content ÷ its size on disk, by suffix. Measured on the bundled
 #: data and rounded up: a GeoJSON layer takes about 7× its size as a GeoDataFrame, a road line
 #: layer about 40× once noded into a network. OSM XML is about 20× as an osmnx graph; the
-#: compressed forms (``.osm.bz2``, ``.osm.pbf``) are about 10× smaller on disk than the XML.
+#: compressed forms (``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``; see
+#: :func:`siting._files.file_suffix`) are about 10× smaller on disk than the XML.
 FILE_FACTORS: dict[str, float] = {
     ".geojson": 10.0, ".json": 10.0, ".gpkg": 10.0, ".shp": 10.0, ".csv": 10.0,
-    ".txt": 10.0, ".graphml": 20.0, ".osm": 20.0, ".osm.bz2": 200.0, ".osm.pbf": 200.0,
-    ".pbf": 200.0, ".npz": 5.0,
+    ".txt": 10.0, ".graphml": 20.0, ".osm": 20.0, ".osm.bz2": 200.0, ".osm.gz": 200.0,
+    ".osm.pbf": 200.0, ".pbf": 200.0, ".npz": 5.0,
 }
 #: Extra factor for a line layer read as a road network (noding, graph arrays).
 NETWORK_LINE_FACTOR = 5.0
@@ -152,14 +154,6 @@ def check_fits(estimate: int | float, what: str, hint: str = SMALLER_RUN_HINT) -
         raise ResourceError(msg)
 
 
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    for double in (".osm.bz2", ".osm.pbf"):
-        if name.endswith(double):
-            return double
-    return path.suffix.lower()
-
-
 def file_bytes_in_memory(path: str | Path, *, network: bool = False) -> int:
     """Estimated memory, bytes, of a file's content once read (size × :data:`FILE_FACTORS`).
 
@@ -180,7 +174,7 @@ def file_bytes_in_memory(path: str | Path, *, network: bool = False) -> int:
     if not p.is_file():
         return 0
     size = p.stat().st_size
-    suffix = _suffix(p)
+    suffix = file_suffix(p)
     if suffix == ".shp":
         dbf = [q for q in p.parent.glob(p.stem + ".*") if q.suffix.lower() == ".dbf"]
         size += sum(q.stat().st_size for q in dbf)

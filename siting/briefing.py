@@ -54,6 +54,7 @@ from pyproj import CRS, Transformer
 
 from siting._errors import CRSMismatchError, InputDataError, ScenarioError
 from siting._reproducible import output_date, source_date_epoch
+from siting.crs import layer_utm_crs
 
 try:  # the shared label table, when the colleague's module is installed
     from siting import i18n as _i18n
@@ -877,7 +878,7 @@ def _page_map(data: RunData, ctx: _Ctx) -> Figure:
         _draw_caveat(fig, ctx, schematic)
         return fig
 
-    crs = _utm_crs(layers[0])
+    crs = CRS.from_user_input(layer_utm_crs(layers[0]))
     proj = {k: (g.to_crs(crs) if g is not None and len(g) else None)
             for k, g in (("stations", data.stations), ("coverage", data.coverage_areas),
                          ("zones", data.zones), ("roads", data.roads))}
@@ -972,14 +973,6 @@ def _page_map(data: RunData, ctx: _Ctx) -> Figure:
     _map_side_panel(fig, data, ctx, handles)
     _draw_caveat(fig, ctx, schematic)
     return fig
-
-
-def _utm_crs(gdf: gpd.GeoDataFrame) -> CRS:
-    """The WGS84 UTM zone (EPSG:326xx north / 327xx south) of a WGS84 layer's bounds centre."""
-    x0, y0, x1, y1 = gdf.total_bounds
-    lon, lat = (x0 + x1) / 2, (y0 + y1) / 2
-    zone = min(int((lon + 180) // 6) + 1, 60)
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
 def _extent(proj: dict[str, gpd.GeoDataFrame | None],

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from siting._errors import InputDataError
-from siting.crs import point_xy
+from siting.crs import layer_utm_crs, point_xy
 from siting.scenario import Scenario, suggest
 
 #: Columns of the candidate layer (name → kind).
@@ -202,7 +202,7 @@ def _zones(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> tuple[lis
     if zones is None or not len(zones):
         return [""] * n, [""] * n
     z = zones[["zone_id", "geometry"]].copy()
-    z["_area"] = z.geometry.to_crs(z.geometry.estimate_utm_crs()).area
+    z["_area"] = z.geometry.to_crs(layer_utm_crs(z.geometry)).area
     joined = gpd.sjoin(sites[["geometry"]].reset_index(names="_site"), z, how="inner",
                        predicate="within")
     joined = joined.sort_values(["_site", "_area", "zone_id"])

@@ -340,18 +340,25 @@ app.add_typer(network_app, name="network")
 @network_app.command("fetch")
 def network_fetch(
     out_file: Annotated[Path, typer.Argument(help="Where to save the network (.npz).")],
-    place: Annotated[str | None, typer.Option("--place", help="OSM place name.")] = None,
+    place: Annotated[str | None, typer.Option(
+        "--place", help="OSM place name, geocoded by Nominatim (e.g. 'Suizhou, Hubei').")]
+    = None,
     bbox: Annotated[str | None, typer.Option(
-        "--bbox", help="west,south,east,north in WGS84 degrees.")] = None,
+        "--bbox", help="west,south,east,north in WGS84 degrees (no geocoding needed).")] = None,
     cache_dir: Annotated[Path, typer.Option("--cache-dir", help="HTTP/graph cache folder.")]
     = Path(".cache/osm"),
     overpass_url: Annotated[str | None, typer.Option(
-        "--overpass-url", help="Overpass API endpoint (a mirror or a local server).")] = None,
+        "--overpass-url", help="Overpass API endpoint (a mirror or a local server); default "
+        "osmnx's, https://overpass-api.de/api.")] = None,
+    nominatim_url: Annotated[str | None, typer.Option(
+        "--nominatim-url", help="Nominatim geocoder endpoint for --place (a mirror or a local "
+        "server); default osmnx's, https://nominatim.openstreetmap.org/.")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Download a truck road network from OpenStreetMap once (cached) and save it for offline use.
 
-    Set the scenario's network.path to the saved .npz afterwards.
+    Set the scenario's network.path to the saved .npz afterwards. A download that fails
+    leaves no cache folder it created behind.
     """
 
     def go() -> None:
@@ -368,13 +375,18 @@ def network_fetch(
             if len(box) != 4:
                 msg = f"--bbox '{bbox}': give four numbers west,south,east,north"
                 raise ScenarioError(msg)
+        if (place is None) == (box is None):
+            msg = "give exactly one of --place or --bbox"
+            raise ScenarioError(msg)
         try:
             spec = NetworkSpec(place=place, bbox=box, cache_dir=cache_dir)
         except ValueError:
-            msg = "give exactly one of --place or --bbox"
+            msg = (f"--bbox '{bbox}': give west,south,east,north in WGS84 degrees, with west < "
+                   "east and south < north (longitudes -180..180, latitudes -90..90)")
             raise ScenarioError(msg) from None
-        settings = {"overpass_url": overpass_url} if overpass_url else None
-        net = load_network(spec, osmnx_settings=settings)
+        settings = {k: v for k, v in (("overpass_url", overpass_url),
+                                      ("nominatim_url", nominatim_url)) if v}
+        net = load_network(spec, osmnx_settings=settings or None)
         save_network(net, out_file)
         out.print(f"{net.n_nodes} nodes, {net.n_edges} edges -> {out_file}")
 

@@ -234,6 +234,45 @@ _SHIFTS = {
     ("wgs84", "bd09"): wgs84_to_bd09, ("bd09", "wgs84"): bd09_to_wgs84,
     ("gcj02", "bd09"): gcj02_to_bd09, ("bd09", "gcj02"): bd09_to_gcj02,
 }
+#: The scenario's ``coords`` flags (a layer's or the network's lon/lat convention).
+COORDS_FLAGS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+#: The ``coords`` flag of each shifted convention :func:`parse_crs` returns.
+COORDS_OF_CRS: dict[str, str] = {GCJ02: "gcj02", BD09: "bd09"}
+
+
+def shift_coords(lon: ArrayLike, lat: ArrayLike, src: str,
+                 dst: str = "wgs84") -> tuple[FloatArray, FloatArray]:
+    """Shift lon/lat degrees from one coordinate convention to another.
+
+    The one dispatch on the scenario's ``coords`` flags: layers, line networks and GraphML
+    nodes flagged ``coords = "gcj02"``/``"bd09"`` all come back to WGS84 through it.
+
+    Parameters
+    ----------
+    lon, lat
+        Degrees in convention ``src`` (scalars or arrays of one shape).
+    src, dst
+        {"wgs84", "gcj02", "bd09"} (see :data:`COORDS_FLAGS`); ``dst`` defaults to WGS84.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        float64 longitude and latitude in ``dst``, degrees (a copy when ``src == dst``).
+
+    Raises
+    ------
+    ValueError
+        An unknown convention.
+    """
+    for flag in (src, dst):
+        if flag not in COORDS_FLAGS:
+            msg = f"unknown coordinate convention '{flag}'; use one of {', '.join(COORDS_FLAGS)}"
+            raise ValueError(msg)
+    lon_a, lat_a = _as_arrays(lon, lat)
+    if src == dst:
+        return lon_a.copy(), lat_a.copy()
+    out_lon, out_lat = _SHIFTS[(src, dst)](lon_a, lat_a)
+    return np.asarray(out_lon, dtype=np.float64), np.asarray(out_lat, dtype=np.float64)
 
 
 def shift_geometries(geoms: ArrayLike, src: str, dst: str) -> np.ndarray:
@@ -244,7 +283,7 @@ def shift_geometries(geoms: ArrayLike, src: str, dst: str) -> np.ndarray:
     geoms
         Array of shapely geometries with lon/lat degree coordinates (any dimension; Z kept).
     src, dst
-        Conventions, ``"wgs84"``, ``"gcj02"`` or ``"bd09"``.
+        Conventions, ``"wgs84"``, ``"gcj02"`` or ``"bd09"`` (see :func:`shift_coords`).
 
     Returns
     -------
@@ -254,10 +293,9 @@ def shift_geometries(geoms: ArrayLike, src: str, dst: str) -> np.ndarray:
     arr = np.asarray(geoms, dtype=object)
     if src == dst:
         return arr.copy()
-    fn = _SHIFTS[(src, dst)]
 
     def move(coords: np.ndarray) -> np.ndarray:
-        x, y = fn(coords[:, 0], coords[:, 1])
+        x, y = shift_coords(coords[:, 0], coords[:, 1], src, dst)
         out = coords.copy()
         out[:, 0] = x
         out[:, 1] = y
@@ -356,8 +394,12 @@ def to_output_crs(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     return out
 
 
-def metric_crs(lon: ArrayLike, lat: ArrayLike) -> str:
+def utm_crs(lon: ArrayLike, lat: ArrayLike) -> str:
     """The UTM zone (WGS84 datum) containing the mean of the given points.
+
+    The one rule siting uses to pick a metric CRS: the road network's ``x``/``y`` (mean of
+    its nodes), hexagon bins and the briefing's maps (centre of a layer's bounds, through
+    :func:`layer_utm_crs`) and zone areas all call it.
 
     Parameters
     ----------
@@ -369,16 +411,57 @@ def metric_crs(lon: ArrayLike, lat: ArrayLike) -> str:
     str
         ``"EPSG:326zz"`` north of the equator, ``"EPSG:327zz"`` south (e.g. ``"EPSG:32649"``
         for Suizhou, 113.4 E).
+
+    Raises
+    ------
+    ValueError
+        No finite coordinate given.
     """
     lon_a, lat_a = _as_arrays(lon, lat)
-    mlon = float(np.nanmean(lon_a))
-    mlat = float(np.nanmean(lat_a))
+    ok = np.isfinite(lon_a) & np.isfinite(lat_a)
+    if not ok.any():
+        msg = "utm_crs: no finite coordinates given"
+        raise ValueError(msg)
+    mlon = float(np.nanmean(np.where(np.isfinite(lon_a), lon_a, np.nan)))
+    mlat = float(np.nanmean(np.where(np.isfinite(lat_a), lat_a, np.nan)))
     if not (np.isfinite(mlon) and np.isfinite(mlat)):
-        msg = "metric_crs: no finite coordinates given"
+        msg = "utm_crs: no finite coordinates given"
         raise ValueError(msg)
     mlon = ((mlon + 180.0) % 360.0) - 180.0
     zone = min(int((mlon + 180.0) // 6.0) + 1, 60)
     return f"EPSG:{32600 + zone if mlat >= 0 else 32700 + zone}"
+
+
+#: Former name of :func:`utm_crs` (kept importable).
+metric_crs = utm_crs
+
+
+def layer_utm_crs(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> str:
+    """:func:`utm_crs` of the centre of a layer's bounds (in WGS84), e.g. ``"EPSG:32649"``.
+
+    Parameters
+    ----------
+    geo
+        A GeoDataFrame or GeoSeries with a CRS (any; its bounds are taken in EPSG:4326).
+
+    Returns
+    -------
+    str
+        ``"EPSG:326zz"`` / ``"EPSG:327zz"``.
+
+    Raises
+    ------
+    CRSMismatchError
+        The layer has no CRS.
+    ValueError
+        The layer is empty.
+    """
+    if geo.crs is None:
+        msg = "layer_utm_crs: the layer has no CRS; set it (gdf.set_crs('EPSG:4326')) first"
+        raise CRSMismatchError(msg)
+    wgs = geo if CRS.from_user_input(geo.crs).equals(CRS.from_epsg(4326)) else geo.to_crs(WGS84)
+    x0, y0, x1, y1 = wgs.total_bounds
+    return utm_crs((x0 + x1) / 2.0, (y0 + y1) / 2.0)
 
 
 def point_xy(gdf: gpd.GeoDataFrame, crs: str) -> np.ndarray:

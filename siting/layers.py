@@ -49,7 +49,7 @@ import shapely
 from pyproj import CRS
 
 from siting._errors import CRSMismatchError, InputDataError, ScenarioError
-from siting.crs import GCJ02, WGS84, is_shift, parse_crs, shift_geometries
+from siting.crs import COORDS_OF_CRS, WGS84, is_shift, parse_crs, shift_geometries
 from siting.scenario import LayerSpec, NetworkSpec, suggest
 
 logger = logging.getLogger(__name__)
@@ -488,13 +488,13 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, spec: LayerSpec | NetworkSpec, 
             raise CRSMismatchError(msg)
         parsed = parse_crs(spec.crs, where=f"{path}: [{what}] crs")
         if is_shift(parsed):
-            coords = "gcj02" if parsed == GCJ02 else "bd09"
+            coords = COORDS_OF_CRS[parsed]
             parsed = WGS84
         gdf = gdf.set_crs(parsed)
     elif spec.crs is not None:
         parsed = parse_crs(spec.crs, where=f"{path}: [{what}] crs")
         if is_shift(parsed):
-            coords = "gcj02" if parsed == GCJ02 else "bd09"
+            coords = COORDS_OF_CRS[parsed]
         elif not from_spec and not CRS.from_user_input(gdf.crs).equals(CRS.from_user_input(
                 parsed)):
             logger.warning("%s: the file says its CRS is %s; [%s] crs = %s is ignored", path,

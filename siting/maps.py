@@ -43,6 +43,7 @@ from folium.template import Template
 from siting import _assets
 from siting._errors import CRSMismatchError
 from siting._escape import html_text, script_json
+from siting.crs import layer_utm_crs
 from siting.i18n import check_lang, t
 
 if TYPE_CHECKING:
@@ -227,7 +228,8 @@ def aggregate_demand_hex(
         Hexagon side (= circumradius) in metres; default: chosen from the extent so that
         the bounding box holds about 3,000 cells (at least 250 m).
     crs
-        Metric CRS for the binning; default the UTM zone from ``estimate_utm_crs``.
+        Metric CRS for the binning; default the UTM zone of the points
+        (:func:`siting.crs.layer_utm_crs`).
 
     Returns
     -------
@@ -236,7 +238,7 @@ def aggregate_demand_hex(
         ``energy_kwh`` (kg of hydrogen at 33.3 kWh/kg), ``weight``, ``served_weight``,
         ``served_share`` (weight-averaged) and ``size_m``.
     """
-    pts = demand.to_crs(crs or demand.estimate_utm_crs())
+    pts = demand.to_crs(crs or layer_utm_crs(demand))
     x = pts.geometry.x.to_numpy(float)
     y = pts.geometry.y.to_numpy(float)
     size = float(size_m) if size_m else _auto_hex_size(x, y)
@@ -440,7 +442,7 @@ def _display_layers(result: SitingResult, *, aggregate_above: int,
     cells: dict[int | None, gpd.GeoDataFrame] = {}
     size: float | None = None
     if len(demand) > aggregate_above:
-        pts = demand.to_crs(demand.estimate_utm_crs())
+        pts = demand.to_crs(layer_utm_crs(demand))
         size = float(hex_size_m) if hex_size_m else _auto_hex_size(
             pts.geometry.x.to_numpy(float), pts.geometry.y.to_numpy(float))
         for year, part in _by_year(demand):

@@ -19,6 +19,9 @@ from siting.scenario import load_scenario
 def validate_scenario(path: str | Path) -> dict[str, Any]:
     """Validate the scenario at ``path``; return counts describing it.
 
+    The ``"road filter"`` entry (only when the fleet road filter dropped edges of a GraphML
+    network) says how many and why (:meth:`RoadNetwork.filter_summary`).
+
     Raises
     ------
     SitingError
@@ -29,10 +32,12 @@ def validate_scenario(path: str | Path) -> dict[str, Any]:
     net, demand, sites, options = prep.net, prep.demand, prep.sites, prep.options
     coverable = np.asarray(prep.cover.getnnz(axis=1) > 0)
     comp = net.components()
+    filtered = {"road filter": net.filter_summary()} if net.dropped else {}
     return {
         "scenario": sc.name,
         "network": f"{len(net.node_id)} nodes, {len(net.edge_u)} directed edges"
                    f"{' (SCHEMATIC)' if net.schematic else ''}",
+        **filtered,
         "largest component": f"{comp.largest_share:.1%} of nodes ({comp.n_components} pieces)",
         "fleet points": int(demand["fleet_id"].nunique()) if len(demand) else 0,
         "demand points": len(demand),

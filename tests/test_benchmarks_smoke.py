@@ -129,7 +129,7 @@ def test_osm_extract_table(tmp_path: Path) -> None:
 def test_osm_city_layout_matches_an_independent_count(tmp_path: Path) -> None:
     import osmium
 
-    from siting import _osm
+    from siting.network import osm as _osm
 
     city = inst.write_osm_city([tmp_path / "c.osm.pbf", tmp_path / "c.osm"], 3000, seed=5)
     for path in city.paths:

@@ -17,9 +17,13 @@ from siting.crs import (
     gcj02_to_bd09,
     gcj02_to_wgs84,
     in_china,
+    layer_utm_crs,
     metric_crs,
     parse_crs,
+    shift_coords,
+    shift_geometries,
     to_output_crs,
+    utm_crs,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
@@ -190,6 +194,54 @@ def test_metric_crs_agrees_with_geopandas(lon, lat):
 
 def test_metric_crs_suizhou():
     assert metric_crs(np.array([113.30, 113.48]), np.array([31.60, 31.73])) == "EPSG:32649"
+
+
+@pytest.mark.parametrize(("lon", "lat"), [(113.38, 31.69), (113.99, 30.5), (114.01, 30.5),
+                                          (151.2, -33.9), (-0.1, 51.5)])
+def test_layer_utm_crs_agrees_with_geopandas(lon, lat):
+    """The bounds centre of a layer, in any CRS: the zone geopandas' estimate_utm_crs picks."""
+    gdf = gpd.GeoDataFrame(geometry=[Point(lon - 0.2, lat - 0.1), Point(lon + 0.2, lat + 0.1)],
+                           crs=4326)
+    expected = f"EPSG:{gdf.estimate_utm_crs().to_epsg()}"
+    assert layer_utm_crs(gdf) == expected
+    assert layer_utm_crs(gdf.to_crs(3857).geometry) == expected  # reprojected, a GeoSeries
+    with pytest.raises(CRSMismatchError, match="no CRS"):
+        layer_utm_crs(gpd.GeoDataFrame(geometry=[Point(lon, lat)]))
+
+
+def test_one_utm_rule_everywhere():
+    import siting.network as network
+
+    assert metric_crs is utm_crs and network.utm_crs is utm_crs
+    assert utm_crs(np.array([113.3, np.nan]), np.array([31.6, np.nan])) == "EPSG:32649"
+    assert utm_crs(180.0, 10.0) == "EPSG:32601"  # the antimeridian wraps to zone 1
+    with pytest.raises(ValueError, match="no finite"):
+        utm_crs(np.array([np.nan]), np.array([np.nan]))
+
+
+@pytest.mark.parametrize(("src", "dst"), [("gcj02", "wgs84"), ("bd09", "wgs84"),
+                                          ("wgs84", "gcj02"), ("wgs84", "bd09"),
+                                          ("gcj02", "bd09"), ("bd09", "gcj02")])
+def test_shift_coords_dispatch(src, dst):
+    lon, lat = np.array([113.38, 116.404]), np.array([31.69, 39.915])
+    x, y = shift_coords(lon, lat, src, dst)
+    back_lon, back_lat = shift_coords(x, y, dst, src)
+    assert np.allclose(back_lon, lon, atol=1e-9) and np.allclose(back_lat, lat, atol=1e-9)
+    assert metres(lon, lat, x, y).min() > 100  # really moved (hundreds of metres)
+    direct = {("gcj02", "wgs84"): gcj02_to_wgs84, ("bd09", "wgs84"): bd09_to_wgs84,
+              ("wgs84", "gcj02"): wgs84_to_gcj02, ("wgs84", "bd09"): wgs84_to_bd09,
+              ("gcj02", "bd09"): gcj02_to_bd09, ("bd09", "gcj02"): bd09_to_gcj02}[(src, dst)]
+    assert np.array_equal(np.column_stack(direct(lon, lat)), np.column_stack([x, y]))
+    line = shift_geometries([LineString(zip(lon, lat, strict=True))], src, dst)[0]
+    assert np.allclose(shapely.get_coordinates(line), np.column_stack([x, y]))
+
+
+def test_shift_coords_identity_and_unknown():
+    lon, lat = np.array([113.38]), np.array([31.69])
+    x, y = shift_coords(lon, lat, "wgs84")
+    assert np.array_equal(x, lon) and np.array_equal(y, lat) and x is not lon
+    with pytest.raises(ValueError, match="unknown coordinate convention 'gcj'"):
+        shift_coords(lon, lat, "gcj")
 
 
 def _sample() -> gpd.GeoDataFrame:

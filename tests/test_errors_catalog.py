@@ -724,6 +724,39 @@ def test_check_file_size(tmp_path, monkeypatch):
     assert R.file_bytes_in_memory(tmp_path / "a.shp") == 1000 * R.FILE_FACTORS[".shp"]
 
 
+@pytest.mark.parametrize("name", ["city.osm.gz", "CITY.OSM.GZ", "city.osm.bz2", "city.osm.pbf"])
+def test_compressed_osm_estimated_like_pbf(tmp_path, name):
+    """Every compressed OSM form is ~10x smaller on disk than the XML it holds: the same
+    factor for all of them (one suffix helper for the loader and the estimate)."""
+    from siting import _resources as R
+    from siting._files import file_suffix
+    from siting.network import SUPPORTED_SUFFIXES
+
+    p = tmp_path / name
+    p.write_bytes(b"0" * 1000)
+    assert file_suffix(p) in SUPPORTED_SUFFIXES  # what the loader reads it as
+    assert R.file_bytes_in_memory(p, network=True) == 1000 * R.FILE_FACTORS[".osm.pbf"]
+    xml = tmp_path / "city.osm"
+    xml.write_bytes(b"0" * 1000)
+    assert R.file_bytes_in_memory(p) == 10 * R.file_bytes_in_memory(xml)
+
+
+def test_graphml_network_of_footways_only(case):
+    """A GraphML road file holding only ways fleets cannot drive: one line, exit 2."""
+    import networkx as nx
+
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=113.37, y=31.69)
+    G.add_node(2, x=113.38, y=31.69)
+    G.add_edge(1, 2, highway="footway")
+    G.add_edge(2, 1, highway="cycleway")
+    nx.write_graphml(G, case.dir / "roads.graphml")
+    case.sub('path = "roads.geojson"', 'path = "roads.graphml"')
+    line = run_error(case, "roads.graphml", "no drivable roads left after the fleet road "
+                     "filter", "footway 1", "cycleway 1")
+    assert line.endswith("check the graph covers public roads")
+
+
 def test_check_scenario_files(monkeypatch):
     from siting import _errors
     from siting import _resources as R

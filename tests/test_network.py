@@ -7,6 +7,7 @@ and from geometry built in the tests; lengths are recomputed with pyproj's great
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import socket
@@ -22,7 +23,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, Point
 
-from siting._errors import CRSMismatchError, InputDataError, NetworkError
+from siting._errors import CRSMismatchError, DownloadError, InputDataError, NetworkError
 from siting.network import (
     RoadNetwork,
     from_lines,
@@ -110,11 +111,14 @@ def test_osm_xml_filter_oneway_lengths_and_components(caplog):
 
 def test_osm_bz2_and_pbf_match_xml(tmp_path):
     import bz2
+    import gzip
 
     bz = tmp_path / "tiny.osm.bz2"
     bz.write_bytes(bz2.compress(TINY_OSM.read_bytes()))
+    gz = tmp_path / "Tiny.OSM.GZ"
+    gz.write_bytes(gzip.compress(TINY_OSM.read_bytes()))
     pbf = osm_to_pbf(TINY_OSM, tmp_path / "tiny.osm.pbf")
-    for p in (bz, pbf):
+    for p in (bz, gz, pbf):
         assert_tiny(load_network(NetworkSpec(path=p)))
 
 
@@ -208,6 +212,168 @@ def test_graphml_osmnx_roundtrip(tmp_path):
     ox.save_graphml(G, path)
     back = load_network(NetworkSpec(path=path))
     assert_tiny(back)
+
+
+def _osmnx_style_graph() -> nx.MultiDiGraph:
+    """An osmnx-like graph (as ``graph_from_xml`` without a filter gives): a two-way
+    primary road a-b-c, a one-way trunk c-d, and next to them what fleets cannot drive on."""
+    pts = {1: (113.370, 31.690), 2: (113.375, 31.690), 3: (113.380, 31.690),
+           4: (113.385, 31.690), 5: (113.375, 31.695), 6: (113.380, 31.695),
+           7: (113.385, 31.695), 8: (113.390, 31.695)}
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    for n, (x, y) in pts.items():
+        G.add_node(n, x=x, y=y)
+
+    def both(a, b, **tags):
+        G.add_edge(a, b, **tags)
+        G.add_edge(b, a, **tags)
+
+    both(1, 2, highway="primary", osmid=10)
+    both(2, 3, highway="['primary', 'service']", osmid="[10, 11]")  # merged: kept, primary
+    G.add_edge(3, 4, highway="trunk", oneway=True, osmid=12)
+    both(2, 5, highway="footway", osmid=13)
+    both(5, 6, highway="cycleway", osmid=14)
+    both(3, 6, highway="service", service="parking_aisle", osmid=15)
+    both(6, 7, building="yes", osmid=16)                  # an untagged area outline
+    both(4, 7, highway="residential", area="yes", osmid=17)
+    both(7, 8, highway="residential", access="private", osmid=18)
+    return G
+
+
+EXPECTED_DROPPED = {"footway": 2, "cycleway": 2, "service": 2, "untagged": 2, "area": 2,
+                    "no access": 2}
+
+
+def test_graphml_gets_the_osm_fleet_road_filter(tmp_path, caplog):
+    import osmnx as ox
+
+    path = tmp_path / "all_roads.graphml"
+    ox.save_graphml(_osmnx_style_graph(), path)
+    with caplog.at_level(logging.WARNING, logger="siting.network"):
+        net = load_network(NetworkSpec(path=path))
+    got = {k: v[1] for k, v in edge_dict(net).items()}
+    assert got == {(1, 2): "primary", (2, 1): "primary", (2, 3): "primary",
+                   (3, 2): "primary", (3, 4): "trunk"}
+    assert sorted(net.node_id.tolist()) == [1, 2, 3, 4]  # nodes of dropped edges only: gone
+    assert dict(net.dropped) == EXPECTED_DROPPED and net.n_dropped == 12
+    summary = net.filter_summary()
+    assert summary.startswith("12 source edges dropped by the fleet road filter (")
+    for reason, n in EXPECTED_DROPPED.items():
+        assert f"{reason} {n}" in summary
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(summary in m and "all_roads.graphml" in m for m in warned), warned
+    # the same graph as an OSM file gives the same network (one filter for both)
+    back = save_network(net, tmp_path / "n.npz")
+    assert dict(read_npz(back).dropped) == EXPECTED_DROPPED  # kept in the .npz
+
+
+def test_graphml_filter_matches_osm_file(tmp_path):
+    """The tiny OSM fixture as an unfiltered osmnx graph (every way with its tags) -> GraphML:
+    the fleet road filter leaves exactly the network read from the .osm file."""
+    import osmium
+    import osmnx as ox
+
+    locs = {n.id: (n.location.lon, n.location.lat) for n in osmium.FileProcessor(
+        str(TINY_OSM), osmium.osm.NODE)}
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    for w in osmium.FileProcessor(str(TINY_OSM), osmium.osm.WAY):
+        tags = {t.k: t.v for t in w.tags}
+        for a, b in itertools.pairwise([nd.ref for nd in w.nodes]):
+            if a not in locs or b not in locs:  # a node outside the extract cuts the way
+                continue
+            for n in (a, b):
+                G.add_node(n, x=locs[n][0], y=locs[n][1])
+            if tags.get("oneway") == "-1":
+                G.add_edge(b, a, **tags)
+                continue
+            G.add_edge(a, b, **tags)
+            if tags.get("oneway") != "yes" and tags.get("highway") != "motorway":
+                G.add_edge(b, a, **tags)
+    path = tmp_path / "tiny.graphml"
+    ox.save_graphml(G, path)
+    from_graphml = load_network(NetworkSpec(path=path))
+    assert_tiny(from_graphml)
+    assert from_graphml.n_dropped > 0 and set(from_graphml.dropped) >= {"service", "footway",
+                                                                         "no access"}
+
+
+def test_graphml_without_highway_is_kept_whole(tmp_path, caplog):
+    G = nx.Graph(crs="EPSG:4326")
+    G.add_node("a", x=113.37, y=31.69)
+    G.add_node("b", x=113.38, y=31.69)
+    G.add_edge("a", "b")
+    path = tmp_path / "plain.graphml"
+    nx.write_graphml(G, path)
+    with caplog.at_level(logging.INFO, logger="siting.network"):
+        net = load_network(NetworkSpec(path=path))
+    assert net.n_edges == 2 and set(net.edge_class) == {"road"} and not net.dropped
+    assert "no edge has a 'highway' attribute" in caplog.text
+
+
+def test_graphml_with_only_footways_is_an_error(tmp_path):
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=113.37, y=31.69)
+    G.add_node(2, x=113.38, y=31.69)
+    G.add_edge(1, 2, highway="footway")
+    G.add_edge(2, 1, highway="path")
+    path = tmp_path / "paths.graphml"
+    nx.write_graphml(G, path)
+    with pytest.raises(NetworkError, match=r"paths\.graphml.*no drivable roads left after the "
+                                           r"fleet road filter.*footway 1, path 1"):
+        load_network(NetworkSpec(path=path))
+
+
+def test_graphml_chinese_classes_are_fleet_roads(tmp_path):
+    G = nx.Graph(crs="EPSG:4326")
+    for n, x in (("a", 113.37), ("b", 113.38), ("c", 113.39)):
+        G.add_node(n, x=x, y=31.69)
+    G.add_edge("a", "b", highway="主干路")
+    G.add_edge("b", "c", highway="人行道")  # a footpath: not a fleet road
+    path = tmp_path / "cn.graphml"
+    nx.write_graphml(G, path)
+    net = load_network(NetworkSpec(path=path))
+    assert set(net.edge_class) == {"主干路"} and dict(net.dropped) == {"人行道": 1}
+
+
+def test_validate_reports_what_the_graphml_filter_dropped(tmp_path):
+    """The bundled scenario with its roads as an osmnx-style GraphML holding footway
+    shortcuts, a service road and an untagged outline: `siting validate` shows the network
+    without them and a 'road filter' row counting them."""
+    import shutil
+
+    import osmnx as ox
+
+    from siting.scenario import load_scenario
+    from siting.validate import validate_scenario
+
+    data = Path(__file__).resolve().parents[1] / "data" / "suizhou"
+    folder = tmp_path / "s"
+    shutil.copytree(data, folder)
+    toml = folder / "scenario.toml"
+    net = load_network(load_scenario(toml).network)
+    G = net.to_networkx()
+    rng = np.random.default_rng(7)
+    pairs = rng.choice(net.n_nodes, size=(23, 2), replace=False)
+    for k, (a, b) in enumerate(pairs.tolist()):
+        extra = ({"highway": "footway"} if k < 20 else {"highway": "service"} if k < 22
+                 else {"building": "yes"})
+        G.add_edge(a, b, **extra)
+    ox.save_graphml(G, folder / "roads.graphml")
+    text = toml.read_text(encoding="utf-8")
+    assert 'path = "roads.geojson"' in text
+    toml.write_text(text.replace('path = "roads.geojson"', 'path = "roads.graphml"', 1),
+                    encoding="utf-8")
+    summary = validate_scenario(toml)
+    assert summary["network"] == f"{net.n_nodes} nodes, {net.n_edges} directed edges (SCHEMATIC)"
+    assert summary["road filter"] == ("23 source edges dropped by the fleet road filter "
+                                      "(footway 20, service 2, untagged 1)")
+    from typer.testing import CliRunner
+
+    from siting.cli import app
+
+    res = CliRunner().invoke(app, ["validate", str(toml)])
+    assert res.exit_code == 0, res.output
+    assert "road filter" in res.output and "footway 20" in " ".join(res.output.split())
 
 
 def test_from_networkx_requires_coordinates():
@@ -476,14 +642,33 @@ def _overpass_json() -> dict:
     return {"version": 0.6, "generator": "replay", "elements": els}
 
 
+def _nominatim_json() -> list:
+    ring = [[113.365, 31.68], [113.395, 31.68], [113.395, 31.70], [113.365, 31.70],
+            [113.365, 31.68]]
+    return [{"place_id": 1, "osm_type": "relation", "osm_id": 42, "lat": "31.69",
+             "lon": "113.38", "boundingbox": ["31.68", "31.70", "113.365", "113.395"],
+             "display_name": "Testville", "class": "boundary", "type": "administrative",
+             "place_rank": 16, "importance": 0.5,
+             "geojson": {"type": "Polygon", "coordinates": [ring]}}]
+
+
+#: What an Overpass server's /status page says when a slot is free (osmnx reads line 5).
+_STATUS = ("Connected as: 1\nCurrent time: 2024-01-01T00:00:00Z\nAnnounced endpoint: none\n"
+           "Rate limit: 2\n2 slots available now.\n"
+           "Currently running queries (pid, space limit, time limit, start time):\n")
+
+
 class _Replay(BaseHTTPRequestHandler):
+    """A local stand-in for Overpass (``/api/status``, ``/api/interpreter``) and Nominatim
+    (``/nominatim/search``) answering with recorded responses; every request is logged."""
+
     log: ClassVar[list[tuple[str, str]]] = []
     _payload = staticmethod(_overpass_json)
+    _places = staticmethod(_nominatim_json)
 
-    def _send(self, obj: object) -> None:
-        body = json.dumps(obj).encode()
+    def _send(self, body: bytes, ctype: str = "application/json") -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -491,26 +676,31 @@ class _Replay(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # http.server API
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         self.log.append((self.path, body))
-        self._send(self._payload())
+        self._send(json.dumps(self._payload()).encode())
 
     def do_GET(self) -> None:  # http.server API
         self.log.append((self.path, ""))
-        ring = [[113.365, 31.68], [113.395, 31.68], [113.395, 31.70], [113.365, 31.70],
-                [113.365, 31.68]]
-        self._send([{"place_id": 1, "osm_type": "relation", "osm_id": 42, "lat": "31.69",
-                     "lon": "113.38", "boundingbox": ["31.68", "31.70", "113.365", "113.395"],
-                     "display_name": "Testville", "class": "boundary",
-                     "type": "administrative", "place_rank": 16, "importance": 0.5,
-                     "geojson": {"type": "Polygon", "coordinates": [ring]}}])
+        if self.path.split("?")[0].endswith("/status"):
+            self._send(_STATUS.encode(), "text/plain")
+        else:
+            self._send(json.dumps(self._places()).encode())
 
     def log_message(self, *args: object) -> None:
         pass
 
 
+def _paths(log: list[tuple[str, str]]) -> list[str]:
+    return [p.split("?")[0] for p, _ in log]
+
+
 @pytest.fixture
-def replay_server(monkeypatch):
+def no_proxy(monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # never send these via a proxy
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def replay_server(no_proxy):
     _Replay.log = []
     srv = ThreadingHTTPServer(("127.0.0.1", 0), _Replay)
     th = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -520,18 +710,33 @@ def replay_server(monkeypatch):
     srv.server_close()
 
 
-def test_online_bbox_download_then_caches(tmp_path, replay_server):
+@pytest.fixture
+def dead_url(no_proxy):
+    """An http URL on this machine where nothing listens (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def _osmnx_state() -> tuple:
     import osmnx as ox
 
+    return (ox.settings.overpass_url, ox.settings.nominatim_url, ox.settings.cache_folder,
+            ox.settings.requests_timeout, socket.getaddrinfo)
+
+
+def test_online_bbox_download_then_caches(tmp_path, replay_server):
     url, log = replay_server
-    before = (ox.settings.overpass_url, ox.settings.cache_folder, socket.getaddrinfo)
+    before = _osmnx_state()
     settings = {"overpass_url": f"{url}/api", "overpass_rate_limit": False,
                 "requests_timeout": 10}
     spec = NetworkSpec(bbox=(113.365, 31.68, 113.395, 31.70), cache_dir=tmp_path / "osm")
     net = load_network(spec, osmnx_settings=settings)
-    assert len(log) == 1 and log[0][0] == "/api/interpreter"
-    assert "motorway_link" in log[0][1] and "private" in log[0][1]  # the truck filter was sent
-    assert (ox.settings.overpass_url, ox.settings.cache_folder, socket.getaddrinfo) == before
+    assert _paths(log) == ["/api/status", "/api/interpreter"]  # reachable?, then the query
+    query = log[1][1]
+    assert "motorway_link" in query and "private" in query  # the truck filter was sent
+    assert _osmnx_state() == before
     expected = {k: v for k, v in TINY_EDGES.items() if max(k) <= 7}
     expected[(7, 6)] = "tertiary"
     got = edge_dict(net)
@@ -542,12 +747,12 @@ def test_online_bbox_download_then_caches(tmp_path, replay_server):
     assert len(cached) == 1
     # second call: our .npz cache, no request
     again = load_network(spec, osmnx_settings=settings)
-    assert len(log) == 1
+    assert len(log) == 2
     assert edge_dict(again) == got
-    # without our cache, osmnx's HTTP cache still answers
+    # without our cache, osmnx's HTTP cache still answers (and no server is asked)
     cached[0].unlink()
-    load_network(spec, osmnx_settings=settings)
-    assert len(log) == 1
+    assert edge_dict(load_network(spec, osmnx_settings=settings)) == got
+    assert len(log) == 2
 
 
 def test_online_place_geocodes_then_downloads(tmp_path, replay_server):
@@ -556,7 +761,7 @@ def test_online_place_geocodes_then_downloads(tmp_path, replay_server):
                 "overpass_rate_limit": False, "requests_timeout": 10}
     net = load_network(NetworkSpec(place="Testville", cache_dir=tmp_path),
                        osmnx_settings=settings)
-    assert [p.split("?")[0] for p, _ in log] == ["/nominatim/search", "/api/interpreter"]
+    assert _paths(log) == ["/nominatim/search", "/api/status", "/api/interpreter"]
     assert net.n_nodes == 7 and "Testville" in net.source
 
 
@@ -564,24 +769,152 @@ def test_online_empty_area_is_network_error(tmp_path, replay_server, monkeypatch
     url, log = replay_server
     monkeypatch.setattr(_Replay, "_payload", staticmethod(
         lambda: {"version": 0.6, "elements": []}))
-    spec = NetworkSpec(bbox=(113.365, 31.68, 113.395, 31.70), cache_dir=tmp_path)
+    spec = NetworkSpec(bbox=(113.365, 31.68, 113.395, 31.70), cache_dir=tmp_path / "osm")
     with pytest.raises(NetworkError, match="no drivable roads found for bbox"):
         load_network(spec, osmnx_settings={"overpass_url": f"{url}/api",
                                            "overpass_rate_limit": False})
-    assert len(log) == 1 and not list(tmp_path.glob("roads-*.npz"))
+    assert _paths(log) == ["/api/status", "/api/interpreter"]
+    assert not (tmp_path / "osm").exists()  # the cache folder it made is gone
 
 
-def test_online_failure_is_network_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    spec = NetworkSpec(bbox=(113.365, 31.68, 113.395, 31.70), cache_dir=tmp_path)
-    with pytest.raises(NetworkError, match=r"cannot download OSM roads.*network\.path"):
-        load_network(spec, osmnx_settings={"overpass_url": f"http://127.0.0.1:{port}/api",
-                                           "overpass_rate_limit": False,
+def test_online_unknown_place_names_the_geocoder(tmp_path, replay_server, monkeypatch):
+    url, log = replay_server
+    monkeypatch.setattr(_Replay, "_places", staticmethod(list))
+    spec = NetworkSpec(place="Nowhereville", cache_dir=tmp_path / "osm")
+    with pytest.raises(DownloadError) as e:
+        load_network(spec, osmnx_settings={"nominatim_url": f"{url}/nominatim/",
+                                           "overpass_url": f"{url}/api"})
+    msg = str(e.value)
+    assert e.value.service == "nominatim"
+    assert msg.startswith("the geocoder (Nominatim)") and "found no place 'Nowhereville'" in msg
+    assert "--bbox" in msg and "\n" not in msg
+    assert _paths(log) == ["/nominatim/search"]  # Overpass never asked
+    assert not (tmp_path / "osm").exists()
+
+
+def test_online_overpass_unreachable_names_overpass(tmp_path, dead_url):
+    before = _osmnx_state()
+    spec = NetworkSpec(bbox=(113.365, 31.68, 113.395, 31.70), cache_dir=tmp_path / "osm")
+    with pytest.raises(DownloadError) as e:
+        load_network(spec, osmnx_settings={"overpass_url": f"{dead_url}/api",
                                            "requests_timeout": 5})
+    msg = str(e.value)
+    assert e.value.service == "overpass"
+    assert f"the Overpass API at {dead_url}/api cannot be reached" in msg
+    assert "connection was refused" in msg and "--overpass-url URL" in msg
+    assert msg.endswith("on a connected machine)") and "\n" not in msg
+    assert "network.path" in msg
+    assert not (tmp_path / "osm").exists()
+    assert _osmnx_state() == before
+
+
+def test_online_geocoder_unreachable_names_nominatim(tmp_path, dead_url):
+    before = _osmnx_state()
+    spec = NetworkSpec(place="Suizhou", cache_dir=tmp_path / "osm")
+    with pytest.raises(DownloadError) as e:
+        load_network(spec, osmnx_settings={"nominatim_url": f"{dead_url}/nominatim/",
+                                           "overpass_url": f"{dead_url}/api",
+                                           "requests_timeout": 5})
+    msg = str(e.value)
+    assert e.value.service == "nominatim"
+    assert msg.startswith(f"the geocoder (Nominatim) at {dead_url}/nominatim/ cannot geocode "
+                          "place 'Suizhou'")
+    assert "--nominatim-url URL" in msg and "--bbox" in msg and "Overpass" not in msg
+    assert not (tmp_path / "osm").exists()
+    assert _osmnx_state() == before
+
+
+def test_failed_download_keeps_an_existing_cache_folder(tmp_path, dead_url):
+    cache = tmp_path / "osm"
+    cache.mkdir()
+    (cache / "mine.txt").write_text("not siting's")
+    spec = NetworkSpec(bbox=(113.365, 31.68, 113.395, 31.70), cache_dir=cache)
+    with pytest.raises(DownloadError):
+        load_network(spec, osmnx_settings={"overpass_url": f"{dead_url}/api",
+                                           "requests_timeout": 5})
+    assert sorted(p.name for p in cache.iterdir()) == ["mine.txt"]  # only http/ removed
+
+
+def test_failure_reason_is_short_and_whole():
+    from siting.network.download import failure_reason
+
+    long = RuntimeError("word " * 200)
+    text = failure_reason(long)
+    assert len(text) <= 302 and text.endswith(" …")
+    assert all(w == "word" for w in text[:-2].split())  # cut between words, never inside one
+
+
+# --------------------------------------------------------------------------- `siting network fetch`
+def _fetch(*args: str):
+    from typer.testing import CliRunner
+
+    from siting.cli import app
+
+    return CliRunner().invoke(app, ["network", "fetch", *args])
+
+
+def _one_error_line(res) -> str:
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.output
+    assert "Traceback" not in res.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("how", ["bbox", "place"])
+def test_fetch_cli_downloads_saves_and_caches(tmp_path, replay_server, how):
+    url, log = replay_server
+    where = (["--bbox", "113.365,31.68,113.395,31.70"] if how == "bbox"
+             else ["--place", "Testville", "--nominatim-url", f"{url}/nominatim/"])
+    args = [*where, "--cache-dir", str(tmp_path / "cache"), "--overpass-url", f"{url}/api"]
+    res = _fetch(str(tmp_path / "out" / "roads.npz"), *args)
+    assert res.exit_code == 0, res.output
+    n_edges = sum(1 for k in TINY_EDGES if max(k) <= 7)  # the replayed ways: nodes 1..7
+    assert f"7 nodes, {n_edges} edges" in res.output
+    queries = [p for p in _paths(log) if p.endswith("/interpreter")]
+    assert len(queries) == 1
+    net = read_npz(tmp_path / "out" / "roads.npz")
+    assert sorted(net.node_id.tolist()) == list(range(1, 8)) and net.n_edges == n_edges
+    assert len(list((tmp_path / "cache").glob(f"roads-{how}-*.npz"))) == 1
+    n = len(log)
+    again = _fetch(str(tmp_path / "again.npz"), *args)  # from the cache: no request at all
+    assert again.exit_code == 0, again.output
+    assert len(log) == n
+    assert edge_dict(read_npz(tmp_path / "again.npz")) == edge_dict(net)
+
+
+def test_fetch_cli_offline_overpass(tmp_path, dead_url, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default --cache-dir is .cache/osm here
+    res = _fetch("roads.npz", "--bbox", "113.365,31.68,113.395,31.70",
+                 "--overpass-url", f"{dead_url}/api")
+    line = _one_error_line(res)
+    assert line.startswith("error: cannot download OSM roads for bbox [113.365, 31.68, 113.395,")
+    assert f"the Overpass API at {dead_url}/api cannot be reached" in line
+    assert "--overpass-url URL" in line and line.endswith("on a connected machine)")
+    assert list(tmp_path.iterdir()) == []  # no .cache/, no roads.npz
+
+
+def test_fetch_cli_offline_geocoder(tmp_path, dead_url):
+    res = _fetch(str(tmp_path / "roads.npz"), "--place", "Suizhou, Hubei", "--cache-dir",
+                 str(tmp_path / "c" / "osm"), "--nominatim-url", f"{dead_url}/",
+                 "--overpass-url", f"{dead_url}/api")
+    line = _one_error_line(res)
+    assert line.startswith(f"error: the geocoder (Nominatim) at {dead_url}/ cannot geocode "
+                           "place 'Suizhou, Hubei'")
+    assert "--nominatim-url URL" in line and line.endswith("no geocoding needed)")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    ([], "exactly one of --place or --bbox"),
+    (["--bbox", "1,2,3"], "four numbers"),
+    (["--bbox", "113.4,31.6,113.3,31.7"], "west < east"),
+])
+def test_fetch_cli_bad_options(tmp_path, args, needle):
+    line = _one_error_line(_fetch(str(tmp_path / "r.npz"), *args, "--cache-dir",
+                                  str(tmp_path / "c")))
+    assert needle in line
+    assert list(tmp_path.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- cache of local files
@@ -603,7 +936,7 @@ def assert_same_network(a: RoadNetwork, b: RoadNetwork) -> None:
 def parse_calls(monkeypatch):
     """Cache every file (threshold 0) and count the real parses; ``calls.fail = True``
     makes parsing raise, so a load that still works came from the cache."""
-    import siting.network as network
+    import siting.network.load as network
 
     monkeypatch.setattr(network, "LOCAL_CACHE_MIN_BYTES", 0)
     real = network._parse_file
@@ -642,6 +975,21 @@ def test_local_file_cache_second_load_reads_cache(tmp_path, parse_calls, caplog)
     assert_same_network(again, first)
     assert_same_network(read_npz(entry), first)  # the entry itself, read independently
     assert not list((tmp_path / "cache").glob("*.tmp"))
+
+
+def test_cached_graphml_keeps_the_filter_counts(tmp_path, parse_calls, caplog):
+    import osmnx as ox
+
+    path = tmp_path / "all_roads.graphml"
+    ox.save_graphml(_osmnx_style_graph(), path)
+    spec = NetworkSpec(path=path, cache_dir=tmp_path / "cache")
+    first = load_network(spec)
+    parse_calls.fail = True
+    with caplog.at_level(logging.WARNING, logger="siting.network"):
+        again = load_network(spec)
+    assert_same_network(again, first)
+    assert dict(again.dropped) == EXPECTED_DROPPED
+    assert again.filter_summary() in caplog.text  # reported again, though not parsed
 
 
 def test_small_local_files_are_not_cached(tmp_path):

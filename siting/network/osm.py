@@ -1,7 +1,8 @@
-"""OpenStreetMap helpers: the truck road filter, a one-pass OSM file reader, osmnx downloads.
+"""OpenStreetMap files (.osm, .osm.bz2, .osm.gz, .osm.pbf) and the fleet road filter.
 
-The same road filter is used for every OSM source so that a downloaded network, an ``.osm``
-file and an ``.osm.pbf`` extract of the same area give the same graph:
+The same road filter (:func:`drop_reason`, :func:`is_truck_way`) is used for every OSM-derived
+source so that a downloaded network, an ``.osm`` file, an ``.osm.pbf`` extract and an osmnx
+GraphML of the same area give the same graph:
 
 - ``highway`` is one of :data:`TRUCK_HIGHWAYS` (motorway ... tertiary and their ``_link`` ramps,
   ``unclassified``, ``residential``, ``living_street``, ``road``). ``service`` ways (driveways,
@@ -20,14 +21,16 @@ One-way rules (also for every OSM source): ``oneway`` = yes/true/1 -> forward on
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from siting._errors import NetworkError
+from siting._files import file_suffix
+from siting.network.graph import RoadNetwork, from_pieces, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,11 @@ TRUCK_HIGHWAYS: tuple[str, ...] = (
     "residential", "living_street", "road",
 )
 _TRUCK_SET = frozenset(TRUCK_HIGHWAYS)
-_BLOCKED = frozenset({"private", "no"})
+#: Tags that close a way to fleet vehicles when set to one of :data:`BLOCKED_ACCESS`.
+ACCESS_KEYS: tuple[str, ...] = ("access", "motor_vehicle", "motorcar")
+BLOCKED_ACCESS = frozenset({"private", "no"})
+#: libosmium's format names by file suffix (:func:`siting._files.file_suffix`).
+_OSMIUM_FORMATS = {".osm": "osm", ".osm.bz2": "osm.bz2", ".osm.gz": "osm.gz", ".osm.pbf": "pbf"}
 _FORWARD = frozenset({"yes", "true", "1"})
 _BACKWARD = frozenset({"-1", "reverse"})
 _TWO_WAY = frozenset({"no", "false", "0"})
@@ -52,13 +59,38 @@ def overpass_truck_filter() -> str:
             '["motorcar"!~"^(private|no)$"]')
 
 
-def is_truck_way(tags: Mapping[str, str] | Any) -> bool:
-    """True if an OSM way with these tags belongs to the fleet road network."""
-    if tags.get("highway") not in _TRUCK_SET:
-        return False
+def drop_reason(tags: Mapping[str, str] | Any) -> str | None:
+    """Why the fleet road filter leaves out an OSM way (or a GraphML edge) with these tags.
+
+    Parameters
+    ----------
+    tags
+        Anything with ``.get`` (a dict, pyosmium's ``TagList``): ``highway``, ``area``,
+        ``access``, ``motor_vehicle``, ``motorcar``.
+
+    Returns
+    -------
+    str or None
+        None when the way is kept; else ``"untagged"`` (no ``highway``), its ``highway``
+        value (``"footway"``, ``"service"`` ...), ``"area"`` (``area=yes``) or
+        ``"no access"`` (``access``/``motor_vehicle``/``motorcar`` = private/no).
+    """
+    highway = tags.get("highway")
+    if highway is None or highway == "":
+        return "untagged"
+    if highway not in _TRUCK_SET:
+        return str(highway)
     if tags.get("area") == "yes":
-        return False
-    return not any(tags.get(k) in _BLOCKED for k in ("access", "motor_vehicle", "motorcar"))
+        return "area"
+    if any(tags.get(k) in BLOCKED_ACCESS for k in ACCESS_KEYS):
+        return "no access"
+    return None
+
+
+def is_truck_way(tags: Mapping[str, str] | Any) -> bool:
+    """True if an OSM way with these tags belongs to the fleet road network
+    (:func:`drop_reason` is None)."""
+    return drop_reason(tags) is None
 
 
 def oneway_direction(tags: Mapping[str, str] | Any) -> int:
@@ -116,7 +148,10 @@ def read_osm_ways(path: str | Path) -> OsmWays:
     """
     import osmium
 
-    fp = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+    # the format from our suffix rule: pyosmium's own detection is case-sensitive
+    fmt = _OSMIUM_FORMATS.get(file_suffix(path), "")
+    src = osmium.io.File(str(path), fmt) if fmt else str(path)
+    fp = (osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY)
           .with_locations()
           .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
           .with_filter(osmium.filter.TagFilter(*(("highway", h) for h in TRUCK_HIGHWAYS))))
@@ -185,62 +220,37 @@ def _pieces(refs: np.ndarray, x: np.ndarray, y: np.ndarray, counts: np.ndarray,
                    n_missing=int((~valid).sum()))
 
 
-# --------------------------------------------------------------------------- osmnx downloads
-@contextmanager
-def osmnx_settings(**overrides: Any) -> Iterator[None]:
-    """Temporarily set ``osmnx.settings`` values; restore them (and DNS patching) afterwards.
-
-    osmnx keeps its configuration in module globals and patches ``socket.getaddrinfo`` when
-    it talks to Overpass; both are put back when the block ends. Not thread-safe (nor is
-    osmnx).
-    """
-    import osmnx as ox
-
-    unknown = [k for k in overrides if not hasattr(ox.settings, k)]
-    if unknown:
-        msg = f"unknown osmnx setting(s) {unknown}; see osmnx.settings for the names"
-        raise ValueError(msg)
-    saved = {k: getattr(ox.settings, k) for k in overrides}
-    saved_getaddrinfo = socket.getaddrinfo
-    try:
-        for k, v in overrides.items():
-            setattr(ox.settings, k, v)
-        yield
-    finally:
-        for k, v in saved.items():
-            setattr(ox.settings, k, v)
-        socket.getaddrinfo = saved_getaddrinfo
-
-
-def download_graph(*, place: str | None, bbox: tuple[float, float, float, float] | None,
-                   http_cache: Path, settings: Mapping[str, Any] | None = None) -> Any:
-    """Download the fleet road network with osmnx (unsimplified, all components kept).
+def read_osm(path: str | Path, *, source: str, schematic: bool = False) -> RoadNetwork:
+    """The fleet road network of an OSM file (see :func:`read_osm_ways` for the filter).
 
     Parameters
     ----------
-    place, bbox
-        An OSM place name (geocoded by Nominatim) or ``(west, south, east, north)`` in WGS84
-        degrees; exactly one.
-    http_cache
-        Folder for osmnx's own HTTP response cache.
-    settings
-        Extra ``osmnx.settings`` for the call (e.g. ``overpass_url`` of a mirror); restored
-        afterwards.
+    path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+    source, schematic
+        Kept on the network.
 
     Returns
     -------
-    networkx.MultiDiGraph
-        osmnx graph in EPSG:4326 (node ``x`` = lon, ``y`` = lat; edge ``length`` in metres).
-    """
-    import osmnx as ox
+    RoadNetwork
+        Node ids are OSM node ids; lengths great-circle metres along the ways.
 
-    opts: dict[str, Any] = {"cache_folder": str(http_cache), "use_cache": True,
-                            "log_console": False, "log_file": False}
-    opts.update(settings or {})
-    http_cache.mkdir(parents=True, exist_ok=True)
-    common = {"custom_filter": overpass_truck_filter(), "simplify": False, "retain_all": True,
-              "truncate_by_edge": True}
-    with osmnx_settings(**opts):
-        if bbox is not None:
-            return ox.graph_from_bbox(tuple(bbox), **common)
-        return ox.graph_from_place(place, **common)
+    Raises
+    ------
+    NetworkError
+        The file cannot be read (truncated, not OSM) or holds no fleet road.
+    """
+    try:
+        ways = read_osm_ways(path)
+    except RuntimeError as e:
+        msg = f"{path}: cannot read the OSM file ({one_line(e)}); check it is not truncated"
+        raise NetworkError(msg) from None
+    if ways.n_missing:
+        logger.info("%s: %d way nodes without location (outside the extract) dropped",
+                    path, ways.n_missing)
+    if ways.n_ways == 0:
+        msg = (f"{path}: no drivable roads found (empty network; kept highway classes: "
+               f"{', '.join(TRUCK_HIGHWAYS)}); check the extract covers the area")
+        raise NetworkError(msg)
+    return from_pieces(ways.node_ref, ways.lon, ways.lat, ways.start, ways.highway,
+                       ways.oneway, keys_are_ids=True, source=source, schematic=schematic)
