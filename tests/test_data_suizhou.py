@@ -310,9 +310,9 @@ def test_bundled_budget_gives_partial_coverage(scenario):
     sc = scenario.model_copy(update={"solver": scenario.solver.model_copy(
         update={"time_limit_s": 30.0})})
     result, _ = pipeline.solve_scenario(sc)
-    share = result.report["coverage_share"]
+    share = result.report.coverage_share
     assert 0.4 <= share <= 0.95
-    assert result.report["spent"] <= scenario.budget.total + 1e-6
+    assert result.report.spent <= scenario.budget.total + 1e-6
 
 
 def test_no_hydrogen_candidate_in_the_urban_core(layers, scenario):
