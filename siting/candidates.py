@@ -18,6 +18,8 @@ All distances are computed in the network's metric CRS.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -27,7 +29,8 @@ from scipy.spatial import cKDTree
 
 from siting._errors import InputDataError
 from siting.crs import layer_utm_crs, point_xy
-from siting.scenario import Scenario, suggest
+from siting.scenario import Scenario, StationType, suggest
+from siting.supply import SupplyDistances, straight_line
 
 #: Columns of the candidate layer (name → kind).
 CANDIDATE_COLUMNS: dict[str, str] = {"site_id": "text", "allowed_types": "text"}
@@ -37,8 +40,11 @@ EXISTING_COLUMNS: dict[str, str] = {"site_id": "text", "station_type": "text"}
 OPTION_COLUMNS = [
     "option", "site_idx", "site_id", "name", "station_type", "serves", "capex", "capacity",
     "capacity_unit", "h2_capacity", "grid_kw", "existing", "zone", "zones", "substation",
-    "supply_id", "supply_km", "eligible_reason",
+    "supply_id", "supply_km", "eligible_reason", "vehicles_cap", "vehicle_classes",
+    "supply_basis", "delivered_h2", "supply_reach",
 ]
+#: Optional columns of the existing-stations layer: what is left for the planned fleets.
+SPARE_COLUMNS: dict[str, str] = {"spare_capacity": "number", "spare_vehicles_per_day": "number"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
                   scenario: Scenario, rules: RuleLayers, metric_crs: str, *,
                   source: str = "candidates layer",
                   existing_source: str = "existing layer",
+                  supply_distances: Callable[[np.ndarray], SupplyDistances] | None = None,
                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Apply the rules and list the buildable (site, station type) options.
 
@@ -72,6 +79,10 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
         Zones, hydrogen supply sites, sensitive sites and substations.
     metric_crs
         Projected CRS (metres) used for distances.
+    supply_distances
+        ``supply_distances(site_xy)`` gives the distances from the hydrogen supply sites to
+        the sites (``site_xy`` in ``metric_crs``): the pipeline measures them on the roads
+        (:func:`siting.supply.road_distances`). None: straight lines.
 
     Returns
     -------
@@ -91,7 +102,9 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
     sites["zones"] = zones_of
     sites["substation"] = substation
 
-    supply_id, supply_m = _nearest(xy, rules.supply, metric_crs, "supply_id")
+    sd = _supply(xy, rules.supply, metric_crs, supply_distances)
+    supply_id, supply_km, supply_road = sd.nearest()
+    supply_m = supply_km * 1000.0
     setback_fail = _setback_failures(xy, rules.sensitive, scenario, metric_crs)
 
     rows: list[dict] = []
@@ -100,25 +113,36 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
         notes = []
         for tid in allowed:
             st = scenario.station_type(tid)
-            reason = _exclusion(st, scenario, supply_id[i], supply_m[i], setback_fail, i)
+            reason = _exclusion(st, scenario, supply_id[i], supply_m[i], setback_fail, i,
+                                road=bool(supply_road[i]))
             if reason and not is_existing:
                 notes.append(f"{tid}: excluded — {reason}")
                 continue
-            why = "existing station" if is_existing else _eligibility(st, scenario,
-                                                                      supply_id[i], supply_m[i])
+            why = "existing station" if is_existing else _eligibility(
+                st, scenario, supply_id[i], supply_m[i], road=bool(supply_road[i]))
             notes.append(f"{tid}: {why}")
             factor = float(sites["capex_factor"].iloc[i])
+            capacity, h2_capacity, vcap = _capacities(st, sites, i, is_existing,
+                                                      existing_source)
             rows.append({
                 "site_idx": i, "site_id": sites["site_id"].iloc[i], "name": sites["name"].iloc[i],
                 "station_type": tid, "serves": tuple(st.serves),
                 "capex": 0.0 if is_existing else st.capex * factor,
-                "capacity": st.capacity, "capacity_unit": st.capacity_unit,
-                "h2_capacity": st.capacity_for("hydrogen"),
+                "capacity": capacity, "capacity_unit": st.capacity_unit,
+                "h2_capacity": h2_capacity, "vehicles_cap": vcap,
+                "vehicle_classes": tuple(st.vehicle_classes),
                 "grid_kw": st.grid_kw, "existing": bool(is_existing), "zone": zone_of[i],
                 "zones": zones_of[i], "substation": substation[i],
                 "supply_id": supply_id[i] if "hydrogen" in st.serves else "",
                 "supply_km": (supply_m[i] / 1000.0 if "hydrogen" in st.serves
                               and np.isfinite(supply_m[i]) else np.nan),
+                "supply_basis": (("road" if supply_road[i] else "straight line")
+                                 if "hydrogen" in st.serves and sd.ids else ""),
+                "delivered_h2": bool("hydrogen" in st.serves and not st.onsite_production
+                                     and scenario.hydrogen is not None),
+                "supply_reach": (_within(sd, i, scenario.hydrogen.delivery_km)
+                                 if "hydrogen" in st.serves and not st.onsite_production
+                                 and scenario.hydrogen is not None else ()),
                 "eligible_reason": why,
             })
         outcome.append("; ".join(notes))
@@ -130,6 +154,49 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
 
 
 # --------------------------------------------------------------------------- helpers
+def _capacities(st: StationType, sites: gpd.GeoDataFrame, i: int, is_existing: bool,
+                source: str) -> tuple[float, float, float]:
+    """(capacity, hydrogen capacity, vehicles per day) an option offers the planned fleets.
+
+    A new station offers its type's figures. An existing one offers what its layer says is
+    spare (``spare_capacity`` in the type's capacity unit per day, ``spare_vehicles_per_day``)
+    — a bus depot's posts that already charge the buses have little left — or its type's
+    figures where the layer leaves them blank.
+    """
+    capacity, h2 = float(st.capacity), float(st.capacity_for("hydrogen"))
+    vcap = float(st.vehicles_per_day) if st.vehicles_per_day is not None else math.inf
+    if not is_existing:
+        return capacity, h2, vcap
+    spare = _spare(sites, i, "spare_capacity", source)
+    if spare is not None:
+        if st.family == "hydrogen" and len(st.serves) == 1:
+            capacity = h2 = spare
+        else:
+            capacity = spare
+    spare_v = _spare(sites, i, "spare_vehicles_per_day", source)
+    if spare_v is not None:
+        vcap = spare_v
+    # a station with nothing spare still counts as open (zone rules), but serves no one
+    return max(capacity, 1e-9), max(h2, 1e-9), max(vcap, 1e-9)
+
+
+def _spare(sites: gpd.GeoDataFrame, i: int, col: str, source: str) -> float | None:
+    if col not in sites.columns:
+        return None
+    v = sites[col].iloc[i]
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    try:
+        value = float(v)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        msg = (f"{source}: station '{sites['site_id'].iloc[i]}': {col} = {v!r}; give a number "
+               ">= 0 (what the station can still serve per day), or leave it blank")
+        raise InputDataError(msg)
+    return value
+
+
 def _stack_sites(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None,
                  type_ids: list[str], source: str, existing_source: str) -> gpd.GeoDataFrame:
     cand = candidates.copy()
@@ -254,30 +321,58 @@ def _setback_failures(xy: np.ndarray, sensitive: gpd.GeoDataFrame | None, scenar
     return fails
 
 
-def _exclusion(st, scenario: Scenario, supply_id: str, supply_m: float,
-               setback_fail: dict[int, str], site: int) -> str:
+def _supply(xy: np.ndarray, layer: gpd.GeoDataFrame | None, crs: str,
+            measure: Callable[[np.ndarray], SupplyDistances] | None) -> SupplyDistances:
+    """Supply-site distances of every site (none when there is no supply layer)."""
+    if layer is None or not len(layer):
+        return SupplyDistances([], np.zeros(0), np.zeros((len(xy), 0)),
+                               np.zeros((len(xy), 0), dtype=bool))
+    if measure is not None:
+        return measure(xy)
+    pts = point_xy(gpd.GeoDataFrame(geometry=layer.geometry.representative_point(),
+                                    crs=layer.crs), crs)
+    kg = (pd.to_numeric(layer["kg_per_day"], errors="coerce").fillna(0.0).to_numpy(float)
+          if "kg_per_day" in layer.columns else np.full(len(layer), np.inf))
+    return straight_line(xy, pts, layer["supply_id"].astype(str).tolist(), kg)
+
+
+def _within(sd: SupplyDistances, site: int, limit_km: float) -> tuple[str, ...]:
+    """Ids of the supply sites within ``limit_km`` of a site (nearest first)."""
+    km = sd.km[site]
+    order = np.argsort(km, kind="stable")
+    return tuple(sd.ids[j] for j in order.tolist() if km[j] <= limit_km)
+
+
+def _exclusion(st: StationType, scenario: Scenario, supply_id: str, supply_m: float,
+               setback_fail: dict[int, str], site: int, *, road: bool = False) -> str:
     """Why this type may not be built at this site, or ''."""
     if (scenario.setbacks is not None and set(st.serves) & set(scenario.setbacks.applies_to)
             and site in setback_fail):
         return setback_fail[site]
     if "hydrogen" in st.serves and not st.onsite_production and scenario.hydrogen is not None:
-        limit_m = scenario.hydrogen.delivery_km * 1000.0
-        if not np.isfinite(supply_m):
+        limit = scenario.hydrogen.delivery_km
+        if not supply_id:
             return "no hydrogen supply site given"
-        if supply_m > limit_m:
+        if not np.isfinite(supply_m):
+            return (f"no hydrogen supply site within {2 * limit:g} km by road "
+                    f"(delivery limit {limit:g} km)")
+        if supply_m > limit * 1000.0:
+            how = "by road" if road else "in a straight line (no road connects them)"
             return (f"nearest hydrogen supply '{supply_id}' is {supply_m / 1000:.1f} km away "
-                    f"(delivery limit {scenario.hydrogen.delivery_km:g} km)")
+                    f"{how} (delivery limit {limit:g} km)")
     return ""
 
 
-def _eligibility(st, scenario: Scenario, supply_id: str, supply_m: float) -> str:
+def _eligibility(st: StationType, scenario: Scenario, supply_id: str, supply_m: float, *,
+                 road: bool = False) -> str:
     """Which rule made this (site, type) eligible, in words."""
     parts = ["allowed by the site"]
     if "hydrogen" in st.serves:
         if st.onsite_production:
             parts.append("on-site hydrogen production")
         elif scenario.hydrogen is not None and np.isfinite(supply_m):
-            parts.append(f"supply '{supply_id}' {supply_m / 1000:.1f} km away")
+            how = "by road" if road else "in a straight line"
+            parts.append(f"supply '{supply_id}' {supply_m / 1000:.1f} km away {how}")
     if scenario.setbacks is not None and set(st.serves) & set(scenario.setbacks.applies_to):
         parts.append("setbacks met")
     return ", ".join(parts)

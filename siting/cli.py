@@ -276,7 +276,8 @@ def sweep(
             t.add_column(col)
         for p in points:
             t.add_row(f"{p.budget / 1e6:.2f}", f"{p.spent / 1e6:.2f}", f"{p.coverage_share:.1%}",
-                      str(p.stations), p.status + (" (carried)" if p.carried else ""))
+                      str(p.stations), p.status + (f" (plan of {p.carried_from / 1e6:.2f} M)"
+                                                   if p.carried_from is not None else ""))
         out.print(t)
         out.print(f"written to {target} (curve.csv, curve.png)")
 

@@ -2,8 +2,17 @@
 
 A corridor is a daily flow of trucks between an origin and a destination. Its path is the
 fastest route on the road network for the corridor's vehicle class. A station "lies on the path"
-when the site is within ``detour_km / 2`` straight-line distance of the path (a detour of
-``detour_km`` there and back); its position along the path is its projection onto it.
+when a truck can leave the path, drive to the station and come back to the path within
+``detour_km`` **on the roads** (shortest road distances from the path's nodes to the station
+and back, plus the station's access legs); its position along the path is that of the path
+node the detour leaves from.
+
+Refuelling draws on the stations' daily capacity: a covered corridor's trucks take
+``trucks_per_day × 2 × length × use per km`` (kWh, or kg of hydrogen) a day at the on-route
+stations of its pathway (the model decides how it splits between them), and count against
+their vehicles-per-day limits. The use per km comes from the corridor's ``segment`` (or its
+own ``kwh_per_km``/``h2_kg_per_km``); the corridor's trucks must not also be in the fleet
+layer, or they count twice (:func:`warn_overlaps`).
 
 The trip is a round trip (out and back, cyclic length ``C = 2L``) and each on-path station appears
 twice on it. Following Capar et al. (2013), the flow is refuelable with range ``R`` when, at every
@@ -15,6 +24,8 @@ every *q*. A path with ``2L ≤ R`` is covered by any single on-path station.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -24,9 +35,12 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from siting._errors import NetworkError
+from siting.crs import point_xy
 from siting.network import RoadNetwork
 from siting.scenario import Corridor
 from siting.travel_times import adjacency_csr, edge_weights_s
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,11 +67,21 @@ class Flow:
     arc_sets: list[np.ndarray]
     path: shapely.LineString
     length_km: float
+    #: Daily energy the covered flow takes on its route (kWh, or kg for hydrogen).
+    energy: float = 0.0
+    #: 0 = kWh pool, 1 = hydrogen kg pool.
+    unit: int = 0
+    #: Trucks per day (against vehicles-per-day limits).
+    vehicles: float = 0.0
+    #: Options where the trucks may refuel (the on-route options of the pathway).
+    draw_options: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(0, dtype=int))
 
 
 def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndarray,
                    options: pd.DataFrame, speeds_kph: dict[str, dict[str, float]], *,
-                   weight_factor: float = 1.0, max_snap_m: float = float("inf")) -> list[Flow]:
+                   weight_factor: float = 1.0, max_snap_m: float = float("inf"),
+                   use_per_km: dict[str, float] | None = None) -> list[Flow]:
     """Route each corridor and list, per check point, the options that keep it refuelable.
 
     Parameters
@@ -76,6 +100,9 @@ def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndar
         Multiplies ``trucks_per_day`` to give the flow's objective weight.
     max_snap_m
         An origin or destination farther than this from the nearest road node is an error.
+    use_per_km
+        Energy use of a corridor's trucks per km (kWh/km, or kg/km for hydrogen) by corridor
+        id (:meth:`siting.scenario.Scenario.corridor_use_per_km`); missing = 0 (no draw).
 
     Raises
     ------
@@ -85,6 +112,10 @@ def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndar
     """
     flows = []
     to_metric = _transformer(net.crs)
+    lengths = net.edge_length_m.astype(float)
+    fwd, rev = adjacency_csr(net, lengths), adjacency_csr(net, lengths, reverse=True)
+    site_node, site_snap = net.snap(site_xy[:, 0], site_xy[:, 1]) if len(site_xy) else (
+        np.zeros(0, int), np.zeros(0))
     for c in corridors:
         ox, oy = to_metric(*c.origin)
         dx, dy = to_metric(*c.destination)
@@ -96,6 +127,11 @@ def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndar
                        f"nearest road (limit network.max_snap_m = {max_snap_m:,.0f} m); give "
                        f"lon/lat (WGS84) of a point on the network")
                 raise NetworkError(msg)
+        if int(o_node) == int(d_node):
+            msg = (f"corridor '{c.id}': origin {tuple(c.origin)} and destination "
+                   f"{tuple(c.destination)} reach the network at the same road node, so the "
+                   "corridor has no route; give end points farther apart")
+            raise NetworkError(msg)
         path_nodes = _route(net, int(o_node), int(d_node),
                             edge_weights_s(net, speeds_kph, c.vehicle_class))
         if path_nodes is None:
@@ -103,18 +139,87 @@ def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndar
                    f"{c.destination}; check the network connects them or move the end points")
             raise NetworkError(msg)
         coords = np.column_stack([net.x[path_nodes], net.y[path_nodes]])
-        line = shapely.LineString(coords) if len(coords) > 1 else shapely.LineString(
-            [coords[0], coords[0] + 1e-3])
+        line = shapely.LineString(coords)
         length = float(line.length)
-        opt = np.flatnonzero([c.pathway in s for s in options["serves"].to_numpy()])
+        opt = np.flatnonzero([c.pathway in s and c.vehicle_class in _classes(options, k)
+                              for k, s in enumerate(options["serves"].to_numpy())])
         sites = options["site_idx"].to_numpy()[opt]
-        pts = shapely.points(site_xy[sites])
-        near = shapely.distance(pts, line) <= c.detour_km * 1000.0 / 2.0
-        opt, pos = opt[near], shapely.line_locate_point(line, pts[near])
+        detour, pos = _road_detours(fwd, rev, path_nodes, coords, site_node[sites],
+                                    site_snap[sites], limit_m=c.detour_km * 1000.0)
+        near = detour <= c.detour_km * 1000.0
+        opt, pos = opt[near], pos[near]
         arc_sets = _arc_cover_sets(opt, pos, length, c.range_km * 1000.0)
+        per_km = (use_per_km or {}).get(c.id, 0.0)
         flows.append(Flow(c.id, c.name or c.id, c.trucks_per_day * weight_factor, arc_sets, line,
-                          length / 1000.0))
+                          length / 1000.0,
+                          energy=c.trucks_per_day * 2.0 * length / 1000.0 * per_km,
+                          unit=1 if c.pathway == "hydrogen" else 0,
+                          vehicles=c.trucks_per_day, draw_options=opt))
     return flows
+
+
+def _classes(options: pd.DataFrame, k: int) -> tuple[str, ...]:
+    if "vehicle_classes" not in options.columns:
+        return ("light", "heavy")
+    return tuple(options["vehicle_classes"].iat[k])
+
+
+def _road_detours(fwd: object, rev: object, path_nodes: np.ndarray, coords: np.ndarray,
+                  site_nodes: np.ndarray, site_snap_m: np.ndarray, *, limit_m: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per site: the shortest road detour from the path and back (m), and its position along
+    the path (m from the origin: that of the path node the detour leaves from).
+
+    Sites farther than ``limit_m`` get ``inf``.
+    """
+    n = len(site_nodes)
+    if not n:
+        return np.zeros(0), np.zeros(0)
+    cum = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
+    where = {int(v): cum[k] for k, v in enumerate(path_nodes.tolist())}
+    out_d, _, out_src = dijkstra(fwd, directed=True, indices=path_nodes, min_only=True,
+                                 return_predecessors=True, limit=limit_m)
+    back_d = dijkstra(rev, directed=True, indices=path_nodes, min_only=True, limit=limit_m)
+    detour = out_d[site_nodes] + back_d[site_nodes] + 2.0 * site_snap_m
+    src = out_src[site_nodes]
+    pos = np.array([where.get(int(s), 0.0) for s in src.tolist()])
+    return np.where(np.isfinite(detour), detour, np.inf), pos
+
+
+def warn_overlaps(corridors: list[Corridor], fleet: gpd.GeoDataFrame, segment_class: dict[str,
+                  str], metric_crs: str, *, radius_m: float = 2000.0) -> list[str]:
+    """Warnings for corridors whose trucks may already be in the fleet layer.
+
+    A corridor that starts or ends within ``radius_m`` of a fleet point of its own segment (or,
+    without a segment, of a segment of its vehicle class) probably carries that fleet's
+    trucks: counted twice, once as point demand and once on the corridor. Returns the
+    messages (also logged).
+    """
+    if not corridors or not len(fleet):
+        return []
+    pts = point_xy(fleet, metric_crs)
+    to_metric = _transformer(metric_crs)
+    seg = fleet["segment"].astype(str).to_numpy()
+    ids = fleet["fleet_id"].astype(str).to_numpy()
+    out = []
+    for c in corridors:
+        same = (seg == c.segment) if c.segment else np.array(
+            [segment_class.get(s) == c.vehicle_class for s in seg])
+        if not same.any():
+            continue
+        for end, (lon, lat) in (("origin", c.origin), ("destination", c.destination)):
+            x, y = to_metric(lon, lat)
+            d = np.hypot(pts[same, 0] - x, pts[same, 1] - y)
+            k = int(np.argmin(d))
+            if d[k] <= radius_m:
+                msg = (f"corridor '{c.id}': its {end} is {d[k]:,.0f} m from fleet point "
+                       f"'{ids[same][k]}' of the same {'segment' if c.segment else 'class'}; if "
+                       "the corridor's trucks are that fleet's, remove them from the fleet layer "
+                       "or the corridor (they would be counted twice)")
+                log.warning(msg)
+                out.append(msg)
+                break
+    return out
 
 
 def _arc_cover_sets(opt: np.ndarray, pos: np.ndarray, length_m: float,

@@ -127,8 +127,10 @@ def demand_site_times(reach: SiteReach, demand_node: np.ndarray, demand_snap_m: 
 
 
 def option_coverage(site_times: sp.csr_matrix, demand_pathway: np.ndarray,
-                    options: pd.DataFrame) -> sp.csr_matrix:
-    """Expand demand × site times to demand × option, keeping pairs whose type serves the pathway.
+                    options: pd.DataFrame, demand_class: np.ndarray | None = None
+                    ) -> sp.csr_matrix:
+    """Expand demand × site times to demand × option, keeping pairs whose type serves the
+    demand's pathway and vehicle class.
 
     Parameters
     ----------
@@ -137,7 +139,10 @@ def option_coverage(site_times: sp.csr_matrix, demand_pathway: np.ndarray,
     demand_pathway
         Pathway of each demand row.
     options
-        The options table of :func:`siting.candidates.build_options` (``site_idx``, ``serves``).
+        The options table of :func:`siting.candidates.build_options` (``site_idx``,
+        ``serves``, and ``vehicle_classes`` when types are limited to some classes).
+    demand_class
+        Vehicle class of each demand row (None: every type serves every class).
 
     Returns
     -------
@@ -148,14 +153,19 @@ def option_coverage(site_times: sp.csr_matrix, demand_pathway: np.ndarray,
     n_opt = len(options)
     site_idx = options["site_idx"].to_numpy()
     serves = options["serves"].to_numpy()
+    classes = (options["vehicle_classes"].to_numpy() if "vehicle_classes" in options.columns
+               and demand_class is not None else None)
     out = sp.csr_matrix((n_dem, n_opt))
     pathway = np.asarray(demand_pathway)
-    for p in np.unique(pathway):
-        opt = np.flatnonzero([p in s for s in serves])
+    vclass = (np.asarray(demand_class) if classes is not None
+              else np.full(n_dem, "", dtype=object))
+    for p, vc in sorted(set(zip(pathway.tolist(), vclass.tolist()))):
+        opt = np.flatnonzero([p in s and (classes is None or vc in classes[k])
+                              for k, s in enumerate(serves)])
         if not len(opt):
             continue
         S = sp.csr_matrix((np.ones(len(opt)), (site_idx[opt], opt)), shape=(n_sites, n_opt))
-        mask = sp.diags((pathway == p).astype(float))
+        mask = sp.diags(((pathway == p) & (vclass == vc)).astype(float))
         out = out + (mask @ site_times) @ S
     out = out.tocsr()
     out.eliminate_zeros()

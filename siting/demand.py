@@ -69,6 +69,7 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
         raise InputDataError(msg)
 
     _check_plausible(fleet, source)
+    fixed = _fixed_pathways(fleet, scenario, source)
     names = fleet["name"].astype(str) if "name" in fleet.columns else fleet["fleet_id"].astype(str)
     base = pd.DataFrame({
         "fleet_id": fleet["fleet_id"].astype(str).to_numpy(),
@@ -76,22 +77,27 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
         "segment": fleet["segment"].astype(str).to_numpy(),
         "fleet_vehicles": fleet["vehicles"].astype(float).to_numpy(),
         "daily_km": fleet["daily_km"].astype(float).to_numpy(),
+        "fixed": fixed,
         "_row": np.arange(len(fleet)),
     })
     # One small table of per-(segment, pathway, year) factors, joined once: no per-row Python.
     factors = pd.DataFrame([
         {
-            "segment": s.id, "pathway": p, "year": y,
-            "share": s.nev_share[y] * s.pathway_split.get(p, 0.0),
+            "segment": s.id, "pathway": p, "year": y, "nev_share": s.nev_share[y],
+            "split": s.pathway_split.get(p, 0.0),
             "use_per_km": s.h2_kg_per_km if p == "hydrogen" else s.kwh_per_km,
             "vehicle_class": s.vehicle_class, "threshold_s": s.threshold_min * 60.0,
         }
         for s in scenario.segments for p in PATHWAYS for y in scenario.years
-        if s.pathway_split.get(p, 0.0) > 0 and s.nev_share[y] > 0
+        if s.nev_share[y] > 0
     ])
     if factors.empty:
         return _empty(fleet.crs)
     df = base.merge(factors, on="segment", how="inner")
+    # a fleet point with a fixed pathway sends all its new-energy vehicles that way
+    # (宜电则电、宜氢则氢 decided per fleet); the others follow their segment's split
+    df["share"] = df["nev_share"] * np.where(df["fixed"] == "", df["split"],
+                                             (df["fixed"] == df["pathway"]).astype(float))
     df["vehicles"] = df["fleet_vehicles"] * df["share"]
     df = df[df["vehicles"] > 0].copy()
     df["energy"] = df["vehicles"] * df["daily_km"] * df["use_per_km"]
@@ -110,6 +116,34 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
                            crs=fleet.crs)
     out["year"] = out["year"].astype(int)
     return out
+
+
+def _fixed_pathways(fleet: gpd.GeoDataFrame, scenario: Scenario, source: str) -> np.ndarray:
+    """The ``pathway`` column of the fleet layer ("" where blank or absent), checked.
+
+    A fleet point may fix its technology pathway (``swap``, ``charging`` or ``hydrogen``);
+    its segment must then give the energy use of that pathway.
+    """
+    if "pathway" not in fleet.columns:
+        return np.full(len(fleet), "", dtype=object)
+    raw = fleet["pathway"]
+    values = np.array(["" if pd.isna(v) else str(v).strip().lower() for v in raw], dtype=object)
+    for i, v in enumerate(values):
+        fid = fleet["fleet_id"].iloc[i]
+        if v and v not in PATHWAYS:
+            msg = (f"{source}: feature {i + 1} (fleet_id '{fid}'): pathway '{raw.iloc[i]}' is not "
+                   f"one of {list(PATHWAYS)}{suggest(v, list(PATHWAYS))}; leave it blank to use "
+                   "the segment's pathway_split")
+            raise InputDataError(msg)
+        if v:
+            seg = scenario.segment(str(fleet["segment"].iloc[i]))
+            use = seg.h2_kg_per_km if v == "hydrogen" else seg.kwh_per_km
+            if use <= 0:
+                unit = "h2_kg_per_km" if v == "hydrogen" else "kwh_per_km"
+                msg = (f"{source}: feature {i + 1} (fleet_id '{fid}'): pathway '{v}' but segment "
+                       f"'{seg.id}' has {unit} = 0; give the segment its {unit}")
+                raise InputDataError(msg)
+    return values
 
 
 def _check_plausible(fleet: gpd.GeoDataFrame, source: str) -> None:

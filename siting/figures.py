@@ -31,6 +31,7 @@ from siting.report import (
     ShareFigures,
     SolverInfo,
     StationYear,
+    SupplyUse,
     TypeFigures,
     YearFigures,
     ZoneFigures,
@@ -110,19 +111,36 @@ class PlanFigures:
     rows: np.ndarray          # demand rows served (share > 0)
     cap_kwh: np.ndarray       # (n_options,) NaN when no electric pool
     cap_kg: np.ndarray        # (n_options,) NaN when no hydrogen pool
+    trucks: np.ndarray | None = None  # corridor trucks refuelling per day (in kwh/kg above)
 
     @classmethod
     def compute(cls, share: sp.csr_matrix, dem: DemandArrays, options: pd.DataFrame,
-                n_years: int) -> PlanFigures:
-        """Sum the allocation ``share`` per year (see the module notes)."""
+                n_years: int, flows: list[Flow] | None = None,
+                flow_alloc: sp.csr_matrix | None = None) -> PlanFigures:
+        """Sum the allocation ``share`` per year (see the module notes).
+
+        Corridor trucks (``flow_alloc``: daily energy each flow takes at each option, in the
+        final year) add to the stations' energy, and are counted in ``trucks``.
+        """
         served_rows = sp.csr_matrix((share > 1e-9).astype(float))
         cap_kwh, cap_kg = _capacities(options)
-        return cls(vehicles=_served_by_year(share, dem.vehicles, dem.year, n_years),
-                   weight=_served_by_year(share, dem.weight, dem.year, n_years),
-                   kwh=_served_by_year(share, dem.kwh, dem.year, n_years),
-                   kg=_served_by_year(share, dem.kg, dem.year, n_years),
-                   rows=_served_by_year(served_rows, np.ones(len(dem.year)), dem.year, n_years),
-                   cap_kwh=cap_kwh, cap_kg=cap_kg)
+        fig = cls(vehicles=_served_by_year(share, dem.vehicles, dem.year, n_years),
+                  weight=_served_by_year(share, dem.weight, dem.year, n_years),
+                  kwh=_served_by_year(share, dem.kwh, dem.year, n_years),
+                  kg=_served_by_year(share, dem.kg, dem.year, n_years),
+                  rows=_served_by_year(served_rows, np.ones(len(dem.year)), dem.year, n_years),
+                  cap_kwh=cap_kwh, cap_kg=cap_kg, trucks=np.zeros((n_years, share.shape[1])))
+        if flows and flow_alloc is not None and flow_alloc.nnz:
+            fa = sp.csr_matrix(flow_alloc)
+            energy = np.array([f.energy for f in flows], dtype=float)
+            h2 = np.array([f.unit == 1 for f in flows], dtype=bool)
+            inv = np.divide(1.0, energy, out=np.zeros_like(energy), where=energy > 0)
+            trucks = np.array([f.vehicles for f in flows], dtype=float)
+            last = n_years - 1
+            fig.kwh[last] += np.asarray(fa.T @ (~h2).astype(float)).ravel()
+            fig.kg[last] += np.asarray(fa.T @ h2.astype(float)).ravel()
+            fig.trucks[last] += np.asarray(fa.T @ (inv * trucks)).ravel()
+        return fig
 
     def utilisation(self) -> tuple[np.ndarray, np.ndarray]:
         """(electric, hydrogen) served / capacity per year and option (NaN: no such pool)."""
@@ -143,7 +161,7 @@ def station_years(options: pd.DataFrame, open_year: np.ndarray, years: list[int]
                   fig: PlanFigures) -> pd.DataFrame:
     """One row per open station and year it is open, with what it serves that year.
 
-    Columns: ``site_id, station_type, year, vehicles, energy_kwh_per_day,
+    Columns: ``site_id, station_type, year, vehicles, corridor_trucks, energy_kwh_per_day,
     capacity_kwh_per_day, h2_kg_per_day, capacity_h2_kg_per_day, utilisation,
     h2_utilisation`` (utilisation = served / capacity; NaN where the type has no such pool).
     """
@@ -157,6 +175,7 @@ def station_years(options: pd.DataFrame, open_year: np.ndarray, years: list[int]
                 "station_type": str(options["station_type"].iat[o]),
                 "year": int(years[p]),
                 "vehicles": float(fig.vehicles[p, o]),
+                "corridor_trucks": float(fig.trucks[p, o]) if fig.trucks is not None else 0.0,
                 "energy_kwh_per_day": float(fig.kwh[p, o]),
                 "capacity_kwh_per_day": float(fig.cap_kwh[o]),
                 "h2_kg_per_day": float(fig.kg[p, o]),
@@ -165,7 +184,8 @@ def station_years(options: pd.DataFrame, open_year: np.ndarray, years: list[int]
                 "h2_utilisation": float(util_h[p, o]) if np.isfinite(fig.cap_kwh[o])
                 else float("nan"),
             })
-    cols = ["site_id", "station_type", "year", "vehicles", "energy_kwh_per_day",
+    cols = ["site_id", "station_type", "year", "vehicles", "corridor_trucks",
+            "energy_kwh_per_day",
             "capacity_kwh_per_day", "h2_kg_per_day", "capacity_h2_kg_per_day", "utilisation",
             "h2_utilisation"]
     del util_e
@@ -278,7 +298,29 @@ def _corridors(sc: Scenario, flows: list[Flow], sol: Solution) -> list[CorridorF
         out.append(CorridorFigures(
             id=f.corridor_id, name=f.name, pathway=c.pathway if c is not None else "",
             trucks_per_day=trucks, length_km=f.length_km, covered=covered,
-            trucks_covered=None if covered is None else covered * trucks, weight=f.weight))
+            trucks_covered=None if covered is None else covered * trucks, weight=f.weight,
+            energy_per_day=f.energy, energy_unit="kg/day" if f.unit == 1 else "kWh/day"))
+    return out
+
+
+def supply_figures(sc: Scenario, sol: Solution, supply: gpd.GeoDataFrame | None,
+                   options: pd.DataFrame) -> dict[str, SupplyUse]:
+    """Per hydrogen supply site: its kg/day and what the plan draws from it each year."""
+    if sc.hydrogen is None or supply is None or not len(supply):
+        return {}
+    use = getattr(sol, "supply_use", None)
+    basis = ""
+    if "supply_basis" in options.columns:
+        kinds = sorted({b for b in options["supply_basis"].astype(str) if b})
+        basis = " and ".join(kinds)
+    out = {}
+    for k, (sid, kg) in enumerate(zip(supply["supply_id"].astype(str),
+                                      supply["kg_per_day"].astype(float), strict=True)):
+        name = str(supply["name"].iloc[k]) if "name" in supply.columns else ""
+        used = ({} if use is None else
+                {str(y): float(use[k, p]) for p, y in enumerate(sc.years)})
+        out[sid] = SupplyUse(name=name, kg_per_day=float(kg), used_kg_per_day=used,
+                             delivery_km=sc.hydrogen.delivery_km, distance_basis=basis)
     return out
 
 
@@ -354,6 +396,7 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
         corridors=corridors,
         zone_requirements=[r.model_dump() for r in sc.zone_requirements],
         grid=_grid(sc, sol, ri),
+        hydrogen_supply=supply_figures(sc, sol, ri.extra.get("h2_supply"), ri.options),
         solver=SolverInfo(
             name=sol.solver, status=sol.status,
             gap=None if sol.gap is None else float(sol.gap),

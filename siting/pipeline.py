@@ -28,7 +28,7 @@ from siting._resources import (
     estimate_run_bytes,
 )
 from siting.candidates import CANDIDATE_COLUMNS, EXISTING_COLUMNS, RuleLayers, build_options
-from siting.corridors import Flow, corridor_flows, flows_gdf
+from siting.corridors import Flow, corridor_flows, flows_gdf, warn_overlaps
 from siting.coverage import SiteReach, demand_site_times, option_coverage, site_reach
 from siting.crs import point_xy
 from siting.demand import FLEET_COLUMNS, build_demand
@@ -53,6 +53,7 @@ from siting.network import RoadNetwork, load_network
 from siting.results import SitingResult, station_table
 from siting.scenario import Scenario, suggest
 from siting.service_areas import coverage_areas
+from siting.supply import SupplyDistances, road_distances
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,8 @@ def read_inputs(sc: Scenario) -> Inputs:
                 raise InputDataError(msg)
     if sc.hydrogen is not None:
         supply = read_layer(sc.hydrogen.supply, what="hydrogen.supply",
-                            required={"supply_id": "text"}, geom="any", id_column="supply_id")
+                            required={"supply_id": "text", "kg_per_day": "number"}, geom="any",
+                            id_column="supply_id")
     if sc.setbacks is not None:
         sensitive = read_layer(sc.setbacks.sites, what="setbacks.sites",
                                required={sc.setbacks.category_column: "text"}, geom="any")
@@ -169,6 +171,48 @@ def _delivery_cost(sc: Scenario, options: pd.DataFrame) -> np.ndarray | None:
     kg = options["h2_capacity"].to_numpy(dtype=float)
     cost = sc.hydrogen.cost_per_kg_km * np.nan_to_num(km) * kg * 365.0 * len(sc.years)
     return np.where(np.isfinite(cost), cost, 0.0)
+
+
+def _supply_ids_kg(rules: RuleLayers) -> tuple[list[str], np.ndarray]:
+    """Supply site ids and their daily output, kg/day."""
+    if rules.supply is None:
+        return [], np.zeros(0)
+    return (rules.supply["supply_id"].astype(str).tolist(),
+            rules.supply["kg_per_day"].to_numpy(dtype=float))
+
+
+def _supply_measure(sc: Scenario, net: RoadNetwork, rules: RuleLayers
+                    ) -> Callable[[np.ndarray], SupplyDistances] | None:
+    """Road distances from the supply sites to any site coordinates (None: no supply)."""
+    if sc.hydrogen is None or rules.supply is None or not len(rules.supply):
+        return None
+    spec = sc.hydrogen
+    pts = rules.supply.geometry.representative_point()
+    supply_xy = point_xy(gpd.GeoDataFrame(geometry=pts, crs=rules.supply.crs), net.crs)
+    ids, kg = _supply_ids_kg(rules)
+
+    def measure(site_xy: np.ndarray) -> SupplyDistances:
+        return road_distances(net, site_xy, supply_xy, ids, kg, limit_km=spec.delivery_km,
+                              max_snap_m=sc.network.max_snap_m)
+
+    return measure
+
+
+def _warn_unmodelled_limits(sc: Scenario, options: pd.DataFrame) -> None:
+    """Uncapacitated runs model no daily limit: say which stated limits are then ignored."""
+    if sc.solver.capacitated:
+        return
+    ignored = []
+    if np.isfinite(options["vehicles_cap"].to_numpy(dtype=float)).any():
+        ignored.append("station types' vehicles_per_day")
+    if sc.hydrogen is not None and options["delivered_h2"].any():
+        ignored.append("hydrogen supply sites' kg_per_day")
+    if any(sc.corridor_use_per_km(c) > 0 for c in sc.corridors):
+        ignored.append("corridor trucks' refuelling energy")
+    if ignored:
+        log.warning("%s: [solver] capacitated = false: %s are not enforced (an uncapacitated "
+                    "run models no daily limit); set capacitated = true to enforce them",
+                    sc.source_file, ", ".join(ignored))
 
 
 def _fleet_rows(fleet: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> np.ndarray:
@@ -221,6 +265,16 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
                 grid_labels.append(str(sub_id))
     budget_by_year = (np.array([sc.budget_for_year(y) for y in years], dtype=float)
                       if sc.budget.by_year else None)
+    ids, kg = _supply_ids_kg(rules)
+    supply_pairs = None
+    if sc.hydrogen is not None and ids and "supply_reach" in options.columns:
+        col = {sid: k for k, sid in enumerate(ids)}
+        r_, c_ = [], []
+        for o, reach in enumerate(options["supply_reach"]):
+            for sid in reach:
+                r_.append(o)
+                c_.append(col[sid])
+        supply_pairs = sp.csr_matrix((np.ones(len(r_)), (r_, c_)), shape=(len(options), len(ids)))
     return ModelInput(
         option_tiebreak=_delivery_cost(sc, options),
         weight=demand["weight"].to_numpy(dtype=float),
@@ -241,7 +295,12 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
         zone_labels=zone_labels,
         grid_groups=grid_groups,
         grid_labels=grid_labels,
-        flows=[ArcCoverFlow(f.weight, f.arc_sets) for f in flows],
+        flows=[ArcCoverFlow(f.weight, f.arc_sets, energy=f.energy, unit=f.unit,
+                            vehicles=f.vehicles, draw_options=f.draw_options) for f in flows],
+        vehicles=demand["vehicles"].to_numpy(dtype=float),
+        option_vehicles_cap=options["vehicles_cap"].to_numpy(dtype=float),
+        supply_capacity=kg if supply_pairs is not None else None,
+        supply_pairs=supply_pairs, supply_labels=ids,
     )
 
 
@@ -294,7 +353,9 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
         sites, options = build_options(inputs.candidates, inputs.existing, sc, inputs.rules,
                                        net.crs, source=str(sc.candidates.path),
                                        existing_source=str(sc.existing.path)
-                                       if sc.existing else "existing layer")
+                                       if sc.existing else "existing layer",
+                                       supply_distances=_supply_measure(sc, net, inputs.rules))
+        _warn_unmodelled_limits(sc, options)
         if options.empty:
             msg = (f"{sc.candidates.path}: no candidate (site, station type) passes the rules; "
                    "see each site's rule_outcome with `siting validate`")
@@ -321,7 +382,8 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
         site_times = demand_site_times(reach, dem_node, dem_snap,
                                        demand["vehicle_class"].to_numpy(),
                                        demand["threshold_s"].to_numpy(dtype=float))
-        cover = option_coverage(site_times, demand["pathway"].to_numpy(), options)
+        cover = option_coverage(site_times, demand["pathway"].to_numpy(), options,
+                                demand["vehicle_class"].to_numpy())
         density = cover.nnz / max(1, cover.shape[0] * cover.shape[1])
         check_fits(estimate_run_bytes(len(demand), len(options), density, net.n_nodes,
                                       net.n_edges, n_sites=len(sites),
@@ -335,9 +397,13 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
         try:
             flows = corridor_flows(sc.corridors, net, site_xy, options, speeds,
                                    weight_factor=sc.corridor_weight,
-                                   max_snap_m=sc.network.max_snap_m)
+                                   max_snap_m=sc.network.max_snap_m,
+                                   use_per_km={c.id: sc.corridor_use_per_km(c)
+                                               for c in sc.corridors})
         except NetworkError as exc:
             raise NetworkError(f"{sc.source_file}: {exc}") from None
+        warn_overlaps(sc.corridors, inputs.fleet, {g.id: g.vehicle_class for g in sc.segments},
+                      net.crs)
         mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows)
     return Prepared(sc, net, demand, sites, options, cover, reach, flows, inputs.rules, mi,
                     dict(timer.timings))
@@ -438,7 +504,8 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
     share = _allocation_shares(sol, cover, open_year, mi.year, served, energy,
                                sc.solver.capacitated)
     dem_arrays = DemandArrays.from_demand(demand, sc.years)
-    fig = PlanFigures.compute(share, dem_arrays, options, len(sc.years))
+    fig = PlanFigures.compute(share, dem_arrays, options, len(sc.years), flows,
+                              getattr(sol, "flow_alloc", None))
     last = len(sc.years) - 1
     unique = unique_served(share, cover, open_year, dem_arrays, last)
     stations = station_table(options, sites, open_year, sc.years, fig, sc, unique_weight=unique)
@@ -458,7 +525,7 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
     roads = net.edges_gdf()
     extra: dict[str, gpd.GeoDataFrame] = {}
     if rules.supply is not None:
-        extra["h2_supply"] = rules.supply
+        extra["h2_supply"] = _supply_layer(sc, sol, rules.supply)
     if rules.substations is not None:
         extra["substations"] = rules.substations
     if rules.sensitive is not None:
@@ -477,6 +544,16 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
         budget_total=float(mi.budget_total), budget_by_year=mi.budget_by_year))
     return SitingResult(sc, stations, dem, cand.drop(columns=["capex_factor"], errors="ignore"),
                         areas, rules.zones, roads, report, extra, station_years=per_year)
+
+
+def _supply_layer(sc: Scenario, sol: Solution, supply: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The supply sites with what the plan draws from each in the final year, kg/day."""
+    out = supply.copy()
+    use = getattr(sol, "supply_use", None)
+    year = sc.years[-1]
+    out[f"used_kg_per_day_{year}"] = (np.round(use[:, -1], 3) if use is not None
+                                      else np.nan)
+    return out
 
 
 def _allocation_shares(sol: Solution, cover: sp.csr_matrix, open_year: np.ndarray,

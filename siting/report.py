@@ -134,8 +134,11 @@ class StationYear(_Record):
     site_id: str
     station_type: str
     year: int
+    #: Fleet vehicles served (point demand) and corridor trucks refuelling, per day.
     vehicles: float
-    #: Electric energy (swap/charging) served, kWh/day, and the electric capacity, kWh/day.
+    corridor_trucks: float = 0.0
+    #: Electric energy (swap/charging) served, kWh/day (corridor trucks included), and the
+    #: electric capacity, kWh/day.
     energy_kwh_per_day: float
     capacity_kwh_per_day: float | None = None
     #: Hydrogen served, kg/day, and the hydrogen capacity, kg/day.
@@ -160,6 +163,10 @@ class CorridorFigures(_Record):
     trucks_covered: float | None = None
     #: Objective weight of the flow: trucks per day × ``corridor_weight``.
     weight: float
+    #: Energy the covered trucks take on the route per day (kWh, or kg of hydrogen), drawn
+    #: from the on-route stations' capacity; 0 = not modelled (no energy use per km given).
+    energy_per_day: float = 0.0
+    energy_unit: str = "kWh/day"
 
 
 class ObjectiveParts(_Record):
@@ -212,6 +219,18 @@ class NetworkInfo(_Record):
     crs: str = ""
 
 
+class SupplyUse(_Record):
+    """One hydrogen supply site: what it can deliver and what the plan draws, kg/day."""
+
+    name: str = ""
+    kg_per_day: float
+    #: Hydrogen delivered to the plan's stations, kg/day, by planning year.
+    used_kg_per_day: dict[str, float] = Field(default_factory=dict)
+    #: Stations it may deliver to (within delivery distance) and how that was measured.
+    delivery_km: float = 0.0
+    distance_basis: str = ""
+
+
 class GridUse(_Record):
     """One substation: spare capacity and the new stations' peak load on it, kW."""
 
@@ -242,6 +261,7 @@ class Report(_Record):
     corridors: list[CorridorFigures] = Field(default_factory=list)
     zone_requirements: list[dict[str, Any]] = Field(default_factory=list)
     grid: dict[str, GridUse] = Field(default_factory=dict)
+    hydrogen_supply: dict[str, SupplyUse] = Field(default_factory=dict)
     solver: SolverInfo
     inputs: InputCounts
     network: NetworkInfo
@@ -249,6 +269,9 @@ class Report(_Record):
     extra_layers: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
     output_crs: str | None = None
+    #: Remarks a reader must see with the figures (e.g. a sweep point showing a smaller
+    #: budget's plan), in English; empty for a plain run.
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def final_year(self) -> int:

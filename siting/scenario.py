@@ -195,6 +195,12 @@ class StationType(_Strict):
     #: (an integrated station): ``capacity`` is then its electric capacity in kWh/day and the
     #: two are separate limits. Required for such types; not used otherwise.
     h2_capacity_kg: Positive | None = None
+    #: Vehicle classes the type can serve (a heavy-truck chassis swap station takes no vans).
+    vehicle_classes: list[Literal["light", "heavy"]] = Field(
+        default_factory=lambda: ["light", "heavy"], min_length=1)
+    #: Most vehicles it serves per day (connectors × charging turns per connector, or swap
+    #: bays × swaps per bay), besides the energy ``capacity``; None = energy limit only.
+    vehicles_per_day: Positive | None = None
     #: Peak grid load, kW (used against substation spare capacity).
     grid_kw: Annotated[float, Field(ge=0)] = 0.0
     #: Hydrogen types: True if the type produces hydrogen on site (no supply site needed).
@@ -314,6 +320,12 @@ class Corridor(_Strict):
     vehicle_class: Literal["light", "heavy"] = "heavy"
     range_km: Positive = 200.0
     detour_km: Annotated[float, Field(ge=0)] = 2.0
+    #: The fleet segment the trucks belong to (their energy use per km comes from it). The
+    #: corridor's trucks must not also be in the fleet layer: they would count twice.
+    segment: str | None = None
+    #: Energy use per km (kWh/km, or kg/km for hydrogen), when not taken from ``segment``.
+    kwh_per_km: Annotated[float, Field(ge=0, le=50)] | None = None
+    h2_kg_per_km: Annotated[float, Field(ge=0, le=5)] | None = None
 
 
 class Scenario(_Strict):
@@ -389,7 +401,33 @@ class Scenario(_Strict):
             msg = (f"pathway(s) {sorted(unserved)} have demand but no station type serves them; "
                    "add a station type with serves=[...]")
             raise ValueError(msg)
+        for s in self.segments:
+            for p, v in s.pathway_split.items():
+                if v > 0 and not any(p in t.serves and s.vehicle_class in t.vehicle_classes
+                                     for t in self.station_types):
+                    msg = (f"segment '{s.id}' ({s.vehicle_class} vehicles) has {p} demand but no "
+                           f"station type serves {p} for {s.vehicle_class} vehicles; add "
+                           f"'{s.vehicle_class}' to a type's vehicle_classes")
+                    raise ValueError(msg)
+        seg_ids = [s.id for s in self.segments]
+        for c in self.corridors:
+            if c.segment is not None and c.segment not in seg_ids:
+                raise ValueError(_unknown(f"corridor '{c.id}' segment", c.segment, seg_ids))
         return self
+
+    def corridor_use_per_km(self, c: Corridor) -> float:
+        """Energy a corridor truck uses per km: kWh/km, or kg/km for hydrogen corridors.
+
+        From the corridor's own ``kwh_per_km``/``h2_kg_per_km``, else its ``segment``'s, else
+        0 (then the corridor draws no station capacity).
+        """
+        own = c.h2_kg_per_km if c.pathway == "hydrogen" else c.kwh_per_km
+        if own is not None:
+            return float(own)
+        if c.segment is not None:
+            seg = self.segment(c.segment)
+            return float(seg.h2_kg_per_km if c.pathway == "hydrogen" else seg.kwh_per_km)
+        return 0.0
 
     # ------------------------------------------------------------------ helpers
     def station_type(self, type_id: str) -> StationType:

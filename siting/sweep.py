@@ -1,9 +1,13 @@
 """Trade-offs: solve one scenario over a range of budgets and draw the coverage curve.
 
-The network, demand and coverage sets are prepared once; only the MIP is re-solved per budget.
-Budgets are solved in increasing order and the curve never decreases, even when a solve stops
-at its time limit: a plan feasible under a budget stays feasible under a larger one, so if the
-solver returns a worse plan the smaller budget's plan is kept (and marked ``carried``).
+The network, demand and coverage sets are prepared once; only the MIP is re-solved per budget
+(the yearly caps scale with the total, and each point's report gives the caps it used).
+Budgets are solved in increasing order. A plan feasible under a budget stays feasible under a
+larger one, so when a solve stopped at its time limit returns a plan covering less than a
+smaller budget's, that smaller budget's plan is shown instead — openly: ``curve.csv`` names
+the budget it comes from, ``curve.png`` draws it hollow, and its run's report carries a note.
+Budgets with no plan (infeasible requirements, or none found in time) are listed and drawn
+as crosses on the axis, never dropped. The knee is marked only where the curve has one.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import numpy as np
 from siting._atomic import atomic_dir
 from siting._csv import write_csv
 from siting._errors import InfeasibleError, SolverError
+from siting.model import ModelInput
 from siting.pipeline import Prepared, StageHooks, solve_prepared
+from siting.report import Report
 from siting.results import SitingResult
 
 log = logging.getLogger(__name__)
@@ -37,6 +43,8 @@ class SweepPoint:
     gap: float | None
     carried: bool
     folder: str
+    #: Budget (CNY) whose plan this point shows when ``carried``.
+    carried_from: float | None = None
 
 
 def budget_range(base: float, lo: float = 0.25, hi: float = 2.0, n: int = 8) -> np.ndarray:
@@ -44,13 +52,24 @@ def budget_range(base: float, lo: float = 0.25, hi: float = 2.0, n: int = 8) -> 
     return np.linspace(lo * base, hi * base, n)
 
 
-def knee_index(x: np.ndarray, y: np.ndarray) -> int:
-    """Index of the knee of an increasing curve: the point farthest above the end-to-end chord."""
-    if len(x) < 3:
-        return len(x) - 1
-    xn = (x - x[0]) / max(x[-1] - x[0], 1e-12)
-    yn = (y - y[0]) / max(y[-1] - y[0], 1e-12)
-    return int(np.argmax(yn - xn))
+#: A knee must lie at least this far above the end-to-end chord (both axes scaled to 0-1).
+KNEE_MIN_LIFT = 0.05
+
+
+def knee_index(x: np.ndarray, y: np.ndarray) -> int | None:
+    """Index of the knee of an increasing curve, or None when it has none.
+
+    The knee is the interior point farthest above the end-to-end chord, if it lies at least
+    :data:`KNEE_MIN_LIFT` above it: a straight or convex curve, or one of fewer than three
+    points, has no knee.
+    """
+    if len(x) < 3 or not y[-1] > y[0] or not x[-1] > x[0]:
+        return None
+    xn = (x - x[0]) / (x[-1] - x[0])
+    yn = (y - y[0]) / (y[-1] - y[0])
+    lift = yn - xn
+    k = int(np.argmax(lift[1:-1])) + 1
+    return k if lift[k] >= KNEE_MIN_LIFT else None
 
 
 def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHooks | None = None,
@@ -91,21 +110,23 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
             points.append(SweepPoint(float(b), float("nan"), float("nan"), float("nan"), 0,
                                      status, None, False, ""))
             continue
-        carried = False
+        carried_from = None
         if prev_result is not None and (result.report.objective
                                         < prev_result.report.objective - 1e-6):
-            log.warning("budget %.0f: solver returned a worse plan than at the smaller budget "
-                        "(time limit?); keeping the smaller budget's plan", b)
-            report = prev_result.report.model_copy(update={"budget": float(b)})
-            result = replace(prev_result, report=report)
-            carried = True
+            carried_from = prev_result.report.budget
+            log.warning("budget %.0f: the solver stopped with a plan covering less than the "
+                        "%.0f budget's; showing that plan (marked in curve.csv and curve.png)",
+                        b, carried_from)
+            result = replace(prev_result, report=_carried_report(prev_result.report, mi))
         folder = f"budget_{b / 1e6:07.2f}M"
         r = result.report
         points.append(SweepPoint(float(b), float(r.spent), float(r.coverage_share),
                                  float(r.objective), len(result.stations),
-                                 r.solver.status, r.solver.gap, carried, folder))
+                                 r.solver.status, r.solver.gap, carried_from is not None,
+                                 folder, carried_from))
         results.append((folder, result))
-        prev_result = result
+        if carried_from is None:
+            prev_result = result
     with atomic_dir(out_dir, kind="sweep", inputs=inputs) as tmp:
         _write_curve(points, tmp)
         if write_run is not None:
@@ -114,42 +135,83 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
     return points
 
 
+def _carried_report(report: Report, mi: ModelInput) -> Report:
+    """A smaller budget's report shown at a larger budget: the larger budget and its caps, a
+    note saying whose plan it is."""
+    caps = ({} if mi.budget_by_year is None else
+            {y: float(b) for y, b in zip(report.by_year, mi.budget_by_year, strict=False)})
+    by_year = {y: f.model_copy(update={"budget": caps.get(y, f.budget)})
+               for y, f in report.by_year.items()}
+    note = (f"This is the plan of the {report.budget / 1e6:.2f} M CNY budget: at "
+            f"{mi.budget_total / 1e6:.2f} M CNY the solver stopped at its time limit with a plan "
+            "covering less, and a smaller budget's plan fits a larger budget.")
+    return report.model_copy(update={"budget": float(mi.budget_total), "budget_by_year": caps,
+                                     "by_year": by_year, "notes": [*report.notes, note]})
+
+
 def _write_curve(points: list[SweepPoint], folder: Path) -> None:
     feasible = [p for p in points if p.folder]
     x = np.array([p.budget for p in feasible])
     y = np.array([p.coverage_share for p in feasible])
-    knee = feasible[knee_index(x, y)] if feasible else None
+    k = knee_index(x, y) if feasible else None
+    knee = feasible[k] if k is not None else None
 
     def num(v: float, fmt: str) -> str:
         return "" if np.isnan(v) else format(v, fmt)
 
     rows = [[f"{p.budget:.0f}", num(p.spent, ".0f"), num(p.coverage_share, ".6f"),
              num(p.objective, ".6f"), p.stations, p.status,
-             "" if p.gap is None else f"{p.gap:.6f}", p.carried, p is knee, p.folder]
+             "" if p.gap is None else f"{p.gap:.6f}",
+             "" if p.carried_from is None else f"{p.carried_from:.0f}", p is knee, p.folder]
             for p in points]
     write_csv(folder / "curve.csv", rows, header=[
-        "budget_cny", "spent_cny", "coverage_share", "objective", "stations", "status", "gap",
-        "carried_from_smaller_budget", "knee", "run_folder"])
-    if feasible:
-        _plot_curve(x, y, knee_index(x, y), folder / "curve.png")
+        "budget_cny", "spent_cny", "coverage_share_final_year", "objective", "stations",
+        "status", "gap", "plan_of_budget_cny", "knee", "run_folder"])
+    if points:
+        _plot_curve(points, knee, folder / "curve.png")
 
 
-def _plot_curve(x: np.ndarray, y: np.ndarray, k: int, path: Path) -> None:
+def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path) -> None:
+    """Coverage of the final year against the budget; every budget drawn, none dropped."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    ok = [p for p in points if p.folder]
+    solved = [p for p in ok if not p.carried]
+    carried = [p for p in ok if p.carried]
+    none = [p for p in points if not p.folder]
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
-    ax.plot(x / 1e6, y * 100, marker="o", color="#1f6feb")
-    ax.scatter([x[k] / 1e6], [y[k] * 100], s=160, facecolors="none", edgecolors="#d1242f",
-               linewidths=2, zorder=3, label=f"knee: {x[k] / 1e6:.1f} M CNY, {y[k]:.0%}")
+    if ok:
+        ax.plot([p.budget / 1e6 for p in ok], [p.coverage_share * 100 for p in ok],
+                color="#1f6feb", zorder=2)
+    stopped = [p for p in solved if p.status != "optimal"]
+    proven = [p for p in solved if p.status == "optimal"]
+    if proven:
+        ax.scatter([p.budget / 1e6 for p in proven], [p.coverage_share * 100 for p in proven],
+                   color="#1f6feb", zorder=3, label="proven optimal")
+    if stopped:
+        ax.scatter([p.budget / 1e6 for p in stopped], [p.coverage_share * 100 for p in stopped],
+                   color="#bf8700", marker="s", zorder=3, label="time limit (not proven)")
+    if carried:
+        ax.scatter([p.budget / 1e6 for p in carried], [p.coverage_share * 100 for p in carried],
+                   facecolors="white", edgecolors="#1f6feb", zorder=3,
+                   label="smaller budget's plan (solver stopped)")
+    if none:
+        ax.scatter([p.budget / 1e6 for p in none], [0.0] * len(none), marker="x",
+                   color="#d1242f", zorder=3, clip_on=False,
+                   label="no plan (infeasible or none in time)")
+    if knee is not None:
+        ax.scatter([knee.budget / 1e6], [knee.coverage_share * 100], s=160, facecolors="none",
+                   edgecolors="#d1242f", linewidths=2, zorder=4,
+                   label=f"knee: {knee.budget / 1e6:.1f} M CNY, {knee.coverage_share:.0%}")
     ax.set_xlabel("budget (M CNY)")
-    ax.set_ylabel("coverage (% of demand weight)")
+    ax.set_ylabel("NEV vehicles covered in the final year (%)")
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize=8)
     ax.set_title("Coverage vs budget")
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, metadata={"Software": None})
     plt.close(fig)

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from siting.cli import app
+from siting.scenario import load_scenario
 from siting.sweep import knee_index
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "suizhou"
@@ -43,6 +44,33 @@ def test_knee_is_the_point_farthest_above_the_chord():
     assert knee_index(x, y) == 1
 
 
+@pytest.mark.parametrize("y", [[0.0, 0.25, 0.5, 0.75, 1.0],     # straight: no knee
+                               [0.0, 0.1, 0.2, 0.4, 1.0],       # convex: below the chord
+                               [0.5, 0.5, 0.5, 0.5, 0.5],       # flat
+                               [0.0, 0.02, 0.51, 0.76, 1.0]])  # within 0.05 of the chord
+def test_no_knee_where_the_curve_has_none(y):
+    assert knee_index(np.arange(5.0), np.array(y)) is None
+
+
+def test_curve_keeps_every_budget_and_marks_carried_plans(tmp_path):
+    from siting.sweep import SweepPoint, _write_curve
+
+    pts = [SweepPoint(1e6, float("nan"), float("nan"), float("nan"), 0, "infeasible", None,
+                      False, ""),
+           SweepPoint(2e6, 1.9e6, 0.4, 10.0, 2, "optimal", 0.0, False, "budget_0002.00M"),
+           SweepPoint(3e6, 1.9e6, 0.4, 10.0, 2, "optimal", 0.0, True, "budget_0003.00M",
+                      carried_from=2e6),
+           SweepPoint(4e6, 3.9e6, 0.7, 17.0, 4, "time_limit", 0.05, False, "budget_0004.00M")]
+    _write_curve(pts, tmp_path)
+    with open(tmp_path / "curve.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["budget_cny"] for r in rows] == ["1000000", "2000000", "3000000", "4000000"]
+    assert rows[0]["status"] == "infeasible" and rows[0]["run_folder"] == ""
+    assert rows[2]["plan_of_budget_cny"] == "2000000"
+    assert [r["plan_of_budget_cny"] for r in (rows[1], rows[3])] == ["", ""]
+    assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 @pytest.mark.slow
 def test_sweep_over_eight_budgets_never_decreases(tmp_path):
     toml = _scenario(tmp_path, time_limit_s=4.0)
@@ -61,10 +89,10 @@ def test_sweep_over_eight_budgets_never_decreases(tmp_path):
     assert set(planless) <= {"infeasible", "no plan found"}
     assert rows[-len(feasible):] == feasible  # only the smallest budgets lack a plan
     assert len(feasible) >= 5
-    shares = [float(r["coverage_share"]) for r in feasible]
+    shares = [float(r["coverage_share_final_year"]) for r in feasible]
     assert all(b >= a - 1e-9 for a, b in itertools.pairwise(shares)), shares
     assert all(float(r["spent_cny"]) <= float(r["budget_cny"]) + 1e-6 for r in feasible)
-    assert sum(r["knee"] == "true" for r in rows) == 1
+    assert sum(r["knee"] == "true" for r in rows) <= 1
     assert (out / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -76,9 +104,16 @@ def test_sweep_with_maps_writes_a_run_per_budget(tmp_path):
     _ok(res)
     runs = sorted(p for p in out.iterdir() if p.is_dir())
     assert [p.name for p in runs] == ["budget_0032.00M", "budget_0048.00M"]
+    base = load_scenario(toml).budget
     for r in runs:
         report = json.loads((r / "report.json").read_text(encoding="utf-8"))
-        assert report["budget"] == pytest.approx(float(r.name[7:-1]) * 1e6)
+        budget = float(r.name[7:-1]) * 1e6
+        assert report["budget"] == pytest.approx(budget)
+        # the yearly caps the plan was solved with (scaled with the total), not the scenario's
+        factor = budget / base.total
+        for y, cap in base.by_year.items():
+            assert report["budget_by_year"][str(y)] == pytest.approx(cap * factor)
+            assert report["by_year"][str(y)]["spent"] <= cap * factor + 1e-6
         assert (r / "map.html").is_file()
 
 

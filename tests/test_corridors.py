@@ -140,7 +140,8 @@ def _corridor(range_km: float, *, pathway: str = "hydrogen", detour_km: float = 
                     pathway=pathway, vehicle_class=vc, range_km=range_km, detour_km=detour_km)
 
 
-#: Site offsets (m) beside a 10 km west-east path; detour 1 km → within 500 m counts.
+#: Site offsets (m) beside a 10 km west-east road with a node every 100 m; detour 1 km →
+#: a station whose access leg to the road is at most 500 m (there and back) counts.
 SITE_OFF = [(2_500.0, 300.0), (5_000.0, -800.0), (7_300.0, 0.0), (10_000.0, 100.0),
             (0.0, -450.0), (4_000.0, 499.0)]
 ON_PATH = {0: 2_500.0, 2: 7_300.0, 3: 10_000.0, 4: 0.0, 5: 4_000.0}   # site → position (m)
@@ -163,7 +164,7 @@ def _site_xy() -> np.ndarray:
 
 @pytest.mark.parametrize("range_km", [25.0, 20.0, 12.0, 9.0, 6.0, 4.0])
 def test_corridor_flows_on_path_network(range_km: float) -> None:
-    net = path_net(11, 1_000.0)
+    net = path_net(101, 100.0)
     options = _options()
     flows = corridor_flows([_corridor(range_km)], net, _site_xy(), options, SPEEDS,
                            weight_factor=0.5)
@@ -226,3 +227,19 @@ def test_corridor_without_serving_type_is_uncoverable() -> None:
     f = corridor_flows([_corridor(500.0, pathway="charging")], net, _site_xy(),
                        options.assign(serves=[("swap",)] * len(options)), SPEEDS)[0]
     assert not sets_hit(f.arc_sets, set(range(len(options))))
+
+
+def test_on_route_follows_the_roads_not_a_straight_line() -> None:
+    """A station 300 m from the route in a straight line, but 3 km away by road, is off it."""
+    # route 0 -> 10 km along y = 0; the station's road leaves the route at x = 0 and runs
+    # parallel at y = 300 m, so reaching x = 5 km from the route is a long detour
+    nodes = [(x * 1_000.0, 0.0) for x in range(11)] + [(0.0, 300.0), (5_000.0, 300.0)]
+    edges = [(k, k + 1, "trunk", False) for k in range(10)] + [(0, 11, "trunk", False),
+                                                                (11, 12, "trunk", False)]
+    net = make_net(nodes, edges)
+    site = np.column_stack(to_metric(np.array([5_000.0]), np.array([300.0])))
+    options = pd.DataFrame({"site_idx": [0], "serves": [("hydrogen",)]})
+    f = corridor_flows([_corridor(50.0, detour_km=1.0)], net, site, options, SPEEDS)[0]
+    assert not sets_hit(f.arc_sets, {0})
+    f = corridor_flows([_corridor(50.0, detour_km=11.0)], net, site, options, SPEEDS)[0]
+    assert sets_hit(f.arc_sets, {0})  # within an 11 km detour by road (5.3 km each way)

@@ -16,14 +16,21 @@ builder                            rows
 :func:`add_grid_limits`            ``grid_<group>``
 :func:`add_coverage`               ``cover_<row>``
 :func:`add_allocation`             ``alloc_<row>`` (capacitated)
+:func:`add_flow_draws`             ``fdraw_<flow>``, ``flink_<k>`` (capacitated, flows with
+                                   energy)
 :func:`add_capacity`               ``cap_<option>_<year>[_h2]``, ``link_<k>`` (capacitated)
+:func:`add_vehicle_limits`         ``veh_<option>_<year>`` (capacitated, limited types)
+:func:`add_supply_limits`          ``h2draw_<option>_<year>``, ``supply_<site>_<year>``
+                                   (capacitated, delivered hydrogen)
 :func:`add_corridor_flows`         ``flow_<flow>_<arc set>``
 =================================  ==========================================================
 
 Columns, in this order: ``x_<option>_<year>`` (binary, option open in the year),
 ``y_<row>`` (share of the row covered), ``z_<k>`` (capacitated: share of a row's energy drawn
-along cover entry *k*), ``h_<flow>`` (corridor flow covered). Every builder works on whole
-index arrays (COO triplets), never a Python loop over matrix entries.
+along cover entry *k*), ``h_<flow>`` (corridor flow covered), ``g_<k>`` (capacitated: share
+of a covered flow's daily energy its trucks take at one on-route option), ``s_<k>``
+(capacitated: kg/day of hydrogen one supply site delivers to one option in one year). Every
+builder works on whole index arrays (COO triplets), never a Python loop over matrix entries.
 """
 
 from __future__ import annotations
@@ -74,6 +81,21 @@ class Columns:
     z_rows: IntArray
     z_opts: IntArray
     z_pos: IntArray
+    g_flow: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # kept flow
+    g_opts: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # kept option
+    s_opts: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # kept option
+    s_site: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # supply site
+    s_year: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # year index
+
+    @property
+    def n_g(self) -> int:
+        """Number of g columns (flow draws)."""
+        return len(self.g_flow)
+
+    @property
+    def n_s(self) -> int:
+        """Number of s columns (hydrogen deliveries)."""
+        return len(self.s_opts)
 
     @property
     def oy(self) -> int:
@@ -91,9 +113,19 @@ class Columns:
         return self.n_x + self.n_y + self.n_z
 
     @property
+    def og(self) -> int:
+        """First g column."""
+        return self.oh + self.n_h
+
+    @property
+    def os(self) -> int:
+        """First s column."""
+        return self.og + self.n_g
+
+    @property
     def n(self) -> int:
         """Number of columns."""
-        return self.oh + self.n_h
+        return self.os + self.n_s
 
     def x(self, o: npt.ArrayLike, p: npt.ArrayLike) -> IntArray:
         """Column of x for kept option(s) ``o`` in year(s) ``p``."""
@@ -150,6 +182,7 @@ class Layout:
     z_rows: IntArray                    # reduced row of each z column
     z_opts: IntArray                    # kept option of each z column
     z_pos: IntArray                     # cover entry of each z column
+    cols: Columns | None = None         # the column blocks (g and s blocks included)
 
     @property
     def oy(self) -> int:
@@ -165,6 +198,11 @@ class Layout:
     def oh(self) -> int:
         """First h column."""
         return self.n_x + self.n_y + self.n_z
+
+    @property
+    def eh(self) -> int:
+        """One past the last h column."""
+        return self.oh + self.n_h
 
 
 # =========================================================================== the layout
@@ -198,7 +236,11 @@ def layout(rd: Reduced, *, capacitated: bool, strengthen: bool, tau: float) -> L
     add_coverage(R, rd, cols)
     if capacitated and cols.n_z:
         add_allocation(R, cols)
+    if capacitated:
+        add_flow_draws(R, rd, cols)
         add_capacity(R, rd, cols, strengthen=strengthen)
+        add_vehicle_limits(R, rd, cols)
+        add_supply_limits(R, rd, cols)
     add_corridor_flows(R, rd, cols)
     A, row_lb, row_ub = _assemble(R, cols.n)
     row_names = [f"{name}_{k}" for name, keys in R.names for k in
@@ -206,11 +248,13 @@ def layout(rd: Reduced, *, capacitated: bool, strengthen: bool, tau: float) -> L
     col_lb, col_ub, col_obj, col_int, col_names = _column_arrays(rd, cols, eps)
     return Layout(cols.n_x, cols.n_y, cols.n_z, cols.n_h, cols.P, col_lb, col_ub, col_obj,
                   col_int, col_names, A, row_lb, row_ub, row_names, eps, cols.z_rows,
-                  cols.z_opts, cols.z_pos)
+                  cols.z_opts, cols.z_pos, cols)
 
 
 def columns(rd: Reduced, *, capacitated: bool) -> Columns:
-    """The column blocks: a z column per cover entry of a row with energy (capacitated)."""
+    """The column blocks: a z column per cover entry of a row with energy (capacitated), a g
+    column per (flow with energy, option it may refuel at) and an s column per (option,
+    supply site, year) the site may deliver to (capacitated)."""
     P = rd.n_years
     cov = rd.cover
     cov_rows = np.repeat(np.arange(rd.n_rows), np.diff(cov.indptr))
@@ -218,8 +262,23 @@ def columns(rd: Reduced, *, capacitated: bool) -> Columns:
     if capacitated:
         zmask = rd.energy[cov_rows] > 0
     z_pos = np.flatnonzero(zmask)
+    g_flow = np.zeros(0, np.int64)
+    g_opts = np.zeros(0, np.int64)
+    if capacitated:
+        pairs = [(np.full(len(f.draw), j), f.draw) for j, f in enumerate(rd.flows)
+                 if f.energy > 0 and len(f.draw)]
+        if pairs:
+            g_flow = np.concatenate([a for a, _ in pairs]).astype(np.int64)
+            g_opts = np.concatenate([b for _, b in pairs]).astype(np.int64)
+    s_opts = s_site = s_year = np.zeros(0, np.int64)
+    if capacitated and rd.supply is not None and rd.supply.nnz:
+        sup = rd.supply.tocoo()
+        s_opts = np.repeat(sup.row.astype(np.int64), P)
+        s_site = np.repeat(sup.col.astype(np.int64), P)
+        s_year = np.tile(np.arange(P, dtype=np.int64), sup.nnz)
     return Columns(P, rd.n_options * P, rd.n_rows, len(z_pos), len(rd.flows),
-                   cov_rows[z_pos], cov.indices[z_pos], z_pos)
+                   cov_rows[z_pos], cov.indices[z_pos], z_pos, g_flow, g_opts, s_opts,
+                   s_site, s_year)
 
 
 def _column_arrays(rd: Reduced, cols: Columns, eps: float
@@ -235,10 +294,13 @@ def _column_arrays(rd: Reduced, cols: Columns, eps: float
     col_obj = np.zeros(cols.n)
     col_obj[cols.x(np.arange(no), P - 1)] = -eps * rd.tiebreak
     col_obj[cols.oy:cols.oz] = rd.weight
-    col_obj[cols.oh:] = [f.weight for f in rd.flows]
+    col_obj[cols.oh:cols.og] = [f.weight for f in rd.flows]
+    if cols.n_s and rd.supply_capacity is not None:
+        col_ub[cols.os:] = rd.supply_capacity[cols.s_site]
     xname = [f"x_{o}_{p}" for o in rd.opt.tolist() for p in range(P)]
     col_names = (xname + [f"y_{r}" for r in range(cols.n_y)]
-                 + [f"z_{k}" for k in range(cols.n_z)] + [f"h_{f.index}" for f in rd.flows])
+                 + [f"z_{k}" for k in range(cols.n_z)] + [f"h_{f.index}" for f in rd.flows]
+                 + [f"g_{k}" for k in range(cols.n_g)] + [f"s_{k}" for k in range(cols.n_s)])
     return col_lb, col_ub, col_obj, col_int, col_names
 
 
@@ -347,33 +409,123 @@ def add_allocation(R: Rows, cols: Columns) -> None:
           np.r_[np.ones(n_z), -np.ones(len(zr))], 0.0, 0.0)
 
 
+def _draws(rd: Reduced, cols: Columns) -> tuple[IntArray, IntArray, IntArray, IntArray,
+                                                FloatArray, FloatArray]:
+    """Every column that takes energy from an option: (column, kept option, year index, pool,
+    energy per unit of the column, vehicles per unit of the column).
+
+    z columns draw their row's energy and vehicles; g columns their flow's.
+    """
+    z_rows, z_opts = cols.z_rows, cols.z_opts
+    veh_z = (rd.vehicles[z_rows] if rd.vehicles is not None else np.zeros(cols.n_z))
+    fl = rd.flows
+    g_e = np.array([fl[j].energy for j in cols.g_flow.tolist()], dtype=float)
+    g_v = np.array([fl[j].vehicles for j in cols.g_flow.tolist()], dtype=float)
+    g_p = np.array([fl[j].year for j in cols.g_flow.tolist()], dtype=np.int64)
+    g_u = np.array([fl[j].unit for j in cols.g_flow.tolist()], dtype=np.int64)
+    return (np.r_[cols.oz + np.arange(cols.n_z), cols.og + np.arange(cols.n_g)].astype(np.int64),
+            np.r_[z_opts, cols.g_opts].astype(np.int64),
+            np.r_[rd.year[z_rows], g_p].astype(np.int64),
+            np.r_[rd.unit[z_rows], g_u].astype(np.int64),
+            np.r_[rd.energy[z_rows], g_e], np.r_[veh_z, g_v])
+
+
 def add_capacity(R: Rows, rd: Reduced, cols: Columns, *, strengthen: bool) -> None:
     """Capacity per (option, year, pool) and the links ``z_{r,o} <= x_{o,p_r}``.
 
     One capacity pool per (option, year, unit): kWh rows and kg-H2 rows never share one.
-    Each row is ``Σ_r e_r z_{r,o} / q_o - x_{o,p} <= 0``. Options of infinite capacity have
-    no capacity row and always get the link rows; ``strengthen`` adds them for every entry.
+    Each row is ``(Σ_r e_r z_{r,o} + Σ_f E_f g_{f,o}) / q_o - x_{o,p} <= 0``: demand rows
+    and the corridor trucks refuelling there draw on the same daily capacity. Options of
+    infinite capacity have no capacity row and always get the link rows; ``strengthen`` adds
+    them for every z entry.
     """
-    P, z_rows, z_opts = cols.P, cols.z_rows, cols.z_opts
-    zunit = rd.unit[z_rows]
-    zcap = np.where(zunit == 1, rd.capacity_h2[z_opts], rd.capacity[z_opts])
-    finite = np.isfinite(zcap)
-    key = (z_opts * P + rd.year[z_rows]) * 2 + zunit
+    P = cols.P
+    col, opt, year, unit, energy, _ = _draws(rd, cols)
+    if not len(col):
+        return
+    cap = np.where(unit == 1, rd.capacity_h2[opt], rd.capacity[opt])
+    finite = np.isfinite(cap)
+    key = (opt * P + year) * 2 + unit
     ck, cinv = np.unique(key[finite], return_inverse=True)
     if len(ck):
         cu = ck % 2
         co, cp = (ck // 2) // P, (ck // 2) % P
         R.add("cap", [f"{rd.opt[o]}_{p}" + ("_h2" if u else "")
                       for o, p, u in zip(co.tolist(), cp.tolist(), cu.tolist(), strict=True)],
-              np.r_[cinv, np.arange(len(ck))],
-              np.r_[cols.oz + np.flatnonzero(finite), cols.x(co, cp)],
-              np.r_[rd.energy[z_rows[finite]] / zcap[finite], -np.ones(len(ck))], -_INF, 0.0)
-    link = np.ones(cols.n_z, dtype=bool) if strengthen else ~finite
+              np.r_[cinv, np.arange(len(ck))], np.r_[col[finite], cols.x(co, cp)],
+              np.r_[energy[finite] / cap[finite], -np.ones(len(ck))], -_INF, 0.0)
+    is_z = col < cols.oz + cols.n_z
+    link = (np.ones(len(col), dtype=bool) if strengthen else ~finite) & is_z
     lk = np.flatnonzero(link)
     if len(lk):
-        R.add("link", lk, np.r_[np.arange(len(lk)), np.arange(len(lk))],
-              np.r_[cols.oz + lk, cols.x(z_opts[lk], rd.year[z_rows[lk]])],
+        R.add("link", col[lk] - cols.oz, np.r_[np.arange(len(lk)), np.arange(len(lk))],
+              np.r_[col[lk], cols.x(opt[lk], year[lk])],
               np.r_[np.ones(len(lk)), -np.ones(len(lk))], -_INF, 0.0)
+
+
+def add_flow_draws(R: Rows, rd: Reduced, cols: Columns) -> None:
+    """``Σ_o g_{f,o} - h_f = 0``: a covered flow's energy is taken at its on-route options;
+    ``g_{f,o} - x_{o,p_f} <= 0``: only at open ones."""
+    n_g = cols.n_g
+    if not n_g:
+        return
+    flows = np.unique(cols.g_flow)
+    loc = np.searchsorted(flows, cols.g_flow)
+    R.add("fdraw", [str(rd.flows[j].index) for j in flows.tolist()],
+          np.r_[loc, np.arange(len(flows))],
+          np.r_[cols.og + np.arange(n_g), cols.oh + flows],
+          np.r_[np.ones(n_g), -np.ones(len(flows))], 0.0, 0.0)
+    years = np.array([rd.flows[j].year for j in cols.g_flow.tolist()], dtype=np.int64)
+    k = np.arange(n_g)
+    R.add("flink", k, np.r_[k, k], np.r_[cols.og + k, cols.x(cols.g_opts, years)],
+          np.r_[np.ones(n_g), -np.ones(n_g)], -_INF, 0.0)
+
+
+def add_vehicle_limits(R: Rows, rd: Reduced, cols: Columns) -> None:
+    """``(Σ_r v_r z_{r,o} + Σ_f T_f g_{f,o}) / V_o - x_{o,p} <= 0`` for options that serve at
+    most ``V_o`` vehicles a day (connectors × turns)."""
+    if rd.vehicles_cap is None:
+        return
+    P = cols.P
+    col, opt, year, _, _, veh = _draws(rd, cols)
+    vcap = rd.vehicles_cap[opt]
+    ok = np.isfinite(vcap) & (veh > 0)
+    if not ok.any():
+        return
+    key = opt[ok] * P + year[ok]
+    ck, cinv = np.unique(key, return_inverse=True)
+    co, cp = ck // P, ck % P
+    R.add("veh", [f"{rd.opt[o]}_{p}" for o, p in zip(co.tolist(), cp.tolist(), strict=True)],
+          np.r_[cinv, np.arange(len(ck))], np.r_[col[ok], cols.x(co, cp)],
+          np.r_[veh[ok] / vcap[ok], -np.ones(len(ck))], -_INF, 0.0)
+
+
+def add_supply_limits(R: Rows, rd: Reduced, cols: Columns) -> None:
+    """Delivered hydrogen: what an option serves comes from supply sites within reach, and no
+    site delivers more than its kg/day in a year.
+
+    ``Σ_r e_r z_{r,o} + Σ_f E_f g_{f,o} - Σ_k s_{o,k,p} = 0`` per (option drawing from
+    supplies, year), over its hydrogen rows and flows (so ``s`` is what is delivered);
+    ``Σ_o s_{o,k,p} <= K_k`` per (site, year).
+    """
+    if not cols.n_s or rd.supply_capacity is None:
+        return
+    P = cols.P
+    col, opt, year, unit, energy, _ = _draws(rd, cols)
+    limited = np.zeros(rd.n_options, dtype=bool)
+    limited[cols.s_opts] = True
+    h2 = (unit == 1) & limited[opt]
+    dk = opt * P + year
+    skey = cols.s_opts * P + cols.s_year
+    keys = np.unique(np.r_[dk[h2], skey])
+    R.add("h2draw", [f"{rd.opt[k // P]}_{k % P}" for k in keys.tolist()],
+          np.r_[np.searchsorted(keys, dk[h2]), np.searchsorted(keys, skey)],
+          np.r_[col[h2], cols.os + np.arange(cols.n_s)],
+          np.r_[energy[h2], -np.ones(cols.n_s)], 0.0, 0.0)
+    skeys, sinv = np.unique(cols.s_site * P + cols.s_year, return_inverse=True)
+    R.add("supply", [f"{k // P}_{k % P}" for k in skeys.tolist()], sinv,
+          cols.os + np.arange(cols.n_s), np.ones(cols.n_s), -_INF,
+          rd.supply_capacity[skeys // P])
 
 
 def add_corridor_flows(R: Rows, rd: Reduced, cols: Columns) -> None:

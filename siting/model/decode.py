@@ -24,7 +24,13 @@ _INT_TOL = 0.5
 
 # =========================================================================== plan -> columns
 def start_vector(lay: Layout, rd: Reduced, plan: GreedyPlan) -> FloatArray:
-    """A full column vector for a greedy plan (feasible for every row)."""
+    """A full column vector for a greedy plan, feasible for every row.
+
+    The greedy knows one capacity pool per option; when its allocation breaks a row it does
+    not model (vehicles per day, hydrogen supply, corridor trucks drawing on capacity), the
+    plan's stations are kept and the rest of the vector is the best allocation for them
+    (:func:`allocation_for_plan`).
+    """
     v = np.zeros(lay.A.shape[1])
     P = lay.P
     oy = plan.open_year
@@ -33,8 +39,68 @@ def start_vector(lay: Layout, rd: Reduced, plan: GreedyPlan) -> FloatArray:
     v[lay.oy:lay.oz] = plan.served
     if lay.n_z and plan.z is not None:
         v[lay.oz:lay.oh] = plan.z[lay.z_pos] / rd.energy[lay.z_rows]
-    v[lay.oh:] = kept_flows_covered(rd, oy)
+    v[lay.oh:lay.eh] = kept_flows_covered(rd, oy)
+    cols = lay.cols
+    if cols is not None and cols.n_g:
+        v[lay.oh:lay.eh] = 0.0  # corridor trucks need an allocation: left to the LP below
+    if cols is not None and cols.n_s:
+        _fill_supply(v, lay, rd)
+    if not rows_hold(lay, v):
+        fixed = allocation_for_plan(lay, v[:lay.n_x])
+        if fixed is not None:
+            return fixed
     return v
+
+
+def _fill_supply(v: FloatArray, lay: Layout, rd: Reduced) -> None:
+    """Deliveries for the start's hydrogen: each (option, year) from its supply sites in
+    order, within what each site has left that year (rows may still break: then the LP)."""
+    cols = lay.cols
+    assert cols is not None and rd.supply_capacity is not None
+    P = lay.P
+    need = np.zeros((rd.n_options, P))
+    h2 = rd.unit[lay.z_rows] == 1
+    np.add.at(need, (lay.z_opts[h2], rd.year[lay.z_rows[h2]]),
+              v[lay.oz:lay.oh][h2] * rd.energy[lay.z_rows[h2]])
+    left = np.tile(rd.supply_capacity[:, None], (1, P)).astype(float)
+    for k in range(cols.n_s):
+        o, site, p = int(cols.s_opts[k]), int(cols.s_site[k]), int(cols.s_year[k])
+        take = min(need[o, p], left[site, p])
+        v[cols.os + k] = take
+        need[o, p] -= take
+        left[site, p] -= take
+
+
+def rows_hold(lay: Layout, v: FloatArray, tol: float = 1e-7) -> bool:
+    """Whether every row of the layout holds at ``v`` (within ``tol``)."""
+    r = lay.A @ v
+    return bool(np.all(r >= lay.row_lb - tol) and np.all(r <= lay.row_ub + tol))
+
+
+def allocation_for_plan(lay: Layout, x: FloatArray) -> FloatArray | None:
+    """The best full column vector with the x columns fixed to ``x`` (an LP; HiGHS).
+
+    Every other column is continuous, so with the stations fixed what remains is the
+    allocation of demand and corridor trucks to them (and of hydrogen supply). None when
+    HiGHS is missing or the LP does not solve (the solver then starts cold).
+    """
+    from siting.model import highs
+
+    if not highs.highs_available():
+        return None
+    import highspy
+
+    lb, ub = lay.col_lb.copy(), lay.col_ub.copy()
+    lb[:lay.n_x] = ub[:lay.n_x] = np.round(x)
+    h = highs.new_highs(msg=False, time_limit_s=60.0, threads=1)
+    lp = highs.highs_lp(lay, integral=False)
+    lp.col_lower_, lp.col_upper_ = lb, ub
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    v = np.clip(np.asarray(h.getSolution().col_value, dtype=float), lb, ub)
+    return v if rows_hold(lay, v, tol=1e-6) else None
 
 
 def kept_flows_covered(rd: Reduced, open_year_kept: IntArray) -> FloatArray:
@@ -80,14 +146,54 @@ def served_and_alloc(mi: ModelInput, rd: Reduced, lay: Layout, vals: FloatArray,
     return served, nearest_alloc(sp.csr_matrix(mi.cover), open_year, year, served)
 
 
-def input_flows_covered(mi: ModelInput, open_year: IntArray, n_years: int) -> FloatArray:
-    """(n_flows,) 1.0 where the input flow is covered by the plan, else 0.0."""
+def input_flows_covered(mi: ModelInput, open_year: IntArray, n_years: int,
+                        rd: Reduced | None = None, lay: Layout | None = None,
+                        vals: FloatArray | None = None) -> FloatArray:
+    """(n_flows,) share of each input flow covered by the plan (1.0 or 0.0 by arc cover).
+
+    When the flows draw on station capacity (capacitated, flows with energy), a flow counts
+    only as far as the solver's allocation refuels it: its ``h`` value, at most the arc-cover
+    value.
+    """
     fy = (np.full(len(mi.flows), n_years - 1) if mi.flow_year is None
           else np.asarray(mi.flow_year, dtype=np.int64))
-    return np.array([float(bool(f.arc_sets) and all(
+    out = np.array([float(bool(f.arc_sets) and all(
         ((open_year[np.asarray(a, dtype=np.int64)] >= 0)
          & (open_year[np.asarray(a, dtype=np.int64)] <= fy[k])).any() for a in f.arc_sets))
         for k, f in enumerate(mi.flows)])
+    if rd is not None and lay is not None and vals is not None and lay.cols is not None \
+            and lay.cols.n_g:
+        h = np.clip(vals[lay.oh:lay.eh], 0.0, 1.0)
+        drawing = {rd.flows[j].index: j for j in np.unique(lay.cols.g_flow).tolist()}
+        for k, j in drawing.items():
+            out[k] = min(out[k], float(np.round(h[j], 6)))
+    return out
+
+
+def flow_alloc(mi: ModelInput, rd: Reduced, lay: Layout, vals: FloatArray) -> sp.csr_matrix:
+    """(n_flows, n_options) daily energy each corridor flow's trucks take at each option."""
+    cols = lay.cols
+    out = sp.csr_matrix((len(mi.flows), mi.n_options))
+    if cols is None or not cols.n_g:
+        return out
+    g = np.clip(vals[cols.og:cols.og + cols.n_g], 0.0, 1.0)
+    flow_idx = np.array([rd.flows[j].index for j in cols.g_flow.tolist()], dtype=np.int64)
+    energy = np.array([rd.flows[j].energy for j in cols.g_flow.tolist()], dtype=float)
+    out = sp.csr_matrix((g * energy, (flow_idx, rd.opt[cols.g_opts])),
+                        shape=(len(mi.flows), mi.n_options))
+    out.eliminate_zeros()
+    return out
+
+
+def supply_use(mi: ModelInput, lay: Layout, vals: FloatArray) -> FloatArray | None:
+    """(n_supply, n_years) hydrogen delivered by each supply site per year, kg/day."""
+    cols = lay.cols
+    if cols is None or not cols.n_s or mi.supply_capacity is None:
+        return None
+    use = np.zeros((len(np.asarray(mi.supply_capacity)), lay.P))
+    np.add.at(use, (cols.s_site, cols.s_year), np.clip(vals[cols.os:cols.os + cols.n_s], 0,
+                                                        None))
+    return use
 
 
 def covered_by_plan(pat: sp.csr_matrix, open_year: IntArray, year: IntArray) -> BoolArray:

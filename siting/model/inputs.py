@@ -89,11 +89,29 @@ class ArcCoverFlow:
 
     weight: float
     arc_sets: Sequence[IntArray]
+    #: Daily energy the covered flow's trucks take on the route (capacity units: kWh/day,
+    #: or kg/day of hydrogen when ``unit`` is 1); 0 = the flow draws no station capacity.
+    energy: float = 0.0
+    #: Capacity pool the energy is drawn from: 0 = kWh, 1 = kg of hydrogen.
+    unit: int = 0
+    #: Trucks per day (they count against stations' vehicles-per-day limits).
+    vehicles: float = 0.0
+    #: Options where the trucks can refuel (default: every option in the arc sets).
+    draw_options: IntArray | None = None
 
     @classmethod
     def of(cls, f: ArcCoverFlow | Sequence[Any]) -> ArcCoverFlow:
         """``f`` itself, or an ArcCoverFlow from a ``(weight, arc_sets)`` tuple."""
         return f if isinstance(f, ArcCoverFlow) else cls(*f)
+
+    def draws(self) -> IntArray:
+        """Options where the flow's trucks may refuel."""
+        if self.draw_options is not None:
+            return np.unique(np.asarray(self.draw_options, dtype=np.int64))
+        if not len(self.arc_sets):
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate([np.asarray(a, dtype=np.int64)
+                                         for a in self.arc_sets]))
 
 
 # =========================================================================== inputs
@@ -149,6 +167,21 @@ class ModelInput:
     option_capacity_h2
         (n_options,) daily capacity for unit-1 rows, or None (then ``option_capacity`` is used
         for every row). An integrated station has both pools, each with its own limit.
+    vehicles
+        (n_demand,) vehicles of each row, for :attr:`option_vehicles_cap`; None: not needed.
+    option_vehicles_cap
+        (n_options,) most vehicles a station serves per day (connectors × turns; ``inf`` =
+        no limit), or None. Capacitated models only.
+    supply_capacity
+        (n_supply,) hydrogen each supply site can deliver, kg/day, or None.
+    supply_pairs
+        (n_options, n_supply) sparse; an entry means the supply site may deliver to the
+        option. Options with entries draw their hydrogen (rows of unit 1 and hydrogen flows)
+        from these sites, within each site's :attr:`supply_capacity` per year; options
+        without entries (on-site production, electric types) are not limited. Capacitated
+        models only.
+    supply_labels
+        Per supply site, its id for messages and reports.
     source
         File the inputs come from; prefixes error messages.
     """
@@ -173,6 +206,11 @@ class ModelInput:
     year_labels: list[str] | None = None
     unit: IntArray | None = None
     option_capacity_h2: FloatArray | None = None
+    vehicles: FloatArray | None = None
+    option_vehicles_cap: FloatArray | None = None
+    supply_capacity: FloatArray | None = None
+    supply_pairs: sp.csr_matrix | None = None
+    supply_labels: list[str] = field(default_factory=list)
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -192,6 +230,23 @@ class ModelInput:
         if self.option_capacity_h2 is None:
             return np.asarray(self.option_capacity, dtype=float)
         return np.asarray(self.option_capacity_h2, dtype=float)
+
+    def vehicles_cap(self) -> FloatArray:
+        """(n_options,) vehicles-per-day limit of each option (``inf`` = none)."""
+        if self.option_vehicles_cap is None:
+            return np.full(self.n_options, np.inf)
+        return np.asarray(self.option_vehicles_cap, dtype=float)
+
+    def row_vehicles(self) -> FloatArray:
+        """(n_demand,) vehicles per row (zeros when not given)."""
+        if self.vehicles is None:
+            return np.zeros(self.n_demand)
+        return np.asarray(self.vehicles, dtype=float)
+
+    def has_supply_limits(self) -> bool:
+        """Whether any option draws hydrogen from a limited supply site."""
+        return (self.supply_pairs is not None and self.supply_capacity is not None
+                and self.supply_pairs.nnz > 0)
 
     @property
     def n_demand(self) -> int:
@@ -312,6 +367,34 @@ class ModelInput:
                     bad(f"flow #{f + 1} names an option outside 0..{no - 1}")
         if self.flow_year is not None and len(self.flow_year) != len(self.flows):
             bad(f"flow_year has {len(self.flow_year)} entries for {len(self.flows)} flows")
+        for f, flow in enumerate(self.flows):
+            if not (flow.energy >= 0 and math.isfinite(flow.energy)) or flow.vehicles < 0:
+                bad(f"flow #{f + 1} has energy {flow.energy!r} / vehicles {flow.vehicles!r}; "
+                    "both must be finite and >= 0")
+        self._validate_limits()
+
+    def _validate_limits(self) -> None:
+        """Vehicles-per-day limits and hydrogen supply sites."""
+        nd, no = self.cover.shape
+        bad = self._bad
+        if self.vehicles is not None:
+            v = np.asarray(self.vehicles, dtype=float)
+            if v.shape != (nd,) or not np.all(np.isfinite(v)) or (v < 0).any():
+                bad("vehicles must hold one finite value >= 0 per demand row")
+        if self.option_vehicles_cap is not None:
+            c = np.asarray(self.option_vehicles_cap, dtype=float)
+            if c.shape != (no,) or np.isnan(c).any() or (c <= 0).any():
+                bad("option_vehicles_cap must hold one value > 0 per option (inf = no limit)")
+        if (self.supply_pairs is None) != (self.supply_capacity is None):
+            bad("give supply_pairs and supply_capacity together")
+        if self.supply_pairs is not None and self.supply_capacity is not None:
+            k = np.asarray(self.supply_capacity, dtype=float)
+            if self.supply_pairs.shape != (no, len(k)):
+                bad(f"supply_pairs is {self.supply_pairs.shape}; expected ({no}, {len(k)})")
+            if np.isnan(k).any() or (k < 0).any():
+                i = int(np.flatnonzero(np.isnan(k) | (k < 0))[0])
+                who = self.supply_labels[i] if i < len(self.supply_labels) else f"#{i + 1}"
+                bad(f"supply site {who} delivers {k[i]!r} kg/day; must be >= 0")
 
 
 def model_input_summary(mi: ModelInput) -> dict[str, int]:
@@ -377,6 +460,12 @@ class Solution:
         Time taken to build the model, s.
     reductions
         Counts of what the reductions removed or merged.
+    supply_use
+        (n_supply, P) hydrogen each supply site delivers per year, kg/day (None when supply
+        limits were not modelled).
+    flow_alloc
+        (n_flows, n_options) daily energy corridor trucks take at each option (capacity units),
+        in the flow's year; None or empty when flows draw no capacity.
     """
 
     open_year: IntArray
@@ -396,6 +485,8 @@ class Solution:
     warm_start_objective: float = float("nan")
     build_seconds: float = 0.0
     reductions: dict[str, int] = field(default_factory=dict)
+    supply_use: FloatArray | None = None
+    flow_alloc: sp.csr_matrix | None = None
 
 
 @dataclass(frozen=True)

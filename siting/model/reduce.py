@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,10 @@ class ReducedFlow:
     weight: float
     arc_sets: list[IntArray]
     year: int
+    energy: float = 0.0
+    unit: int = 0
+    vehicles: float = 0.0
+    draw: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +98,10 @@ class Reduced:
     budget_total: float             # CNY
     budget_by_year: FloatArray | None  # (n_years,) CNY, inf = no cap (ModelInput.yearly_budgets)
     report: dict[str, int]
+    vehicles: FloatArray | None = None        # (n_rows,) vehicles, when limits apply
+    vehicles_cap: FloatArray | None = None    # (n_kept,) vehicles/day, inf = none
+    supply: sp.csr_matrix | None = None       # (n_kept, n_supply) allowed deliveries
+    supply_capacity: FloatArray | None = None  # (n_supply,) kg/day
 
     @property
     def n_options(self) -> int:
@@ -104,6 +112,14 @@ class Reduced:
     def n_rows(self) -> int:
         """Number of reduced demand rows."""
         return int(self.cover.shape[0])
+
+    def has_vehicle_limits(self) -> bool:
+        """Whether some kept option limits vehicles per day."""
+        return self.vehicles_cap is not None and bool(np.isfinite(self.vehicles_cap).any())
+
+    def has_supply_limits(self) -> bool:
+        """Whether some kept option draws hydrogen from a limited supply site."""
+        return self.supply is not None and self.supply.nnz > 0
 
     def coverable_weight(self) -> float:
         """Total weight a plan could cover: every row and every kept flow."""
@@ -246,6 +262,10 @@ def reduce(mi: ModelInput, *, capacitated: bool, red: Reductions) -> Reduced:
     grid, spare = _grid_matrix(mi, new_of, len(opt))
     flows = _kept_flows(mi, new_of)
     report["flows_dropped"] = len(mi.flows) - len(flows)
+    vcap = mi.vehicles_cap()[opt]
+    limits = capacitated and bool(np.isfinite(vcap).any())
+    supply = (sp.csr_matrix(mi.supply_pairs)[opt] if capacitated and mi.has_supply_limits()
+              else None)
     return Reduced(
         opt=opt, row_of=rows.row_of, weight=rows.weight, energy=rows.energy, year=rows.year,
         cover=rows.cover, site=np.asarray(mi.option_site, dtype=np.int64)[opt],
@@ -255,7 +275,10 @@ def reduce(mi: ModelInput, *, capacitated: bool, red: Reductions) -> Reduced:
         zone_min=[_kept_zone(z, new_of) for z in mi.zone_min],
         grid=grid, grid_spare=spare, flows=flows, n_years=mi.n_years,
         budget_total=float(mi.budget_total), budget_by_year=mi.yearly_budgets(),
-        report=report)
+        report=report, vehicles=rows.vehicles if limits else None,
+        vehicles_cap=vcap if limits else None, supply=supply,
+        supply_capacity=(None if supply is None
+                         else np.asarray(mi.supply_capacity, dtype=float)))
 
 
 def _kept_options(mi: ModelInput, pat: sp.csr_matrix, costs: tuple[FloatArray, FloatArray],
@@ -288,6 +311,7 @@ class _Rows:
     year: IntArray
     unit: IntArray
     cover: sp.csr_matrix
+    vehicles: FloatArray
 
 
 def _reduce_rows(mi: ModelInput, sub: sp.csr_matrix, *, capacitated: bool, red: Reductions,
@@ -297,6 +321,7 @@ def _reduce_rows(mi: ModelInput, sub: sp.csr_matrix, *, capacitated: bool, red: 
     energy = np.asarray(mi.energy, dtype=float)
     year = np.asarray(mi.year, dtype=np.int64)
     unit = mi.row_units()
+    veh = mi.row_vehicles()
     rows = np.arange(mi.n_demand)
     if red.drop_uncovered:
         covered = np.diff(sub.indptr) > 0
@@ -304,7 +329,8 @@ def _reduce_rows(mi: ModelInput, sub: sp.csr_matrix, *, capacitated: bool, red: 
     report["demand_dropped"] = mi.n_demand - len(rows)
     row_of = np.full(mi.n_demand, -1, dtype=np.int64)
     if red.merge_demand and len(rows):
-        group = _merge_groups(sub, rows, weight, energy, year, unit, capacitated=capacitated)
+        group = _merge_groups(sub, rows, weight, energy, year, unit, capacitated=capacitated,
+                              vehicles=veh if np.isfinite(mi.vehicles_cap()).any() else None)
         n_groups = int(group.max()) + 1
         first = np.full(n_groups, -1, dtype=np.int64)
         first[group[::-1]] = rows[::-1]
@@ -312,21 +338,25 @@ def _reduce_rows(mi: ModelInput, sub: sp.csr_matrix, *, capacitated: bool, red: 
         # (bincount with weights gives float64; its stubs say int)
         w = np.asarray(np.bincount(group, weights=weight[rows], minlength=n_groups), float)
         e = np.asarray(np.bincount(group, weights=energy[rows], minlength=n_groups), float)
+        v = np.asarray(np.bincount(group, weights=veh[rows], minlength=n_groups), float)
         rcover, ryear, runit = sub[first], year[first], unit[first]
     else:
         row_of[rows] = np.arange(len(rows))
         w, e, ryear, runit = weight[rows], energy[rows], year[rows], unit[rows]
+        v = veh[rows]
         rcover = sub[rows]
     rcover = sp.csr_matrix(rcover)
     rcover.sort_indices()
     report["demand_rows"] = int(rcover.shape[0])
     report["demand_merged"] = len(rows) - int(rcover.shape[0])
-    return _Rows(row_of, w, e, ryear, runit, rcover)
+    return _Rows(row_of, w, e, ryear, runit, rcover, v)
 
 
 def _merge_groups(sub: sp.csr_matrix, rows: IntArray, weight: FloatArray, energy: FloatArray,
-                  year: IntArray, unit: IntArray, *, capacitated: bool) -> IntArray:
-    """Group number of each of ``rows``: same year, pool and cover set (and w/e if capacitated).
+                  year: IntArray, unit: IntArray, *, capacitated: bool,
+                  vehicles: FloatArray | None = None) -> IntArray:
+    """Group number of each of ``rows``: same year, pool and cover set (and w/e if capacitated,
+    and vehicles/e when vehicles-per-day limits apply).
 
     Groups are numbered in order of their first row.
     """
@@ -335,9 +365,13 @@ def _merge_groups(sub: sp.csr_matrix, rows: IntArray, weight: FloatArray, energy
     ind, ptr = sub.indices, sub.indptr
     for n, i in enumerate(rows.tolist()):
         ratio: float | None = None
+        vratio: float | None = None
         if capacitated:
             ratio = math.inf if energy[i] <= 0 else float(f"{weight[i] / energy[i]:.12g}")
-        key = (int(year[i]), int(unit[i]), ratio, ind[ptr[i]:ptr[i + 1]].tobytes())
+            if vehicles is not None:
+                vratio = (math.inf if energy[i] <= 0
+                          else float(f"{vehicles[i] / energy[i]:.12g}"))
+        key = (int(year[i]), int(unit[i]), ratio, vratio, ind[ptr[i]:ptr[i + 1]].tobytes())
         group[n] = keys.setdefault(key, len(keys))
     return group
 
@@ -379,5 +413,8 @@ def _kept_flows(mi: ModelInput, new_of: IntArray) -> list[ReducedFlow]:
         sets = [new_of[np.asarray(a, dtype=np.int64)] for a in flow.arc_sets]
         sets = [s[s >= 0] for s in sets]
         if flow.weight > 0 and sets and all(len(s) for s in sets):
-            out.append(ReducedFlow(f, float(flow.weight), sets, int(fy[f])))
+            draw = new_of[flow.draws()]
+            out.append(ReducedFlow(f, float(flow.weight), sets, int(fy[f]),
+                                   energy=float(flow.energy), unit=int(flow.unit),
+                                   vehicles=float(flow.vehicles), draw=draw[draw >= 0]))
     return out

@@ -279,7 +279,7 @@ class SitingModel:
         open_year = decode.open_years(mi, rd, lay, vals)
         served, alloc = decode.served_and_alloc(mi, rd, lay, vals, open_year,
                                                 capacitated=self.capacitated)
-        flow_cov = decode.input_flows_covered(mi, open_year, lay.P)
+        flow_cov = decode.input_flows_covered(mi, open_year, lay.P, rd, lay, vals)
         weight = np.asarray(mi.weight, dtype=float)
         fw = np.array([f.weight for f in mi.flows], dtype=float)
         objective = float(weight @ served + (fw @ flow_cov if len(fw) else 0.0))
@@ -295,4 +295,6 @@ class SitingModel:
             n_vars=self.n_vars, n_cons=self.n_cons, spent=float(cost[built].sum()),
             spent_by_year=spent_by_year, flow_covered=flow_cov,
             warm_start_objective=(math.nan if plan is None else plan.objective),
-            build_seconds=self.build_seconds, reductions=dict(self.reductions))
+            build_seconds=self.build_seconds, reductions=dict(self.reductions),
+            supply_use=decode.supply_use(mi, lay, vals),
+            flow_alloc=decode.flow_alloc(mi, rd, lay, vals))
