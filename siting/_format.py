@@ -18,6 +18,7 @@ Rules
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 from siting.i18n import t
 
@@ -34,7 +35,7 @@ def as_float(value: object) -> float | None:
     scalars give floats.
     """
     try:
-        v = float(value)  # type: ignore[arg-type]
+        v = float(cast(Any, value))
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None

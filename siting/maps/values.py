@@ -7,6 +7,7 @@ numpy scalar or a string; these helpers turn any of them into what the map shows
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ def text(value: object) -> str:
     if isinstance(value, (np.integer, np.floating)):
         return text(value.item())
     try:
-        if pd.isna(value):  # type: ignore[call-overload]
+        if pd.isna(cast(Any, value)):
             return ""
     except (TypeError, ValueError):
         pass
@@ -54,7 +55,7 @@ def truthy(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "y", "t")
     try:
-        return bool(value) and not pd.isna(value)  # type: ignore[call-overload]
+        return bool(value) and not pd.isna(cast(Any, value))
     except (TypeError, ValueError):
         return bool(value)
 
