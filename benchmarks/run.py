@@ -641,19 +641,19 @@ def map_open_seconds(html: Path) -> float | None:
     mailed map is read); timing ends when the load event has fired and the map container and
     its station markers are in the page.
     """
-    from siting import maps
+    from devtools import browser as chromium
 
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
-    if not Path(maps.CHROMIUM_PATH).exists():
+    if not Path(chromium.CHROMIUM_PATH).exists():
         return None
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=maps.CHROMIUM_PATH,
-                                     args=list(maps.CHROMIUM_ARGS))
+        browser = pw.chromium.launch(executable_path=chromium.CHROMIUM_PATH,
+                                     args=list(chromium.CHROMIUM_ARGS))
         try:
-            page = maps.offline_page(browser)
+            page = chromium.offline_page(browser)
             t0 = time.perf_counter()
             page.goto(html.resolve().as_uri(), wait_until="load", timeout=120_000)
             page.wait_for_selector(".leaflet-container", timeout=120_000)

@@ -13,12 +13,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from siting.briefing import write_briefing
-from siting.maps import screenshot_map
-from siting.pipeline import run
-from siting.scenario import load_scenario
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for devtools/ (developer helpers, not installed)
+
+from devtools.browser import screenshot_map  # noqa: E402
+from siting.briefing import write_briefing  # noqa: E402
+from siting.pipeline import run  # noqa: E402
+from siting.scenario import load_scenario  # noqa: E402
 
 
 def main() -> int:

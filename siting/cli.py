@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from siting._errors import SitingError
+from siting._format import money, number, percent
 
 if TYPE_CHECKING:
     from siting.report import Report
@@ -132,18 +133,19 @@ def _print_summary(report: Report, target: Path) -> None:
     s = report.solver
     h = report.headline
     t = Table(title=report.scenario.name, show_header=False)
-    t.add_row(f"coverage {h.year}", f"{h.vehicles_covered:,.0f} of {h.vehicles_total:,.0f} NEV "
-              f"vehicles ({h.share:.1%} of the {h.unit} that year)")
-    t.add_row("spent / budget", f"{report.spent / 1e6:.2f} / {report.budget / 1e6:.2f} M CNY")
+    t.add_row(f"coverage {h.year}", f"{number(h.vehicles_covered)} of {number(h.vehicles_total)} "
+              f"NEV vehicles ({percent(h.share)} of the {h.unit} that year)")
+    t.add_row("spent / budget", f"{money(report.spent, 'en', unit=False)} / "
+              f"{money(report.budget, 'en')}")
     t.add_row("stations", ", ".join(f"{k}: {v.count}" for k, v in report.by_type.items()
                                     if v.count))
     if report.corridors:
         covered = sum(c.trucks_covered or 0.0 for c in report.corridors)
         total = sum(c.trucks_per_day for c in report.corridors)
         t.add_row("corridors", f"{covered:,.0f} of {total:,.0f} trucks/day refuel on their route")
-    gap = "n/a" if s.gap is None else f"{s.gap:.2%}"
     proven = "proven optimal" if s.status == "optimal" else s.status
-    t.add_row("solver", f"{s.name} {proven}, gap {gap}, {s.seconds:.1f} s")
+    t.add_row("solver", f"{s.name} {proven}, gap {percent(s.gap, 2)}, "
+              f"{number(s.seconds, 1, unit='s')}")
     if report.network.schematic:
         t.add_row("network", "SCHEMATIC (not surveyed)")
     if report.timings:
@@ -154,8 +156,9 @@ def _print_summary(report: Report, target: Path) -> None:
     for col in ("year", "NEV vehicles", "covered", "share", "new stations", "spent (M CNY)"):
         years.add_column(col, justify="right")
     for y in report.by_year.values():
-        years.add_row(str(y.year), f"{y.nev_vehicles:,.0f}", f"{y.vehicles_covered:,.0f}",
-                      f"{y.coverage_share:.1%}", str(y.new_stations), f"{y.spent / 1e6:.2f}")
+        years.add_row(str(y.year), number(y.nev_vehicles), number(y.vehicles_covered),
+                      percent(y.coverage_share), str(y.new_stations),
+                      money(y.spent, "en", unit=False))
     out.print(years)
 
 
@@ -275,9 +278,10 @@ def sweep(
         for col in ("budget (M CNY)", "spent (M CNY)", "coverage", "stations", "status"):
             t.add_column(col)
         for p in points:
-            t.add_row(f"{p.budget / 1e6:.2f}", f"{p.spent / 1e6:.2f}", f"{p.coverage_share:.1%}",
-                      str(p.stations), p.status + (f" (plan of {p.carried_from / 1e6:.2f} M)"
-                                                   if p.carried_from is not None else ""))
+            t.add_row(money(p.budget, "en", unit=False), money(p.spent, "en", unit=False),
+                      percent(p.coverage_share), str(p.stations),
+                      p.status + (f" (plan of {money(p.carried_from, 'en')})"
+                                  if p.carried_from is not None else ""))
         out.print(t)
         out.print(f"written to {target} (curve.csv, curve.png)")
 

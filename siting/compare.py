@@ -6,14 +6,17 @@ runs from different scenarios, budgets or versions can be compared.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from siting._errors import InputDataError
+from siting._errors import ScenarioError
+from siting._escape import html_text
+from siting.i18n import LANGS, t
+from siting.run_folder import load_run
 
 #: Report figures compared side by side (key path → label).
 KPIS: dict[str, str] = {
@@ -51,21 +54,7 @@ class Comparison:
     name_b: str
 
 
-def _read_run(run: Path) -> tuple[dict, gpd.GeoDataFrame]:
-    rep, st = run / "report.json", run / "stations.geojson"
-    for f in (rep, st):
-        if not f.is_file():
-            msg = f"{f}: not found; give a folder written by `siting run` or `siting demo`"
-            raise InputDataError(msg)
-    try:
-        report = json.loads(rep.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        msg = f"{rep}: not valid JSON ({e.msg} at line {e.lineno}); re-run to rewrite it"
-        raise InputDataError(msg) from None
-    return report, gpd.read_file(st)
-
-
-def _get(report: dict, path: str) -> object:
+def _get(report: dict[str, Any], path: str) -> object:
     node: object = report
     for part in path.split("."):
         node = node.get(part) if isinstance(node, dict) else None
@@ -74,8 +63,9 @@ def _get(report: dict, path: str) -> object:
 
 def compare_runs(run_a: Path, run_b: Path) -> Comparison:
     """Compare the run folders ``run_a`` and ``run_b``."""
-    rep_a, st_a = _read_run(run_a)
-    rep_b, st_b = _read_run(run_b)
+    run_data_a, run_data_b = load_run(run_a, layers=False), load_run(run_b, layers=False)
+    rep_a, st_a = run_data_a.report, run_data_a.stations
+    rep_b, st_b = run_data_b.report, run_data_b.stations
     rows = []
     for key, label in KPIS.items():
         a, b = _get(rep_a, key), _get(rep_b, key)
@@ -83,16 +73,16 @@ def compare_runs(run_a: Path, run_b: Path) -> Comparison:
             and not isinstance(a, bool) else ("" if a == b else "changed")
         rows.append({"figure": label, "a": a, "b": b, "change": change})
     types = sorted(set(rep_a.get("by_type", {})) | set(rep_b.get("by_type", {})))
-    for t in types:
-        a = rep_a.get("by_type", {}).get(t, {}).get("count", 0)
-        b = rep_b.get("by_type", {}).get(t, {}).get("count", 0)
-        rows.append({"figure": f"stations: {t}", "a": a, "b": b, "change": b - a})
+    for type_id in types:
+        a = rep_a.get("by_type", {}).get(type_id, {}).get("count", 0)
+        b = rep_b.get("by_type", {}).get(type_id, {}).get("count", 0)
+        rows.append({"figure": f"stations: {type_id}", "a": a, "b": b, "change": b - a})
     kpis = pd.DataFrame(rows)
 
-    key = ["site_id", "station_type"]
-    a = st_a[[*key, "name", "year", "geometry"]].rename(columns={"year": "year_a"})
-    b = st_b[[*key, "name", "year", "geometry"]].rename(columns={"year": "year_b"})
-    m = a.merge(b, on=key, how="outer", suffixes=("_a", "_b"), indicator=True)
+    keys = ["site_id", "station_type"]
+    a = st_a[[*keys, "name", "year", "geometry"]].rename(columns={"year": "year_a"})
+    b = st_b[[*keys, "name", "year", "geometry"]].rename(columns={"year": "year_b"})
+    m = a.merge(b, on=keys, how="outer", suffixes=("_a", "_b"), indicator=True)
     m["name"] = m["name_a"].fillna(m["name_b"])
     m["geometry"] = m["geometry_a"].where(m["geometry_a"].notna(), m["geometry_b"])
     m["in_a"] = m["_merge"] != "right_only"
@@ -101,7 +91,7 @@ def compare_runs(run_a: Path, run_b: Path) -> Comparison:
                                           "both": "both"})
     changed = (m["_merge"] == "both") & (m["year_a"] != m["year_b"])
     m["status"] = status.where(~changed, "both, year changed").astype(str)
-    cols = [*key, "name", "in_a", "in_b", "year_a", "year_b", "status"]
+    cols = [*keys, "name", "in_a", "in_b", "year_a", "year_b", "status"]
     stations = gpd.GeoDataFrame(m[cols], geometry=list(m["geometry"]), crs="EPSG:4326")
     stations = stations.sort_values(["status", "site_id", "station_type"]).reset_index(drop=True)
     return Comparison(kpis, stations, run_a.name, run_b.name)
@@ -114,29 +104,29 @@ def write_comparison(cmp: Comparison, run_a: Path, run_b: Path, out_dir: Path, *
     The page embeds each run's own self-contained ``map.html`` (as ``srcdoc`` iframes), so it
     opens offline as one file, like the maps themselves. Written atomically into ``out_dir``.
     """
-    import html
-
     from siting._atomic import atomic_dir
     from siting._csv import write_csv
 
-    zh = lang == "zh"
+    if lang not in LANGS:
+        msg = f"language '{lang}' is not supported; use --lang zh or --lang en"
+        raise ScenarioError(msg)
     maps = []
     for run in (run_a, run_b):
         f = run / "map.html"
         maps.append(f.read_text(encoding="utf-8") if f.is_file() else
-                    "<p>map.html missing in this run</p>")
+                    f"<p>{html_text(t('compare.map_missing', lang))}</p>")
 
     def table(df: pd.DataFrame) -> str:
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+        head = "".join(f"<th>{html_text(c)}</th>" for c in df.columns)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>"
+            "<tr>" + "".join(f"<td>{html_text('' if pd.isna(v) else v)}</td>"
                              for v in row) + "</tr>"
             for row in df.itertuples(index=False))
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     diff = cmp.stations[cmp.stations["status"] != "both"].drop(columns="geometry")
-    a, b = html.escape(cmp.name_a), html.escape(cmp.name_b)
-    title = "方案对比" if zh else "Run comparison"
+    a, b = html_text(cmp.name_a), html_text(cmp.name_b)
+    title = html_text(t("compare.title", lang))
     page = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}: {a} / {b}</title>
 <style>
@@ -148,11 +138,11 @@ td, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}
 </style></head><body>
 <h2>{title}: A = {a}, B = {b}</h2>
 <div class="maps">
-<div><h3>A: {a}</h3><iframe srcdoc="{html.escape(maps[0], quote=True)}"></iframe></div>
-<div><h3>B: {b}</h3><iframe srcdoc="{html.escape(maps[1], quote=True)}"></iframe></div>
+<div><h3>A: {a}</h3><iframe srcdoc="{html_text(maps[0])}"></iframe></div>
+<div><h3>B: {b}</h3><iframe srcdoc="{html_text(maps[1])}"></iframe></div>
 </div>
-<h3>{"关键指标" if zh else "Key figures"}</h3>{table(cmp.kpis)}
-<h3>{"站点差异" if zh else "Stations that differ"} ({len(diff)})</h3>{table(diff)}
+<h3>{html_text(t("compare.kpis", lang))}</h3>{table(cmp.kpis)}
+<h3>{html_text(t("compare.stations", lang))} ({len(diff)})</h3>{table(diff)}
 </body></html>
 """
     with atomic_dir(out_dir, kind="compare", inputs=(run_a, run_b)) as tmp:

@@ -44,6 +44,7 @@ import pyogrio
 import shapely
 from shapely.geometry import mapping
 
+from siting import i18n
 from siting._atomic import atomic_dir, check_output_dir
 from siting._csv import write_csv
 from siting._reproducible import output_date_iso
@@ -67,35 +68,6 @@ DEGREE_DECIMALS = 8
 METRE_DECIMALS = 3
 #: Decimal places of floats in report.json and GeoJSON properties.
 FLOAT_DECIMALS = 6
-
-_SUMMARY_HEADERS: dict[str, dict[str, str]] = {
-    "zh": {
-        "site_id": "站址编号", "name": "名称", "station_type": "类型编号", "type_name": "类型",
-        "family": "技术路线", "capex": "投资（元）", "capacity": "日能力", "capacity_unit":
-        "日能力单位", "zone": "片区", "year": "建设年份", "existing": "现有站",
-        "figures_year": "数据年份", "served_demand": "服务需求（{year}年，{wu}）",
-        "served_vehicles": "服务车辆（{year}年，辆）",
-        "served_energy": "日供能（{year}年）", "energy_unit": "日供能单位",
-        "served_h2_kg": "日供氢（{year}年，kg/日）", "utilisation": "利用率（{year}年）",
-        "n_demand_served": "服务需求点数（{year}年）",
-        "marginal_demand": "独占需求（{year}年，{wu}）",
-        "reason": "选址理由", "lon": "经度（WGS84）", "lat": "纬度（WGS84）",
-    },
-    "en": {
-        "site_id": "site_id", "name": "name", "station_type": "station_type",
-        "type_name": "type_name", "family": "family", "capex": "capex_cny",
-        "capacity": "capacity_per_day", "capacity_unit": "capacity_unit", "zone": "zone",
-        "year": "opening_year", "existing": "existing", "figures_year": "figures_year",
-        "served_demand": "served_demand_{year} ({wu})", "served_vehicles": "served_vehicles_{year}",
-        "served_energy": "energy_per_day_{year}", "energy_unit": "energy_unit",
-        "served_h2_kg": "h2_kg_per_day_{year}", "utilisation": "utilisation_{year}",
-        "n_demand_served": "demand_points_served_{year}",
-        "marginal_demand": "sole_reach_demand_{year} ({wu})",
-        "reason": "reason", "lon": "lon_wgs84", "lat": "lat_wgs84",
-    },
-}
-_FAMILY_ZH = {"swap": "换电", "charging": "充电", "hydrogen": "加氢"}
-_YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 
 #: Shapefile (DBF) field names: at most 10 ASCII characters.
 SHAPEFILE_FIELDS: dict[str, str] = {
@@ -183,7 +155,14 @@ def check_replaceable(out: Path, *, inputs: Iterable[Path] = ()) -> None:
 
 def _lang(result: SitingResult, lang: str | None) -> str:
     lang = lang or getattr(result.scenario, "lang", "zh")
-    return lang if lang in _SUMMARY_HEADERS else "en"
+    return lang if lang in i18n.LANGS else "en"
+
+
+def _summary_headers(lang: str, *, year: object, wu: str) -> dict[str, str]:
+    """summary.csv headers by column: the ``csv.*`` labels of :mod:`siting.i18n`, filled with
+    the figures' ``year`` and the demand weight unit ``wu``."""
+    return {k.removeprefix("csv."): i18n.t(k, lang, year=year, wu=wu)
+            for k in i18n.LABELS[lang] if k.startswith("csv.")}
 
 
 def _write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
@@ -599,18 +578,19 @@ def summary_frame(result: SitingResult, *, crs: str = WGS84, lang: str = "zh") -
         One row per station, ``STATION_COLUMNS`` plus ``type_name`` and coordinates.
     """
     st = result.stations
-    lang = lang if lang in _SUMMARY_HEADERS else "en"
+    lang = lang if lang in i18n.LANGS else "en"
     types = {t.id: t for t in getattr(result.scenario, "station_types", [])}
     df = pd.DataFrame({c: st[c].to_numpy() for c in STATION_COLUMNS if c in st.columns})
     if "station_type" in df.columns:
         pos = list(df.columns).index("station_type") + 1
         df.insert(pos, "type_name", [_type_label(types[t], lang) if t in types else t
                                      for t in df["station_type"]])
-    yes, no = _YES_NO[lang]
+    yes, no = i18n.t("word.yes", lang), i18n.t("word.no", lang)
     if "existing" in df.columns:
         df["existing"] = [yes if bool(v) else no for v in df["existing"]]
-    if lang == "zh" and "family" in df.columns:
-        df["family"] = [_FAMILY_ZH.get(str(v), v) for v in df["family"]]
+    if lang == "zh" and "family" in df.columns:  # English keeps the family ids
+        df["family"] = [i18n.t(f"pathway.{v}", lang) if f"pathway.{v}" in i18n.LABELS[lang] else v
+                        for v in df["family"]]
     geoms = st.geometry.to_crs(WGS84) if st.crs is not None else st.geometry
     reps = shapely.point_on_surface(geoms.values) if len(st) else np.array([])
     df["lon"] = np.round(shapely.get_x(reps), 7) if len(st) else []
@@ -628,7 +608,7 @@ def summary_frame(result: SitingResult, *, crs: str = WGS84, lang: str = "zh") -
     wu = result.report.scenario.weight_unit
     if lang == "zh":
         wu = "辆" if result.report.scenario.weight == "vehicles" else "kWh/日"
-    headers = {k: v.format(year=year, wu=wu) for k, v in _SUMMARY_HEADERS[lang].items()}
+    headers = _summary_headers(lang, year=year, wu=wu)
     if crs != WGS84 and len(st):
         out = to_output_crs(st, crs).geometry
         pts = shapely.point_on_surface(out.values)

@@ -24,6 +24,9 @@ from shapely.geometry import LineString, Point, box
 
 from siting import briefing
 from siting._errors import CRSMismatchError, InputDataError, ScenarioError
+from siting.briefing import build
+from siting.briefing import fonts as fonts_mod
+from siting.briefing import text as text_layout
 
 PDFTOTEXT = shutil.which("pdftotext")
 needs_pdftotext = pytest.mark.skipif(
@@ -207,7 +210,7 @@ def test_zh_files_pages_and_pngs(zh_briefing) -> None:
         assert 0.01 < ink_share(p) < 0.9, p  # neither blank nor a solid block
     assert not (run / "briefing-99.png").exists()
     assert (run / "briefing-notes.png").read_bytes() == b"keep"
-    assert not list(run.glob(".*.part"))
+    assert not [p for p in run.iterdir() if p.name.startswith(".briefing")]  # no temp files
 
 
 @needs_pdftotext
@@ -283,7 +286,7 @@ def test_long_station_list_splits_over_pages(tmp_path: Path) -> None:
 
 
 def test_without_results_gpkg_and_without_stations(tmp_path: Path) -> None:
-    fonts = briefing._Fonts.resolve()
+    fonts = briefing.Fonts.resolve()
     for run in (make_run(tmp_path / "a", gpkg=False),
                 make_run(tmp_path / "b", stations=[], gpkg=False)):
         data = briefing.load_run(run)
@@ -298,7 +301,7 @@ def test_without_results_gpkg_and_without_stations(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- fonts
 @needs_cjk
 def test_chinese_text_uses_the_cjk_font() -> None:
-    fonts = briefing._Fonts.resolve()
+    fonts = briefing.Fonts.resolve()
     with matplotlib.rc_context(briefing.briefing_rc(fonts)):
         fig = matplotlib.figure.Figure(figsize=(3, 1))
         txt = fig.text(0.1, 0.5, "淅河化工园加氢站", fontsize=14)
@@ -318,7 +321,7 @@ def test_chinese_text_uses_the_cjk_font() -> None:
 def test_no_cjk_font_falls_back_to_english_without_boxes(tmp_path: Path, monkeypatch,
                                                          caplog) -> None:
     real = briefing.find_cjk_font
-    monkeypatch.setattr(briefing, "find_cjk_font",
+    monkeypatch.setattr(fonts_mod, "find_cjk_font",
                         lambda **kw: real(families=("No Such CJK Font",), file_globs=()))
     run = make_run(tmp_path)
     with caplog.at_level(logging.WARNING, logger="siting.briefing"), \
@@ -357,7 +360,7 @@ def test_north_angle_matches_meridian_convergence() -> None:
 @needs_cjk
 def test_map_page_is_metric_with_true_scale_bar(tmp_path: Path) -> None:
     data = briefing.load_run(make_run(tmp_path))
-    fonts = briefing._Fonts.resolve()
+    fonts = briefing.Fonts.resolve()
     with matplotlib.rc_context(briefing.briefing_rc(fonts)):
         fig = briefing.render_briefing(data, lang="zh", fonts=fonts)[0]
     ax = fig.axes[0]
@@ -386,11 +389,11 @@ def test_map_page_is_metric_with_true_scale_bar(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- text helpers
 def test_wrap_respects_width_for_chinese_and_latin() -> None:
     zh = "采用带预算约束的最大覆盖选址模型，在总投资不超过预算的前提下选择站点及其类型。" * 3
-    lines = briefing._wrap(zh, 30)
+    lines = text_layout.wrap(zh, 30)
     assert "".join(lines) == zh
-    assert all(briefing._cells(line) <= 31 for line in lines)  # +1: closing punctuation
+    assert all(text_layout.display_width(line) <= 31 for line in lines)  # +1: closing punctuation
     en = "A budgeted maximal covering location model chooses sites and station types " * 4
-    lines = briefing._wrap(en, 40)
+    lines = text_layout.wrap(en, 40)
     assert " ".join(lines).split() == en.split()
     assert all(len(line) <= 40 for line in lines)
 
@@ -424,19 +427,19 @@ def test_gpkg_layer_without_crs_is_refused(tmp_path: Path) -> None:
 def test_language_comes_from_report(tmp_path: Path) -> None:
     run = make_run(tmp_path, lang="en")
     data = briefing.load_run(run)
-    fonts = briefing._Fonts.resolve()
-    assert briefing._resolve_lang(None, data.report, fonts, run) == "en"
-    assert briefing._resolve_lang("zh", data.report, fonts, run) == ("zh" if HAS_CJK else "en")
+    fonts = briefing.Fonts.resolve()
+    assert build.resolve_lang(None, data.report, fonts, run) == "en"
+    assert build.resolve_lang("zh", data.report, fonts, run) == ("zh" if HAS_CJK else "en")
 
 
 @needs_cjk
 def test_font_subset_covers_every_drawn_character(tmp_path: Path) -> None:
     # the subset is cut from the data before drawing; what is drawn must be inside it
     data = briefing.load_run(make_run(tmp_path))
-    fonts = briefing._Fonts.resolve()
+    fonts = briefing.Fonts.resolve()
     for lang in ("zh", "en"):
         with matplotlib.rc_context(briefing.briefing_rc(fonts)):
             figs = briefing.render_briefing(data, lang=lang, fonts=fonts)
-        drawn = set(briefing._figure_chars(figs))
-        assert drawn <= set(briefing._data_chars(data, lang)), drawn - set(
-            briefing._data_chars(data, lang))
+        drawn = set(fonts_mod.figure_chars(figs))
+        assert drawn <= set(build.data_chars(data, lang)), drawn - set(
+            build.data_chars(data, lang))

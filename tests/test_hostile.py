@@ -27,7 +27,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from siting import maps
+from devtools import browser as chromium
 
 try:
     from tests.test_errors_catalog import Case, error_line, invoke
@@ -147,7 +147,7 @@ def test_briefing_draws_hostile_text_as_text(run_dir, tmp_path):
 
 # --------------------------------------------------------------------------- in a browser
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(maps.CHROMIUM_PATH).exists(), reason="chromium not installed")
+@pytest.mark.skipif(not Path(chromium.CHROMIUM_PATH).exists(), reason="chromium not installed")
 def test_pipeline_map_in_browser_runs_no_hostile_code(run_dir, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     site = next(s["site_id"] for s in _stations(run_dir) if not s["existing"])
@@ -156,10 +156,10 @@ def test_pipeline_map_in_browser_runs_no_hostile_code(run_dir, tmp_path):
     dialogs: list[str] = []
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=maps.CHROMIUM_PATH,
-                                     args=list(maps.CHROMIUM_ARGS))
+        browser = pw.chromium.launch(executable_path=chromium.CHROMIUM_PATH,
+                                     args=list(chromium.CHROMIUM_ARGS))
         try:
-            page = maps.offline_page(browser)
+            page = chromium.offline_page(browser)
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(page_path.as_uri(), wait_until="load")

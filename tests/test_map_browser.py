@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from devtools import browser as chromium
 from siting import maps
 
 try:
@@ -24,8 +25,8 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(maps.CHROMIUM_PATH).exists(),
-                       reason=f"{maps.CHROMIUM_PATH} not installed"),
+    pytest.mark.skipif(not Path(chromium.CHROMIUM_PATH).exists(),
+                       reason=f"{chromium.CHROMIUM_PATH} not installed"),
 ]
 
 
@@ -43,7 +44,8 @@ def browser() -> Iterator[object]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         # playwright gives every launch a fresh temporary --user-data-dir of its own
-        b = pw.chromium.launch(executable_path=maps.CHROMIUM_PATH, args=list(maps.CHROMIUM_ARGS))
+        b = pw.chromium.launch(executable_path=chromium.CHROMIUM_PATH,
+                               args=list(chromium.CHROMIUM_ARGS))
         try:
             yield b
         finally:
@@ -160,7 +162,7 @@ def test_screenshot_map_writes_a_non_blank_png(tmp_path: Path) -> None:
     import matplotlib.image
 
     html_path = maps.write_map(make_result(), tmp_path / "map.html", basemap="none")
-    png = maps.screenshot_map(html_path, tmp_path / "shots" / "map.png", 800, 600,
+    png = chromium.screenshot_map(html_path, tmp_path / "shots" / "map.png", 800, 600,
                               settle_ms=300)
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     img = matplotlib.image.imread(png)

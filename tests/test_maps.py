@@ -1,4 +1,4 @@
-"""Tests of siting.maps, siting._assets and siting.i18n (no browser; see test_map_browser.py)."""
+"""Tests of siting.maps and siting._assets (no browser; see test_map_browser.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import html
 import json
 import math
 import re
-import string
 
 import geopandas as gpd
 import numpy as np
@@ -17,7 +16,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
-from siting import _assets, i18n, maps
+from siting import _assets, maps
+from siting.maps.features import round_coords
 from siting.results import SitingResult
 from siting.scenario import Scenario
 
@@ -302,6 +302,11 @@ def test_english_labels_and_money_units(result: SitingResult) -> None:
     # S1 costs 3,000,000 CNY = 300 万元 = 3.00 M CNY; H1 12,000,000 = 1,200 万元 = 12.00 M CNY
     assert "3.00 M CNY" in pops_en and "12.00 M CNY" in pops_en
     assert "300 万元" in pops_zh and "1,200 万元" in pops_zh
+    # the existing S2 cost nothing: spelled as in the briefing (not "0.0 万元")
+    s2 = html.unescape(re.sub(r"<[^>]+>", "|", next(p for p in _popups(page_zh) if "S2" in p)))
+    assert "|0 万元|" in s2 and "0.0" not in s2
+    assert "|0.00 M CNY|" in html.unescape(re.sub(r"<[^>]+>", "|", next(
+        p for p in _popups(page_en) if "S2" in p)))
     assert "Battery swap (2)" in page_en
 
 
@@ -528,30 +533,10 @@ def test_write_map_is_atomic_and_creates_folder(result: SitingResult, tmp_path) 
     assert nested.is_file()
 
 
-# --------------------------------------------------------------------------- i18n
-def test_label_tables_match() -> None:
-    assert set(i18n.ZH) == set(i18n.EN)
-    fields = string.Formatter()
-    for key in i18n.ZH:
-        zh = {f for _, f, _, _ in fields.parse(i18n.ZH[key]) if f}
-        en = {f for _, f, _, _ in fields.parse(i18n.EN[key]) if f}
-        assert zh == en, key
-
-
-def test_t_looks_up_and_formats() -> None:
-    assert i18n.t("layer.roads", "zh") == "路网"
-    assert i18n.t("layer.roads", "en") == "Roads"
-    assert i18n.t("layer.demand_year", "en", year=2027) == "Demand 2027"
-    with pytest.raises(ValueError, match="language 'de'"):
-        i18n.t("layer.roads", "de")
-    with pytest.raises(KeyError):
-        i18n.t("no.such.key", "zh")
-
-
 def test_shapely_rounding_helper_keeps_geometry_types() -> None:
     g = np.array([Point(113.123456789, 31.987654321),
                   LineString([(113.1, 31.1), (113.2000049, 31.2)])])
-    r = shapely.get_coordinates(maps._round(g))
+    r = shapely.get_coordinates(round_coords(g))
     np.testing.assert_array_equal(r, [[113.12346, 31.98765], [113.1, 31.1], [113.2, 31.2]])
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from siting import maps
+from devtools import browser as chromium
 
 try:
     from tests.test_errors_catalog import Case, invoke
@@ -207,7 +207,7 @@ def test_briefing_draws_payloads_as_text(hostile, tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(maps.CHROMIUM_PATH).exists(), reason="chromium not installed")
+@pytest.mark.skipif(not Path(chromium.CHROMIUM_PATH).exists(), reason="chromium not installed")
 def test_map_in_browser_shows_payloads(hostile, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     case, texts, _pwned = hostile
@@ -215,10 +215,10 @@ def test_map_in_browser_shows_payloads(hostile, tmp_path):
     shutil.copy(case.out / "map.html", page_path)
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=maps.CHROMIUM_PATH,
-                                     args=list(maps.CHROMIUM_ARGS))
+        browser = pw.chromium.launch(executable_path=chromium.CHROMIUM_PATH,
+                                     args=list(chromium.CHROMIUM_ARGS))
         try:
-            page = maps.offline_page(browser)
+            page = chromium.offline_page(browser)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(page_path.as_uri(), wait_until="load")
             page.wait_for_selector(".siting-station")

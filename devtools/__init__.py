@@ -1,0 +1,1 @@
+"""Developer tools for tests, benchmarks and scripts; not part of the installed package."""

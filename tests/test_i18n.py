@@ -1,0 +1,82 @@
+"""The one label table (siting/locale/*.json): complete in both languages and used as written."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from siting import i18n
+
+SITING = Path(i18n.__file__).parent
+#: Key groups looked up with a computed key (f"pathway.{p}", f"status.{s}", "csv." + column).
+DYNAMIC = ("pathway.", "status.", "csv.")
+#: The key groups (see siting/i18n.py).
+GROUPS = ("map", "layer", "legend", "field", "unit", "word", "pathway", "status", "brief", "csv",
+          "compare")
+#: A string literal that looks like a label key (file names like "map.html" are not keys).
+KEY = re.compile(r"^(?:" + "|".join(GROUPS) + r")\.[a-z0-9_]+$")
+FILE_SUFFIXES = (".html", ".json", ".csv", ".png", ".pdf", ".gpkg", ".geojson")
+
+
+def _literals() -> dict[str, list[str]]:
+    """Every string literal in the package that has the shape of a label key -> where."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(SITING.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and KEY.match(node.value) and not node.value.endswith(FILE_SUFFIXES)):
+                found.setdefault(node.value, []).append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_every_key_exists_in_both_languages() -> None:
+    assert list(i18n.LANGS) == ["zh", "en"]
+    for lang in i18n.LANGS:
+        raw = json.loads((SITING / "locale" / f"{lang}.json").read_text(encoding="utf-8"))
+        assert raw == i18n.LABELS[lang]  # the module serves the file as written
+    assert set(i18n.ZH) == set(i18n.EN), set(i18n.ZH) ^ set(i18n.EN)
+    assert {k.split(".", 1)[0] for k in i18n.ZH} == set(GROUPS)
+    assert all(v.strip() for table in (i18n.ZH, i18n.EN) for v in table.values())
+
+
+def test_placeholders_match_between_languages() -> None:
+    fields = string.Formatter()
+    for key in i18n.ZH:
+        zh = {f for _, f, _, _ in fields.parse(i18n.ZH[key]) if f}
+        en = {f for _, f, _, _ in fields.parse(i18n.EN[key]) if f}
+        assert zh == en, key
+
+
+def test_every_key_the_code_names_is_in_the_table() -> None:
+    missing = {k: where for k, where in _literals().items() if k not in i18n.ZH}
+    assert not missing
+
+
+def test_every_label_is_used() -> None:
+    used = set(_literals())
+    unused = sorted(k for k in i18n.ZH if k not in used and not k.startswith(DYNAMIC))
+    assert not unused
+
+
+def test_the_briefing_and_the_map_share_labels() -> None:
+    # one table: the briefing's field/layer names are the map's
+    assert i18n.t("field.zone", "zh") == "片区" and i18n.t("layer.coverage", "en") == \
+        "Coverage areas"
+    assert i18n.t("brief.page_of", "en", i=2, n=5) == "page 2 of 5"
+    assert i18n.t("status.time_limit", "zh") == "达到时限"
+    assert i18n.t("csv.capex", "zh") == "投资（元）" and i18n.t("csv.capex", "en") == "capex_cny"
+
+
+def test_t_looks_up_and_formats() -> None:
+    assert i18n.t("layer.roads", "zh") == "路网"
+    assert i18n.t("layer.roads", "en") == "Roads"
+    assert i18n.t("layer.demand_year", "en", year=2027) == "Demand 2027"
+    with pytest.raises(ValueError, match="language 'de'"):
+        i18n.t("layer.roads", "de")
+    with pytest.raises(KeyError):
+        i18n.t("no.such.key", "zh")
