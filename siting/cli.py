@@ -333,6 +333,84 @@ def brief(
     _guard(go, debug)
 
 
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new scenario (created).")],
+    network: Annotated[Path, typer.Option("--network", help="Road layer or OSM file.")],
+    fleet: Annotated[Path, typer.Option(
+        "--fleet", help="Fleet layer: Excel register (.xlsx/.xls), CSV or GIS points.")],
+    candidates: Annotated[Path, typer.Option("--candidates", help="Candidate sites (points).")],
+    existing: Annotated[Path | None, typer.Option(
+        "--existing", help="Existing stations (points).")] = None,
+    zones: Annotated[Path | None, typer.Option("--zones", help="Zones (polygons).")] = None,
+    link: Annotated[bool, typer.Option(
+        "--link", help="Reference the layers where they are instead of copying them.")]
+    = False,
+    name: Annotated[str | None, typer.Option("--name", help="Scenario title.")] = None,
+    years: Annotated[str | None, typer.Option(
+        "--years", help="Planning years, e.g. 2025,2026,2027 (default 2023-2025).")] = None,
+    budget: Annotated[float | None, typer.Option(
+        "--budget", help="Total budget in million CNY (default 32).")] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", help="Solver time limit, seconds (default 60).")] = None,
+    lang: LangOpt = None,
+    output_crs: Annotated[str | None, typer.Option(
+        "--output-crs", help="CRS of exported layers, e.g. EPSG:4547.")] = None,
+    crs: Annotated[str | None, typer.Option(
+        "--crs", help="CRS of x/y columns in Excel/CSV layers, e.g. EPSG:4547.")] = None,
+    coords: Annotated[str | None, typer.Option(
+        "--coords", help="gcj02 or bd09: lon/lat in Excel/CSV layers come from Amap/Baidu.")]
+    = None,
+    no_validate: Annotated[bool, typer.Option(
+        "--no-validate", help="Write the scenario without checking it.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write FOLDER/scenario.toml for your layers (every key explained), then check it."""
+
+    def go() -> None:
+        from siting._errors import ScenarioError
+        from siting.starter import write_starter
+
+        yrs = None
+        if years:
+            try:
+                yrs = [int(y) for y in years.replace(" ", "").split(",") if y]
+            except ValueError:
+                msg = f"--years '{years}': give years separated by commas, e.g. 2025,2026"
+                raise ScenarioError(msg) from None
+        res = write_starter(folder, network=network, fleet=fleet, candidates=candidates,
+                            existing=existing, zones=zones, link=link, name=name, years=yrs,
+                            budget_cny=None if budget is None else budget * 1e6,
+                            time_limit_s=time_limit, lang=lang, output_crs=output_crs,
+                            crs=crs, coords=coords)
+        out.print(f"wrote {res.scenario}", markup=False, soft_wrap=True)
+        for lay in res.layers:
+            out.print(f"  [{lay.section}] path = {lay.path!r} ({lay.how}"
+                      f"{'' if lay.how == 'in the folder' else ' from ' + str(lay.source)})",
+                      markup=False, soft_wrap=True)
+        if not no_validate:
+            from siting.validate import validate_scenario
+
+            try:
+                summary = validate_scenario(res.scenario)
+            except SitingError as e:
+                out.print(f"{res.scenario} does not validate yet; fix this, then run "
+                          f"`siting validate {res.scenario}`:", markup=False, soft_wrap=True)
+                raise e from None
+            out.print("valid: " + ", ".join(f"{k} {v}" for k, v in summary.items()
+                                            if k in ("fleet points", "demand points",
+                                                     "candidate sites", "existing stations")),
+                      markup=False, soft_wrap=True)
+        for note in res.notes:
+            out.print(f"note: {note}", markup=False, soft_wrap=True)
+        out.print("next:", markup=False, soft_wrap=True)
+        for i, step in enumerate(res.next_steps, 1):
+            out.print(f"  {i}. {step}", markup=False, soft_wrap=True)
+        out.print(f"  then: siting run {res.scenario}", markup=False, soft_wrap=True)
+
+    _guard(go, debug)
+
+
 network_app = typer.Typer(help="Road-network tools.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 

@@ -465,13 +465,15 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
         source = SheetSource(path, sheet, header_row)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl: unsupported extensions ...
-            df = _tidy(book.parse(sheet, header=header_row - 1, dtype=object))
+            df = _tidy(pd.read_excel(book, sheet_name=sheet, header=header_row - 1,
+                                     dtype=object))
         cols = coordinate_columns(list(df.columns), x_column=getattr(spec, "x_column", None),
                                   y_column=getattr(spec, "y_column", None), projected=projected)
         if cols is None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                head = book.parse(sheet, header=None, nrows=header_row + 10, dtype=object)
+                head = pd.read_excel(book, sheet_name=sheet, header=None,
+                                     nrows=header_row + 10, dtype=object)
             raise InputDataError(_no_coordinates(source, spec, what, list(df.columns), head))
     x_col, y_col, is_lonlat = cols
     if projected and is_lonlat:
