@@ -232,8 +232,9 @@ class _LayerInfo:
     xy_metres: bool = False
 
 
-def _inspect_table(path: Path, crs: str | None) -> _LayerInfo:
-    """Sheet and header row of the first sheet with coordinate columns; x/y or lon/lat."""
+def _inspect_table(path: Path, crs: str | None, sheet: object = None) -> _LayerInfo:
+    """Sheet and header row of the first sheet (or of ``sheet``) with coordinate columns, and
+    whether those are x/y (metres) or lon/lat."""
     info = _LayerInfo()
     if path.suffix.lower() in (".csv", ".txt"):
         from siting.layers import read_table
@@ -252,21 +253,21 @@ def _inspect_table(path: Path, crs: str | None) -> _LayerInfo:
 
         with tables._open(path, "input") as book:
             names = [str(s) for s in book.sheet_names]
-            for sheet in names:
+            for name in [n for n in names if sheet is None or n == str(sheet)]:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # openpyxl: unsupported extensions ...
-                    head = pd.read_excel(book, sheet_name=sheet, header=None, nrows=12,
+                    head = pd.read_excel(book, sheet_name=name, header=None, nrows=12,
                                          dtype=object)
                 for r in range(len(head)):
                     cells = [c for c in head.iloc[r].tolist() if not pd.isna(c)]
                     cols = tables.coordinate_columns(cells, projected=bool(crs))
                     if cols is not None:
-                        info.options["sheet"] = sheet
+                        info.options["sheet"] = name
                         if r > 0:
                             info.options["header_row"] = r + 1
                         info.xy_metres = not cols[2]
-                        if len(names) > 1:
-                            info.notes.append(f"{path.name}: using sheet '{sheet}' (sheets: "
+                        if len(names) > 1 and sheet is None:
+                            info.notes.append(f"{path.name}: using sheet '{name}' (sheets: "
                                               f"{', '.join(names)})")
                         return info
     except SitingError:
@@ -321,6 +322,22 @@ def _year_shares(shares: dict[str, float], years: Sequence[int]) -> dict[str, fl
     have = sorted(int(y) for y in shares)
     return {str(y): float(shares[str(min(have, key=lambda h: (abs(h - y), -h)))])
             for y in years}
+
+
+def split_layer_uri(uri: str | Path) -> tuple[Path, str | None]:
+    """``"roads.gpkg|layername=roads"`` (QGIS's way of naming a layer in a file) -> path, name.
+
+    A plain path gives ``(path, None)``. For a workbook the layer name is the sheet.
+    """
+    text = str(uri)
+    if "|" not in text:
+        return Path(text), None
+    path, _, rest = text.partition("|")
+    for part in rest.split("|"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "layername" and value:
+            return Path(path), value
+    return Path(path), None
 
 
 # --------------------------------------------------------------------------- placing files
@@ -680,12 +697,18 @@ def write_starter(
     if folder.exists() and not folder.is_dir():
         msg = f"{folder}: not a folder; give a folder for the new scenario"
         raise ScenarioError(msg)
-    given = {"network": network, "demand": fleet, "candidates": candidates,
-             "existing": existing, "zones": zones}
+    uris = {"network": network, "demand": fleet, "candidates": candidates,
+            "existing": existing, "zones": zones}
     option = {"network": "--network", "demand": "--fleet", "candidates": "--candidates",
               "existing": "--existing", "zones": "--zones"}
-    for section, p in given.items():
-        if p is not None and not Path(p).is_file():
+    given: dict[str, Path | None] = {}
+    layer_names: dict[str, str] = {}
+    for section, uri in uris.items():
+        p, layer_name = split_layer_uri(uri) if uri is not None else (None, None)
+        given[section] = p
+        if layer_name is not None:
+            layer_names[section] = layer_name
+        if p is not None and not p.is_file():
             msg = (f"{option[section]} {p}: file not found; give the path of the "
                    f"{'road' if section == 'network' else section} layer")
             raise ScenarioError(msg)
@@ -721,15 +744,17 @@ def write_starter(
                   for lay in layers.values())
 
     # what the files say (read where they are: nothing is written before the copies)
-    layer_options: dict[str, dict[str, object]] = {}
+    layer_options: dict[str, dict[str, object]] = {
+        s: {("sheet" if tables.is_spreadsheet(given[s] or "") else "layer"): name}
+        for s, name in layer_names.items()}
     notes: list[str] = []
     metres: list[str] = []
     for section in ("demand", "candidates", "existing"):
         lay = layers.get(section)
         if lay is None:
             continue
-        info = _inspect_table(lay.source, crs)
-        opts = dict(info.options)
+        info = _inspect_table(lay.source, crs, layer_options.get(section, {}).get("sheet"))
+        opts = {**info.options, **layer_options.get(section, {})}
         if lay.source.suffix.lower() in tables.TABLE_SUFFIXES:
             if info.xy_metres:  # --crs is for x/y columns, --coords for lon/lat ones
                 if crs is not None:
@@ -827,4 +852,4 @@ INTERNAL_KEYS: frozenset[str] = frozenset({"base_dir", "source_file"})
 
 
 __all__ = ["INTERNAL_KEYS", "LAYER_KEY_DOCS", "PlacedLayer", "StarterResult", "bundled_toml",
-           "match_segment", "toml_value", "write_starter"]
+           "match_segment", "split_layer_uri", "toml_value", "write_starter"]
