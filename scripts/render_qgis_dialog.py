@@ -55,8 +55,10 @@ def main(out: Path) -> None:
     dlg.mainWidget().setParameters({**{k: layer.id() for k, layer in layers.items()},
                                     "BUDGET": 32.0, "TIME_LIMIT": 60.0,
                                     "YEARS": "2023,2024,2025"})
-    dlg.resize(1000, 1420)
     dlg.show()
+    for _ in range(10):
+        app.processEvents()
+    dlg.resize(1000, 1180)  # after show(): the dialog restores its last size when shown
     for _ in range(30):
         app.processEvents()
     out.parent.mkdir(parents=True, exist_ok=True)

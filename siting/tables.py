@@ -170,7 +170,8 @@ def source_of(spec: LayerSpec | NetworkSpec | str | Path, what: str = "input",
         bad += [k for k in ("x_column", "y_column") if getattr(spec, k, None)]
         kind = "a table (.xlsx, .xls, .csv)" if len(bad) and bad[0][0] in "xy" else kind
     if bad:
-        msg = (f"{path}: {' and '.join(bad)} in [{what}] only apply to {kind}, and this file "
+        verb = "applies" if len(bad) == 1 else "apply"
+        msg = (f"{path}: {' and '.join(bad)} in [{what}] {verb} only to {kind}, and this file "
                f"is not one; remove {' and '.join(bad)} from [{what}]")
         raise ScenarioError(msg)
     return path

@@ -353,3 +353,35 @@ print(json.dumps({{"ok": ok, "uris": uris, "layers": layers}}))
     assert layers["coverage_areas"][1] == "categorizedSymbol"
     assert layers["demand"][1] == "graduatedSymbol"
     assert layers["stations"][2] == len(gpd.read_file(out / "results.gpkg", layer="stations"))
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_brief_of_the_run(qgis, qgis_run):
+    if not any(Path(p).exists() for p in ("/usr/share/fonts/opentype/noto",
+                                          "/usr/share/fonts/truetype/noto")):
+        pytest.skip("the briefing wants fonts-noto-cjk")
+    out, _ = qgis_run
+    res = qgis("--json", "run", "siting:brief", "--", f"RUN={out}", "LANGUAGE=1")
+    assert res.returncode == 0, res.stderr[-3000:]
+    pdf = Path(json.loads(res.stdout)["results"]["PDF"])
+    assert pdf == out / "briefing.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_sweep_from_a_scenario_file(qgis, tmp_path):
+    toml = small_scenario(tmp_path, 3.0)
+    out = tmp_path / "sweep"
+    res = qgis("--json", "run", "siting:sweep", "--", f"SCENARIO={toml}", "BUDGETS=10,40",
+               "MAPS=false", f"OUTPUT={out}")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    curve = Path(json.loads(res.stdout)["results"]["CURVE"])
+    assert curve == out / "curve.csv"
+    import csv
+
+    with open(curve, encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [float(r["budget_cny"]) for r in rows] == [10e6, 40e6]
+    assert (out / "curve.png").is_file()

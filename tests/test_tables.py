@@ -247,8 +247,8 @@ def test_missing_sheet_suggests_the_nearest(tmp_path):
 
 
 def test_sheet_option_on_a_geojson_is_refused():
-    with pytest.raises(ScenarioError, match=r"fleet.geojson: sheet in \[demand\] only apply to "
-                       "an Excel workbook"):
+    with pytest.raises(ScenarioError, match=r"fleet.geojson: sheet in \[demand\] applies only "
+                       "to an Excel workbook, and this file is not one; remove sheet from"):
         read_fleet(DATA / "fleet.geojson", sheet="x")
 
 
@@ -339,3 +339,22 @@ def test_validate_excel_unknown_segment_names_excel_row(tmp_path):
     line = error_line(case.validate())
     assert re.search(rf"车辆台账.xlsx, sheet '车辆': row 9 \(fleet_id '{fid}'\): segment "
                      r"'环卫车' is not defined in the scenario", line), line
+
+
+def test_xls_without_xlrd_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "xlrd", None)  # import xlrd fails
+    path = FIXTURES / "fleet_2003.xls"
+    with pytest.raises(ScenarioError) as e:
+        read_fleet(path)
+    assert str(e.value) == (f"{path}: cannot read .xls workbooks: the xlrd package is not "
+                            "installed; pip install xlrd, or save the sheet as .xlsx from Excel")
+
+
+def test_sheet_without_coordinate_columns(tmp_path):
+    path = write_workbook(tmp_path / "f.xlsx", {"Sheet1": [["编号", "名称"], ["a", "b"]]})
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value) == (
+        f"{path}, sheet 'Sheet1': no coordinate columns; columns in row 1 are ['编号', '名称']; "
+        "name them 经度/纬度 (lon/lat, degrees) or X/Y (metres, with crs = \"EPSG:...\"), or set "
+        "x_column and y_column in [demand]")
