@@ -29,6 +29,7 @@ import shapely
 from siting._errors import NetworkError
 from siting.crs import is_shift, parse_crs, shift_coords
 from siting.network import RoadNetwork
+from siting.tables import row_number
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ def _fleet_where(source: str, fleet_id: str, fleet_ids: Sequence[object] | None)
     if fleet_ids is not None:
         row = next((r for r, f in enumerate(fleet_ids) if str(f) == fleet_id), None)
         if row is not None:
-            return f"{source}: row {row + 1} (id '{fleet_id}')"
+            return f"{source}: row {row_number(source, row)} (id '{fleet_id}')"
     return f"{source}: fleet_id '{fleet_id}'"
 
 

@@ -31,6 +31,7 @@ from siting._errors import InputDataError
 from siting.crs import layer_utm_crs, point_xy
 from siting.scenario import Scenario, StationType, suggest
 from siting.supply import SupplyDistances, straight_line
+from siting.tables import record_label
 
 #: Columns of the candidate layer (name → kind).
 CANDIDATE_COLUMNS: dict[str, str] = {"site_id": "text", "allowed_types": "text"}
@@ -238,7 +239,8 @@ def _stack_sites(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
         row = i if i < len(candidates) else i - len(candidates)
         v = raw.iloc[i]
         shown = repr(v) if isinstance(v, str) else str(v)
-        msg = (f"{src}: feature {row + 1} (site_id '{sites['site_id'].iloc[i]}'): capex_factor "
+        msg = (f"{src}: {record_label(src, row)} (site_id '{sites['site_id'].iloc[i]}'): "
+               "capex_factor "
                f"is {shown}; give a number >= 0 (1 = the station type's capex), or "
                "leave it empty")
         raise InputDataError(msg)
@@ -251,12 +253,14 @@ def _parse_types(value: object, type_ids: list[str], source: str, row: int,
     parts = [p.strip() for p in str(value if value is not None else "").replace(",", ";")
              .split(";") if p.strip()]
     if not parts:
-        msg = (f"{source}: feature {row + 1} (site_id '{site_id}'): allowed_types is empty; "
+        msg = (f"{source}: {record_label(source, row)} (site_id '{site_id}'): allowed_types is "
+               "empty; "
                f"list station type ids separated by ';' from {type_ids}")
         raise InputDataError(msg)
     for p in parts:
         if p not in type_ids:
-            msg = (f"{source}: feature {row + 1} (site_id '{site_id}'): unknown station type "
+            msg = (f"{source}: {record_label(source, row)} (site_id '{site_id}'): unknown "
+                   "station type "
                    f"'{p}'{suggest(p, type_ids)}; use ids from the scenario's station_types "
                    f"{type_ids}")
             raise InputDataError(msg)

@@ -46,28 +46,58 @@ ShpOpt = Annotated[bool, typer.Option(
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
 
 
+#: Set by ``siting --progress-json``: stage progress goes to stdout as JSON lines.
+_JSON_PROGRESS = {"on": False}
+
+
+def emit_progress(event: str, stage: str, **fields: object) -> None:
+    """One machine-readable progress line on stdout (``--progress-json`` only).
+
+    ``{"siting": "progress", "event": "start"|"update"|"finish", "stage": "network",
+    "step": 2, "steps": 8, "label": ..., "fraction": 0.4, "seconds": 1.2}``: ``step`` is the
+    stage's 1-based position in :data:`siting.pipeline.STAGES` (a sweep repeats the solve
+    stages once per budget). Used by the QGIS plugin to drive Processing's progress bar.
+    """
+    if not _JSON_PROGRESS["on"]:
+        return
+    import json
+
+    from siting.pipeline import STAGES
+
+    names = list(STAGES)
+    line = {"siting": "progress", "event": event, "stage": stage,
+            "step": names.index(stage) + 1 if stage in names else None, "steps": len(names),
+            **fields}
+    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
 class RichHooks:
-    """Stage progress as rich bars, with the time each stage took."""
+    """Stage progress as rich bars, with the time each stage took (and JSON lines with
+    ``--progress-json``)."""
 
     def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
         self.tasks: dict[str, TaskID] = {}
 
     def start(self, stage: str, label: str) -> None:
+        emit_progress("start", stage, label=label, fraction=0.0)
         if self.progress is not None:
             self.tasks[stage] = self.progress.add_task(label, total=1.0)
 
     def update(self, stage: str, fraction: float) -> None:
+        emit_progress("update", stage, fraction=round(min(max(fraction, 0.0), 1.0), 4))
         if self.progress is not None and stage in self.tasks:
             self.progress.update(self.tasks[stage], completed=min(max(fraction, 0.0), 1.0))
 
     def finish(self, stage: str, seconds: float) -> None:
+        emit_progress("finish", stage, fraction=1.0, seconds=round(seconds, 3))
         if self.progress is not None and stage in self.tasks:
             self.progress.update(self.tasks[stage], completed=1.0)
 
 
 def _progress(quiet: bool) -> Progress | None:
-    if quiet:
+    if quiet or _JSON_PROGRESS["on"]:
         return None
     return Progress(TextColumn("{task.description:<40}"), BarColumn(), TimeElapsedColumn(),
                     console=err, transient=False)
@@ -89,6 +119,16 @@ def _guard(fn: Callable[[], T], debug: bool) -> T:
         err.print(f"[bold red]internal error:[/] {type(e).__name__}: {escape(str(e))} — rerun "
                   "with --debug and report it", markup=True, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+@app.callback()
+def _options(
+    progress_json: Annotated[bool, typer.Option(
+        "--progress-json", help="Report stage progress as JSON lines on stdout instead of "
+        "progress bars (for the QGIS plugin and other programs).")] = False,
+) -> None:
+    """Site battery-swap, charging and hydrogen stations for working fleets."""
+    _JSON_PROGRESS["on"] = progress_json
 
 
 def bundled_scenario() -> Path:
@@ -338,6 +378,111 @@ def brief(
     _guard(go, debug)
 
 
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new scenario (created).")],
+    network: Annotated[Path, typer.Option("--network", help="Road layer or OSM file.")],
+    fleet: Annotated[Path, typer.Option(
+        "--fleet", help="Fleet layer: Excel register (.xlsx/.xls), CSV or GIS points.")],
+    candidates: Annotated[Path, typer.Option("--candidates", help="Candidate sites (points).")],
+    existing: Annotated[Path | None, typer.Option(
+        "--existing", help="Existing stations (points).")] = None,
+    zones: Annotated[Path | None, typer.Option("--zones", help="Zones (polygons).")] = None,
+    link: Annotated[bool, typer.Option(
+        "--link", help="Reference the layers where they are instead of copying them.")]
+    = False,
+    name: Annotated[str | None, typer.Option("--name", help="Scenario title.")] = None,
+    years: Annotated[str | None, typer.Option(
+        "--years", help="Planning years, e.g. 2025,2026,2027 (default 2023-2025).")] = None,
+    budget: Annotated[float | None, typer.Option(
+        "--budget", help="Total budget in million CNY (default 32).")] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", help="Solver time limit, seconds (default 60).")] = None,
+    lang: LangOpt = None,
+    output_crs: Annotated[str | None, typer.Option(
+        "--output-crs", help="CRS of exported layers, e.g. EPSG:4547.")] = None,
+    crs: Annotated[str | None, typer.Option(
+        "--crs", help="CRS of x/y columns in Excel/CSV layers, e.g. EPSG:4547.")] = None,
+    coords: Annotated[str | None, typer.Option(
+        "--coords", help="gcj02 or bd09: lon/lat in Excel/CSV layers come from Amap/Baidu.")]
+    = None,
+    no_validate: Annotated[bool, typer.Option(
+        "--no-validate", help="Write the scenario without checking it.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write FOLDER/scenario.toml for your layers (every key explained), then check it."""
+
+    def go() -> None:
+        from siting._errors import ScenarioError
+        from siting.starter import write_starter
+
+        yrs = None
+        if years:
+            try:
+                yrs = [int(y) for y in years.replace(" ", "").split(",") if y]
+            except ValueError:
+                msg = f"--years '{years}': give years separated by commas, e.g. 2025,2026"
+                raise ScenarioError(msg) from None
+        res = write_starter(folder, network=network, fleet=fleet, candidates=candidates,
+                            existing=existing, zones=zones, link=link, name=name, years=yrs,
+                            budget_cny=None if budget is None else budget * 1e6,
+                            time_limit_s=time_limit, lang=lang, output_crs=output_crs,
+                            crs=crs, coords=coords)
+        out.print(f"wrote {res.scenario}", markup=False, soft_wrap=True)
+        for lay in res.layers:
+            out.print(f"  [{lay.section}] path = {lay.path!r} ({lay.how}"
+                      f"{'' if lay.how == 'in the folder' else ' from ' + str(lay.source)})",
+                      markup=False, soft_wrap=True)
+        if not no_validate:
+            from siting.validate import validate_scenario
+
+            try:
+                summary = validate_scenario(res.scenario)
+            except SitingError as e:
+                out.print(f"{res.scenario} does not validate yet; fix this, then run "
+                          f"`siting validate {res.scenario}`:", markup=False, soft_wrap=True)
+                raise e from None
+            out.print("valid: " + ", ".join(f"{k} {v}" for k, v in summary.items()
+                                            if k in ("fleet points", "demand points",
+                                                     "candidate sites", "existing stations")),
+                      markup=False, soft_wrap=True)
+        for note in res.notes:
+            out.print(f"note: {note}", markup=False, soft_wrap=True)
+        out.print("next:", markup=False, soft_wrap=True)
+        for i, step in enumerate(res.next_steps, 1):
+            out.print(f"  {i}. {step}", markup=False, soft_wrap=True)
+        out.print(f"  then: siting run {res.scenario}", markup=False, soft_wrap=True)
+
+    _guard(go, debug)
+
+
+@app.command("qgis-plugin")
+def qgis_plugin(
+    zip_path: Annotated[str, typer.Option(
+        "--zip", help="Where to write the plugin zip (a folder: siting_qgis-VERSION.zip in it).")],
+    debug: DebugOpt = False,
+) -> None:
+    """Build the QGIS plugin zip (Plugins ▸ Manage and Install Plugins ▸ Install from ZIP)."""
+
+    def go() -> None:
+        import shutil
+
+        from siting.plugin_zip import build_plugin_zip
+
+        written = build_plugin_zip(zip_path)
+        out.print(f"wrote {written}", markup=False, soft_wrap=True)
+        me = Path(sys.argv[0]).resolve()
+        on_path = shutil.which("siting")
+        where = ("it is on this PATH" if on_path and Path(on_path).resolve() == me
+                 else "it is NOT on this PATH")
+        out.print(f"this siting is {me} ({where}); QGIS finds siting through SITING_EXECUTABLE, "
+                  "then Settings ▸ Options ▸ Processing ▸ Providers ▸ siting ▸ siting "
+                  "executable, then the PATH QGIS was started with: set one of the first two to "
+                  "this path if QGIS does not see it", markup=False, soft_wrap=True)
+
+    _guard(go, debug)
+
+
 network_app = typer.Typer(help="Road-network tools.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 
@@ -398,8 +543,19 @@ def network_fetch(
     _guard(go, debug)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the Ctrl-C path: outputs are left as they were, exit 130
+
+
 def main() -> None:
-    """Entry point of the ``siting`` script."""
+    """Entry point of the ``siting`` script.
+
+    SIGTERM (what the QGIS plugin sends on Cancel, and what job managers send) is handled
+    like Ctrl-C: the run stops, no output folder is changed, the exit code is 130.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     app(prog_name="siting")
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from siting._errors import InputDataError
 from siting.scenario import PATHWAY_UNITS, PATHWAYS, Scenario, suggest
+from siting.tables import record_label
 
 #: Lower heating value of hydrogen, kWh per kg (33.3 kWh/kg; used to weigh H2 energy as kWh).
 H2_KWH_PER_KG = 33.3
@@ -63,7 +64,8 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
     if unknown.any():
         row = int(np.flatnonzero(unknown.to_numpy())[0])
         bad = str(fleet["segment"].iloc[row])
-        msg = (f"{source}: feature {row + 1} (fleet_id '{fleet['fleet_id'].iloc[row]}'): segment "
+        msg = (f"{source}: {record_label(source, row)} (fleet_id "
+               f"'{fleet['fleet_id'].iloc[row]}'): segment "
                f"'{bad}' is not defined in the scenario{suggest(bad, seg_ids)}; use one of "
                f"{seg_ids}")
         raise InputDataError(msg)
@@ -161,7 +163,8 @@ def _check_plausible(fleet: gpd.GeoDataFrame, source: str) -> None:
             bad = np.flatnonzero(~(np.abs(values) <= limit))
         if bad.size:
             i = int(bad[0])
-            msg = (f"{source}: feature {i + 1} (fleet_id '{fleet['fleet_id'].iloc[i]}'): {col} "
+            msg = (f"{source}: {record_label(source, i)} (fleet_id "
+                   f"'{fleet['fleet_id'].iloc[i]}'): {col} "
                    f"is {values[i]:g}, more than {limit:,.0f}; check the units ({fix})")
             raise InputDataError(msg)
 

@@ -48,6 +48,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from siting import tables
 from siting._errors import CRSMismatchError, InputDataError, ScenarioError
 from siting.crs import COORDS_OF_CRS, WGS84, is_shift, parse_crs, shift_geometries
 from siting.scenario import LayerSpec, NetworkSpec, suggest
@@ -67,8 +68,6 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "any": ("Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing", "Polygon",
             "MultiPolygon", "GeometryCollection"),
 }
-_LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度")
-_LAT_NAMES = ("lat", "latitude", "y", "纬度")
 _TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -129,12 +128,14 @@ def read_layer(
         raise ValueError(msg)
     path = Path(spec.path)
     gdf = _read_any(path, spec, what)
+    path = tables.source_of(spec, what)  # type: ignore[assignment]  # + sheet of a workbook
     if len(gdf) == 0:
         msg = (f"{path}: the {what} layer has no features; add features or point [{what}] "
                "to another file/layer")
         raise InputDataError(msg)
     gdf = gdf.reset_index(drop=True)
     checks = dict(required)
+    gdf, shown = tables.apply_aliases(gdf, [*checks, *(optional or {}), id_column])  # 车辆数 ...
     gdf = _match_columns(gdf, path, what, checks, id_column)
     present_optional = {c: k for c, k in (optional or {}).items()
                         if _find_column(gdf, c) is not None}
@@ -145,7 +146,7 @@ def read_layer(
     gdf, coords = _to_wgs84(gdf, path, spec, what, ids)
     _check_in_china(gdf, path, what, ids, coords)
     for col, kind in checks.items():
-        gdf[col] = _check_column(gdf[col], kind, path, what, col, ids)
+        gdf[col] = _check_column(gdf[col], kind, path, what, shown.get(col, col), ids)
     if id_column is not None:
         _check_unique(gdf[id_column], path, what, id_column)
     if geom in ("polygon", "any"):
@@ -179,8 +180,9 @@ def read_table(
         CRS of the coordinate columns (default WGS84 lon/lat degrees); ``None`` leaves the
         frame without CRS.
     lon, lat
-        Names of the coordinate columns. Default: the first of ``lon``, ``lng``,
-        ``longitude``, ``x``, ``经度`` (and ``lat``, ``latitude``, ``y``, ``纬度``), any case.
+        Names of the coordinate columns. Default: found by name as in Excel sheets
+        (:func:`siting.tables.coordinate_columns`: ``lon``/``lat``, ``经度``/``纬度``,
+        ``东经``/``北纬``, ``x``/``y``, ``X坐标``/``Y坐标`` ..., any case).
 
     Returns
     -------
@@ -216,8 +218,9 @@ def read_table(
         raise ScenarioError(msg) from None
     df.columns = [str(c).strip() for c in df.columns]
     df = df.apply(_maybe_numeric)
-    lon_col = lon or _first_name(df.columns, _LON_NAMES)
-    lat_col = lat or _first_name(df.columns, _LAT_NAMES)
+    pair = tables.coordinate_columns(list(df.columns), x_column=lon, y_column=lat,
+                                     projected=crs is not None and CRS(crs).is_projected)
+    lon_col, lat_col = (pair[0], pair[1]) if pair else (lon, lat)
     for col, kind in ((lon_col, "longitude"), (lat_col, "latitude")):
         if col is None or col not in df.columns:
             msg = (f"{path}: no {kind} column{suggest(col or kind[:3], list(df.columns))}; "
@@ -241,12 +244,15 @@ def _read_any(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDa
         msg = (f"{path}: cannot read {what} layer: file not found; check path in [{what}] of "
                "the scenario")
         raise ScenarioError(msg)
+    if tables.is_spreadsheet(path):
+        return tables.read_sheet_layer(spec, what)
     if path.suffix.lower() in (".csv", ".txt"):
         crs = WGS84
         if spec.crs is not None:
             parsed = parse_crs(spec.crs, where=f"{path}: [{what}] crs")
             crs = WGS84 if is_shift(parsed) else parsed
-        gdf = read_table(path, crs=crs)
+        gdf = read_table(path, crs=crs, lon=getattr(spec, "x_column", None),
+                         lat=getattr(spec, "y_column", None))
         gdf.attrs["siting_crs_from_spec"] = True
         return gdf
     try:
@@ -329,7 +335,7 @@ def _match_columns(gdf: gpd.GeoDataFrame, path: Path, what: str, checks: Mapping
         found = _find_column(gdf, col)
         if found is None:
             msg = (f"{path}: the {what} layer has no column '{col}'{suggest(col, columns)}; "
-                   f"columns are {columns}; rename a column to '{col}'")
+                   f"columns are {columns}; rename a column to '{col}'{tables.alias_hint(col)}")
             raise InputDataError(msg)
         if found != col:
             renames[found] = col
@@ -348,7 +354,7 @@ def _ids(gdf: pd.DataFrame, id_column: str | None) -> list[str] | None:
 def _where(path: Path, row: int, ids: list[str] | None) -> str:
     """``"<path>: row <n> (id '<x>')"`` for the 0-based position ``row``."""
     ident = f" (id '{ids[row]}')" if ids is not None and ids[row] != "" else ""
-    return f"{path}: row {row + 1}{ident}"
+    return f"{path}: row {tables.row_number(path, row)}{ident}"
 
 
 def _check_column(s: pd.Series, kind: str, path: Path, what: str, col: str,
@@ -401,8 +407,9 @@ def _check_unique(s: pd.Series, path: Path, what: str, col: str) -> None:
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         first = int(np.flatnonzero((s == s.iloc[i]).to_numpy())[0])
-        msg = (f"{path}: row {i + 1} (id '{s.iloc[i]}'): duplicate {col} (also row "
-               f"{first + 1}); give every feature of the {what} layer its own {col}")
+        n, m = tables.row_number(path, i), tables.row_number(path, first)
+        msg = (f"{path}: row {n} (id '{s.iloc[i]}'): duplicate {col} (also row "
+               f"{m}); give every feature of the {what} layer its own {col}")
         raise InputDataError(msg)
 
 
@@ -581,14 +588,6 @@ def _gdal_reason(e: BaseException, path: Path) -> str:
     if "not recognized as being in a supported file format" in text:
         return "not a GIS file GDAL recognises (wrong content for its extension?)"
     return text.replace(f"'{path}' ", "").replace(str(path), "the file")
-
-
-def _first_name(columns: pd.Index, names: tuple[str, ...]) -> str | None:
-    lower = {str(c).lower(): c for c in columns}
-    for n in names:
-        if n in lower:
-            return str(lower[n])
-    return None
 
 
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")

@@ -54,6 +54,7 @@ from siting.results import SitingResult, station_table
 from siting.scenario import Scenario, suggest
 from siting.service_areas import coverage_areas
 from siting.supply import SupplyDistances, road_distances
+from siting.tables import record_label, source_of
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,8 @@ def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limi
     far = np.flatnonzero(snap_m > limit)
     if len(far):
         k = int(far[0])
-        msg = (f"{path}: feature {k + 1} (id '{ids.iloc[k]}') is {snap_m[k]:.0f} m from the "
+        msg = (f"{path}: {record_label(path, k)} (id '{ids.iloc[k]}') is {snap_m[k]:.0f} m "
+               "from the "
                f"nearest road (limit {limit:.0f} m); move it, extend the network, or raise "
                f"network.max_snap_m [{len(far)} {what} feature(s) too far]")
         raise NetworkError(msg)
@@ -348,11 +350,11 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
         warn_gcj_suspects(sc, net, demand=inputs.fleet, candidates=inputs.candidates,
                           existing=inputs.existing)
     with timer.stage("demand") as prog:
-        demand = build_demand(inputs.fleet, sc, source=str(sc.demand.path))
+        demand = build_demand(inputs.fleet, sc, source=source_of(sc.demand))
         prog(0.5)
         sites, options = build_options(inputs.candidates, inputs.existing, sc, inputs.rules,
-                                       net.crs, source=str(sc.candidates.path),
-                                       existing_source=str(sc.existing.path)
+                                       net.crs, source=source_of(sc.candidates),
+                                       existing_source=source_of(sc.existing)
                                        if sc.existing else "existing layer",
                                        supply_distances=_supply_measure(sc, net, inputs.rules))
         _warn_unmodelled_limits(sc, options)
@@ -367,7 +369,7 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
         # its fleet point's node.
         fleet_xy = point_xy(inputs.fleet, net.crs)
         fleet_node, fleet_snap = net.snap(fleet_xy[:, 0], fleet_xy[:, 1])
-        _check_snaps("demand", sc.demand.path, inputs.fleet["fleet_id"], fleet_snap,
+        _check_snaps("demand", source_of(sc.demand), inputs.fleet["fleet_id"], fleet_snap,
                      sc.network.max_snap_m)
         row = _fleet_rows(inputs.fleet, demand)
         dem_node, dem_snap = np.asarray(fleet_node)[row], np.asarray(fleet_snap)[row]
@@ -376,7 +378,7 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
         reach = site_reach(net, site_xy, cutoffs, speeds,
                            access_speed_kph=sc.network.access_speed_kph, client=client,
                            progress=prog)
-        _check_snaps("candidate", sc.candidates.path, sites["site_id"], reach.site_snap_m,
+        _check_snaps("candidate", source_of(sc.candidates), sites["site_id"], reach.site_snap_m,
                      sc.network.max_snap_m)
     with timer.stage("coverage"):
         site_times = demand_site_times(reach, dem_node, dem_snap,
@@ -391,7 +393,7 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
                                       max_alloc_options=sc.solver.max_alloc_options),
                    f"{sc.source_file}: the MIP", SMALLER_MIP_HINT)
         check_reachable(cover, net, dem_node, reach.site_node,
-                        demand_ids=demand["fleet_id"].tolist(), source=str(sc.demand.path),
+                        demand_ids=demand["fleet_id"].tolist(), source=source_of(sc.demand),
                         fleet_ids=inputs.fleet["fleet_id"].astype(str).tolist())
         _warn_unreachable(sc, demand, cover)
         try:

@@ -83,6 +83,15 @@ class LayerSpec(_Strict):
     layer: str | None = None
     crs: str | None = None
     coords: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    # Tables of points (Excel workbooks, CSV): see siting/tables.py.
+    #: Excel: the sheet to read (default the first).
+    sheet: str | None = None
+    #: Excel: the row holding the column names, as Excel numbers rows (rows above are skipped).
+    header_row: Annotated[int, Field(ge=1, le=10_000)] = 1
+    #: Excel/CSV: the x (longitude or easting) and y (latitude or northing) columns; default
+    #: found by name (lon/lat, 经度/纬度, 东经/北纬, X/Y ...).
+    x_column: str | None = None
+    y_column: str | None = None
 
 
 class NetworkSpec(_Strict):

@@ -1,0 +1,273 @@
+"""Run the ``siting`` command line for QGIS: find it, stream its progress, cancel it.
+
+QGIS runs plugins in its own Python (on Debian the system Python with ``python3-qgis``), where
+siting and its dependencies (pandas, HiGHS, geopandas ...) are usually not installed. The
+plugin therefore never imports siting: it runs the ``siting`` executable of the environment
+siting is installed in, as a subprocess. This module holds everything about that subprocess
+and imports nothing from QGIS, so it is tested on its own.
+
+Where ``siting`` is found, first match wins:
+
+1. the environment variable ``SITING_EXECUTABLE`` (full path of ``siting`` / ``siting.exe``);
+2. the Processing setting *Settings ▸ Options ▸ Processing ▸ Providers ▸ siting ▸ siting
+   executable* (stored as ``Processing/Configuration/SITING_EXECUTABLE``);
+3. ``siting`` on the ``PATH`` QGIS was started with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+ENV_VAR = "SITING_EXECUTABLE"
+SETTING_KEY = "SITING_EXECUTABLE"
+#: Seconds to wait for siting to stop after Cancel before killing it.
+GRACE_S = 30.0
+
+
+class Feedback(Protocol):
+    """The parts of ``QgsProcessingFeedback`` used here."""
+
+    def isCanceled(self) -> bool: ...
+    def setProgress(self, progress: float) -> None: ...
+    def setProgressText(self, text: str) -> None: ...
+    def pushInfo(self, info: str) -> None: ...
+
+
+class SitingError(Exception):
+    """siting could not be run, or stopped with an error (the message is its error line)."""
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class SitingCancelled(SitingError):
+    """The user cancelled; siting stopped and left its output folder as it was."""
+
+
+def find_executable(setting: str | None = None) -> str:
+    """Path of the ``siting`` executable (see the module docstring for the order).
+
+    Raises
+    ------
+    SitingError
+        Not found, or the configured path is not an executable file.
+    """
+    for where, value in ((f"environment variable {ENV_VAR}", os.environ.get(ENV_VAR)),
+                         ("Processing setting 'siting executable'", setting)):
+        if value:
+            path = Path(value).expanduser()
+            if path.is_file() and os.access(path, os.X_OK):
+                return str(path)
+            msg = (f"{where} is '{value}', which is not an executable file; give the full path "
+                   "of siting (e.g. /home/me/siting/.venv/bin/siting)")
+            raise SitingError(msg)
+    found = shutil.which("siting")
+    if found:
+        return found
+    msg = (f"the siting executable was not found: install siting (pip install siting in a "
+           f"virtual environment), then set the environment variable {ENV_VAR} or Settings ▸ "
+           "Options ▸ Processing ▸ Providers ▸ siting ▸ siting executable to its full path "
+           "(e.g. /home/me/siting/.venv/bin/siting)")
+    raise SitingError(msg)
+
+
+# --------------------------------------------------------------------------- progress
+#: Share of a run's time each stage takes, roughly (the solve dominates).
+RUN_WEIGHTS: dict[str, float] = {
+    "layers": 5, "network": 8, "demand": 4, "travel_times": 8, "coverage": 4, "model": 55,
+    "results": 6, "outputs": 10,
+}
+_PREPARE = ("layers", "network", "demand", "travel_times", "coverage")
+
+
+class StageProgress:
+    """Turns siting's ``--progress-json`` lines into one percentage.
+
+    Parameters
+    ----------
+    solves
+        Number of MIP solves (1 for a run, the number of budgets for a sweep).
+    time_limit_s
+        The solver's time limit, if known: progress inside a solve grows with time (capped
+        at 95 % of the stage), since HiGHS reports nothing until it stops.
+    """
+
+    def __init__(self, solves: int = 1, time_limit_s: float | None = None) -> None:
+        self.solves = max(1, solves)
+        self.time_limit_s = time_limit_s
+        self.done: dict[str, float] = {}
+        self.solves_done = 0
+        self.current: str | None = None
+        self.current_fraction = 0.0
+        self.started = 0.0
+        self.label = ""
+
+    def feed(self, event: dict[str, Any], now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        stage = str(event.get("stage"))
+        kind = event.get("event")
+        if kind == "start":
+            self.current, self.current_fraction, self.started = stage, 0.0, now
+            self.label = str(event.get("label") or stage)
+        elif kind == "update" and stage == self.current:
+            self.current_fraction = float(event.get("fraction") or 0.0)
+        elif kind == "finish":
+            if stage == "model":
+                self.solves_done += 1
+            self.done[stage] = self.done.get(stage, 0.0) + 1.0
+            if stage == self.current:
+                self.current = None
+
+    def percent(self, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        total = sum(RUN_WEIGHTS.values())
+        got = 0.0
+        for stage, w in RUN_WEIGHTS.items():
+            reps = self.solves if stage in ("model", "results") else 1
+            got += w * min(self.done.get(stage, 0.0), reps) / reps
+        if self.current in RUN_WEIGHTS:
+            reps = self.solves if self.current in ("model", "results") else 1
+            frac = self.current_fraction
+            if self.current == "model" and self.time_limit_s:
+                frac = max(frac, min(0.95, (now - self.started) / (self.time_limit_s + 5.0)))
+            got += RUN_WEIGHTS[self.current] * frac / reps
+        return round(100.0 * min(got / total, 1.0), 1)
+
+
+def progress_event(line: str) -> dict[str, Any] | None:
+    """The JSON object of a ``--progress-json`` line, else None."""
+    text = line.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) and obj.get("siting") == "progress" else None
+
+
+# --------------------------------------------------------------------------- running
+def child_env() -> dict[str, str]:
+    """The environment for siting: UTF-8 output, no colours, no buffering, no QGIS Python."""
+    env = dict(os.environ)
+    for k in ("PYTHONPATH", "PYTHONHOME"):  # QGIS's own; siting's venv has its own Python
+        env.pop(k, None)
+    env.update({"PYTHONIOENCODING": "utf-8", "PYTHONUNBUFFERED": "1", "NO_COLOR": "1",
+                "TERM": "dumb", "COLUMNS": "100"})
+    return env
+
+
+def run_siting(
+    args: Sequence[str],
+    feedback: Feedback,
+    *,
+    executable: str,
+    progress: StageProgress | None = None,
+    on_line: Callable[[str], None] | None = None,
+    grace_s: float = GRACE_S,
+) -> list[str]:
+    """Run ``siting --progress-json ARGS``, streaming into ``feedback``; return its lines.
+
+    Progress lines move the progress bar; every other line is passed to
+    ``feedback.pushInfo`` (and ``on_line``). When ``feedback.isCanceled()`` turns true,
+    siting is sent SIGTERM (it stops like on Ctrl-C: no output folder is changed), then
+    killed after ``grace_s`` seconds.
+
+    Raises
+    ------
+    SitingCancelled
+        The user cancelled.
+    SitingError
+        siting exited with an error: the message is its ``error: ...`` line (exit code 2:
+        bad input, 3: infeasible or solver failure).
+    """
+    cmd = [executable, "--progress-json", *args]
+    kwargs: dict[str, Any] = {}
+    if sys.platform == "win32":  # pragma: no cover - no console window per run
+        kwargs["creationflags"] = subprocess.CREATE_NO_WINDOW  # type: ignore[attr-defined]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, env=child_env(), **kwargs)
+    except OSError as e:
+        msg = f"cannot start {executable}: {e.strerror or e}"
+        raise SitingError(msg) from None
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for raw in iter(proc.stdout.readline, b""):
+            lines.put(raw.decode("utf-8", "replace").rstrip("\r\n"))
+        lines.put(None)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    seen: list[str] = []
+    cancelled = False
+    deadline = float("inf")
+    last_pct = -1.0
+    while True:
+        if not cancelled and feedback.isCanceled():
+            cancelled = True
+            feedback.pushInfo("cancelling: asking siting to stop (outputs are left as they "
+                              "were)")
+            proc.terminate()
+            deadline = time.monotonic() + grace_s
+        if cancelled and proc.poll() is None and time.monotonic() > deadline:
+            proc.kill()
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            line = ""
+        if line is None:
+            break
+        if line:
+            event = progress_event(line)
+            if event is not None:
+                if progress is not None:
+                    progress.feed(event)
+                    if event.get("event") == "start":
+                        feedback.setProgressText(str(event.get("label") or event.get("stage")))
+            else:
+                seen.append(line)
+                feedback.pushInfo(line)
+                if on_line is not None:
+                    on_line(line)
+        if progress is not None:
+            pct = progress.percent()
+            if pct != last_pct:
+                feedback.setProgress(pct)
+                last_pct = pct
+    code = proc.wait()
+    reader.join(timeout=5)
+    if proc.stdout is not None:
+        proc.stdout.close()
+    if cancelled:
+        msg = "cancelled; siting stopped and left the output folder as it was"
+        raise SitingCancelled(msg, code)
+    if code != 0:
+        raise SitingError(error_message(seen, code), code)
+    return seen
+
+
+def error_message(lines: Sequence[str], code: int) -> str:
+    """siting's one-line error (``error: ...`` without the prefix), or a summary."""
+    for line in reversed(lines):
+        if line.startswith("error: "):
+            return line[len("error: "):]
+        if line.startswith("internal error: "):
+            return line
+    if code == 130:
+        return "interrupted; previous outputs left as they were"
+    tail = " | ".join(lines[-3:]) if lines else "no output"
+    return f"siting stopped with exit code {code}: {tail}"

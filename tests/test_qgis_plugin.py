@@ -1,0 +1,387 @@
+"""The QGIS plugin: built with ``siting qgis-plugin``, installed into a throwaway QGIS profile,
+run headless through ``qgis_process`` (QT_QPA_PLATFORM=offscreen), outputs re-read.
+
+The QGIS tests need Debian's QGIS (``apt-get install qgis python3-qgis qgis-providers``;
+.ci/run installs them) and are skipped without ``qgis_process``. QGIS runs its own Python
+(/usr/bin/python3): the plugin calls this venv's ``siting`` through ``SITING_EXECUTABLE``.
+
+The runner (finding siting, streaming progress, cancelling) is plain Python and is tested
+here directly, with the real ``siting`` executable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from test_errors_catalog import invoke
+
+from siting import __version__
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "suizhou"
+PLUGIN_SRC = ROOT / "qgis_plugin" / "siting_qgis"
+SITING = Path(sys.executable).with_name("siting")
+#: Debian's /usr/bin/qgis_process wrapper passes --noversioncheck (meant for the desktop
+#: app) from /etc/default/qgis, which qgis_process 3.22 rejects: call the binary itself.
+QGIS_PROCESS = shutil.which("qgis_process.bin") or shutil.which("qgis_process")
+needs_qgis = pytest.mark.skipif(QGIS_PROCESS is None, reason="qgis_process not installed "
+                                "(apt-get install qgis python3-qgis qgis-providers)")
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def load_runner():
+    spec = importlib.util.spec_from_file_location("siting_qgis_runner",
+                                                  PLUGIN_SRC / "runner.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+runner = load_runner()
+
+
+# =========================================================================== the zip
+def test_plugin_zip_is_installable_and_reproducible(tmp_path):
+    a, b = tmp_path / "a.zip", tmp_path / "b"
+    res = invoke("qgis-plugin", "--zip", str(a))
+    assert res.exit_code == 0, res.output
+    assert invoke("qgis-plugin", "--zip", f"{b}/").exit_code == 0
+    assert a.read_bytes() == (b / f"siting_qgis-{__version__}.zip").read_bytes()
+    with zipfile.ZipFile(a) as z:
+        names = z.namelist()
+        meta = z.read("siting_qgis/metadata.txt").decode("utf-8")
+    assert {"siting_qgis/__init__.py", "siting_qgis/metadata.txt", "siting_qgis/provider.py",
+            "siting_qgis/algorithms.py", "siting_qgis/runner.py"} <= set(names)
+    assert all(n.startswith("siting_qgis/") and "__pycache__" not in n for n in names)
+    assert f"version={__version__}" in meta and "hasProcessingProvider=yes" in meta
+    assert "SITING_EXECUTABLE" in res.output
+
+
+# =========================================================================== the runner
+class Feedback:
+    """A QgsProcessingFeedback stand-in that records what the plugin reports."""
+
+    def __init__(self, cancel_when=None) -> None:
+        self.progress: list[float] = []
+        self.texts: list[str] = []
+        self.info: list[str] = []
+        self.cancel_when = cancel_when
+        self.cancelled = False
+
+    def isCanceled(self) -> bool:
+        if not self.cancelled and self.cancel_when is not None and self.cancel_when(self):
+            self.cancelled = True
+        return self.cancelled
+
+    def setProgress(self, p: float) -> None:
+        self.progress.append(p)
+
+    def setProgressText(self, t: str) -> None:
+        self.texts.append(t)
+
+    def pushInfo(self, t: str) -> None:
+        self.info.append(t)
+
+
+def small_scenario(tmp_path: Path, time_limit_s: float) -> Path:
+    folder = tmp_path / "sc"
+    shutil.copytree(DATA, folder)
+    toml = folder / "scenario.toml"
+    text = toml.read_text(encoding="utf-8").replace("time_limit_s = 10.0",
+                                                    f"time_limit_s = {time_limit_s}")
+    toml.write_text(text, encoding="utf-8")
+    return toml
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_find_executable_order(tmp_path, monkeypatch):
+    monkeypatch.setenv(runner.ENV_VAR, str(SITING))
+    assert runner.find_executable("/nowhere/siting") == str(SITING)  # the variable wins
+    monkeypatch.delenv(runner.ENV_VAR)
+    assert runner.find_executable(str(SITING)) == str(SITING)
+    with pytest.raises(runner.SitingError, match="Processing setting 'siting executable' is "
+                       "'/nowhere/siting', which is not an executable file"):
+        runner.find_executable("/nowhere/siting")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(runner.SitingError, match=r"siting executable was not found.*"
+                       r"SITING_EXECUTABLE"):
+        runner.find_executable(None)
+    monkeypatch.setenv("PATH", str(SITING.parent))
+    assert runner.find_executable(None) == str(SITING)
+
+
+def test_stage_progress_is_monotone_and_reaches_100():
+    p = runner.StageProgress(solves=2, time_limit_s=10.0)
+    seen = []
+    t = 0.0
+    for stage in ("layers", "network", "demand", "travel_times", "coverage"):
+        for ev in ("start", "finish"):
+            p.feed({"event": ev, "stage": stage}, now=t)
+            seen.append(p.percent(now=t))
+    for _ in range(2):
+        for stage in ("model", "results"):
+            p.feed({"event": "start", "stage": stage}, now=t)
+            for dt in (1.0, 5.0, 50.0):  # time inside a solve moves the bar, capped
+                seen.append(p.percent(now=t + dt))
+            t += 50.0
+            p.feed({"event": "finish", "stage": stage}, now=t)
+            seen.append(p.percent(now=t))
+    p.feed({"event": "start", "stage": "outputs"}, now=t)
+    p.feed({"event": "finish", "stage": "outputs"}, now=t)
+    seen.append(p.percent(now=t))
+    assert seen == sorted(seen)
+    assert seen[-1] == 100.0
+    # the prepare stages are their share of the weights
+    prepare = sum(runner.RUN_WEIGHTS[s] for s in runner._PREPARE)
+    assert seen[9] == pytest.approx(100 * prepare / sum(runner.RUN_WEIGHTS.values()), abs=0.1)
+
+
+def test_runner_streams_progress_of_a_real_run(tmp_path):
+    toml = small_scenario(tmp_path, 3.0)
+    fb = Feedback()
+    out = tmp_path / "run"
+    lines = runner.run_siting(["run", str(toml), "--out", str(out), "--basemap", "none"], fb,
+                              executable=str(SITING),
+                              progress=runner.StageProgress(1, 3.0))
+    assert fb.progress == sorted(fb.progress) and fb.progress[-1] == 100.0
+    assert fb.texts[:2] == ["Reading layers", "Loading road network"]
+    assert not any(line.startswith("{") for line in lines)  # JSON lines are not echoed
+    assert (out / "report.json").is_file()
+
+
+@pytest.mark.slow
+def test_runner_cancel_stops_siting_and_keeps_the_previous_run(tmp_path):
+    toml = small_scenario(tmp_path, 120.0)
+    out = tmp_path / "run"
+    # a previous run in the folder (quick: another copy of the scenario, a short limit)
+    quick = small_scenario(tmp_path / "q", 2.0)
+    res = subprocess.run([str(SITING), "run", str(quick), "--out", str(out), "-q",
+                          "--basemap", "none"], capture_output=True, text=True, timeout=600,
+                         check=False)
+    assert res.returncode == 0, res.stderr
+    before = digest(out)
+    fb = Feedback(cancel_when=lambda f: "Building and solving the MIP" in f.texts)
+    t0 = time.monotonic()
+    with pytest.raises(runner.SitingCancelled) as e:
+        runner.run_siting(["run", str(toml), "--out", str(out), "--basemap", "none"], fb,
+                          executable=str(SITING), progress=runner.StageProgress(1, 120.0),
+                          grace_s=60.0)
+    assert time.monotonic() - t0 < 100  # stopped long before the 120 s time limit
+    assert e.value.exit_code == 130  # SIGTERM handled like Ctrl-C, not killed
+    assert digest(out) == before
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".run")] == []
+
+
+def test_runner_reports_the_error_line(tmp_path):
+    fb = Feedback()
+    with pytest.raises(runner.SitingError) as e:
+        runner.run_siting(["validate", str(tmp_path / "none.toml")], fb,
+                          executable=str(SITING))
+    assert str(e.value) == (f"{tmp_path / 'none.toml'}: scenario file not found; give the "
+                            "path to a scenario .toml file")
+    assert e.value.exit_code == 2
+
+
+# =========================================================================== qgis_process
+@pytest.fixture(scope="module")
+def qgis(tmp_path_factory):
+    """A QGIS profile with the plugin installed and enabled; returns a qgis_process runner."""
+    if QGIS_PROCESS is None:
+        pytest.skip("qgis_process not installed")
+    root = tmp_path_factory.mktemp("qgis")
+    zip_path = root / "siting_qgis.zip"
+    assert invoke("qgis-plugin", "--zip", str(zip_path)).exit_code == 0
+    plugins = root / "config" / "profiles" / "default" / "python" / "plugins"
+    plugins.mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(plugins)
+    xdg = root / "xdg"
+    xdg.mkdir(mode=0o700)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env.update({"QT_QPA_PLATFORM": "offscreen", "QGIS_CUSTOM_CONFIG_PATH": str(root / "config"),
+                "SITING_EXECUTABLE": str(SITING), "XDG_RUNTIME_DIR": str(xdg)})
+
+    def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        return subprocess.run([QGIS_PROCESS, *args], env=env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+    res = run("plugins", "enable", "siting_qgis")
+    assert res.returncode == 0, res.stdout + res.stderr
+    run.env = env  # type: ignore[attr-defined]
+    return run
+
+
+@needs_qgis
+def test_qgis_process_lists_the_algorithms(qgis):
+    res = qgis("list")
+    assert res.returncode == 0, res.stderr
+    for alg in ("siting:validate", "siting:run", "siting:sweep", "siting:brief"):
+        assert alg in res.stdout
+
+
+@needs_qgis
+def test_qgis_validate_broken_layer_surfaces_the_one_line_error(qgis, tmp_path):
+    doc = json.loads((DATA / "fleet.geojson").read_text(encoding="utf-8"))
+    doc["features"][3]["properties"]["vehicles"] = -5
+    bad = tmp_path / "fleet.geojson"
+    bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    res = qgis("run", "siting:validate", "--", f"NETWORK={DATA / 'roads.geojson'}",
+               f"FLEET={bad}", f"CANDIDATES={DATA / 'candidates.geojson'}")
+    assert res.returncode != 0
+    want = (f"{bad}: row 4 (id 'SAN004'): column 'vehicles' is negative (-5); give a value "
+            ">= 0")
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("ERROR:")]
+    assert errors == [f"ERROR:\t{want}"], res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
+
+
+@needs_qgis
+def test_qgis_validate_exported_layer_names_the_qgis_layer(qgis, tmp_path):
+    """A filtered layer is exported (what QGIS shows), and messages name the QGIS layer."""
+    subset = f"{DATA / 'fleet.geojson'}|subset=\"vehicles\" > 1000"  # matches no feature
+    res = qgis("run", "siting:validate", "--", f"NETWORK={DATA / 'roads.geojson'}",
+               f"FLEET={subset}", f"CANDIDATES={DATA / 'candidates.geojson'}")
+    assert res.returncode != 0
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("ERROR:")]
+    assert len(errors) == 1, res.stderr
+    assert errors[0].startswith("ERROR:\tFleet points layer 'fleet': the demand layer has no "
+                                "features"), errors[0]
+
+
+@pytest.fixture(scope="module")
+def qgis_run(qgis, tmp_path_factory):
+    """siting:run through qgis_process on the bundled layers (once for the tests below)."""
+    out = tmp_path_factory.mktemp("qrun") / "run"
+    res = qgis("--json", "run", "siting:run", "--",
+               f"NETWORK={DATA / 'roads.geojson'}", f"FLEET={DATA / 'fleet.geojson'}",
+               f"CANDIDATES={DATA / 'candidates.geojson'}",
+               f"EXISTING={DATA / 'existing.geojson'}", f"ZONES={DATA / 'zones.geojson'}",
+               "BUDGET=20", "YEARS=2024,2025", "TIME_LIMIT=5", "LANGUAGE=1",
+               "OUTPUT_CRS=EPSG:4547", "BASEMAP=3", "NAME=随州 QGIS", f"OUTPUT={out}")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    return out, json.loads(res.stdout)
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_run_writes_the_outputs(qgis_run):
+    out, doc = qgis_run
+    results = doc["results"]
+    assert Path(results["OUTPUT"]) == out
+    assert Path(results["GEOPACKAGE"]) == out / "results.gpkg"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["budget"] == 20e6 and report["spent"] <= 20e6
+    assert report["scenario"]["name"] == "随州 QGIS"
+    assert report["inputs"]["fleet_points"] == 351
+    assert report["inputs"]["existing_stations"] == 2
+    assert results["COVERAGE_SHARE"] == pytest.approx(report["coverage_share"], abs=1e-6)
+    stations = gpd.read_file(out / "results.gpkg", layer="stations")
+    assert stations.crs.to_epsg() == 4547
+    geo = gpd.read_file(out / "stations.geojson")
+    assert sorted(stations["site_id"]) == sorted(geo["site_id"])
+    assert geo["capex"].sum() == pytest.approx(report["spent"])
+    assert sorted(report["by_year"]) == ["2024", "2025"]
+    with sqlite3.connect(out / "results.gpkg") as con:
+        styled = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles WHERE "
+                                            "useAsDefault")}
+    assert {"stations", "demand", "candidates"} <= styled
+    log = "\n".join(doc["log"]["info"])
+    assert "Road network: using the file" in log  # a GIS file is passed as it is
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_loads_results_with_their_styles(qgis, qgis_run, tmp_path):
+    """The layers the run queues for loading open in QGIS with the GeoPackage's styles."""
+    out, _ = qgis_run
+    script = tmp_path / "load.py"
+    script.write_text(f'''
+import sys, json
+from qgis.core import QgsApplication, QgsProcessingContext, QgsProject
+app = QgsApplication([b"t"], False)
+app.initQgis()
+sys.path[:0] = ["/usr/share/qgis/python/plugins", {str(ROOT / "qgis_plugin")!r}]
+from processing.core.Processing import Processing
+Processing.initialize()
+from processing.gui.Postprocessing import handleAlgorithmResults
+from siting_qgis.algorithms import RunAlgorithm, load_results
+project = QgsProject.instance()
+ctx = QgsProcessingContext()
+ctx.setProject(project)
+uris = load_results({str(out / "results.gpkg")!r}, ctx, "OUTPUT")
+alg = RunAlgorithm()
+alg.initAlgorithm()
+ok = handleAlgorithmResults(alg, ctx, showResults=False, parameters={{"OUTPUT": {str(out)!r}}})
+layers = {{}}
+for node in project.layerTreeRoot().findLayers():  # top first
+    layer = node.layer()
+    name = layer.source().rsplit("=", 1)[1]
+    layers[name] = [layer.isValid(), layer.renderer().type(), layer.featureCount()]
+print(json.dumps({{"ok": ok, "uris": uris, "layers": layers}}))
+''', encoding="utf-8")
+    res = subprocess.run([SYSTEM_PYTHON, str(script)], env=qgis.env, capture_output=True,
+                         text=True, timeout=300, check=False)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout.strip().splitlines()[-1])
+    assert doc["ok"] is True
+    layers = doc["layers"]
+    assert sorted(layers) == sorted(u.rsplit("=", 1)[1] for u in doc["uris"])
+    # loaded in this order, top first, whatever order Processing loads them in
+    assert list(layers) == ["stations", "demand", "candidates", "roads", "zones",
+                            "coverage_areas"]
+    assert all(v[0] for v in layers.values())
+    # each with the style of the GeoPackage's layer_styles (Processing alone gives none)
+    assert layers["stations"][1] == "categorizedSymbol"
+    assert layers["coverage_areas"][1] == "categorizedSymbol"
+    assert layers["demand"][1] == "graduatedSymbol"
+    assert layers["stations"][2] == len(gpd.read_file(out / "results.gpkg", layer="stations"))
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_brief_of_the_run(qgis, qgis_run):
+    if not any(Path(p).exists() for p in ("/usr/share/fonts/opentype/noto",
+                                          "/usr/share/fonts/truetype/noto")):
+        pytest.skip("the briefing wants fonts-noto-cjk")
+    out, _ = qgis_run
+    res = qgis("--json", "run", "siting:brief", "--", f"RUN={out}", "LANGUAGE=1")
+    assert res.returncode == 0, res.stderr[-3000:]
+    pdf = Path(json.loads(res.stdout)["results"]["PDF"])
+    assert pdf == out / "briefing.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_sweep_from_a_scenario_file(qgis, tmp_path):
+    toml = small_scenario(tmp_path, 3.0)
+    out = tmp_path / "sweep"
+    res = qgis("--json", "run", "siting:sweep", "--", f"SCENARIO={toml}", "BUDGETS=10,40",
+               "MAPS=false", f"OUTPUT={out}")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    curve = Path(json.loads(res.stdout)["results"]["CURVE"])
+    assert curve == out / "curve.csv"
+    import csv
+
+    with open(curve, encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [float(r["budget_cny"]) for r in rows] == [10e6, 40e6]
+    assert (out / "curve.png").is_file()
