@@ -536,15 +536,22 @@ def _render(c: _Choices) -> str:
            "per day in capacity_unit (kWh/day for swap and charging, kg/day for hydrogen); "
            "h2_capacity_kg: hydrogen kg/day of a type that also serves electric pathways; "
            "grid_kw: peak load on the substation; onsite_production: makes its own hydrogen "
-           "(needs no supply site); color and glyph: map symbol.")
+           "(needs no supply site); vehicle_classes: which vehicles it can serve (a heavy-"
+           "truck chassis swap station takes no vans); vehicles_per_day: most vehicles a day "
+           "(connectors x charging turns, or bays x swaps), besides the energy capacity; "
+           "color and glyph: map symbol.")
     for st in c.station_types:
         w.table("station_types", array=True)
         for k in ("id", "name", "name_en", "serves", "capex", "capacity", "capacity_unit",
-                  "h2_capacity_kg", "grid_kw", "onsite_production", "color", "glyph"):
+                  "h2_capacity_kg", "grid_kw", "onsite_production", "vehicle_classes",
+                  "vehicles_per_day", "color", "glyph"):
             if k in st:
                 w.key(k, st[k])
             elif k == "h2_capacity_kg":
                 w.key(k, 500.0, "Only for types serving hydrogen and an electric pathway.",
+                      active=False)
+            elif k == "vehicles_per_day":
+                w.key(k, 20.0, "Vehicles a day (none: the energy capacity alone limits it).",
                       active=False)
             else:
                 w.key(k, _default(StationType, k))
@@ -636,8 +643,12 @@ def _render(c: _Choices) -> str:
     w.key("vehicle_class", _default(Corridor, "vehicle_class"), active=False)
     w.key("range_km", _default(Corridor, "range_km"), "Driving range of the trucks.",
           active=False)
-    w.key("detour_km", _default(Corridor, "detour_km"), "Longest detour to a station.",
-          active=False)
+    w.key("detour_km", _default(Corridor, "detour_km"), "Longest detour to a station, km on "
+          "the roads (there and back).", active=False)
+    w.key("segment", "muck_truck", "Fleet segment of the trucks: their energy use per km. The "
+          "corridor's trucks must not also be in the fleet layer.", active=False)
+    w.key("kwh_per_km", 1.9, "Or the energy use per km directly (kWh/km) ...", active=False)
+    w.key("h2_kg_per_km", 0.09, "... and kg/km for hydrogen corridors.", active=False)
     return w.text()
 
 
