@@ -18,11 +18,12 @@ Rules
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any, cast
 
 from siting.i18n import t
 
-__all__ = ["MISSING", "as_float", "money", "number", "percent"]
+__all__ = ["MISSING", "as_float", "money", "money_column", "number", "percent"]
 
 #: What a missing figure prints as (in tables, popups and text alike).
 MISSING = "—"
@@ -72,6 +73,22 @@ def money(cny: object, lang: str = "zh", *, unit: bool = True) -> str:
     else:
         text = f"{v / 1e6:,.2f}"
     return t("unit.money", lang, value=text) if unit else text
+
+
+def money_column(values: Iterable[object], lang: str = "zh") -> list[str]:
+    """Amounts of CNY for one table column, without the unit, all with the same decimals.
+
+    Chinese: whole 万元 when every amount is a whole number of 万元 (or at least 100 万元),
+    else one decimal for all; English: million CNY with two decimals (as :func:`money`).
+    Missing values print as :data:`MISSING`.
+    """
+    vals = [as_float(v) for v in values]
+    if lang != "zh":
+        return [money(v, lang, unit=False) for v in vals]
+    wan = [v / 1e4 for v in vals if v is not None]
+    whole = all(abs(w) >= 100 or abs(w - round(w)) < 0.05 for w in wan)
+    fmt = "{:,.0f}" if whole else "{:,.1f}"
+    return [MISSING if v is None else fmt.format(v / 1e4) for v in vals]
 
 
 def number(value: object, digits: int = 0, *, unit: str = "") -> str:

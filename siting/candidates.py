@@ -14,6 +14,11 @@ way and shown on the map and in ``results.gpkg``:
 
 Existing stations become options fixed open at zero capital cost.
 All distances are computed in the network's metric CRS.
+
+The rule outcomes are written in the scenario's language (``scenario.lang``, which a run's
+``--lang`` sets) from the ``rule.*`` labels of :mod:`siting.i18n`: station types by their name
+in that language, distances with their unit. ``excluded_types`` lists, per site, the type ids
+a rule excluded (``;``-joined), for code that needs the outcome rather than the text.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from scipy.spatial import cKDTree
 
 from siting._errors import InputDataError
 from siting.crs import layer_utm_crs, point_xy
+from siting.i18n import LABELS, t
 from siting.scenario import Scenario, StationType, suggest
 from siting.supply import SupplyDistances, straight_line
 from siting.tables import record_label
@@ -110,18 +116,22 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
 
     rows: list[dict] = []
     outcome: list[str] = []
+    excluded: list[str] = []
+    lang = scenario.lang
     for i, (allowed, is_existing) in enumerate(zip(sites["_types"], sites["existing"])):
         notes = []
+        out = []
         for tid in allowed:
             st = scenario.station_type(tid)
             reason = _exclusion(st, scenario, supply_id[i], supply_m[i], setback_fail, i,
                                 road=bool(supply_road[i]))
             if reason and not is_existing:
-                notes.append(f"{tid}: excluded — {reason}")
+                notes.append(t("rule.excluded", lang, type=_type_name(st, lang), reason=reason))
+                out.append(tid)
                 continue
-            why = "existing station" if is_existing else _eligibility(
+            why = t("rule.existing", lang) if is_existing else _eligibility(
                 st, scenario, supply_id[i], supply_m[i], road=bool(supply_road[i]))
-            notes.append(f"{tid}: {why}")
+            notes.append(t("rule.eligible", lang, type=_type_name(st, lang), why=why))
             factor = float(sites["capex_factor"].iloc[i])
             capacity, h2_capacity, vcap = _capacities(st, sites, i, is_existing,
                                                       existing_source)
@@ -146,8 +156,11 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
                                  and scenario.hydrogen is not None else ()),
                 "eligible_reason": why,
             })
-        outcome.append("; ".join(notes))
+        outcome.append(t("rule.sep", lang).join(notes))
+        excluded.append(";".join(out))
     sites["rule_outcome"] = outcome
+    sites["excluded_types"] = excluded
+    sites["n_excluded"] = [len([x for x in e.split(";") if x]) for e in excluded]
     sites = sites.drop(columns=["_types"])
     options = pd.DataFrame(rows, columns=[c for c in OPTION_COLUMNS if c != "option"])
     options.insert(0, "option", np.arange(len(options)))
@@ -301,10 +314,11 @@ def _nearest(xy: np.ndarray, layer: gpd.GeoDataFrame | None, crs: str,
 
 def _setback_failures(xy: np.ndarray, sensitive: gpd.GeoDataFrame | None, scenario: Scenario,
                       crs: str) -> dict[int, str]:
-    """Site index → the first setback it breaks (text), for sites breaking any."""
+    """Site index → the first setback it breaks (text in the scenario's language)."""
     if sensitive is None or scenario.setbacks is None or not len(sensitive) or not len(xy):
         return {}
     spec = scenario.setbacks
+    lang = scenario.lang
     geoms = sensitive.geometry.to_crs(crs)
     cats = sensitive[spec.category_column].astype(str).to_numpy()
     names = (sensitive["name"].astype(str).to_numpy() if "name" in sensitive.columns
@@ -321,8 +335,21 @@ def _setback_failures(xy: np.ndarray, sensitive: gpd.GeoDataFrame | None, scenar
         near = near[~near.index.duplicated(keep="first")]
         for i, (d, k) in enumerate(zip(near["_d"].to_numpy(), near["_k"].to_numpy())):
             if i not in fails and d < need:
-                fails[i] = (f"{d:.0f} m from {cat} '{names[int(k)]}' (setback {need:.0f} m)")
+                fails[i] = t("rule.setback", lang, d=f"{d:,.0f}", category=category_name(
+                    cat, lang), name=names[int(k)], need=f"{need:,.0f}")
     return fails
+
+
+def category_name(category: str, lang: str) -> str:
+    """Display name of a sensitive-site category (``school`` → 学校); others as given."""
+    key = f"rule.cat_{category}"
+    return t(key, lang) if key in LABELS[lang] else category
+
+
+def _type_name(st: StationType, lang: str) -> str:
+    """A station type's name in ``lang`` (the other language's, then its id, when empty)."""
+    name = (st.name_en or st.name) if lang == "en" else (st.name or st.name_en)
+    return name or st.id
 
 
 def _supply(xy: np.ndarray, layer: gpd.GeoDataFrame | None, crs: str,
@@ -349,34 +376,35 @@ def _within(sd: SupplyDistances, site: int, limit_km: float) -> tuple[str, ...]:
 
 def _exclusion(st: StationType, scenario: Scenario, supply_id: str, supply_m: float,
                setback_fail: dict[int, str], site: int, *, road: bool = False) -> str:
-    """Why this type may not be built at this site, or ''."""
+    """Why this type may not be built at this site (scenario's language), or ''."""
+    lang = scenario.lang
     if (scenario.setbacks is not None and set(st.serves) & set(scenario.setbacks.applies_to)
             and site in setback_fail):
         return setback_fail[site]
     if "hydrogen" in st.serves and not st.onsite_production and scenario.hydrogen is not None:
-        limit = scenario.hydrogen.delivery_km
+        limit = f"{scenario.hydrogen.delivery_km:g}"
         if not supply_id:
-            return "no hydrogen supply site given"
+            return t("rule.no_supply", lang)
         if not np.isfinite(supply_m):
-            return (f"no hydrogen supply site within {2 * limit:g} km by road "
-                    f"(delivery limit {limit:g} km)")
-        if supply_m > limit * 1000.0:
-            how = "by road" if road else "in a straight line (no road connects them)"
-            return (f"nearest hydrogen supply '{supply_id}' is {supply_m / 1000:.1f} km away "
-                    f"{how} (delivery limit {limit:g} km)")
+            return t("rule.no_supply_by_road", lang, km=f"{2 * scenario.hydrogen.delivery_km:g}",
+                     limit=limit)
+        if supply_m > scenario.hydrogen.delivery_km * 1000.0:
+            key = "rule.supply_far_road" if road else "rule.supply_far_line"
+            return t(key, lang, supply=supply_id, km=f"{supply_m / 1000:.1f}", limit=limit)
     return ""
 
 
 def _eligibility(st: StationType, scenario: Scenario, supply_id: str, supply_m: float, *,
                  road: bool = False) -> str:
-    """Which rule made this (site, type) eligible, in words."""
-    parts = ["allowed by the site"]
+    """Which rule made this (site, type) eligible, in words (scenario's language)."""
+    lang = scenario.lang
+    parts = [t("rule.allowed", lang)]
     if "hydrogen" in st.serves:
         if st.onsite_production:
-            parts.append("on-site hydrogen production")
+            parts.append(t("rule.onsite_h2", lang))
         elif scenario.hydrogen is not None and np.isfinite(supply_m):
-            how = "by road" if road else "in a straight line"
-            parts.append(f"supply '{supply_id}' {supply_m / 1000:.1f} km away {how}")
+            key = "rule.supply_road" if road else "rule.supply_line"
+            parts.append(t(key, lang, supply=supply_id, km=f"{supply_m / 1000:.1f}"))
     if scenario.setbacks is not None and set(st.serves) & set(scenario.setbacks.applies_to):
-        parts.append("setbacks met")
-    return ", ".join(parts)
+        parts.append(t("rule.setbacks_met", lang))
+    return t("rule.list_sep", lang).join(parts)

@@ -11,7 +11,7 @@ utilisation; :func:`build_report` assembles the :class:`~siting.report.Report`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from siting.report import (
     InputCounts,
     NetworkInfo,
     ObjectiveParts,
+    Provenance,
     Report,
     ScenarioInfo,
     ShareFigures,
@@ -254,17 +255,19 @@ def _type_figures(sc: Scenario, stations: gpd.GeoDataFrame) -> dict[str, TypeFig
             capex=float(st["capex"].sum()), capacity=cap, capacity_unit=t.capacity_unit,
             served_demand=float(st["served_demand"].sum()),
             served_vehicles=float(st["served_vehicles"].sum()), served_energy=energy,
-            utilisation=energy / cap if cap > 0 else None)
+            utilisation=energy / cap if cap > 0 else None, color=t.color, glyph=t.glyph,
+            glyph_en=t.glyph_en, family=t.family)
     return out
 
 
-def _zone_figures(stations: gpd.GeoDataFrame, zone_names: dict[str, str]
-                  ) -> dict[str, ZoneFigures]:
+def _zone_figures(stations: gpd.GeoDataFrame, zone_names: dict[str, str],
+                  zone_names_en: dict[str, str]) -> dict[str, ZoneFigures]:
     out = {}
     for z, grp in stations.groupby("zone"):
         key = str(z) or "(outside zones)"
         out[key] = ZoneFigures(
-            name=zone_names.get(str(z), ""), count=len(grp),
+            name=zone_names.get(str(z), ""), name_en=zone_names_en.get(str(z), ""),
+            count=len(grp),
             by_type={str(k): int(v) for k, v in grp["station_type"].value_counts()
                      .sort_index().items()},
             capex=float(grp["capex"].sum()))
@@ -296,7 +299,8 @@ def _corridors(sc: Scenario, flows: list[Flow], sol: Solution) -> list[CorridorF
         covered = None if fc is None else float(fc[k])
         trucks = c.trucks_per_day if c is not None else f.weight
         out.append(CorridorFigures(
-            id=f.corridor_id, name=f.name, pathway=c.pathway if c is not None else "",
+            id=f.corridor_id, name=f.name, name_en=c.name_en if c is not None else "",
+            pathway=c.pathway if c is not None else "",
             trucks_per_day=trucks, length_km=f.length_km, covered=covered,
             trucks_covered=None if covered is None else covered * trucks, weight=f.weight,
             energy_per_day=f.energy, energy_unit="kg/day" if f.unit == 1 else "kWh/day"))
@@ -354,6 +358,7 @@ class ReportInputs:
     zone_names: dict[str, str]
     budget_total: float
     budget_by_year: np.ndarray | None
+    zone_names_en: dict[str, str] = field(default_factory=dict)
 
 
 def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
@@ -385,7 +390,7 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
         headline=headline,
         by_year=by_year,
         by_type=_type_figures(sc, ri.stations),
-        by_zone=_zone_figures(ri.stations, ri.zone_names),
+        by_zone=_zone_figures(ri.stations, ri.zone_names, ri.zone_names_en),
         by_segment=_share_figures(
             {s.id: seg == s.id for s in sc.segments},
             {s.id: (s.name or s.id, s.name_en or s.id) for s in sc.segments}, dem, served, last),
@@ -408,6 +413,9 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
         inputs=_input_counts(ri),
         network=_network_info(ri.net),
         data_provenance=_provenance(sc, ri.net),
+        provenance=Provenance(
+            network=sc.network.provenance or "", description=sc.description or "",
+            sources_file="SOURCES.md" if (sc.base_dir / "SOURCES.md").exists() else ""),
         extra_layers=sorted(ri.extra),
     )
 
@@ -426,7 +434,7 @@ def _grid(sc: Scenario, sol: Solution, ri: ReportInputs) -> dict[str, GridUse]:
 
 def _input_counts(ri: ReportInputs) -> InputCounts:
     cand, demand = ri.candidates, ri.demand
-    excluded = int(cand["rule_outcome"].str.count("excluded").sum()) if len(cand) else 0
+    excluded = int(cand["n_excluded"].sum()) if len(cand) and "n_excluded" in cand else 0
     return InputCounts(
         demand_points=len(demand),
         fleet_points=int(demand["fleet_id"].nunique()) if len(demand) else 0,

@@ -125,9 +125,13 @@ def read_inputs(sc: Scenario) -> Inputs:
                            required={sc.zones.id_column: "text"}, geom="polygon",
                            id_column=sc.zones.id_column)
         zones = zones.rename(columns={sc.zones.id_column: "zone_id",
-                                      sc.zones.name_column: "name"})
+                                      sc.zones.name_column: "name",
+                                      sc.zones.name_en_column: "name_en"})
         if "name" not in zones.columns:
             zones["name"] = zones["zone_id"]
+        zones["name"] = zones["name"].fillna(zones["zone_id"]).astype(str)
+        zones["name_en"] = (zones["name_en"].fillna("").astype(str)
+                            if "name_en" in zones.columns else "")
         known = set(zones["zone_id"].astype(str))
         for r in sc.zone_requirements:
             if r.zone not in known:
@@ -444,6 +448,23 @@ def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
     return solve_prepared(prep, hooks=hooks)
 
 
+def with_lang(sc: Scenario, lang: str | None) -> Scenario:
+    """``sc`` with its output language set to ``lang`` (``--lang``); ``sc`` itself when None.
+
+    The language is the run's: rule outcomes, station reasons, the report's ``lang`` (which
+    ``siting brief`` and ``siting compare`` default to) and every output file use it.
+    """
+    if not lang or lang == sc.lang:
+        return sc
+    from siting._errors import ScenarioError
+    from siting.i18n import LANGS
+
+    if lang not in LANGS:
+        msg = f"--lang '{lang}' is not supported; use --lang zh or --lang en"
+        raise ScenarioError(msg)
+    return sc.model_copy(update={"lang": lang})
+
+
 def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
         client: object | None = None, lang: str | None = None, basemap: str = "osm",
         cdn: bool = False, output_crs: str | None = None,
@@ -462,6 +483,7 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
     if output_crs is not None:
         parse_crs(output_crs, where="--crs")
     check_output_dir(out_dir, "run", inputs=input_paths(sc))
+    sc = with_lang(sc, lang)
     with output_lock(out_dir):
         return _run_locked(sc, out_dir, hooks=hooks, client=client, lang=lang,
                            basemap=basemap, cdn=cdn, output_crs=output_crs,
@@ -540,10 +562,14 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
         extra["corridors"] = fg
     zone_names = ({} if rules.zones is None else
                   dict(zip(rules.zones["zone_id"].astype(str), rules.zones["name"].astype(str))))
+    zone_names_en = ({} if rules.zones is None or "name_en" not in rules.zones else
+                     dict(zip(rules.zones["zone_id"].astype(str),
+                              rules.zones["name_en"].astype(str))))
     report = build_report(sc, sol, ReportInputs(
         net=net, demand=dem, stations=stations, station_years=per_year, candidates=cand,
         options=options, flows=flows, extra=extra, zone_names=zone_names,
-        budget_total=float(mi.budget_total), budget_by_year=mi.budget_by_year))
+        budget_total=float(mi.budget_total), budget_by_year=mi.budget_by_year,
+        zone_names_en=zone_names_en))
     return SitingResult(sc, stations, dem, cand.drop(columns=["capex_factor"], errors="ignore"),
                         areas, rules.zones, roads, report, extra, station_years=per_year)
 

@@ -106,12 +106,19 @@ class TypeFigures(_Record):
     served_vehicles: float
     served_energy: float
     utilisation: float | None = None
+    #: The type's symbol in every output: CSS colour, glyph (``glyph_en`` in English
+    #: outputs; empty = ``glyph``) and family (``swap``/``charging``/``hydrogen``: the shape).
+    color: str = ""
+    glyph: str = ""
+    glyph_en: str = ""
+    family: str = ""
 
 
 class ZoneFigures(_Record):
     """Stations in one zone (the smallest containing zone of each site)."""
 
     name: str = ""
+    name_en: str = ""
     count: int
     by_type: dict[str, int]
     capex: float
@@ -154,6 +161,7 @@ class CorridorFigures(_Record):
 
     id: str
     name: str = ""
+    name_en: str = ""
     pathway: str = ""
     trucks_per_day: float
     length_km: float
@@ -231,6 +239,17 @@ class SupplyUse(_Record):
     distance_basis: str = ""
 
 
+class Provenance(_Record):
+    """Where the data come from, in parts (``data_provenance`` is the same in one text)."""
+
+    #: The network's provenance text, as the scenario gives it.
+    network: str = ""
+    #: The scenario's description.
+    description: str = ""
+    #: File in the scenario folder listing sources and assumptions (e.g. ``SOURCES.md``).
+    sources_file: str = ""
+
+
 class GridUse(_Record):
     """One substation: spare capacity and the new stations' peak load on it, kW."""
 
@@ -266,6 +285,7 @@ class Report(_Record):
     inputs: InputCounts
     network: NetworkInfo
     data_provenance: str = ""
+    provenance: Provenance = Field(default_factory=Provenance)
     extra_layers: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
     output_crs: str | None = None

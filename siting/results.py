@@ -14,7 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.figures import PlanFigures, weight_unit
+from siting.figures import PlanFigures
+from siting.i18n import t
 from siting.report import Report
 from siting.scenario import Scenario
 
@@ -140,14 +141,17 @@ def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.
 def _reason(o: Any, k: int, fig: PlanFigures, energy: np.ndarray, unit: np.ndarray,
             util: np.ndarray, unique_weight: np.ndarray | None, year: int,
             scenario: Scenario) -> str:
-    """Why a station is in the plan, in the final year's figures (never a sum over years)."""
+    """Why a station is in the plan, in the final year's figures (never a sum over years),
+    in the scenario's language (``reason.*`` labels)."""
+    lang = scenario.lang
     if o.existing:
-        return "existing station"
-    wu = weight_unit(scenario.weight)
-    text = (f"in {year} serves {fig.weight[-1, k]:.1f} {wu} from {int(fig.rows[-1, k])} "
-            f"demand point(s), {energy[k]:,.0f} {unit[k]}")
+        return t("rule.existing", lang)
+    wu = t("unit.vehicles", lang) if scenario.weight == "vehicles" else t("unit.kwh_day", lang)
+    e_unit = t("unit.kwh_day", lang) if unit[k] == "kWh/day" else t("unit.kg_day", lang)
+    text = t("reason.serves", lang, year=year, value=f"{fig.weight[-1, k]:,.1f}", unit=wu,
+             n=int(fig.rows[-1, k]), energy=f"{energy[k]:,.0f}", energy_unit=e_unit)
     if np.isfinite(util[k]):
-        text += f" ({util[k]:.0%} of capacity)"
+        text += t("reason.utilisation", lang, share=f"{util[k]:.0%}")
     if unique_weight is not None:
-        text += f"; {unique_weight[k]:.1f} of these {wu} can reach no other chosen station"
-    return f"{text}; eligible: {o.eligible_reason}"
+        text += t("reason.unique", lang, value=f"{unique_weight[k]:,.1f}", unit=wu)
+    return text + t("reason.eligible", lang, why=o.eligible_reason)

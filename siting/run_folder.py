@@ -9,7 +9,6 @@ line naming the file and the fix.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ import pyogrio
 from pyproj import CRS
 
 from siting._errors import CRSMismatchError, InputDataError
+from siting.report import Report
+from siting.report import read_report as _read_report_file
 
 __all__ = ["CONTEXT_LAYERS", "RunData", "load_run", "read_report", "read_stations"]
 
@@ -48,7 +49,7 @@ class RunData:
     run_dir
         The run folder.
     report
-        ``report.json`` as a dict.
+        ``report.json`` as the typed :class:`~siting.report.Report`.
     stations
         ``stations.geojson`` (EPSG:4326) with at least ``site_id``, ``station_type``, ``name``
         (the site id when empty), ``family``, ``capex``, ``capacity``, ``capacity_unit``,
@@ -60,7 +61,7 @@ class RunData:
     """
 
     run_dir: Path
-    report: dict[str, Any]
+    report: Report
     stations: gpd.GeoDataFrame
     roads: gpd.GeoDataFrame | None = None
     zones: gpd.GeoDataFrame | None = None
@@ -105,24 +106,11 @@ def load_run(run_dir: str | os.PathLike[str], *, layers: bool = True) -> RunData
     return RunData(run_dir=run, report=report, stations=stations, **found)
 
 
-def read_report(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
-    """``report.json`` of a run folder as a dict (see :func:`load_run` for the errors)."""
-    path = Path(run_dir) / "report.json"
-    if not path.is_file():
-        msg = f"{path}: not found; {_FIX}"
-        raise InputDataError(msg)
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        msg = f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); {_REWRITE}"
-        raise InputDataError(msg) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"{path}: cannot be read ({exc}); {_REWRITE}"
-        raise InputDataError(msg) from None
-    if not isinstance(report, dict):
-        msg = f"{path}: top level is not a JSON object; {_REWRITE}"
-        raise InputDataError(msg)
-    return report
+def read_report(run_dir: str | os.PathLike[str]) -> Report:
+    """``report.json`` of a run folder as a :class:`~siting.report.Report` (one-line
+    :class:`~siting._errors.InputDataError` when it is missing, not JSON or of the wrong
+    shape; see :func:`siting.report.read_report`)."""
+    return _read_report_file(Path(run_dir) / "report.json")
 
 
 def read_stations(run_dir: str | os.PathLike[str]) -> gpd.GeoDataFrame:

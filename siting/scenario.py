@@ -214,9 +214,11 @@ class StationType(_Strict):
     grid_kw: Annotated[float, Field(ge=0)] = 0.0
     #: Hydrogen types: True if the type produces hydrogen on site (no supply site needed).
     onsite_production: bool = False
-    #: Map colour (CSS) and one-or-two-letter glyph.
+    #: Map colour (CSS) and one-or-two-letter glyph, the type's symbol in every output;
+    #: ``glyph_en`` replaces ``glyph`` in English outputs (default: ``glyph``).
     color: str = "#555555"
     glyph: str = "?"
+    glyph_en: str = ""
 
     @model_validator(mode="after")
     def _pools(self) -> StationType:
@@ -287,6 +289,8 @@ class ZonesSpec(LayerSpec):
 
     id_column: str = "zone_id"
     name_column: str = "name"
+    #: Column with the zone's English name (used by English outputs when present).
+    name_en_column: str = "name_en"
 
 
 class HydrogenSpec(_Strict):
@@ -322,6 +326,7 @@ class Corridor(_Strict):
 
     id: str
     name: str = ""
+    name_en: str = ""
     origin: LonLat
     destination: LonLat
     trucks_per_day: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]

@@ -539,12 +539,13 @@ def _render(c: _Choices) -> str:
            "(needs no supply site); vehicle_classes: which vehicles it can serve (a heavy-"
            "truck chassis swap station takes no vans); vehicles_per_day: most vehicles a day "
            "(connectors x charging turns, or bays x swaps), besides the energy capacity; "
-           "color and glyph: map symbol.")
+           "color and glyph: the type's symbol on every map, chart and GIS style (glyph_en "
+           "in English outputs).")
     for st in c.station_types:
         w.table("station_types", array=True)
         for k in ("id", "name", "name_en", "serves", "capex", "capacity", "capacity_unit",
                   "h2_capacity_kg", "grid_kw", "onsite_production", "vehicle_classes",
-                  "vehicles_per_day", "color", "glyph"):
+                  "vehicles_per_day", "color", "glyph", "glyph_en"):
             if k in st:
                 w.key(k, st[k])
             elif k == "h2_capacity_kg":
@@ -588,6 +589,8 @@ def _render(c: _Choices) -> str:
           active=zl is not None)
     w.key("name_column", _default(ZonesSpec, "name_column"), "Column with the zone name.",
           active=zl is not None)
+    w.key("name_en_column", _default(ZonesSpec, "name_en_column"), "Column with the zone's "
+          "English name (English outputs; optional).", active=zl is not None)
     w.table("zone_requirements", "At least min stations serving pathway (or of station_type) "
             "in a zone by a year. Give either pathway or station_type.", array=True,
             active=False)
@@ -636,6 +639,7 @@ def _render(c: _Choices) -> str:
             "route at most).", array=True, active=False)
     w.key("id", "city_link", active=False)
     w.key("name", "", active=False)
+    w.key("name_en", "", "English name (English outputs).", active=False)
     w.key("origin", [113.48, 31.69], "[lon, lat]", active=False)
     w.key("destination", [113.37, 31.7], "[lon, lat]", active=False)
     w.key("trucks_per_day", 100.0, active=False)

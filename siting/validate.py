@@ -44,7 +44,7 @@ def validate_scenario(path: str | Path) -> dict[str, Any]:
         "candidate sites": int((~sites["existing"]).sum()),
         "existing stations": int(sites["existing"].sum()),
         "options (site × type) eligible": len(options),
-        "options excluded by rules": int(sites["rule_outcome"].str.count("excluded").sum()),
+        "options excluded by rules": int(sites["n_excluded"].sum()),
         "demand reachable by some option": f"{coverable.mean():.1%}" if len(demand) else "n/a",
         "corridors": len(prep.flows),
         "budget (CNY)": f"{sc.budget.total:,.0f}",

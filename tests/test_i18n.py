@@ -14,10 +14,10 @@ from siting import i18n
 
 SITING = Path(i18n.__file__).parent
 #: Key groups looked up with a computed key (f"pathway.{p}", f"status.{s}", "csv." + column).
-DYNAMIC = ("pathway.", "status.", "csv.")
+DYNAMIC = ("pathway.", "status.", "csv.", "rule.cat_")
 #: The key groups (see siting/i18n.py).
 GROUPS = ("map", "layer", "legend", "field", "unit", "word", "pathway", "status", "brief", "csv",
-          "compare")
+          "compare", "rule", "reason", "sweep", "console", "plan")
 #: A string literal that looks like a label key (file names like "map.html" are not keys).
 KEY = re.compile(r"^(?:" + "|".join(GROUPS) + r")\.[a-z0-9_]+$")
 FILE_SUFFIXES = (".html", ".json", ".csv", ".png", ".pdf", ".gpkg", ".geojson")

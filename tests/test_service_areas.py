@@ -1,8 +1,9 @@
 """Service-area polygons: every reached node inside, areas close to the exact concave hull.
 
 The reached nodes are recomputed here row by row from ``reach.times`` (not with the module's
-vectorised selection), and the reference polygon is the exact construction on every node:
-``simplify(buffer(concave_hull(all nodes, 0.08), 250 m, quad_segs=4), 50 m)``.
+vectorised selection), leaving out the nodes only expressways touch, and the reference polygon
+is the exact construction on every node, ``simplify(buffer(concave_hull(all nodes, 0.08),
+250 m, quad_segs=4), 50 m)``, cut to the grid cells (500 m) within one cell of a road.
 """
 
 from __future__ import annotations
@@ -45,11 +46,29 @@ def _expected(prep: Prepared, open_year: np.ndarray) -> list[dict]:
         row = reach.times[seg.vehicle_class].getrow(site)
         limit = seg.threshold_min * 60.0 - reach.site_snap_m[site] / (reach.access_speed_kph / 3.6)
         nodes = row.indices[row.data <= limit]
+        nodes = nodes[[_stop_ok(prep.net, int(n)) for n in nodes]]
         if len(nodes) == 0:
             nodes = np.array([reach.site_node[site]])
         out.append({"site_id": o.site_id, "station_type": o.station_type, "segment": seg.id,
                     "threshold_min": seg.threshold_min, "nodes": nodes})
     return out
+
+
+def _stop_ok(net, node: int) -> bool:
+    """Some road other than an expressway (motorway, motorway_link) touches the node."""
+    touching = np.flatnonzero((net.edge_u == node) | (net.edge_v == node))
+    return any(str(net.edge_class[e]) not in ("motorway", "motorway_link") for e in touching)
+
+
+def _road_points(net) -> np.ndarray:
+    """Points every <= 100 m along every road (straight between its nodes), (n, 2) m."""
+    out = []
+    for u, v in zip(net.edge_u, net.edge_v):
+        n = int(np.hypot(net.x[v] - net.x[u], net.y[v] - net.y[u]) // 100) + 2
+        f = np.linspace(0, 1, n)
+        out.append(np.column_stack([net.x[u] + f * (net.x[v] - net.x[u]),
+                                    net.y[u] + f * (net.y[v] - net.y[u])]))
+    return np.concatenate(out)
 
 
 def _exact(x: np.ndarray, y: np.ndarray) -> shapely.Geometry:
@@ -72,14 +91,41 @@ def test_demo_areas_hold_every_reached_node_and_match_the_exact_hull(demo):
 
     polys = got.to_crs(demo.net.crs).geometry.to_numpy()
     assert shapely.is_valid(polys).all()
+    roads = cKDTree(_road_points(demo.net))
+    # a cell of 500 m next to a cell a road crosses: no point is farther than 2 diagonals
+    # (+ 100 m sampling) from a road
+    reach_m = 2 * 500.0 * np.sqrt(2) + 100.0
+    foot = service_areas.road_footprint(demo.net, 2 * BUFFER_M)
     ratios = []
     for poly, w in zip(polys, want):
         x, y = demo.net.x[w["nodes"]], demo.net.y[w["nodes"]]
         assert shapely.contains_xy(poly, x, y).all(), w["site_id"]
-        ratios.append(poly.area / _exact(x, y).area)
+        corners = shapely.get_coordinates(poly.boundary)
+        assert roads.query(corners)[0].max() <= reach_m, w["site_id"]
+        ratios.append(poly.area / shapely.intersection(_exact(x, y), foot).area)
     ratios = np.array(ratios)
     assert ratios.min() > 0.95 and ratios.max() < 1.05, (ratios.min(), ratios.max())
     assert abs(np.median(ratios) - 1.0) < 0.02
+
+
+def test_expressways_alone_shape_no_area_and_areas_stay_on_the_roads(demo):
+    # The issue's finding: the schematic expressway carried areas ~20 km out of town. With
+    # its nodes left out, no area holds a node that only an expressway touches, and the
+    # clipped areas are smaller than the hulls of every reached node.
+    net = demo.net
+    open_year = np.zeros(len(demo.options), dtype=int)
+    got = coverage_areas(demo.scenario, net, demo.options, open_year, demo.reach)
+    polys = got.to_crs(net.crs).geometry.to_numpy()
+    express = [n for n in range(net.n_nodes)
+               if not _stop_ok(net, n) and ((net.edge_u == n) | (net.edge_v == n)).any()]
+    assert express, "the bundled network has expressway-only nodes"
+    union = shapely.union_all(polys)
+    inside = shapely.contains_xy(union, net.x[express], net.y[express])
+    # an expressway node may lie inside an area that reaches it from town, but not all do
+    assert inside.mean() < 0.5
+    whole = shapely.union_all([_exact(net.x[w["nodes"]], net.y[w["nodes"]])
+                               for w in _expected(demo, open_year)])
+    assert union.area <= whole.area
 
 
 def test_no_chosen_station_gives_an_empty_layer(demo):

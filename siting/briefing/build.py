@@ -30,6 +30,7 @@ from siting.briefing.page_map import page_map
 from siting.briefing.page_stations import pages_stations
 from siting.briefing.page_text import method_blocks, pages_text
 from siting.i18n import LABELS, LANGS
+from siting.report import Report
 from siting.run_folder import RunData, load_run
 
 if TYPE_CHECKING:
@@ -65,13 +66,15 @@ def render_briefing(data: RunData, *, lang: str = "zh",
     Returns
     -------
     list of matplotlib.figure.Figure
-        Map, key figures, station table page(s), method page(s) — each with a page footer.
+        Map, key figures, station table page(s) (the method text starts below the table
+        when there is room), method page(s) — each with a page footer.
     """
     fonts = fonts or Fonts.resolve()
     ctx = make_context(data, lang, fonts)
-    figs = [page_map(data, ctx), page_figures(data, ctx), *pages_stations(data, ctx),
-            *pages_text(method_blocks(data, ctx), ctx)]
-    version = data.report.get("siting_version")
+    tables, bottom = pages_stations(data, ctx)
+    text = pages_text(method_blocks(data, ctx), ctx, start=(tables[-1], bottom))
+    figs = [page_map(data, ctx), page_figures(data, ctx), *tables, *text]
+    version = data.report.siting_version
     for i, fig in enumerate(figs, start=1):
         fig.text(0.97, 0.02, ctx.label("brief.page_of", i=i, n=len(figs)), ha="right",
                  fontsize=8, color="#555555")
@@ -93,11 +96,10 @@ def briefing_rc(fonts: Fonts) -> dict[RcKeyType, Any]:
     }
 
 
-def resolve_lang(lang: str | None, report: dict[str, Any], fonts: Fonts, where: Path) -> str:
-    """The briefing's language: ``lang``, else the report's, else ``"zh"``; English (with a
-    warning) when Chinese is asked for and no CJK font is installed."""
-    sc = report.get("scenario") or {}
-    chosen = lang or report.get("lang") or sc.get("lang") or "zh"
+def resolve_lang(lang: str | None, report: Report, fonts: Fonts, where: Path) -> str:
+    """The briefing's language: ``lang``, else the run's (the report's), else ``"zh"``;
+    English (with a warning) when Chinese is asked for and no CJK font is installed."""
+    chosen = lang or report.scenario.lang or "zh"
     if chosen not in LANGS:
         msg = f"{where}: language '{chosen}' is not supported; use --lang zh or --lang en"
         raise ScenarioError(msg)
@@ -115,7 +117,7 @@ def data_chars(data: RunData, lang: str) -> str:
     outputs: ``csv.*`` and ``compare.*``).
     """
     labels = [v for k, v in LABELS[lang].items() if not k.startswith(_OTHER_OUTPUTS)]
-    parts = [json.dumps(data.report, ensure_ascii=False), *labels]
+    parts = [json.dumps(data.report.to_dict(), ensure_ascii=False), *labels]
     for col in ("site_id", "name", "station_type", "zone", "capacity_unit"):
         parts.extend(map(str, data.stations[col]))
     if data.zones is not None:
@@ -194,7 +196,7 @@ def write_briefing(run_dir: str | os.PathLike[str], *, lang: str | None = None,
                 chars += "".join(sorted(unseen))
                 continue
             pngs = _save_pages(figs, pdf_path, title=title,
-                               creator=f"siting {data.report.get('siting_version', '')}")
+                               creator=f"siting {data.report.siting_version}")
             break
     for old in pdf_path.parent.glob(f"{pdf_path.stem}-*.png"):
         suffix = old.stem[len(pdf_path.stem) + 1:]

@@ -1,8 +1,10 @@
-"""What every briefing page shares: the page frame, the language and fonts, type styles.
+"""What every briefing page shares: the page frame, the language and fonts, the symbols.
 
-:class:`PageContext` carries the language, the fonts and the names derived from the run (title,
-zones, station-type styles, the unit of the demand weight); :func:`new_page` starts an A4
-landscape page with the title block. Labels come from the one table in :mod:`siting.i18n`.
+:class:`PageContext` carries the language, the fonts, the run's report and the names derived
+from it (title, zones, station-type symbols, the unit of the demand weight); :func:`new_page`
+starts an A4 landscape page with the title block; :func:`draw_symbol` draws a station type's
+symbol — the same colour, glyph and shape as on the map (:mod:`siting.symbology`), hollow for
+existing stations. Labels come from the one table in :mod:`siting.i18n`.
 """
 
 from __future__ import annotations
@@ -10,74 +12,57 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import geopandas as gpd
-from matplotlib import colors as mcolors
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from siting._format import MISSING
 from siting.briefing.fonts import Fonts
-from siting.briefing.text import wrap
+from siting.briefing.text import wrap_width
 from siting.i18n import LABELS, t
+from siting.report import Report
+from siting.report_text import solver_name as _solver_name
 from siting.run_folder import RunData
+from siting.symbology import TypeSymbol, symbols_from_report
 
 __all__ = [
-    "CAVEAT_RED", "PAGE_SIZE_IN", "PageContext", "TypeStyle", "draw_caveat", "make_context",
-    "new_page", "pathway_name", "solver_name", "status_text", "type_styles",
+    "CAVEAT_RED", "PAGE_SIZE_IN", "PageContext", "TypeStyle", "draw_caveat", "draw_symbol",
+    "make_context", "new_page", "pathway_name", "solver_name", "status_text", "type_styles",
 ]
 
 #: A4 landscape, inches.
 PAGE_SIZE_IN: tuple[float, float] = (11.69, 8.27)
 #: Colour of caveats (the schematic-network warning).
 CAVEAT_RED = "#c00000"
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-            "#bcbd22", "#7f7f7f")
-_MARKERS = ("o", "s", "^", "D", "P", "h", "v", "X", "*")
+#: matplotlib marker of each symbol shape.
+_MARKER = {"circle": "o", "square": "s", "diamond": "D"}
+
+#: Kept for callers of the old name: a station type's look is its :class:`TypeSymbol`.
+TypeStyle = TypeSymbol
 
 
-@dataclass(frozen=True)
-class TypeStyle:
-    """How a station type is drawn: its display name, colour and marker."""
-
-    label: str
-    color: str
-    marker: str
-
-
-def type_styles(report: dict[str, Any], stations: gpd.GeoDataFrame, lang: str,
-                fonts: Fonts) -> dict[str, TypeStyle]:
-    """Styles by station type: the report's types in order (their colours when valid), then
-    types only the stations name; palette colours and markers otherwise."""
-    by_type = report.get("by_type") or {}
-    order = list(by_type) + sorted(set(stations["station_type"]) - set(by_type))
-    styles = {}
-    for k, tid in enumerate(order):
-        info = by_type.get(tid) or {}
-        color = info.get("color")
-        if not (isinstance(color, str) and mcolors.is_color_like(color)):
-            color = _PALETTE[k % len(_PALETTE)]
-        styles[tid] = TypeStyle(label=_type_name(tid, info, lang, fonts), color=color,
-                                 marker=_MARKERS[k % len(_MARKERS)])
-    return styles
-
-
-def _type_name(tid: str, info: dict[str, Any], lang: str, fonts: Fonts) -> str:
-    name = info.get("name") or tid
-    if lang == "en" and info.get("name_en"):
-        name = info["name_en"]
-    return fonts.safe(name, tid)
+def type_styles(report: Report, stations: Any, lang: str, fonts: Fonts) -> dict[str, TypeSymbol]:
+    """Symbols by station type: the report's types in order, then types only the stations
+    name (palette colours); labels the fonts can draw."""
+    extra = [str(v) for v in stations["station_type"]] if len(stations) else []
+    out = {}
+    for tid, sym in symbols_from_report(report, lang, extra_ids=extra).items():
+        out[tid] = TypeSymbol(sym.type_id, fonts.safe(sym.label, tid), sym.color,
+                              fonts.safe(sym.glyph, "?"), sym.family)
+    return out
 
 
 @dataclass(frozen=True)
 class PageContext:
-    """Everything a page needs besides the data: language, fonts, derived names."""
+    """Everything a page needs besides the layers: language, fonts, the report, names."""
 
     lang: str
     fonts: Fonts
     title: str
     zone_names: dict[str, str]
-    styles: dict[str, TypeStyle]
+    styles: dict[str, TypeSymbol]
     weight_unit: str
+    report: Report
 
     def label(self, key: str, **values: object) -> str:
         """The label ``key`` (see :mod:`siting.i18n`), with what the fonts cannot draw replaced."""
@@ -89,30 +74,46 @@ class PageContext:
             return self.label("brief.outside_zones")
         return self.fonts.safe(self.zone_names.get(zone_id, zone_id), zone_id)
 
+    def type_name(self, type_id: str) -> str:
+        """Display name of a station type."""
+        sym = self.styles.get(type_id)
+        return sym.label if sym else self.fonts.safe(type_id, "?")
+
+    def unit(self, unit: str) -> str:
+        """A unit in this language: ``kWh/day`` → ``kWh/日``; others as given."""
+        return {"kWh/day": self.label("unit.kwh_day"), "kg/day": self.label("unit.kg_day")}.get(
+            unit, self.fonts.safe(unit, ""))
+
+
+def _zone_names(data: RunData, lang: str) -> dict[str, str]:
+    """Zone id → name in ``lang``: the zones layer's ``name``/``name_en``, else the report's."""
+    names: dict[str, str] = {}
+    for zid, z in data.report.by_zone.items():
+        name = (z.name_en or z.name) if lang == "en" else (z.name or z.name_en)
+        if name:
+            names[zid] = name
+    zones = data.zones
+    if zones is not None and "zone_id" in zones.columns:
+        zh = zones["name"] if "name" in zones.columns else zones["zone_id"]
+        en = zones["name_en"] if "name_en" in zones.columns else [""] * len(zones)
+        for z, a, b in zip(zones["zone_id"], zh, en, strict=True):
+            a = a if isinstance(a, str) and a else ""
+            b = b if isinstance(b, str) and b else ""
+            names[str(z)] = ((b or a) if lang == "en" else (a or b)) or str(z)
+    return names
+
 
 def make_context(data: RunData, lang: str, fonts: Fonts) -> PageContext:
-    """The page context of a run in ``lang``: title, zone names, type styles, weight unit."""
+    """The page context of a run in ``lang``: title, zone names, symbols, weight unit."""
     rep = data.report
-    sc = rep.get("scenario") or {}
-    name, name_en = str(sc.get("name") or ""), str(sc.get("name_en") or "")
-    title = name_en if lang == "en" and name_en else name
-    title = fonts.safe(title, name_en or data.run_dir.name) or data.run_dir.name
-    zone_names: dict[str, str] = {}
-    if data.zones is not None and "zone_id" in data.zones.columns:
-        names = data.zones["name"] if "name" in data.zones.columns else data.zones["zone_id"]
-        zone_names = {str(z): str(n) if isinstance(n, str) and n else str(z)
-                      for z, n in zip(data.zones["zone_id"], names)}
-    weight = sc.get("weight")
-    unit_en = str(sc.get("weight_unit") or "")
-    if weight == "vehicles" or unit_en == "NEV vehicles":
-        unit = t("brief.weight_vehicles", lang)
-    elif weight == "energy" or unit_en == "kWh/day":
-        unit = t("brief.weight_energy", lang)
-    else:
-        unit = unit_en
-    return PageContext(lang=lang, fonts=fonts, title=title, zone_names=zone_names,
-                styles=type_styles(rep, data.stations, lang, fonts),
-                weight_unit=fonts.safe(unit, unit_en))
+    sc = rep.scenario
+    title = sc.name_en if lang == "en" and sc.name_en else sc.name
+    title = fonts.safe(title, sc.name_en or data.run_dir.name) or data.run_dir.name
+    unit = t("brief.weight_vehicles" if sc.weight == "vehicles" else "brief.weight_energy", lang)
+    return PageContext(lang=lang, fonts=fonts, title=title,
+                       zone_names=_zone_names(data, lang),
+                       styles=type_styles(rep, data.stations, lang, fonts),
+                       weight_unit=fonts.safe(unit, sc.weight_unit), report=rep)
 
 
 def new_page(ctx: PageContext, heading: str) -> Figure:
@@ -129,26 +130,51 @@ def new_page(ctx: PageContext, heading: str) -> Figure:
 def draw_caveat(fig: Figure, ctx: PageContext, schematic: bool, *, y: float = 0.063) -> None:
     """The red schematic-network caveat at the foot of a page (nothing when not schematic)."""
     if schematic:
-        lines = wrap(ctx.label("brief.schematic_caveat"), 170)
+        lines = wrap_width(ctx.label("brief.schematic_caveat"), 0.94 * PAGE_SIZE_IN[0] * 72,
+                           10)
         fig.text(0.03, y, "\n".join(lines), fontsize=10, color=CAVEAT_RED, fontweight="bold",
                  va="top", linespacing=1.3)
 
 
+def draw_symbol(ax: Any, x: Any, y: Any, sym: TypeSymbol, *, existing: bool = False,
+                size: float = 11.0, transform: Any = None, zorder: float = 6) -> None:
+    """A station type's symbol at ``x``, ``y`` (scalars or arrays): its shape filled with its
+    colour and the glyph in white, or hollow (white, coloured outline and glyph) when
+    ``existing``. ``size`` is the marker's width in points."""
+    kw: dict[str, Any] = {} if transform is None else {"transform": transform}
+    marker = _MARKER.get(sym.shape, "o")
+    msize = size * (0.82 if marker == "D" else 1.0)
+    face, edge, ink = ("white", sym.color, sym.color) if existing else (sym.color, "white",
+                                                                       "white")
+    ax.plot(x, y, linestyle="", marker=marker, markersize=msize, markerfacecolor=face,
+            markeredgecolor=edge, markeredgewidth=1.6 if existing else 0.8, zorder=zorder,
+            **kw)
+    if not existing:  # a thin dark rim keeps light colours visible on white paper
+        ax.plot(x, y, linestyle="", marker=marker, markersize=msize + 1.2,
+                markerfacecolor="none", markeredgecolor="#333333", markeredgewidth=0.4,
+                zorder=zorder - 0.1, **kw)
+    xs = x if hasattr(x, "__len__") else [x]
+    ys = y if hasattr(y, "__len__") else [y]
+    fs = size * (0.55 if len(sym.glyph) < 2 else 0.4)
+    halo = [] if existing else [patheffects.withStroke(linewidth=0.6, foreground=sym.color)]
+    for xi, yi in zip(xs, ys, strict=True):
+        ax.text(xi, yi, sym.glyph, ha="center", va="center_baseline", fontsize=fs, color=ink,
+                fontweight="bold", zorder=zorder + 0.1, path_effects=halo, **kw)
+
+
 def status_text(status: Any, ctx: PageContext, *, short: bool = False) -> str:
-    """Solver status for display: translated, in Chinese with the raw value unless ``short``."""
+    """Solver status for display, translated (the raw value is not shown)."""
     if status is None:
         return MISSING
     raw = str(status)
     if f"status.{raw}" not in LABELS[ctx.lang]:
         return ctx.fonts.safe(raw.replace("_", " "), "?")
-    name = ctx.label(f"status.{raw}")
-    return name if short or ctx.lang != "zh" else f"{name}（{raw}）"
+    return ctx.label(f"status.{raw}")
 
 
 def solver_name(name: Any) -> str:
     """``HiGHS`` / ``CBC`` for the report's solver name (other names as given)."""
-    names = {"highs": "HiGHS", "cbc": "CBC"}
-    return names.get(str(name).lower(), str(name)) if name else MISSING
+    return _solver_name(name)
 
 
 def pathway_name(pathway: str, ctx: PageContext) -> str:

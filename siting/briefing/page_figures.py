@@ -1,7 +1,9 @@
 """Page 2 of the briefing: the key figures.
 
-Five tiles (budget, spent, coverage, stations, solver), coverage by fleet segment and by
-technology pathway as bar charts, and stations by zone and by year as tables.
+Tiles (the final year's coverage, money, stations, corridor trucks, solver), the per-year
+table beside the coverage by fleet segment and pathway, then stations by zone, the hydrogen
+supply sites and the truck corridors. Every per-day or per-vehicle figure is one year's; the
+year is named (the final planning year unless a row says otherwise).
 """
 
 from __future__ import annotations
@@ -13,108 +15,157 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from siting._format import MISSING, as_float, money, number, percent
+from siting._format import money, money_column, number, percent
 from siting.briefing.context import (
+    PAGE_SIZE_IN,
     PageContext,
     new_page,
     pathway_name,
-    solver_name,
     status_text,
 )
-from siting.briefing.tables import table_axes
-from siting.briefing.text import fit
+from siting.briefing.tables import Table, table_block
+from siting.briefing.text import fit_width, wrap_width
+from siting.report_text import solver_name
 from siting.run_folder import RunData
 
-__all__ = ["page_figures"]
+__all__ = ["page_figures", "year_table"]
 
 
 def page_figures(data: RunData, ctx: PageContext) -> Figure:
     """The key-figures page of a run."""
-    rep = data.report
     fig = new_page(ctx, ctx.label("brief.page_figures"))
     _tiles(fig, data, ctx)
-    _coverage_charts(fig, rep, ctx)
-    _zone_table(fig, rep, ctx)
-    _year_table(fig, rep, ctx)
+    y = table_block(fig, ctx, ctx.label("brief.by_year"), year_table(ctx), 0.03, 0.73, 0.55)
+    y = _zone_table(fig, ctx, y - 0.03)
+    _corridor_table(fig, ctx, y - 0.03)
+    _coverage_charts(fig, ctx)
+    _supply_table(fig, ctx, 0.37)
     return fig
 
 
 def _tiles(fig: Figure, data: RunData, ctx: PageContext) -> None:
     """The row of five figure tiles at the top of the page."""
-    rep = data.report
-    budget, spent = as_float(rep.get("budget")), as_float(rep.get("spent"))
-    share = spent / budget if budget and spent is not None else None
-    total = as_float(rep.get("demand_weight_total"))
-    cover = as_float(rep.get("coverage_share"))
-    # covered weight = share x total (the objective may also hold corridor flows/tie-breaks)
-    covered = cover * total if cover is not None and total is not None else None
+    rep = ctx.report
+    h = rep.headline
+    share = rep.spent / rep.budget if rep.budget else None
     n_new = int((~data.stations["existing"]).sum())
     n_old = int(data.stations["existing"].sum())
-    solver = rep.get("solver") or {}
+    s = rep.solver
     tiles = [
-        (ctx.label("brief.budget"), money(budget, ctx.lang), ""),
-        (ctx.label("brief.spent"), money(spent, ctx.lang),
-         ctx.label("brief.spent_share", share=percent(share)) if share is not None else ""),
-        (ctx.label("brief.coverage"), percent(cover),
-         ctx.label("brief.covered_weight", value=number(covered, 1), total=number(total, 1),
-                   unit=ctx.weight_unit) if covered is not None else ""),
+        (ctx.label("brief.tile_coverage", year=h.year),
+         percent(h.vehicles_covered / h.vehicles_total if h.vehicles_total else None),
+         ctx.label("brief.covered_weight", value=number(h.vehicles_covered),
+                   total=number(h.vehicles_total), unit=ctx.label("unit.vehicles"))),
+        (ctx.label("brief.spent"), money(rep.spent, ctx.lang),
+         ctx.label("brief.spent_share", share=percent(share), budget=money(rep.budget,
+                                                                          ctx.lang))),
         (ctx.label("brief.stations"), f"{n_new + n_old}",
          ctx.label("brief.stations_value", new=n_new, existing=n_old)),
-        (ctx.label("brief.solver"), status_text(solver.get("status"), ctx, short=True),
-         f"{solver_name(solver.get('name'))}, gap {percent(solver.get('gap'), 2)}, "
-         f"{number(solver.get('seconds'), 1, unit='s')}"),
     ]
+    if rep.corridors:
+        covered = sum(c.trucks_covered or 0.0 for c in rep.corridors)
+        total = sum(c.trucks_per_day for c in rep.corridors)
+        tiles.append((ctx.label("brief.tile_corridors"), number(covered),
+                       ctx.label("brief.corridor_sub", total=number(total),
+                                 n=len(rep.corridors))))
+    sub = (f"{solver_name(s.name)}, {number(s.seconds, 1)} s" if s.status == "optimal" else
+           ctx.label("brief.solver_short_stopped", gap=percent(s.gap, 1)))
+    tiles.append((ctx.label("brief.solver"), status_text(s.status, ctx), sub))
+    width = (0.94 - 0.015 * (len(tiles) - 1)) / len(tiles)
     for k, (key, value, sub) in enumerate(tiles):
-        x = 0.03 + k * 0.19
-        fig.add_artist(Rectangle((x, 0.76), 0.175, 0.125, facecolor="#f3f5f8",
+        x = 0.03 + k * (width + 0.015)
+        fig.add_artist(Rectangle((x, 0.765), width, 0.125, facecolor="#f3f5f8",
                                  edgecolor="#d0d5dd", linewidth=0.6,
                                  transform=fig.transFigure))
-        fig.text(x + 0.01, 0.868, key, fontsize=9, color="#555555", va="top")
-        fig.text(x + 0.01, 0.835, value, fontsize=16, fontweight="bold", va="top")
-        fig.text(x + 0.01, 0.782, fit(sub, 38), fontsize=7.5, color="#555555", va="center")
+        room = (width - 0.02) * PAGE_SIZE_IN[0] * 72
+        fig.text(x + 0.01, 0.872, fit_width(key, room, 9), fontsize=9, color="#555555",
+                 va="top")
+        fig.text(x + 0.01, 0.842, fit_width(value, room, 16, bold=True), fontsize=16,
+                 fontweight="bold", va="top")
+        lines = wrap_width(sub, room, 7.5)[:2]
+        fig.text(x + 0.01, 0.79, "\n".join(lines), fontsize=7.5, color="#555555",
+                 va="center", linespacing=1.15)
 
 
-def _coverage_charts(fig: Figure, rep: dict[str, Any], ctx: PageContext) -> None:
-    """Coverage by fleet segment (left) and by technology pathway (right)."""
-    seg = rep.get("by_segment") or {}
-    seg_rows = [(_segment_name(sid, info, ctx), info.get("coverage_share"))
-                for sid, info in seg.items()]
-    pw = rep.get("by_pathway") or {}
-    pw_rows = [(pathway_name(p, ctx), info.get("coverage_share")) for p, info in pw.items()]
-    _bar_chart(fig.add_axes((0.14, 0.47, 0.32, 0.23)), seg_rows, ctx.label("brief.by_segment"),
-               ctx)
-    _bar_chart(fig.add_axes((0.62, 0.47, 0.34, 0.23)), pw_rows, ctx.label("brief.by_pathway"),
-               ctx, color="#2ca02c")
+def year_table(ctx: PageContext) -> Table:
+    """By planning year (point demand): fleet, covered, share, energy and hydrogen per day
+    needed and served, stations, money — each row one year, never summed."""
+    rows = []
+    years = list(ctx.report.by_year.values())
+    money_cells = money_column([f.spent for f in years] + [f.budget for f in years], ctx.lang)
+    for k, f in enumerate(years):
+        rows.append([str(f.year), number(f.nev_vehicles), number(f.vehicles_covered),
+                     percent(f.coverage_share),
+                     f"{number(f.energy_kwh_per_day_served)} / {number(f.energy_kwh_per_day)}",
+                     f"{number(f.h2_kg_per_day_served)} / {number(f.h2_kg_per_day)}",
+                     str(f.new_stations), str(f.stations_open), money_cells[k],
+                     money_cells[len(years) + k]])
+    header = [ctx.label("field.year"), ctx.label("brief.col_nev"),
+              ctx.label("brief.col_covered"), ctx.label("brief.col_coverage"),
+              ctx.label("brief.col_kwh"), ctx.label("brief.col_kg"), ctx.label("brief.col_new"),
+              ctx.label("brief.col_open"), ctx.label("brief.col_spent"),
+              ctx.label("brief.col_budget")]
+    return Table(header, rows, [0.07, 0.1, 0.1, 0.08, 0.16, 0.12, 0.07, 0.08, 0.11, 0.11],
+                 ["left"] + ["right"] * 9, wrap=[True] * 10, fontsize=7.8)
 
 
-def _zone_table(fig: Figure, rep: dict[str, Any], ctx: PageContext) -> None:
-    """Stations by zone: count, types and capex (万元 / M CNY), zones in the layer's order."""
+def _zone_table(fig: Figure, ctx: PageContext, top: float) -> float:
+    """Stations by zone: count, types and capex, zones in the layer's order."""
     types = list(ctx.styles)
     rows = []
-    for zid, info in sorted((rep.get("by_zone") or {}).items(), key=_zone_order(ctx)):
-        counts = info.get("by_type") or {}
-        detail = ", ".join(f"{ctx.styles[t].label if t in ctx.styles else t} {n}"
-                           for t, n in sorted(counts.items(), key=lambda kv: (
-                               types.index(kv[0]) if kv[0] in types else len(types), kv[0])))
-        rows.append([ctx.zone(str(zid)), str(info.get("count", MISSING)),
-                     ctx.fonts.safe(detail), money(info.get("capex"), ctx.lang, unit=False)])
-    table_axes(fig, (0.03, 0.06, 0.45, 0.27), ctx.label("brief.by_zone"),
-               [ctx.label("field.zone"), ctx.label("brief.col_count"), ctx.label("field.type"),
-                ctx.label("brief.col_capex")], rows, [0.28, 0.12, 0.42, 0.18],
-               ["left", "right", "left", "right"], ctx)
+    sep = ctx.label("rule.list_sep")
+    zones = sorted(ctx.report.by_zone.items(), key=_zone_order(ctx))
+    capex = money_column([info.capex for _, info in zones], ctx.lang)
+    for (zid, info), cost in zip(zones, capex, strict=True):
+        detail = sep.join(f"{ctx.type_name(t)} {n}" for t, n in sorted(
+            info.by_type.items(), key=lambda kv: (
+                types.index(kv[0]) if kv[0] in types else len(types), kv[0])))
+        rows.append([ctx.zone(str(zid)), str(info.count), ctx.fonts.safe(detail), cost])
+    table = Table([ctx.label("field.zone"), ctx.label("brief.col_count"),
+                   ctx.label("field.type"), ctx.label("brief.col_capex")], rows,
+                  [0.25, 0.1, 0.5, 0.15], ["left", "right", "left", "right"],
+                  wrap=[True, False, True, False], fontsize=8)
+    return table_block(fig, ctx, ctx.label("brief.by_zone"), table, 0.03, top, 0.55,
+                       max_rows=8)
 
 
-def _year_table(fig: Figure, rep: dict[str, Any], ctx: PageContext) -> None:
-    """By planning year: new stations, spent, budget and coverage (never summed over years)."""
-    rows = [[str(y), str(info.get("new_stations", MISSING)),
-             money(info.get("spent"), ctx.lang, unit=False),
-             money(info.get("budget"), ctx.lang, unit=False),
-             percent(info.get("coverage_share"))]
-            for y, info in (rep.get("by_year") or {}).items()]
-    table_axes(fig, (0.52, 0.06, 0.45, 0.27), ctx.label("brief.by_year"),
-               [ctx.label("field.year"), ctx.label("brief.col_new"), ctx.label("brief.col_spent"),
-                ctx.label("brief.col_budget"), ctx.label("brief.col_coverage")], rows,
-               [0.14, 0.2, 0.22, 0.22, 0.22], ["left", "right", "right", "right", "right"], ctx)
+def _supply_table(fig: Figure, ctx: PageContext, top: float) -> float:
+    """Hydrogen supply sites: capacity and the plan's use per year, kg/day."""
+    rep = ctx.report
+    if not rep.hydrogen_supply:
+        return top
+    years = [str(y) for y in rep.scenario.years]
+    rows = []
+    for sid, s in rep.hydrogen_supply.items():
+        rows.append([ctx.fonts.safe(s.name or sid, sid), number(s.kg_per_day)]
+                    + [number(s.used_kg_per_day.get(y)) for y in years])
+    header = [ctx.label("brief.col_supply"), ctx.label("brief.col_supply_cap")] + [
+        ctx.label("brief.col_used", year=y) for y in years]
+    n = len(years)
+    table = Table(header, rows, [0.4, 0.18] + [0.42 / n] * n, ["left"] + ["right"] * (n + 1),
+                  wrap=[True] * (n + 2), fontsize=8)
+    return table_block(fig, ctx, ctx.label("brief.h2_supply"), table, 0.62, top, 0.35,
+                       max_rows=6)
+
+
+def _corridor_table(fig: Figure, ctx: PageContext, top: float) -> float:
+    """Truck corridors: trucks per day and those that refuel on the route (final plan),
+    counted apart from the point demand."""
+    rep = ctx.report
+    if not rep.corridors:
+        return top
+    rows = []
+    for c in rep.corridors:
+        name = (c.name_en or c.name) if ctx.lang == "en" else (c.name or c.name_en)
+        rows.append([ctx.fonts.safe(name or c.id, c.id), pathway_name(c.pathway, ctx),
+                     number(c.trucks_per_day), number(c.trucks_covered),
+                     number(c.length_km, 1)])
+    table = Table([ctx.label("brief.col_corridor"), ctx.label("field.pathway"),
+                   ctx.label("brief.col_trucks"), ctx.label("brief.col_trucks_covered"),
+                   ctx.label("brief.col_km")], rows, [0.5, 0.12, 0.13, 0.13, 0.12],
+                  ["left", "left", "right", "right", "right"], wrap=[True] * 5, fontsize=8)
+    return table_block(fig, ctx, ctx.label("brief.corridors"), table, 0.03, top, 0.55,
+                       max_rows=5)
 
 
 def _zone_order(ctx: PageContext) -> Callable[[tuple[str, Any]], tuple[int, int, str]]:
@@ -130,31 +181,40 @@ def _zone_order(ctx: PageContext) -> Callable[[tuple[str, Any]], tuple[int, int,
     return key
 
 
-def _segment_name(sid: str, info: dict[str, Any], ctx: PageContext) -> str:
-    name = info.get("name_en") if ctx.lang == "en" and info.get("name_en") else info.get("name")
-    return ctx.fonts.safe(str(name or sid), sid)
+def _coverage_charts(fig: Figure, ctx: PageContext) -> None:
+    """Coverage of the final year by fleet segment (top) and by technology pathway."""
+    rep = ctx.report
+    year = rep.final_year
+    seg_rows = [(ctx.fonts.safe((s.name_en or s.name) if ctx.lang == "en" else
+                                (s.name or s.name_en) or sid, sid), s.coverage_share)
+                for sid, s in rep.by_segment.items()]
+    pw_rows = [(pathway_name(p, ctx), s.coverage_share) for p, s in rep.by_pathway.items()]
+    _bar_chart(fig.add_axes((0.76, 0.575, 0.21, 0.13)), seg_rows,
+               ctx.label("brief.by_segment", year=year), ctx)
+    _bar_chart(fig.add_axes((0.76, 0.42, 0.21, 0.09)), pw_rows,
+               ctx.label("brief.by_pathway", year=year), ctx, color="#4d7f4d")
 
 
 def _bar_chart(ax: Any, rows: list[tuple[str, float | None]], title: str, ctx: PageContext, *,
-               color: str = "#1f77b4") -> None:
+               color: str = "#4a6fa5") -> None:
     """Horizontal bars of shares (0-1) in percent, each labelled with its value."""
-    ax.set_title(title, fontsize=10.5, loc="left")
+    ax.set_title(title, fontsize=9.5, loc="right", fontweight="bold")
     ax.set_xlim(0, 100)
     if not rows:
         ax.set_yticks([])
         ax.text(50, 0.5, ctx.label("brief.no_data"), ha="center", va="center", color="#777777")
         ax.set_ylim(0, 1)
         return
-    labels = [fit(lbl, 22) for lbl, _ in rows]
+    room = 0.16 * PAGE_SIZE_IN[0] * 72
+    labels = [fit_width(lbl, room, 8) for lbl, _ in rows]
     values = [100.0 * v if isinstance(v, int | float) else 0.0 for _, v in rows]
     ypos = np.arange(len(rows))[::-1]
     ax.barh(ypos, values, color=color, height=0.6)
-    ax.set_yticks(ypos, labels, fontsize=8.5)
-    for y, v, (_, raw) in zip(ypos, values, rows):
-        ax.text(min(v, 100) + 1.5 if v < 85 else v - 1.5, y, percent(raw), va="center",
-                ha="left" if v < 85 else "right", fontsize=8,
-                color="black" if v < 85 else "white")
-    ax.set_xlabel(ctx.label("brief.share_axis"), fontsize=8.5)
-    ax.tick_params(axis="x", labelsize=8)
+    ax.set_yticks(ypos, labels, fontsize=8)
+    for y, v, (_, raw) in zip(ypos, values, rows, strict=True):
+        ax.text(min(v, 100) + 1.5 if v < 80 else v - 1.5, y, percent(raw), va="center",
+                ha="left" if v < 80 else "right", fontsize=7.5,
+                color="black" if v < 80 else "white")
+    ax.tick_params(axis="x", labelsize=7)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

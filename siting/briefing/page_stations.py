@@ -1,7 +1,11 @@
-"""Pages 3+ of the briefing: the station table, as many pages as it needs.
+"""Pages 3+ of the briefing: the station table, as many pages as it needs, with a totals row.
 
-Rows are numbered as the stations are on the map; capex in 万元 (Chinese) or million CNY
-(English), capacity with its unit, served demand in the scenario's weight unit.
+Rows are numbered as the stations are on the map and carry the type's symbol; names wrap
+instead of being cut; capex in 万元 (Chinese) or million CNY (English); capacity with its unit;
+what each station serves is the final planning year's (vehicles per day, energy per day,
+utilisation), the year named in the header; coordinates in the run's output CRS. The method
+text follows on the last table page when there is room (:func:`pages_stations` returns where
+the table ends).
 """
 
 from __future__ import annotations
@@ -10,57 +14,147 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from siting._format import MISSING, as_float, money, number
-from siting.briefing.context import PAGE_SIZE_IN, PageContext, new_page
-from siting.briefing.tables import draw_table
+from siting._format import MISSING, as_float, money_column, number, percent
+from siting.briefing.context import PageContext, draw_symbol, new_page
+from siting.briefing.tables import Table, draw_rows, layout_rows, line_height
+from siting.crs import WGS84, parse_crs, to_output_crs
 from siting.run_folder import RunData
 
-__all__ = ["ROWS_PER_PAGE", "pages_stations"]
+__all__ = ["ROWS_PER_PAGE", "pages_stations", "station_table"]
 
-#: Station rows per table page.
+#: Station rows per table page, at most (fewer when names wrap).
 ROWS_PER_PAGE: int = 24
-_WIDTHS = [0.05, 0.25, 0.15, 0.16, 0.08, 0.10, 0.11, 0.10]
-_ALIGNS = ["right", "left", "left", "left", "right", "right", "right", "right"]
+_TOP, _BOTTOM, _X, _WIDTH = 0.885, 0.075, 0.03, 0.94
+_WIDTHS = [0.045, 0.17, 0.13, 0.11, 0.05, 0.06, 0.085, 0.065, 0.1, 0.055, 0.13]
+_ALIGNS = ["right", "left", "left", "left", "right", "right", "right", "right", "right",
+           "right", "right"]
+_WRAP = [False, True, True, True, False, False, True, False, True, False, True]
+_SYMBOL_PT = 9.0
 
 
-def pages_stations(data: RunData, ctx: PageContext) -> list[Figure]:
-    """The station table pages (one page saying so when no station was chosen)."""
+def station_table(data: RunData, ctx: PageContext) -> Table:
+    """The station table: one row per station and a totals row."""
+    rep = ctx.report
+    year = rep.final_year
+    per_year = {(s.site_id, s.station_type): s for s in rep.station_years if s.year == year}
+    coords, coord_head = _coordinates(data, ctx)
+    rows = []
+    kwh = kg = veh = capex = 0.0
+    for k, s in enumerate(data.stations.itertuples(index=False), start=1):
+        sy = per_year.get((str(s.site_id), str(s.station_type)))
+        unit = str(s.capacity_unit or "")
+        if sy is not None:
+            vehicles = sy.vehicles + sy.corridor_trucks
+            if sy.capacity_kwh_per_day is not None:
+                energy = number(sy.energy_kwh_per_day, unit=ctx.label("unit.kwh_day"))
+                kwh += sy.energy_kwh_per_day
+                if sy.capacity_h2_kg_per_day is not None:
+                    energy += f" + {number(sy.h2_kg_per_day, unit=ctx.label('unit.kg_day'))}"
+                    kg += sy.h2_kg_per_day
+            else:
+                energy = number(sy.h2_kg_per_day, unit=ctx.label("unit.kg_day"))
+                kg += sy.h2_kg_per_day
+            util = sy.utilisation if sy.utilisation is not None else sy.h2_utilisation
+        else:
+            vehicles = as_float(getattr(s, "served_vehicles", None)) or 0.0
+            energy, util = MISSING, None
+        veh += vehicles
+        capex += 0.0 if s.existing else float(s.capex or 0.0)
+        rows.append([
+            str(k), ctx.fonts.safe(str(s.name), s.site_id), ctx.type_name(str(s.station_type)),
+            ctx.zone(str(s.zone)),
+            ctx.label("brief.status_existing") if s.existing else _year(s.year),
+            "",
+            number(s.capacity, unit=ctx.unit(unit)), number(vehicles), energy,
+            percent(util, 0), coords[k - 1]])
+    total_energy = " + ".join(
+        t for t in (number(kwh, unit=ctx.label("unit.kwh_day")) if kwh else "",
+                    number(kg, unit=ctx.label("unit.kg_day")) if kg else "") if t)
+    capex_col = money_column([*(0.0 if e else c for e, c in zip(
+        data.stations["existing"], data.stations["capex"], strict=True)), capex], ctx.lang)
+    for row, cell in zip(rows, capex_col, strict=False):
+        row[5] = cell
+    total = ["", ctx.label("brief.total", n=len(rows)), "", "", "", capex_col[-1], "",
+             number(veh), total_energy or MISSING, "", ""]
     header = [ctx.label("brief.col_no"), ctx.label("field.name"), ctx.label("field.type"),
               ctx.label("field.zone"), ctx.label("brief.col_year"), ctx.label("brief.col_capex"),
-              ctx.label("field.capacity"), ctx.label("brief.col_served", unit=ctx.weight_unit)]
-    rows = [_station_row(k, s, ctx)
-            for k, s in enumerate(data.stations.itertuples(index=False), start=1)]
-    chunks = [rows[i:i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)] or [[]]
-    figs = []
-    for n, chunk in enumerate(chunks):
-        heading = ctx.label("brief.page_stations") + (ctx.label("brief.continued") if n else "")
+              ctx.label("field.capacity"), ctx.label("brief.col_vehicles_day", year=year),
+              ctx.label("brief.col_energy_day", year=year),
+              ctx.label("brief.col_util", year=year), coord_head]
+    return Table(header, rows, _WIDTHS, _ALIGNS, _WRAP, total if rows else None, fontsize=8)
+
+
+def _coordinates(data: RunData, ctx: PageContext) -> tuple[list[str], str]:
+    """Each station's coordinates in the output CRS, and the column's header."""
+    st = data.stations
+    out = ctx.report.output_crs or WGS84
+    try:
+        crs = parse_crs(out)
+        pts = to_output_crs(st, crs).geometry if len(st) else st.geometry
+    except Exception:  # an unreadable CRS in an edited report: WGS84
+        crs, pts = WGS84, st.geometry
+    projected = bool(len(st)) and pts.crs is not None and pts.crs.is_projected
+    if projected:
+        vals = [f"{p.x:.0f}, {p.y:.0f}" for p in pts]
+        head = ctx.label("brief.col_xy", crs=crs)
+    else:
+        vals = [f"{p.x:.5f}, {p.y:.5f}" for p in pts]
+        head = ctx.label("brief.col_lonlat", crs="WGS84" if crs == WGS84 else crs)
+    return vals, head
+
+
+def pages_stations(data: RunData, ctx: PageContext) -> tuple[list[Figure], float]:
+    """The station table pages, and the height left free on the last one (the bottom edge
+    of the table, a page fraction)."""
+    table = station_table(data, ctx)
+    if not table.rows:
+        fig = new_page(ctx, ctx.label("brief.page_stations"))
+        fig.text(_X, _TOP, ctx.label("brief.no_stations"), fontsize=11, va="top")
+        return [fig], _TOP - 0.05
+    laid = layout_rows(table, _WIDTH)
+    head, body = laid[0], laid[1:]
+    figs: list[Figure] = []
+    k = 0
+    y = _TOP
+    styles = [ctx.styles.get(str(t)) for t in data.stations["station_type"]]
+    existing = [bool(e) for e in data.stations["existing"]]
+    while k < len(body):
+        heading = ctx.label("brief.page_stations") + (ctx.label("brief.continued") if figs
+                                                       else "")
         fig = new_page(ctx, heading)
-        ax = fig.add_axes((0.03, 0.07, 0.94, 0.82))
-        ax.set_axis_off()
-        if chunk:
-            draw_table(ax, header, chunk, _WIDTHS, _ALIGNS, fontsize=8.5,
-                       row_h=1.0 / (ROWS_PER_PAGE + 1), width_in=0.94 * PAGE_SIZE_IN[0])
-        else:
-            ax.text(0.0, 0.95, ctx.label("brief.no_stations"), fontsize=11, va="top")
+        room = _TOP - _BOTTOM - head[1]
+        chunk: list[Any] = []
+        while k < len(body) and len(chunk) < ROWS_PER_PAGE and (
+                room - body[k][1] >= 0 or not chunk):
+            room -= body[k][1]
+            chunk.append(body[k])
+            k += 1
+        is_last = k >= len(body)
+        tops: list[float] = []
+        y = draw_rows(fig, table, [head, *chunk], _X, _TOP, _WIDTH, total=is_last and
+                      table.total is not None, tops=tops)
+        _symbols(fig, tops[1:], styles[k - len(chunk):k], existing[k - len(chunk):k],
+                 table.fontsize)
         figs.append(fig)
-    return figs
+    return figs, y
 
 
-def _station_row(k: int, s: Any, ctx: PageContext) -> list[str]:
-    """The table cells of station number ``k`` (a row of the stations frame)."""
-    style = ctx.styles.get(s.station_type)
-    cap_unit = ctx.fonts.safe(str(s.capacity_unit or ""), "")
-    return [
-        str(k), ctx.fonts.safe(str(s.name), s.site_id),
-        style.label if style else ctx.fonts.safe(s.station_type, "?"),
-        ctx.zone(str(s.zone)),
-        ctx.label("brief.status_existing") if s.existing else _year(s.year),
-        money(s.capex, ctx.lang, unit=False),
-        number(s.capacity, unit=cap_unit), number(s.served_demand, 1),
-    ]
+def _symbols(fig: Figure, tops: list[float], styles: list[Any], existing: list[bool],
+             fontsize: float) -> None:
+    """Each row's type symbol in the number column, left of the number."""
+    ax = fig.add_axes((0, 0, 1, 1), facecolor="none")
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    x = _X + 0.009
+    lh = line_height(fontsize)
+    for top, sym, old in zip(tops, styles, existing, strict=False):
+        if sym is not None:
+            draw_symbol(ax, x, top - 0.3 * lh - 0.45 * lh, sym, existing=old, size=_SYMBOL_PT)
 
 
 def _year(value: Any) -> str:
     """An opening year for the table (:data:`~siting._format.MISSING` when not a year)."""
     f = as_float(value)
     return str(int(f)) if f is not None and f > 0 else MISSING
+

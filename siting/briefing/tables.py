@@ -1,65 +1,141 @@
-"""Tables on the briefing pages: text rows on a shared baseline, zebra-striped."""
+"""Tables on the briefing pages: rows of text on shared baselines, zebra-striped.
+
+A table is laid out in figure coordinates (0..1 of the page) from a top edge downwards. Cells
+are measured with the page fonts: a column marked to wrap breaks its text over lines (never
+cut while there is room), others are cut with an ellipsis only when they do not fit. A row is
+as tall as its tallest cell; :func:`layout_rows` gives the heights first, so a long table can
+be split over pages.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-import numpy as np
-from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from siting.briefing.context import PAGE_SIZE_IN, PageContext
-from siting.briefing.text import fit
+from siting.briefing.text import fit_width, wrap_width
 
-__all__ = ["draw_table", "table_axes"]
+__all__ = ["Table", "draw_rows", "layout_rows", "line_height", "table_block"]
+
+#: Cell padding, points.
+_PAD_PT = 3.0
 
 
-def table_axes(fig: Figure, rect: tuple[float, float, float, float], title: str,
-               header: list[str], rows: list[list[str]], widths: list[float],
-               aligns: list[str], ctx: PageContext, *, max_rows: int = 10) -> None:
-    """A titled table in its own axes at ``rect`` (figure fractions), at most ``max_rows``
-    rows (the last says how many more there are); ``widths`` are fractions of the width."""
-    ax = fig.add_axes(rect)
-    ax.set_axis_off()
-    ax.set_title(title, fontsize=10.5, loc="left")
-    if len(rows) > max_rows:
+@dataclass(frozen=True)
+class Table:
+    """A table: header, body rows, column widths (fractions of the table's width), alignments
+    (``left``/``right``/``center``) and which columns wrap; ``total`` is a bold last row."""
+
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    widths: Sequence[float]
+    aligns: Sequence[str]
+    wrap: Sequence[bool] = field(default_factory=tuple)
+    total: Sequence[str] | None = None
+    fontsize: float = 8.5
+
+
+def _cells(table: Table, row: Sequence[str], width_fig: float, bold: bool, *,
+           wrap_all: bool = False) -> list[list[str]]:
+    """Each cell's lines: wrapped columns (every column of the header) broken to fit, others
+    cut only if too wide."""
+    out = []
+    width_pt = width_fig * PAGE_SIZE_IN[0] * 72.0
+    wraps = list(table.wrap) + [False] * (len(row) - len(table.wrap))
+    if wrap_all:
+        wraps = [True] * len(row)
+    for text, w, wrap in zip(row, table.widths, wraps, strict=False):
+        room = max(4.0, w * width_pt - 2 * _PAD_PT)
+        text = str(text)
+        if wrap:
+            out.append(wrap_width(text, room, table.fontsize, bold=bold) or [""])
+        else:
+            out.append([fit_width(text, room, table.fontsize, bold=bold)])
+    return out
+
+
+def line_height(fontsize: float) -> float:
+    """One text line of a table, as a fraction of the page height."""
+    return fontsize * 1.35 / 72.0 / PAGE_SIZE_IN[1]
+
+
+def layout_rows(table: Table, width_fig: float) -> list[tuple[list[list[str]], float]]:
+    """(cell lines, row height as a page fraction) for the header, each row and the total."""
+    lh = line_height(table.fontsize)
+    rows: list[tuple[Sequence[str], bool]] = [(table.header, True)]
+    rows += [(r, False) for r in table.rows]
+    if table.total is not None:
+        rows.append((table.total, True))
+    out = []
+    for k, (row, bold) in enumerate(rows):
+        cells = _cells(table, row, width_fig, bold, wrap_all=k == 0)
+        n = max(len(c) for c in cells) if cells else 1
+        out.append((cells, n * lh + 0.6 * lh))
+    return out
+
+
+def draw_rows(fig: Figure, table: Table, laid: list[tuple[list[list[str]], float]],
+              x: float, top: float, width: float, *, header: bool = True,
+              total: bool = False, tops: list[float] | None = None) -> float:
+    """Draw laid-out rows (``laid[0]`` the header when ``header``) from ``top`` down; return
+    the bottom edge. ``total`` draws the last row bold above a rule; ``tops``, when given,
+    receives each row's top edge."""
+    fs = table.fontsize
+    edges = [x]
+    for w in table.widths:
+        edges.append(edges[-1] + w * width)
+    pad = _PAD_PT / 72.0 / PAGE_SIZE_IN[0]
+    y = top
+    body_index = 0
+    for k, (cells, h) in enumerate(laid):
+        if tops is not None:
+            tops.append(y)
+        is_header = header and k == 0
+        is_total = total and k == len(laid) - 1
+        if not is_header and not is_total:
+            if body_index % 2 == 1:
+                fig.add_artist(Rectangle((x, y - h), width, h, facecolor="#f1f3f6",
+                                         edgecolor="none", transform=fig.transFigure, zorder=0))
+            body_index += 1
+        if is_total:
+            fig.add_artist(Line2D([x, x + width], [y, y], color="#333333", linewidth=0.6,
+                                  transform=fig.transFigure))
+        lh = line_height(fs)
+        for col, lines in enumerate(cells):
+            align = table.aligns[col] if col < len(table.aligns) else "left"
+            if align == "right":
+                tx = edges[col + 1] - pad
+            elif align == "center":
+                tx = (edges[col] + edges[col + 1]) / 2
+            else:
+                tx = edges[col] + pad
+            for i, line in enumerate(lines):
+                fig.text(tx, y - 0.3 * lh - (i + 0.78) * lh, line, ha=align, va="baseline",
+                         fontsize=fs, fontweight="bold" if (is_header or is_total) else "normal")
+        y -= h
+        if is_header:
+            fig.add_artist(Line2D([x, x + width], [y, y], color="black", linewidth=0.8,
+                                  transform=fig.transFigure))
+    return y
+
+
+def table_block(fig: Figure, ctx: PageContext, title: str, table: Table, x: float, top: float,
+                width: float, *, max_rows: int | None = None) -> float:
+    """A titled table at (``x``, ``top``) of ``width`` (page fractions); at most ``max_rows``
+    body rows (the last then says how many more there are). Returns the bottom edge."""
+    rows = list(table.rows)
+    if max_rows is not None and len(rows) > max_rows:
         extra = len(rows) - (max_rows - 1)
-        rows = [*rows[: max_rows - 1], [ctx.label("brief.more_rows", n=extra)] + [""] * (
-            len(header) - 1)]
+        rows = [*rows[: max_rows - 1],
+                [ctx.label("brief.more_rows", n=extra)] + [""] * (len(table.header) - 1)]
     if not rows:
-        rows = [[ctx.label("brief.no_data")] + [""] * (len(header) - 1)]
-    draw_table(ax, header, rows, widths, aligns, fontsize=8.5, row_h=1.0 / (max_rows + 1),
-                width_in=rect[2] * PAGE_SIZE_IN[0])
-
-
-def draw_table(ax: Any, header: list[str], rows: list[list[str]], widths: list[float],
-                aligns: list[str], *, fontsize: float, row_h: float, width_in: float) -> None:
-    """Rows of text in axes coordinates (0..1), header on top, zebra shading.
-
-    Cells share a baseline per row (``va="baseline"``), so digits, commas and Chinese line up.
-    """
-    edges = np.concatenate([[0.0], np.cumsum(widths)])
-    pad = 0.006
-    # characters that fit a column: width in points / (fontsize/2 per half-width cell)
-    cells = [max(4, int(w * width_in * 72 / (fontsize * 0.55)) - 1) for w in widths]
-    xs = [edges[k] + pad if al == "left" else edges[k + 1] - pad for k, al in enumerate(aligns)]
-    # baseline a third of a row below the row's middle: cap height ~0.7 em sits centred
-    drop = 0.35 * fontsize / (72 * ax.get_position().height * ax.figure.get_size_inches()[1])
-
-    def put(y_mid: float, values: list[str], **kw: Any) -> None:
-        for x, v, al, n in zip(xs, values, aligns, cells):
-            ax.text(x, y_mid - drop, fit(str(v), n), ha=al, va="baseline", fontsize=fontsize,
-                    transform=ax.transAxes, clip_on=False, **kw)
-
-    put(1.0 - row_h / 2, header, fontweight="bold")
-    ax.add_line(Line2D([0, 1], [1.0 - row_h, 1.0 - row_h], color="black", linewidth=0.8,
-                       transform=ax.transAxes))
-    stripes = [Rectangle((0, 1.0 - (i + 2) * row_h), 1, row_h)
-               for i in range(1, len(rows), 2)]
-    if stripes:
-        ax.add_collection(PatchCollection(stripes, facecolor="#f1f3f6", edgecolor="none",
-                                          transform=ax.transAxes, zorder=0))
-    for i, row in enumerate(rows):
-        put(1.0 - (i + 1.5) * row_h, row)
+        rows = [[ctx.label("brief.no_data")] + [""] * (len(table.header) - 1)]
+    t = Table(table.header, rows, table.widths, table.aligns, table.wrap, table.total,
+              table.fontsize)
+    fig.text(x, top, title, fontsize=10.5, va="top", fontweight="bold")
+    y = top - 10.5 * 1.6 / 72.0 / PAGE_SIZE_IN[1]
+    return draw_rows(fig, t, layout_rows(t, width), x, y, width, total=t.total is not None)

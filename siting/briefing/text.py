@@ -1,16 +1,46 @@
-"""Text layout for the pages: display width (CJK characters are two cells), cutting, wrapping."""
+"""Text layout for the pages: display width, measured width, cutting and wrapping.
+
+Widths are measured with the page fonts (:func:`text_width_pt`), so a cell is cut or wrapped
+only when its text does not fit; :func:`display_width` (CJK characters count as two cells) is
+the quick estimate for running text.
+"""
 
 from __future__ import annotations
 
+import functools
 import textwrap
 import unicodedata
 
-__all__ = ["display_width", "fit", "wrap"]
+from matplotlib import rcParams
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
+
+__all__ = ["WIDTH_MARGIN", "display_width", "fit", "fit_width", "text_width_pt", "wrap",
+           "wrap_width"]
+
+_T2P = TextToPath()
+#: Share of a measured width kept free: raster pages (PNG) draw hinted glyphs a little wider
+#: than the outlines measure.
+WIDTH_MARGIN = 0.04
 
 
 def display_width(text: str) -> int:
     """Display width of ``text`` in half-width cells (CJK characters count 2)."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _width(text: str, size: float, bold: bool, family: tuple[str, ...]) -> float:
+    prop = FontProperties(family=list(family), size=size, weight="bold" if bold else "normal")
+    w, _, _ = _T2P.get_text_width_height_descent(text, prop, ismath=False)
+    return float(w)
+
+
+def text_width_pt(text: str, size: float, *, bold: bool = False) -> float:
+    """Width of ``text`` in points at font ``size`` with the current ``font.family``."""
+    if not text:
+        return 0.0
+    return _width(text, float(size), bold, tuple(rcParams["font.family"]))
 
 
 def fit(text: str, cells: int) -> str:
@@ -27,6 +57,46 @@ def fit(text: str, cells: int) -> str:
     return "".join(out) + "…"
 
 
+def fit_width(text: str, width_pt: float, size: float, *, bold: bool = False) -> str:
+    """``text`` cut with an ellipsis only if it is wider than ``width_pt`` at ``size``."""
+    width_pt *= 1.0 - WIDTH_MARGIN
+    if text_width_pt(text, size, bold=bold) <= width_pt:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_width_pt(text[:mid] + "…", size, bold=bold) <= width_pt:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + "…"
+
+
+def _tokens(para: str) -> list[str]:
+    """Words (Latin runs, each CJK character with its closing punctuation) and spaces."""
+    tokens: list[str] = []
+    word = ""
+    for c in para:
+        if c == " ":
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(" ")
+        elif display_width(c) == 2:
+            if word:
+                tokens.append(word)
+                word = ""
+            if c in "，。；：、）》”！？" and tokens:
+                tokens[-1] += c
+            else:
+                tokens.append(c)
+        else:
+            word += c
+    if word:
+        tokens.append(word)
+    return tokens
+
+
 def wrap(text: str, cells: int) -> list[str]:
     """Wrap ``text`` to lines of at most ``cells`` display cells.
 
@@ -35,28 +105,8 @@ def wrap(text: str, cells: int) -> list[str]:
     """
     lines: list[str] = []
     for para in str(text).split("\n"):
-        tokens: list[str] = []
-        word = ""
-        for c in para:
-            if c == " ":
-                if word:
-                    tokens.append(word)
-                    word = ""
-                tokens.append(" ")
-            elif display_width(c) == 2:
-                if word:
-                    tokens.append(word)
-                    word = ""
-                if c in "，。；：、）》”！？" and tokens:
-                    tokens[-1] += c
-                else:
-                    tokens.append(c)
-            else:
-                word += c
-        if word:
-            tokens.append(word)
         line = ""
-        for tok in tokens:
+        for tok in _tokens(para):
             if display_width(line) + display_width(tok) <= cells or not line.strip():
                 line += tok
                 continue
@@ -66,5 +116,30 @@ def wrap(text: str, cells: int) -> list[str]:
                 *head, tok = tok.split("\n")
                 lines.extend(head)
             line = "" if tok == " " else tok
+        lines.append(line.rstrip())
+    return lines
+
+
+def wrap_width(text: str, width_pt: float, size: float, *, bold: bool = False) -> list[str]:
+    """Wrap ``text`` to lines no wider than ``width_pt`` at font ``size`` (measured, with
+    :data:`WIDTH_MARGIN` to spare); a word wider than a line is split."""
+    width_pt *= 1.0 - WIDTH_MARGIN
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        line = ""
+        for tok in _tokens(para):
+            trial = line + tok
+            if text_width_pt(trial, size, bold=bold) <= width_pt:
+                line = trial
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+            line = "" if tok == " " else tok
+            while text_width_pt(line, size, bold=bold) > width_pt and len(line) > 1:
+                cut = len(line) - 1
+                while cut > 1 and text_width_pt(line[:cut], size, bold=bold) > width_pt:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
         lines.append(line.rstrip())
     return lines

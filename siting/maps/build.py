@@ -20,7 +20,7 @@ from siting._atomic import atomic_write_text
 from siting._escape import html_text
 from siting.i18n import check_lang, t
 from siting.maps.context import MapContext
-from siting.maps.elements import LiteralText, Overlay, number_elements
+from siting.maps.elements import LayerList, LiteralText, Overlay, number_elements
 from siting.maps.frames import AGGREGATE_ABOVE, DisplayLayers, bounds, display_layers, to_gcj02
 from siting.maps.layers import (
     add_candidates,
@@ -126,11 +126,13 @@ def build_map(
     add_candidates(fmap, layers.candidates, ctx)
     extras = add_extras(fmap, layers.extras, ctx)
     add_stations(fmap, layers.stations, ctx)
-    Overlay(title_html(result, ctx), legend_html(result, layers, ctx, extras),
-            background=_PLAIN_BACKGROUND if basemap == "none" else None).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    (south, west), (north, east) = bounds(layers)
-    fmap.fit_bounds([[south, west], [north, east]], padding=(30, 30), max_zoom=16)
+    (south, west), (north, east) = bounds(layers, focus=True)
+    Overlay(title_html(result, ctx, basemap=basemap), legend_html(result, layers, ctx, extras),
+            background=_PLAIN_BACKGROUND if basemap == "none" else None,
+            bounds=[[south, west], [north, east]]).add_to(fmap)
+    control = folium.LayerControl(collapsed=True)
+    LayerList().add_to(control)
+    control.add_to(fmap)
     number_elements(root)
     return root.render()
 
@@ -165,7 +167,7 @@ def _new_map(layers: DisplayLayers, ctx: MapContext, *, basemap: str, cdn: bool,
     """An empty map around the layers' extent: Leaflet only (inlined or CDN) and the tiles."""
     (south, west), (north, east) = bounds(layers)
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=12,
-                      tiles=None, control_scale=False, prefer_canvas=True)
+                      font_size="12px", tiles=None, control_scale=False, prefer_canvas=True)
     # Only Leaflet is needed: drop folium's jQuery/Bootstrap/Font Awesome links. Instance
     # attributes, so folium's class-level lists are left untouched.
     if cdn:

@@ -9,58 +9,73 @@ import pandas as pd
 
 from siting import _format
 from siting.i18n import t
-from siting.maps.style import DEFAULT_COLOR, safe_color
 from siting.maps.values import local_name, text, truthy
+from siting.symbology import TypeSymbol, symbols_from_types
 
 if TYPE_CHECKING:
+    from siting.report import Report
     from siting.results import SitingResult
-    from siting.scenario import StationType
 
-__all__ = ["MapContext"]
+__all__ = ["MapContext", "zone_names"]
+
+
+def zone_names(zones: pd.DataFrame | None, lang: str) -> dict[str, str]:
+    """Zone id → display name in ``lang`` (``name_en`` in English when given, else ``name``)."""
+    if zones is None or not len(zones) or "zone_id" not in zones.columns:
+        return {}
+    ids = [text(v) for v in zones["zone_id"]]
+    zh = [text(v) for v in zones["name"]] if "name" in zones.columns else ids
+    en = [text(v) for v in zones["name_en"]] if "name_en" in zones.columns else [""] * len(ids)
+    return {i: local_name(z, e, i, lang) for i, z, e in zip(ids, zh, en, strict=True)}
 
 
 @dataclass(frozen=True)
 class MapContext:
-    """Per-map lookups: language, station types, zone and segment names, the weight unit."""
+    """Per-map lookups: language, station-type symbols, zone and segment names, the report."""
 
     lang: str
-    types: dict[str, StationType]
-    type_order: tuple[str, ...]
+    symbols: dict[str, TypeSymbol]
     zone_names: dict[str, str]
     segment_names: dict[str, str]
     weight_unit: str
+    report: Report
 
     @classmethod
     def make(cls, result: SitingResult, lang: str) -> MapContext:
         """The lookups of ``result`` in ``lang`` (``"zh"``/``"en"``)."""
         sc = result.scenario
-        zone_names: dict[str, str] = {}
-        if result.zones is not None and len(result.zones):
-            ids = result.zones.get("zone_id", pd.Series(dtype=object))
-            names = result.zones.get("name", ids)
-            zone_names = {str(i): str(n) for i, n in zip(ids, names, strict=False)}
+        present = ([text(v) for v in result.stations["station_type"]]
+                   if "station_type" in result.stations.columns else [])
         segs = {s.id: local_name(s.name, s.name_en, s.id, lang) for s in sc.segments}
-        unit = t("unit.vehicles", lang) if sc.weight == "vehicles" else "kWh" + t(
-            "unit.per_day", lang)
-        return cls(lang=lang, types={st.id: st for st in sc.station_types},
-                   type_order=tuple(st.id for st in sc.station_types), zone_names=zone_names,
-                   segment_names=segs, weight_unit=unit)
+        unit = t("unit.vehicles", lang) if sc.weight == "vehicles" else t("unit.kwh_day", lang)
+        return cls(lang=lang, symbols=symbols_from_types(sc.station_types, lang,
+                                                         extra_ids=present),
+                   zone_names=zone_names(result.zones, lang), segment_names=segs,
+                   weight_unit=unit, report=result.report)
+
+    @property
+    def type_order(self) -> tuple[str, ...]:
+        """Station type ids in the scenario's order (then types only the plan names)."""
+        return tuple(self.symbols)
 
     def t(self, key: str, **values: object) -> str:
         """The label ``key`` in this map's language (plain text)."""
         return t(key, self.lang, **values)
 
     def type_name(self, type_id: str) -> str:
-        """Display name of a station type (its id when the scenario does not define it)."""
-        st = self.types.get(type_id)
-        return local_name(st.name, st.name_en, st.id, self.lang) if st else str(type_id)
+        """Display name of a station type (its id when nothing defines it)."""
+        sym = self.symbols.get(type_id)
+        return sym.label if sym else str(type_id)
+
+    def symbol(self, type_id: str) -> TypeSymbol:
+        """The symbol of a station type (see :mod:`siting.symbology`)."""
+        return self.symbols.get(type_id) or TypeSymbol(type_id, type_id, "#555555", "?",
+                                                       "charging")
 
     def type_look(self, type_id: str) -> tuple[str, str, str]:
         """(colour, glyph, family) of a station type, safe for inline CSS/HTML."""
-        st = self.types.get(type_id)
-        if st is None:
-            return DEFAULT_COLOR, "?", "charging"
-        return safe_color(st.color), (st.glyph or "?")[:2], st.family
+        s = self.symbol(type_id)
+        return s.color, s.glyph, s.family
 
     def zone(self, zone_id: object) -> str:
         """Display name of a zone id (``none`` when empty)."""
@@ -73,6 +88,11 @@ class MapContext:
             return self.t(f"pathway.{pathway}")
         except KeyError:
             return pathway
+
+    def unit(self, unit: str) -> str:
+        """A unit in this language: ``kWh/day`` → ``kWh/日``; others as given."""
+        return {"kWh/day": self.t("unit.kwh_day"), "kg/day": self.t("unit.kg_day"),
+                "kWh": "kWh", "kg": "kg"}.get(unit, unit)
 
     def money(self, cny: object) -> str:
         """CNY in 万元 / M CNY with the unit (see :func:`siting._format.money`)."""

@@ -19,7 +19,8 @@ from folium.template import Template
 from siting._escape import html_text
 from siting.maps.features import js
 
-__all__ = ["Bind", "DataLayer", "LiteralText", "Overlay", "layer_group", "number_elements"]
+__all__ = ["Bind", "DataLayer", "LayerList", "LiteralText", "Overlay", "layer_group",
+           "number_elements"]
 
 
 class LiteralText(Element):
@@ -50,7 +51,10 @@ def number_elements(root: Element) -> None:
 
 
 class Overlay(MacroElement):
-    """Title box, schematic banner and legend: fixed HTML outside the map (pre-escaped)."""
+    """Title box, banners and legend: fixed HTML outside the map (pre-escaped), and the page
+    script that keeps them readable: popups open clear of the title box, the legend fits
+    between the title and the foot of the window, zone labels never cover a station or each
+    other (a label moves up or down, or hides until the reader zooms in)."""
 
     _template = Template("""
         {% macro header(this, kwargs) %}
@@ -58,24 +62,41 @@ class Overlay(MacroElement):
         .siting-box { position: fixed; z-index: 1001; background: rgba(255,255,255,.94);
           border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,.35); color: #222;
           font: 12px/1.45 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
-        #siting-title { top: 10px; left: 60px; max-width: 52vw; padding: 6px 12px; }
-        #siting-title h1 { font-size: 16px; margin: 0; }
+        #siting-title { top: 10px; left: 56px; max-width: min(46vw, 620px); padding: 6px 12px; }
+        #siting-title h1 { font-size: 15px; margin: 0; }
         #siting-title .sub { color: #555; }
+        #siting-title .head { font-size: 13.5px; font-weight: 700; color: #111; }
+        #siting-title .warn { color: #7a5300; }
         .siting-banner { margin-top: 4px; padding: 2px 6px; border-radius: 4px;
           background: #fff3cd; border: 1px solid #e0a800; color: #7a5300; font-weight: 600; }
-        #siting-legend { bottom: 24px; left: 10px; max-width: 300px; max-height: 62vh;
+        #siting-legend { bottom: 24px; left: 10px; max-width: 290px; max-height: 60vh;
           overflow: auto; padding: 6px 10px; }
         #siting-legend summary { font-weight: 600; cursor: pointer; }
-        #siting-legend .row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+        #siting-legend .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+        #siting-legend .row.wrap { flex-wrap: wrap; gap: 2px 8px; }
+        #siting-legend .share { display: inline-flex; align-items: center; gap: 3px; }
+        #siting-legend .share span { display: inline-block; width: 11px; height: 11px;
+          border-radius: 50%; }
         #siting-legend .sw { flex: 0 0 auto; display: inline-flex; align-items: center;
           justify-content: center; min-width: 26px; }
-        #siting-legend h4 { margin: 6px 0 2px; font-size: 12px; }
+        #siting-legend h4 { margin: 4px 0 1px; font-size: 12px; }
         #siting-legend .prov { color: #555; font-size: 11px; }
-        .siting-pop table { border-collapse: collapse; }
-        .siting-pop td { padding: 1px 6px 1px 0; vertical-align: top; }
+        #siting-legend .sub-row { padding-left: 32px; }
+        .siting-pop { font: 12px/1.4 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
+          sans-serif; }
+        .siting-pop table { border-collapse: collapse; margin-top: 2px; }
+        .siting-pop td, .siting-pop th { padding: 1px 6px 1px 0; vertical-align: top; }
         .siting-pop td:first-child { color: #666; white-space: nowrap; }
+        .siting-pop table.grid { margin: 4px 0; }
+        .siting-pop table.grid th { font-weight: 600; color: #444; text-align: right;
+          border-bottom: 1px solid #ccc; vertical-align: bottom; min-width: 3em; }
+        .siting-pop table.grid td { text-align: right; color: #222; white-space: nowrap; }
+        .siting-pop table.grid th:first-child, .siting-pop table.grid td:first-child {
+          text-align: left; }
         .siting-zone-label { background: transparent; border: 0; box-shadow: none;
-          color: #4a2c7a; font-weight: 700; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
+          color: #4a2c7a; font-weight: 700; text-shadow: 0 0 3px #fff, 0 0 3px #fff;
+          white-space: nowrap; }
+        .siting-zone-label:before { display: none; }
         .siting-station, .siting-excluded, .siting-extra { background: transparent; border: 0; }
         {% if this.background %}.leaflet-container { background: {{ this.background }}; }{% endif %}
         </style>
@@ -85,17 +106,126 @@ class Overlay(MacroElement):
         {{ this.legend_html }}
         {% endmacro %}
         {% macro script(this, kwargs) %}
-        L.control.scale({imperial: false, position: "bottomright"})
-            .addTo({{ this._parent.get_name() }});
+        (function (map) {
+          L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
+          var title = document.getElementById("siting-title");
+          var legend = document.getElementById("siting-legend");
+          function fit() {
+            var top = title ? title.getBoundingClientRect().bottom : 0;
+            if (legend) {
+              legend.style.maxHeight = Math.max(120, window.innerHeight - top - 40) + "px";
+            }
+          }
+          function clear(e) {
+            // a popup opens clear of the title box and the legend: pan the map if it would
+            // sit under either (after Leaflet's own pan into the window)
+            var el = e.popup.getElement();
+            if (!el) { return; }
+            var r = el.getBoundingClientRect();
+            var dx = 0, dy = 0;
+            if (title) {
+              var t = title.getBoundingClientRect();
+              if (r.top < t.bottom + 8 && r.left < t.right && r.right > t.left) {
+                dy = r.top - t.bottom - 8;
+              }
+            }
+            if (legend) {
+              var g = legend.getBoundingClientRect();
+              if (r.left < g.right + 8 && r.bottom - dy > g.top && r.top - dy < g.bottom) {
+                dx = r.left - g.right - 8;
+              }
+            }
+            if (dx || dy) { map.panBy([dx, dy]); }
+          }
+          function frame() {
+            var top = title ? title.getBoundingClientRect().bottom : 0;
+            var left = legend ? legend.getBoundingClientRect().right : 0;
+            var ctl = document.querySelector(".leaflet-control-layers");
+            var right = ctl ? window.innerWidth - ctl.getBoundingClientRect().left : 0;
+            map.fitBounds({{ this.bounds }}, {paddingTopLeft: [left + 10, top + 10],
+                                             paddingBottomRight: [right + 10, 30],
+                                             maxZoom: 16});
+          }
+          function box(el, dy) {
+            var r = el.getBoundingClientRect();
+            return {l: r.left, r: r.right, t: r.top + dy, b: r.bottom + dy};
+          }
+          function hits(a, b) {
+            return a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
+          }
+          function rank(el) {
+            var s = el.querySelector("[data-rank]");
+            return s ? Number(s.getAttribute("data-rank")) : 0;
+          }
+          function declutter() {
+            var labels = Array.prototype.slice.call(
+              document.querySelectorAll(".siting-zone-label"));
+            labels.forEach(function (el) { el.style.marginTop = "0px";
+                                           el.style.visibility = ""; });
+            var taken = Array.prototype.slice.call(document.querySelectorAll(
+              ".siting-station, .siting-box, .leaflet-control")).map(function (el) {
+                return box(el, 0); });
+            labels.sort(function (a, b) { return rank(a) - rank(b); });
+            labels.forEach(function (el) {
+              var h = el.getBoundingClientRect().height + 2;
+              var steps = [0, -h, h, -2 * h, 2 * h, -3 * h, 3 * h];
+              for (var i = 0; i < steps.length; i++) {
+                var b = box(el, steps[i]);
+                if (!taken.some(function (o) { return hits(o, b); })) {
+                  el.style.marginTop = steps[i] + "px";
+                  taken.push(b);
+                  return;
+                }
+              }
+              el.style.visibility = "hidden";
+            });
+          }
+          function later() { window.setTimeout(declutter, 0); }
+          fit();
+          window.addEventListener("resize", fit);
+          map.on("zoomend moveend overlayadd overlayremove resize", later);
+          map.on("popupopen", function (e) { window.setTimeout(function () { clear(e); },
+                                                               300); });
+          map.whenReady(function () { window.setTimeout(function () {
+            fit(); frame(); declutter(); }, 0); });
+        })({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
-    def __init__(self, title_html: str, legend_html: str, *, background: str | None) -> None:
+    def __init__(self, title_html: str, legend_html: str, *, background: str | None,
+                 bounds: list[list[float]]) -> None:
         super().__init__()
         self._name = "SitingOverlay"
         self.title_html = title_html
         self.legend_html = legend_html
         self.background = background
+        self.bounds = js(bounds)
+
+
+class LayerList(MacroElement):
+    """Child of folium's ``LayerControl`` (created with ``collapsed=True``): on a screen of
+    at least ``min_width`` × ``min_height`` CSS pixels the list stays open; on a smaller one
+    (a 1366×768 laptop) it is a button that opens on hover or touch, so it covers no map."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (ctl, map) {
+          if (window.innerWidth >= {{ this.min_width }} &&
+              window.innerHeight >= {{ this.min_height }}) {
+            var el = ctl.getContainer();
+            L.DomEvent.off(el, "mouseleave", ctl.collapse, ctl);
+            map.off("click", ctl.collapse, ctl);
+            ctl.expand();
+          }
+        })({{ this._parent.get_name() }}, {{ this._parent._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, *, min_width: int = 1500, min_height: int = 850) -> None:
+        super().__init__()
+        self._name = "LayerList"
+        self.min_width = int(min_width)
+        self.min_height = int(min_height)
 
 
 class Bind(MacroElement):
@@ -103,7 +233,7 @@ class Bind(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup({{ this.popup }}, {maxWidth: 360});
+        {{ this._parent.get_name() }}.bindPopup({{ this.popup }}, {maxWidth: 460});
         {% if this.tooltip %}
         {{ this._parent.get_name() }}.bindTooltip({{ this.tooltip }});
         {% endif %}
@@ -140,7 +270,7 @@ class DataLayer(MacroElement):
             },
             onEachFeature: function (f, layer) {
                 var p = f.properties;
-                if (p.p) { layer.bindPopup(p.p, {maxWidth: 360}); }
+                if (p.p) { layer.bindPopup(p.p, {maxWidth: 460}); }
                 if (p.t) { layer.bindTooltip(p.t, {{ this.tooltip }}); }
             }
         }).addTo({{ this._parent.get_name() }});

@@ -8,6 +8,7 @@ caller hands user text to the page unescaped.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -16,7 +17,8 @@ import shapely
 
 from siting._escape import html_text, script_json
 
-__all__ = ["collection", "feature", "geojson", "js", "popup_html", "round_coords"]
+__all__ = ["PopupTable", "collection", "feature", "geojson", "js", "popup_html",
+           "round_coords"]
 
 
 def round_coords(geoms: np.ndarray, digits: int = 5) -> np.ndarray:
@@ -47,8 +49,29 @@ def js(obj: object) -> str:
     return script_json(obj)
 
 
-def popup_html(title: str, rows: Sequence[tuple[str, str]]) -> str:
-    """Popup HTML; every label and value is escaped here (rows with an empty value dropped)."""
-    body = "".join(f"<tr><td>{html_text(k)}</td><td>{html_text(v)}</td></tr>"
-                   for k, v in rows if v not in ("", None))
-    return f'<div class="siting-pop"><b>{html_text(title)}</b><table>{body}</table></div>'
+@dataclass(frozen=True)
+class PopupTable:
+    """A small table in a popup: a header row and body rows of display text."""
+
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+
+
+def popup_html(title: str, rows: Sequence[tuple[str, str]], *,
+               tables: Sequence[PopupTable] = (), after: Sequence[tuple[str, str]] = ()) -> str:
+    """Popup HTML; every label and value is escaped here (rows with an empty value dropped).
+
+    ``rows`` are (label, value) pairs, then each of ``tables``, then the ``after`` pairs.
+    """
+    def pairs(items: Sequence[tuple[str, str]]) -> str:
+        body = "".join(f"<tr><td>{html_text(k)}</td><td>{html_text(v)}</td></tr>"
+                       for k, v in items if v not in ("", None))
+        return f"<table>{body}</table>" if body else ""
+
+    grids = "".join(
+        '<table class="grid"><tr>' + "".join(f"<th>{html_text(h)}</th>" for h in tb.header)
+        + "</tr>" + "".join("<tr>" + "".join(f"<td>{html_text(c)}</td>" for c in r) + "</tr>"
+                            for r in tb.rows) + "</table>"
+        for tb in tables)
+    return (f'<div class="siting-pop"><b>{html_text(title)}</b>{pairs(rows)}{grids}'
+            f"{pairs(after)}</div>")

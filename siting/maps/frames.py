@@ -121,9 +121,19 @@ def to_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
 
 
-def bounds(layers: DisplayLayers) -> tuple[tuple[float, float], tuple[float, float]]:
-    """((south, west), (north, east)) of the data; roads only if nothing else; padded."""
-    boxes = [f.total_bounds for f in layers.all_frames() if len(f)]
+def bounds(layers: DisplayLayers, *, focus: bool = False
+           ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((south, west), (north, east)) of the data; roads only if nothing else; padded.
+
+    With ``focus`` only the plan's own extent counts — stations, demand and zones — when
+    there are any: the map opens on them, not on the far end of a long service area.
+    """
+    frames = list(layers.all_frames())
+    if focus:
+        plan = [f for f in (layers.stations, layers.demand, *layers.cells.values(),
+                            layers.zones) if f is not None and len(f)]
+        frames = plan or frames
+    boxes = [f.total_bounds for f in frames if len(f)]
     if not boxes and len(layers.roads):
         boxes = [layers.roads.total_bounds]
     if not boxes:  # nothing to show: Suizhou's centre

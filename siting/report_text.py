@@ -1,0 +1,96 @@
+"""The report's key figures as sentences, the same in every output and language.
+
+The map's title box, the briefing, the comparison, the budget explorer and the console all say
+the headline, the money, the corridor trucks and the solver outcome with these functions
+(labels from the ``plan.*`` group of :mod:`siting.i18n`, figures through :mod:`siting._format`):
+
+- the **headline** is the final planning year: new-energy vehicles covered of that year's
+  new-energy fleet, and the share (with the weight when the scenario weighs by energy);
+- **corridor trucks** are counted apart from the point coverage;
+- a plan the solver stopped at its time limit is never called optimal: the sentence gives the
+  objective as a range, from the plan's value to the solver's bound (the bound is on the
+  objective, a score summed over the planning years plus corridor trucks, not on the
+  headline's vehicles).
+"""
+
+from __future__ import annotations
+
+from siting._format import MISSING, money, number, percent
+from siting.i18n import LABELS, t
+from siting.report import Report
+
+__all__ = [
+    "corridor_text", "headline_text", "money_text", "notes", "objective_text", "solver_name",
+    "solver_text", "status_name",
+]
+
+
+def headline_text(report: Report, lang: str) -> str:
+    """``2025 年：新能源车辆覆盖 450 / 528 辆（85.2%）`` — the final planning year."""
+    h = report.headline
+    text = t("plan.headline", lang, year=h.year, covered=number(h.vehicles_covered),
+             total=number(h.vehicles_total), share=percent(
+                 h.vehicles_covered / h.vehicles_total if h.vehicles_total else None))
+    if report.scenario.weight == "energy":
+        text += t("plan.headline_energy", lang, covered=number(h.covered),
+                  total=number(h.total), share=percent(h.share))
+    return text
+
+
+def money_text(report: Report, lang: str) -> str:
+    """``投资 3,146 万元 / 预算 3,200 万元``."""
+    return t("plan.money", lang, spent=money(report.spent, lang),
+             budget=money(report.budget, lang))
+
+
+def corridor_text(report: Report, lang: str) -> str:
+    """Corridor trucks refuelling on their route, per day (apart from point coverage); ``""``
+    when the scenario has no corridors."""
+    if not report.corridors:
+        return ""
+    covered = sum(c.trucks_covered or 0.0 for c in report.corridors)
+    total = sum(c.trucks_per_day for c in report.corridors)
+    return t("plan.corridors", lang, covered=number(covered), total=number(total),
+             n=len(report.corridors))
+
+
+def status_name(status: str, lang: str) -> str:
+    """A solver status in words (``time_limit`` → ``达到时限``); unknown ones as given."""
+    key = f"status.{status}"
+    return t(key, lang) if key in LABELS[lang] else status.replace("_", " ")
+
+
+def solver_name(name: str | None) -> str:
+    """``HiGHS`` / ``CBC`` for the report's solver name (other names as given)."""
+    names = {"highs": "HiGHS", "cbc": "CBC"}
+    return names.get(str(name).lower(), str(name)) if name else MISSING
+
+
+def objective_text(report: Report, lang: str) -> str:
+    """The objective, and for a plan not proven optimal its range up to the bound."""
+    s = report.solver
+    obj = number(report.objective, 1)
+    if s.status == "optimal":
+        return t("plan.objective_optimal", lang, objective=obj)
+    if s.bound is not None and s.gap is not None:
+        return t("plan.objective_range", lang, objective=obj, bound=number(s.bound, 1),
+                 gap=percent(s.gap, 1))
+    return t("plan.objective_unproven", lang, objective=obj)
+
+
+def solver_text(report: Report, lang: str) -> str:
+    """One sentence on how the plan was found: proven optimal, or stopped with its range."""
+    s = report.solver
+    how = t("plan.solver", lang, name=solver_name(s.name), seconds=number(s.seconds, 1))
+    if s.status == "optimal":
+        return t("plan.solver_optimal", lang, how=how)
+    if s.status == "time_limit":
+        return t("plan.solver_time_limit", lang, how=how, range=objective_text(report, lang))
+    return t("plan.solver_other", lang, how=how, status=status_name(s.status, lang),
+             range=objective_text(report, lang))
+
+
+def notes(report: Report) -> list[str]:
+    """Remarks a reader must see with the figures (e.g. a sweep point showing a smaller
+    budget's plan), in the run's language."""
+    return [n for n in report.notes if n.strip()]
