@@ -20,7 +20,6 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from siting._errors import SitingError
-from siting._format import money, number, percent
 
 if TYPE_CHECKING:
     from siting.report import Report
@@ -169,37 +168,10 @@ def _run(scenario: Path, out_dir: Path | None, lang: str | None, basemap: str, c
 
 
 def _print_summary(report: Report, target: Path) -> None:
-    """The console summary: the final year's coverage first, then a per-year table."""
-    s = report.solver
-    h = report.headline
-    t = Table(title=report.scenario.name, show_header=False)
-    t.add_row(f"coverage {h.year}", f"{number(h.vehicles_covered)} of {number(h.vehicles_total)} "
-              f"NEV vehicles ({percent(h.share)} of the {h.unit} that year)")
-    t.add_row("spent / budget", f"{money(report.spent, 'en', unit=False)} / "
-              f"{money(report.budget, 'en')}")
-    t.add_row("stations", ", ".join(f"{k}: {v.count}" for k, v in report.by_type.items()
-                                    if v.count))
-    if report.corridors:
-        covered = sum(c.trucks_covered or 0.0 for c in report.corridors)
-        total = sum(c.trucks_per_day for c in report.corridors)
-        t.add_row("corridors", f"{covered:,.0f} of {total:,.0f} trucks/day refuel on their route")
-    proven = "proven optimal" if s.status == "optimal" else s.status
-    t.add_row("solver", f"{s.name} {proven}, gap {percent(s.gap, 2)}, "
-              f"{number(s.seconds, 1, unit='s')}")
-    if report.network.schematic:
-        t.add_row("network", "SCHEMATIC (not surveyed)")
-    if report.timings:
-        t.add_row("stage times", ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()))
-    t.add_row("written to", str(target))
-    out.print(t)
-    years = Table(title="by planning year (point demand)")
-    for col in ("year", "NEV vehicles", "covered", "share", "new stations", "spent (M CNY)"):
-        years.add_column(col, justify="right")
-    for y in report.by_year.values():
-        years.add_row(str(y.year), number(y.nev_vehicles), number(y.vehicles_covered),
-                      percent(y.coverage_share), str(y.new_stations),
-                      money(y.spent, "en", unit=False))
-    out.print(years)
+    """The console summary in the run's language (see :mod:`siting.console`)."""
+    from siting.console import print_run
+
+    print_run(out, report, target)
 
 
 @app.command()
@@ -274,12 +246,12 @@ def sweep(
         from siting._errors import ScenarioError
         from siting.export import write_outputs
         from siting.maps import write_map
-        from siting.pipeline import prepare
+        from siting.pipeline import prepare, with_lang
         from siting.scenario import input_paths, load_scenario
         from siting.sweep import budget_range
         from siting.sweep import sweep as run_sweep
 
-        sc = load_scenario(scenario)
+        sc = with_lang(load_scenario(scenario), lang)
         if budgets:
             try:
                 values = np.array([float(v) * 1e6 for v in budgets.split(",") if v.strip()])
@@ -314,16 +286,9 @@ def sweep(
                     points = work()
             else:
                 points = work()
-        t = Table(title=f"{sc.name}: coverage vs budget")
-        for col in ("budget (M CNY)", "spent (M CNY)", "coverage", "stations", "status"):
-            t.add_column(col)
-        for p in points:
-            t.add_row(money(p.budget, "en", unit=False), money(p.spent, "en", unit=False),
-                      percent(p.coverage_share), str(p.stations),
-                      p.status + (f" (plan of {money(p.carried_from, 'en')})"
-                                  if p.carried_from is not None else ""))
-        out.print(t)
-        out.print(f"written to {target} (curve.csv, curve.png)")
+        from siting.console import print_sweep
+
+        print_sweep(out, points, name=sc.display_name, lang=sc.lang, target=target)
 
     _guard(go, debug)
 
@@ -334,7 +299,8 @@ def compare(
     run_b: Annotated[Path, typer.Argument(help="Second run folder.")],
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Output folder (default maps/compare-<A>-<B>).")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="zh or en (default: run A's language).")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Show two runs side by side: compare.html (both maps + differences) and CSV tables."""
@@ -345,18 +311,12 @@ def compare(
 
         target = out_dir or Path("maps") / f"compare-{run_a.name}-{run_b.name}"
         check_output_dir(target, "compare", inputs=(run_a, run_b))
+        from siting.console import print_comparison
+
         with output_lock(target):
-            cmp = compare_runs(run_a, run_b)
-            write_comparison(cmp, run_a, run_b, target, lang=lang)
-        t = Table(title=f"A = {run_a}, B = {run_b}")
-        for col in ("figure", "A", "B", "change"):
-            t.add_column(col)
-        for r in cmp.kpis.itertuples(index=False):
-            t.add_row(str(r.figure), str(r.a), str(r.b), str(r.change))
-        out.print(t)
-        counts = cmp.stations["status"].value_counts().to_dict()
-        out.print("stations: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
-        out.print(f"written to {target}/compare.html")
+            cmp = compare_runs(run_a, run_b, lang=lang)
+            write_comparison(cmp, run_a, run_b, target)
+        print_comparison(out, cmp, target)
 
     _guard(go, debug)
 

@@ -31,11 +31,10 @@ import logging
 import math
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
 import numpy as np
@@ -44,14 +43,16 @@ import pyogrio
 import shapely
 from shapely.geometry import mapping
 
-from siting import i18n
+from siting import i18n, qml
 from siting._atomic import atomic_dir, check_output_dir
 from siting._csv import write_csv
 from siting._reproducible import output_date_iso
 from siting.crs import WGS84, crs_slug, is_shift, parse_crs, to_output_crs
+from siting.names import zone_names
 from siting.report import Report
 from siting.results import STATION_COLUMNS, SitingResult
 from siting.scenario import input_paths
+from siting.symbology import symbols_from_types
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ CONTRACT_FILES: tuple[str, ...] = ("map.html", "stations.geojson", "report.json"
 #: Core GeoPackage layers, in write order.
 GPKG_LAYERS: tuple[str, ...] = ("stations", "demand", "candidates", "coverage_areas", "zones",
                                 "roads")
+#: GeoPackage version written (``application_id`` GPKG, ``user_version`` 10200).
+GPKG_VERSION = "1.2"
 #: Decimal places of written coordinates: degrees (1e-8 deg ~ 1 mm) and metres (1 mm).
 DEGREE_DECIMALS = 8
 METRE_DECIMALS = 3
@@ -360,13 +363,20 @@ def write_geopackage(result: SitingResult, path: str | Path, *, crs: str = WGS84
     path.unlink(missing_ok=True)
     target = parse_crs(crs)
     # OGR_CURRENT_DATE fixes gpkg_contents.last_change (reruns write identical files)
+    layers = _layers(result)
     with _gdal_config(OGR_SQLITE_SYNCHRONOUS="OFF", OGR_CURRENT_DATE=output_date_iso()):
-        for name, gdf in _layers(result).items():
-            _gis_ready(gdf, target).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        for k, (name, gdf) in enumerate(layers.items()):
+            # GeoPackage 1.2: what GDAL 3.6 / QGIS 3.22 LTR read without a "partially
+            # supported" warning (GDAL 3.7+ writes 1.4 by default); the first layer creates
+            # the file, so it sets the version
+            extra = {"VERSION": GPKG_VERSION} if k == 0 else {}
+            _gis_ready(gdf, target).to_file(path, layer=name, driver="GPKG", engine="pyogrio",
+                                            **extra)
         if result.station_years is not None:  # a table: one row per station and year
             pyogrio.write_dataframe(result.station_years, path, layer="station_years",
                                     driver="GPKG")
-    write_layer_styles(path, _styles(result, lang))
+    write_layer_styles(path, _styles(result, lang, {name: [str(c) for c in gdf.columns]
+                                                    for name, gdf in layers.items()}))
     return path
 
 
@@ -445,118 +455,17 @@ def write_layer_styles(path: str | Path, styles: Mapping[str, str]) -> None:
 
 # --------------------------------------------------------------------------- QML
 def _rgba(color: str | None, alpha: int = 255) -> str:
-    """CSS colour -> QGIS ``"r,g,b,a"``."""
-    from matplotlib.colors import to_rgba
-
-    try:
-        r, g, b, a = to_rgba(color or "#555555")
-    except ValueError:
-        r, g, b, a = to_rgba("#555555")
-    return f"{round(r * 255)},{round(g * 255)},{round(b * 255)},{round(a * alpha)}"
+    """CSS colour -> QGIS ``"r,g,b,a"`` (see :func:`siting.qml.rgba`)."""
+    return qml.rgba(color, alpha)
 
 
-def _symbol_layer(cls: str, props: Mapping[str, str]) -> str:
-    opts = "".join(f'<Option type="QString" name={quoteattr(k)} value={quoteattr(v)}/>'
-                   for k, v in props.items())
-    legacy = "".join(f"<prop k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in props.items())
-    return (f'<layer class="{cls}" enabled="1" locked="0" pass="0">'
-            f'<Option type="Map">{opts}</Option>{legacy}</layer>')
-
-
-def _marker(name: str, color: str, size: float, shape: str = "circle") -> str:
-    layer = _symbol_layer("SimpleMarker", {
-        "name": shape, "color": color, "outline_color": "255,255,255,255",
-        "outline_style": "solid", "outline_width": "0.3", "outline_width_unit": "MM",
-        "size": f"{size:g}", "size_unit": "MM"})
-    return (f'<symbol type="marker" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            f"{layer}</symbol>")
-
-
-def _fill(name: str, color: str, outline: str, style: str = "solid",
-          outline_style: str = "solid") -> str:
-    layer = _symbol_layer("SimpleFill", {
-        "color": color, "style": style, "outline_color": outline,
-        "outline_style": outline_style, "outline_width": "0.5", "outline_width_unit": "MM"})
-    return (f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            f"{layer}</symbol>")
-
-
-def _line(name: str, color: str, width: float) -> str:
-    layer = _symbol_layer("SimpleLine", {
-        "line_color": color, "line_width": f"{width:g}", "line_width_unit": "MM",
-        "line_style": "solid", "capstyle": "round", "joinstyle": "round"})
-    return (f'<symbol type="line" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            f"{layer}</symbol>")
-
-
-def _qml(renderer: str) -> str:
-    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-            '<qgis version="3.28.0" styleCategories="Symbology">\n'
-            f"{renderer}\n<blendMode>0</blendMode>\n<featureBlendMode>0</featureBlendMode>\n"
-            "</qgis>\n")
-
-
-def _categorized(attr: str, cats: list[tuple[str, str, str]]) -> str:
-    """``cats`` = [(value, label, symbol xml with name = index)]."""
-    categories = "".join(
-        f'<category render="true" symbol="{i}" value={quoteattr(v)} label={quoteattr(lab)}/>'
-        for i, (v, lab, _) in enumerate(cats))
-    symbols = "".join(sym for _, _, sym in cats)
-    return (f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(attr)} symbollevels="0" '
-            f'enableorderby="0" forceraster="0"><categories>{categories}</categories>'
-            f"<symbols>{symbols}</symbols></renderer-v2>")
-
-
-def _single(symbol: str) -> str:
-    return ('<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" '
-            f'forceraster="0"><symbols>{symbol}</symbols></renderer-v2>')
-
-
-#: served_share classes for the demand layer: (lower, upper, colour), red = unserved.
-SHARE_CLASSES: tuple[tuple[float, float, str], ...] = (
-    (0.0, 0.2, "#d7191c"), (0.2, 0.4, "#fdae61"), (0.4, 0.6, "#ffffbf"),
-    (0.6, 0.8, "#a6d96a"), (0.8, 1.0, "#1a9641"),
-)
-
-
-def _graduated(attr: str, size: float) -> str:
-    ranges = "".join(
-        f'<range render="true" symbol="{i}" lower="{lo:.6f}" upper="{hi:.6f}" '
-        f'label="{lo * 100:.0f}–{hi * 100:.0f}%"/>' for i, (lo, hi, _) in enumerate(SHARE_CLASSES))
-    symbols = "".join(_marker(str(i), _rgba(c), size) for i, (_, _, c) in enumerate(SHARE_CLASSES))
-    return (f'<renderer-v2 type="graduatedSymbol" attr={quoteattr(attr)} '
-            'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="0" '
-            f'forceraster="0"><ranges>{ranges}</ranges><symbols>{symbols}</symbols>'
-            '<mode name="fixed"/></renderer-v2>')
-
-
-def _type_label(t: Any, lang: str) -> str:
-    if lang == "en":
-        return t.name_en or t.id
-    return t.name or t.name_en or t.id
-
-
-def _styles(result: SitingResult, lang: str) -> dict[str, str]:
-    """QML per layer: stations/coverage by station type, demand graduated by served share."""
-    types = list(getattr(result.scenario, "station_types", []))
-    present = [str(v) for v in pd.unique(result.stations["station_type"])] \
-        if "station_type" in result.stations.columns else []
-    known = {t.id for t in types}
-    station_cats = [(t.id, _type_label(t, lang), _marker(str(i), _rgba(t.color), 4.0))
-                    for i, t in enumerate(types)]
-    station_cats += [(v, v, _marker(str(len(station_cats) + k), _rgba("#555555"), 4.0))
-                     for k, v in enumerate(sorted(set(present) - known))]
-    area_cats = [(v, lab, _fill(str(i), _rgba(types[i].color if i < len(types) else None, 60),
-                                _rgba(types[i].color if i < len(types) else None)))
-                 for i, (v, lab, _) in enumerate(station_cats)]
-    return {
-        "stations": _qml(_categorized("station_type", station_cats)),
-        "coverage_areas": _qml(_categorized("station_type", area_cats)),
-        "demand": _qml(_graduated("served_share", 2.5)),
-        "candidates": _qml(_single(_marker("0", _rgba("#7f7f7f"), 2.5, "square"))),
-        "zones": _qml(_single(_fill("0", "0,0,0,0", _rgba("#6a3d9a"), "no", "dash"))),
-        "roads": _qml(_single(_line("0", _rgba("#9e9e9e"), 0.4))),
-    }
+def _styles(result: SitingResult, lang: str,
+            layers: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+    """QML per GeoPackage layer (see :mod:`siting.qml`): every layer styled, stations and
+    zones labelled, in the one symbology of the map and the briefing."""
+    if layers is None:
+        layers = {name: [str(c) for c in gdf.columns] for name, gdf in _layers(result).items()}
+    return qml.layer_styles(result, lang, layers)
 
 
 # =========================================================================== CSV
@@ -579,18 +488,26 @@ def summary_frame(result: SitingResult, *, crs: str = WGS84, lang: str = "zh") -
     """
     st = result.stations
     lang = lang if lang in i18n.LANGS else "en"
-    types = {t.id: t for t in getattr(result.scenario, "station_types", [])}
+    symbols = symbols_from_types(getattr(result.scenario, "station_types", []), lang)
     df = pd.DataFrame({c: st[c].to_numpy() for c in STATION_COLUMNS if c in st.columns})
     if "station_type" in df.columns:
         pos = list(df.columns).index("station_type") + 1
-        df.insert(pos, "type_name", [_type_label(types[t], lang) if t in types else t
+        df.insert(pos, "type_name", [symbols[t].label if t in symbols else t
                                      for t in df["station_type"]])
     yes, no = i18n.t("word.yes", lang), i18n.t("word.no", lang)
     if "existing" in df.columns:
         df["existing"] = [yes if bool(v) else no for v in df["existing"]]
-    if lang == "zh" and "family" in df.columns:  # English keeps the family ids
-        df["family"] = [i18n.t(f"pathway.{v}", lang) if f"pathway.{v}" in i18n.LABELS[lang] else v
-                        for v in df["family"]]
+    if "family" in df.columns:
+        df["family"] = [i18n.t(f"pathway.{v}", lang) if f"pathway.{v}" in i18n.LABELS[lang]
+                        else v for v in df["family"]]
+    if "zone" in df.columns:  # the zone's name in the language, not its id
+        names = zone_names(result.zones, lang)
+        df["zone"] = [names.get(str(z), str(z)) if isinstance(z, str) and z else ""
+                      for z in df["zone"]]
+    units = {"kWh/day": i18n.t("unit.kwh_day", lang), "kg/day": i18n.t("unit.kg_day", lang)}
+    for col in ("capacity_unit", "energy_unit"):
+        if col in df.columns:
+            df[col] = [units.get(str(u), u) for u in df[col]]
     geoms = st.geometry.to_crs(WGS84) if st.crs is not None else st.geometry
     reps = shapely.point_on_surface(geoms.values) if len(st) else np.array([])
     df["lon"] = np.round(shapely.get_x(reps), 7) if len(st) else []

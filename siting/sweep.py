@@ -8,24 +8,38 @@ smaller budget's, that smaller budget's plan is shown instead — openly: ``curv
 the budget it comes from, ``curve.png`` draws it hollow, and its run's report carries a note.
 Budgets with no plan (infeasible requirements, or none found in time) are listed and drawn
 as crosses on the axis, never dropped. The knee is marked only where the curve has one.
+
+Everything is written in the run's language (``scenario.lang``, set by ``--lang``):
+``curve.png`` (the coverage of the final planning year against the budget, and below it the
+stations each budget builds, by type in the one symbology of :mod:`siting.symbology`),
+``curve.csv``'s headers, the notes, and ``explorer.html`` (:mod:`siting.explorer`): the curve
+with a slider that shows each budget's plan on a map with its figures.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from siting._atomic import atomic_dir
 from siting._csv import write_csv
 from siting._errors import InfeasibleError, SolverError
+from siting._format import money, percent
+from siting.i18n import t
 from siting.model import ModelInput
 from siting.pipeline import Prepared, StageHooks, solve_prepared
 from siting.report import Report
+from siting.report_text import status_name
 from siting.results import SitingResult
+from siting.symbology import TypeSymbol, symbols_from_types
+
+if TYPE_CHECKING:
+    from siting.scenario import StationType
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +59,8 @@ class SweepPoint:
     folder: str
     #: Budget (CNY) whose plan this point shows when ``carried``.
     carried_from: float | None = None
+    #: Stations of the plan by type id.
+    by_type: dict[str, int] = field(default_factory=dict)
 
 
 def budget_range(base: float, lo: float = 0.25, hi: float = 2.0, n: int = 8) -> np.ndarray:
@@ -106,7 +122,7 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
             # Too small for the zone requirements (or no plan found in time): no plan at this
             # budget; keep sweeping.
             log.warning("budget %.0f: %s", b, e)
-            status = "infeasible" if isinstance(e, InfeasibleError) else "no plan found"
+            status = "infeasible" if isinstance(e, InfeasibleError) else "no_plan"
             points.append(SweepPoint(float(b), float("nan"), float("nan"), float("nan"), 0,
                                      status, None, False, ""))
             continue
@@ -123,12 +139,19 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
         points.append(SweepPoint(float(b), float(r.spent), float(r.coverage_share),
                                  float(r.objective), len(result.stations),
                                  r.solver.status, r.solver.gap, carried_from is not None,
-                                 folder, carried_from))
+                                 folder, carried_from,
+                                 {k: v.count for k, v in r.by_type.items() if v.count}))
         results.append((folder, result))
         if carried_from is None:
             prev_result = result
+    lang = prep.scenario.lang
     with atomic_dir(out_dir, kind="sweep", inputs=inputs) as tmp:
-        _write_curve(points, tmp)
+        _write_curve(points, tmp, lang=lang, types=prep.scenario.station_types)
+        if results:
+            from siting.explorer import explorer_page
+
+            (tmp / "explorer.html").write_text(
+                explorer_page(points, dict(results), lang=lang), encoding="utf-8")
         if write_run is not None:
             for folder, result in results:
                 write_run(result, tmp / folder)
@@ -142,14 +165,15 @@ def _carried_report(report: Report, mi: ModelInput) -> Report:
             {y: float(b) for y, b in zip(report.by_year, mi.budget_by_year, strict=False)})
     by_year = {y: f.model_copy(update={"budget": caps.get(y, f.budget)})
                for y, f in report.by_year.items()}
-    note = (f"This is the plan of the {report.budget / 1e6:.2f} M CNY budget: at "
-            f"{mi.budget_total / 1e6:.2f} M CNY the solver stopped at its time limit with a plan "
-            "covering less, and a smaller budget's plan fits a larger budget.")
+    lang = report.scenario.lang
+    note = t("sweep.note_carried", lang, plan=money(report.budget, lang),
+             budget=money(mi.budget_total, lang))
     return report.model_copy(update={"budget": float(mi.budget_total), "budget_by_year": caps,
                                      "by_year": by_year, "notes": [*report.notes, note]})
 
 
-def _write_curve(points: list[SweepPoint], folder: Path) -> None:
+def _write_curve(points: list[SweepPoint], folder: Path, *, lang: str = "en",
+                 types: Sequence[StationType] = ()) -> None:
     feasible = [p for p in points if p.folder]
     x = np.array([p.budget for p in feasible])
     y = np.array([p.coverage_share for p in feasible])
@@ -160,29 +184,58 @@ def _write_curve(points: list[SweepPoint], folder: Path) -> None:
         return "" if np.isnan(v) else format(v, fmt)
 
     rows = [[f"{p.budget:.0f}", num(p.spent, ".0f"), num(p.coverage_share, ".6f"),
-             num(p.objective, ".6f"), p.stations, p.status,
+             num(p.objective, ".6f"), p.stations, status_name(p.status, lang),
              "" if p.gap is None else f"{p.gap:.6f}",
-             "" if p.carried_from is None else f"{p.carried_from:.0f}", p is knee, p.folder]
+             "" if p.carried_from is None else f"{p.carried_from:.0f}",
+             t("word.yes" if p is knee else "word.no", lang), p.folder]
             for p in points]
-    write_csv(folder / "curve.csv", rows, header=[
-        "budget_cny", "spent_cny", "coverage_share_final_year", "objective", "stations",
-        "status", "gap", "plan_of_budget_cny", "knee", "run_folder"])
+    header = [t(f"sweep.csv_{c}", lang) for c in (
+        "budget", "spent", "coverage", "objective", "stations", "status", "gap", "plan_of",
+        "knee", "folder")]
+    write_csv(folder / "curve.csv", rows, header=header)
     if points:
-        _plot_curve(points, knee, folder / "curve.png")
+        _plot_curve(points, knee, folder / "curve.png", lang=lang, types=types)
 
 
-def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path) -> None:
-    """Coverage of the final year against the budget; every budget drawn, none dropped."""
+def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path, *,
+                lang: str = "en", types: Sequence[StationType] = ()) -> None:
+    """Coverage of the final year against the budget (every budget drawn, none dropped), and
+    below it the stations each budget builds, by type in the types' colours and glyphs."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from siting.briefing.build import briefing_rc
+    from siting.briefing.context import SYMBOL_HANDLER_MAP, symbol_handles
+    from siting.briefing.fonts import Fonts
+
+    fonts = Fonts.resolve()
+    if lang == "zh" and fonts.cjk is None:
+        log.warning("no CJK font found (install fonts-noto-cjk); curve.png uses English labels")
+        lang = "en"
+    present = {k for p in points for k in p.by_type}
+    symbols = symbols_from_types(types, lang, extra_ids=present)
+    with plt.rc_context(briefing_rc(fonts)):
+        fig, (ax, bx) = plt.subplots(2, 1, figsize=(7.5, 6.2), dpi=120, sharex=True,
+                                     gridspec_kw={"height_ratios": [3, 2]})
+        _coverage_axes(ax, points, knee, lang)
+        _stations_axes(bx, points, symbols, lang)
+        handles, labels = symbol_handles([symbols[k] for k in symbols if k in present])
+        if handles:
+            bx.legend(handles, labels, loc="upper left", fontsize=8.5, ncols=2,
+                      handler_map=SYMBOL_HANDLER_MAP, framealpha=0.9)
+        fig.tight_layout()
+        fig.savefig(path, metadata={"Software": None})
+        plt.close(fig)
+
+
+def _coverage_axes(ax: Any, points: list[SweepPoint], knee: SweepPoint | None,
+                   lang: str) -> None:
     ok = [p for p in points if p.folder]
     solved = [p for p in ok if not p.carried]
     carried = [p for p in ok if p.carried]
     none = [p for p in points if not p.folder]
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
     if ok:
         ax.plot([p.budget / 1e6 for p in ok], [p.coverage_share * 100 for p in ok],
                 color="#1f6feb", zorder=2)
@@ -190,28 +243,44 @@ def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path) -
     proven = [p for p in solved if p.status == "optimal"]
     if proven:
         ax.scatter([p.budget / 1e6 for p in proven], [p.coverage_share * 100 for p in proven],
-                   color="#1f6feb", zorder=3, label="proven optimal")
+                   color="#1f6feb", zorder=3, label=t("sweep.proven", lang))
     if stopped:
         ax.scatter([p.budget / 1e6 for p in stopped], [p.coverage_share * 100 for p in stopped],
-                   color="#bf8700", marker="s", zorder=3, label="time limit (not proven)")
+                   color="#bf8700", marker="s", zorder=3, label=t("sweep.stopped", lang))
     if carried:
         ax.scatter([p.budget / 1e6 for p in carried], [p.coverage_share * 100 for p in carried],
                    facecolors="white", edgecolors="#1f6feb", zorder=3,
-                   label="smaller budget's plan (solver stopped)")
+                   label=t("sweep.carried", lang))
     if none:
         ax.scatter([p.budget / 1e6 for p in none], [0.0] * len(none), marker="x",
-                   color="#d1242f", zorder=3, clip_on=False,
-                   label="no plan (infeasible or none in time)")
+                   color="#d1242f", zorder=3, clip_on=False, label=t("sweep.none", lang))
     if knee is not None:
         ax.scatter([knee.budget / 1e6], [knee.coverage_share * 100], s=160, facecolors="none",
                    edgecolors="#d1242f", linewidths=2, zorder=4,
-                   label=f"knee: {knee.budget / 1e6:.1f} M CNY, {knee.coverage_share:.0%}")
-    ax.set_xlabel("budget (M CNY)")
-    ax.set_ylabel("NEV vehicles covered in the final year (%)")
+                   label=t("sweep.knee", lang, budget=money(knee.budget, lang),
+                           share=percent(knee.coverage_share, 0)))
+    ax.set_ylabel(t("sweep.y_axis", lang))
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title("Coverage vs budget")
-    fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
+    ax.legend(loc="lower right", fontsize=7.5)
+    ax.set_title(t("sweep.title", lang))
+
+
+def _stations_axes(ax: Any, points: list[SweepPoint], symbols: dict[str, TypeSymbol],
+                   lang: str) -> None:
+    ok = [p for p in points if p.folder]
+    xs = np.array([p.budget / 1e6 for p in ok])
+    width = 0.6 * (float(np.min(np.diff(xs))) if len(xs) > 1 else max(1.0, float(xs[0]) * 0.2)
+                   if len(xs) else 1.0)
+    bottom = np.zeros(len(ok))
+    for tid, sym in symbols.items():
+        counts = np.array([p.by_type.get(tid, 0) for p in ok], dtype=float)
+        if not counts.any():
+            continue
+        ax.bar(xs, counts, width=width, bottom=bottom, color=sym.color, edgecolor="white",
+               linewidth=0.6)
+        bottom += counts
+    ax.set_ylabel(t("sweep.stations_axis", lang))
+    ax.set_xlabel(t("sweep.x_axis", lang))
+    ax.grid(alpha=0.3, axis="y")
+    ax.set_ylim(0, max(1.0, float(bottom.max(initial=0.0))) * 1.5)

@@ -14,7 +14,9 @@ from typing import Any
 
 from matplotlib import patheffects
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerBase
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from siting._format import MISSING
 from siting.briefing.fonts import Fonts
@@ -26,8 +28,22 @@ from siting.run_folder import RunData
 from siting.symbology import TypeSymbol, symbols_from_report
 
 __all__ = [
-    "CAVEAT_RED", "PAGE_SIZE_IN", "PageContext", "TypeStyle", "draw_caveat", "draw_symbol",
-    "make_context", "new_page", "pathway_name", "solver_name", "status_text", "type_styles",
+    "CAVEAT_RED",
+    "PAGE_SIZE_IN",
+    "SYMBOL_HANDLER_MAP",
+    "PageContext",
+    "SymbolHandle",
+    "SymbolHandler",
+    "TypeStyle",
+    "draw_caveat",
+    "draw_symbol",
+    "make_context",
+    "new_page",
+    "pathway_name",
+    "solver_name",
+    "status_text",
+    "symbol_handles",
+    "type_styles",
 ]
 
 #: A4 landscape, inches.
@@ -160,6 +176,44 @@ def draw_symbol(ax: Any, x: Any, y: Any, sym: TypeSymbol, *, existing: bool = Fa
     for xi, yi in zip(xs, ys, strict=True):
         ax.text(xi, yi, sym.glyph, ha="center", va="center_baseline", fontsize=fs, color=ink,
                 fontweight="bold", zorder=zorder + 0.1, path_effects=halo, **kw)
+
+
+class SymbolHandle:
+    """A legend entry for a station type's symbol (drawn by :class:`SymbolHandler`)."""
+
+    def __init__(self, sym: TypeSymbol, *, existing: bool = False) -> None:
+        self.sym = sym
+        self.existing = existing
+
+
+class SymbolHandler(HandlerBase):
+    """Draws a :class:`SymbolHandle` in a legend: the type's shape, colour and glyph."""
+
+    def create_artists(self, legend: Any, orig_handle: Any, xdescent: float, ydescent: float,
+                       width: float, height: float, fontsize: float, trans: Any) -> list[Any]:
+        sym: TypeSymbol = orig_handle.sym
+        existing = orig_handle.existing
+        cx, cy = width / 2 - xdescent, height / 2 - ydescent
+        marker = _MARKER.get(sym.shape, "o")
+        size = fontsize * (1.25 if marker != "D" else 1.0)
+        face, edge, ink = ("white", sym.color, sym.color) if existing else (
+            sym.color, "white", "white")
+        dot = Line2D([cx], [cy], linestyle="", marker=marker, markersize=size,
+                     markerfacecolor=face, markeredgecolor=edge,
+                     markeredgewidth=1.4 if existing else 0.6, transform=trans)
+        glyph = Text(cx, cy, sym.glyph, ha="center", va="center_baseline",
+                     fontsize=fontsize * (0.62 if len(sym.glyph) < 2 else 0.45), color=ink,
+                     fontweight="bold", transform=trans)
+        return [dot, glyph]
+
+
+#: ``handler_map`` for legends of :class:`SymbolHandle` entries.
+SYMBOL_HANDLER_MAP: dict[type, HandlerBase] = {SymbolHandle: SymbolHandler()}
+
+
+def symbol_handles(symbols: list[TypeSymbol]) -> tuple[list[SymbolHandle], list[str]]:
+    """Legend handles and labels for station types (use with :data:`SYMBOL_HANDLER_MAP`)."""
+    return [SymbolHandle(s) for s in symbols], [s.label for s in symbols]
 
 
 def status_text(status: Any, ctx: PageContext, *, short: bool = False) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from siting import _format
 from siting.i18n import t
 from siting.maps.values import local_name, text, truthy
+from siting.names import zone_names
 from siting.symbology import TypeSymbol, symbols_from_types
 
 if TYPE_CHECKING:
@@ -17,16 +16,6 @@ if TYPE_CHECKING:
     from siting.results import SitingResult
 
 __all__ = ["MapContext", "zone_names"]
-
-
-def zone_names(zones: pd.DataFrame | None, lang: str) -> dict[str, str]:
-    """Zone id → display name in ``lang`` (``name_en`` in English when given, else ``name``)."""
-    if zones is None or not len(zones) or "zone_id" not in zones.columns:
-        return {}
-    ids = [text(v) for v in zones["zone_id"]]
-    zh = [text(v) for v in zones["name"]] if "name" in zones.columns else ids
-    en = [text(v) for v in zones["name_en"]] if "name_en" in zones.columns else [""] * len(ids)
-    return {i: local_name(z, e, i, lang) for i, z, e in zip(ids, zh, en, strict=True)}
 
 
 @dataclass(frozen=True)

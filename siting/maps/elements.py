@@ -17,6 +17,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from siting._escape import html_text
+from siting._pagejs import DECLUTTER_JS
 from siting.maps.features import js
 
 __all__ = ["Bind", "DataLayer", "LayerList", "LiteralText", "Overlay", "layer_group",
@@ -146,39 +147,10 @@ class Overlay(MacroElement):
                                              paddingBottomRight: [right + 10, 30],
                                              maxZoom: 16});
           }
-          function box(el, dy) {
-            var r = el.getBoundingClientRect();
-            return {l: r.left, r: r.right, t: r.top + dy, b: r.bottom + dy};
-          }
-          function hits(a, b) {
-            return a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
-          }
-          function rank(el) {
-            var s = el.querySelector("[data-rank]");
-            return s ? Number(s.getAttribute("data-rank")) : 0;
-          }
+          {{ this.declutter_js }}
           function declutter() {
-            var labels = Array.prototype.slice.call(
-              document.querySelectorAll(".siting-zone-label"));
-            labels.forEach(function (el) { el.style.marginTop = "0px";
-                                           el.style.visibility = ""; });
-            var taken = Array.prototype.slice.call(document.querySelectorAll(
-              ".siting-station, .siting-box, .leaflet-control")).map(function (el) {
-                return box(el, 0); });
-            labels.sort(function (a, b) { return rank(a) - rank(b); });
-            labels.forEach(function (el) {
-              var h = el.getBoundingClientRect().height + 2;
-              var steps = [0, -h, h, -2 * h, 2 * h, -3 * h, 3 * h];
-              for (var i = 0; i < steps.length; i++) {
-                var b = box(el, steps[i]);
-                if (!taken.some(function (o) { return hits(o, b); })) {
-                  el.style.marginTop = steps[i] + "px";
-                  taken.push(b);
-                  return;
-                }
-              }
-              el.style.visibility = "hidden";
-            });
+            sitingDeclutter(".siting-zone-label",
+                            ".siting-station, .siting-box, .leaflet-control");
           }
           function later() { window.setTimeout(declutter, 0); }
           fit();
@@ -200,6 +172,7 @@ class Overlay(MacroElement):
         self.legend_html = legend_html
         self.background = background
         self.bounds = js(bounds)
+        self.declutter_js = DECLUTTER_JS
 
 
 class LayerList(MacroElement):

@@ -12,6 +12,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from siting.names import local_name
+
 __all__ = ["H2_KWH_PER_KG", "energy_kwh", "local_name", "numbers", "text", "texts", "truthy"]
 
 #: Lower heating value used to put hydrogen (kg) on the kWh scale of the demand circles.
@@ -58,12 +60,6 @@ def truthy(value: object) -> bool:
         return bool(value) and not pd.isna(cast(Any, value))
     except (TypeError, ValueError):
         return bool(value)
-
-
-def local_name(zh: str, en: str, fallback: str, lang: str) -> str:
-    """The name in ``lang`` (the other language's when empty), else ``fallback``."""
-    name = (en or zh) if lang == "en" else (zh or en)
-    return name or fallback
 
 
 def energy_kwh(demand: pd.DataFrame) -> np.ndarray:

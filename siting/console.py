@@ -1,0 +1,108 @@
+"""What the command line prints after a run, a sweep or a comparison, in the run's language.
+
+The same sentences as the map and the briefing (:mod:`siting.report_text`): the final
+planning year's headline first, then the money, stations by type (by name), corridor trucks
+apart, the solver's outcome (a time-limited plan as a range, never "optimal"), then a table per
+planning year. Labels come from the ``console.*`` group of :mod:`siting.i18n`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from siting._format import money, number, percent
+from siting.i18n import t
+from siting.report import Report
+from siting.report_text import (
+    corridor_text,
+    headline_text,
+    money_text,
+    notes,
+    solver_text,
+    status_name,
+)
+from siting.symbology import symbols_from_report
+
+if TYPE_CHECKING:
+    from siting.compare import Comparison
+    from siting.sweep import SweepPoint
+
+__all__ = ["print_comparison", "print_run", "print_sweep"]
+
+
+def print_run(out: Console, report: Report, target: Path) -> None:
+    """The run summary: headline, money, stations, corridors, solver, notes, per-year table."""
+    lang = report.scenario.lang
+    name = report.scenario.name_en if lang == "en" and report.scenario.name_en else \
+        report.scenario.name
+    tab = Table(title=name, show_header=False)
+    tab.add_row(t("console.coverage", lang, year=report.final_year),
+                headline_text(report, lang))
+    tab.add_row(t("console.money", lang), money_text(report, lang))
+    symbols = symbols_from_report(report, lang)
+    sep = t("rule.list_sep", lang)
+    tab.add_row(t("console.stations", lang), sep.join(
+        f"{symbols[k].label if k in symbols else k} {v.count}"
+        for k, v in report.by_type.items() if v.count))
+    corr = corridor_text(report, lang)
+    if corr:
+        tab.add_row(t("console.corridors", lang), corr)
+    tab.add_row(t("console.solver", lang), solver_text(report, lang))
+    for note in notes(report):
+        tab.add_row(t("console.note", lang), note)
+    if report.network.schematic:
+        tab.add_row(t("console.network", lang), t("map.schematic_note", lang))
+    if report.timings:
+        tab.add_row(t("console.times", lang), sep.join(
+            f"{k} {v:.1f} {t('unit.seconds', lang)}" for k, v in report.timings.items()))
+    tab.add_row(t("console.written", lang), str(target))
+    out.print(tab)
+    years = Table(title=t("console.by_year", lang))
+    for key in ("field.year", "console.col_nev", "console.col_covered", "console.col_share",
+                "console.col_new", "console.col_spent"):
+        years.add_column(t(key, lang), justify="right")
+    for y in report.by_year.values():
+        years.add_row(str(y.year), number(y.nev_vehicles), number(y.vehicles_covered),
+                      percent(y.coverage_share), str(y.new_stations),
+                      money(y.spent, lang, unit=False))
+    out.print(years)
+
+
+def print_sweep(out: Console, points: Sequence[SweepPoint], *, name: str, lang: str,
+                target: Path) -> None:
+    """The sweep table: budget, spent, the final year's coverage, stations, outcome."""
+    tab = Table(title=t("console.sweep_title", lang, name=name))
+    for key in ("console.col_budget", "console.col_spent", "console.col_share",
+                "console.col_stations", "console.col_status"):
+        tab.add_column(t(key, lang))
+    for p in points:
+        status = status_name(p.status, lang)
+        if p.carried_from is not None:
+            status += t("console.plan_of", lang, budget=money(p.carried_from, lang))
+        tab.add_row(money(p.budget, lang, unit=False), money(p.spent, lang, unit=False),
+                    percent(p.coverage_share), str(p.stations), status)
+    out.print(tab)
+    out.print(t("console.sweep_written", lang, target=str(target)))
+
+
+def print_comparison(out: Console, cmp: Comparison, target: Path) -> None:
+    """The comparison's figures and how many stations changed, in the comparison's language."""
+    from siting.compare import _fmt, _fmt_change
+
+    lang = cmp.lang
+    tab = Table(title=f"A = {cmp.name_a}, B = {cmp.name_b}")
+    for col in (t("compare.col_figure", lang), "A", "B", t("compare.col_change", lang)):
+        tab.add_column(col)
+    for r in cmp.kpis.itertuples(index=False):
+        tab.add_row(str(r.figure), _fmt(r.key, r.a, lang), _fmt(r.key, r.b, lang),
+                    _fmt_change(r.key, r.change, lang))
+    out.print(tab)
+    counts = cmp.stations["status"].value_counts().to_dict()
+    out.print(t("console.changes", lang) + t("rule.list_sep", lang).join(
+        f"{t(f'compare.status_{k}', lang)} {v}" for k, v in sorted(counts.items())))
+    out.print(t("console.compare_written", lang, target=str(target / "compare.html")))
