@@ -842,6 +842,11 @@ STATION_TYPES: tuple[tuple, ...] = (
      16_500_000, 24_600, "kWh/day", 3800, False, "#ff7f0e", "综"),
 )
 
+#: The types' glyphs in English outputs (``glyph_en``): Swap, Charging hub, Depot,
+#: Hydrogen, Electrolysis on site, Integrated.
+GLYPH_EN: dict[str, str] = {"swap_heavy": "S", "charging_hub": "C", "depot_charging": "D",
+                            "hydrogen": "H", "hydrogen_onsite": "E", "integrated": "I"}
+
 #: Hydrogen capacity (kg/day) of types that also serve electric pathways: the integrated
 #: station's 500 kg/day dispenser is a separate limit from its 24,600 kWh/day (SOURCES.md).
 H2_CAPACITY_KG: dict[str, float] = {"integrated": 500.0}
@@ -891,10 +896,10 @@ def scenario_toml(seed: int) -> str:
         'path = "roads.geojson"',
         'class_column = "highway"',
         "schematic = true",
+        # the generator and its seed are in PROVENANCE.md; outputs quote this text as is
         "provenance = " + _toml_str(
-            f"示意路网：按估计坐标生成的主要道路与网格化支路（scripts/make_suizhou_data.py, "
-            f"seed {seed}），非实测；请用 OSM 或规划路网替换。Schematic network generated from "
-            "estimated waypoints, not surveyed."),
+            "示意路网：按公开资料描述的走向估计坐标，生成主要道路与网格化支路，非实测；"
+            "请用 OSM 或规划路网替换。"),
         "max_snap_m = 2000.0",
         "",
         "[demand]",
@@ -937,6 +942,7 @@ def scenario_toml(seed: int) -> str:
             f"onsite_production = {'true' if onsite else 'false'}",
             f"color = {_toml_str(color)}",
             f"glyph = {_toml_str(glyph)}",
+            f"glyph_en = {_toml_str(GLYPH_EN[tid])}",
             "",
         ]
     out += [

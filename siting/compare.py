@@ -359,7 +359,8 @@ def compare_page(cmp: Comparison) -> str:
         stopped = rep.solver.status != "optimal"
         return (
             f'<div class="pane"><div class="map" id="map-{side}"></div>'
-            f'<div class="label box"><b>{side.upper()}: {html_text(name)}</b>'
+            f'<div class="label box"><b>{side.upper()}: {html_text(name)}</b> · '
+            f"{html_text(_scenario_name(rep, lang))}"
             f'<div title="{html_text(headline_text(rep, lang))}">'
             f"{html_text(headline_text(rep, lang))}</div>"
             f"<div>{html_text(money_text(rep, lang))}</div>"
@@ -385,6 +386,11 @@ def compare_page(cmp: Comparison) -> str:
                        "stations": html_text(t("compare.layer_stations", lang))}}
     return page(title=f"{title}: {cmp.name_a} / {cmp.name_b}", lang=lang, css=_CSS, body=body,
                 data=data, script=_JS)
+
+
+def _scenario_name(rep: Report, lang: str) -> str:
+    sc = rep.scenario
+    return sc.name_en if lang == "en" and sc.name_en else sc.name
 
 
 def _mark_legend(side: str, lang: str) -> str:

@@ -52,7 +52,7 @@ def print_run(out: Console, report: Report, target: Path) -> None:
     corr = corridor_text(report, lang)
     if corr:
         tab.add_row(t("console.corridors", lang), corr)
-    tab.add_row(t("console.solver", lang), solver_text(report, lang))
+    tab.add_row(t("console.solver", lang), solver_text(report, lang, seconds=True))
     for note in notes(report):
         tab.add_row(t("console.note", lang), note)
     if report.network.schematic:

@@ -4,9 +4,14 @@ Every user-visible label lives in ``siting/locale/<lang>.json`` (package data): 
 object per language, with the same keys in both. Keys are grouped by prefix: ``map.`` (map
 furniture), ``layer.``, ``legend.``, ``field.`` (popup and table fields), ``unit.``, ``word.``,
 ``pathway.``, ``status.`` (solver outcomes), ``brief.`` (the PDF briefing), ``csv.`` (the
-headers of ``summary.csv``) and ``compare.`` (``compare.html``). :func:`t` looks a key up and
-fills any ``{placeholders}``. Labels are plain text: callers HTML-escape them where they end up
-in HTML. To add a language, add ``<lang>.json`` with every key and list it in :data:`LANGS`.
+headers of ``summary.csv``), ``compare.`` (``compare.html`` and its CSVs), ``rule.`` (rule
+outcomes of candidate sites), ``reason.`` (why a station is in the plan), ``plan.`` (the
+report's sentences every output shares, :mod:`siting.report_text`), ``sweep.`` (``curve.png``,
+``curve.csv``, ``explorer.html``) and ``console.`` (what the command line prints). An output
+is in one language: its labels, the names from the scenario (``name_en`` in English) and the
+texts built from them. :func:`t` looks a key up and fills any ``{placeholders}``.
+Labels are plain text: callers HTML-escape them where they end up in HTML. To add a language,
+add ``<lang>.json`` with every key and list it in :data:`LANGS`.
 """
 
 from __future__ import annotations

@@ -78,10 +78,15 @@ def objective_text(report: Report, lang: str) -> str:
     return t("plan.objective_unproven", lang, objective=obj)
 
 
-def solver_text(report: Report, lang: str) -> str:
-    """One sentence on how the plan was found: proven optimal, or stopped with its range."""
+def solver_text(report: Report, lang: str, *, seconds: bool = False) -> str:
+    """One sentence on how the plan was found: proven optimal, or stopped with its range.
+
+    ``seconds`` adds the solve time (the console; files leave it out, so reruns of the same
+    scenario write the same bytes).
+    """
     s = report.solver
-    how = t("plan.solver", lang, name=solver_name(s.name), seconds=number(s.seconds, 1))
+    how = (t("plan.solver", lang, name=solver_name(s.name), seconds=number(s.seconds, 1))
+           if seconds else solver_name(s.name))
     if s.status == "optimal":
         return t("plan.solver_optimal", lang, how=how)
     if s.status == "time_limit":

@@ -36,9 +36,12 @@ needs_cjk = pytest.mark.skipif(not HAS_CJK, reason="no CJK font: apt-get install
 
 # Station types and stations of the fabricated plan (WGS84 lon/lat around Suizhou).
 TYPES = {
-    "swap": {"name": "换电站", "capacity_unit": "kWh/day"},
-    "charging_hub": {"name": "直流快充站", "capacity_unit": "kWh/day"},
-    "hydrogen": {"name": "加氢站", "capacity_unit": "kg/day"},
+    "swap": {"name": "换电站", "capacity_unit": "kWh/day", "color": "#1f77b4", "glyph": "换",
+             "family": "swap"},
+    "charging_hub": {"name": "直流快充站", "capacity_unit": "kWh/day", "color": "#2ca02c",
+                     "glyph": "充", "family": "charging"},
+    "hydrogen": {"name": "加氢站", "capacity_unit": "kg/day", "color": "#d62728", "glyph": "氢",
+                 "family": "hydrogen"},
 }
 STATIONS = [
     # site_id, name, type, lon, lat, capex CNY, capacity, zone, year, existing, served
@@ -56,18 +59,31 @@ SPENT = 30_500_000.0  # the new stations' capex above, summed by hand
 
 
 def _report(*, schematic: bool = True, lang: str | None = None) -> dict:
+    """A complete report.json (the typed Report's shape) agreeing with ``STATIONS``."""
     by_type = {}
     for tid, info in TYPES.items():
         rows = [s for s in STATIONS if s[2] == tid]
         by_type[tid] = {"name": info["name"], "count": len(rows),
                         "new": sum(not s[9] for s in rows),
+                        "existing": sum(s[9] for s in rows),
                         "capex": float(sum(s[5] for s in rows)), "capacity": 0.0,
                         "capacity_unit": info["capacity_unit"],
-                        "served_demand": float(sum(s[10] for s in rows))}
+                        "served_demand": float(sum(s[10] for s in rows)),
+                        "served_vehicles": float(sum(s[10] for s in rows)),
+                        "served_energy": 0.0, "color": info["color"], "glyph": info["glyph"],
+                        "family": info["family"]}
     scenario = {"name": "随州市专用车队充换电与加氢站布局", "name_en": "Suizhou fleet stations",
                 "years": [2024, 2025], "weight": "vehicles", "weight_unit": "NEV vehicles"}
     if lang:
         scenario["lang"] = lang
+
+    def year(y: int, nev: float, share: float, new: int, spent: float) -> dict:
+        return {"year": y, "nev_vehicles": nev, "vehicles_covered": nev * share,
+                "demand_weight": nev, "weight_covered": nev * share, "coverage_share": share,
+                "energy_kwh_per_day": 10 * nev, "energy_kwh_per_day_served": 10 * nev * share,
+                "h2_kg_per_day": 50.0, "h2_kg_per_day_served": 40.0, "new_stations": new,
+                "stations_open": new + 1, "spent": spent, "budget": 20_000_000.0}
+
     return {
         "siting_version": "0.1.0",
         "scenario": scenario,
@@ -76,22 +92,29 @@ def _report(*, schematic: bool = True, lang: str | None = None) -> dict:
         "spent": SPENT,
         "objective": 127.75,
         "coverage_share": 0.6234,
-        "demand_weight_total": 204.9,
+        "headline": {"year": 2025, "unit": "NEV vehicles", "covered": 249.36, "total": 400.0,
+                     "share": 0.6234, "vehicles_covered": 249.36, "vehicles_total": 400.0},
         "by_type": by_type,
         "by_zone": {"chengdong": {"count": 1, "by_type": {"swap": 1}, "capex": 6_000_000.0},
                     "xihe": {"count": 1, "by_type": {"hydrogen": 1}, "capex": 15_000_000.0},
                     "(outside zones)": {"count": 3, "by_type": {"charging_hub": 2, "swap": 1},
                                         "capex": 9_500_000.0}},
-        "by_year": {"2024": {"new_stations": 2, "spent": 9_500_000.0, "budget": 20_000_000.0,
-                             "coverage_share": 0.51, "demand_weight": 90.0},
-                    "2025": {"new_stations": 2, "spent": 21_000_000.0, "budget": 20_000_000.0,
-                             "coverage_share": 0.7123, "demand_weight": 114.9}},
+        "by_year": {"2024": year(2024, 250.0, 0.51, 2, 9_500_000.0),
+                    "2025": year(2025, 400.0, 0.6234, 2, 21_000_000.0)},
         "by_segment": {"sanitation": {"name": "环卫", "coverage_share": 0.8125,
                                       "demand_weight": 80.0},
                        "logistics": {"name": "物流配送", "coverage_share": 0.4,
                                      "demand_weight": 124.9}},
         "by_pathway": {"swap": {"coverage_share": 0.7, "demand_weight": 100.0},
                        "hydrogen": {"coverage_share": 0.3, "demand_weight": 20.0}},
+        "station_years": [
+            {"site_id": s[0], "station_type": s[2], "year": 2025, "vehicles": s[10],
+             "energy_kwh_per_day": 0.0 if s[2] == "hydrogen" else 100.0 * s[10],
+             "capacity_kwh_per_day": None if s[2] == "hydrogen" else float(s[6]),
+             "h2_kg_per_day": 5.0 * s[10] if s[2] == "hydrogen" else 0.0,
+             "capacity_h2_kg_per_day": float(s[6]) if s[2] == "hydrogen" else None,
+             "utilisation": (5.0 * s[10] if s[2] == "hydrogen" else 100.0 * s[10]) / s[6]}
+            for s in STATIONS],
         "corridors": [],
         "zone_requirements": [{"zone": "xihe", "pathway": "hydrogen", "station_type": None,
                                "min": 1, "by_year": 2025}],
@@ -99,8 +122,8 @@ def _report(*, schematic: bool = True, lang: str | None = None) -> dict:
                    "seconds": 1.234, "capacitated": True, "variables": 321,
                    "constraints": 654},
         "inputs": {"demand_points": 88, "fleet_points": 40, "candidates": 25,
-                   "existing_stations": 1, "options": 60, "network_nodes": 1500,
-                   "network_edges": 3100},
+                   "existing_stations": 1, "options": 60, "excluded_options": 0,
+                   "network_nodes": 1500, "network_edges": 3100, "corridors": 0},
         "network": {"source": "schematic line layer data/suizhou/roads.gpkg",
                     "schematic": schematic, "crs": "EPSG:32649"},
         "data_provenance": "Fleet sizes are assumptions (PROVENANCE-MARKER-7).",
@@ -168,8 +191,10 @@ def ink_share(png: Path) -> float:
     return float((img.min(axis=2) < 0.9).mean())
 
 
-def red_pixels(png: Path) -> int:
+def red_pixels(png: Path, *, below: float = 0.0) -> int:
+    """Red pixels of the page (in its bottom ``1 - below`` share when ``below`` > 0)."""
     img = imread(png)[..., :3]
+    img = img[int(below * img.shape[0]):]
     return int(((img[..., 0] > 0.6) & (img[..., 1] < 0.25) & (img[..., 2] < 0.25)).sum())
 
 
@@ -230,7 +255,8 @@ def test_zh_pdf_text_has_names_figures_and_caveat(zh_briefing) -> None:
     assert "1,500" in flat          # capex of the hydrogen station in 万元
     assert "示意路网" in flat        # schematic caveat
     assert "PROVENANCE-MARKER-7" in text
-    assert "HiGHS" in text and "optimal" in text
+    assert "HiGHS" in text and "已证明最优" in flat
+    assert "optimal" not in text  # one language: the status in Chinese only
 
 
 @needs_pdftotext
@@ -265,8 +291,9 @@ def test_en_labels_and_custom_pdf_path(en_briefing) -> None:
 
 @needs_cjk
 def test_schematic_caveat_is_red_on_the_map(zh_briefing, en_briefing) -> None:
-    assert red_pixels(zh_briefing[1][1]) > 500   # schematic: red caveat under the map
-    assert red_pixels(en_briefing[1][1]) == 0    # surveyed network: no red anywhere
+    # the strip under the map (a hydrogen station's red symbol on the map does not count)
+    assert red_pixels(zh_briefing[1][1], below=0.91) > 500   # schematic: red caveat
+    assert red_pixels(en_briefing[1][1], below=0.91) == 0    # surveyed network: none
 
 
 @pytest.mark.slow
@@ -279,7 +306,9 @@ def test_long_station_list_splits_over_pages(tmp_path: Path) -> None:
     run = make_run(tmp_path, stations=rows)
     files = briefing.write_briefing(run)
     n = pdf_text(files[0]).count("\f")
-    assert n == 2 + math.ceil(200 / briefing.ROWS_PER_PAGE) + 1
+    tables = math.ceil(200 / briefing.ROWS_PER_PAGE)
+    # map, figures, the table pages; the method text starts under the table's end
+    assert 2 + tables <= n <= 2 + tables + 1
     flat = re.sub(r"\s+", "", pdf_text(files[0]))
     for i in range(200):
         assert (f"站点{i:03d}" if HAS_CJK else f"X{i:03d}") in flat
@@ -295,7 +324,12 @@ def test_without_results_gpkg_and_without_stations(tmp_path: Path) -> None:
             figs = briefing.render_briefing(data, lang="en", fonts=fonts)
             for fig in figs:
                 fig.canvas.draw()  # draws without error
-        assert len(figs) == 4 + (len(data.stations) > briefing.ROWS_PER_PAGE)
+        # map, figures, the station table with the method text flowing on below it: no
+        # mostly empty page
+        assert 3 <= len(figs) <= 4
+        method = [k for k, f in enumerate(figs) if any(
+            t.get_text() in ("Method", "方法") for t in f.texts)]
+        assert method == [2]
 
 
 # --------------------------------------------------------------------------- fonts
@@ -367,8 +401,8 @@ def test_map_page_is_metric_with_true_scale_bar(tmp_path: Path) -> None:
     # station markers sit at their UTM 49N coordinates (independent pyproj transform)
     tr = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
     expected = {tuple(np.round(tr.transform(s[3], s[4]), 3)) for s in STATIONS}
-    drawn = {tuple(np.round(xy, 3)) for c in ax.collections if hasattr(c, "get_offsets")
-             for xy in np.asarray(c.get_offsets()) if len(xy)}
+    drawn = {tuple(np.round(xy, 3)) for line in ax.lines
+             for xy in np.asarray(line.get_xydata()) if len(xy)}
     assert expected <= drawn
     # the scale bar: two halves whose total width equals the km label, and < 1/4 of the map
     halves = [p for p in ax.patches if p.get_zorder() == 9]

@@ -49,15 +49,16 @@ def geodesic_m(a: Point, b: Point) -> float:
 
 
 def make_scenario(tmp_path: Path, *, hydrogen: bool = True, setbacks: bool = True,
-                  grid: bool = True, existing: bool = False) -> Scenario:
-    """A scenario whose rule layers point at files in ``tmp_path`` (written empty)."""
+                  grid: bool = True, existing: bool = False, lang: str = "en") -> Scenario:
+    """A scenario whose rule layers point at files in ``tmp_path`` (written empty); rule
+    outcomes in ``lang`` (English here, so the texts below read as the rules)."""
     def layer(name: str) -> dict:
         p = tmp_path / name
         p.touch()
         return {"path": str(p)}
 
     raw: dict = {
-        "name": "candidates test", "years": [2025],
+        "name": "candidates test", "years": [2025], "lang": lang,
         "network": {"path": str(tmp_path / "roads.graphml")},
         "demand": layer("fleet.gpkg"), "candidates": layer("cand.gpkg"),
         "segments": SEGMENTS, "station_types": STATION_TYPES, "budget": {"total": 1e8},
@@ -329,3 +330,17 @@ def test_no_rules_every_allowed_type_is_an_option(tmp_path) -> None:
             for t in v[1].replace(",", ";").split(";")}
     assert set(zip(options["site_id"], options["station_type"])) == want
     assert (sites["zone"] == "").all() and (sites["substation"] == "").all()
+
+
+def test_rule_outcomes_are_in_the_scenario_language(tmp_path):
+    # issue 14: a Chinese run showed English rule outcomes; now the same rules read in the
+    # run's language, types by name, with the structured excluded_types beside the text
+    en = make_scenario(tmp_path, lang="en")
+    zh = make_scenario(tmp_path, lang="zh")
+    sites_en, _ = build_options(candidates_gdf(), None, en, rule_layers(), METRIC)
+    sites_zh, _ = build_options(candidates_gdf(), None, zh, rule_layers(), METRIC)
+    assert list(sites_en["excluded_types"]) == list(sites_zh["excluded_types"])
+    assert list(sites_en["n_excluded"]) == list(sites_zh["n_excluded"])
+    for text in sites_zh["rule_outcome"]:
+        assert not re.search(r"\b(excluded|allowed|supply|setback|km|away)\b", text), text
+    assert any("排除" in text for text in sites_zh["rule_outcome"])

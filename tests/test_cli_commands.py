@@ -76,7 +76,7 @@ def test_sweep_over_eight_budgets_never_decreases(tmp_path):
     toml = _scenario(tmp_path, time_limit_s=4.0)
     out = tmp_path / "sweep"
     res = runner.invoke(app, ["sweep", str(toml), "--n", "8", "--from", "0.25", "--to", "2",
-                              "--no-maps", "--out", str(out), "-q"])
+                              "--no-maps", "--out", str(out), "-q", "--lang", "en"])
     _ok(res)
     with open(out / "curve.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
@@ -86,13 +86,13 @@ def test_sweep_over_eight_budgets_never_decreases(tmp_path):
     # budgets below the zone requirements' cost have no plan; every larger one has
     feasible = [r for r in rows if r["run_folder"]]
     planless = [r["status"] for r in rows if not r["run_folder"]]
-    assert set(planless) <= {"infeasible", "no plan found"}
+    assert set(planless) <= {"infeasible", "no plan found in time"}
     assert rows[-len(feasible):] == feasible  # only the smallest budgets lack a plan
     assert len(feasible) >= 5
     shares = [float(r["coverage_share_final_year"]) for r in feasible]
     assert all(b >= a - 1e-9 for a, b in itertools.pairwise(shares)), shares
     assert all(float(r["spent_cny"]) <= float(r["budget_cny"]) + 1e-6 for r in feasible)
-    assert sum(r["knee"] == "true" for r in rows) <= 1
+    assert sum(r["knee"] == "yes" for r in rows) <= 1
     assert (out / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -115,6 +115,9 @@ def test_sweep_with_maps_writes_a_run_per_budget(tmp_path):
             assert report["budget_by_year"][str(y)] == pytest.approx(cap * factor)
             assert report["by_year"][str(y)]["spent"] <= cap * factor + 1e-6
         assert (r / "map.html").is_file()
+    # one budget explorer for the sweep, offline, holding every budget's plan
+    page = (out / "explorer.html").read_text(encoding="utf-8")
+    assert "<script src=" not in page and 'id="slider"' in page
 
 
 def test_sweep_rejects_bad_budget_list(tmp_path):
@@ -144,21 +147,26 @@ def test_compare_lists_station_differences(two_runs, tmp_path):
 
     sa = gpd.read_file(a / "stations.geojson")
     sb = gpd.read_file(b / "stations.geojson")
-    ka = set(zip(sa["site_id"], sa["station_type"]))
-    kb = set(zip(sb["site_id"], sb["station_type"]))
+    ta = dict(zip(sa["site_id"], sa["station_type"]))
+    tb = dict(zip(sb["site_id"], sb["station_type"]))
+    # the CSV is in the runs' language (the bundled scenario: Chinese), one row per site
     with open(out / "compare_stations.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    only_a = {(r["site_id"], r["station_type"]) for r in rows if r["status"] == "only A"}
-    only_b = {(r["site_id"], r["station_type"]) for r in rows if r["status"] == "only B"}
-    assert only_a == ka - kb and only_b == kb - ka
-    assert len(rows) == len(ka | kb)
+    status = {r["站址编号"]: r["变化"] for r in rows}
+    assert set(status) == set(ta) | set(tb)
+    assert {s for s, v in status.items() if v == "B 取消"} == set(ta) - set(tb)
+    assert {s for s, v in status.items() if v == "B 新增"} == set(tb) - set(ta)
+    assert {s for s, v in status.items() if v == "类型改变"} == {
+        s for s in set(ta) & set(tb) if ta[s] != tb[s]}
     html = (out / "compare.html").read_text(encoding="utf-8")
-    assert html.count("<iframe srcdoc=") == 2
+    assert 'id="map-a"' in html and 'id="map-b"' in html and "<iframe" not in html
     with open(out / "compare_kpis.csv", encoding="utf-8-sig") as fh:
-        kpis = {r["figure"]: r for r in csv.DictReader(fh)}
+        kpis = {r["指标"]: r for r in csv.DictReader(fh)}
     ra = json.loads((a / "report.json").read_text(encoding="utf-8"))
     rb = json.loads((b / "report.json").read_text(encoding="utf-8"))
-    assert float(kpis["budget (CNY)"]["change"]) == pytest.approx(rb["budget"] - ra["budget"])
+    assert float(kpis["预算"]["变化（B − A）"]) == pytest.approx(rb["budget"] - ra["budget"])
+    assert float(kpis["该年覆盖的新能源车辆"]["A"]) == pytest.approx(
+        ra["headline"]["vehicles_covered"])
 
 
 def test_compare_missing_run_is_a_clean_error(tmp_path):

@@ -7,7 +7,9 @@ import io
 import itertools
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
@@ -319,15 +321,39 @@ def test_layer_styles_table(run_4547):
         assert geom_col == geom_cols[name]
         assert default == 1
         ET.fromstring(qml.split("\n", 1)[1])  # well-formed after the DOCTYPE line
+    # every layer has its style, not only the core six (supply sites, corridors ...)
+    assert set(styles) == set(geom_cols) - {"layer_styles"}
     st = ET.fromstring(styles["stations"][2].split("\n", 1)[1])
     rend = st.find("renderer-v2")
-    assert rend.get("type") == "categorizedSymbol" and rend.get("attr") == "station_type"
-    cats = {c.get("value"): c for c in rend.find("categories")}
-    assert set(result.stations["station_type"]) <= set(cats)
-    assert cats["h2"].get("label") == "加氢站"
+    assert rend.get("type") == "RuleRenderer"
+    rules = {r.get("filter"): r for r in rend.find("rules")}
     sym = {s.get("name"): s for s in rend.find("symbols")}
-    color = sym[cats["swap"].get("symbol")].find(".//Option[@name='color']").get("value")
-    assert color == "31,120,180,255"  # #1f78b4 from the scenario
+
+    def rule(type_id: str, existing: bool):
+        expr = f'"station_type" = \'{type_id}\' AND ' + (
+            '"existing"' if existing else 'NOT "existing"')
+        return rules[expr], sym[rules[expr].get("symbol")]
+
+    for type_id in set(result.stations["station_type"]):
+        assert rule(type_id, False)[0] is not None
+    assert rule("h2", False)[0].get("label") == "加氢站（新建）"
+    _new, new_sym = rule("swap", False)
+    _old, old_sym = rule("swap", True)
+
+    def props(symbol, cls):
+        layer = symbol.find(f"layer[@class='{cls}']")
+        return {o.get("name"): o.get("value") for o in layer.find("Option")}
+
+    assert props(new_sym, "SimpleMarker")["color"] == "31,120,180,255"  # #1f78b4, the scenario
+    assert props(old_sym, "SimpleMarker")["color"] == "255,255,255,255"  # existing: hollow
+    assert props(old_sym, "SimpleMarker")["outline_color"] == "31,120,180,255"
+    glyph = result.scenario.station_type("swap").glyph
+    assert props(new_sym, "FontMarker")["chr"] == glyph                    # the type's glyph
+    assert props(new_sym, "SimpleMarker")["name"] == "square"              # swap family
+    # stations and zones are labelled
+    assert st.get("labelsEnabled") == "1" and st.find("labeling") is not None
+    zones = ET.fromstring(styles["zones"][2].split("\n", 1)[1])
+    assert zones.get("labelsEnabled") == "1"
     dem = ET.fromstring(styles["demand"][2].split("\n", 1)[1]).find("renderer-v2")
     assert dem.get("type") == "graduatedSymbol" and dem.get("attr") == "served_share"
     ranges = [(float(r.get("lower")), float(r.get("upper"))) for r in dem.find("ranges")]
@@ -335,6 +361,28 @@ def test_layer_styles_table(run_4547):
     assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
     # GDAL sees the table as a plain attribute layer too
     assert "layer_styles" in [str(n) for n in pyogrio.list_layers(out / "results.gpkg")[:, 0]]
+    # demand is greys (no station colour reused), darkest where nothing is served
+    colours = [s.find(".//Option[@name='color']").get("value") for s in dem.find("symbols")]
+    assert all(len({int(v) for v in c.split(",")[:3]}) == 1 for c in colours)
+
+
+def test_geopackage_version_reads_in_gdal_36(run_4547):
+    # GDAL 3.7+ writes GeoPackage 1.4, which GDAL 3.6 / QGIS 3.22 LTR open with "may only be
+    # partially supported"; the file says 1.2
+    out, _ = run_4547
+    con = sqlite3.connect(out / "results.gpkg")
+    try:
+        app_id = con.execute("PRAGMA application_id").fetchone()[0]
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        con.close()
+    assert app_id == 0x47504B47  # "GPKG"
+    assert version == 10200
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo:
+        res = subprocess.run([ogrinfo, "-so", "-q", str(out / "results.gpkg")],
+                             capture_output=True, text=True, check=True)
+        assert "partially supported" not in res.stdout + res.stderr
 
 
 def test_summary_csv(run_4547):

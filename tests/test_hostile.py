@@ -90,7 +90,7 @@ def test_map_holds_hostile_text_only_escaped(run_dir):
     assert html.escape(BREAKOUT) in page
     popups = _popups(page)
     assert any(html.escape(IMG) in p for p in popups)
-    assert any(html.escape(ZONE_ID) in p for p in popups)
+    assert any(html.escape(ZONE_NAME) in p for p in popups)  # zones shown by name
     # inline scripts are the map's own: exactly as many openings as closings
     assert page.count("<script") == page.count("</script>")
 
@@ -108,7 +108,8 @@ def test_summary_csv_is_plain_text_with_formulas_defused(run_dir):
             assert row["名称"] == "'" + FORMULA          # text in Excel, not a live link
         elif not st["existing"]:
             assert row["名称"] == IMG                    # not HTML-escaped: plain text
-    assert {r["片区"] for r in rows if r["站址编号"] in ("E01", "E02")} == {ZONE_ID}
+    # the zone column names the zone (its id, hostile here, stays in the GIS layers)
+    assert {r["片区"] for r in rows if r["站址编号"] in ("E01", "E02")} == {"曾都城区"}
 
 
 def test_report_and_geojson_carry_plain_text(run_dir):

@@ -120,7 +120,7 @@ def test_rule_outcome_says_how_supply_distance_was_measured(limited):
     out = _case_out(limited)
     cand = gpd.read_file(out / "results.gpkg", layer="candidates")
     text = " ".join(cand["rule_outcome"].astype(str))
-    assert "km away by road" in text
+    assert "道路距离" in text  # "by road", in the run's language (the bundled scenario: zh)
 
 
 # --------------------------------------------------------------------------- validation

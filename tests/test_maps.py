@@ -281,11 +281,15 @@ def test_feature_group_per_station_type(result: SitingResult, page_zh: str) -> N
 
 def test_title_schematic_note_legend_and_provenance(result: SitingResult, page_zh: str) -> None:
     assert f"<title>{result.scenario.name}</title>" in page_zh
-    assert "示意路网" in page_zh and "schematic road network — not surveyed" in page_zh
+    assert "示意路网" in page_zh and "schematic road network" not in page_zh  # one language
     assert 'id="siting-legend"' in page_zh
     assert "assumed from waste tonnage" in page_zh
-    assert "schematic line layer roads.gpkg" in page_zh
-    assert "72.3%" in page_zh  # coverage share in the title box
+    title = html.unescape(re.search(r'<div id="siting-title".*?</div></div>|'
+                                    r'<div id="siting-title".*?siting-banner', page_zh,
+                                    re.S).group(0))
+    # the headline is the final year's vehicles covered of that year's fleet, and the share
+    assert "2025 年：新能源车辆覆盖 289 / 400 辆（72.3%）" in re.sub(r"<[^>]+>", "", title)
+    assert "已证明最优" in title  # the fixture's solver status is optimal
 
 
 def test_no_schematic_note_for_surveyed_network() -> None:
@@ -314,9 +318,33 @@ def test_station_popup_has_every_field(result: SitingResult, page_zh: str) -> No
     pops = [p for p in _popups(page_zh) if "淅河加氢站" in p]
     assert len(pops) == 1
     text = html.unescape(re.sub(r"<[^>]+>", "|", pops[0]))
-    for expected in ("加氢站", "H1", "1,200 万元", "500 kg/day", "12.0 辆", "800 kg/日",
-                     "淅河化工园", "2025", "否", "covers 12 vehicles"):
+    for expected in ("加氢站", "H1", "1,200 万元", "500 kg/日", "淅河化工园", "|2025|",
+                     "covers 12 vehicles"):
         assert expected in text, expected
+    assert "kg/day" not in text  # units in the map's language
+
+
+def test_station_popup_gives_each_year_not_a_sum() -> None:
+    # issue 11: a swap station with capacity 15,000 kWh/day served 5,590 / 10,838 / 15,000
+    # kWh/day in 2023-2025; the popup said 31,427 (the sum). Now one row per year.
+    years = (2023, 2024, 2025)
+    served = {2023: (29.1, 5590.0), 2024: (53.7, 10838.0), 2025: (77.7, 15000.0)}
+    rows = [{"site_id": "S1", "station_type": "swap", "year": y, "vehicles": served[y][0],
+             "energy_kwh_per_day": served[y][1], "capacity_kwh_per_day": 15000.0,
+             "h2_kg_per_day": 0.0, "utilisation": served[y][1] / 15000.0} for y in years]
+    base = make_result()
+    report = make_report(years=years, station_years=rows)
+    page = maps.build_map(dataclasses.replace(base, report=report), basemap="none")
+    pop = next(p for p in _popups(page) if "城东换电站" in p)
+    grid = re.search(r'<table class="grid">(.*?)</table>', pop).group(1)
+    cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", grid)]
+    for y in years:
+        i = cells.index(str(y))
+        vehicles, _trucks, energy, util = cells[i + 1:i + 5]
+        assert vehicles == f"{served[y][0]:.1f}"
+        assert energy == f"{served[y][1]:,.0f} / 15,000"
+        assert util == f"{served[y][1] / 15000:.0%}"
+    assert "31,428" not in pop and "31,427" not in pop
 
 
 def test_demand_circles_sized_by_sqrt_energy_and_coloured_by_share(
@@ -328,10 +356,11 @@ def test_demand_circles_sized_by_sqrt_energy_and_coloured_by_share(
     feats = fc[0]["features"]
     assert len(feats) == len(demand)
     e = np.where(demand["energy_unit"] == "kg", demand["energy"] * 33.3, demand["energy"])
-    expected_r = np.maximum(3.0, 16.0 * np.sqrt(e / e.max()))
+    expected_r = np.maximum(3.0, 14.0 * np.sqrt(e / e.max()))
     got_r = np.array([f["properties"]["s"]["radius"] for f in feats])
     np.testing.assert_allclose(got_r, expected_r, atol=0.051)
-    colours = {0.0: "#d73027", 0.3: "#fc8d59", 0.7: "#91cf60", 1.0: "#1a9850"}
+    # greys, darkest where nothing is served: no station colour is reused
+    colours = {0.0: "#252525", 0.3: "#636363", 0.7: "#a8a8a8", 1.0: "#e4e4e4"}
     for f, share in zip(feats, demand["served_share"], strict=True):
         assert f["properties"]["s"]["fillColor"] == colours[share]
     # coordinates rounded to 5 decimals and equal to the input
@@ -342,9 +371,36 @@ def test_demand_circles_sized_by_sqrt_energy_and_coloured_by_share(
 
 def test_radius_and_share_colour_scales() -> None:
     np.testing.assert_allclose(maps.radius_px(np.array([400.0, 100.0, 25.0, 0.0]), 400.0),
-                               [16.0, 8.0, 4.0, 3.0])
+                               [14.0, 7.0, 3.5, 3.0])
     assert [maps.share_color(s) for s in (0.0, 0.2, 0.5, 0.99, 1.0)] == [
-        "#d73027", "#fc8d59", "#91cf60", "#91cf60", "#1a9850"]
+        "#252525", "#636363", "#a8a8a8", "#a8a8a8", "#e4e4e4"]
+
+
+def test_one_circle_per_location_with_its_pathways() -> None:
+    # three pathway rows at one fleet yard used to be three stacked circles (only the top
+    # one clickable); now one circle, its popup listing each pathway
+    base = make_result(n_demand=3)
+    d = base.demand.copy()
+    d["fleet_id"] = "F0"
+    d["name"] = "车队甲"
+    d["pathway"] = ["swap", "charging", "hydrogen"]
+    d["energy_unit"] = ["kWh", "kWh", "kg"]
+    d["energy"] = [100.0, 200.0, 3.0]
+    d["weight"] = d["vehicles"] = [2.0, 6.0, 2.0]
+    d["served_share"] = [1.0, 0.5, 0.0]
+    d = d.set_geometry(gpd.points_from_xy([113.4] * 3, [31.7] * 3, crs=WGS84))
+    page = maps.build_map(dataclasses.replace(base, demand=d), basemap="none")
+    fc = [c for c in _collections(page)
+          if c["features"] and "radius" in c["features"][0]["properties"].get("s", {})]
+    assert len(fc) == 1 and len(fc[0]["features"]) == 1
+    props = fc[0]["features"][0]["properties"]
+    text = html.unescape(re.sub(r"<[^>]+>", "|", props["p"]))
+    for pathway in ("换电", "充电", "加氢"):
+        assert f"|{pathway}|" in text
+    # served share of the location, weighted: (2*1 + 6*0.5 + 2*0) / 10 = 0.5 -> "1–49%"?
+    # no: 0.5 is in the 50-99% class
+    assert props["s"]["fillColor"] == maps.share_color(0.5)
+    assert "5.0 辆（50%）" in text
 
 
 def test_candidates_and_excluded_with_reasons(result: SitingResult, page_zh: str) -> None:
@@ -382,7 +438,8 @@ def test_excluded_mask_keeps_partly_eligible_and_chosen_sites() -> None:
 
 def test_zones_coverage_roads_and_extra_layers_drawn(result: SitingResult, page_zh: str) -> None:
     fcs = _collections(page_zh)
-    tips = [f["properties"].get("t") for fc in fcs for f in fc["features"]]
+    tips = [re.sub(r"<[^>]+>", "", f["properties"].get("t", "")) for fc in fcs
+            for f in fc["features"]]
     assert "淅河化工园" in tips and "何店示范区" in tips
     # roads: one multi-line per road-class weight, 5-decimal coordinates, all 4 roads present
     road_fc = [fc for fc in fcs if fc["features"]
@@ -403,7 +460,7 @@ def test_zones_coverage_roads_and_extra_layers_drawn(result: SitingResult, page_
 
 
 def test_fit_bounds_cover_the_data(result: SitingResult, page_zh: str) -> None:
-    (b,) = _json_after(page_zh, ".fitBounds(\n")
+    b = json.loads(re.search(r"map\.fitBounds\((\[\[[^\]]*\],\[[^\]]*\]\])", page_zh).group(1))
     (south, west), (north, east) = b
     pts = pd.concat([result.stations.geometry, result.demand.geometry,
                      result.candidates.geometry])

@@ -13,14 +13,21 @@ from siting._errors import CRSMismatchError, InputDataError
 from siting.compare import compare_runs
 from siting.run_folder import load_run, read_report, read_stations
 
+try:
+    from tests.helpers_report import make_report
+except ImportError:  # tests/ is not a package: pytest puts it on sys.path
+    from helpers_report import make_report
+
 
 def make_run(folder: Path, stations: list[dict], *, gpkg: bool = True) -> Path:
     """A run folder as the output contract has it: report, stations, optional GeoPackage."""
     folder.mkdir(parents=True)
-    report = {"budget": 10e6, "spent": 6e6, "coverage_share": 0.5, "objective": 12.0,
-              "solver": {"status": "optimal", "gap": 0.0},
-              "by_type": {"swap": {"count": sum(s["station_type"] == "swap" for s in stations)}}}
-    (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    n = sum(s["station_type"] == "swap" for s in stations)
+    report = make_report(budget=10e6, spent=6e6, coverage=0.5, by_type={"swap": {
+        "name": "换电站", "count": n, "new": n, "existing": 0, "capex": 0.0, "capacity": 0.0,
+        "capacity_unit": "kWh/day", "served_demand": 0.0, "served_vehicles": 0.0,
+        "served_energy": 0.0}})
+    (folder / "report.json").write_text(json.dumps(report.to_dict()), encoding="utf-8")
     rows = [{k: v for k, v in s.items() if k not in ("lon", "lat")} for s in stations]
     geoms = [Point(s["lon"], s["lat"]) for s in stations]
     gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326").to_file(
@@ -44,7 +51,7 @@ S2 = {"site_id": "S2", "station_type": "swap", "name": None, "year": 2027,
 
 def test_load_run_reads_report_stations_and_layers_in_wgs84(tmp_path: Path) -> None:
     data = load_run(make_run(tmp_path / "run", [S1, S2]))
-    assert data.report["coverage_share"] == 0.5
+    assert data.report.coverage_share == 0.5  # the typed Report, not a dict
     assert data.stations.crs.to_epsg() == 4326
     assert list(data.stations["site_id"]) == ["S1", "S2"]
     assert list(data.stations["name"]) == ["城东换电站", "S2"]   # empty name -> the site id
@@ -67,7 +74,7 @@ def test_without_layers_or_geopackage(tmp_path: Path, caplog) -> None:
 @pytest.mark.parametrize(("edit", "match"), [
     (lambda r: (r / "report.json").unlink(), r"report\.json: not found; pass a folder"),
     (lambda r: (r / "report.json").write_text("{oops", encoding="utf-8"),
-     r"report\.json: not valid JSON \(.* at line 1\); re-run"),
+     r"report\.json: cannot be read as JSON \(.*line 1.*\); re-run"),
     (lambda r: (r / "report.json").write_text("[1, 2]", encoding="utf-8"),
      r"report\.json: top level is not a JSON object"),
     (lambda r: (r / "stations.geojson").unlink(), r"stations\.geojson: not found"),
@@ -112,16 +119,17 @@ def test_compare_reads_through_the_same_reader(tmp_path: Path) -> None:
     b = make_run(tmp_path / "b", [S1 | {"year": 2026}])
     cmp = compare_runs(a, b)
     st = cmp.stations.set_index("site_id")
-    assert st.loc["S1", "status"] == "both, year changed"
-    assert st.loc["S2", "status"] == "only A"
+    assert st.loc["S1", "status"] == "year_changed"
+    assert st.loc["S2", "status"] == "removed"
     assert st.loc["S2", "name"] == "S2"          # named as the briefing names it
-    assert read_report(a)["budget"] == 10e6
-    kpis = cmp.kpis.set_index("figure")
-    assert kpis.loc["stations: swap", "change"] == -1
+    assert read_report(a).budget == 10e6
+    kpis = cmp.kpis.set_index("key")
+    assert kpis.loc["stations:swap", "change"] == -1
+    assert kpis.loc["stations:swap", "figure"] == "站点数：换电站"  # the run's language
 
 
 def test_compare_with_an_empty_plan(tmp_path: Path) -> None:
     a = make_run(tmp_path / "a", [S1])
     b = make_run(tmp_path / "b", [])
     st = compare_runs(a, b).stations
-    assert list(st["status"]) == ["only A"] and list(st["site_id"]) == ["S1"]
+    assert list(st["status"]) == ["removed"] and list(st["site_id"]) == ["S1"]

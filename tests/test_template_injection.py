@@ -139,8 +139,10 @@ def test_map_shows_every_field_literally(hostile):
     shown = {f: t in decoded for f, t in texts.items()}
     # fields the map does not draw: fleet point names appear as demand popup titles only when
     # a point has one (all have here); sensitive/substation names sit in hidden layers' popups
+    # (zone ids are not drawn: the map names zones by their names)
     missing = sorted(f for f, ok in shown.items() if not ok and f not in (
-        "scenario.name_en", "segment.name_en", "station_type.name_en", "scenario.description"))
+        "scenario.name_en", "segment.name_en", "station_type.name_en", "scenario.description",
+        "zones.zone_id"))
     assert missing == [], f"not shown literally: {missing}"
     assert "F[zones.name] 49" not in decoded
     # the raw Jinja2 openers never reach the file: only their character references
@@ -166,9 +168,13 @@ def test_compare_page_shows_names_literally(hostile, tmp_path):
     res = invoke("compare", str(case.out), str(case.out), "--out", str(tmp_path / "cmp"))
     assert res.exit_code == 0, res.output
     page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
-    decoded = _decoded(_decoded(page))  # the maps sit escaped inside srcdoc attributes
-    assert texts["scenario.name"] in decoded
-    assert texts["zones.name"] in decoded
+    decoded = _decoded(page)
+    # compare.html is built without a template engine: names go in escaped, once
+    for field in ("scenario.name", "zones.name", "candidates.name", "station_type.name"):
+        assert texts[field] in decoded, field
+    for field, text in texts.items():
+        assert text not in page, f"{field}: raw text in the page source"
+    assert "F[zones.name] 49" not in decoded
     _assert_nothing_on_disk(pwned)
 
 
@@ -184,6 +190,13 @@ def test_sweep_maps_show_names_literally(hostile, tmp_path):
         decoded = _decoded(p.read_text(encoding="utf-8"))
         assert texts["station_type.name"] in decoded
         assert texts["zones.name"] in decoded
+    # the budget explorer: one page for the whole sweep, no template engine either
+    explorer = (tmp_path / "sw" / "explorer.html").read_text(encoding="utf-8")
+    decoded = _decoded(explorer)
+    for field in ("scenario.name", "zones.name", "candidates.name", "station_type.name"):
+        assert texts[field] in decoded, field
+    for field, text in texts.items():
+        assert text not in explorer, f"{field}: raw text in explorer.html"
     _assert_nothing_on_disk(pwned)
 
 
@@ -226,6 +239,7 @@ def test_map_in_browser_shows_payloads(hostile, tmp_path):
             assert texts["scenario.name"] in page.locator("#siting-title").inner_text()
             labels = page.locator(".siting-zone-label").all_inner_texts()
             assert texts["zones.name"] in labels
+            page.locator(".leaflet-control-layers").hover()  # opens the collapsed list
             control = page.locator(".leaflet-control-layers").inner_text()
             assert texts["station_type.name"] in control
         finally:

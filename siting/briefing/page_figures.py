@@ -55,7 +55,7 @@ def _tiles(fig: Figure, data: RunData, ctx: PageContext) -> None:
         (ctx.label("brief.tile_coverage", year=h.year),
          percent(h.vehicles_covered / h.vehicles_total if h.vehicles_total else None),
          ctx.label("brief.covered_weight", value=number(h.vehicles_covered),
-                   total=number(h.vehicles_total), unit=ctx.label("unit.vehicles"))),
+                   total=number(h.vehicles_total))),
         (ctx.label("brief.spent"), money(rep.spent, ctx.lang),
          ctx.label("brief.spent_share", share=percent(share), budget=money(rep.budget,
                                                                           ctx.lang))),
@@ -68,7 +68,7 @@ def _tiles(fig: Figure, data: RunData, ctx: PageContext) -> None:
         tiles.append((ctx.label("brief.tile_corridors"), number(covered),
                        ctx.label("brief.corridor_sub", total=number(total),
                                  n=len(rep.corridors))))
-    sub = (f"{solver_name(s.name)}, {number(s.seconds, 1)} s" if s.status == "optimal" else
+    sub = (solver_name(s.name) if s.status == "optimal" else
            ctx.label("brief.solver_short_stopped", gap=percent(s.gap, 1)))
     tiles.append((ctx.label("brief.solver"), status_text(s.status, ctx), sub))
     width = (0.94 - 0.015 * (len(tiles) - 1)) / len(tiles)
