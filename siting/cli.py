@@ -75,14 +75,18 @@ class RichHooks:
     """Stage progress as rich bars, with the time each stage took (and JSON lines with
     ``--progress-json``)."""
 
-    def __init__(self, progress: Progress | None) -> None:
+    def __init__(self, progress: Progress | None, lang: str = "en") -> None:
         self.progress = progress
         self.tasks: dict[str, TaskID] = {}
+        self.lang = lang
 
     def start(self, stage: str, label: str) -> None:
         emit_progress("start", stage, label=label, fraction=0.0)
         if self.progress is not None:
-            self.tasks[stage] = self.progress.add_task(label, total=1.0)
+            from siting.console import stage_label
+
+            self.tasks[stage] = self.progress.add_task(stage_label(stage, label, self.lang),
+                                                       total=1.0)
 
     def update(self, stage: str, fraction: float) -> None:
         emit_progress("update", stage, fraction=round(min(max(fraction, 0.0), 1.0), 4))
@@ -156,7 +160,7 @@ def _run(scenario: Path, out_dir: Path | None, lang: str | None, basemap: str, c
     sc = load_scenario(scenario)
     target = out_dir or Path("maps") / scenario.resolve().parent.name
     prog = _progress(quiet)
-    hooks = RichHooks(prog)
+    hooks = RichHooks(prog, lang or sc.lang)
     if prog is not None:
         with prog:
             result = run(sc, target, hooks=hooks, lang=lang, basemap=basemap, cdn=cdn,
@@ -268,7 +272,7 @@ def sweep(
         inputs = input_paths(sc)
         check_output_dir(target, "sweep", inputs=inputs)
         prog = _progress(quiet)
-        hooks = RichHooks(prog)
+        hooks = RichHooks(prog, sc.lang)
         language = lang or sc.lang
 
         def write_run(result, folder: Path) -> None:
@@ -331,11 +335,24 @@ def brief(
 
     def go() -> None:
         from siting.briefing import write_briefing
+        from siting.console import print_written
 
         files = write_briefing(run_dir, lang=lang)
-        out.print("written: " + ", ".join(str(f) for f in files))
+        print_written(out, files, _run_lang(run_dir, lang))
 
     _guard(go, debug)
+
+
+def _run_lang(run_dir: Path, lang: str | None) -> str:
+    """``lang``, else the language of the run in ``run_dir``."""
+    if lang:
+        return lang
+    from siting.report import read_report
+
+    try:
+        return read_report(run_dir / "report.json").scenario.lang
+    except SitingError:
+        return "en"
 
 
 @app.command()

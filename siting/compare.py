@@ -27,7 +27,7 @@ from siting.i18n import LANGS, t
 from siting.report import Report
 from siting.report_text import headline_text, money_text, objective_text, status_name
 from siting.run_folder import RunData, load_run
-from siting.symbology import symbols_from_report
+from siting.symbology import TypeSymbol, symbols_from_report
 from siting.webpage import (
     bounds_of,
     legend_rows,
@@ -332,6 +332,7 @@ _JS = """
   maps[1].setView(maps[0].getCenter(), maps[0].getZoom(), {animate: false});
   siting.sync(maps[0], maps[1]);
   maps.forEach(siting.labels);
+  window.sitingMaps = maps;  // for scripting and tests
 })();
 """
 
@@ -343,12 +344,7 @@ def compare_page(cmp: Comparison) -> str:
         msg = "compare_page needs a Comparison made by compare_runs (with both runs read)"
         raise ValueError(msg)
     lang = cmp.lang
-    symbols = symbols_from_report(a.report, lang) | {
-        k: v for k, v in symbols_from_report(b.report, lang).items() if k not in a.report.by_type}
-    extra = set(a.stations["station_type"].astype(str)) | set(
-        b.stations["station_type"].astype(str))
-    symbols |= {k: v for k, v in symbols_from_report(a.report, lang, extra_ids=extra).items()
-                if k not in symbols}
+    symbols = _symbols(cmp)
     names = {k: s.label for k, s in symbols.items()}
     marks = ["", *(c for c, _ in CHANGE_MARKS.values())]
     title = t("compare.title", lang)
@@ -388,6 +384,21 @@ def compare_page(cmp: Comparison) -> str:
                 data=data, script=_JS)
 
 
+def _symbols(cmp: Comparison) -> dict[str, TypeSymbol]:
+    """Station-type symbols of both runs (A's first; types only B or only the stations name
+    get palette colours)."""
+    a, b, lang = cmp.run_a, cmp.run_b, cmp.lang
+    if a is None or b is None:
+        return {}
+    symbols = symbols_from_report(a.report, lang) | {
+        k: v for k, v in symbols_from_report(b.report, lang).items() if k not in a.report.by_type}
+    extra = set(a.stations["station_type"].astype(str)) | set(
+        b.stations["station_type"].astype(str))
+    symbols |= {k: v for k, v in symbols_from_report(a.report, lang, extra_ids=extra).items()
+                if k not in symbols}
+    return symbols
+
+
 def _scenario_name(rep: Report, lang: str) -> str:
     sc = rep.scenario
     return sc.name_en if lang == "en" and sc.name_en else sc.name
@@ -423,8 +434,11 @@ def write_comparison(cmp: Comparison, run_a: Path, run_b: Path, out_dir: Path, *
     kpis = cmp.kpis.drop(columns="key").rename(columns={
         "figure": t("compare.col_figure", lang), "unit": t("compare.col_unit", lang),
         "a": "A", "b": "B", "change": t("compare.col_change", lang)})
+    names = {k: s.label for k, s in _symbols(cmp).items()}
     stations = cmp.stations.drop(columns="geometry")
-    stations = stations.assign(status=[t(f"compare.status_{s}", lang)
+    stations = stations.assign(type_a=[names.get(v, v) for v in stations["type_a"]],
+                               type_b=[names.get(v, v) for v in stations["type_b"]],
+                               status=[t(f"compare.status_{s}", lang)
                                        for s in stations["status"]],
                                existing=[t("word.yes" if e else "word.no", lang)
                                          for e in stations["existing"]])

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from siting._format import money, number, percent
-from siting.i18n import t
+from siting.i18n import LABELS, t
 from siting.report import Report
 from siting.report_text import (
     corridor_text,
@@ -32,7 +32,20 @@ if TYPE_CHECKING:
     from siting.compare import Comparison
     from siting.sweep import SweepPoint
 
-__all__ = ["print_comparison", "print_run", "print_sweep"]
+__all__ = ["print_comparison", "print_run", "print_sweep", "print_written", "stage_label"]
+
+
+def stage_label(stage: str, label: str, lang: str) -> str:
+    """A pipeline stage's progress label in ``lang`` (``label`` when there is none)."""
+    key = f"console.stage_{stage}"
+    return t(key, lang) if key in LABELS.get(lang, {}) else label
+
+
+def print_written(out: Console, files: Sequence[Path], lang: str) -> None:
+    """The files a command wrote (the briefing's PDF and pages), in ``lang``."""
+    sep = "、" if lang == "zh" else ", "
+    out.print(t("console.files_written", lang, files=sep.join(str(f) for f in files)),
+              markup=False, soft_wrap=True)
 
 
 def print_run(out: Console, report: Report, target: Path) -> None:
@@ -59,7 +72,8 @@ def print_run(out: Console, report: Report, target: Path) -> None:
         tab.add_row(t("console.network", lang), t("map.schematic_note", lang))
     if report.timings:
         tab.add_row(t("console.times", lang), sep.join(
-            f"{k} {v:.1f} {t('unit.seconds', lang)}" for k, v in report.timings.items()))
+            f"{stage_label(k, k, lang)} {v:.1f} {t('unit.seconds', lang)}"
+            for k, v in report.timings.items()))
     tab.add_row(t("console.written", lang), str(target))
     out.print(tab)
     years = Table(title=t("console.by_year", lang))

@@ -259,6 +259,7 @@ _JS = """
   }
   slider.addEventListener("input", function () { show(Number(slider.value)); });
   show(Number(slider.value));
+  window.sitingMap = map;  // for scripting and tests
 })();
 """
 

@@ -14,7 +14,8 @@ from siting import i18n
 
 SITING = Path(i18n.__file__).parent
 #: Key groups looked up with a computed key (f"pathway.{p}", f"status.{s}", "csv." + column).
-DYNAMIC = ("pathway.", "status.", "csv.", "rule.cat_", "sweep.csv_", "compare.status_")
+DYNAMIC = ("pathway.", "status.", "csv.", "rule.cat_", "sweep.csv_", "compare.status_",
+           "console.stage_")
 #: The key groups (see siting/i18n.py).
 GROUPS = ("map", "layer", "legend", "field", "unit", "word", "pathway", "status", "brief", "csv",
           "compare", "rule", "reason", "sweep", "console", "plan")
