@@ -477,3 +477,33 @@ def test_font_subset_covers_every_drawn_character(tmp_path: Path) -> None:
         drawn = set(fonts_mod.figure_chars(figs))
         assert drawn <= set(build.data_chars(data, lang)), drawn - set(
             build.data_chars(data, lang))
+
+
+def test_map_and_coordinates_follow_a_projected_output_crs(tmp_path: Path) -> None:
+    # issue 14: with --crs EPSG:4547 the map said "UTM zone 49N" while the exports were in
+    # CGCS2000 / 3-degree GK; now it is drawn in the run's projected output CRS, says so, and
+    # the station table gives each site's x, y in it
+    run = make_run(tmp_path)
+    doc = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    doc["output_crs"] = "EPSG:4547"
+    (run / "report.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    data = briefing.load_run(run)
+    fonts = briefing.Fonts.resolve()
+    with matplotlib.rc_context(briefing.briefing_rc(fonts)):
+        figs = briefing.render_briefing(data, lang="en", fonts=fonts)
+    ax = figs[0].axes[0]
+    notes = [t.get_text() for t in ax.texts if "EPSG" in t.get_text()]
+    assert len(notes) == 1 and "EPSG:4547" in notes[0] and "UTM" not in notes[0]
+    tr = Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True)
+    drawn = {tuple(np.round(xy, 3)) for line in ax.lines
+             for xy in np.asarray(line.get_xydata()) if len(xy)}
+    for s in STATIONS:
+        assert tuple(np.round(tr.transform(s[3], s[4]), 3)) in drawn, s[0]
+    table = " ".join(t.get_text() for t in figs[2].texts)
+    assert "x, y (EPSG:4547, m)" in table
+    for s in STATIONS:
+        x, y = tr.transform(s[3], s[4])
+        assert f"{x:.0f}, {y:.0f}" in table, s[0]
+    # the totals row: capex of the new stations (existing ones cost nothing), in M CNY
+    assert f"total ({len(STATIONS)} stations)" in table
+    assert f"{SPENT / 1e6:,.2f}" in table
