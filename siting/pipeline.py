@@ -386,6 +386,7 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
     previous ``out_dir`` as it was.
     """
     from siting._atomic import check_output_dir, output_lock
+    from siting._preflight import check_output_writable
     from siting.crs import parse_crs
     from siting.scenario import input_paths
 
@@ -394,6 +395,7 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
     if output_crs is not None:
         parse_crs(output_crs, where="--crs")
     check_output_dir(out_dir, "run", inputs=input_paths(sc))
+    check_output_writable(out_dir, "output folder")
     with output_lock(out_dir):
         return _run_locked(sc, out_dir, hooks=hooks, client=client, lang=lang,
                            basemap=basemap, cdn=cdn, output_crs=output_crs,
