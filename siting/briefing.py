@@ -551,6 +551,9 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunData:
     if not isinstance(report, dict):
         msg = f"{report_path}: top level is not a JSON object; re-run `siting run` to rewrite it"
         raise InputDataError(msg)
+    from siting._run_report import check_report  # wrong types: one line, not a crash
+
+    check_report(report, report_path)
 
     stations = _read_stations(run / "stations.geojson")
     gpkg = run / "results.gpkg"

@@ -62,7 +62,9 @@ def _read_run(run: Path) -> tuple[dict, gpd.GeoDataFrame]:
     except json.JSONDecodeError as e:
         msg = f"{rep}: not valid JSON ({e.msg} at line {e.lineno}); re-run to rewrite it"
         raise InputDataError(msg) from None
-    return report, gpd.read_file(st)
+    from siting._run_report import check_report  # wrong types: one line, not a crash
+
+    return check_report(report, rep), gpd.read_file(st)
 
 
 def _get(report: dict, path: str) -> object:

@@ -96,6 +96,11 @@ def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndar
                        f"nearest road (limit network.max_snap_m = {max_snap_m:,.0f} m); give "
                        f"lon/lat (WGS84) of a point on the network")
                 raise NetworkError(msg)
+        if int(o_node) == int(d_node):
+            msg = (f"corridor '{c.id}': origin {tuple(c.origin)} and destination "
+                   f"{tuple(c.destination)} snap to the same road node, so the trucks would "
+                   "drive nowhere; give the two ends of the trip on different roads")
+            raise NetworkError(msg)
         path_nodes = _route(net, int(o_node), int(d_node),
                             edge_weights_s(net, speeds_kph, c.vehicle_class))
         if path_nodes is None:
