@@ -534,8 +534,8 @@ def _repair_polygons(gdf: gpd.GeoDataFrame, path: Path, what: str,
             raise InputDataError(msg)
         fixed[i] = repaired
     logger.warning("%s: repaired %d invalid polygon(s) in the %s layer with make_valid "
-                   "(first: row %d, %s); check them in QGIS", path, invalid.size, what,
-                   first + 1, reason)
+                   "(first: %s %d, %s); check them in QGIS", path, invalid.size, what,
+                   "row" if is_table(path) else "feature", first + 1, reason)
     return gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
 
 
