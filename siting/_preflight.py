@@ -178,8 +178,8 @@ def check_run_dir(run_dir: str | os.PathLike[str], what: str = "RUN_DIR", *,
     path = check_path_text(run_dir, what)
     if not path.is_dir():
         why = "is a file, not a folder" if path.exists() else "folder not found"
-        msg = (f"{what} {path}: {why}; give a folder written by `siting run` or "
-               "`siting demo`")
+        msg = (f"{what} {path}: {why}; give a run folder (with report.json) written by "
+               "`siting run` or `siting demo`")
         raise ScenarioError(msg)
     if writable:
         why = _probe_dir(path)

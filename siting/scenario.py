@@ -335,8 +335,8 @@ class Corridor(_Strict):
     @model_validator(mode="after")
     def _two_ends(self) -> Corridor:
         if tuple(self.origin) == tuple(self.destination):
-            msg = (f"corridor '{self.id}': origin and destination are the same point "
-                   f"{tuple(self.origin)}; give the two ends of the trucks' trip")
+            msg = (f"origin and destination are the same point {tuple(self.origin)}; give "
+                   "the two ends of the trucks' trip")
             raise ValueError(msg)
         return self
 

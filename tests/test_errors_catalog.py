@@ -1023,7 +1023,8 @@ def test_year_out_of_range_in_table_keys(case):
 
 def test_corridor_origin_equals_destination(case):
     case.sub("destination = [113.378, 31.7]", "destination = [113.392, 31.606]")
-    run_error(case, "scenario.toml", "corridor 'hedian_urban'", "same point")
+    run_error(case, "scenario.toml", "field 'corridors.1' ([[corridors]] entry 2, "
+              "id 'hedian_urban')", "origin and destination are the same point")
 
 
 def test_corridor_ends_on_one_node(case):
@@ -1393,3 +1394,10 @@ def test_existing_stations_elsewhere_named_by_their_own_file(case):
                                                                        [116.4, 39.9])
                                              for f in d["features"]])
     run_error(case, "existing.geojson", "none of the", "existing layer")
+
+
+def test_existing_station_id_also_a_candidate(case):
+    case.set_prop("existing.geojson", 1, "site_id", "C001.0")  # "C001.0" stays text
+    case.set_prop("existing.geojson", 2, "site_id", "C002")
+    run_error(case, "existing.geojson: feature 2 (site_id 'C002')",
+              "the same site_id as", "candidates.geojson: feature 2 (site_id 'C002')")
