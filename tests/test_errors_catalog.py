@@ -966,15 +966,15 @@ def test_brief_run_folder_not_writable(case, trap, open_tmp):
 
 
 def test_output_probe_leaves_nothing_and_deletes_nothing(tmp_path):
-    from siting._preflight import check_output_dir
+    from siting._preflight import check_output_writable
 
     out = tmp_path / "old_run"
     out.mkdir()
     (out / "report.json").write_text("{}")
     (tmp_path / "notes.txt").write_text("mine")
     before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
-    assert check_output_dir(out) == out
-    assert check_output_dir(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+    assert check_output_writable(out) == out
+    assert check_output_writable(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
 
 
