@@ -44,6 +44,11 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.
 ShpOpt = Annotated[bool, typer.Option(
     "--shapefile", help="Also write Shapefiles (GBK, field names ≤ 10 chars) in shapefile/.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+TiandituOpt = Annotated[str | None, typer.Option(
+    "--tianditu-key", envvar="TIANDITU_KEY", help="Key for Tianditu basemap tiles.")]
+# Paths are taken as text and checked by siting._preflight in the command (one line, exit 2):
+# click's own checks print a usage box, and turn an empty path into "." before we see it.
+ScenarioArg = Annotated[str, typer.Argument(help="Scenario .toml file.", metavar="SCENARIO")]
 
 
 #: Set by ``siting --progress-json``: stage progress goes to stdout as JSON lines.
@@ -129,6 +134,18 @@ def _options(
 ) -> None:
     """Site battery-swap, charging and hydrogen stations for working fleets."""
     _JSON_PROGRESS["on"] = progress_json
+def _check_options(lang: str | None, basemap: str | None = None,
+                   tianditu_key: str | None = None, crs: str | None = None) -> None:
+    """Refuse bad option values before any work (imports nothing heavy)."""
+    from siting._preflight import check_basemap, check_lang
+
+    check_lang(lang)
+    if basemap is not None:
+        check_basemap(basemap, tianditu_key)
+    if crs is not None:
+        from siting.crs import parse_crs
+
+        parse_crs(crs, where="--crs")
 
 
 def bundled_scenario() -> Path:
@@ -149,13 +166,21 @@ def bundled_scenario() -> Path:
     raise ScenarioError(msg)
 
 
-def _run(scenario: Path, out_dir: Path | None, lang: str | None, basemap: str, cdn: bool,
-         crs: str | None, quiet: bool, tianditu_key: str | None, shapefile: bool = False) -> None:
+def _run(scenario: Path | str, out_dir: Path | str | None, lang: str | None, basemap: str,
+         cdn: bool, crs: str | None, quiet: bool, tianditu_key: str | None,
+         shapefile: bool = False) -> None:
+    from siting._preflight import check_output_writable, check_path_text
+
+    # Options and the output folder first: a typo must not cost a solve.
+    _check_options(lang, basemap, tianditu_key, crs)
+    scenario = check_path_text(scenario, "scenario")
+    target = check_output_writable(out_dir if out_dir is not None
+                                   else Path("maps") / scenario.resolve().parent.name)
+
     from siting.pipeline import run
     from siting.scenario import load_scenario
 
     sc = load_scenario(scenario)
-    target = out_dir or Path("maps") / scenario.resolve().parent.name
     prog = _progress(quiet)
     hooks = RichHooks(prog)
     if prog is not None:
@@ -204,23 +229,28 @@ def _print_summary(report: Report, target: Path) -> None:
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
+    out_dir: Annotated[str | None, typer.Option("--out", help="Output folder.")] = None,
     lang: LangOpt = None, basemap: BasemapOpt = "osm", cdn: CdnOpt = False, crs: CrsOpt = None,
+    tianditu_key: TiandituOpt = None,
     shapefile: ShpOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Run the bundled Suizhou scenario and write maps/suizhou/ (map.html and exports)."""
-    _guard(lambda: _run(bundled_scenario(), out_dir or Path("maps/suizhou"), lang, basemap, cdn,
-                        crs, quiet, None, shapefile), debug)
+
+    def go() -> None:
+        _check_options(lang, basemap, tianditu_key, crs)
+        _run(bundled_scenario(), out_dir if out_dir is not None else Path("maps/suizhou"), lang,
+             basemap, cdn, crs, quiet, tianditu_key, shapefile)
+
+    _guard(go, debug)
 
 
 @app.command("run")
 def run_cmd(
-    scenario: Annotated[Path, typer.Argument(help="Scenario .toml file.")],
-    out_dir: Annotated[Path | None, typer.Option(
+    scenario: ScenarioArg,
+    out_dir: Annotated[str | None, typer.Option(
         "--out", help="Output folder (default maps/<scenario folder name>).")] = None,
     lang: LangOpt = None, basemap: BasemapOpt = "osm", cdn: CdnOpt = False, crs: CrsOpt = None,
-    tianditu_key: Annotated[str | None, typer.Option(
-        "--tianditu-key", envvar="TIANDITU_KEY", help="Key for Tianditu basemap tiles.")] = None,
+    tianditu_key: TiandituOpt = None,
     shapefile: ShpOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Solve SCENARIO and write the map and exports."""
@@ -230,15 +260,16 @@ def run_cmd(
 
 @app.command()
 def validate(
-    scenario: Annotated[Path, typer.Argument(help="Scenario .toml file.")],
+    scenario: ScenarioArg,
     debug: DebugOpt = False,
 ) -> None:
     """Check SCENARIO and every layer it names, without solving or writing anything."""
 
     def check() -> None:
+        from siting._preflight import check_path_text
         from siting.validate import validate_scenario
 
-        summary = validate_scenario(scenario)
+        summary = validate_scenario(check_path_text(scenario, "scenario"))
         t = Table(title=f"{scenario}: valid", show_header=False)
         for k, v in summary.items():
             t.add_row(k, str(v))
@@ -249,7 +280,7 @@ def validate(
 
 @app.command()
 def sweep(
-    scenario: Annotated[Path, typer.Argument(help="Scenario .toml file.")],
+    scenario: ScenarioArg,
     budgets: Annotated[str | None, typer.Option(
         "--budgets", help="Comma-separated budgets in million CNY, e.g. 10,20,40.")] = None,
     n: Annotated[int, typer.Option("--n", min=2, help="Number of budgets (without --budgets).")]
@@ -257,21 +288,30 @@ def sweep(
     lo: Annotated[float, typer.Option("--from", help="Smallest budget, × scenario budget.")]
     = 0.25,
     hi: Annotated[float, typer.Option("--to", help="Largest budget, × scenario budget.")] = 2.0,
-    out_dir: Annotated[Path | None, typer.Option(
+    out_dir: Annotated[str | None, typer.Option(
         "--out", help="Output folder (default maps/<scenario folder>-sweep).")] = None,
     maps: Annotated[bool, typer.Option("--maps/--no-maps",
                                        help="Write a full run (map + exports) per budget.")]
     = True,
-    lang: LangOpt = None, basemap: BasemapOpt = "osm", quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    lang: LangOpt = None, basemap: BasemapOpt = "osm", tianditu_key: TiandituOpt = None,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Solve SCENARIO over a range of budgets: curve.csv, curve.png (knee marked), a run each."""
 
     def go() -> None:
-        import numpy as np
+        from siting._preflight import check_output_writable, check_path_text
+        from siting.sweep import check_budgets, check_range, parse_budgets
+
+        _check_options(lang, basemap if maps else None, tianditu_key)
+        scenario_path = check_path_text(scenario, "scenario")
+        values = parse_budgets(budgets) if budgets else None
+        if values is None:
+            check_range(lo, hi, n)
+        target = check_output_writable(
+            out_dir if out_dir is not None
+            else Path("maps") / f"{scenario_path.resolve().parent.name}-sweep")
 
         from siting._atomic import check_output_dir, output_lock
-        from siting._errors import ScenarioError
         from siting.export import write_outputs
         from siting.maps import write_map
         from siting.pipeline import prepare
@@ -279,20 +319,10 @@ def sweep(
         from siting.sweep import budget_range
         from siting.sweep import sweep as run_sweep
 
-        sc = load_scenario(scenario)
-        if budgets:
-            try:
-                values = np.array([float(v) * 1e6 for v in budgets.split(",") if v.strip()])
-            except ValueError:
-                msg = (f"--budgets '{budgets}': give numbers in million CNY separated by commas, "
-                       "e.g. 10,20,40")
-                raise ScenarioError(msg) from None
-            if len(values) == 0 or (values < 0).any():
-                msg = f"--budgets '{budgets}': give at least one non-negative budget"
-                raise ScenarioError(msg)
-        else:
+        sc = load_scenario(scenario_path)
+        if values is None:
             values = budget_range(sc.budget.total, lo, hi, n)
-        target = out_dir or Path("maps") / f"{scenario.resolve().parent.name}-sweep"
+            check_budgets(values, "--from/--to/--n")
         inputs = input_paths(sc)
         check_output_dir(target, "sweep", inputs=inputs)
         prog = _progress(quiet)
@@ -301,7 +331,7 @@ def sweep(
 
         def write_run(result, folder: Path) -> None:
             write_outputs(result, folder, lang=language, map_writer=lambda r, p: write_map(
-                r, p, lang=language, basemap=basemap))
+                r, p, lang=language, basemap=basemap, tianditu_key=tianditu_key))
 
         def work() -> list:
             prep = prepare(sc, hooks=hooks)
@@ -330,9 +360,9 @@ def sweep(
 
 @app.command()
 def compare(
-    run_a: Annotated[Path, typer.Argument(help="First run folder.")],
-    run_b: Annotated[Path, typer.Argument(help="Second run folder.")],
-    out_dir: Annotated[Path | None, typer.Option(
+    run_a_arg: Annotated[str, typer.Argument(help="First run folder.", metavar="RUN_A")],
+    run_b_arg: Annotated[str, typer.Argument(help="Second run folder.", metavar="RUN_B")],
+    out_dir: Annotated[str | None, typer.Option(
         "--out", help="Output folder (default maps/compare-<A>-<B>).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
     debug: DebugOpt = False,
@@ -341,10 +371,17 @@ def compare(
 
     def go() -> None:
         from siting._atomic import check_output_dir, output_lock
+        from siting._preflight import check_output_writable, check_run_dir
+
+        _check_options(lang)
+        run_a, run_b = check_run_dir(run_a_arg, "RUN_A"), check_run_dir(run_b_arg, "RUN_B")
+        target = check_output_writable(
+            out_dir if out_dir is not None
+            else Path("maps") / f"compare-{run_a.name}-{run_b.name}")
+        check_output_dir(target, "compare", inputs=(run_a, run_b))
+
         from siting.compare import compare_runs, write_comparison
 
-        target = out_dir or Path("maps") / f"compare-{run_a.name}-{run_b.name}"
-        check_output_dir(target, "compare", inputs=(run_a, run_b))
         with output_lock(target):
             cmp = compare_runs(run_a, run_b)
             write_comparison(cmp, run_a, run_b, target, lang=lang)
@@ -363,16 +400,22 @@ def compare(
 
 @app.command()
 def brief(
-    run_dir: Annotated[Path, typer.Argument(help="A run folder (from `siting run`/`demo`).")],
+    run_dir: Annotated[str, typer.Argument(help="A run folder (from `siting run`/`demo`).",
+                                           metavar="RUN_DIR")],
     lang: LangOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Write briefing.pdf and PNG pages for reviewers, from a finished run folder."""
 
     def go() -> None:
+        from siting._preflight import check_run_dir
+
+        _check_options(lang)
+        folder = check_run_dir(run_dir, "RUN_DIR", writable=True)
+
         from siting.briefing import write_briefing
 
-        files = write_briefing(run_dir, lang=lang)
+        files = write_briefing(folder, lang=lang)
         out.print("written: " + ", ".join(str(f) for f in files))
 
     _guard(go, debug)

@@ -13,13 +13,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from siting._checks import check_reachable, warn_gcj_suspects
+from siting._checks import (
+    check_layers_overlap,
+    check_reachable,
+    check_speed_classes,
+    warn_gcj_suspects,
+    warn_unused_setbacks,
+)
 from siting._errors import InputDataError, NetworkError
 from siting._resources import (
     SMALLER_MIP_HINT,
@@ -40,7 +47,7 @@ from siting.figures import (
     station_years,
     unique_served,
 )
-from siting.layers import read_layer
+from siting.layers import feature_label, read_layer
 from siting.model import (
     ArcCoverFlow,
     GridGroup,
@@ -51,10 +58,10 @@ from siting.model import (
 )
 from siting.network import RoadNetwork, load_network
 from siting.results import SitingResult, station_table
-from siting.scenario import Scenario, suggest
+from siting.scenario import DEFAULT_SPEEDS_KPH, Scenario, suggest
 from siting.service_areas import coverage_areas
 from siting.supply import SupplyDistances, road_distances
-from siting.tables import record_label, source_of
+from siting.tables import source_of
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +149,8 @@ def read_inputs(sc: Scenario) -> Inputs:
     if sc.setbacks is not None:
         sensitive = read_layer(sc.setbacks.sites, what="setbacks.sites",
                                required={sc.setbacks.category_column: "text"}, geom="any")
+        warn_unused_setbacks(sc.setbacks.distance_m, sensitive[sc.setbacks.category_column],
+                             path=sc.setbacks.sites.path, column=sc.setbacks.category_column)
     if sc.grid is not None:
         subs = read_layer(sc.grid.substations, what="grid.substations",
                           required={sc.grid.id_column: "text", sc.grid.spare_column: "number"},
@@ -149,14 +158,36 @@ def read_inputs(sc: Scenario) -> Inputs:
     return Inputs(fleet, cand, existing, RuleLayers(zones, supply, sensitive, subs))
 
 
-def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limit: float) -> None:
+def _layer_list(sc: Scenario, inputs: Inputs) -> list[tuple[str, Path, Any]]:
+    """``(section, path, frame)`` of every layer read, for checks against the network."""
+    r = inputs.rules
+    return [(section, spec.path, gdf) for section, spec, gdf in (
+        ("demand", sc.demand, inputs.fleet),
+        ("candidates", sc.candidates, inputs.candidates),
+        ("existing", sc.existing, inputs.existing),
+        ("zones", sc.zones, r.zones),
+        ("hydrogen.supply", sc.hydrogen.supply if sc.hydrogen else None, r.supply),
+        ("setbacks.sites", sc.setbacks.sites if sc.setbacks else None, r.sensitive),
+        ("grid.substations", sc.grid.substations if sc.grid else None, r.substations),
+    ) if spec is not None and gdf is not None]
+
+
+def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limit: float, *,
+                 n_first: int | None = None, second_path: Path | None = None) -> None:
+    """Refuse points farther than ``limit`` (m) from the nearest road node.
+
+    ``ids`` may hold two layers one after the other (candidates, then existing stations):
+    the first ``n_first`` belong to ``path``, the rest to ``second_path``.
+    """
     far = np.flatnonzero(snap_m > limit)
     if len(far):
         k = int(far[0])
-        msg = (f"{path}: {record_label(path, k)} (id '{ids.iloc[k]}') is {snap_m[k]:.0f} m "
-               "from the "
-               f"nearest road (limit {limit:.0f} m); move it, extend the network, or raise "
-               f"network.max_snap_m [{len(far)} {what} feature(s) too far]")
+        src, row = path, k
+        if n_first is not None and second_path is not None and k >= n_first:
+            src, row = second_path, k - n_first
+        msg = (f"{feature_label(src, row, ids.iloc[k], str(ids.name))} is {snap_m[k]:.0f} m "
+               f"from the nearest road (limit {limit:.0f} m); move it, extend the network, or "
+               f"raise network.max_snap_m [{len(far)} {what} feature(s) too far]")
         raise NetworkError(msg)
 
 
@@ -347,6 +378,9 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
         inputs = read_inputs(sc)
     with timer.stage("network"):
         net = load_network(sc.network)
+        check_speed_classes(sc.network.speeds_kph, net, source=str(sc.source_file),
+                            defaults=list(DEFAULT_SPEEDS_KPH))
+        check_layers_overlap(net, _layer_list(sc, inputs), margin_m=sc.network.max_snap_m)
         warn_gcj_suspects(sc, net, demand=inputs.fleet, candidates=inputs.candidates,
                           existing=inputs.existing)
     with timer.stage("demand") as prog:
@@ -379,7 +413,8 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
                            access_speed_kph=sc.network.access_speed_kph, client=client,
                            progress=prog)
         _check_snaps("candidate", source_of(sc.candidates), sites["site_id"], reach.site_snap_m,
-                     sc.network.max_snap_m)
+                     sc.network.max_snap_m, n_first=len(inputs.candidates),
+                     second_path=source_of(sc.existing) if sc.existing else None)
     with timer.stage("coverage"):
         site_times = demand_site_times(reach, dem_node, dem_snap,
                                        demand["vehicle_class"].to_numpy(),
@@ -454,6 +489,7 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
     previous ``out_dir`` as it was.
     """
     from siting._atomic import check_output_dir, output_lock
+    from siting._preflight import check_output_writable
     from siting.crs import parse_crs
     from siting.scenario import input_paths
 
@@ -462,6 +498,7 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
     if output_crs is not None:
         parse_crs(output_crs, where="--crs")
     check_output_dir(out_dir, "run", inputs=input_paths(sc))
+    check_output_writable(out_dir, "output folder")
     with output_lock(out_dir):
         return _run_locked(sc, out_dir, hooks=hooks, client=client, lang=lang,
                            basemap=basemap, cdn=cdn, output_crs=output_crs,

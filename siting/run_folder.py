@@ -122,7 +122,9 @@ def read_report(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(report, dict):
         msg = f"{path}: top level is not a JSON object; {_REWRITE}"
         raise InputDataError(msg)
-    return report
+    from siting._run_report import check_report  # wrong types: one line, not a crash
+
+    return check_report(report, path)
 
 
 def read_stations(run_dir: str | os.PathLike[str]) -> gpd.GeoDataFrame:

@@ -20,12 +20,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from siting._errors import ScenarioError
+from siting._errors import ScenarioError, echo
+from siting._preflight import check_path_text, file_problem
 
 #: Technology pathways a demand point can follow; station types say which ones they serve.
 PATHWAYS: tuple[str, ...] = ("swap", "charging", "hydrogen")
@@ -56,11 +59,21 @@ DEFAULT_SPEEDS_KPH: dict[str, dict[str, float]] = {
     "road": {"light": 30.0, "heavy": 25.0},
 }
 
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+# Numbers are strict: TOML has number types, so ``true`` (a bool) or ``"32"`` (text) where a
+# number belongs is a mistake to report, not a value to convert (pydantic's lax mode would
+# read ``budget.total = true`` as 1 CNY). Integers are accepted where floats are expected.
+NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+Money = NonNegative
+Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+Share = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+Lon = Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False)]
+Lat = Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False)]
+#: Earliest and latest planning year accepted (a typo such as 20250 or -2025 is an error).
+YEAR_MIN, YEAR_MAX = 1900, 2200
+#: A planning year given as a TOML integer.
+Year = Annotated[int, Strict(), Field(ge=YEAR_MIN, le=YEAR_MAX)]
+#: A planning year used as a table key (TOML keys are text: ``{ "2025" = 0.4 }``).
+YearKey = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 #: ``(longitude, latitude)`` in degrees.
 LonLat = tuple[Lon, Lat]
 
@@ -113,7 +126,7 @@ class NetworkSpec(_Strict):
     #: Column of a line layer saying a line is one-way (truthy values); absent = two-way.
     oneway_column: str | None = None
     #: True for a network drawn by hand or generated, not surveyed; shown on map and report.
-    schematic: bool = False
+    schematic: StrictBool = False
     #: One sentence on where the network comes from, shown in the report and map legend.
     provenance: str = ""
     #: Download cache folder for online OSM (relative to the scenario file).
@@ -170,18 +183,22 @@ class Segment(_Strict):
     #: Battery-electric consumption, kWh per km (swap and charging pathways). The upper
     #: bounds here and below catch unit slips (Wh for kWh ...) that would reach the solver as
     #: numbers it cannot scale.
-    kwh_per_km: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)]
+    kwh_per_km: Annotated[float, Strict(), Field(gt=0, le=50, allow_inf_nan=False)]
     #: Fuel-cell consumption, kg hydrogen per km.
-    h2_kg_per_km: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)]
+    h2_kg_per_km: Annotated[float, Strict(), Field(gt=0, le=5, allow_inf_nan=False)]
     #: New-energy share of the segment's fleet per planning year (0-1).
-    nev_share: dict[int, Share]
+    nev_share: dict[YearKey, Share]
     #: Split of the new-energy vehicles over pathways; must sum to 1.
     pathway_split: dict[Literal["swap", "charging", "hydrogen"], Share]
 
     @field_validator("pathway_split")
     @classmethod
     def _sums_to_one(cls, v: dict[str, float]) -> dict[str, float]:
-        if v and abs(sum(v.values()) - 1.0) > 1e-6:
+        if not v:
+            msg = ("pathway_split is empty; give the shares of swap, charging and hydrogen, "
+                   "summing to 1, e.g. { charging = 1.0 }")
+            raise ValueError(msg)
+        if abs(sum(v.values()) - 1.0) > 1e-6:
             msg = f"pathway_split must sum to 1 (it sums to {sum(v.values()):.3f})"
             raise ValueError(msg)
         return v
@@ -211,9 +228,9 @@ class StationType(_Strict):
     #: bays × swaps per bay), besides the energy ``capacity``; None = energy limit only.
     vehicles_per_day: Positive | None = None
     #: Peak grid load, kW (used against substation spare capacity).
-    grid_kw: Annotated[float, Field(ge=0)] = 0.0
+    grid_kw: NonNegative = 0.0
     #: Hydrogen types: True if the type produces hydrogen on site (no supply site needed).
-    onsite_production: bool = False
+    onsite_production: StrictBool = False
     #: Map colour (CSS) and one-or-two-letter glyph.
     color: str = "#555555"
     glyph: str = "?"
@@ -246,7 +263,7 @@ class Budget(_Strict):
     """Capital budget in CNY: a total, and optionally a cap per year (phasing)."""
 
     total: Money
-    by_year: dict[int, Money] = Field(default_factory=dict)
+    by_year: dict[YearKey, Money] = Field(default_factory=dict)
 
 
 class SolverSpec(_Strict):
@@ -254,14 +271,14 @@ class SolverSpec(_Strict):
 
     name: Literal["highs", "cbc"] = "highs"
     time_limit_s: Positive = 60.0
-    mip_gap: Annotated[float, Field(ge=0, le=1)] = 0.0
-    threads: Annotated[int, Field(ge=1, le=256)] = 2  # HiGHS aborts on absurd counts
+    mip_gap: Share = 0.0
+    threads: Annotated[int, Strict(), Field(ge=1, le=256)] = 2  # HiGHS aborts on absurd counts
     #: Use daily capacities and allocate demand to stations (capacitated coverage).
-    capacitated: bool = True
+    capacitated: StrictBool = True
     #: Capacitated only: a demand point may draw energy from at most this many station
     #: options, its nearest by travel time (0 = every option within its threshold, exact).
     #: City-scale runs (50k+ demand points) need 10-20 to fit in memory.
-    max_alloc_options: Annotated[int, Field(ge=0, le=10_000)] = 0
+    max_alloc_options: Annotated[int, Strict(), Field(ge=0, le=10_000)] = 0
 
 
 class ZoneRequirement(_Strict):
@@ -270,9 +287,9 @@ class ZoneRequirement(_Strict):
     zone: str
     pathway: Literal["swap", "charging", "hydrogen"] | None = None
     station_type: str | None = None
-    min: Annotated[int, Field(ge=1)] = 1
+    min: Annotated[int, Strict(), Field(ge=1, le=10_000)] = 1
     #: By this planning year (default: the last year).
-    by_year: int | None = None
+    by_year: Year | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> ZoneRequirement:
@@ -295,7 +312,7 @@ class HydrogenSpec(_Strict):
     supply: LayerSpec
     delivery_km: Positive = 30.0
     #: Delivered cost per kg per km of distance (CNY/kg/km), a tie-breaker in the objective.
-    cost_per_kg_km: Annotated[float, Field(ge=0)] = 0.0
+    cost_per_kg_km: NonNegative = 0.0
 
 
 class SetbackSpec(_Strict):
@@ -303,7 +320,7 @@ class SetbackSpec(_Strict):
 
     sites: LayerSpec
     category_column: str = "category"
-    distance_m: dict[str, Annotated[float, Field(ge=0)]]
+    distance_m: dict[str, NonNegative]
     #: Station pathways the setbacks apply to.
     applies_to: list[Literal["swap", "charging", "hydrogen"]] = Field(
         default_factory=lambda: ["hydrogen"])
@@ -324,17 +341,25 @@ class Corridor(_Strict):
     name: str = ""
     origin: LonLat
     destination: LonLat
-    trucks_per_day: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]
+    trucks_per_day: Annotated[float, Strict(), Field(gt=0, le=100_000, allow_inf_nan=False)]
     pathway: Literal["swap", "charging", "hydrogen"]
     vehicle_class: Literal["light", "heavy"] = "heavy"
     range_km: Positive = 200.0
-    detour_km: Annotated[float, Field(ge=0)] = 2.0
+    detour_km: NonNegative = 2.0
     #: The fleet segment the trucks belong to (their energy use per km comes from it). The
     #: corridor's trucks must not also be in the fleet layer: they would count twice.
     segment: str | None = None
     #: Energy use per km (kWh/km, or kg/km for hydrogen), when not taken from ``segment``.
     kwh_per_km: Annotated[float, Field(ge=0, le=50)] | None = None
     h2_kg_per_km: Annotated[float, Field(ge=0, le=5)] | None = None
+
+    @model_validator(mode="after")
+    def _two_ends(self) -> Corridor:
+        if tuple(self.origin) == tuple(self.destination):
+            msg = (f"origin and destination are the same point {tuple(self.origin)}; give "
+                   "the two ends of the trucks' trip")
+            raise ValueError(msg)
+        return self
 
 
 class Scenario(_Strict):
@@ -344,7 +369,7 @@ class Scenario(_Strict):
     name_en: str = ""
     description: str = ""
     #: Planning years; the first is the base year. One year = no phasing.
-    years: list[int] = Field(min_length=1)
+    years: list[Year] = Field(min_length=1)
     #: What coverage counts: new-energy ``vehicles`` served, or daily ``energy`` served
     #: (kWh, with hydrogen counted at 33.3 kWh/kg LHV).
     weight: Literal["vehicles", "energy"] = "vehicles"
@@ -352,7 +377,7 @@ class Scenario(_Strict):
     #: CRS of exported files (``EPSG:4326``, ``EPSG:4490``, ``EPSG:4547``, ``GCJ-02`` ...).
     output_crs: str = "EPSG:4326"
     #: Allow layer paths outside the scenario's folder.
-    allow_outside_paths: bool = False
+    allow_outside_paths: StrictBool = False
     network: NetworkSpec
     demand: LayerSpec
     segments: list[Segment] = Field(min_length=1)
@@ -368,7 +393,7 @@ class Scenario(_Strict):
     grid: GridSpec | None = None
     corridors: list[Corridor] = Field(default_factory=list)
     #: Weight of one covered corridor truck relative to one covered demand unit.
-    corridor_weight: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    corridor_weight: Annotated[float, Strict(), Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
     #: Folder of the scenario file (set by ``load_scenario``).
     base_dir: Path = Path(".")
     #: The scenario file itself (set by ``load_scenario``).
@@ -475,7 +500,7 @@ def _no_duplicates(what: str, ids: list[str]) -> None:
 def _unknown(what: str, value: str, known: list[str]) -> str:
     near = difflib.get_close_matches(value, known, n=1)
     hint = f" (did you mean '{near[0]}'?)" if near else ""
-    return f"{what} '{value}' is not defined{hint}; known: {known}"
+    return f"{what} {echo(value)} is not defined{hint}; known: {known}"
 
 
 def suggest(name: str, known: list[str] | tuple[str, ...]) -> str:
@@ -484,35 +509,59 @@ def suggest(name: str, known: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean '{near[0]}'?)" if near else ""
 
 
-def _format_pydantic_error(path: Path, err: ValidationError) -> str:
+#: Arrays of tables in a scenario; an error inside one names the entry (1-based) and its id.
+_TABLE_ARRAYS = ("segments", "station_types", "corridors", "zone_requirements")
+
+
+def _entry_hint(raw: dict, loc: tuple) -> str:
+    """``" ([[corridors]] entry 2, id 'hedian_urban')"`` for a location inside a table array.
+
+    Field paths keep TOML's 0-based positions (``corridors.1.origin``); people count entries
+    from 1, so the entry is named that way too, with its id when it has one.
+    """
+    if len(loc) < 2 or loc[0] not in _TABLE_ARRAYS or not isinstance(loc[1], int):
+        return ""
+    items = raw.get(loc[0])
+    if not isinstance(items, list) or not 0 <= loc[1] < len(items):
+        return ""
+    item = items[loc[1]]
+    ident = item.get("id", item.get("zone")) if isinstance(item, dict) else None
+    named = f", id {echo(ident)}" if isinstance(ident, str) else ""
+    return f" ([[{loc[0]}]] entry {loc[1] + 1}{named})"
+
+
+def _format_pydantic_error(path: Path, err: ValidationError, raw: dict | None = None) -> str:
     """One line naming the file, the first failing field and what is wrong."""
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"] if p not in ("function-after",))
     msg = first["msg"].removeprefix("Value error, ")
     fix = ""
+    inp = first.get("input")
     if first["type"] == "extra_forbidden":
         msg = "unknown key (misspelt?); remove it or check the scenario reference in README"
     elif first["type"] == "missing":
         msg = "required field is missing; add it"
+    elif isinstance(inp, bool) and first["type"] in ("float_type", "int_type"):
+        msg = "true/false is not a number"
+        fix = "; give a number" if first["type"] == "float_type" else "; give a whole number"
     elif first["type"] in _TYPE_FIXES:
         fix = _TYPE_FIXES[first["type"]]
-    inp = first.get("input")
-    shown = f" (got {inp!r})" if isinstance(inp, (str, int, float)) and first["type"] not in (
+    shown = f" (got {echo(inp)})" if isinstance(inp, (str, int, float)) and first["type"] not in (
         "missing", "value_error") else ""
     more = f" [+{len(err.errors()) - 1} more]" if len(err.errors()) > 1 else ""
-    where = f"field '{loc}': " if loc else ""
+    where = f"field '{loc}'{_entry_hint(raw or {}, first['loc'])}: " if loc else ""
     return f"{path}: {where}{msg}{shown}{fix}{more}"
 
 
 #: The fix appended to pydantic's wording for common type errors.
 _TYPE_FIXES: dict[str, str] = {
     "float_parsing": "; give a number without quotes or units, e.g. 32000000.0",
-    "float_type": "; give a number",
+    "float_type": "; give a number (without quotes)",
     "int_parsing": "; give a whole number without quotes",
-    "int_type": "; give a whole number",
+    "int_type": "; give a whole number (without quotes or decimals)",
     "int_from_float": "; give a whole number",
     "bool_parsing": "; give true or false",
-    "bool_type": "; give true or false",
+    "bool_type": "; give true or false (without quotes)",
     "string_type": "; give text in double quotes",
     "list_type": "; give a list in square brackets",
     "dict_type": "; give a table, e.g. { key = value }",
@@ -545,6 +594,7 @@ def _resolve_layer_paths(raw: dict, base: Path, source: Path) -> dict:
             for k, v in node.items():
                 here = f"{where}.{k}" if where else k
                 if k in ("path", "cache_dir") and isinstance(v, str):
+                    check_path_text(v, f"{source}: field '{here}'")
                     out[k] = str(_resolve(base, Path(v), allow or k == "cache_dir", here,
                                           source))
                 else:
@@ -580,9 +630,19 @@ def input_paths(sc: Scenario) -> list[Path]:
 
 def _check_files_exist(sc: Scenario) -> None:
     for field, p in layer_paths(sc).items():
-        if not p.exists():
+        why = file_problem(p)
+        if why == "file not found":
             msg = f"{sc.source_file}: field '{field}': file not found: {p}; check the path"
             raise ScenarioError(msg)
+        if why is not None:
+            msg = (f"{sc.source_file}: field '{field}': {p} {why}; give the path of a GIS "
+                   "file (GeoPackage, GeoJSON, Shapefile, CSV ...)")
+            raise ScenarioError(msg)
+
+
+def _too_deep(path: Path) -> str:
+    return (f"{path}: values are nested too deeply (lists or tables inside each other hundreds "
+            "of levels deep); a scenario needs only a few levels - check the brackets")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -602,27 +662,47 @@ def load_scenario(path: str | Path) -> Scenario:
     ------
     ScenarioError
         One line naming the file, the field and the fix.
+
+    Notes
+    -----
+    The file is UTF-8; a byte-order mark at its start (how Windows Notepad saves UTF-8) is
+    accepted silently.
     """
-    path = Path(path)
-    if not path.is_file():
+    path = check_path_text(path, "scenario")
+    why = file_problem(path)
+    if why == "file not found":
         msg = f"{path}: scenario file not found; give the path to a scenario .toml file"
         raise ScenarioError(msg)
+    if why is not None or path.is_dir():
+        msg = f"{path}: {why or 'is a folder, not a file'}; give the path to a scenario .toml file"
+        raise ScenarioError(msg)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except OSError as e:
+        msg = (f"{path}: cannot read the scenario file ({e.strerror or type(e).__name__}); "
+               "check its permissions")
+        raise ScenarioError(msg) from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
         msg = f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8"
         raise ScenarioError(msg) from None
     except tomllib.TOMLDecodeError as e:
         msg = f"{path}: not valid TOML: {e}; fix the syntax at that line"
         raise ScenarioError(msg) from None
+    except RecursionError:
+        raise ScenarioError(_too_deep(path)) from None
     base = path.resolve().parent
-    raw = _resolve_layer_paths(raw, base, path)
-    raw["base_dir"] = str(base)
-    raw["source_file"] = str(path)
     try:
-        sc = Scenario.model_validate(raw)
-    except ValidationError as e:
-        raise ScenarioError(_format_pydantic_error(path, e)) from None
+        raw = _resolve_layer_paths(raw, base, path)
+        raw["base_dir"] = str(base)
+        raw["source_file"] = str(path)
+        try:
+            sc = Scenario.model_validate(raw)
+        except ValidationError as e:
+            raise ScenarioError(_format_pydantic_error(path, e, raw)) from None
+    except RecursionError:
+        raise ScenarioError(_too_deep(path)) from None
     _check_files_exist(sc)
     from siting.crs import parse_crs  # checked now, not after a long solve at export time
 

@@ -13,19 +13,23 @@ as crosses on the axis, never dropped. The knee is marked only where the curve h
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from siting._atomic import atomic_dir
 from siting._csv import write_csv
-from siting._errors import InfeasibleError, SolverError
-from siting.model import ModelInput
-from siting.pipeline import Prepared, StageHooks, solve_prepared
-from siting.report import Report
-from siting.results import SitingResult
+from siting._errors import InfeasibleError, ScenarioError, SolverError, clip, echo
+
+if TYPE_CHECKING:  # the pipeline is imported when solving: parsing --budgets stays quick
+    from siting.model import ModelInput
+    from siting.pipeline import Prepared, StageHooks
+    from siting.report import Report
+    from siting.results import SitingResult
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,89 @@ class SweepPoint:
     folder: str
     #: Budget (CNY) whose plan this point shows when ``carried``.
     carried_from: float | None = None
+
+
+#: Largest budget a sweep accepts, CNY (10 trillion; anything above is a unit slip).
+MAX_BUDGET_CNY = 1e13
+#: Most budgets one sweep solves.
+MAX_BUDGETS = 1000
+
+
+def budget_folder(budget: float) -> str:
+    """Name of the run folder of one budget (CNY): ``budget_0032.00M`` for 32 M CNY."""
+    return f"budget_{budget / 1e6:07.2f}M"
+
+
+def parse_budgets(text: str, option: str = "--budgets") -> np.ndarray:
+    """Budgets in CNY from ``"10,20,40"`` (million CNY, comma-separated).
+
+    Raises
+    ------
+    ScenarioError
+        Text that is not a number, a value that is negative, infinite or NaN, or above
+        :data:`MAX_BUDGET_CNY`, no value at all, or two values sharing a run folder
+        (:func:`check_budgets`).
+    """
+    parts = [p.strip() for p in text.split(",")]
+    values = []
+    for part in parts:
+        if not part:
+            continue
+        try:
+            v = float(part)
+        except ValueError:
+            msg = (f"{option} {echo(text)}: {echo(part)} is not a number; give budgets in "
+                   "million CNY separated by commas, e.g. 10,20,40")
+            raise ScenarioError(msg) from None
+        values.append((part, v))
+    if not values:
+        msg = f"{option} {echo(text)}: give at least one budget in million CNY, e.g. 10,20,40"
+        raise ScenarioError(msg)
+    for part, v in values:
+        if not math.isfinite(v) or v < 0 or v * 1e6 > MAX_BUDGET_CNY:
+            why = ("is not a finite number" if not math.isfinite(v) else "is negative"
+                   if v < 0 else "is too large")
+            msg = (f"{option}: budget {clip(part)} {why}; give budgets in million CNY from 0 "
+                   f"to {MAX_BUDGET_CNY / 1e6:,.0f}, e.g. 10,20,40")
+            raise ScenarioError(msg)
+    budgets = np.array([v * 1e6 for _, v in values])
+    check_budgets(budgets, option)
+    return budgets
+
+
+def check_budgets(budgets: np.ndarray, option: str = "--budgets") -> None:
+    """Refuse budgets (CNY) whose run folders would coincide, or too many of them.
+
+    Two budgets that round to the same ``budget_<M>M`` folder name (10.001 and 10.004
+    million, or the same budget twice) would write one run over the other.
+    """
+    if len(budgets) > MAX_BUDGETS:
+        msg = f"{option}: {len(budgets)} budgets; a sweep solves at most {MAX_BUDGETS}"
+        raise ScenarioError(msg)
+    seen: dict[str, float] = {}
+    for b in np.sort(np.asarray(budgets, dtype=float)):
+        name = budget_folder(b)
+        if name in seen:
+            msg = (f"{option}: budgets {seen[name] / 1e6:g} and {b / 1e6:g} million CNY both "
+                   f"give run folder {name} (budgets are rounded to 0.01 million); give "
+                   "budgets at least 0.01 million CNY apart")
+            raise ScenarioError(msg)
+        seen[name] = float(b)
+
+
+def check_range(lo: float, hi: float, n: int) -> None:
+    """Refuse ``--from``/``--to``/``--n`` that cannot give ``n`` distinct budgets."""
+    for option, v in (("--from", lo), ("--to", hi)):
+        if not math.isfinite(v) or v < 0 or v > 1000:
+            msg = (f"{option} {clip(str(v))}: give a multiple of the scenario's budget between "
+                   "0 and 1000, e.g. --from 0.25 --to 2")
+            raise ScenarioError(msg)
+    if not lo < hi:
+        msg = f"--from {lo:g} --to {hi:g}: --from must be smaller than --to"
+        raise ScenarioError(msg)
+    if not 2 <= n <= MAX_BUDGETS:
+        msg = f"--n {n}: give between 2 and {MAX_BUDGETS} budgets"
+        raise ScenarioError(msg)
 
 
 def budget_range(base: float, lo: float = 0.25, hi: float = 2.0, n: int = 8) -> np.ndarray:
@@ -91,7 +178,10 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
     inputs
         Paths ``out_dir`` may not be or contain (the scenario's folder and layers).
     """
+    from siting.pipeline import solve_prepared
+
     budgets = np.sort(np.asarray(budgets, dtype=float))
+    check_budgets(budgets)
     base = prep.model_input
     points: list[SweepPoint] = []
     results: list[tuple[str, SitingResult]] = []
@@ -118,7 +208,7 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
                         "%.0f budget's; showing that plan (marked in curve.csv and curve.png)",
                         b, carried_from)
             result = replace(prev_result, report=_carried_report(prev_result.report, mi))
-        folder = f"budget_{b / 1e6:07.2f}M"
+        folder = budget_folder(b)
         r = result.report
         points.append(SweepPoint(float(b), float(r.spent), float(r.coverage_share),
                                  float(r.objective), len(result.stations),

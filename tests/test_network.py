@@ -534,7 +534,8 @@ def test_line_layer_non_line_feature_named(tmp_path):
                                    Point(113.375, 31.695)], crs="EPSG:4326")
     path = tmp_path / "mixed.gpkg"
     g.to_file(path)
-    with pytest.raises(InputDataError, match=r"mixed\.gpkg: row 1 \(name 'depot'\) has a Point"):
+    with pytest.raises(InputDataError,
+                       match=r"mixed\.gpkg: feature 2 \(name 'depot'\) has a Point"):
         load_network(NetworkSpec(path=path))
 
 
