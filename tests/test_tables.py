@@ -175,7 +175,7 @@ def test_bad_number_names_sheet_excel_row_and_chinese_column(tmp_path):
     with pytest.raises(InputDataError) as e:
         read_fleet(path)
     assert str(e.value) == (
-        f"{path}, sheet '车辆台账': row 7 (id '{fid}'): column '车辆数（辆）' has 'twenty', not "
+        f"{path}, sheet '车辆台账': row 7 (fleet_id '{fid}'): column '车辆数（辆）' has 'twenty', not "
         "a number; give a number")
 
 
@@ -184,7 +184,7 @@ def test_row_numbers_count_the_title_row(tmp_path):
         rows[4][3] = -3  # title row 1, header row 2: rows[4] is Excel row 5
 
     path = fleet_book(tmp_path, title=True, edit=edit)
-    with pytest.raises(InputDataError, match=r"sheet '车辆台账': row 5 \(id '\w+'\): column "
+    with pytest.raises(InputDataError, match=r"sheet '车辆台账': row 5 \(fleet_id '\w+'\): column "
                        r"'车辆数（辆）' is negative \(-3\)"):
         read_fleet(path, header_row=2)
 
@@ -225,7 +225,7 @@ def test_duplicate_id_names_both_excel_rows(tmp_path):
         rows[9][0] = rows[2][0]
 
     path = fleet_book(tmp_path, edit=edit)
-    with pytest.raises(InputDataError, match=r"row 10 \(id '\w+'\): duplicate fleet_id \(also "
+    with pytest.raises(InputDataError, match=r"row 10 \(fleet_id '\w+'\): duplicate fleet_id \(also "
                        r"row 3\)"):
         read_fleet(path)
 
@@ -323,7 +323,7 @@ def test_validate_excel_bad_row_one_line(tmp_path):
     fid = ws["A5"].value
     wb.save(case.dir / "车辆台账.xlsx")
     line = error_line(case.validate())
-    assert line == (f"error: {case.dir / '车辆台账.xlsx'}, sheet '车辆': row 5 (id '{fid}'): "
+    assert line == (f"error: {case.dir / '车辆台账.xlsx'}, sheet '车辆': row 5 (fleet_id '{fid}'): "
                     "column '车辆数（辆）' has '二十', not a number; give a number")
 
 
