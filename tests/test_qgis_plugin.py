@@ -246,8 +246,8 @@ def test_qgis_validate_broken_layer_surfaces_the_one_line_error(qgis, tmp_path):
     res = qgis("run", "siting:validate", "--", f"NETWORK={DATA / 'roads.geojson'}",
                f"FLEET={bad}", f"CANDIDATES={DATA / 'candidates.geojson'}")
     assert res.returncode != 0
-    want = (f"{bad}: feature 4 (fleet_id 'SAN004'): column 'vehicles' is negative (-5); give a value "
-            ">= 0")
+    want = (f"{bad}: feature 4 (fleet_id 'SAN004'): column 'vehicles' is negative (-5); "
+            "give a value >= 0")
     errors = [ln for ln in res.stderr.splitlines() if ln.startswith("ERROR:")]
     assert errors == [f"ERROR:\t{want}"], res.stderr
     assert "Traceback" not in res.stderr + res.stdout

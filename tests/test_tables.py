@@ -175,8 +175,8 @@ def test_bad_number_names_sheet_excel_row_and_chinese_column(tmp_path):
     with pytest.raises(InputDataError) as e:
         read_fleet(path)
     assert str(e.value) == (
-        f"{path}, sheet '车辆台账': row 7 (fleet_id '{fid}'): column '车辆数（辆）' has 'twenty', not "
-        "a number; give a number")
+        f"{path}, sheet '车辆台账': row 7 (fleet_id '{fid}'): column '车辆数（辆）' has "
+        "'twenty', not a number; give a number")
 
 
 def test_row_numbers_count_the_title_row(tmp_path):
@@ -225,8 +225,8 @@ def test_duplicate_id_names_both_excel_rows(tmp_path):
         rows[9][0] = rows[2][0]
 
     path = fleet_book(tmp_path, edit=edit)
-    with pytest.raises(InputDataError, match=r"row 10 \(fleet_id '\w+'\): duplicate fleet_id \(also "
-                       r"row 3\)"):
+    with pytest.raises(InputDataError,
+                       match=r"row 10 \(fleet_id '\w+'\): duplicate fleet_id \(also row 3\)"):
         read_fleet(path)
 
 
