@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 from siting.cli import app
 from siting.scenario import load_scenario
 from siting.sweep import knee_index
+from tests.helpers_cli import set_key
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "suizhou"
 runner = CliRunner()
@@ -25,10 +25,7 @@ def _scenario(tmp: Path, time_limit_s: float = 6.0) -> Path:
     dst = tmp / "suizhou"
     shutil.copytree(DATA, dst)
     toml = dst / "scenario.toml"
-    text, n = re.subn(r"(?m)^time_limit_s = .*$", f"time_limit_s = {time_limit_s}",
-                      toml.read_text(encoding="utf-8"))
-    assert n == 1, "test set-up: no time_limit_s line in scenario.toml"
-    toml.write_text(text, encoding="utf-8")
+    set_key(toml, "time_limit_s", str(time_limit_s))
     return toml
 
 
@@ -130,8 +127,7 @@ def two_runs(tmp_path_factory) -> tuple[Path, Path]:
     toml = _scenario(tmp, time_limit_s=4.0)
     a, b = tmp / "run_a", tmp / "run_b"
     _ok(runner.invoke(app, ["run", str(toml), "--out", str(a), "--basemap", "none", "-q"]))
-    text = toml.read_text(encoding="utf-8").replace("total = 32000000.0", "total = 26000000.0")
-    toml.write_text(text, encoding="utf-8")
+    set_key(toml, "total", "26000000.0")
     _ok(runner.invoke(app, ["run", str(toml), "--out", str(b), "--basemap", "none", "-q"]))
     return a, b
 

@@ -11,11 +11,7 @@ from pathlib import Path
 import pytest
 
 from siting._csv import csv_text, neutralise, write_csv
-
-try:
-    from tests.test_errors_catalog import Case, invoke
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import Case, invoke
+from tests.helpers_cli import Case, invoke
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example","点击")', "@SUM(1+1)*cmd|' /C calc'!A0",

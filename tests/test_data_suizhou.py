@@ -151,7 +151,7 @@ def test_expressways_join_the_network_only_through_ramps(layers):
 
 
 def test_loader_sees_a_dominant_component(scenario):
-    network = pytest.importorskip("siting.network")
+    from siting import network
     net = network.load_network(scenario.network)
     assert len(net.node_id) >= 2000
     assert net.components().largest_share >= 0.99
@@ -306,7 +306,7 @@ def test_split_total_sums_and_stays_positive(generator):
 
 @pytest.mark.slow
 def test_bundled_budget_gives_partial_coverage(scenario):
-    pipeline = pytest.importorskip("siting.pipeline")
+    from siting import pipeline
     sc = scenario.model_copy(update={"solver": scenario.solver.model_copy(
         update={"time_limit_s": 30.0})})
     result, _ = pipeline.solve_scenario(sc)

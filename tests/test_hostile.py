@@ -28,13 +28,8 @@ import pyogrio
 import pytest
 
 from devtools import browser as chromium
-
-try:
-    from tests.test_errors_catalog import Case, error_line, invoke
-    from tests.test_maps import _popups
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import Case, error_line, invoke
-    from test_maps import _popups
+from tests.helpers_cli import Case, error_line, invoke
+from tests.helpers_maps import _popups
 
 IMG = "<img src=x onerror=alert(1)>"
 ZONE_NAME = "<script>alert(1)</script>"

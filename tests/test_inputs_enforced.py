@@ -15,10 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-try:
-    from tests.test_errors_catalog import Case, error_line
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import Case, error_line
+from tests.helpers_cli import Case, error_line
 
 SUPPLY_KG = 60.0
 DEPOT_VEHICLES = 12.0

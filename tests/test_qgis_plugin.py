@@ -25,9 +25,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from test_errors_catalog import invoke
 
 from siting import __version__
+from tests.helpers_cli import invoke, set_key
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "suizhou"
@@ -101,9 +101,7 @@ def small_scenario(tmp_path: Path, time_limit_s: float) -> Path:
     folder = tmp_path / "sc"
     shutil.copytree(DATA, folder)
     toml = folder / "scenario.toml"
-    text = toml.read_text(encoding="utf-8").replace("time_limit_s = 10.0",
-                                                    f"time_limit_s = {time_limit_s}")
-    toml.write_text(text, encoding="utf-8")
+    set_key(toml, "time_limit_s", str(time_limit_s))
     return toml
 
 

@@ -13,10 +13,10 @@ import geopandas as gpd
 import pytest
 from helpers_excel import FLEET_HEADERS, layer_rows, write_workbook
 from pydantic import BaseModel
-from test_errors_catalog import error_line, invoke
 
 from siting.scenario import Scenario, load_scenario
 from siting.starter import INTERNAL_KEYS, match_segment, toml_value
+from tests.helpers_cli import error_line, invoke
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "suizhou"
 #: A commented-out TOML line as the starter writes it: "# key = value" or "# [table]".

@@ -23,13 +23,13 @@ from helpers_excel import (
     write_workbook,
 )
 from pyproj import Geod
-from test_errors_catalog import Case, error_line
 
 from siting import tables
 from siting._errors import InputDataError, ScenarioError
 from siting.demand import FLEET_COLUMNS
 from siting.layers import read_layer
 from siting.scenario import LayerSpec
+from tests.helpers_cli import Case, error_line
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tables"
 GEOD = Geod(ellps="WGS84")

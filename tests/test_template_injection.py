@@ -21,11 +21,7 @@ from pathlib import Path
 import pytest
 
 from devtools import browser as chromium
-
-try:
-    from tests.test_errors_catalog import Case, invoke
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import Case, invoke
+from tests.helpers_cli import Case, invoke
 
 #: The Jinja2 constructs the issue lists; each must come out exactly as written.
 JINJA = ("{{7*7}}", "{% if 1 %}x{% endif %}", "{{ config }}", "{{A}}", "{#")
