@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
@@ -78,17 +78,34 @@ STAGES: dict[str, str] = {
 }
 
 
-class StageHooks:
-    """Progress callbacks; subclass to show progress. The default does nothing."""
+@runtime_checkable
+class StageHooks(Protocol):
+    """Progress callbacks a caller may pass to the pipeline (the CLI shows rich bars).
+
+    Any object with these three methods will do; :class:`NoHooks` does nothing.
+    """
 
     def start(self, stage: str, label: str) -> None:
-        """A stage begins."""
+        """A stage begins (``label`` is :data:`STAGES`' display text)."""
 
     def update(self, stage: str, fraction: float) -> None:
         """Fraction (0-1) of the stage done."""
 
     def finish(self, stage: str, seconds: float) -> None:
         """A stage ended after ``seconds``."""
+
+
+class NoHooks:
+    """Progress callbacks that do nothing (the default)."""
+
+    def start(self, stage: str, label: str) -> None:
+        """Nothing."""
+
+    def update(self, stage: str, fraction: float) -> None:
+        """Nothing."""
+
+    def finish(self, stage: str, seconds: float) -> None:
+        """Nothing."""
 
 
 @dataclass
@@ -372,7 +389,7 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
     SitingError
         Any input or network problem, as a one-line message.
     """
-    timer = _Timer(hooks or StageHooks())
+    timer = _Timer(hooks or NoHooks())
     with timer.stage("layers"):
         check_scenario_files(sc)  # fail fast, with an estimate, on files too big for memory
         inputs = read_inputs(sc)
@@ -453,7 +470,7 @@ def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
     ``model_input`` replaces the prepared one (a sweep changes only the budget).
     """
     sc = prep.scenario
-    timer = _Timer(hooks or StageHooks(), dict(prep.timings))
+    timer = _Timer(hooks or NoHooks(), dict(prep.timings))
     mi = model_input or prep.model_input
     with timer.stage("model"):
         model = SitingModel.from_input(mi, capacitated=sc.solver.capacitated,
@@ -511,7 +528,7 @@ def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client
     from siting.export import write_outputs
     from siting.maps import write_map
 
-    hooks = hooks or StageHooks()
+    hooks = hooks or NoHooks()
     result, timings = solve_scenario(sc, hooks=hooks, client=client)
     timer = _Timer(hooks, dict(timings))
     lang = lang or sc.lang

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -31,11 +32,15 @@ from siting._errors import ScenarioError, echo
 from siting._preflight import check_path_text, file_problem
 
 #: Technology pathways a demand point can follow; station types say which ones they serve.
-PATHWAYS: tuple[str, ...] = ("swap", "charging", "hydrogen")
+#: A technology pathway: battery swap, charging, or hydrogen fuel cell.
+Pathway = Literal["swap", "charging", "hydrogen"]
+#: A vehicle class: vans and light trucks, or heavy trucks.
+VehicleClass = Literal["light", "heavy"]
+PATHWAYS: tuple[str, ...] = typing.get_args(Pathway)
 #: Energy unit of each pathway's daily demand and of the capacity of the types serving it.
 PATHWAY_UNITS: dict[str, str] = {"swap": "kWh", "charging": "kWh", "hydrogen": "kg"}
 #: Vehicle classes with their own speed table.
-VEHICLE_CLASSES: tuple[str, ...] = ("light", "heavy")
+VEHICLE_CLASSES: tuple[str, ...] = typing.get_args(VehicleClass)
 #: Coordinate conventions a layer may be flagged with (converted to WGS84 on load).
 COORD_FLAGS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
 
@@ -177,7 +182,7 @@ class Segment(_Strict):
     id: str
     name: str = ""
     name_en: str = ""
-    vehicle_class: Literal["light", "heavy"]
+    vehicle_class: VehicleClass
     #: Longest acceptable drive from the demand point to a station, minutes.
     threshold_min: Positive
     #: Battery-electric consumption, kWh per km (swap and charging pathways). The upper
@@ -189,7 +194,7 @@ class Segment(_Strict):
     #: New-energy share of the segment's fleet per planning year (0-1).
     nev_share: dict[YearKey, Share]
     #: Split of the new-energy vehicles over pathways; must sum to 1.
-    pathway_split: dict[Literal["swap", "charging", "hydrogen"], Share]
+    pathway_split: dict[Pathway, Share]
 
     @field_validator("pathway_split")
     @classmethod
@@ -211,7 +216,7 @@ class StationType(_Strict):
     name: str = ""
     name_en: str = ""
     #: Pathways this type serves (an integrated energy station serves several).
-    serves: list[Literal["swap", "charging", "hydrogen"]] = Field(min_length=1)
+    serves: list[Pathway] = Field(min_length=1)
     #: Capital cost of building one, CNY.
     capex: Money
     #: Daily capacity in ``capacity_unit`` (kWh/day for swap and charging, kg/day for hydrogen).
@@ -222,7 +227,7 @@ class StationType(_Strict):
     #: two are separate limits. Required for such types; not used otherwise.
     h2_capacity_kg: Positive | None = None
     #: Vehicle classes the type can serve (a heavy-truck chassis swap station takes no vans).
-    vehicle_classes: list[Literal["light", "heavy"]] = Field(
+    vehicle_classes: list[VehicleClass] = Field(
         default_factory=lambda: ["light", "heavy"], min_length=1)
     #: Most vehicles it serves per day (connectors × charging turns per connector, or swap
     #: bays × swaps per bay), besides the energy ``capacity``; None = energy limit only.
@@ -285,7 +290,7 @@ class ZoneRequirement(_Strict):
     """At least ``min`` stations serving ``pathway`` (or of ``station_type``) inside ``zone``."""
 
     zone: str
-    pathway: Literal["swap", "charging", "hydrogen"] | None = None
+    pathway: Pathway | None = None
     station_type: str | None = None
     min: Annotated[int, Strict(), Field(ge=1, le=10_000)] = 1
     #: By this planning year (default: the last year).
@@ -322,7 +327,7 @@ class SetbackSpec(_Strict):
     category_column: str = "category"
     distance_m: dict[str, NonNegative]
     #: Station pathways the setbacks apply to.
-    applies_to: list[Literal["swap", "charging", "hydrogen"]] = Field(
+    applies_to: list[Pathway] = Field(
         default_factory=lambda: ["hydrogen"])
 
 
@@ -342,8 +347,8 @@ class Corridor(_Strict):
     origin: LonLat
     destination: LonLat
     trucks_per_day: Annotated[float, Strict(), Field(gt=0, le=100_000, allow_inf_nan=False)]
-    pathway: Literal["swap", "charging", "hydrogen"]
-    vehicle_class: Literal["light", "heavy"] = "heavy"
+    pathway: Pathway
+    vehicle_class: VehicleClass = "heavy"
     range_km: Positive = 200.0
     detour_km: NonNegative = 2.0
     #: The fleet segment the trucks belong to (their energy use per km comes from it). The
