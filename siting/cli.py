@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -294,6 +294,7 @@ def sweep(
                                        help="Write a full run (map + exports) per budget.")]
     = True,
     lang: LangOpt = None, basemap: BasemapOpt = "osm", tianditu_key: TiandituOpt = None,
+    cdn: CdnOpt = False, crs: CrsOpt = None, shapefile: ShpOpt = False,
     quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Solve SCENARIO over a range of budgets: curve.csv, curve.png (knee marked), a run each."""
@@ -302,7 +303,7 @@ def sweep(
         from siting._preflight import check_output_writable, check_path_text
         from siting.sweep import check_budgets, check_range, parse_budgets
 
-        _check_options(lang, basemap if maps else None, tianditu_key)
+        _check_options(lang, basemap if maps else None, tianditu_key, crs)
         scenario_path = check_path_text(scenario, "scenario")
         values = parse_budgets(budgets) if budgets else None
         if values is None:
@@ -311,9 +312,9 @@ def sweep(
             out_dir if out_dir is not None
             else Path("maps") / f"{scenario_path.resolve().parent.name}-sweep")
 
+        from siting import export
         from siting._atomic import check_output_dir, output_lock
-        from siting.export import write_outputs
-        from siting.maps import write_map
+        from siting.export import OutputOptions
         from siting.pipeline import prepare
         from siting.scenario import input_paths, load_scenario
         from siting.sweep import budget_range
@@ -329,9 +330,11 @@ def sweep(
         hooks = RichHooks(prog)
         language = lang or sc.lang
 
-        def write_run(result, folder: Path) -> None:
-            write_outputs(result, folder, lang=language, map_writer=lambda r, p: write_map(
-                r, p, lang=language, basemap=basemap, tianditu_key=tianditu_key))
+        options = OutputOptions(lang=language, basemap=basemap, cdn=cdn,
+                                tianditu_key=tianditu_key, crs=crs, shapefile=shapefile)
+
+        def write_run(result: Any, folder: Path) -> None:
+            export.write_run(result, folder, options)
 
         def work() -> list:
             prep = prepare(sc, hooks=hooks)

@@ -525,22 +525,17 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
 def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client: object | None,
                 lang: str | None, basemap: str, cdn: bool, output_crs: str | None,
                 tianditu_key: str | None, shapefile: bool) -> SitingResult:
-    from siting.export import write_outputs
-    from siting.maps import write_map
+    from siting.export import OutputOptions, write_run
 
     hooks = hooks or NoHooks()
     result, timings = solve_scenario(sc, hooks=hooks, client=client)
     timer = _Timer(hooks, dict(timings))
-    lang = lang or sc.lang
-
-    def map_writer(res: SitingResult, path: Path) -> None:
-        write_map(res, path, lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key)
-
+    options = OutputOptions(lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key,
+                            crs=output_crs, shapefile=shapefile)
     with timer.stage("outputs"):
         report = result.report.model_copy(update={"timings": dict(timer.timings)})
         result = replace(result, report=report)
-        write_outputs(result, out_dir, crs=output_crs or sc.output_crs, lang=lang,
-                      map_writer=map_writer, shapefile=shapefile)
+        write_run(result, out_dir, options)
     return result
 
 

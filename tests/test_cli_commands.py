@@ -97,7 +97,7 @@ def test_sweep_with_maps_writes_a_run_per_budget(tmp_path):
     toml = _scenario(tmp_path, time_limit_s=4.0)
     out = tmp_path / "sweep"
     res = runner.invoke(app, ["sweep", str(toml), "--budgets", "32,48", "--out", str(out),
-                              "--basemap", "none", "-q"])
+                              "--basemap", "none", "-q", "--crs", "EPSG:4547", "--cdn"])
     _ok(res)
     runs = sorted(p for p in out.iterdir() if p.is_dir())
     assert [p.name for p in runs] == ["budget_0032.00M", "budget_0048.00M"]
@@ -112,6 +112,10 @@ def test_sweep_with_maps_writes_a_run_per_budget(tmp_path):
             assert report["budget_by_year"][str(y)] == pytest.approx(cap * factor)
             assert report["by_year"][str(y)]["spent"] <= cap * factor + 1e-6
         assert (r / "map.html").is_file()
+        # each budget's run is written with the run options (one run writer for all)
+        assert report["output_crs"] == "EPSG:4547"
+        assert (r / "stations_EPSG4547.geojson").is_file()
+        assert "cdn.jsdelivr.net/npm/leaflet" in (r / "map.html").read_text(encoding="utf-8")
 
 
 def test_sweep_rejects_bad_budget_list(tmp_path):
