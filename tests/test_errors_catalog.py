@@ -68,12 +68,12 @@ def test_missing_required_field(case):
 
 
 def test_non_numeric_budget(case):
-    case.sub("total = 32000000.0", 'total = "32 million"')
-    run_error(case, "scenario.toml", "field 'budget.total'", "'32 million'", "number")
+    case.sub("total = 60000000.0", 'total = "60 million"')
+    run_error(case, "scenario.toml", "field 'budget.total'", "'60 million'", "number")
 
 
 def test_negative_budget(case):
-    case.sub("total = 32000000.0", "total = -5.0")
+    case.sub("total = 60000000.0", "total = -5.0")
     run_error(case, "scenario.toml", "field 'budget.total'", "-5")
 
 
@@ -162,7 +162,7 @@ def test_bad_capex_factor(case, value, shown):
 @pytest.mark.parametrize(("old", "new", "field"), [
     ("threads = 2", "threads = 100000", "solver.threads"),         # HiGHS aborted the process
     ("kwh_per_km = 1.3", "kwh_per_km = 1300", "segments.0.kwh_per_km"),       # Wh, not kWh
-    ("trucks_per_day = 80.0", "trucks_per_day = 1e300", "corridors.0.trucks_per_day"),
+    ("trucks_per_day = 6.0", "trucks_per_day = 1e300", "corridors.0.trucks_per_day"),
 ])
 def test_absurd_scenario_numbers(case, old, new, field):
     case.sub(old, new)
@@ -170,12 +170,12 @@ def test_absurd_scenario_numbers(case, old, new, field):
 
 
 @pytest.mark.parametrize(("new", "expected"), [
-    ("origin = [1130.392, 31.606]", "field 'corridors.1.origin.0'"),     # a slipped digit
-    ("origin = [31.606, 113.392]", "field 'corridors.1.origin.1'"),      # lat/lon swapped
-    ("origin = [103.392, 31.606]", "corridor 'hedian_urban': origin"),   # far off the network
+    ("origin = [1130.398, 31.597]", "field 'corridors.1.origin.0'"),     # a slipped digit
+    ("origin = [31.597, 113.398]", "field 'corridors.1.origin.1'"),      # lat/lon swapped
+    ("origin = [103.398, 31.597]", "corridor 'hedian_urban': origin"),   # far off the network
 ])
 def test_corridor_end_off_the_map(case, new, expected):
-    case.sub("origin = [113.392, 31.606]", new)
+    case.sub("origin = [113.398, 31.597]", new)
     run_error(case, "scenario.toml", expected)
 
 
@@ -360,7 +360,7 @@ def test_zone_requirement_cannot_be_met(case):
 
 def test_zone_requirement_over_budget(case):
     case.sub('zone = "hedian"\npathway = "hydrogen"\nmin = 1',
-             'zone = "hedian"\npathway = "hydrogen"\nmin = 3')
+             'zone = "hedian"\npathway = "hydrogen"\nmin = 5')
     run_error(case, "hedian", "budget", code=3)
 
 
