@@ -19,6 +19,10 @@ are placed schematically, and local streets are a jittered grid. Geometry is bui
 zone 49N (EPSG:32649, metres) and converted to WGS84 at the end. Expressways touch the rest of
 the network only at interchanges (motorway_link ramps); no other road crosses them, so a
 loader that nodes every crossing still gets grade separation right. ``build_roads`` asserts it.
+
+Fleet points never lie within ``CORRIDOR_CLEAR_M`` of the end of a truck corridor of their
+segment (or vehicle class): corridor trucks are kept apart from the fleet layer by construction,
+and ``build_fleet`` refuses a named base that breaks it.
 """
 
 from __future__ import annotations

@@ -919,19 +919,19 @@ def test_year_out_of_range_in_table_keys(case):
 
 
 def test_corridor_origin_equals_destination(case):
-    case.sub("destination = [113.378, 31.7]", "destination = [113.392, 31.606]")
+    case.sub("destination = [113.378, 31.7]", "destination = [113.398, 31.597]")
     run_error(case, "scenario.toml", "field 'corridors.1' ([[corridors]] entry 2, "
               "id 'hedian_urban')", "origin and destination are the same point")
 
 
 def test_corridor_ends_on_one_node(case):
-    case.sub("destination = [113.378, 31.7]", "destination = [113.39201, 31.60601]")
+    case.sub("destination = [113.378, 31.7]", "destination = [113.39801, 31.59701]")
     run_error(case, "scenario.toml", "corridor 'hedian_urban'", "snap to the same road node")
 
 
 def test_negative_hydrogen_supply(case):
     case.set_prop("h2_supply.geojson", 2, "kg_per_day", -500)
-    run_error(case, "h2_supply.geojson", "feature 2 (supply_id 'H2_XIHE')", "'kg_per_day'",
+    run_error(case, "h2_supply.geojson", "feature 2 (supply_id 'H2_YUCHAI')", "'kg_per_day'",
               "negative")
 
 
@@ -1205,10 +1205,10 @@ def test_long_layer_values_are_clipped(case):
 
 
 @pytest.mark.parametrize(("old", "new", "field"), [
-    ("total = 32000000.0", "total = true", "budget.total"),
+    ("total = 60000000.0", "total = true", "budget.total"),
     ("threads = 2", "threads = true", "solver.threads"),
     ("capex = 6000000.0", "capex = false", "station_types.0.capex"),
-    ("trucks_per_day = 80.0", "trucks_per_day = true", "corridors.0.trucks_per_day"),
+    ("trucks_per_day = 6.0", "trucks_per_day = true", "corridors.0.trucks_per_day"),
 ])
 def test_bool_is_not_a_number(case, old, new, field):
     case.sub(old, new)
@@ -1216,8 +1216,8 @@ def test_bool_is_not_a_number(case, old, new, field):
 
 
 def test_text_is_not_a_number(case):
-    case.sub("total = 32000000.0", 'total = "32000000"')
-    run_error(case, "scenario.toml", "field 'budget.total'", "'32000000'", "without quotes")
+    case.sub("total = 60000000.0", 'total = "60000000"')
+    run_error(case, "scenario.toml", "field 'budget.total'", "'60000000'", "without quotes")
 
 
 # =========================================================================== issue 10: anywhere
