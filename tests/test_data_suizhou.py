@@ -297,7 +297,8 @@ def test_corridor_trucks_are_not_fleet_trucks(layers, scenario):
 def test_bundled_plan_meets_the_plan_requirements(scenario, tmp_path):
     """A short solve of the bundled data: every zone requirement met by stations of the
     right type in the right zone (re-read from stations.geojson), within the budget."""
-    pipeline = pytest.importorskip("siting.pipeline")
+    from siting import pipeline
+
     sc = scenario.model_copy(update={"solver": scenario.solver.model_copy(
         update={"time_limit_s": 5.0})})
     pipeline.run(sc, tmp_path / "out", basemap="none")

@@ -901,7 +901,7 @@ def test_unknown_road_class_in_speeds(case):
 
 
 def test_empty_pathway_split(case):
-    case.sub("pathway_split = { charging = 0.9, hydrogen = 0.1 }", "pathway_split = {}")
+    case.sub("pathway_split = { charging = 1.0 }", "pathway_split = {}")
     run_error(case, "scenario.toml", "field 'segments.1.pathway_split'",
               "[[segments]] entry 2, id 'municipal'", "pathway_split is empty")
 
