@@ -96,11 +96,11 @@ def test_sweep_over_eight_budgets_never_decreases(tmp_path):
 def test_sweep_with_maps_writes_a_run_per_budget(tmp_path):
     toml = _scenario(tmp_path, time_limit_s=4.0)
     out = tmp_path / "sweep"
-    res = runner.invoke(app, ["sweep", str(toml), "--budgets", "32,48", "--out", str(out),
+    res = runner.invoke(app, ["sweep", str(toml), "--budgets", "48,72", "--out", str(out),
                               "--basemap", "none", "-q", "--crs", "EPSG:4547", "--cdn"])
     _ok(res)
     runs = sorted(p for p in out.iterdir() if p.is_dir())
-    assert [p.name for p in runs] == ["budget_0032.00M", "budget_0048.00M"]
+    assert [p.name for p in runs] == ["budget_0048.00M", "budget_0072.00M"]
     base = load_scenario(toml).budget
     for r in runs:
         report = json.loads((r / "report.json").read_text(encoding="utf-8"))
@@ -131,7 +131,7 @@ def two_runs(tmp_path_factory) -> tuple[Path, Path]:
     toml = _scenario(tmp, time_limit_s=4.0)
     a, b = tmp / "run_a", tmp / "run_b"
     _ok(runner.invoke(app, ["run", str(toml), "--out", str(a), "--basemap", "none", "-q"]))
-    set_key(toml, "total", "26000000.0")
+    set_key(toml, "total", "48000000.0")
     _ok(runner.invoke(app, ["run", str(toml), "--out", str(b), "--basemap", "none", "-q"]))
     return a, b
 

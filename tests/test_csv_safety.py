@@ -72,7 +72,7 @@ def hostile_runs(tmp_path_factory) -> tuple[Path, Path]:
     a, b = root / "a", root / "b"
     res = invoke("run", str(case.toml), "--out", str(a), "-q", "--basemap", "none")
     assert res.exit_code == 0, res.output
-    case.sub("total = 32000000.0", "total = 24000000.0")  # a different plan for B
+    case.sub("total = 60000000.0", "total = 45000000.0")  # a different plan for B
     res = invoke("run", str(case.toml), "--out", str(b), "-q", "--basemap", "none")
     assert res.exit_code == 0, res.output
     return a, b

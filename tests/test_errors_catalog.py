@@ -68,12 +68,12 @@ def test_missing_required_field(case):
 
 
 def test_non_numeric_budget(case):
-    case.sub("total = 32000000.0", 'total = "32 million"')
-    run_error(case, "scenario.toml", "field 'budget.total'", "'32 million'", "number")
+    case.sub("total = 60000000.0", 'total = "60 million"')
+    run_error(case, "scenario.toml", "field 'budget.total'", "'60 million'", "number")
 
 
 def test_negative_budget(case):
-    case.sub("total = 32000000.0", "total = -5.0")
+    case.sub("total = 60000000.0", "total = -5.0")
     run_error(case, "scenario.toml", "field 'budget.total'", "-5")
 
 
@@ -162,7 +162,7 @@ def test_bad_capex_factor(case, value, shown):
 @pytest.mark.parametrize(("old", "new", "field"), [
     ("threads = 2", "threads = 100000", "solver.threads"),         # HiGHS aborted the process
     ("kwh_per_km = 1.3", "kwh_per_km = 1300", "segments.0.kwh_per_km"),       # Wh, not kWh
-    ("trucks_per_day = 80.0", "trucks_per_day = 1e300", "corridors.0.trucks_per_day"),
+    ("trucks_per_day = 6.0", "trucks_per_day = 1e300", "corridors.0.trucks_per_day"),
 ])
 def test_absurd_scenario_numbers(case, old, new, field):
     case.sub(old, new)
@@ -170,12 +170,12 @@ def test_absurd_scenario_numbers(case, old, new, field):
 
 
 @pytest.mark.parametrize(("new", "expected"), [
-    ("origin = [1130.392, 31.606]", "field 'corridors.1.origin.0'"),     # a slipped digit
-    ("origin = [31.606, 113.392]", "field 'corridors.1.origin.1'"),      # lat/lon swapped
-    ("origin = [103.392, 31.606]", "corridor 'hedian_urban': origin"),   # far off the network
+    ("origin = [1130.398, 31.597]", "field 'corridors.1.origin.0'"),     # a slipped digit
+    ("origin = [31.597, 113.398]", "field 'corridors.1.origin.1'"),      # lat/lon swapped
+    ("origin = [103.398, 31.597]", "corridor 'hedian_urban': origin"),   # far off the network
 ])
 def test_corridor_end_off_the_map(case, new, expected):
-    case.sub("origin = [113.392, 31.606]", new)
+    case.sub("origin = [113.398, 31.597]", new)
     run_error(case, "scenario.toml", expected)
 
 
@@ -360,7 +360,7 @@ def test_zone_requirement_cannot_be_met(case):
 
 def test_zone_requirement_over_budget(case):
     case.sub('zone = "hedian"\npathway = "hydrogen"\nmin = 1',
-             'zone = "hedian"\npathway = "hydrogen"\nmin = 3')
+             'zone = "hedian"\npathway = "hydrogen"\nmin = 5')
     run_error(case, "hedian", "budget", code=3)
 
 
@@ -901,7 +901,7 @@ def test_unknown_road_class_in_speeds(case):
 
 
 def test_empty_pathway_split(case):
-    case.sub("pathway_split = { charging = 0.9, hydrogen = 0.1 }", "pathway_split = {}")
+    case.sub("pathway_split = { charging = 1.0 }", "pathway_split = {}")
     run_error(case, "scenario.toml", "field 'segments.1.pathway_split'",
               "[[segments]] entry 2, id 'municipal'", "pathway_split is empty")
 
@@ -919,19 +919,19 @@ def test_year_out_of_range_in_table_keys(case):
 
 
 def test_corridor_origin_equals_destination(case):
-    case.sub("destination = [113.378, 31.7]", "destination = [113.392, 31.606]")
+    case.sub("destination = [113.378, 31.7]", "destination = [113.398, 31.597]")
     run_error(case, "scenario.toml", "field 'corridors.1' ([[corridors]] entry 2, "
               "id 'hedian_urban')", "origin and destination are the same point")
 
 
 def test_corridor_ends_on_one_node(case):
-    case.sub("destination = [113.378, 31.7]", "destination = [113.39201, 31.60601]")
+    case.sub("destination = [113.378, 31.7]", "destination = [113.39801, 31.59701]")
     run_error(case, "scenario.toml", "corridor 'hedian_urban'", "snap to the same road node")
 
 
 def test_negative_hydrogen_supply(case):
     case.set_prop("h2_supply.geojson", 2, "kg_per_day", -500)
-    run_error(case, "h2_supply.geojson", "feature 2 (supply_id 'H2_XIHE')", "'kg_per_day'",
+    run_error(case, "h2_supply.geojson", "feature 2 (supply_id 'H2_YUCHAI')", "'kg_per_day'",
               "negative")
 
 
@@ -1205,10 +1205,10 @@ def test_long_layer_values_are_clipped(case):
 
 
 @pytest.mark.parametrize(("old", "new", "field"), [
-    ("total = 32000000.0", "total = true", "budget.total"),
+    ("total = 60000000.0", "total = true", "budget.total"),
     ("threads = 2", "threads = true", "solver.threads"),
     ("capex = 6000000.0", "capex = false", "station_types.0.capex"),
-    ("trucks_per_day = 80.0", "trucks_per_day = true", "corridors.0.trucks_per_day"),
+    ("trucks_per_day = 6.0", "trucks_per_day = true", "corridors.0.trucks_per_day"),
 ])
 def test_bool_is_not_a_number(case, old, new, field):
     case.sub(old, new)
@@ -1216,8 +1216,8 @@ def test_bool_is_not_a_number(case, old, new, field):
 
 
 def test_text_is_not_a_number(case):
-    case.sub("total = 32000000.0", 'total = "32000000"')
-    run_error(case, "scenario.toml", "field 'budget.total'", "'32000000'", "without quotes")
+    case.sub("total = 60000000.0", 'total = "60000000"')
+    run_error(case, "scenario.toml", "field 'budget.total'", "'60000000'", "without quotes")
 
 
 # =========================================================================== issue 10: anywhere

@@ -56,6 +56,9 @@ def run_dir(tmp_path_factory) -> Path:
 
     case.edit("candidates.geojson", names)
     case.edit("zones.geojson", zones)
+    # the zone requirements name the renamed zone too
+    case.toml.write_text(case.toml.read_text(encoding="utf-8").replace(
+        'zone = "urban_core"', f"zone = {json.dumps(ZONE_ID)}"), encoding="utf-8")
     case.set_prop("existing.geojson", 1, "name", FORMULA)
     text = case.toml.read_text(encoding="utf-8")
     first = text.index('\nname = "') + 1

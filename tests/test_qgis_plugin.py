@@ -288,7 +288,8 @@ def test_qgis_run_writes_the_outputs(qgis_run):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["budget"] == 20e6 and report["spent"] <= 20e6
     assert report["scenario"]["name"] == "随州 QGIS"
-    assert report["inputs"]["fleet_points"] == 351
+    n_fleet = len(json.loads((DATA / "fleet.geojson").read_text(encoding="utf-8"))["features"])
+    assert report["inputs"]["fleet_points"] == n_fleet
     assert report["inputs"]["existing_stations"] == 2
     assert results["COVERAGE_SHARE"] == pytest.approx(report["coverage_share"], abs=1e-6)
     stations = gpd.read_file(out / "results.gpkg", layer="stations")

@@ -298,6 +298,7 @@ def excel_case(tmp_path: Path, *, every: int = 30) -> Case:
 def test_run_on_excel_layers_gives_the_geojson_plan(tmp_path):
     """The same scenario from workbooks and from the bundled GeoJSON: the same plan."""
     xl = excel_case(tmp_path / "xl")
+    xl.total_budget_only()  # as Case.fast does for gj
     xl.time_limit(20)
     gj = Case(tmp_path / "gj").fast(20, every=30)
     for c in (xl, gj):

@@ -95,7 +95,7 @@ def _set_layers(case: Case, pwned: Path) -> dict[str, str]:
     old = zones["features"][0]["properties"]["zone_id"]
     zones["features"][0]["properties"]["zone_id"] = zid
     case.save("zones.geojson", zones)
-    if f'zone = "{old}"' in case.toml.read_text(encoding="utf-8"):
+    while f'zone = "{old}"' in case.toml.read_text(encoding="utf-8"):  # every requirement
         case.sub(f'zone = "{old}"', f"zone = {_toml_string(zid)}")
     used["zones.zone_id"] = zid
     return used
