@@ -95,6 +95,7 @@ from siting.model.inputs import (
     ZoneMinimum,
     model_input_summary,
 )
+from siting.model.mclp import MCLP
 from siting.model.reduce import nearest_options
 from siting.model.solve import SitingModel
 
@@ -102,6 +103,7 @@ __all__: Sequence[str] = [
     "COST_TIEBREAK",
     "LOCAL_SEARCH_MIN_COLUMNS",
     "LOCAL_SEARCH_SHARE",
+    "MCLP",
     "PRESOLVE_MAX_NNZ",
     "STRENGTHEN_DEFAULT",
     "ArcCoverFlow",

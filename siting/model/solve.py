@@ -11,7 +11,7 @@ import numpy as np
 import pulp
 
 from siting._errors import InfeasibleError, SolverError
-from siting.model import cbc, decode, diagnose, heuristics, highs
+from siting.model import cbc, decode, diagnose, heuristics, highs, phases
 from siting.model.build import (
     COST_TIEBREAK,
     STRENGTHEN_DEFAULT,
@@ -43,6 +43,9 @@ class SitingModel:
         self.input = mi
         self._tau = tau
         self.capacitated = capacitated
+        #: Capacitated models: solve by Benders decomposition (:mod:`siting.model.decompose`)
+        #: instead of the compact MIP.
+        self.decompose = True
         self.build_seconds = build_seconds
         self.reductions: dict[str, int] = dict(rd.report)
         self.eps = lay.eps
@@ -167,22 +170,131 @@ class SitingModel:
         self._precheck()
         name = self._solver_name(solver)
         t0 = time.perf_counter()
+        # the solver stops a little before the limit: decoding, HiGHS's own polling
+        # interval (up to ~0.15 s seen in the root LP) and, when the plan is not proven,
+        # the final year's bound (year_bound) fit in the rest
+        end = t0 + time_limit_s - min(0.05 * time_limit_s, 1.0)
+        deadline = t0 + time_limit_s - min(0.15 * time_limit_s, 3.0)
         plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
         start = decode.start_vector(self._lay, self._rd, plan) if plan is not None else None
-        left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
-        raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
-                        msg=msg, start=start)
-        if raw.status == "time_limit" and name == "highs" and self._lay.n_z:
-            # up to a tenth more than time_limit_s, for a bound worth reporting
-            raw = self._with_relaxed_bound(raw, time_limit_s=max(1.0, 0.1 * time_limit_s),
-                                           threads=threads)
+        if name == "highs":
+            raw, cost_status = self._solve_highs(deadline=deadline, time_limit_s=time_limit_s,
+                                                 mip_gap=mip_gap, threads=threads, msg=msg,
+                                                 start=start)
+        else:
+            left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
+            raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
+                            msg=msg, start=start)
+            cost_status = "weighted"
         if raw.status == "infeasible":
             raise InfeasibleError(self._diagnose(name, time_limit_s, threads))
         if raw.status == "no_solution" or raw.values is None:
             src = f"{self.input.source}: " if self.input.source else ""
             raise SolverError(f"{src}{name} found no plan within the time limit of "
                               f"{time_limit_s:g} s; raise solver.time_limit_s")
-        return self._decode(raw, name, plan)
+        sol = self._decode(raw, name, plan, cost_status=cost_status,
+                           seconds=time.perf_counter() - t0)
+        if sol.status != "optimal" and name == "highs":
+            sol = replace(sol, year_bound=self.year_bound(self.input.n_years - 1,
+                                                          deadline=end, threads=threads),
+                          seconds=time.perf_counter() - t0)
+        return sol
+
+    def year_bound(self, p: int, *, deadline: float, threads: int = 2) -> float:
+        """A proven upper bound on the point-demand weight any plan covers in year ``p``.
+
+        The uncapacitated model (every other constraint kept) with year ``p``'s covered
+        weight as its only objective is solved until ``deadline``; its MIP bound (or, with
+        no time, its LP bound; at worst the year's whole weight) bounds what any plan — the
+        capacitated ones included — covers that year. Weight as in :class:`ModelInput`.
+        """
+        rd = self._rd
+        total = float(rd.weight[rd.year == p].sum())
+        left = deadline - time.perf_counter()
+        if left <= 0.05 or total <= 0:
+            return total if left > 0.05 else math.nan
+        lay = layout(rd, capacitated=False, strengthen=False, tau=0.0)
+        obj = np.zeros(lay.A.shape[1])
+        obj[lay.oy:lay.oz] = np.where(rd.year == p, rd.weight, 0.0)
+        lay = replace(lay, col_obj=obj)
+        try:
+            r = highs.solve_highs(lay, time_limit_s=left, mip_gap=0.0, threads=threads,
+                                  msg=False, start=None, deadline=deadline)
+        except SolverError:
+            return total
+        if r.values is not None and math.isfinite(r.bound):
+            return float(min(r.bound, total))
+        left = deadline - time.perf_counter()
+        lp = highs.lp_bound(lay, time_limit_s=left, threads=threads) if left > 0.05 else (
+            math.inf)
+        return float(min(lp, total))
+
+    def _solve_highs(self, *, deadline: float, time_limit_s: float, mip_gap: float,
+                     threads: int, msg: bool, start: FloatArray | None
+                     ) -> tuple[RawResult, str]:
+        """Coverage, then least cost (:mod:`siting.model.phases`), with HiGHS.
+
+        The returned bound is on covered weight alone (no tie-breaker term). A capacitated
+        model first gets the uncapacitated LP bound (within a tenth of the time limit): the
+        bound reported when HiGHS stops before its own root LP.
+        """
+        lay, rd = self._lay, self._rd
+        cost = self._tiebreak_cost()
+        cov = replace(lay, col_obj=lay.col_obj + lay.eps * cost)   # the tie-breaker removed
+        relaxed = math.inf
+        if self.capacitated and lay.n_z and time_limit_s >= 5.0:
+            relaxed = self._relaxed_bound(min(0.1 * time_limit_s,
+                                              max(deadline - time.perf_counter(), 0.0)),
+                                          threads)
+
+        benders = None
+        if self.capacitated and self.decompose and lay.n_z:
+            from siting.model.decompose import Benders, sub_columns
+
+            benders = Benders(sub_columns(cov), threads=threads)
+
+        def run(layout: Layout, **kw: object) -> RawResult:
+            back = highs.solve_highs if benders is None else benders
+            raw = back(layout, **kw)  # type: ignore[arg-type]
+            self._values = None
+            return raw
+
+        lex = phases.solve_lexicographic(
+            cov, cost if self._tau > 0 else np.zeros_like(cost), run, deadline=deadline,
+            mip_gap=mip_gap, threads=threads, msg=msg, start=start,
+            coverable=rd.coverable_weight(), lp_first=benders is None)
+        raw = lex.raw
+        if raw.values is not None:
+            self._set_values(raw.values)
+        if raw.status == "time_limit" and math.isfinite(relaxed) and (
+                not math.isfinite(raw.bound) or relaxed < raw.bound):
+            log.info("bound from the uncapacitated LP relaxation: %.6g (solver's: %.6g)",
+                     relaxed, raw.bound)
+            raw = replace(raw, bound=relaxed, gap=math.nan)
+        return raw, lex.cost_status
+
+    def _tiebreak_cost(self) -> FloatArray:
+        """(n_columns,) the tie-breaker's cost per column: capex + option_tiebreak of x in the
+        final year, CNY (what :mod:`siting.model.phases` minimises at the best coverage)."""
+        lay, rd = self._lay, self._rd
+        cost = np.zeros(lay.A.shape[1])
+        if lay.n_x:
+            cost[np.arange(rd.n_options) * lay.P + lay.P - 1] = rd.tiebreak
+        return cost
+
+    def _relaxed_bound(self, time_limit_s: float, threads: int) -> float:
+        """Optimal value of the uncapacitated LP relaxation (``inf`` if not solved in time)."""
+        if time_limit_s <= 0.01:
+            return math.inf
+        lay = layout(self._rd, capacitated=False, strengthen=False, tau=0.0)
+        return highs.lp_bound(lay, time_limit_s=time_limit_s, threads=threads)
+
+    def _set_values(self, values: FloatArray) -> None:
+        """Keep the solver's values (and copy them into PuLP if it is built)."""
+        self._values = values
+        if self._pulp is not None:
+            for v, x in zip(self._pulp[1], values.tolist(), strict=True):
+                v.varValue = x
 
     @staticmethod
     def _solver_name(solver: str) -> str:
@@ -271,7 +383,8 @@ class SitingModel:
         return improve_plan(self._greedy, self._rd.existing, time_budget_s=time_budget_s)
 
     # ------------------------------------------------------------------ decoding
-    def _decode(self, raw: RawResult, name: str, plan: GreedyPlan | None) -> Solution:
+    def _decode(self, raw: RawResult, name: str, plan: GreedyPlan | None, *,
+                cost_status: str = "weighted", seconds: float | None = None) -> Solution:
         """The solver's values as a :class:`Solution` in the input's indexing."""
         mi, rd, lay = self.input, self._rd, self._lay
         assert raw.values is not None
@@ -288,13 +401,16 @@ class SitingModel:
         built = open_year >= 0
         spent_by_year = np.asarray(np.bincount(open_year[built], weights=cost[built],
                                                minlength=lay.P)[:lay.P], dtype=float)
-        bound, gap = decode.bound_and_gap(raw, lay, rd, vals, objective)
+        bound, gap = decode.bound_and_gap(raw, lay, rd, vals, objective,
+                                          with_tiebreak=cost_status == "weighted")
         return Solution(
             open_year=open_year, served=served, alloc=alloc, objective=objective,
-            bound=bound, gap=gap, status=raw.status, solver=name, seconds=raw.seconds,
+            bound=bound, gap=gap, status=raw.status, solver=name,
+            seconds=raw.seconds if seconds is None else seconds,
             n_vars=self.n_vars, n_cons=self.n_cons, spent=float(cost[built].sum()),
             spent_by_year=spent_by_year, flow_covered=flow_cov,
             warm_start_objective=(math.nan if plan is None else plan.objective),
             build_seconds=self.build_seconds, reductions=dict(self.reductions),
             supply_use=decode.supply_use(mi, lay, vals),
-            flow_alloc=decode.flow_alloc(mi, rd, lay, vals))
+            flow_alloc=decode.flow_alloc(mi, rd, lay, vals),
+            cost_status=cost_status)
