@@ -265,6 +265,11 @@ def _check(b: _Block, m: FloatArray) -> tuple[Cut | None, float]:
     return cut, phi
 
 
+def _gap_tol(value: float, mip_gap: float) -> float:
+    """Bound − plan allowed for "optimal": HiGHS's own absolute gap (1e-6), or ``mip_gap``."""
+    return max(1e-6, 1e-9 * abs(value), mip_gap * abs(value))
+
+
 def _cut_matrix(cuts: list[Cut], n: int) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
     r = np.concatenate([np.full(len(c.index), k) for k, c in enumerate(cuts)])
     c_ = np.concatenate([c.index for c in cuts])
@@ -340,8 +345,7 @@ class Benders:
             if not cuts:
                 # the master's plan has an allocation (worst == 0) or the check failed
                 if (r.status == "optimal" and worst <= INFEASIBLE_TOL and best is not None
-                        and best_val >= bound - max(highs.objective_tolerance(bound),
-                                                    mip_gap * abs(bound))):
+                        and best_val >= bound - _gap_tol(bound, mip_gap)):
                     status = "optimal"
                 break
             self.cuts += cuts
@@ -350,8 +354,7 @@ class Benders:
                      "(worst block %.3g)", self.stats["mip_rounds"], float(lay.col_obj[mc]
                                                                           @ r.values),
                      r.bound, best_val, len(cuts), worst)
-            if best is not None and bound <= best_val + max(
-                    highs.objective_tolerance(best_val), mip_gap * abs(best_val)):
+            if best is not None and bound <= best_val + _gap_tol(best_val, mip_gap):
                 status = "optimal"
                 break
         seconds = time.perf_counter() - t0
