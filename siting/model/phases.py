@@ -44,6 +44,10 @@ Runner = Callable[..., RawResult]
 COST_EFFORT: float = 1.0
 #: ... but at least this long, s (within the time limit).
 COST_MIN_S: float = 2.0
+#: Expected seconds of the LP relaxation per matrix entry (simplex, 2 cores; the bundled
+#: capacitated LP took ~2 s for 0.26M entries). The LP first step runs only when that
+#: fits in a quarter of the time left: HiGHS does not always stop its LP on request.
+LP_S_PER_NNZ: float = 1e-5
 
 
 @dataclass(frozen=True)
@@ -122,13 +126,14 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
                  coverable)
     else:
         lp = LpStart(math.inf, ustart)
-        if lp_first:
+        if lp_first and ulay.A.nnz * LP_S_PER_NNZ <= 0.25 * (deadline - time.perf_counter()):
             lp = lp_guided(ulay, ustart, deadline=deadline, threads=threads)
         if lp.proven and lp.start is not None:
             raw = RawResult("optimal", form.to_state(lp.start), lp.bound, 0.0, 0.0, lp.bound)
         else:
             full = None
-            if lp.bound >= coverable - tol and (np.abs(cost) > 0).any():
+            if (math.isfinite(lp.bound) and lp.bound >= coverable - tol
+                    and (np.abs(cost) > 0).any()):
                 full = _cover_all(form, cost, run, deadline=deadline, threads=threads,
                                   msg=msg, t0=t0)
             raw = full if full is not None else _coverage_mip(
