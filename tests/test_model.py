@@ -977,3 +977,29 @@ def test_cost_step_proves_the_cheapest_of_equal_coverage() -> None:
     sol, best = check(inst)
     assert best == 8 and sol.open_year.tolist() == [-1, 0]
     assert sol.cost_status == "optimal"
+
+
+def test_a_given_start_plan_is_used_when_it_beats_the_greedy(monkeypatch) -> None:
+    """A sweep hands the smaller budget's plan on: it becomes the solver's start."""
+    import siting.model.phases as PH
+
+    inst = Inst(site=[0, 1, 2], cost=[6.0, 5.0, 5.0], cover=[[0], [0], [1], [2]],
+                weight=[3.5, 3.5, 5.5, 5.5], budget=10.0)          # greedy 7, optimum 11
+    starts: list[float] = []
+    real = PH.solve_lexicographic
+
+    def spy(lay, cost, run, **kw):
+        starts.append(float(lay.col_obj @ kw["start"]))
+        return real(lay, cost, run, **kw)
+
+    monkeypatch.setattr(PH, "solve_lexicographic", spy)
+    model = SitingModel.from_input(inst.to_input(), capacitated=False, cost_tiebreak=0.0)
+    assert model.solve().objective == pytest.approx(11.0)
+    assert starts == [pytest.approx(7.0)]                          # the greedy's
+    sol = model.solve(start_plan=np.array([-1, 0, 0]))
+    assert sol.objective == pytest.approx(11.0)
+    assert starts[-1] == pytest.approx(11.0)                       # the given plan's
+    # an infeasible plan (over budget) is ignored, the greedy start is kept
+    sol2 = SitingModel.from_input(inst.to_input(), capacitated=False).solve(
+        start_plan=np.array([0, 0, 0]))
+    assert sol2.objective == pytest.approx(11.0)

@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import pulp
 
 from siting._errors import InfeasibleError, SolverError
@@ -138,7 +139,7 @@ class SitingModel:
     # ------------------------------------------------------------------ solving
     def solve(self, solver: str = "highs", *, time_limit_s: float = 60.0,
               mip_gap: float = 0.0, threads: int = 2, warm_start: bool = True,
-              msg: bool = False) -> Solution:
+              msg: bool = False, start_plan: npt.ArrayLike | None = None) -> Solution:
         """Solve the MIP and return the plan in the input's indexing.
 
         Parameters
@@ -157,6 +158,10 @@ class SitingModel:
             :data:`~siting.model.heuristics.LOCAL_SEARCH_MIN_COLUMNS` columns or more).
         msg
             Let the solver print its log.
+        start_plan
+            (n_options,) opening year index per input option (-1 = closed) of a plan to
+            start from as well (e.g. the previous budget's plan in a sweep: feasible under a
+            larger budget). Used when it is feasible here and better than the greedy plan.
 
         Returns
         -------
@@ -179,6 +184,8 @@ class SitingModel:
         deadline = t0 + time_limit_s - min(0.15 * time_limit_s, 3.0)
         plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
         start = decode.start_vector(self._lay, self._rd, plan) if plan is not None else None
+        if start_plan is not None:
+            start = self._better_start(start, start_plan)
         if name == "highs":
             raw, cost_status = self._solve_highs(deadline=deadline, time_limit_s=time_limit_s,
                                                  mip_gap=mip_gap, threads=threads, msg=msg,
@@ -274,6 +281,24 @@ class SitingModel:
                      relaxed, raw.bound)
             raw = replace(raw, bound=relaxed, gap=math.nan)
         return raw, lex.cost_status
+
+    def _better_start(self, start: FloatArray | None, plan: npt.ArrayLike) -> FloatArray | None:
+        """``start`` or the given plan's column vector, whichever covers more (if feasible)."""
+        lay, rd = self._lay, self._rd
+        oy = np.asarray(plan, dtype=np.int64)
+        if oy.shape != (self.input.n_options,):
+            return start
+        kept = oy[rd.opt]
+        if (oy[np.setdiff1d(np.arange(len(oy)), rd.opt)] >= 0).any():
+            return start  # opens an option this model cannot open
+        X = (kept[:, None] >= 0) & (np.arange(lay.P)[None, :] >= kept[:, None])
+        v = decode.allocation_for_plan(lay, X.ravel().astype(float))
+        if v is None:
+            return start
+        if start is None or float(lay.col_obj @ v) > float(lay.col_obj @ start):
+            log.info("starting from the given plan (%.6g)", float(lay.col_obj @ v))
+            return v
+        return start
 
     def _tiebreak_cost(self) -> FloatArray:
         """(n_columns,) the tie-breaker's cost per column: capex + option_tiebreak of x in the
