@@ -92,7 +92,7 @@ def allocation_for_plan(lay: Layout, x: FloatArray) -> FloatArray | None:
 
     lb, ub = lay.col_lb.copy(), lay.col_ub.copy()
     lb[:lay.n_x] = ub[:lay.n_x] = np.round(x)
-    h = highs.new_highs(msg=False, time_limit_s=60.0, threads=1)
+    h = highs.new_highs(msg=False, time_limit_s=60.0, threads=None)
     lp = highs.highs_lp(lay, integral=False)
     lp.col_lower_, lp.col_upper_ = lb, ub
     h.passModel(lp)

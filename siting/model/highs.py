@@ -64,14 +64,26 @@ def c_stdout_silenced(active: bool) -> Iterator[None]:
         os.close(saved)
 
 
-def new_highs(*, msg: bool, time_limit_s: float, threads: int) -> Any:
-    """A ``highspy.Highs`` with its banner muted (unless ``msg``), time limit and threads."""
+#: Threads of the last solve: HiGHS keeps one global scheduler per process, and a run asking
+#: for another thread count than the scheduler's fails ("Not Set").
+_threads: list[int] = [2]
+
+
+def new_highs(*, msg: bool, time_limit_s: float, threads: int | None) -> Any:
+    """A ``highspy.Highs`` with its banner muted (unless ``msg``), time limit and threads.
+
+    ``threads=None`` uses the thread count of the last solve (HiGHS's global scheduler is
+    created once per process; a helper LP asking for another count would not run).
+    """
     import highspy
 
     with c_stdout_silenced(not msg):  # HiGHS prints its banner from C when created
         h = highspy.Highs()
     h.setOptionValue("output_flag", bool(msg))
     h.setOptionValue("time_limit", float(time_limit_s))
+    if threads is None:
+        threads = _threads[0]
+    _threads[0] = int(threads)
     h.setOptionValue("threads", int(threads))
     return h
 

@@ -123,6 +123,145 @@ def opening_form(lay: Layout) -> OpeningForm:
     return OpeningForm(out, T)
 
 
+@dataclass(frozen=True)
+class FreeAllocation:
+    """A capacitated layout without the allocation that no limit can ever bind.
+
+    Attributes
+    ----------
+    layout
+        The layout without the free columns and their allocation rows.
+    keep_cols
+        Columns of the original layout kept (in order).
+    free_rows
+        Original rows dropped (one allocation row per demand row served freely).
+    free_cols, free_master, free_x
+        Per dropped column: its index, the master column its allocation row equates it
+        with (y of the row), and the integer column (x of its option) it is linked to.
+    """
+
+    layout: Layout
+    keep_cols: np.ndarray
+    free_rows: np.ndarray
+    free_cols: np.ndarray
+    free_master: np.ndarray
+    free_x: np.ndarray
+    n: int
+
+    def to_full(self, w: FloatArray) -> FloatArray:
+        """Values of the original layout: each freely served row's share drawn from its first
+        open option (every limit it touches holds whatever it draws; see
+        :func:`free_allocation`)."""
+        v = np.zeros(self.n)
+        v[self.keep_cols] = w
+        if len(self.free_cols):
+            is_open = v[self.free_x] > 0.5
+            need = v[self.free_master].copy()
+            order = np.lexsort((~is_open, self.free_master))
+            taken = np.zeros(self.n, dtype=bool)
+            for k in order.tolist():
+                m = int(self.free_master[k])
+                if is_open[k] and not taken[m]:
+                    v[self.free_cols[k]] = need[k]
+                    taken[m] = True
+        return v
+
+    def from_full(self, v: FloatArray) -> FloatArray:
+        """Values of the reduced layout."""
+        return np.asarray(v, dtype=float)[self.keep_cols]
+
+
+def free_allocation(lay: Layout, is_sub: np.ndarray) -> FreeAllocation | None:
+    r"""Drop the allocation columns of demand rows that no limit can ever bind (exact).
+
+    A ≤ row with one integer column :math:`x` (coefficient :math:`-c < 0`) and otherwise
+    subproblem columns with coefficients :math:`a_k \ge 0` is *slack when open* if
+    :math:`\sum_k a_k u_k \le c + \text{ub}` (every column at its upper bound fits): a daily
+    capacity or a vehicles-per-day limit of a station that could serve every row it covers,
+    or a link :math:`z \le x`. A subproblem column is *free* if every row it is in is either
+    slack when open or one equality row with a single master column (its demand row's
+    allocation :math:`\sum_o z_{io} = y_i`). A demand row whose allocation row holds only
+    free columns (and its y) needs no allocation: the coverage row :math:`y_i \le \sum x`
+    already holds it, since any covered share can be drawn from any one open option without
+    breaking a limit. Its columns and allocation row are dropped; :meth:`FreeAllocation.
+    to_full` puts the allocation back after the solve.
+
+    Nothing here knows the constraint families; rows of other kinds (hydrogen delivered from
+    supply sites, ...) simply keep their columns. Returns None when nothing can be dropped.
+    """
+    A = lay.A.tocsr()
+    nr, n = A.shape
+    rows_of = np.repeat(np.arange(nr), np.diff(A.indptr))
+    cols, vals = A.indices, A.data
+    sub_e = is_sub[cols]
+    n_sub = np.bincount(rows_of, weights=sub_e, minlength=nr)
+    n_master = np.bincount(rows_of, weights=~sub_e, minlength=nr)
+    # slack-when-open rows: <= rows, one integer master column with a negative coefficient,
+    # sub columns with coefficients >= 0 whose total at their upper bounds fits
+    master_int_neg = (~sub_e) & lay.col_int[cols] & (vals < 0)
+    n_int_neg = np.bincount(rows_of, weights=master_int_neg, minlength=nr)
+    neg_sub = np.bincount(rows_of, weights=sub_e & (vals < 0), minlength=nr) > 0
+    c = -np.bincount(rows_of, weights=np.where(master_int_neg, vals, 0.0), minlength=nr)
+    ubs = np.where(sub_e, vals * lay.col_ub[cols], 0.0)
+    load = np.bincount(rows_of, weights=ubs, minlength=nr)
+    upper = ~np.isfinite(lay.row_lb) & np.isfinite(lay.row_ub)
+    slack = (upper & (n_master == 1) & (n_int_neg == 1) & ~neg_sub & (n_sub > 0)
+             & (load <= c + lay.row_ub + 1e-9))
+    # allocation rows: equalities with exactly one (continuous) master column
+    master_cont = (~sub_e) & ~lay.col_int[cols]
+    alloc = ((lay.row_lb == lay.row_ub) & (n_master == 1)
+             & (np.bincount(rows_of, weights=master_cont, minlength=nr) == 1) & (n_sub > 0))
+    # a sub column is free if each of its rows is slack, or its one allocation row
+    bad_entry = sub_e & ~slack[rows_of] & ~alloc[rows_of]
+    col_bad = np.bincount(cols[bad_entry], minlength=n) > 0
+    col_alloc = np.bincount(cols[sub_e & alloc[rows_of]], minlength=n)
+    free_col = is_sub & ~col_bad & (col_alloc == 1)
+    # its x: the integer column of a slack row it is in (a link or a capacity row)
+    xcol = np.full(n, -1, dtype=np.int64)
+    ent = np.flatnonzero(sub_e & slack[rows_of])
+    row_x = np.full(nr, -1, dtype=np.int64)
+    row_x[rows_of[master_int_neg]] = cols[master_int_neg]
+    xcol[cols[ent]] = row_x[rows_of[ent]]
+    free_col &= xcol >= 0
+    # allocation rows whose sub columns are all free
+    all_free = np.bincount(rows_of, weights=sub_e & ~free_col[cols], minlength=nr) == 0
+    drop_rows = np.flatnonzero(alloc & all_free)
+    if not len(drop_rows):
+        return None
+    in_drop = np.zeros(nr, dtype=bool)
+    in_drop[drop_rows] = True
+    ent = in_drop[rows_of] & sub_e
+    fcols = cols[ent]
+    ment = in_drop[rows_of] & ~sub_e
+    y_of_row = np.full(nr, -1, dtype=np.int64)
+    y_of_row[rows_of[ment]] = cols[ment]
+    fmaster = y_of_row[rows_of[ent]]
+    drop_col = np.zeros(n, dtype=bool)
+    drop_col[fcols] = True
+    keep_cols = np.flatnonzero(~drop_col)
+    keep_rows = np.flatnonzero(~in_drop)
+    A2 = A[keep_rows][:, keep_cols]
+    A2.eliminate_zeros()
+    # rows left empty (links of dropped columns, capacity rows of options serving only
+    # free rows) hold by bounds when their upper bound is >= 0: drop them as well
+    rnnz = np.diff(A2.indptr)
+    sub_left = np.bincount(np.repeat(np.arange(A2.shape[0]), rnnz),
+                           weights=is_sub[keep_cols][A2.indices], minlength=A2.shape[0])
+    onlyx = (sub_left == 0) & upper[keep_rows] & (lay.row_ub[keep_rows] >= 0) & (
+        np.bincount(np.repeat(np.arange(A2.shape[0]), rnnz), weights=A2.data > 0,
+                    minlength=A2.shape[0]) == 0)
+    rk = np.flatnonzero(~onlyx)
+    A2 = A2[rk]
+    keep_rows = keep_rows[rk]
+    sub = replace(lay, A=sp.csr_matrix(A2), row_lb=lay.row_lb[keep_rows],
+                  row_ub=lay.row_ub[keep_rows],
+                  row_names=[lay.row_names[i] for i in keep_rows.tolist()],
+                  col_lb=lay.col_lb[keep_cols], col_ub=lay.col_ub[keep_cols],
+                  col_obj=lay.col_obj[keep_cols], col_int=lay.col_int[keep_cols],
+                  col_names=[lay.col_names[i] for i in keep_cols.tolist()])
+    return FreeAllocation(sub, keep_cols, drop_rows, fcols, fmaster, xcol[fcols], n)
+
+
 def _opening_bounds(xlb: FloatArray, xub: FloatArray
                     ) -> tuple[FloatArray, FloatArray, np.ndarray]:
     """Bounds of u from bounds of x (per option × year); the x >= 1 bounds left for rows.

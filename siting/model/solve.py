@@ -256,10 +256,18 @@ class SitingModel:
                                               max(deadline - time.perf_counter(), 0.0)),
                                           threads)
 
+        from siting.model.decompose import Benders, sub_columns
+        from siting.model.reform import free_allocation
+
+        cost = cost if self._tau > 0 else np.zeros_like(cost)
+        free = free_allocation(cov, sub_columns(cov)) if self.capacitated and lay.n_z else None
+        if free is not None:
+            log.info("allocation no limit can bind: %d demand rows, %d columns left out",
+                     len(free.free_rows), len(free.free_cols))
+            cov, cost = free.layout, cost[free.keep_cols]
+            start = None if start is None else free.from_full(start)
         benders = None
         if self.capacitated and self.decompose and lay.n_z:
-            from siting.model.decompose import Benders, sub_columns
-
             benders = Benders(sub_columns(cov), threads=threads)
 
         def run(layout: Layout, **kw: object) -> RawResult:
@@ -269,10 +277,11 @@ class SitingModel:
             return raw
 
         lex = phases.solve_lexicographic(
-            cov, cost if self._tau > 0 else np.zeros_like(cost), run, deadline=deadline,
-            mip_gap=mip_gap, threads=threads, msg=msg, start=start,
-            coverable=rd.coverable_weight(), lp_first=benders is None)
+            cov, cost, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg,
+            start=start, coverable=rd.coverable_weight(), lp_first=benders is None)
         raw = lex.raw
+        if free is not None and raw.values is not None:
+            raw = replace(raw, values=free.to_full(raw.values))
         if raw.values is not None:
             self._set_values(raw.values)
         if raw.status == "time_limit" and math.isfinite(relaxed) and (
