@@ -80,7 +80,8 @@ def coverage_slack(w_star: float) -> float:
 def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline: float,
                         mip_gap: float, threads: int, msg: bool, start: FloatArray | None,
                         coverable: float, lp_first: bool = True,
-                        cost_effort: float = COST_EFFORT) -> LexResult:
+                        cost_effort: float = COST_EFFORT, bound: float = math.inf
+                        ) -> LexResult:
     """Coverage first, then least cost at that coverage (see the module docstring).
 
     Parameters
@@ -108,6 +109,9 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
     cost_effort
         Step 2 may take at most ``cost_effort`` × step 1's time (at least
         :data:`COST_MIN_S`), within the deadline; ``inf`` = until the deadline.
+    bound
+        A proven upper bound on coverage known beforehand (e.g. a relaxation's optimum): a
+        start reaching it proves step 1 without a solve, and step 1's bound never exceeds it.
 
     Returns
     -------
@@ -119,11 +123,11 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
     ustart = None if start is None else form.from_state(start)
     start_cov = -math.inf if start is None else float(lay.col_obj @ start)
     tol = coverage_slack(coverable)
-    if start is not None and start_cov >= coverable - tol:
-        # the start covers everything coverable: step 1 needs no solve
-        raw = RawResult("optimal", start, coverable, 0.0, 0.0, start_cov)
-        log.info("coverage: the warm start covers all %.6g coverable; proven without a solve",
-                 coverable)
+    top = min(coverable, bound)
+    if start is not None and start_cov >= top - coverage_slack(top):
+        # the start reaches what no plan can exceed: step 1 needs no solve
+        raw = RawResult("optimal", start, start_cov, 0.0, 0.0, start_cov)
+        log.info("coverage: the start reaches the bound %.6g; proven without a solve", top)
     else:
         lp = LpStart(math.inf, ustart)
         if lp_first and ulay.A.nnz * LP_S_PER_NNZ <= 0.25 * (deadline - time.perf_counter()):
@@ -138,6 +142,12 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
                                   msg=msg, t0=t0)
             raw = full if full is not None else _coverage_mip(
                 form, lp, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg)
+            if raw.values is not None and math.isfinite(bound) and not (raw.bound <= bound):
+                raw = replace(raw, bound=bound)
+                got = float(lay.col_obj @ raw.values)
+                if raw.status != "optimal" and got >= bound - max(
+                        coverage_slack(bound), mip_gap * abs(bound)):
+                    raw = replace(raw, status="optimal", gap=0.0)
     if raw.values is None or raw.status != "optimal":
         return LexResult(raw, "not_run")
     if not (np.abs(cost) > 0).any():

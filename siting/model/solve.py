@@ -26,6 +26,9 @@ from siting.model.reduce import Reduced, nearest_options, openable, reduce
 
 log = logging.getLogger(__name__)
 
+#: Share of the time limit a capacitated solve gives its uncapacitated relaxation first.
+RELAX_SHARE: float = 0.4
+
 
 class SitingModel:
     """The siting MIP built from a :class:`ModelInput`.
@@ -252,9 +255,12 @@ class SitingModel:
         cov = replace(lay, col_obj=lay.col_obj + lay.eps * cost)   # the tie-breaker removed
         relaxed = math.inf
         if self.capacitated and lay.n_z and time_limit_s >= 5.0:
-            relaxed = self._relaxed_bound(min(0.1 * time_limit_s,
-                                              max(deadline - time.perf_counter(), 0.0)),
-                                          threads)
+            # the uncapacitated model first: a relaxation, often solved in a fraction of the
+            # capacitated model's time; its optimum bounds the capacitated one, and its plan,
+            # allocated within the capacities, is a start (when both meet: proven)
+            relaxed, start = self._relax_first(
+                start, deadline=min(deadline, time.perf_counter() + RELAX_SHARE * (
+                    deadline - time.perf_counter())), threads=threads)
 
         from siting.model.decompose import Benders, sub_columns
         from siting.model.reform import free_allocation
@@ -278,7 +284,8 @@ class SitingModel:
 
         lex = phases.solve_lexicographic(
             cov, cost, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg,
-            start=start, coverable=rd.coverable_weight(), lp_first=benders is None)
+            start=start, coverable=rd.coverable_weight(), lp_first=benders is None,
+            bound=relaxed)
         raw = lex.raw
         if free is not None and raw.values is not None:
             raw = replace(raw, values=free.to_full(raw.values))
@@ -290,6 +297,38 @@ class SitingModel:
                      relaxed, raw.bound)
             raw = replace(raw, bound=relaxed, gap=math.nan)
         return raw, lex.cost_status
+
+    def _relax_first(self, start: FloatArray | None, *, deadline: float, threads: int
+                     ) -> tuple[float, FloatArray | None]:
+        """Solve the uncapacitated relaxation until ``deadline``: (its bound, best start).
+
+        The bound (the relaxation's proven optimum, or its solver bound) bounds every
+        capacitated plan; the relaxation's plan, allocated within the capacities
+        (:func:`decode.allocation_for_plan`), replaces ``start`` when it covers more.
+        """
+        rd, lay = self._rd, self._lay
+        ulay = layout(rd, capacitated=False, strengthen=False, tau=0.0)
+        ustart = None
+        if start is not None:
+            ustart = np.zeros(ulay.A.shape[1])
+            ustart[:ulay.n_x] = start[:lay.n_x]
+            ustart[ulay.oy:ulay.oz] = np.clip(start[lay.oy:lay.oz], 0, 1)
+            ustart[ulay.oh:ulay.oh + ulay.n_h] = start[lay.oh:lay.oh + lay.n_h]
+        lex = phases.solve_lexicographic(
+            ulay, np.zeros(ulay.A.shape[1]), highs.solve_highs, deadline=deadline,
+            mip_gap=0.0, threads=threads, msg=False, start=ustart,
+            coverable=rd.coverable_weight())
+        raw = lex.raw
+        bound = raw.bound if math.isfinite(raw.bound) else math.inf
+        if raw.values is None:
+            return bound, start
+        v = decode.allocation_for_plan(lay, np.round(raw.values[:ulay.n_x]))
+        log.info("uncapacitated relaxation: %s, %.6g (bound %.6g); its plan within the "
+                 "capacities: %s", raw.status, float(ulay.col_obj @ raw.values), bound,
+                 "-" if v is None else f"{float(lay.col_obj @ v):.6g}")
+        if v is not None and (start is None or lay.col_obj @ v > lay.col_obj @ start):
+            start = v
+        return bound, start
 
     def _better_start(self, start: FloatArray | None, plan: npt.ArrayLike) -> FloatArray | None:
         """``start`` or the given plan's column vector, whichever covers more (if feasible)."""
