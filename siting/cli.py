@@ -198,8 +198,14 @@ def _print_summary(report: Report, target: Path) -> None:
     s = report.solver
     h = report.headline
     t = Table(title=report.scenario.name, show_header=False)
-    t.add_row(f"coverage {h.year}", f"{number(h.vehicles_covered)} of {number(h.vehicles_total)} "
-              f"NEV vehicles ({percent(h.share)} of the {h.unit} that year)")
+    if h.share_bound is None:
+        t.add_row(f"coverage {h.year}", f"{number(h.vehicles_covered)} of "
+                  f"{number(h.vehicles_total)} NEV vehicles ({percent(h.share)} of the {h.unit} "
+                  "that year)")
+    else:  # not proven optimal: the plan's share and the most any plan could reach
+        t.add_row(f"coverage {h.year}", f"{number(h.vehicles_covered)} of "
+                  f"{number(h.vehicles_total)} NEV vehicles: {percent(h.share)} … at most "
+                  f"{percent(h.share_bound)} of the {h.unit} that year (plan … proven bound)")
     t.add_row("spent / budget", f"{money(report.spent, 'en', unit=False)} / "
               f"{money(report.budget, 'en')}")
     t.add_row("stations", ", ".join(f"{k}: {v.count}" for k, v in report.by_type.items()
@@ -208,9 +214,17 @@ def _print_summary(report: Report, target: Path) -> None:
         covered = sum(c.trucks_covered or 0.0 for c in report.corridors)
         total = sum(c.trucks_per_day for c in report.corridors)
         t.add_row("corridors", f"{covered:,.0f} of {total:,.0f} trucks/day refuel on their route")
-    proven = "proven optimal" if s.status == "optimal" else s.status
-    t.add_row("solver", f"{s.name} {proven}, gap {percent(s.gap, 2)}, "
-              f"{number(s.seconds, 1, unit='s')}")
+    if s.status == "optimal":
+        cheapest = {"optimal": ", cheapest at that coverage",
+                    "time_limit": ", a cheaper plan of equal coverage may exist"}.get(
+                        s.cost_status, "")
+        t.add_row("solver", f"{s.name} proven optimal{cheapest}, "
+                  f"{number(s.seconds, 1, unit='s')}")
+    else:
+        lo, hi = s.objective_range or [report.objective, s.bound or report.objective]
+        t.add_row("solver", f"{s.name} {s.status}: objective {number(lo, 1)} … "
+                  f"{number(hi, 1)} (plan … proven bound, gap {percent(s.gap, 2)}), "
+                  f"{number(s.seconds, 1, unit='s')}")
     if report.network.schematic:
         t.add_row("network", "SCHEMATIC (not surveyed)")
     if report.timings:

@@ -235,11 +235,20 @@ def _year_figures(sc: Scenario, dem: DemandArrays, served: np.ndarray,
     return out
 
 
-def _headline(sc: Scenario, by_year: dict[str, YearFigures]) -> Headline:
+def _headline(sc: Scenario, by_year: dict[str, YearFigures], sol: Solution) -> Headline:
     last = by_year[str(sc.years[-1])]
+    covered_bound = share_bound = None
+    if sol.status != "optimal":
+        # a proven bound on the final year's weight any plan covers (Solution.year_bound);
+        # unknown (no time left to compute it): the year's whole weight
+        b = float(sol.year_bound)
+        covered_bound = last.demand_weight if not np.isfinite(b) else min(
+            max(b, last.weight_covered), last.demand_weight)
+        share_bound = _share(covered_bound, last.demand_weight)
     return Headline(year=last.year, unit=weight_unit(sc.weight), covered=last.weight_covered,
                     total=last.demand_weight, share=last.coverage_share,
-                    vehicles_covered=last.vehicles_covered, vehicles_total=last.nev_vehicles)
+                    vehicles_covered=last.vehicles_covered, vehicles_total=last.nev_vehicles,
+                    covered_bound=covered_bound, share_bound=share_bound)
 
 
 def _type_figures(sc: Scenario, stations: gpd.GeoDataFrame) -> dict[str, TypeFigures]:
@@ -361,7 +370,7 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
     dem = DemandArrays.from_demand(ri.demand, sc.years)
     served = ri.demand["served_share"].to_numpy(dtype=float)
     by_year = _year_figures(sc, dem, served, ri.stations, ri.budget_by_year)
-    headline = _headline(sc, by_year)
+    headline = _headline(sc, by_year, sol)
     last = len(sc.years) - 1
     seg = ri.demand["segment"].to_numpy()
     pw = ri.demand["pathway"].to_numpy()
@@ -401,6 +410,9 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
             name=sol.solver, status=sol.status,
             gap=None if sol.gap is None else float(sol.gap),
             bound=None if sol.bound is None else float(sol.bound),
+            proven_optimal=sol.status == "optimal", cost_status=sol.cost_status,
+            objective_range=[float(sol.objective), float(max(sol.bound, sol.objective))
+                             if np.isfinite(sol.bound) else float(sol.objective)],
             seconds=float(sol.seconds), time_limit_s=sc.solver.time_limit_s,
             mip_gap=sc.solver.mip_gap, capacitated=sc.solver.capacitated,
             max_alloc_options=sc.solver.max_alloc_options, variables=int(sol.n_vars),

@@ -464,10 +464,13 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
 
 
 def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
-                   model_input: ModelInput | None = None) -> tuple[SitingResult, dict[str, float]]:
+                   model_input: ModelInput | None = None,
+                   start_plan: np.ndarray | None = None) -> tuple[SitingResult, dict[str, float]]:
     """Build and solve the MIP of a prepared scenario and assemble the result.
 
-    ``model_input`` replaces the prepared one (a sweep changes only the budget).
+    ``model_input`` replaces the prepared one (a sweep changes only the budget);
+    ``start_plan`` (opening year index per option, -1 = closed) is a plan to start from as
+    well (a sweep passes the smaller budget's).
     """
     sc = prep.scenario
     timer = _Timer(hooks or NoHooks(), dict(prep.timings))
@@ -476,7 +479,8 @@ def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
         model = SitingModel.from_input(mi, capacitated=sc.solver.capacitated,
                                        max_alloc_options=sc.solver.max_alloc_options)
         sol = model.solve(sc.solver.name, time_limit_s=sc.solver.time_limit_s,
-                          mip_gap=sc.solver.mip_gap, threads=sc.solver.threads)
+                          mip_gap=sc.solver.mip_gap, threads=sc.solver.threads,
+                          start_plan=start_plan)
     with timer.stage("results"):
         result = assemble(sc, prep.net, prep.demand, prep.sites, prep.options, prep.cover,
                           prep.reach, prep.flows, sol, mi, prep.rules)

@@ -64,6 +64,15 @@ class Headline(_Record):
     #: New-energy vehicles covered and in the fleet that year (whatever the weight).
     vehicles_covered: float
     vehicles_total: float
+    #: When the solver stopped before proving its plan optimal: a proven upper bound on the
+    #: weight (``unit``) *any* plan could cover in this year, and that bound's share — so the
+    #: headline reads as a range, ``share`` … ``share_bound``. It is the bound of a separate
+    #: solve that maximises this year's covered weight alone (every constraint kept,
+    #: capacities relaxed), not the objective's bound: the objective sums every planning
+    #: year plus corridor trucks, so its bound says nothing about one year by itself.
+    #: None when the plan is proven optimal.
+    covered_bound: float | None = None
+    share_bound: float | None = None
 
 
 class YearFigures(_Record):
@@ -180,12 +189,26 @@ class ObjectiveParts(_Record):
 
 
 class SolverInfo(_Record):
-    """How the plan was found and how good it is proven to be."""
+    """How the plan was found and how good it is proven to be.
+
+    ``bound`` is a proven upper bound on the *objective* (``Report.objective``: covered
+    weight summed over the planning years plus covered corridor trucks × weight); the
+    plan's objective and it form the range ``objective_range``. ``gap`` is
+    (bound − objective) / objective.
+    """
 
     name: str
     status: str
     gap: float | None = None
     bound: float | None = None
+    #: True when the plan's objective is proven optimal (within ``mip_gap``).
+    proven_optimal: bool = False
+    #: Whether the plan is proven the cheapest of the plans with its coverage: "optimal",
+    #: "time_limit" (a cheaper one may exist), "not_run", "none" (no costs), "weighted"
+    #: (one weighted objective; CBC). See siting.model.phases.
+    cost_status: str = ""
+    #: [the plan's objective, the proven bound on it] (equal when proven optimal).
+    objective_range: list[float] | None = None
     seconds: float = 0.0
     time_limit_s: float | None = None
     mip_gap: float | None = None

@@ -159,6 +159,19 @@ def knee_index(x: np.ndarray, y: np.ndarray) -> int | None:
     return k if lift[k] >= KNEE_MIN_LIFT else None
 
 
+def _open_years(prep: Prepared, result: SitingResult) -> np.ndarray | None:
+    """Opening year index per option of ``result``'s plan (-1 = closed), or None."""
+    opts = prep.options
+    if not {"site_id", "station_type"} <= set(opts.columns):
+        return None
+    years = {int(y): p for p, y in enumerate(prep.scenario.years)}
+    key = {(str(s), str(t)): int(years.get(int(y), -1)) for s, t, y in zip(
+        result.stations["site_id"], result.stations["station_type"], result.stations["year"],
+        strict=True)}
+    return np.array([key.get((str(s), str(t)), -1) for s, t in zip(
+        opts["site_id"], opts["station_type"], strict=True)], dtype=np.int64)
+
+
 def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHooks | None = None,
           write_run=None, inputs: Iterable[Path] = ()) -> list[SweepPoint]:
     """Solve ``prep`` at each budget; write ``curve.csv``, ``curve.png`` and a run per budget.
@@ -191,7 +204,9 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
         by_year = None if base.budget_by_year is None else base.budget_by_year * factor
         mi = replace(base, budget_total=float(b), budget_by_year=by_year)
         try:
-            result, _ = solve_prepared(prep, hooks=hooks, model_input=mi)
+            # the smaller budget's plan is feasible here too: a warm start across the sweep
+            start = None if prev_result is None else _open_years(prep, prev_result)
+            result, _ = solve_prepared(prep, hooks=hooks, model_input=mi, start_plan=start)
         except (InfeasibleError, SolverError) as e:
             # Too small for the zone requirements (or no plan found in time): no plan at this
             # budget; keep sweeping.

@@ -466,6 +466,17 @@ class Solution:
     flow_alloc
         (n_flows, n_options) daily energy corridor trucks take at each option (capacity units),
         in the flow's year; None or empty when flows draw no capacity.
+    cost_status
+        Whether the plan is proven the cheapest among those of its coverage:
+        ``"optimal"`` (proven), ``"time_limit"`` (the search for a cheaper plan of the same
+        coverage stopped early), ``"not_run"`` (the coverage was not proven, so the cheaper
+        search did not start), ``"none"`` (no costs to compare) or ``"weighted"`` (one
+        objective, coverage − ε·cost, as CBC solves it; see :mod:`siting.model.phases`).
+    year_bound
+        When the solve stopped before proving its plan optimal: a proven upper bound on the
+        point-demand weight any plan covers in the final planning year (a solve of that
+        year's coverage alone, capacities relaxed: :meth:`SitingModel.year_bound`); NaN
+        when not computed (proven optimal, or no time left).
     """
 
     open_year: IntArray
@@ -487,6 +498,8 @@ class Solution:
     reductions: dict[str, int] = field(default_factory=dict)
     supply_use: FloatArray | None = None
     flow_alloc: sp.csr_matrix | None = None
+    cost_status: str = "weighted"
+    year_bound: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -503,6 +516,9 @@ class RawResult:
         Solver's bound on its objective and relative gap (NaN when unknown).
     seconds
         Wall time of the solver call, s.
+    reported
+        The objective the solver reported for its plan (NaN when unknown); checked against
+        the plan's own value (:func:`siting.model.highs.solve_highs`).
     """
 
     status: str
@@ -510,3 +526,4 @@ class RawResult:
     bound: float
     gap: float
     seconds: float
+    reported: float = float("nan")
