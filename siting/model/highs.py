@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -175,7 +176,25 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
     seconds = time.perf_counter() - t0
     if interrupted or h.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
         raise KeyboardInterrupt  # Ctrl-C during the solve: the caller stops, writes nothing
-    return _result(h, lay, seconds)
+    res = _result(h, lay, seconds)
+    if start is not None and res.values is not None and _stale_start(h, lay, res.values):
+        # HiGHS 1.16 can hand back the user's start for columns its presolve removed while
+        # reporting the better objective of the reduced model (seen on least-cost models:
+        # "MIP start solution is feasible in the reduced space"); solve again without it.
+        left = max(0.1, time_limit_s - seconds)
+        again = solve_highs(lay, time_limit_s=left, mip_gap=mip_gap, threads=threads,
+                            msg=msg, start=None)
+        return replace(again, seconds=seconds + again.seconds)
+    return res
+
+
+def _stale_start(h: Any, lay: Layout, values: FloatArray) -> bool:
+    """Whether the returned column values are worth less than the objective HiGHS reports."""
+    reported = float(h.getInfo().objective_function_value)
+    if not math.isfinite(reported):
+        return False
+    got = float(lay.col_obj @ values)
+    return got < reported - 1e-7 * max(1.0, abs(reported))
 
 
 def _result(h: Any, lay: Layout, seconds: float) -> RawResult:

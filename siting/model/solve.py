@@ -11,7 +11,7 @@ import numpy as np
 import pulp
 
 from siting._errors import InfeasibleError, SolverError
-from siting.model import cbc, decode, diagnose, heuristics, highs
+from siting.model import cbc, decode, diagnose, heuristics, highs, target
 from siting.model.build import (
     COST_TIEBREAK,
     STRENGTHEN_DEFAULT,
@@ -120,10 +120,13 @@ class SitingModel:
         if capacitated and max_alloc_options > 0:
             mi = replace(mi, cover=nearest_options(mi.cover, max_alloc_options))
         rd = reduce(mi, capacitated=capacitated, red=red)
+        if capacitated and target.split_merged_rows(mi, rd):  # floors: merge only when exact
+            rd = reduce(mi, capacitated=capacitated, red=replace(red, merge_demand=False))
         if strengthen is None:
             strengthen = STRENGTHEN_DEFAULT
         lay = layout(rd, capacitated=capacitated, strengthen=bool(strengthen),
                      tau=cost_tiebreak)
+        lay = target.transform(lay, rd, mi)  # coverage floors; least-cost objective
         build = time.perf_counter() - t0
         log.info("model built in %.2f s: %d columns, %d rows (%s)", build, lay.A.shape[1],
                  lay.A.shape[0], rd.report)
@@ -172,7 +175,8 @@ class SitingModel:
         left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
         raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
                         msg=msg, start=start)
-        if raw.status == "time_limit" and name == "highs" and self._lay.n_z:
+        if (raw.status == "time_limit" and name == "highs" and self._lay.n_z
+                and not self.input.minimise_cost):
             # up to a tenth more than time_limit_s, for a bound worth reporting
             raw = self._with_relaxed_bound(raw, time_limit_s=max(1.0, 0.1 * time_limit_s),
                                            threads=threads)
@@ -234,10 +238,17 @@ class SitingModel:
         mi = self.input
         if mi.zone_min:
             diagnose.check_zone_requirements(mi, openable(mi, Reductions(), by_cost=False))
+        target.precheck(mi)
 
     def _diagnose(self, solver: str, time_limit_s: float, threads: int) -> str:
         """Find the first zone requirement that breaks feasibility (re-solving prefixes)."""
         mi = self.input
+        if mi.coverage_floors:
+            why = target.explain_infeasible(mi, capacitated=self.capacitated, solver=solver,
+                                            time_limit_s=time_limit_s, threads=threads)
+            if why is not None:
+                return why
+            mi = replace(mi, coverage_floors=[], minimise_cost=False)
 
         def feasible(k: int) -> bool:
             sub = replace(mi, zone_min=mi.zone_min[:k], zone_labels=mi.zone_labels[:k],
@@ -289,6 +300,8 @@ class SitingModel:
         spent_by_year = np.asarray(np.bincount(open_year[built], weights=cost[built],
                                                minlength=lay.P)[:lay.P], dtype=float)
         bound, gap = decode.bound_and_gap(raw, lay, rd, vals, objective)
+        if mi.minimise_cost:  # bound and gap on the capital cost (CNY), see model.target
+            bound, gap = target.cost_bound_and_gap(raw, float(cost[built].sum()), lay.eps)
         return Solution(
             open_year=open_year, served=served, alloc=alloc, objective=objective,
             bound=bound, gap=gap, status=raw.status, solver=name, seconds=raw.seconds,
