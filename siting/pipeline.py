@@ -77,6 +77,7 @@ STAGES: dict[str, str] = {
     "coverage": "Coverage sets",
     "model": "Building and solving the MIP",
     "results": "Assembling results",
+    "mandates": "Pricing the mandates (re-solves)",
     "outputs": "Writing outputs",
 }
 
@@ -515,11 +516,13 @@ def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
 def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
         client: object | None = None, lang: str | None = None, basemap: str = "osm",
         cdn: bool = False, output_crs: str | None = None,
-        tianditu_key: str | None = None, shapefile: bool = False) -> SitingResult:
+        tianditu_key: str | None = None, shapefile: bool = False,
+        mandates: bool | None = None, workers: int | None = None) -> SitingResult:
     """Solve ``sc`` and write the output contract into ``out_dir`` (atomically).
 
     The folder appears only when everything has been written; an error or Ctrl-C leaves a
-    previous ``out_dir`` as it was.
+    previous ``out_dir`` as it was. ``mandates`` (default ``[mandates] price``) also prices
+    every mandate (:mod:`siting.mandates`) on ``workers`` processes.
     """
     from siting._atomic import check_output_dir, output_lock
     from siting._preflight import check_output_writable
@@ -535,17 +538,28 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
     with output_lock(out_dir):
         return _run_locked(sc, out_dir, hooks=hooks, client=client, lang=lang,
                            basemap=basemap, cdn=cdn, output_crs=output_crs,
-                           tianditu_key=tianditu_key, shapefile=shapefile)
+                           tianditu_key=tianditu_key, shapefile=shapefile,
+                           mandates=sc.mandates.price if mandates is None else mandates,
+                           workers=workers)
 
 
 def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client: object | None,
                 lang: str | None, basemap: str, cdn: bool, output_crs: str | None,
-                tianditu_key: str | None, shapefile: bool) -> SitingResult:
+                tianditu_key: str | None, shapefile: bool, mandates: bool = False,
+                workers: int | None = None) -> SitingResult:
     from siting.export import OutputOptions, write_run
 
     hooks = hooks or NoHooks()
-    result, timings = solve_scenario(sc, hooks=hooks, client=client)
+    prep = prepare(sc, hooks=hooks, client=client)
+    result, timings = solve_prepared(prep, hooks=hooks)
     timer = _Timer(hooks, dict(timings))
+    if mandates:
+        from siting.mandates import price
+
+        with timer.stage("mandates") as prog:
+            prices = price(sc, prep.model_input, result.report, workers=workers,
+                           progress=lambda done, total: prog(done / total))
+        result = replace(result, report=result.report.model_copy(update={"mandates": prices}))
     options = OutputOptions(lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key,
                             crs=output_crs, shapefile=shapefile)
     with timer.stage("outputs"):

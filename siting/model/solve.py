@@ -20,7 +20,15 @@ from siting.model.build import (
     to_pulp,
 )
 from siting.model.heuristics import GreedyPlan, greedy_plan, improve_plan
-from siting.model.inputs import BoolArray, FloatArray, ModelInput, RawResult, Reductions, Solution
+from siting.model.inputs import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    ModelInput,
+    RawResult,
+    Reductions,
+    Solution,
+)
 from siting.model.reduce import Reduced, nearest_options, openable, reduce
 
 log = logging.getLogger(__name__)
@@ -136,7 +144,7 @@ class SitingModel:
     # ------------------------------------------------------------------ solving
     def solve(self, solver: str = "highs", *, time_limit_s: float = 60.0,
               mip_gap: float = 0.0, threads: int = 2, warm_start: bool = True,
-              msg: bool = False) -> Solution:
+              msg: bool = False, start_open_year: IntArray | None = None) -> Solution:
         """Solve the MIP and return the plan in the input's indexing.
 
         Parameters
@@ -155,6 +163,10 @@ class SitingModel:
             :data:`~siting.model.heuristics.LOCAL_SEARCH_MIN_COLUMNS` columns or more).
         msg
             Let the solver print its log.
+        start_open_year
+            Start from this plan ((n_options,) opening year index, -1 = not built) instead of
+            the greedy one. A least-cost model (``ModelInput.minimise_cost``) without it is
+            solved in two phases by :func:`siting.model.target.solve_least_cost`.
 
         Returns
         -------
@@ -167,10 +179,16 @@ class SitingModel:
         SolverError
             The solver failed or found no plan within the time limit.
         """
+        if self.input.minimise_cost and warm_start and start_open_year is None:
+            return target.solve_least_cost(self, solver, time_limit_s=time_limit_s,
+                                           mip_gap=mip_gap, threads=threads, msg=msg)
         self._precheck()
         name = self._solver_name(solver)
         t0 = time.perf_counter()
-        plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
+        if start_open_year is not None:
+            plan: GreedyPlan | None = target.start_plan(self._rd, start_open_year)
+        else:
+            plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
         start = decode.start_vector(self._lay, self._rd, plan) if plan is not None else None
         left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
         raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,

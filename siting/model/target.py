@@ -49,11 +49,17 @@ import scipy.sparse as sp
 
 from siting._errors import InfeasibleError
 from siting.model.build import Layout
+from siting.model.heuristics import GreedyPlan
 from siting.model.inputs import CoverageFloor, FloatArray, ModelInput, RawResult, Reductions
 from siting.model.reduce import Reduced, openable, pattern
 
 if TYPE_CHECKING:
     from siting.model.inputs import Solution
+    from siting.model.solve import SitingModel
+
+#: Share of the time limit the first phase of a least-cost solve may use (the plan of
+#: greatest coverage of the target's demand, the start of the second phase).
+PHASE_ONE_SHARE: float = 0.5
 
 #: Largest value of each tie-breaking term of the least-cost objective, as a share of the
 #: cheapest new option's cost.
@@ -147,6 +153,124 @@ def cost_bound_and_gap(raw: RawResult, spent: float, unit: float = 1.0) -> tuple
         return 0.0, (math.inf if spent > 0 else 0.0)
     low = min(max(0.0, -raw.bound * unit), spent)
     return low, ((spent - low) / spent if spent > 0 else 0.0)
+
+
+# =========================================================================== solving
+def solve_least_cost(model: SitingModel, solver: str, *, time_limit_s: float, mip_gap: float,
+                     threads: int, msg: bool) -> Solution:
+    """Solve a least-cost model in two phases (what :meth:`SitingModel.solve` does for it).
+
+    1. The plan covering the most of the target's demand under every rule (budget caps,
+       floors, zone requirements ...) — within :data:`PHASE_ONE_SHARE` of the time limit. If
+       even its bound is below the target, the target is infeasible: the error names what
+       blocks it (:func:`explain_infeasible`). If it reaches the target, it is the start of:
+    2. the least-cost solve, in the time left.
+
+    Raises
+    ------
+    InfeasibleError
+        The target (or a floor) cannot be met; the message names what blocks it.
+    SolverError
+        No plan reaching the target was found in time (the message gives the best share
+        found and the bound).
+    """
+    import time
+
+    from siting._errors import SolverError
+
+    mi = model.input
+    t0 = time.perf_counter()
+    goal = mi.coverage_floors[0] if mi.coverage_floors else None
+    start = None
+    found: tuple[float, float] | None = None
+    if goal is not None:
+        rest = replace(mi, coverage_floors=mi.coverage_floors[1:])
+        phase = _max_plan(rest, goal, capacitated=model.capacitated, solver=solver,
+                          time_limit_s=PHASE_ONE_SHARE * time_limit_s, threads=threads)
+        if phase is None:  # infeasible without the target: the zone requirements' message
+            return model.solve(solver, time_limit_s=time_limit_s, mip_gap=mip_gap,
+                               threads=threads, warm_start=False, msg=msg)
+        achieved, upper, open_year = phase
+        found = (achieved, upper)
+        if upper < goal.share - SHARE_TOL:
+            why = explain_infeasible(mi, capacitated=model.capacitated, solver=solver,
+                                     time_limit_s=time_limit_s, threads=threads)
+            raise InfeasibleError(why or _reach_message(mi, goal, upper))
+        if achieved >= goal.share - SHARE_TOL:
+            start = open_year
+    left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
+    try:
+        if start is not None:
+            sol = model.solve(solver, time_limit_s=left, mip_gap=mip_gap, threads=threads,
+                              msg=msg, start_open_year=start)
+        else:
+            sol = model.solve(solver, time_limit_s=left, mip_gap=mip_gap, threads=threads,
+                              warm_start=False, msg=msg)
+        return _with_relaxed_cost_bound(model, sol, threads=threads,
+                                        time_limit_s=max(1.0, 0.1 * time_limit_s))
+    except SolverError:
+        if goal is None or found is None:
+            raise
+        src = f"{mi.source}: " if mi.source else ""
+        raise SolverError(
+            f"{src}no plan reaching {goal.label} was found within the time limit of "
+            f"{time_limit_s:g} s: the best plan found covers {_pct(found[0])} and the rules "
+            f"allow at most {_pct(found[1])}; raise solver.time_limit_s or lower the target "
+            f"to {_pct(found[0])}") from None
+
+
+def _with_relaxed_cost_bound(model: SitingModel, sol: Solution, *, threads: int,
+                             time_limit_s: float) -> Solution:
+    """``sol`` with the least cost of the uncapacitated LP relaxation as its cost bound when
+    that is higher (a capacitated solve stopped early often has no useful bound of its own):
+    dropping the allocation and capacity rows and integrality only enlarges the feasible set,
+    so that LP's least cost is a lower bound on the true one."""
+    from siting.model import highs
+    from siting.model.build import layout
+
+    if sol.status == "optimal" or not model.capacitated or not highs.highs_available():
+        return sol
+    rd = model._rd  # the model package's own view of the instance
+    lay = transform(layout(rd, capacitated=False, strengthen=False, tau=0.0), rd, model.input)
+    value = highs.lp_bound(lay, time_limit_s=time_limit_s, threads=threads)
+    if not math.isfinite(value):
+        return sol
+    low = min(max(0.0, -value * lay.eps), sol.spent)
+    if math.isfinite(sol.bound) and low <= sol.bound:
+        return sol
+    gap = (sol.spent - low) / sol.spent if sol.spent > 0 else 0.0
+    return replace(sol, bound=low, gap=gap)
+
+
+def start_plan(rd: Reduced, open_year: np.ndarray) -> GreedyPlan:
+    """A start for the solver from a plan's opening years (input indexing); its allocation
+    is left to :func:`siting.model.decode.start_vector` (an LP with the stations fixed)."""
+    oy = np.asarray(open_year, dtype=np.int64)[rd.opt]
+    return GreedyPlan(open_year=oy, served=np.zeros(rd.n_rows), z=None, objective=math.nan)
+
+
+def _max_plan(mi: ModelInput, fl: CoverageFloor, *, capacitated: bool, solver: str,
+              time_limit_s: float, threads: int
+              ) -> tuple[float, float, np.ndarray] | None:
+    """(share reached, upper bound, opening years) of the plan covering the most of ``fl``'s
+    rows under ``mi``'s rules (no cost objective); None when those rules are infeasible."""
+    from siting.model.solve import SitingModel
+
+    weight = np.asarray(mi.weight, dtype=float)
+    rows = np.unique(np.asarray(fl.rows, dtype=np.int64))
+    total = float(weight[rows].sum())
+    w = np.zeros(mi.n_demand)
+    w[rows] = weight[rows]
+    sub = replace(mi, weight=w, flows=[], flow_year=None, minimise_cost=False)
+    try:
+        sol = SitingModel.from_input(sub, capacitated=capacitated).solve(
+            solver, time_limit_s=time_limit_s, threads=threads)
+    except InfeasibleError:
+        return None
+    if total <= 0:
+        return 1.0, 1.0, np.asarray(sol.open_year)
+    bound = sol.bound if math.isfinite(sol.bound) else total
+    return sol.objective / total, min(1.0, bound / total), np.asarray(sol.open_year)
 
 
 # =========================================================================== checks
