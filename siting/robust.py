@@ -15,12 +15,16 @@ every multiplier uniformly in its range (independently per segment, in a fixed o
 share before and after). Coverage sets do not change: a sample moves demand, not roads. A
 pathway with no share in the scenario gets none in a sample.
 
-For every sample the MIP is solved (its *own* plan), and the scenario's plan (the *base* plan,
-its stations and opening years fixed) is evaluated on the sample's demand by an allocation
-solve. Reported: per candidate (site, station type) the share of samples whose own plan builds
-it — *no-regret* at ``no_regret_share`` (default 90 %) or more — and the base plan's *regret*
-per sample: the final-year coverage share of the sample's own plan minus the base plan's on
-that sample (share points; 0 when the base plan is as good). Samples run in local worker
+For every sample the MIP is solved (its *own* plan), starting from the scenario's plan (the
+*base* plan: a sample changes demand only, so the base plan is feasible for it and the own plan
+is never worse), and the base plan (its stations and opening years fixed) is evaluated on the
+sample's demand by an allocation solve. A sample solve stopped at its time limit leans toward
+the base plan: its frequencies overstate the base plan's stations (``samples_not_proven``
+says how many samples were not proven optimal). Reported: per candidate (site, station type)
+the share of samples whose own plan builds it — *no-regret* at ``no_regret_share`` (default
+90 %) or more — and the base plan's *regret* per sample: the final-year coverage share of the
+sample's own plan minus the base plan's on that sample (share points; 0 when the base plan is
+as good). Samples run in local worker
 processes, or on a Dask cluster (:func:`siting._parallel.run_dask`).
 """
 
@@ -178,15 +182,17 @@ def solve_sample(k: int) -> dict[str, Any]:
     mi = sample_input(sh["model_input"], sh["factors"][k])
     opts = sh["solver"]
 
-    def solve(m: ModelInput) -> Solution:
+    def solve(m: ModelInput, start: np.ndarray | None = None) -> Solution:
         return SitingModel.from_input(m, capacitated=opts["capacitated"],
                                       max_alloc_options=opts["max_alloc_options"]).solve(
             opts["name"], time_limit_s=opts["time_limit_s"], mip_gap=opts["mip_gap"],
-            threads=1)
+            threads=1, start_open_year=start)
 
     out: dict[str, Any] = {"sample": k}
     try:
-        own = solve(mi)
+        # from the base plan: a sample changes demand only, so the plan is feasible for it
+        # and the sample's own plan is never worse than it
+        own = solve(mi, sh["base_open_year"])
     except (InfeasibleError, SolverError) as e:
         return {**out, "status": "infeasible" if isinstance(e, InfeasibleError) else "failed",
                 "note": str(e)}
@@ -356,8 +362,8 @@ def with_robustness(result: SitingResult, prep: Prepared, outcome: RobustOutcome
                     ) -> SitingResult:
     """The base result with the robustness report section and map layer."""
     report = result.report.model_copy(update={"robustness": outcome.figures})
-    extra = {**result.extra, LAYER_KEY: robustness_layer(prep, outcome)}
-    return replace(result, report=report, extra=extra)
+    extra = {**result.extra_layers, LAYER_KEY: robustness_layer(prep, outcome)}
+    return replace(result, report=report, extra_layers=extra)
 
 
 def write_tables(outcome: RobustOutcome, folder: Path) -> None:

@@ -134,7 +134,7 @@ def solve_interruptibly(h: Any) -> bool:
 
 
 def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int,
-                msg: bool, start: FloatArray | None) -> RawResult:
+                msg: bool, start: FloatArray | None, presolve: bool = True) -> RawResult:
     """Solve with HiGHS through highspy, passing the layout's arrays in one call.
 
     This is the model PuLP's ``pulp.HiGHS`` would build from
@@ -163,7 +163,7 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
 
     h = new_highs(msg=msg, time_limit_s=time_limit_s, threads=threads)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    if lay.A.nnz > PRESOLVE_MAX_NNZ:
+    if lay.A.nnz > PRESOLVE_MAX_NNZ or not presolve:
         h.setOptionValue("presolve", "off")
     h.passModel(highs_lp(lay, integral=True))
     if start is not None:
@@ -177,13 +177,17 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
     if interrupted or h.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
         raise KeyboardInterrupt  # Ctrl-C during the solve: the caller stops, writes nothing
     res = _result(h, lay, seconds)
-    if start is not None and res.values is not None and _stale_start(h, lay, res.values):
-        # HiGHS 1.16 can hand back the user's start for columns its presolve removed while
-        # reporting the better objective of the reduced model (seen on least-cost models:
-        # "MIP start solution is feasible in the reduced space"); solve again without it.
-        left = max(0.1, time_limit_s - seconds)
+    if start is not None and presolve and res.values is not None and _stale_start(
+            h, lay, res.values):
+        # HiGHS 1.16 can hand back the user's start (or a plan built from it) while
+        # reporting the better objective of its presolved model ("MIP start solution is
+        # feasible in the reduced space"), and even call that optimal. Solve again from the
+        # same start without presolve, where no such mapping happens.
+        left = max(0.1 * time_limit_s, time_limit_s - seconds)
         again = solve_highs(lay, time_limit_s=left, mip_gap=mip_gap, threads=threads,
-                            msg=msg, start=None)
+                            msg=msg, start=start, presolve=False)
+        if again.values is None:
+            again = replace(again, values=res.values, status="time_limit")
         return replace(again, seconds=seconds + again.seconds)
     return res
 

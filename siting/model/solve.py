@@ -185,11 +185,13 @@ class SitingModel:
         self._precheck()
         name = self._solver_name(solver)
         t0 = time.perf_counter()
+        plan: GreedyPlan | None = None
         if start_open_year is not None:
-            plan: GreedyPlan | None = target.start_plan(self._rd, start_open_year)
+            start = target.start_from_open_year(self._lay, self._rd, start_open_year)
         else:
             plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
-        start = decode.start_vector(self._lay, self._rd, plan) if plan is not None else None
+            start = (decode.start_vector(self._lay, self._rd, plan) if plan is not None
+                     else None)
         left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
         raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
                         msg=msg, start=start)

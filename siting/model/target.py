@@ -243,10 +243,20 @@ def _with_relaxed_cost_bound(model: SitingModel, sol: Solution, *, threads: int,
 
 
 def start_plan(rd: Reduced, open_year: np.ndarray) -> GreedyPlan:
-    """A start for the solver from a plan's opening years (input indexing); its allocation
-    is left to :func:`siting.model.decode.start_vector` (an LP with the stations fixed)."""
+    """A plan from opening years (input indexing), with no allocation yet."""
     oy = np.asarray(open_year, dtype=np.int64)[rd.opt]
     return GreedyPlan(open_year=oy, served=np.zeros(rd.n_rows), z=None, objective=math.nan)
+
+
+def start_from_open_year(lay: Layout, rd: Reduced, open_year: np.ndarray) -> FloatArray:
+    """Solver start for a given plan: its stations, and the best allocation of demand to
+    them (an LP with the stations fixed; :func:`siting.model.decode.allocation_for_plan`)."""
+    from siting.model import decode
+
+    plan = start_plan(rd, open_year)
+    v = decode.start_vector(lay, rd, plan)
+    best = decode.allocation_for_plan(lay, v[:lay.n_x])
+    return best if best is not None else v
 
 
 def _max_plan(mi: ModelInput, fl: CoverageFloor, *, capacitated: bool, solver: str,
