@@ -93,27 +93,42 @@ def _dask_task(item: Any, payload: dict[str, Any], fn: Callable[[Any], Any]) -> 
     return fn(item)
 
 
+def connect(address: str) -> Any:
+    """A ``distributed.Client`` for a Dask scheduler ``address`` (one-line errors).
+
+    Raises
+    ------
+    ScenarioError
+        dask.distributed is missing, or the scheduler cannot be reached within 10 s.
+    """
+    try:
+        from dask.distributed import Client
+    except ImportError:  # pragma: no cover - dask is in the test extra
+        msg = ("--dask needs dask.distributed; install it with pip install "
+               "\"dask[distributed]\"")
+        raise ScenarioError(msg) from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as e:
+        msg = (f"--dask {address}: cannot connect to the Dask scheduler ({e}); start one "
+               "(dask scheduler, then dask worker <address> on each machine) or check the "
+               "address, e.g. tcp://10.0.0.5:8786")
+        raise ScenarioError(msg) from None
+
+
 def run_dask(fn: Callable[[T], R], items: Sequence[T], payload: dict[str, Any], *,
              address: str | Any, progress: Callable[[int, int], None] | None = None
              ) -> list[R]:
     """Like :func:`run_local`, on a Dask cluster (``address``, or a ``Client``).
 
     The payload is scattered to every worker once (``broadcast=True``); the tasks then carry
-    only their item. Needs ``dask.distributed`` (``pip install "dask[distributed]"``).
+    only their item. Workers need siting installed (the same version). Needs
+    ``dask.distributed`` (``pip install "dask[distributed]"``).
     """
-    try:
-        from dask.distributed import Client, as_completed
-    except ImportError:  # pragma: no cover - dask is in the test extra
-        msg = ("--dask needs dask.distributed; install it with pip install "
-               "\"dask[distributed]\"")
-        raise ScenarioError(msg) from None
-    own = not isinstance(address, Client)
-    try:
-        client = Client(address, timeout="10s") if own else address
-    except (OSError, TimeoutError) as e:
-        msg = (f"--dask {address}: cannot connect to the Dask scheduler ({e}); start it "
-               "(dask scheduler) or check the address, e.g. tcp://10.0.0.5:8786")
-        raise ScenarioError(msg) from None
+    from dask.distributed import as_completed
+
+    own = isinstance(address, str)
+    client = connect(address) if own else address
     try:
         token = f"{os.getpid()}-{id(payload)}"
         [remote] = client.scatter([{**payload, "_token": token}], broadcast=True)

@@ -532,13 +532,19 @@ def robust(
     def go() -> None:
         from siting._atomic import check_output_dir, output_lock
         from siting.pipeline import prepare, solve_prepared
-        from siting.robust import robustness, with_robustness
+        from siting.robust import check_robust, robustness, with_robustness
         from siting.scenario import input_paths, load_scenario
 
         sc = load_scenario(scenario)
         target = out_dir or Path("maps") / f"{scenario.resolve().parent.name}-robust"
         inputs = input_paths(sc)
         check_output_dir(target, "robust", inputs=inputs)
+        check_robust(sc)
+        client = None
+        if dask is not None:
+            from siting._parallel import connect
+
+            client = connect(dask)  # fail before the long work, not after it
         prog = _progress(quiet)
         hooks = RichHooks(prog)
         language = lang or sc.lang
@@ -554,17 +560,21 @@ def robust(
                 if prog is not None and task is not None:
                     prog.update(task, completed=done / total)
 
-            outcome = robustness(prep, base, n=n, seed=seed, workers=workers, dask=dask,
+            outcome = robustness(prep, base, n=n, seed=seed, workers=workers, dask=client,
                                  time_limit_s=time_limit, progress=step)
             return with_robustness(base, prep, outcome), outcome
 
-        with output_lock(target):
-            if prog is not None:
-                with prog:
+        try:
+            with output_lock(target):
+                if prog is not None:
+                    with prog:
+                        result, outcome = work()
+                else:
                     result, outcome = work()
-            else:
-                result, outcome = work()
-            _write_robust(result, outcome, target, inputs, language, basemap)
+                _write_robust(result, outcome, target, inputs, language, basemap)
+        finally:
+            if client is not None:
+                client.close()
         f = outcome.figures
         out.print(f"{f.samples} samples ({f.backend}, {f.seconds:.1f} s): own plans cover "
                   f"{percent(f.own_share_mean)} of the {result.report.final_year} demand on "

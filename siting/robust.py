@@ -245,15 +245,9 @@ def robustness(prep: Prepared, base: SitingResult, *, n: int | None = None,
         No ``[uncertainty]`` section, or a least-cost scenario.
     """
     sc = prep.scenario
+    check_robust(sc)
     unc = sc.uncertainty
-    if unc is None:
-        msg = (f"{sc.source_file}: no [uncertainty] section; add one with ranges, e.g. "
-               "[uncertainty] vehicles = [0.8, 1.2], nev_share = [0.75, 1.25]")
-        raise ScenarioError(msg)
-    if sc.objective.target_share is not None:
-        msg = (f"{sc.source_file}: siting robust compares coverage plans; remove [objective] "
-               "target_share (or run it on a copy without it)")
-        raise ScenarioError(msg)
+    assert unc is not None
     n = n or unc.samples
     seed = unc.seed if seed is None else seed
     params = draw_parameters(sc, n, seed)
@@ -277,6 +271,19 @@ def robustness(prep: Prepared, base: SitingResult, *, n: int | None = None,
     seconds = time.perf_counter() - t0
     return _outcome(prep, base, params, raw, open_year, backend, seconds, seed,
                     unc.no_regret_share)
+
+
+def check_robust(sc: Scenario) -> None:
+    """Raise :class:`ScenarioError` unless ``sc`` can be studied: an ``[uncertainty]``
+    section, coverage mode."""
+    if sc.uncertainty is None:
+        msg = (f"{sc.source_file}: no [uncertainty] section; add one with ranges of the fleet "
+               "guesses, e.g. [uncertainty] vehicles = [0.8, 1.2] and nev_share = [0.75, 1.25]")
+        raise ScenarioError(msg)
+    if sc.objective.target_share is not None:
+        msg = (f"{sc.source_file}: siting robust compares coverage plans within the budget; "
+               "remove [objective] target_share (or run it on a copy without it)")
+        raise ScenarioError(msg)
 
 
 def _base_open_year(prep: Prepared, base: SitingResult) -> np.ndarray:

@@ -183,13 +183,19 @@ def solve_least_cost(model: SitingModel, solver: str, *, time_limit_s: float, mi
     goal = mi.coverage_floors[0] if mi.coverage_floors else None
     start = None
     found: tuple[float, float] | None = None
+    phase: tuple[float, float, np.ndarray] | bool | None = False
     if goal is not None:
         rest = replace(mi, coverage_floors=mi.coverage_floors[1:])
-        phase = _max_plan(rest, goal, capacitated=model.capacitated, solver=solver,
-                          time_limit_s=PHASE_ONE_SHARE * time_limit_s, threads=threads)
+        try:
+            phase = _max_plan(rest, goal, capacitated=model.capacitated, solver=solver,
+                              time_limit_s=PHASE_ONE_SHARE * time_limit_s, threads=threads)
+        except SolverError:  # no plan at all in the first half: the second half tries
+            phase = False
+    if phase is not False:
         if phase is None:  # infeasible without the target: the zone requirements' message
             return model.solve(solver, time_limit_s=time_limit_s, mip_gap=mip_gap,
                                threads=threads, warm_start=False, msg=msg)
+        assert goal is not None and not isinstance(phase, bool)
         achieved, upper, open_year = phase
         found = (achieved, upper)
         if upper < goal.share - SHARE_TOL:
