@@ -571,7 +571,8 @@ def robust(
                         result, outcome = work()
                 else:
                     result, outcome = work()
-                _write_robust(result, outcome, target, inputs, language, basemap)
+                _write_robust(result, outcome, target, inputs, language, basemap,
+                              tianditu_key)
         finally:
             if client is not None:
                 client.close()

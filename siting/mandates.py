@@ -56,6 +56,7 @@ class Mandate:
     label: str
     change: dict[str, Any] = field(default_factory=dict)
     scenario_change: dict[str, Any] = field(default_factory=dict)
+    zone: str = ""
 
 
 def mandates_of(sc: Scenario, mi: ModelInput) -> list[Mandate]:
@@ -66,13 +67,13 @@ def mandates_of(sc: Scenario, mi: ModelInput) -> list[Mandate]:
         label = zlab[k] if k < len(zlab) else f"zone requirement {k + 1} ({req.zone})"
         out.append(Mandate(f"zone_requirement:{k + 1}", "zone_requirement", label,
                            {"zone_min": zmin[:k] + zmin[k + 1:],
-                            "zone_labels": zlab[:k] + zlab[k + 1:]}))
+                            "zone_labels": zlab[:k] + zlab[k + 1:]}, zone=req.zone))
     floors = list(mi.coverage_floors)
     first = 1 if sc.objective.target_share is not None else 0  # the target floor comes first
-    for k, _z in enumerate(sc.zone_coverage):
+    for k, z in enumerate(sc.zone_coverage):
         j = first + k
-        out.append(Mandate(f"zone_coverage:{k + 1}", "zone_coverage", floors[j].label,
-                           {"coverage_floors": floors[:j] + floors[j + 1:]}))
+        out.append(Mandate(f"zone_coverage:{k + 1}", "zone_floor", floors[j].label,
+                           {"coverage_floors": floors[:j] + floors[j + 1:]}, zone=z.zone))
     families = list(sc.mandates.families)
     if len(sc.zone_requirements) >= 2 and "zone_requirements" not in families:
         families.insert(0, "zone_requirements")
@@ -157,7 +158,7 @@ def price(sc: Scenario, mi: ModelInput, report: Report, *, workers: int | None =
 
 
 def _priced(m: Mandate, r: dict[str, Any], report: Report, least_cost: bool) -> MandatePrice:
-    base = {"key": m.key, "kind": m.kind, "label": m.label,
+    base = {"key": m.key, "kind": m.kind, "label": m.label, "zone": m.zone,
             "coverage_with": report.coverage_share, "spent_with": report.spent}
     if r["status"] in ("infeasible", "failed"):
         return MandatePrice(**base, status=r["status"], note=r.get("note", ""))

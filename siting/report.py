@@ -231,9 +231,13 @@ class MandatePrice(_Record):
 
     #: ``zone_requirement:<k>``, ``zone_coverage:<k>`` or the family name.
     key: str
+    #: ``zone_requirement``, ``zone_floor`` or the family name (see
+    #: :data:`siting.scenario.MANDATE_FAMILIES`).
     kind: str
     #: The mandate in words (English; the briefing translates the kind).
     label: str
+    #: The zone of a zone requirement or zone coverage floor.
+    zone: str = ""
     #: Final-year coverage share and capital cost with the mandate (the run's plan) and
     #: without it.
     coverage_with: float
