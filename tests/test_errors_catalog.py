@@ -1360,7 +1360,16 @@ def test_bad_targets_list(case):
     assert not case.out.exists()
 
 
+def _no_uncertainty(case: Case) -> None:
+    text = case.toml.read_text(encoding="utf-8")
+    new = re.sub(r"(?ms)^# `siting robust`.*?(?=^\[\[corridors\]\]|\Z)", "", text)
+    new = re.sub(r"(?ms)^\[uncertainty(\.segments\.[a-z_]+)?\]\n.*?(?=^\[|\Z)", "", new)
+    assert "[uncertainty" not in new and new != text, "test set-up: [uncertainty] not removed"
+    case.toml.write_text(new, encoding="utf-8")
+
+
 def test_robust_without_uncertainty(case):
+    _no_uncertainty(case)
     res = invoke("robust", str(case.toml), "--out", str(case.out), "-q")
     line = error_line(res)
     assert "no [uncertainty] section" in line and "vehicles = [0.8, 1.2]" in line
@@ -1368,14 +1377,12 @@ def test_robust_without_uncertainty(case):
 
 
 def test_robust_on_a_least_cost_scenario(case):
-    case.sub("[solver]", "[objective]\ntarget_share = 0.9\n\n[uncertainty]\nvehicles = "
-             "[0.8, 1.2]\n\n[solver]")
+    case.sub("[solver]", "[objective]\ntarget_share = 0.9\n\n[solver]")
     line = error_line(invoke("robust", str(case.toml), "--out", str(case.out), "-q"))
     assert "siting robust compares coverage plans" in line and "target_share" in line
 
 
 def test_robust_dask_scheduler_unreachable(case):
-    case.sub("[solver]", "[uncertainty]\nvehicles = [0.8, 1.2]\n\n[solver]")
     res = invoke("robust", str(case.toml), "--out", str(case.out), "-q", "--dask",
                  "tcp://127.0.0.1:9")
     line = error_line(res)
@@ -1384,14 +1391,15 @@ def test_robust_dask_scheduler_unreachable(case):
 
 
 def test_uncertainty_range_reversed(case):
-    case.sub("[solver]", "[uncertainty]\nvehicles = [1.2, 0.8]\n\n[solver]")
+    case.sub("[uncertainty]\nseed = 20231\nsamples = 50\nvehicles = [0.8, 1.2]",
+             "[uncertainty]\nseed = 20231\nsamples = 50\nvehicles = [1.2, 0.8]")
     run_error(case, "scenario.toml", "field 'uncertainty.vehicles'", "low <= high")
 
 
 def test_uncertainty_unknown_segment(case):
-    case.sub("[solver]", "[uncertainty.segments.sanitaton]\nvehicles = [0.8, 1.2]\n\n[solver]")
-    run_error(case, "scenario.toml", "uncertainty.segments", "'sanitaton'",
-              "did you mean 'sanitation'")
+    case.sub("[uncertainty.segments.muck_truck]", "[uncertainty.segments.muck_truk]")
+    run_error(case, "scenario.toml", "uncertainty.segments", "'muck_truk'",
+              "did you mean 'muck_truck'")
 
 
 def test_economics_unknown_station_type(case):
