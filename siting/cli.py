@@ -23,6 +23,7 @@ from siting._errors import SitingError
 from siting._format import money, number, percent
 
 if TYPE_CHECKING:
+    from siting.export import OutputOptions
     from siting.report import Report
     from siting.scenario import Scenario
 
@@ -383,8 +384,11 @@ def sweep(
     With --targets: the least cost of each coverage target (cost_curve.csv, cost_curve.png).
     """
     if targets is not None:
-        _guard(lambda: _target_sweep(scenario, targets, out_dir, maps, lang, basemap,
-                                     tianditu_key, quiet), debug)
+        from siting.export import OutputOptions
+
+        _guard(lambda: _target_sweep(scenario, targets, out_dir, maps, quiet, OutputOptions(
+            lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key, crs=crs,
+            shapefile=shapefile)), debug)
         return
 
     def go() -> None:
@@ -449,23 +453,22 @@ def sweep(
     _guard(go, debug)
 
 
-def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool,
-                  lang: str | None, basemap: str, tianditu_key: str | None,
-                  quiet: bool) -> None:
+def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool, quiet: bool,
+                  options: OutputOptions) -> None:
     from siting._preflight import check_output_writable, check_path_text
     from siting.cost_curve import parse_targets
 
-    _check_options(lang, basemap if maps else None, tianditu_key)
+    _check_options(options.lang, options.basemap if maps else None, options.tianditu_key,
+                   options.crs)
     shares = parse_targets(targets)
     scenario_path = check_path_text(scenario, "scenario")
     target = check_output_writable(
         out_dir if out_dir is not None
         else Path("maps") / f"{scenario_path.resolve().parent.name}-cost")
 
+    from siting import export
     from siting._atomic import check_output_dir, output_lock
     from siting.cost_curve import cost_sweep
-    from siting.export import write_outputs
-    from siting.maps import write_map
     from siting.pipeline import prepare
     from siting.scenario import input_paths, load_scenario
 
@@ -474,11 +477,9 @@ def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool,
     check_output_dir(target, "sweep", inputs=inputs)
     prog = _progress(quiet)
     hooks = RichHooks(prog)
-    language = lang or sc.lang
 
-    def write_run(result, folder: Path) -> None:
-        write_outputs(result, folder, lang=language, map_writer=lambda r, p: write_map(
-            r, p, lang=language, basemap=basemap, tianditu_key=tianditu_key))
+    def write_run(result: Any, folder: Path) -> None:
+        export.write_run(result, folder, options)
 
     def work() -> list:
         prep = prepare(sc, hooks=hooks)
@@ -571,8 +572,10 @@ def robust(
                         result, outcome = work()
                 else:
                     result, outcome = work()
-                _write_robust(result, outcome, target, inputs, language, basemap,
-                              tianditu_key)
+                from siting.export import OutputOptions
+
+                _write_robust(result, outcome, target, inputs, OutputOptions(
+                    lang=language, basemap=basemap, tianditu_key=tianditu_key))
         finally:
             if client is not None:
                 client.close()
@@ -596,17 +599,15 @@ def robust(
     _guard(go, debug)
 
 
-def _write_robust(result, outcome, target: Path, inputs, lang: str, basemap: str,
-                  tianditu_key: str | None) -> None:
+def _write_robust(result: Any, outcome: Any, target: Path, inputs: Any,
+                  options: OutputOptions) -> None:
+    from siting import export
     from siting._atomic import atomic_dir
-    from siting.export import write_outputs
-    from siting.maps import write_map
     from siting.robust import write_tables
 
     with atomic_dir(target, kind="robust", inputs=inputs) as tmp:
         write_tables(outcome, tmp)
-        write_outputs(result, tmp / "plan", lang=lang, map_writer=lambda r, p: write_map(
-            r, p, lang=lang, basemap=basemap, tianditu_key=tianditu_key))
+        export.write_run(result, tmp / "plan", options)
 
 
 @app.command()
