@@ -128,7 +128,7 @@ def run_dask(fn: Callable[[T], R], items: Sequence[T], payload: dict[str, Any], 
     from dask.distributed import as_completed
 
     own = isinstance(address, str)
-    client = connect(address) if own else address
+    client: Any = connect(address) if own else address
     try:
         token = f"{os.getpid()}-{id(payload)}"
         [remote] = client.scatter([{**payload, "_token": token}], broadcast=True)

@@ -184,7 +184,8 @@ def _plot(points: list[CostPoint], path: Path) -> None:
                    color="#bf8700", marker="s", zorder=3, label="time limit (not proven)")
         bounds = [p for p in stopped if p.cost_bound is not None]
         if bounds:
-            ax.vlines([p.target * 100 for p in bounds], [p.cost_bound / 1e6 for p in bounds],
+            ax.vlines([p.target * 100 for p in bounds],
+                      [(p.cost_bound or 0.0) / 1e6 for p in bounds],
                       [p.spent / 1e6 for p in bounds], color="#bf8700", alpha=0.6,
                       label="between bound and plan")
     if carried:

@@ -158,7 +158,7 @@ def price(sc: Scenario, mi: ModelInput, report: Report, *, workers: int | None =
 
 
 def _priced(m: Mandate, r: dict[str, Any], report: Report, least_cost: bool) -> MandatePrice:
-    base = {"key": m.key, "kind": m.kind, "label": m.label, "zone": m.zone,
+    base: dict[str, Any] = {"key": m.key, "kind": m.kind, "label": m.label, "zone": m.zone,
             "coverage_with": report.coverage_share, "spent_with": report.spent}
     if r["status"] in ("infeasible", "failed"):
         return MandatePrice(**base, status=r["status"], note=r.get("note", ""))

@@ -186,6 +186,7 @@ class SitingModel:
         name = self._solver_name(solver)
         t0 = time.perf_counter()
         plan: GreedyPlan | None = None
+        start: FloatArray | None
         if start_open_year is not None:
             start = target.start_from_open_year(self._lay, self._rd, start_open_year)
         else:

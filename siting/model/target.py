@@ -404,10 +404,9 @@ def explain_infeasible(mi: ModelInput, *, capacitated: bool, solver: str, time_l
         reach = reachable_share(mi, fl)
         if reach < fl.share - SHARE_TOL:
             return _reach_message(mi, fl, reach)
-    kw = {"capacitated": capacitated, "solver": solver, "time_limit_s": time_limit_s,
-          "threads": threads}
     for fl in mi.coverage_floors:
-        first = _max_share(mi, fl, **kw)
+        first = _max_share(mi, fl, capacitated=capacitated, solver=solver,
+                           time_limit_s=time_limit_s, threads=threads)
         if first is None:
             return None
         achieved, upper = first
@@ -420,7 +419,8 @@ def explain_infeasible(mi: ModelInput, *, capacitated: bool, solver: str, time_l
             if change.pop("_uncapacitated", False):
                 cap = False
             relaxed = replace(relaxed, **change)  # type: ignore[arg-type]
-            res = _max_share(relaxed, fl, **{**kw, "capacitated": cap})
+            res = _max_share(relaxed, fl, capacitated=cap, solver=solver,
+                             time_limit_s=time_limit_s, threads=threads)
             if res is not None and res[0] >= fl.share - SHARE_TOL:
                 return (f"{src}{fl.label} cannot be met: the rules allow at most "
                         f"{_pct(upper)}; {name} block it ({_pct(res[0])} is reached without "
