@@ -1147,7 +1147,49 @@ def scenario_toml(seed: int) -> str:
             f"detour_km = {float(c.detour_km)!r}",
             "",
         ]
+    out += COMMISSION_TOML
     return "\n".join(out)
+
+
+#: What the plan costs and saves, the mandates to price and the ranges of the fleet guesses
+#: (every figure sourced or marked ASSUMPTION in SOURCES.md, sections 6-8).
+COMMISSION_TOML: list[str] = [
+    "# `siting run --mandates` prices every zone requirement and these families;",
+    "# price = true would do it on every run (slower: one re-solve each).",
+    "[mandates]",
+    "price = false",
+    'families = ["budget_by_year", "grid"]',
+    "",
+    "[economics]",
+    "discount_rate = 0.08",
+    "operating_days = 330.0",
+    "electricity_cny_per_kwh = 0.7",
+    "hydrogen_cny_per_kg = 35.0",
+    "electrolysis_kwh_per_kg = 55.0",
+    "lifetime_years = { swap = 10.0, charging = 10.0, hydrogen = 15.0 }",
+    "opex_share = { swap = 0.05, charging = 0.03, hydrogen = 0.05 }",
+    "diesel_l_per_100km = { sanitation = 35.0, municipal = 18.0, logistics = 12.0, "
+    "muck_truck = 45.0 }",
+    "diesel_co2_kg_per_l = 2.66",
+    "grid_co2_kg_per_kwh = 0.5395",
+    "hydrogen_co2_kg_per_kg = 10.0",
+    "",
+    "# `siting robust` samples these multipliers of the fleet guesses (1 = the values above).",
+    "[uncertainty]",
+    "seed = 20231",
+    "samples = 50",
+    "vehicles = [0.8, 1.2]",
+    "nev_share = [0.75, 1.25]",
+    "hydrogen_share = [0.5, 1.5]",
+    "swap_share = [0.7, 1.3]",
+    "",
+    "[uncertainty.segments.muck_truck]",
+    "vehicles = [0.6, 1.4]",
+    "nev_share = [0.75, 1.25]",
+    "hydrogen_share = [0.5, 1.5]",
+    "swap_share = [0.7, 1.3]",
+    "",
+]
 
 
 #: Tube-trailer delivery of hydrogen, CNY per kg per km (Innova Research 2025: RMB 6.3/kg per

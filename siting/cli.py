@@ -23,7 +23,9 @@ from siting._errors import SitingError
 from siting._format import money, number, percent
 
 if TYPE_CHECKING:
+    from siting.export import OutputOptions
     from siting.report import Report
+    from siting.scenario import Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Site battery-swap, charging and hydrogen stations for working fleets.")
@@ -49,6 +51,9 @@ TiandituOpt = Annotated[str | None, typer.Option(
 # Paths are taken as text and checked by siting._preflight in the command (one line, exit 2):
 # click's own checks print a usage box, and turn an empty path into "." before we see it.
 ScenarioArg = Annotated[str, typer.Argument(help="Scenario .toml file.", metavar="SCENARIO")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", min=1, max=256, help="Worker processes for parallel re-solves (default: the "
+    "CPU cores, at most 8).")]
 
 
 #: Set by ``siting --progress-json``: stage progress goes to stdout as JSON lines.
@@ -168,11 +173,14 @@ def bundled_scenario() -> Path:
 
 def _run(scenario: Path | str, out_dir: Path | str | None, lang: str | None, basemap: str,
          cdn: bool, crs: str | None, quiet: bool, tianditu_key: str | None,
-         shapefile: bool = False) -> None:
+         shapefile: bool = False, target_share: float | None = None,
+         mandates: bool | None = None, workers: int | None = None) -> None:
     from siting._preflight import check_output_writable, check_path_text
 
     # Options and the output folder first: a typo must not cost a solve.
     _check_options(lang, basemap, tianditu_key, crs)
+    if target_share is not None:
+        check_target(target_share)
     scenario = check_path_text(scenario, "scenario")
     target = check_output_writable(out_dir if out_dir is not None
                                    else Path("maps") / scenario.resolve().parent.name)
@@ -181,16 +189,38 @@ def _run(scenario: Path | str, out_dir: Path | str | None, lang: str | None, bas
     from siting.scenario import load_scenario
 
     sc = load_scenario(scenario)
+    if target_share is not None:
+        sc = with_target(sc, target_share)
     prog = _progress(quiet)
     hooks = RichHooks(prog)
+    kw = dict(hooks=hooks, lang=lang, basemap=basemap, cdn=cdn, output_crs=crs,
+              tianditu_key=tianditu_key, shapefile=shapefile, mandates=mandates,
+              workers=workers)
     if prog is not None:
         with prog:
-            result = run(sc, target, hooks=hooks, lang=lang, basemap=basemap, cdn=cdn,
-                         output_crs=crs, tianditu_key=tianditu_key, shapefile=shapefile)
+            result = run(sc, target, **kw)  # type: ignore[arg-type]
     else:
-        result = run(sc, target, hooks=hooks, lang=lang, basemap=basemap, cdn=cdn,
-                     output_crs=crs, tianditu_key=tianditu_key, shapefile=shapefile)
+        result = run(sc, target, **kw)  # type: ignore[arg-type]
     _print_summary(result.report, target)
+
+
+def check_target(share: float) -> None:
+    """``--target`` must be a share in (0, 1] (one-line error, exit 2)."""
+    from siting._errors import ScenarioError
+
+    if not (0 < share <= 1):
+        msg = (f"--target {share:g}: give the share of the final year's demand to cover, "
+               "between 0 and 1, e.g. --target 0.95")
+        raise ScenarioError(msg)
+
+
+def with_target(sc: Scenario, share: float) -> Scenario:
+    """``sc`` as a least-cost run to ``share`` of the final year's demand (``--target``)."""
+    from siting.scenario import ObjectiveSpec
+
+    check_target(share)
+    goal = ObjectiveSpec(target_share=share, budget_cap=sc.objective.budget_cap)
+    return sc.model_copy(update={"objective": goal})
 
 
 def _print_summary(report: Report, target: Path) -> None:
@@ -206,8 +236,15 @@ def _print_summary(report: Report, target: Path) -> None:
         t.add_row(f"coverage {h.year}", f"{number(h.vehicles_covered)} of "
                   f"{number(h.vehicles_total)} NEV vehicles: {percent(h.share)} … at most "
                   f"{percent(h.share_bound)} of the {h.unit} that year (plan … proven bound)")
-    t.add_row("spent / budget", f"{money(report.spent, 'en', unit=False)} / "
-              f"{money(report.budget, 'en')}")
+    if report.target is not None:
+        tg = report.target
+        bound = ("" if tg.status == "optimal" or tg.cost_bound is None else
+                 f" (least cost at least {money(tg.cost_bound, 'en')}, gap {percent(tg.gap, 2)})")
+        t.add_row("target", f"{percent(tg.share)} of the {tg.year} demand: costs "
+                  f"{money(tg.spent, 'en')}{bound}")
+    else:
+        t.add_row("spent / budget", f"{money(report.spent, 'en', unit=False)} / "
+                  f"{money(report.budget, 'en')}")
     t.add_row("stations", ", ".join(f"{k}: {v.count}" for k, v in report.by_type.items()
                                     if v.count))
     if report.corridors:
@@ -239,6 +276,40 @@ def _print_summary(report: Report, target: Path) -> None:
                       percent(y.coverage_share), str(y.new_stations),
                       money(y.spent, "en", unit=False))
     out.print(years)
+    _print_commission(report)
+
+
+def _print_commission(report: Report) -> None:
+    """Zone coverage shares, what the plan saves, and the price of each mandate."""
+    ec = report.economics
+    if ec is not None and ec.by_year:
+        e = ec.by_year[str(report.final_year)]
+        out.print(f"{report.final_year}: displaces {number(e.diesel_l_per_year / 1e3)} m³ "
+                  f"(thousand L) of diesel a year, avoids {number(e.co2_avoided_t_per_year)} t "
+                  f"CO2 a year (grid {ec.grid_co2_kg_per_kwh:g} kg/kWh)", markup=False,
+                  soft_wrap=True)
+    if report.zone_coverage:
+        z = Table(title=f"coverage by zone, {report.final_year} (share of the zone's demand)")
+        for col in ("zone", "demand", "covered", "share", "floor"):
+            z.add_column(col, justify="right" if col != "zone" else "left")
+        for zid, zc in report.zone_coverage.items():
+            floor = ("" if zc.min_share is None else
+                     f"≥ {percent(zc.min_share)} ({zc.min_share_year})")
+            z.add_row(escape(zc.name or zid), number(zc.demand_weight, 1),
+                      number(zc.weight_covered, 1), percent(zc.coverage_share), floor)
+        out.print(z)
+    if report.mandates:
+        m = Table(title="price of each mandate (the plan re-solved without it)")
+        for col in ("mandate", "coverage without", "gain (points)", "saved", "binds"):
+            m.add_column(col)
+        for p in report.mandates:
+            if p.coverage_without is None:
+                m.add_row(escape(p.label), p.status, "", "", "")
+                continue
+            m.add_row(escape(p.label), percent(p.coverage_without),
+                      number(100 * (p.coverage_gained or 0.0), 1),
+                      money(p.money_saved, "en"), "yes" if p.binding else "no")
+        out.print(m)
 
 
 @app.command()
@@ -265,11 +336,19 @@ def run_cmd(
         "--out", help="Output folder (default maps/<scenario folder name>).")] = None,
     lang: LangOpt = None, basemap: BasemapOpt = "osm", cdn: CdnOpt = False, crs: CrsOpt = None,
     tianditu_key: TiandituOpt = None,
-    shapefile: ShpOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    shapefile: ShpOpt = False,
+    target: Annotated[float | None, typer.Option(
+        "--target", help="Least cost to cover this share of the final year's demand, e.g. "
+        "0.95 (overrides [objective] target_share).")] = None,
+    mandates: Annotated[bool | None, typer.Option(
+        "--mandates/--no-mandates", help="Price every mandate: re-solve without each zone "
+        "requirement and marked rule family (default: [mandates] price).")] = None,
+    workers: WorkersOpt = None,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Solve SCENARIO and write the map and exports."""
     _guard(lambda: _run(scenario, out_dir, lang, basemap, cdn, crs, quiet, tianditu_key,
-                        shapefile), debug)
+                        shapefile, target, mandates, workers), debug)
 
 
 @app.command()
@@ -307,11 +386,24 @@ def sweep(
     maps: Annotated[bool, typer.Option("--maps/--no-maps",
                                        help="Write a full run (map + exports) per budget.")]
     = True,
+    targets: Annotated[str | None, typer.Option(
+        "--targets", help="Coverage targets instead of budgets: the least cost of each, e.g. "
+        "0.6,0.7,0.8,0.9,1.0 -> cost_curve.csv, cost_curve.png.")] = None,
     lang: LangOpt = None, basemap: BasemapOpt = "osm", tianditu_key: TiandituOpt = None,
     cdn: CdnOpt = False, crs: CrsOpt = None, shapefile: ShpOpt = False,
     quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
-    """Solve SCENARIO over a range of budgets: curve.csv, curve.png (knee marked), a run each."""
+    """Solve SCENARIO over a range of budgets: curve.csv, curve.png (knee marked), a run each.
+
+    With --targets: the least cost of each coverage target (cost_curve.csv, cost_curve.png).
+    """
+    if targets is not None:
+        from siting.export import OutputOptions
+
+        _guard(lambda: _target_sweep(scenario, targets, out_dir, maps, quiet, OutputOptions(
+            lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key, crs=crs,
+            shapefile=shapefile)), debug)
+        return
 
     def go() -> None:
         from siting._preflight import check_output_writable, check_path_text
@@ -373,6 +465,163 @@ def sweep(
         out.print(f"written to {target} (curve.csv, curve.png)")
 
     _guard(go, debug)
+
+
+def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool, quiet: bool,
+                  options: OutputOptions) -> None:
+    from siting._preflight import check_output_writable, check_path_text
+    from siting.cost_curve import parse_targets
+
+    _check_options(options.lang, options.basemap if maps else None, options.tianditu_key,
+                   options.crs)
+    shares = parse_targets(targets)
+    scenario_path = check_path_text(scenario, "scenario")
+    target = check_output_writable(
+        out_dir if out_dir is not None
+        else Path("maps") / f"{scenario_path.resolve().parent.name}-cost")
+
+    from siting import export
+    from siting._atomic import check_output_dir, output_lock
+    from siting.cost_curve import cost_sweep
+    from siting.pipeline import prepare
+    from siting.scenario import input_paths, load_scenario
+
+    sc = load_scenario(scenario_path)
+    inputs = input_paths(sc)
+    check_output_dir(target, "sweep", inputs=inputs)
+    prog = _progress(quiet)
+    hooks = RichHooks(prog)
+
+    def write_run(result: Any, folder: Path) -> None:
+        export.write_run(result, folder, options)
+
+    def work() -> list:
+        prep = prepare(sc, hooks=hooks)
+        return cost_sweep(prep, shares, target, hooks=hooks,
+                          write_run=write_run if maps else None, inputs=inputs)
+
+    with output_lock(target):
+        if prog is not None:
+            with prog:
+                points = work()
+        else:
+            points = work()
+    t = Table(title=f"{sc.name}: least cost of each coverage target")
+    for col in ("target", "least cost", "covered", "stations", "status"):
+        t.add_column(col)
+    for p in points:
+        status = p.status + (f" (plan of the {percent(p.plan_of_target)} target)"
+                             if p.plan_of_target is not None else "")
+        if p.folder and p.status != "optimal" and p.cost_bound is not None:
+            status += f", at least {money(p.cost_bound, 'en')}"
+        t.add_row(percent(p.target), money(p.spent, "en"), percent(p.achieved_share),
+                  str(p.stations), status)
+    out.print(t)
+    for p in points:
+        if not p.folder:
+            out.print(f"{percent(p.target)}: {p.note}", markup=False, soft_wrap=True)
+    out.print(f"written to {target} (cost_curve.csv, cost_curve.png)")
+
+
+@app.command()
+def robust(
+    scenario: ScenarioArg,
+    n: Annotated[int | None, typer.Option(
+        "--n", min=1, max=100_000, help="Samples (default [uncertainty] samples).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Random seed (default [uncertainty] seed).")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", help="Run the samples on a Dask cluster: the scheduler's address, e.g. "
+        "tcp://10.0.0.5:8786.")] = None,
+    workers: WorkersOpt = None,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", min=0.1, help="Solver time limit per sample, s.")] = None,
+    out_dir: Annotated[str | None, typer.Option(
+        "--out", help="Output folder (default maps/<scenario folder>-robust).")] = None,
+    lang: LangOpt = None, basemap: BasemapOpt = "osm", tianditu_key: TiandituOpt = None,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:
+    """Sample the [uncertainty] ranges, solve each sample: how often each station is chosen,
+    the no-regret stations and the plan's regret (robustness.csv, samples.csv, plan/)."""
+
+    def go() -> None:
+        from siting._atomic import check_output_dir, output_lock
+        from siting.pipeline import prepare, solve_prepared
+        from siting.robust import check_robust, robustness, with_robustness
+        from siting.scenario import input_paths, load_scenario
+
+        sc = load_scenario(scenario)
+        target = out_dir or Path("maps") / f"{scenario.resolve().parent.name}-robust"
+        inputs = input_paths(sc)
+        check_output_dir(target, "robust", inputs=inputs)
+        check_robust(sc)
+        client = None
+        if dask is not None:
+            from siting._parallel import connect
+
+            client = connect(dask)  # fail before the long work, not after it
+        prog = _progress(quiet)
+        hooks = RichHooks(prog)
+        language = lang or sc.lang
+
+        def work():
+            prep = prepare(sc, hooks=hooks)
+            base, _ = solve_prepared(prep, hooks=hooks)
+            task = prog.add_task("Sampled fleets (one solve each)", total=1.0) if prog else None
+
+            def step(done: int, total: int) -> None:
+                emit_progress("update", "robust", fraction=round(done / total, 4), done=done,
+                              total=total)
+                if prog is not None and task is not None:
+                    prog.update(task, completed=done / total)
+
+            outcome = robustness(prep, base, n=n, seed=seed, workers=workers, dask=client,
+                                 time_limit_s=time_limit, progress=step)
+            return with_robustness(base, prep, outcome), outcome
+
+        try:
+            with output_lock(target):
+                if prog is not None:
+                    with prog:
+                        result, outcome = work()
+                else:
+                    result, outcome = work()
+                from siting.export import OutputOptions
+
+                _write_robust(result, outcome, target, inputs, OutputOptions(
+                    lang=language, basemap=basemap, tianditu_key=tianditu_key))
+        finally:
+            if client is not None:
+                client.close()
+        f = outcome.figures
+        out.print(f"{f.samples} samples ({f.backend}, {f.seconds:.1f} s): own plans cover "
+                  f"{percent(f.own_share_mean)} of the {result.report.final_year} demand on "
+                  f"average, the scenario's plan {percent(f.base_share_mean)}; regret mean "
+                  f"{number(100 * f.regret_mean, 1)}, 90th pct "
+                  f"{number(100 * f.regret_p90, 1)}, max {number(100 * f.regret_max, 1)} "
+                  "points", markup=False, soft_wrap=True)
+        t = Table(title=f"chosen in ≥ {percent(f.no_regret_share)} of samples (no-regret)")
+        for col in ("site", "type", "chosen in", "in the plan"):
+            t.add_column(col)
+        for st in f.stations:
+            if st.no_regret:
+                t.add_row(escape(st.site_id), escape(st.station_type),
+                          percent(st.chosen_share), "yes" if st.in_base_plan else "no")
+        out.print(t)
+        out.print(f"written to {target} (robustness.csv, samples.csv, plan/)")
+
+    _guard(go, debug)
+
+
+def _write_robust(result: Any, outcome: Any, target: Path, inputs: Any,
+                  options: OutputOptions) -> None:
+    from siting import export
+    from siting._atomic import atomic_dir
+    from siting.robust import write_tables
+
+    with atomic_dir(target, kind="robust", inputs=inputs) as tmp:
+        write_tables(outcome, tmp)
+        export.write_run(result, tmp / "plan", options)
 
 
 @app.command()

@@ -11,7 +11,7 @@ utilisation; :func:`build_report` assembles the :class:`~siting.report.Report`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from siting import __version__
+from siting.economics import plan_economics
 from siting.report import (
     CorridorFigures,
     GridUse,
@@ -32,16 +33,18 @@ from siting.report import (
     SolverInfo,
     StationYear,
     SupplyUse,
+    TargetFigures,
     TypeFigures,
     YearFigures,
     ZoneFigures,
 )
+from siting.zone_coverage import zone_coverage
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from siting.corridors import Flow
-    from siting.model import Solution
+    from siting.model import ModelInput, Solution
     from siting.network import RoadNetwork
     from siting.scenario import Scenario
 
@@ -363,6 +366,10 @@ class ReportInputs:
     zone_names: dict[str, str]
     budget_total: float
     budget_by_year: np.ndarray | None
+    #: Per zone id, its demand rows (:func:`siting.zone_coverage.demand_in_zones`).
+    in_zone: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The model input solved (its target floor, in a least-cost run).
+    model_input: ModelInput | None = None
 
 
 def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
@@ -421,7 +428,30 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
         network=_network_info(ri.net),
         data_provenance=_provenance(sc, ri.net),
         extra_layers=sorted(ri.extra),
+        mode="least_cost" if sc.objective.target_share is not None else "coverage",
+        target=_target(sc, sol, by_year, ri),
+        zone_coverage=zone_coverage(sc, dem, served, ri.in_zone, ri.zone_names),
+        economics=plan_economics(sc, ri.demand, dem, served, ri.station_years)
+        if "cost_cny_per_year" in ri.station_years.columns else None,
     )
+
+
+def _target(sc: Scenario, sol: Solution, by_year: dict[str, YearFigures],
+            ri: ReportInputs) -> TargetFigures | None:
+    """The target of a least-cost run and what the plan achieves (None otherwise)."""
+    share = sc.objective.target_share
+    if share is None:
+        return None
+    last = by_year[str(sc.years[-1])]
+    spent = float(ri.stations.loc[~ri.stations["existing"], "capex"].sum())
+    return TargetFigures(
+        share=float(share), year=last.year, unit=weight_unit(sc.weight),
+        required=float(share) * last.demand_weight, covered=last.weight_covered,
+        achieved_share=last.coverage_share, spent=spent,
+        cost_bound=None if sol.bound is None or not np.isfinite(sol.bound) else float(sol.bound),
+        gap=None if sol.gap is None or not np.isfinite(sol.gap) else float(sol.gap),
+        status=sol.status,
+        budget_cap=float(sc.budget.total) if sc.objective.budget_cap else None)
 
 
 def _grid(sc: Scenario, sol: Solution, ri: ReportInputs) -> dict[str, GridUse]:

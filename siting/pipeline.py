@@ -39,6 +39,7 @@ from siting.corridors import Flow, corridor_flows, flows_gdf, warn_overlaps
 from siting.coverage import SiteReach, demand_site_times, option_coverage, site_reach
 from siting.crs import point_xy
 from siting.demand import FLEET_COLUMNS, build_demand
+from siting.economics import station_costs
 from siting.figures import (
     DemandArrays,
     PlanFigures,
@@ -57,11 +58,13 @@ from siting.model import (
     ZoneMinimum,
 )
 from siting.network import RoadNetwork, load_network
+from siting.report import Report
 from siting.results import SitingResult, station_table
 from siting.scenario import DEFAULT_SPEEDS_KPH, Scenario, suggest
 from siting.service_areas import coverage_areas
 from siting.supply import SupplyDistances, road_distances
 from siting.tables import source_of
+from siting.zone_coverage import demand_in_zones, target_floor, zone_floors
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,7 @@ STAGES: dict[str, str] = {
     "coverage": "Coverage sets",
     "model": "Building and solving the MIP",
     "results": "Assembling results",
+    "mandates": "Pricing the mandates (re-solves)",
     "outputs": "Writing outputs",
 }
 
@@ -153,10 +157,11 @@ def read_inputs(sc: Scenario) -> Inputs:
         if "name" not in zones.columns:
             zones["name"] = zones["zone_id"]
         known = set(zones["zone_id"].astype(str))
-        for r in sc.zone_requirements:
-            if r.zone not in known:
-                msg = (f"{sc.source_file}: zone_requirements zone '{r.zone}' is not in "
-                       f"{sc.zones.path.name}{suggest(r.zone, sorted(known))}; use one of "
+        for what, zone in ([("zone_requirements", r.zone) for r in sc.zone_requirements]
+                           + [("zone_coverage", z.zone) for z in sc.zone_coverage]):
+            if zone not in known:
+                msg = (f"{sc.source_file}: {what} zone '{zone}' is not in "
+                       f"{sc.zones.path.name}{suggest(zone, sorted(known))}; use one of "
                        f"{sorted(known)}")
                 raise InputDataError(msg)
     if sc.hydrogen is not None:
@@ -286,7 +291,8 @@ def _warn_unreachable(sc: Scenario, demand: gpd.GeoDataFrame, cover: sp.csr_matr
 
 def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
                  cover: sp.csr_matrix, sites: gpd.GeoDataFrame, rules: RuleLayers,
-                 flows: list[Flow]) -> ModelInput:
+                 flows: list[Flow], demand_zones: dict[str, np.ndarray] | None = None
+                 ) -> ModelInput:
     years = sc.years
     year_idx = demand["year"].map({y: k for k, y in enumerate(years)}).to_numpy(dtype=int)
     zone_min: list[ZoneMinimum] = []
@@ -325,7 +331,15 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
                 r_.append(o)
                 c_.append(col[sid])
         supply_pairs = sp.csr_matrix((np.ones(len(r_)), (r_, c_)), shape=(len(options), len(ids)))
+    floors = zone_floors(sc, demand, demand_zones or {})
+    goal = target_floor(sc, demand)
+    budget_total = float(sc.budget.total)
+    if goal is not None:  # least cost to the target: the total budget is the question
+        floors.insert(0, goal)
+        if not sc.objective.budget_cap:
+            budget_total = float("inf")
     return ModelInput(
+        coverage_floors=floors, minimise_cost=goal is not None,
         option_tiebreak=_delivery_cost(sc, options),
         weight=demand["weight"].to_numpy(dtype=float),
         energy=demand["energy"].to_numpy(dtype=float),
@@ -339,7 +353,7 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
         year_labels=[str(y) for y in years],
         source=str(sc.source_file),
         option_existing=options["existing"].to_numpy(dtype=bool),
-        budget_total=float(sc.budget.total),
+        budget_total=budget_total,
         budget_by_year=budget_by_year,
         zone_min=zone_min,
         zone_labels=zone_labels,
@@ -369,6 +383,8 @@ class Prepared:
     rules: RuleLayers
     model_input: ModelInput
     timings: dict[str, float]
+    #: Per zone id, the demand rows inside the zone (see :mod:`siting.zone_coverage`).
+    in_zone: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
@@ -458,9 +474,10 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
             raise NetworkError(f"{sc.source_file}: {exc}") from None
         warn_overlaps(sc.corridors, inputs.fleet, {g.id: g.vehicle_class for g in sc.segments},
                       net.crs)
-        mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows)
+        in_zone = demand_in_zones(demand, inputs.rules.zones)
+        mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows, in_zone)
     return Prepared(sc, net, demand, sites, options, cover, reach, flows, inputs.rules, mi,
-                    dict(timer.timings))
+                    dict(timer.timings), in_zone)
 
 
 def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
@@ -483,7 +500,7 @@ def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
                           start_plan=start_plan)
     with timer.stage("results"):
         result = assemble(sc, prep.net, prep.demand, prep.sites, prep.options, prep.cover,
-                          prep.reach, prep.flows, sol, mi, prep.rules)
+                          prep.reach, prep.flows, sol, mi, prep.rules, in_zone=prep.in_zone)
     return result, timer.timings
 
 
@@ -503,11 +520,13 @@ def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
 def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
         client: object | None = None, lang: str | None = None, basemap: str = "osm",
         cdn: bool = False, output_crs: str | None = None,
-        tianditu_key: str | None = None, shapefile: bool = False) -> SitingResult:
+        tianditu_key: str | None = None, shapefile: bool = False,
+        mandates: bool | None = None, workers: int | None = None) -> SitingResult:
     """Solve ``sc`` and write the output contract into ``out_dir`` (atomically).
 
     The folder appears only when everything has been written; an error or Ctrl-C leaves a
-    previous ``out_dir`` as it was.
+    previous ``out_dir`` as it was. ``mandates`` (default ``[mandates] price``) also prices
+    every mandate (:mod:`siting.mandates`) on ``workers`` processes.
     """
     from siting._atomic import check_output_dir, output_lock
     from siting._preflight import check_output_writable
@@ -523,17 +542,28 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
     with output_lock(out_dir):
         return _run_locked(sc, out_dir, hooks=hooks, client=client, lang=lang,
                            basemap=basemap, cdn=cdn, output_crs=output_crs,
-                           tianditu_key=tianditu_key, shapefile=shapefile)
+                           tianditu_key=tianditu_key, shapefile=shapefile,
+                           mandates=sc.mandates.price if mandates is None else mandates,
+                           workers=workers)
 
 
 def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client: object | None,
                 lang: str | None, basemap: str, cdn: bool, output_crs: str | None,
-                tianditu_key: str | None, shapefile: bool) -> SitingResult:
+                tianditu_key: str | None, shapefile: bool, mandates: bool = False,
+                workers: int | None = None) -> SitingResult:
     from siting.export import OutputOptions, write_run
 
     hooks = hooks or NoHooks()
-    result, timings = solve_scenario(sc, hooks=hooks, client=client)
+    prep = prepare(sc, hooks=hooks, client=client)
+    result, timings = solve_prepared(prep, hooks=hooks)
     timer = _Timer(hooks, dict(timings))
+    if mandates:
+        from siting.mandates import price
+
+        with timer.stage("mandates") as prog:
+            prices = price(sc, prep.model_input, result.report, workers=workers,
+                           progress=lambda done, total: prog(done / total))
+        result = replace(result, report=result.report.model_copy(update={"mandates": prices}))
     options = OutputOptions(lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key,
                             crs=output_crs, shapefile=shapefile)
     with timer.stage("outputs"):
@@ -546,7 +576,8 @@ def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client
 # --------------------------------------------------------------------------- results
 def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
              options: pd.DataFrame, cover: sp.csr_matrix, reach: SiteReach, flows: list[Flow],
-             sol: Solution, mi: ModelInput, rules: RuleLayers) -> SitingResult:
+             sol: Solution, mi: ModelInput, rules: RuleLayers,
+             in_zone: dict[str, np.ndarray] | None = None) -> SitingResult:
     """Turn the solution into a :class:`SitingResult` keyed by the input ids.
 
     Station figures are the final planning year's (named in ``figures_year``); per year they
@@ -564,7 +595,7 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
     last = len(sc.years) - 1
     unique = unique_served(share, cover, open_year, dem_arrays, last)
     stations = station_table(options, sites, open_year, sc.years, fig, sc, unique_weight=unique)
-    per_year = station_years(options, open_year, sc.years, fig)
+    per_year = station_costs(station_years(options, open_year, sc.years, fig), options, sc)
 
     dem = demand.copy()
     dem["served_share"] = np.round(served, 6)
@@ -596,9 +627,31 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
     report = build_report(sc, sol, ReportInputs(
         net=net, demand=dem, stations=stations, station_years=per_year, candidates=cand,
         options=options, flows=flows, extra=extra, zone_names=zone_names,
-        budget_total=float(mi.budget_total), budget_by_year=mi.budget_by_year))
+        budget_total=float(mi.budget_total), budget_by_year=mi.budget_by_year,
+        in_zone=in_zone or {}, model_input=mi))
+    zones = _zones_with_coverage(rules.zones, report)
     return SitingResult(sc, stations, dem, cand.drop(columns=["capex_factor"], errors="ignore"),
-                        areas, rules.zones, roads, report, extra, station_years=per_year)
+                        areas, zones, roads, report, extra, station_years=per_year)
+
+
+def _zones_with_coverage(zones: gpd.GeoDataFrame | None, report: Report
+                         ) -> gpd.GeoDataFrame | None:
+    """The zones layer with the share of each zone's final-year demand covered (and its
+    floor): ``coverage_share``, ``demand_weight``, ``min_share`` (NaN where none)."""
+    if zones is None or not report.zone_coverage:
+        return zones
+    out = zones.copy()
+    ids = out["zone_id"].astype(str)
+    zc = report.zone_coverage
+
+    def col(attr: str) -> list[float]:
+        vals = [getattr(zc[z], attr) if z in zc else None for z in ids]
+        return [np.nan if v is None else float(v) for v in vals]
+
+    out["coverage_share"] = col("coverage_share")
+    out["demand_weight"] = col("demand_weight")
+    out["min_share"] = col("min_share")
+    return out
 
 
 def _supply_layer(sc: Scenario, sol: Solution, supply: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

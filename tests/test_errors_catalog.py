@@ -1318,3 +1318,113 @@ def test_existing_station_id_also_a_candidate(case):
     case.set_prop("existing.geojson", 2, "site_id", "C002")
     run_error(case, "existing.geojson: feature 2 (site_id 'C002')",
               "the same site_id as", "candidates.geojson: feature 2 (site_id 'C002')")
+
+# =========================================================================== commission (issue 13)
+def _no_zone_requirements(case: Case) -> None:
+    text = case.toml.read_text(encoding="utf-8")
+    new = re.sub(r"(?ms)^\[\[zone_requirements\]\]\n.*?(?=^\[)", "", text)
+    assert new != text, "test set-up: no zone requirements in scenario.toml"
+    case.toml.write_text(new, encoding="utf-8")
+
+
+def test_target_out_of_range(case):
+    line = error_line(case.run("--target", "1.5"))
+    assert "--target 1.5" in line and "between 0 and 1" in line
+    assert_no_output(case)
+
+
+def test_target_above_the_demand_in_reach(case):
+    case.fast(time_limit_s=10.0)
+    case.sub("threshold_min = 10.0", "threshold_min = 0.5")  # logistics vans reach nothing
+    line = error_line(case.run("--target", "0.99"), 3)
+    assert "target: 99 % of the 2025 demand" in line and "cannot be met" in line
+    assert "of that demand reaches any candidate station" in line
+    assert_no_output(case)
+
+
+def test_target_blocked_by_the_yearly_caps(case):
+    case.fast(time_limit_s=10.0)
+    _no_zone_requirements(case)
+    case.sub('by_year = { "2023" = 8000000.0, "2024" = 10000000.0, "2025" = 18000000.0 }',
+             'by_year = { "2023" = 0.0, "2024" = 0.0, "2025" = 2500000.0 }')
+    line = error_line(case.run("--target", "0.9"), 3)
+    assert "cannot be met" in line and "yearly budget caps (budget.by_year) block it" in line
+    assert "raise budget.by_year" in line
+    assert_no_output(case)
+
+
+def test_bad_targets_list(case):
+    res = invoke("sweep", str(case.toml), "--targets", "0.6,x", "--out", str(case.out))
+    line = error_line(res)
+    assert "--targets '0.6,x'" in line and "0.6,0.7,0.8,0.9,1.0" in line
+    assert not case.out.exists()
+
+
+def _no_uncertainty(case: Case) -> None:
+    text = case.toml.read_text(encoding="utf-8")
+    new = re.sub(r"(?ms)^# `siting robust`.*?(?=^\[\[corridors\]\]|\Z)", "", text)
+    new = re.sub(r"(?ms)^\[uncertainty(\.segments\.[a-z_]+)?\]\n.*?(?=^\[|\Z)", "", new)
+    assert "[uncertainty" not in new and new != text, "test set-up: [uncertainty] not removed"
+    case.toml.write_text(new, encoding="utf-8")
+
+
+def test_robust_without_uncertainty(case):
+    _no_uncertainty(case)
+    res = invoke("robust", str(case.toml), "--out", str(case.out), "-q")
+    line = error_line(res)
+    assert "no [uncertainty] section" in line and "vehicles = [0.8, 1.2]" in line
+    assert not case.out.exists()
+
+
+def test_robust_on_a_least_cost_scenario(case):
+    case.sub("[solver]", "[objective]\ntarget_share = 0.9\n\n[solver]")
+    line = error_line(invoke("robust", str(case.toml), "--out", str(case.out), "-q"))
+    assert "siting robust compares coverage plans" in line and "target_share" in line
+
+
+def test_robust_dask_scheduler_unreachable(case):
+    res = invoke("robust", str(case.toml), "--out", str(case.out), "-q", "--dask",
+                 "tcp://127.0.0.1:9")
+    line = error_line(res)
+    assert "--dask tcp://127.0.0.1:9: cannot connect to the Dask scheduler" in line
+    assert not case.out.exists()
+
+
+def test_uncertainty_range_reversed(case):
+    case.sub("[uncertainty]\nseed = 20231\nsamples = 50\nvehicles = [0.8, 1.2]",
+             "[uncertainty]\nseed = 20231\nsamples = 50\nvehicles = [1.2, 0.8]")
+    run_error(case, "scenario.toml", "field 'uncertainty.vehicles'", "low <= high")
+
+
+def test_uncertainty_unknown_segment(case):
+    case.sub("[uncertainty.segments.muck_truck]", "[uncertainty.segments.muck_truk]")
+    run_error(case, "scenario.toml", "uncertainty.segments", "'muck_truk'",
+              "did you mean 'muck_truck'")
+
+
+def test_economics_unknown_station_type(case):
+    case.sub("[solver]", "[economics.station_types.swap_hevy]\nlifetime_years = 8\n\n[solver]")
+    run_error(case, "scenario.toml", "economics.station_types", "'swap_hevy'",
+              "did you mean 'swap_heavy'")
+
+
+def test_zone_coverage_unknown_zone(case):
+    case.sub("[solver]", "[[zone_coverage]]\nzone = \"hedain\"\nmin_share = 0.8\n\n[solver]")
+    run_error(case, "scenario.toml", "zone_coverage zone 'hedain'", "zones.geojson",
+              "did you mean 'hedian'")
+
+
+def test_zone_coverage_year_not_planned(case):
+    case.sub("[solver]", "[[zone_coverage]]\nzone = \"hedian\"\nmin_share = 0.8\nby_year = "
+             "2030\n\n[solver]")
+    run_error(case, "scenario.toml", "zone_coverage by_year 2030", "not one of years")
+
+
+def test_zone_coverage_floor_cannot_be_met(case):
+    case.fast(time_limit_s=10.0)
+    case.sub("threshold_min = 10.0", "threshold_min = 0.5")
+    case.sub("[solver]", "[[zone_coverage]]\nzone = \"urban_core\"\nmin_share = 1.0\n\n"
+             "[solver]")
+    line = run_error(case, "zone 'urban_core' covered at least 100 % in 2025", "cannot be met",
+                     code=3)
+    assert "reaches any candidate station" in line

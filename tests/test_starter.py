@@ -76,7 +76,8 @@ def file_keys(doc: dict, prefix: str = "") -> set[str]:
 def _is_value_table(path: str) -> bool:
     """Inline tables that are values of one key, not sections."""
     return path.rsplit(".", 1)[-1] in ("nev_share", "pathway_split", "speeds_kph", "by_year",
-                                       "distance_m")
+                                       "distance_m", "lifetime_years", "opex_share",
+                                       "station_types", "diesel_l_per_100km", "segments")
 
 
 def uncommented(text: str) -> str:

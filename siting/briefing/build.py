@@ -25,8 +25,10 @@ from siting._errors import ScenarioError
 from siting._reproducible import output_date, source_date_epoch
 from siting.briefing.context import make_context
 from siting.briefing.fonts import Fonts, embedding_fonts, figure_chars
+from siting.briefing.page_commission import page_commission
 from siting.briefing.page_figures import page_figures
 from siting.briefing.page_map import page_map
+from siting.briefing.page_robustness import page_robustness
 from siting.briefing.page_stations import pages_stations
 from siting.briefing.page_text import method_blocks, pages_text
 from siting.i18n import LABELS, LANGS
@@ -65,11 +67,15 @@ def render_briefing(data: RunData, *, lang: str = "zh",
     Returns
     -------
     list of matplotlib.figure.Figure
-        Map, key figures, station table page(s), method page(s) — each with a page footer.
+        Map, key figures, the commission's page (cost, savings, zones, mandates) and the
+        robustness page when the run has them, station table page(s), method page(s) — each
+        with a page footer.
     """
     fonts = fonts or Fonts.resolve()
     ctx = make_context(data, lang, fonts)
-    figs = [page_map(data, ctx), page_figures(data, ctx), *pages_stations(data, ctx),
+    extra = [p for p in (page_commission(data, ctx), page_robustness(data, ctx))
+             if p is not None]
+    figs = [page_map(data, ctx), page_figures(data, ctx), *extra, *pages_stations(data, ctx),
             *pages_text(method_blocks(data, ctx), ctx)]
     version = data.report.get("siting_version")
     for i, fig in enumerate(figs, start=1):

@@ -83,9 +83,18 @@ def add_zones(fmap: folium.Map, zones: gpd.GeoDataFrame | None, ctx: MapContext)
     names = texts(zones, "name") if "name" in zones.columns else ids
     geoms = geojson(zones, simplify=2e-5)
     feats = []
-    for zid, name, geom in zip(ids, names, geoms, strict=True):
+    share = numbers(zones, "coverage_share", np.nan) if "coverage_share" in zones.columns \
+        else np.full(len(zones), np.nan)
+    floor = numbers(zones, "min_share", np.nan) if "min_share" in zones.columns \
+        else np.full(len(zones), np.nan)
+    for k, (zid, name, geom) in enumerate(zip(ids, names, geoms, strict=True)):
         label = name or zid
-        popup = popup_html(label, [(ctx.t("field.zone"), f"{label} ({zid})")])
+        rows = [(ctx.t("field.zone"), f"{label} ({zid})")]
+        if np.isfinite(share[k]):  # share of the zone's own demand, not a station count
+            rows.append((ctx.t("field.zone_coverage"), percent(share[k], 1)))
+        if np.isfinite(floor[k]):
+            rows.append((ctx.t("field.zone_min_share"), percent(floor[k], 0)))
+        popup = popup_html(label, rows)
         feats.append(feature(geom, {"p": popup, "t": html_text(label)}))
     style = {"color": "#6a3d9a", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.03,
              "fillColor": "#6a3d9a"}

@@ -101,6 +101,8 @@ solve of that year's coverage alone) — the objective's bound says nothing abou
 :mod:`~siting.model.cbc`         CBC back-end (:func:`parse_cbc_log`)
 :mod:`~siting.model.decode`      warm start -> columns; solver values -> :class:`Solution`
 :mod:`~siting.model.diagnose`    which zone requirement makes the model infeasible
+:mod:`~siting.model.target`      coverage floors and the least-cost objective (a transform of
+                                 the layout); what blocks a floor
 :mod:`~siting.model.solve`       :class:`SitingModel`: ties the above together
 :mod:`~siting.model.mclp`        :class:`MCLP`: the textbook (budgeted) MCLP as a public API
 ===============================  ============================================================
@@ -116,6 +118,7 @@ from siting.model.heuristics import LOCAL_SEARCH_MIN_COLUMNS, LOCAL_SEARCH_SHARE
 from siting.model.highs import PRESOLVE_MAX_NNZ
 from siting.model.inputs import (
     ArcCoverFlow,
+    CoverageFloor,
     GridGroup,
     ModelInput,
     Reductions,
@@ -135,6 +138,7 @@ __all__: Sequence[str] = [
     "PRESOLVE_MAX_NNZ",
     "STRENGTHEN_DEFAULT",
     "ArcCoverFlow",
+    "CoverageFloor",
     "GridGroup",
     "ModelInput",
     "Reductions",

@@ -65,7 +65,8 @@ def c_stdout_silenced(active: bool) -> Iterator[None]:
 
 
 #: Threads of the last solve: HiGHS keeps one global scheduler per process, and a run asking
-#: for another thread count than the scheduler's fails ("Not Set").
+#: for another thread count than the scheduler's fails ("Not Set") unless the scheduler is
+#: reset first (:func:`new_highs` does).
 _threads: list[int] = [2]
 
 
@@ -83,6 +84,10 @@ def new_highs(*, msg: bool, time_limit_s: float, threads: int | None) -> Any:
     h.setOptionValue("time_limit", float(time_limit_s))
     if threads is None:
         threads = _threads[0]
+    elif int(threads) != _threads[0]:
+        # the scheduler of an earlier solve has another thread count: start a new one (our
+        # HiGHS runs are sequential in a process, so none is using the old scheduler)
+        highspy.Highs.resetGlobalScheduler(True)
     _threads[0] = int(threads)
     h.setOptionValue("threads", int(threads))
     return h

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pulp
 
 from siting._errors import InfeasibleError, SolverError
-from siting.model import cbc, decode, diagnose, heuristics, highs, phases
+from siting.model import cbc, decode, diagnose, heuristics, highs, phases, target
 from siting.model.build import (
     COST_TIEBREAK,
     STRENGTHEN_DEFAULT,
@@ -21,7 +21,14 @@ from siting.model.build import (
     to_pulp,
 )
 from siting.model.heuristics import GreedyPlan, greedy_plan, improve_plan
-from siting.model.inputs import BoolArray, FloatArray, ModelInput, RawResult, Reductions, Solution
+from siting.model.inputs import (
+    BoolArray,
+    FloatArray,
+    ModelInput,
+    RawResult,
+    Reductions,
+    Solution,
+)
 from siting.model.reduce import Reduced, nearest_options, openable, reduce
 
 log = logging.getLogger(__name__)
@@ -129,10 +136,13 @@ class SitingModel:
         if capacitated and max_alloc_options > 0:
             mi = replace(mi, cover=nearest_options(mi.cover, max_alloc_options))
         rd = reduce(mi, capacitated=capacitated, red=red)
+        if capacitated and target.split_merged_rows(mi, rd):  # floors: merge only when exact
+            rd = reduce(mi, capacitated=capacitated, red=replace(red, merge_demand=False))
         if strengthen is None:
             strengthen = STRENGTHEN_DEFAULT
         lay = layout(rd, capacitated=capacitated, strengthen=bool(strengthen),
                      tau=cost_tiebreak)
+        lay = target.transform(lay, rd, mi)  # coverage floors; least-cost objective
         build = time.perf_counter() - t0
         log.info("model built in %.2f s: %d columns, %d rows (%s)", build, lay.A.shape[1],
                  lay.A.shape[0], rd.report)
@@ -165,6 +175,9 @@ class SitingModel:
             (n_options,) opening year index per input option (-1 = closed) of a plan to
             start from as well (e.g. the previous budget's plan in a sweep: feasible under a
             larger budget). Used when it is feasible here and better than the greedy plan.
+            A least-cost model (``ModelInput.minimise_cost``) starts from it alone; without
+            it, such a model is solved in two phases by
+            :func:`siting.model.target.solve_least_cost`.
 
         Returns
         -------
@@ -177,6 +190,9 @@ class SitingModel:
         SolverError
             The solver failed or found no plan within the time limit.
         """
+        if self.input.minimise_cost and warm_start and start_plan is None:
+            return target.solve_least_cost(self, solver, time_limit_s=time_limit_s,
+                                           mip_gap=mip_gap, threads=threads, msg=msg)
         self._precheck()
         name = self._solver_name(solver)
         t0 = time.perf_counter()
@@ -185,19 +201,28 @@ class SitingModel:
         # the final year's bound (year_bound) fit in the rest
         end = t0 + time_limit_s - min(0.05 * time_limit_s, 1.0)
         deadline = t0 + time_limit_s - min(0.15 * time_limit_s, 3.0)
-        plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
-        start = decode.start_vector(self._lay, self._rd, plan) if plan is not None else None
-        if start_plan is not None:
-            start = self._better_start(start, start_plan)
-        if name == "highs":
+        least_cost = self.input.minimise_cost
+        plan: GreedyPlan | None = None
+        start: FloatArray | None = None
+        if least_cost and start_plan is not None:
+            start = target.start_from_open_year(self._lay, self._rd,
+                                                np.asarray(start_plan, dtype=np.int64))
+        else:
+            plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
+            start = (decode.start_vector(self._lay, self._rd, plan) if plan is not None
+                     else None)
+            if start_plan is not None:
+                start = self._better_start(start, start_plan)
+        if name == "highs" and not least_cost:
             raw, cost_status = self._solve_highs(deadline=deadline, time_limit_s=time_limit_s,
                                                  mip_gap=mip_gap, threads=threads, msg=msg,
                                                  start=start)
         else:
+            # CBC, or a least-cost model (its objective is the cost: one solve)
             left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
             raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
                             msg=msg, start=start)
-            cost_status = "weighted"
+            cost_status = "least_cost" if least_cost else "weighted"
         if raw.status == "infeasible":
             raise InfeasibleError(self._diagnose(name, time_limit_s, threads))
         if raw.status == "no_solution" or raw.values is None:
@@ -206,7 +231,7 @@ class SitingModel:
                               f"{time_limit_s:g} s; raise solver.time_limit_s")
         sol = self._decode(raw, name, plan, cost_status=cost_status,
                            seconds=time.perf_counter() - t0)
-        if sol.status != "optimal" and name == "highs":
+        if sol.status != "optimal" and name == "highs" and not least_cost:
             sol = replace(sol, year_bound=self.year_bound(self.input.n_years - 1,
                                                           deadline=end, threads=threads),
                           seconds=time.perf_counter() - t0)
@@ -421,10 +446,17 @@ class SitingModel:
         mi = self.input
         if mi.zone_min:
             diagnose.check_zone_requirements(mi, openable(mi, Reductions(), by_cost=False))
+        target.precheck(mi)
 
     def _diagnose(self, solver: str, time_limit_s: float, threads: int) -> str:
         """Find the first zone requirement that breaks feasibility (re-solving prefixes)."""
         mi = self.input
+        if mi.coverage_floors:
+            why = target.explain_infeasible(mi, capacitated=self.capacitated, solver=solver,
+                                            time_limit_s=time_limit_s, threads=threads)
+            if why is not None:
+                return why
+            mi = replace(mi, coverage_floors=[], minimise_cost=False)
 
         def feasible(k: int) -> bool:
             sub = replace(mi, zone_min=mi.zone_min[:k], zone_labels=mi.zone_labels[:k],
@@ -478,6 +510,8 @@ class SitingModel:
                                                minlength=lay.P)[:lay.P], dtype=float)
         bound, gap = decode.bound_and_gap(raw, lay, rd, vals, objective,
                                           with_tiebreak=cost_status == "weighted")
+        if mi.minimise_cost:  # bound and gap on the capital cost (CNY), see model.target
+            bound, gap = target.cost_bound_and_gap(raw, float(cost[built].sum()), lay.eps)
         return Solution(
             open_year=open_year, served=served, alloc=alloc, objective=objective,
             bound=bound, gap=gap, status=raw.status, solver=name,
