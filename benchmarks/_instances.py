@@ -96,6 +96,46 @@ def random_mclp(n_demand: int, n_sites: int, *, side_m: float = 20_000.0, seed: 
     return MclpInstance(dem, site, w, max(1, n_sites // 10) if p is None else int(p))
 
 
+def clustered_mclp(n_points: int, *, seed: int = 0, side_m: float = 12_000.0,
+                   n_towns: int | None = None, p: int = 8) -> MclpInstance:
+    """A real-world-like MCLP instance: demand concentrated in towns, sites = demand points.
+
+    Like the instances of the MCLP literature built from a city's blocks (a few hundred to a
+    few thousand points, every point a candidate site), unlike :func:`random_mclp`'s uniform
+    square: ``n_towns`` centres (default ``n_points // 40``, at least 3) uniform in a
+    ``side_m`` square, town sizes Pareto(1.2)-distributed, points normal around their town
+    with a spread of 200-900 m, integer weights lognormal(4, 1) (a few large blocks, many
+    small ones). Each point is also a candidate site (``site_xy`` is ``demand_xy``), so every
+    point covers itself at distance 0.
+
+    Parameters
+    ----------
+    n_points
+        Demand points (= candidate sites).
+    seed
+        Random seed.
+    side_m
+        Side of the square holding the town centres, metres.
+    n_towns
+        Number of towns.
+    p
+        Facilities to open.
+
+    Returns
+    -------
+    MclpInstance
+    """
+    rng = np.random.default_rng(seed)
+    k = n_towns or max(3, n_points // 40)
+    centre = rng.uniform(0.0, side_m, (k, 2))
+    size = rng.pareto(1.2, k) + 1.0
+    town = rng.choice(k, n_points, p=size / size.sum())
+    spread = rng.uniform(200.0, 900.0, k)
+    xy = centre[town] + rng.normal(0.0, 1.0, (n_points, 2)) * spread[town, None]
+    w = np.maximum(1.0, np.round(rng.lognormal(4.0, 1.0, n_points)))
+    return MclpInstance(xy, xy.copy(), w, int(p))
+
+
 def sparse_cover(demand_xy: npt.NDArray[np.float64], site_xy: npt.NDArray[np.float64],
                  radius_m: float) -> sp.csr_matrix:
     """Sparse (n_demand, n_sites) straight-line distances, m, kept where ``<= radius_m``.

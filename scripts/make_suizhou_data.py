@@ -19,6 +19,10 @@ are placed schematically, and local streets are a jittered grid. Geometry is bui
 zone 49N (EPSG:32649, metres) and converted to WGS84 at the end. Expressways touch the rest of
 the network only at interchanges (motorway_link ramps); no other road crosses them, so a
 loader that nodes every crossing still gets grade separation right. ``build_roads`` asserts it.
+
+Fleet points never lie within ``CORRIDOR_CLEAR_M`` of the end of a truck corridor of their
+segment (or vehicle class): corridor trucks are kept apart from the fleet layer by construction,
+and ``build_fleet`` refuses a named base that breaks it.
 """
 
 from __future__ import annotations
@@ -490,48 +494,76 @@ class Locator:
         return offset_point(c.x, c.y, side_m, ang)
 
     def random_in(self, poly: Polygon, n: int, offset_m: float = 25.0,
+                  avoid: Sequence[tuple[float, float]] = (), avoid_m: float = 0.0,
                   ) -> list[tuple[float, float]]:
-        """``n`` distinct road nodes inside ``poly`` (seeded), each offset slightly."""
-        inside = np.flatnonzero(shapely.contains_xy(poly, self.node_xy[:, 0], self.node_xy[:, 1]))
-        pick = self.rng.choice(inside, size=min(n, len(inside)), replace=False)
+        """``n`` distinct road nodes inside ``poly`` (seeded), each offset slightly.
+
+        Nodes closer than ``avoid_m`` metres to any point of ``avoid`` (metric) are not used.
+        """
+        inside = shapely.contains_xy(poly, self.node_xy[:, 0], self.node_xy[:, 1])
+        for ax, ay in avoid:
+            inside &= np.hypot(self.node_xy[:, 0] - ax, self.node_xy[:, 1] - ay) > avoid_m
+        idx = np.flatnonzero(inside)
+        if len(idx) < n:
+            msg = f"only {len(idx)} road nodes for {n} points in a mesh box"
+            raise RuntimeError(msg)
+        pick = self.rng.choice(idx, size=n, replace=False)
         return [offset_point(*self.node_xy[k], offset_m, self.rng.uniform(0, 2 * math.pi))
                 for k in sorted(pick)]
 
 
 # --------------------------------------------------------------------------- fleet
-#: Segment totals (vehicles in the whole study area). ASSUMPTIONS derived in SOURCES.md.
-FLEET_TOTALS = {"sanitation": 135, "municipal": 60, "logistics": 900, "muck_truck": 300}
+#: Segment totals (vehicles in the whole study area). ASSUMPTIONS derived in SOURCES.md §2.
+FLEET_TOTALS = {"sanitation": 320, "municipal": 60, "logistics": 1800, "muck_truck": 300}
 #: Typical daily distance per segment, km (jittered ±20 % per point). ASSUMPTIONS.
 DAILY_KM = {"sanitation": 80.0, "municipal": 60.0, "logistics": 120.0, "muck_truck": 150.0}
 
-#: Named fleet bases: (segment, kind, name, lon, lat, vehicles). Coordinates are EST.
-FLEET_BASES: tuple[tuple[str, str, str, float, float, int], ...] = (
-    # sanitation: depots, the landfill yard, the two towns
-    ("sanitation", "depot", "城区环卫车队停车场（北）", 113.370, 31.725, 20),
-    ("sanitation", "depot", "城区环卫车队停车场（南）", 113.385, 31.678, 20),
-    ("sanitation", "depot", "高新区环卫停车场", 113.425, 31.692, 14),
-    ("sanitation", "depot", "淅河镇环卫站", 113.480, 31.712, 5),
-    ("sanitation", "depot", "何店镇环卫站", 113.385, 31.608, 5),
-    ("sanitation", "yard", "城南垃圾填埋场（转运车队）", 113.331, 31.634, 10),
+
+@dataclass(frozen=True)
+class FleetBase:
+    """A named fleet base at an estimated place (lon, lat WGS84)."""
+
+    segment: str
+    kind: str  # "depot" | "yard" | "work_area"
+    name: str
+    lon: float
+    lat: float
+    vehicles: int
+    #: The fleet's technology pathway when it is decided (宜氢则氢 per fleet); None = the
+    #: segment's pathway_split.
+    pathway: str | None = None
+
+
+#: Named fleet bases. Coordinates are EST; vehicle counts are ASSUMPTIONS (SOURCES.md §2).
+FLEET_BASES: tuple[FleetBase, ...] = (
+    # sanitation: depots, the landfill transfer yard, the two towns
+    FleetBase("sanitation", "depot", "城区环卫车队停车场（北）", 113.370, 31.725, 45),
+    FleetBase("sanitation", "depot", "城区环卫车队停车场（南）", 113.385, 31.678, 45),
+    FleetBase("sanitation", "depot", "高新区环卫停车场", 113.425, 31.692, 30),
+    FleetBase("sanitation", "depot", "淅河镇环卫站", 113.478, 31.716, 10),
+    FleetBase("sanitation", "depot", "何店镇环卫站", 113.385, 31.608, 10),
+    FleetBase("sanitation", "yard", "城南垃圾填埋场（转运车队）", 113.331, 31.634, 25),
     # municipal / landscaping yards
-    ("municipal", "yard", "市园林局苗圃", 113.362, 31.690, 12),
-    ("municipal", "yard", "高新区市政养护中心", 113.432, 31.712, 10),
-    ("municipal", "yard", "城区市政道路养护站", 113.380, 31.712, 8),
+    FleetBase("municipal", "yard", "市园林局苗圃", 113.362, 31.690, 12),
+    FleetBase("municipal", "yard", "高新区市政养护中心", 113.432, 31.712, 10),
+    FleetBase("municipal", "yard", "城区市政道路养护站", 113.380, 31.712, 8),
     # logistics parks
-    ("logistics", "yard", "南郊农产品物流园", 113.370, 31.665, 150),
-    ("logistics", "yard", "城东物流园", 113.445, 31.695, 80),
-    ("logistics", "yard", "站前物流中心", 113.415, 31.730, 60),
-    ("logistics", "yard", "铁北冷链物流园", 113.450, 31.728, 40),
-    ("logistics", "yard", "淅河物流园", 113.470, 31.690, 30),
-    ("logistics", "yard", "何店物流园", 113.400, 31.603, 40),
-    ("logistics", "yard", "曾都经济开发区物流中心", 113.345, 31.660, 30),
-    # muck trucks: yards and quarries
-    ("muck_truck", "yard", "府南渣土车停车场", 113.462, 31.650, 40),
-    ("muck_truck", "yard", "城西渣土车停车场", 113.355, 31.715, 35),
-    ("muck_truck", "yard", "何店渣土车停车场", 113.410, 31.620, 35),
-    ("muck_truck", "yard", "南郊渣土车停车场", 113.352, 31.650, 30),
-    ("muck_truck", "yard", "淅河东采石场", 113.492, 31.718, 15),
-    ("muck_truck", "yard", "府南砂石料场", 113.470, 31.650, 10),
+    FleetBase("logistics", "yard", "南郊农产品物流园", 113.370, 31.665, 300),
+    FleetBase("logistics", "yard", "城东物流园", 113.445, 31.695, 160),
+    FleetBase("logistics", "yard", "站前物流中心", 113.415, 31.730, 120),
+    FleetBase("logistics", "yard", "铁北冷链物流园", 113.450, 31.728, 80),
+    FleetBase("logistics", "yard", "淅河物流园", 113.470, 31.690, 60),
+    FleetBase("logistics", "yard", "何店物流园", 113.400, 31.603, 80),
+    FleetBase("logistics", "yard", "曾都经济开发区物流中心", 113.345, 31.660, 60),
+    # muck trucks: yards and quarries; the 新楚风 fuel-cell trucks are decided hydrogen
+    FleetBase("muck_truck", "yard", "府南渣土车停车场", 113.462, 31.650, 40),
+    FleetBase("muck_truck", "yard", "城西渣土车停车场", 113.355, 31.715, 35),
+    FleetBase("muck_truck", "yard", "何店渣土车停车场", 113.410, 31.620, 35),
+    FleetBase("muck_truck", "yard", "南郊渣土车停车场", 113.352, 31.650, 30),
+    FleetBase("muck_truck", "yard", "淅河东采石场", 113.492, 31.718, 15),
+    FleetBase("muck_truck", "yard", "府南砂石料场", 113.470, 31.650, 10),
+    FleetBase("muck_truck", "yard", "新楚风氢燃料电池自卸车示范车队（假设，位置估计）", 113.338,
+              31.668, 20, pathway="hydrogen"),
 )
 
 #: Dispersed points per segment: (segment, kind, label, zone boxes, count).
@@ -547,6 +579,11 @@ FLEET_SCATTER: tuple[tuple[str, str, str, tuple[str, ...], int], ...] = (
                                             "chengdong"), 45),
 )
 
+#: No fleet point of a corridor's segment (or, without one, of its vehicle class) lies this
+#: close to a corridor end: the corridor's trucks are not the fleet layer's (no double count;
+#: siting warns within 2 km, the margin covers the points' offsets from their nodes).
+CORRIDOR_CLEAR_M = 2200.0
+
 
 def split_total(total: int, n: int, rng: np.random.Generator) -> list[int]:
     """``n`` positive integers summing to ``total`` (seeded, roughly even)."""
@@ -559,30 +596,62 @@ def split_total(total: int, n: int, rng: np.random.Generator) -> list[int]:
     return [int(1 + e) for e in extra]
 
 
+def _segment_class() -> dict[str, str]:
+    return {s[0]: s[3] for s in SEGMENTS}
+
+
+def corridor_ends_for(segment: str) -> list[tuple[float, float]]:
+    """Metric ends of the corridors whose trucks could be mistaken for ``segment``'s fleet."""
+    cls = _segment_class()[segment]
+    ends: list[tuple[float, float]] = []
+    for c in CORRIDORS:
+        if c.segment == segment or (c.segment is None and c.vehicle_class == cls):
+            ends += [to_m(*c.origin), to_m(*c.destination)]
+    return ends
+
+
 def build_fleet(loc: Locator, rng: np.random.Generator) -> list[dict]:
-    """Fleet points: named bases plus seeded work areas and delivery points per segment."""
+    """Fleet points: named bases plus seeded work areas and delivery points per segment.
+
+    Raises
+    ------
+    RuntimeError
+        If a named base lies within ``CORRIDOR_CLEAR_M`` of the end of a corridor of its
+        segment or class (its trucks would be counted twice).
+    """
     mesh_boxes = {zid: box_m(*b) for zid, _, b, _, _ in MESHES}
     rows: list[dict] = []
     for seg in FLEET_TOTALS:
-        bases = [b for b in FLEET_BASES if b[0] == seg]
+        bases = [b for b in FLEET_BASES if b.segment == seg]
         scat = [s for s in FLEET_SCATTER if s[0] == seg]
-        remaining = FLEET_TOTALS[seg] - sum(b[5] for b in bases)
+        avoid = corridor_ends_for(seg)
+        remaining = FLEET_TOTALS[seg] - sum(b.vehicles for b in bases)
         n_scatter = sum(s[4] for s in scat)
         counts = split_total(remaining, n_scatter, rng)
-        for _, kind, name, lon, lat, veh in bases:
-            rows.append({"segment": seg, "kind": kind, "name": name,
-                         "xy": loc.near(lon, lat, 40.0), "vehicles": veh})
+        for b in bases:
+            xy = loc.near(b.lon, b.lat, 40.0)
+            for e in avoid:
+                if math.dist(xy, e) <= CORRIDOR_CLEAR_M:
+                    msg = (f"fleet base '{b.name}' is {math.dist(xy, e):.0f} m from a corridor "
+                           f"end of its segment/class; move it or the corridor")
+                    raise RuntimeError(msg)
+            rows.append({"segment": seg, "kind": b.kind, "name": b.name, "xy": xy,
+                         "vehicles": b.vehicles, "pathway": b.pathway})
         c = 0
         for _, kind, label, zones, n in scat:
             per_zone = split_total(n, len(zones), rng) if n >= len(zones) else [1] * n
             k = 0
             for zid, m in zip(zones, per_zone):
-                for xy in loc.random_in(mesh_boxes[zid], m):
+                for xy in loc.random_in(mesh_boxes[zid], m, avoid=avoid,
+                                        avoid_m=CORRIDOR_CLEAR_M):
                     k += 1
                     rows.append({"segment": seg, "kind": kind,
                                  "name": f"{_ZONE_LABEL[zid]}{label}{k:02d}", "xy": xy,
-                                 "vehicles": counts[c]})
+                                 "vehicles": counts[c], "pathway": None})
                     c += 1
+        if c != n_scatter:
+            msg = f"{seg}: placed {c} of {n_scatter} dispersed points"
+            raise RuntimeError(msg)
     prefix = {"sanitation": "SAN", "municipal": "MUN", "logistics": "LOG", "muck_truck": "MUK"}
     seq: dict[str, int] = {}
     for r in rows:
@@ -597,7 +666,7 @@ _ZONE_LABEL = {m[0]: m[1] for m in MESHES}
 
 
 # --------------------------------------------------------------------------- candidates
-_LOGI = "charging_hub;swap_heavy;hydrogen;integrated"
+_LOGI = "depot_charging;charging_hub;swap_heavy;hydrogen;integrated"
 _SAN = "depot_charging;swap_heavy;charging_hub"
 _FUEL = "charging_hub;hydrogen;integrated"
 _EXPR = "swap_heavy;charging_hub;hydrogen;integrated"
@@ -703,7 +772,7 @@ def build_candidates(loc: Locator, rnet: RoadNet) -> list[dict]:
                      "xy": loc.near(*to_ll(*offset_point(x, y, 500.0, math.pi / 2)), 30.0)})
     for sa_name, (x, y) in rnet.service_points.items():
         rows.append({"name": sa_name, "allowed_types": _EXPR, "xy": (x, y)})
-    h2_types = {t[0] for t in STATION_TYPES if "hydrogen" in t[3]}
+    h2_types = {t.id for t in STATION_TYPES if "hydrogen" in t.serves}
     for k, r in enumerate(rows, start=1):
         r["site_id"] = f"C{k:03d}"
         zid = _zone_of(*r["xy"], zones)
@@ -719,21 +788,28 @@ EXISTING_AT: tuple[tuple[str, float, float], ...] = (
     ("公交城北停保场（既有充电桩）", 113.378, 31.722),
     ("公交城南停保场（既有充电桩）", 113.380, 31.684),
 )
+#: What each bus depot's posts can still give working vehicles per day (kWh, vehicles).
+#: ASSUMPTION (SOURCES.md §5): 128 buses on 32 posts is 4 buses a post, the posts are busy
+#: all night and between the bus peaks; a midday gap for about two vehicles is left.
+EXISTING_SPARE_KWH = 200.0
+EXISTING_SPARE_VEHICLES = 2.0
 
 
 def build_existing(loc: Locator) -> list[dict]:
     """Existing bus-depot charging posts, as ``depot_charging`` stations (locations EST)."""
     return [{"site_id": f"E{k:02d}", "name": name, "allowed_types": "depot_charging",
-             "station_type": "depot_charging", "xy": loc.near(lon, lat, 30.0)}
+             "station_type": "depot_charging", "spare_capacity": EXISTING_SPARE_KWH,
+             "spare_vehicles_per_day": EXISTING_SPARE_VEHICLES, "xy": loc.near(lon, lat, 30.0)}
             for k, (name, lon, lat) in enumerate(EXISTING_AT, start=1)]
 
 
 # --------------------------------------------------------------------------- rule layers
-#: Hydrogen supply: (id, name, kind, kg/day, lon, lat). Outputs are ASSUMPTIONS.
+#: Hydrogen supply: (id, name, kind, kg/day, lon, lat). Outputs are ASSUMPTIONS (SOURCES.md
+#: §5): no output of either is published. The 淅河 chemical park's production is what the plan
+#: asks to BUILD (a hydrogen_onsite station required there), not an existing supply.
 H2_SUPPLY: tuple[tuple[str, str, str, float, float, float], ...] = (
-    ("H2_QIXING", "齐星光伏绿氢（城东，规划）", "production", 1000.0, 113.438, 31.701),
-    ("H2_XIHE", "淅河化工园工业副产氢（假设）", "production", 2000.0, 113.489, 31.691),
-    ("H2_YUCHAI", "玉柴东特储运氢中心（位置估计）", "storage_hub", 1500.0, 113.343, 31.667),
+    ("H2_QIXING", "齐星光伏绿氢（城东，规划）", "production", 500.0, 113.438, 31.701),
+    ("H2_YUCHAI", "玉柴东特储运氢中心（位置估计）", "storage_hub", 1000.0, 113.343, 31.667),
 )
 
 #: Substations: (id, name, kV, spare MW, lon, lat, basis).
@@ -823,23 +899,53 @@ def write_geojson(path: Path, name: str, note: str, features: list[tuple[dict, o
 
 
 # --------------------------------------------------------------------------- scenario.toml
-#: Station types: id → (name, name_en, serves, capex CNY, capacity, unit, grid kW, onsite,
-#: colour, glyph). Figures and their sources: SOURCES.md.
-STATION_TYPES: tuple[tuple, ...] = (
-    ("swap_heavy", "重卡底盘换电站", "Heavy-truck chassis battery swap", ["swap"],
-     6_000_000, 15_000, "kWh/day", 2400, False, "#1f77b4", "换"),
-    ("charging_hub", "直流快充站", "DC fast-charging hub (10 × 120 kW)", ["charging"],
-     2_000_000, 9_600, "kWh/day", 1200, False, "#2ca02c", "充"),
-    ("depot_charging", "场站充电桩", "Depot charging (10 × 60 kW, overnight)", ["charging"],
-     800_000, 4_800, "kWh/day", 600, False, "#98df8a", "桩"),
-    ("hydrogen", "加氢站（外供氢，500 kg/d）", "Hydrogen refuelling, delivered H2 (500 kg/day)",
-     ["hydrogen"], 10_000_000, 500, "kg/day", 250, False, "#d62728", "氢"),
-    ("hydrogen_onsite", "制加氢一体站（站内电解）",
-     "Hydrogen with on-site electrolysis (500 kg/day)", ["hydrogen"],
-     19_000_000, 500, "kg/day", 3200, True, "#9467bd", "制"),
-    ("integrated", "综合能源站（换电+充电+加氢）",
-     "Integrated energy station (swap + charging + H2)", ["swap", "charging", "hydrogen"],
-     16_500_000, 24_600, "kWh/day", 3800, False, "#ff7f0e", "综"),
+@dataclass(frozen=True)
+class TypeSpec:
+    """A station type of the bundled scenario. Figures and their sources: SOURCES.md §4."""
+
+    id: str
+    name: str
+    name_en: str
+    serves: tuple[str, ...]
+    capex: float            # CNY
+    capacity: float         # per day, in ``unit``
+    unit: str
+    grid_kw: float
+    onsite: bool
+    color: str
+    glyph: str
+    vehicle_classes: tuple[str, ...] = ("light", "heavy")
+    vehicles_per_day: float | None = None
+    h2_capacity_kg: float | None = None
+
+
+#: Electrolyser of the on-site type: 500 kg/day × 53 kWh/kg over ~22 h a day (SOURCES.md §4).
+ELECTROLYSER_KW = 1200.0
+#: Installed electrolyser cost, CNY/kW (1Q2023 Chinese alkaline tenders, upper end), and the
+#: factor for installation, purification, storage and water treatment (ASSUMPTION).
+ELECTROLYSER_CNY_PER_KW = 1500.0
+ELECTROLYSER_INSTALL_FACTOR = 2.0
+
+STATION_TYPES: tuple[TypeSpec, ...] = (
+    TypeSpec("swap_heavy", "重卡底盘换电站", "Heavy-truck chassis battery swap", ("swap",),
+             6_000_000, 15_000, "kWh/day", 2400, False, "#1f77b4", "换",
+             vehicle_classes=("heavy",), vehicles_per_day=60),
+    TypeSpec("charging_hub", "直流快充站", "DC fast-charging hub (10 × 120 kW)", ("charging",),
+             2_000_000, 9_600, "kWh/day", 1200, False, "#2ca02c", "充", vehicles_per_day=120),
+    TypeSpec("depot_charging", "场站充电桩", "Depot charging (10 × 60 kW, overnight)",
+             ("charging",), 800_000, 4_800, "kWh/day", 600, False, "#98df8a", "桩",
+             vehicles_per_day=15),
+    TypeSpec("hydrogen", "加氢站（外供氢，500 kg/d）",
+             "Hydrogen refuelling, delivered H2 (500 kg/day)", ("hydrogen",), 10_000_000, 500,
+             "kg/day", 250, False, "#d62728", "氢"),
+    TypeSpec("hydrogen_onsite", "制加氢一体站（站内电解，500 kg/d）",
+             "Hydrogen with on-site electrolysis (500 kg/day)", ("hydrogen",),
+             10_000_000 + ELECTROLYSER_KW * ELECTROLYSER_CNY_PER_KW * ELECTROLYSER_INSTALL_FACTOR,
+             500, "kg/day", ELECTROLYSER_KW + 250, True, "#9467bd", "制"),
+    TypeSpec("integrated", "综合能源站（换电+充电+加氢）",
+             "Integrated energy station (swap + charging + H2)",
+             ("swap", "charging", "hydrogen"), 16_500_000, 24_600, "kWh/day", 3800, False,
+             "#ff7f0e", "综", vehicles_per_day=180, h2_capacity_kg=500.0),
 )
 
 #: The types' glyphs in English outputs (``glyph_en``): Swap, Charging hub, Depot,
@@ -847,26 +953,48 @@ STATION_TYPES: tuple[tuple, ...] = (
 GLYPH_EN: dict[str, str] = {"swap_heavy": "S", "charging_hub": "C", "depot_charging": "D",
                             "hydrogen": "H", "hydrogen_onsite": "E", "integrated": "I"}
 
-#: Hydrogen capacity (kg/day) of types that also serve electric pathways: the integrated
-#: station's 500 kg/day dispenser is a separate limit from its 24,600 kWh/day (SOURCES.md).
-H2_CAPACITY_KG: dict[str, float] = {"integrated": 500.0}
-
 #: Segments: id → (name, name_en, class, threshold min, kWh/km, kg/km, nev_share, split).
+#: Sources and reasoning: SOURCES.md §3.
 SEGMENTS: tuple[tuple, ...] = (
     ("sanitation", "环卫作业车辆", "Sanitation", "heavy", 15.0, 1.3, 0.07,
-     {2023: 0.15, 2024: 0.25, 2025: 0.40}, {"swap": 0.45, "charging": 0.45, "hydrogen": 0.10}),
+     {2023: 0.15, 2024: 0.25, 2025: 0.40}, {"swap": 0.25, "charging": 0.70, "hydrogen": 0.05}),
     ("municipal", "市政园林车辆", "Municipal & landscaping", "light", 15.0, 0.6, 0.03,
-     {2023: 0.15, 2024: 0.25, 2025: 0.40}, {"charging": 0.90, "hydrogen": 0.10}),
+     {2023: 0.15, 2024: 0.25, 2025: 0.40}, {"charging": 1.0}),
     ("logistics", "城市物流配送车辆", "Urban logistics delivery", "light", 10.0, 0.35, 0.02,
-     {2023: 0.15, 2024: 0.25, 2025: 0.40}, {"swap": 0.10, "charging": 0.80, "hydrogen": 0.10}),
-    ("muck_truck", "渣土车（重型工程自卸车）", "Muck / dump trucks (heavy)", "heavy", 20.0, 1.9,
-     0.09,
-     {2023: 0.10, 2024: 0.20, 2025: 0.30}, {"swap": 0.70, "hydrogen": 0.30}),
+     {2023: 0.15, 2024: 0.25, 2025: 0.40}, {"charging": 0.98, "hydrogen": 0.02}),
+    ("muck_truck", "渣土车（重型工程自卸车）", "Muck / dump trucks (heavy)", "heavy", 10.0, 1.9,
+     0.09, {2023: 0.10, 2024: 0.20, 2025: 0.30}, {"swap": 1.0}),
 )
 
-#: Capital budget, CNY. ASSUMPTION sized so the optimum covers roughly 70-80 % (SOURCES.md).
-BUDGET_TOTAL = 32_000_000
-BUDGET_BY_YEAR = {2023: 8_000_000, 2024: 10_000_000, 2025: 18_000_000}
+#: Capital budget, CNY. ASSUMPTION (SOURCES.md §5): the plan publishes none; sized so that
+#: the required stations fit and the plan stays partial.
+BUDGET_TOTAL = 60_000_000
+BUDGET_BY_YEAR = {2023: 12_000_000, 2024: 18_000_000, 2025: 30_000_000}
+
+
+@dataclass(frozen=True)
+class ZoneReq:
+    """A zone requirement of the plan, with the comment written above it in scenario.toml."""
+
+    zone: str
+    key: str     # "pathway" | "station_type"
+    value: str
+    minimum: int
+    by_year: int
+    comment: str
+
+
+#: The plan's siting requirements (SOURCES.md §1 says how each was read).
+ZONE_REQUIREMENTS: tuple[ZoneReq, ...] = (
+    ZoneReq("xihe_chem", "station_type", "hydrogen_onsite", 1, 2025,
+            "制氢站：淅河化工园至少一座站内制氢的制加氢一体站（制氢项目须在化工园区内）"),
+    ZoneReq("hedian", "pathway", "hydrogen", 1, 2025,
+            "加氢站：何店示范区至少一座加氢站（外供氢或站内制氢均可）"),
+    ZoneReq("urban_core", "station_type", "charging_hub", 2, 2025,
+            "若干充换电站（读作至少三座新站）：城区至少两座公共直流快充站"),
+    ZoneReq("urban_core", "pathway", "swap", 1, 2025,
+            "若干充换电站：城区至少一座换电站（底盘换电为方案重点）"),
+)
 
 
 def _toml_str(s: str) -> str:
@@ -926,23 +1054,25 @@ def scenario_toml(seed: int) -> str:
             "pathway_split = { " + ", ".join(f"{p} = {v!r}" for p, v in split.items()) + " }",
             "",
         ]
-    for tid, nm, en, serves, capex, cap, unit, kw, onsite, color, glyph in STATION_TYPES:
+    for t in STATION_TYPES:
         out += [
             "[[station_types]]",
-            f"id = {_toml_str(tid)}",
-            f"name = {_toml_str(nm)}",
-            f"name_en = {_toml_str(en)}",
-            f"serves = {_toml_list(serves)}",
-            f"capex = {float(capex)!r}",
-            f"capacity = {float(cap)!r}",
-            f"capacity_unit = {_toml_str(unit)}",
-            *([f"h2_capacity_kg = {float(H2_CAPACITY_KG[tid])!r}"] if tid in H2_CAPACITY_KG
+            f"id = {_toml_str(t.id)}",
+            f"name = {_toml_str(t.name)}",
+            f"name_en = {_toml_str(t.name_en)}",
+            f"serves = {_toml_list(t.serves)}",
+            f"vehicle_classes = {_toml_list(t.vehicle_classes)}",
+            f"capex = {float(t.capex)!r}",
+            f"capacity = {float(t.capacity)!r}",
+            f"capacity_unit = {_toml_str(t.unit)}",
+            *([f"h2_capacity_kg = {float(t.h2_capacity_kg)!r}"] if t.h2_capacity_kg else []),
+            *([f"vehicles_per_day = {float(t.vehicles_per_day)!r}"] if t.vehicles_per_day
               else []),
-            f"grid_kw = {float(kw)!r}",
-            f"onsite_production = {'true' if onsite else 'false'}",
-            f"color = {_toml_str(color)}",
-            f"glyph = {_toml_str(glyph)}",
-            f"glyph_en = {_toml_str(GLYPH_EN[tid])}",
+            f"grid_kw = {float(t.grid_kw)!r}",
+            f"onsite_production = {'true' if t.onsite else 'false'}",
+            f"color = {_toml_str(t.color)}",
+            f"glyph = {_toml_str(t.glyph)}",
+            f"glyph_en = {_toml_str(GLYPH_EN[t.id])}",
             "",
         ]
     out += [
@@ -965,21 +1095,23 @@ def scenario_toml(seed: int) -> str:
         'id_column = "zone_id"',
         'name_column = "name"',
         "",
-        "[[zone_requirements]]",
-        'zone = "xihe_chem"',
-        'pathway = "hydrogen"',
-        "min = 1",
-        "by_year = 2025",
-        "",
-        "[[zone_requirements]]",
-        'zone = "hedian"',
-        'pathway = "hydrogen"',
-        "min = 1",
-        "by_year = 2025",
-        "",
+        "# 方案：依托高新区化工园和何店示范区建设制氢站和加氢站；在城区规划建设若干充换电站。",
+        "# The plan's siting asks as zone minimums; how each was read: SOURCES.md section 1.",
+    ]
+    for z in ZONE_REQUIREMENTS:
+        out += [
+            f"# {z.comment}",
+            "[[zone_requirements]]",
+            f"zone = {_toml_str(z.zone)}",
+            f"{z.key} = {_toml_str(z.value)}",
+            f"min = {z.minimum}",
+            f"by_year = {z.by_year}",
+            "",
+        ]
+    out += [
         "[hydrogen]",
         "delivery_km = 30.0",
-        "cost_per_kg_km = 0.02",
+        f"cost_per_kg_km = {H2_DELIVERY_CNY_PER_KG_KM!r}",
         "",
         "[hydrogen.supply]",
         'path = "h2_supply.geojson"',
@@ -1000,32 +1132,106 @@ def scenario_toml(seed: int) -> str:
         'path = "substations.geojson"',
         "",
     ]
-    for cid, nm, o, d, n, path, cls, rng_km, det in CORRIDORS:
+    out += [
+        "# Corridor trucks are apart from the fleet layer: no fleet point of a corridor's",
+        "# segment (or class) lies within 2.2 km of its ends. trucks_per_day: final year.",
+        "",
+    ]
+    for c in CORRIDORS:
         out += [
             "[[corridors]]",
-            f"id = {_toml_str(cid)}",
-            f"name = {_toml_str(nm)}",
-            f"origin = [{o[0]!r}, {o[1]!r}]",
-            f"destination = [{d[0]!r}, {d[1]!r}]",
-            f"trucks_per_day = {float(n)!r}",
-            f"pathway = {_toml_str(path)}",
-            f"vehicle_class = {_toml_str(cls)}",
-            f"range_km = {float(rng_km)!r}",
-            f"detour_km = {float(det)!r}",
+            f"id = {_toml_str(c.id)}",
+            f"name = {_toml_str(c.name)}",
+            f"origin = [{c.origin[0]!r}, {c.origin[1]!r}]",
+            f"destination = [{c.destination[0]!r}, {c.destination[1]!r}]",
+            f"trucks_per_day = {float(c.trucks_per_day)!r}",
+            f"pathway = {_toml_str(c.pathway)}",
+            f"vehicle_class = {_toml_str(c.vehicle_class)}",
+            *([f"segment = {_toml_str(c.segment)}"] if c.segment else []),
+            *([f"h2_kg_per_km = {c.h2_kg_per_km!r}"] if c.h2_kg_per_km is not None else []),
+            f"range_km = {float(c.range_km)!r}",
+            f"detour_km = {float(c.detour_km)!r}",
             "",
         ]
+    out += COMMISSION_TOML
     return "\n".join(out)
 
 
-#: Truck flows (ASSUMPTIONS): id, name, origin, destination (lon, lat), trucks/day, pathway,
-#: vehicle class, range km, detour km.
-CORRIDORS: tuple[tuple, ...] = (
-    ("xihe_chem_expressway", "淅河化工园 → 麻竹/G70高速（往襄阳方向）",
-     (113.482, 31.694), (113.16, 31.742), 80, "hydrogen", "heavy", 400, 3.0),
-    ("hedian_urban", "何店示范区 → 曾都城区", (113.392, 31.606), (113.378, 31.700), 150, "swap",
-     "heavy", 200, 2.0),
-    ("nanjiao_xihe", "南郊物流园 → 淅河", (113.370, 31.665), (113.480, 31.697), 120, "charging",
-     "light", 250, 2.0),
+#: What the plan costs and saves, the mandates to price and the ranges of the fleet guesses
+#: (every figure sourced or marked ASSUMPTION in SOURCES.md, sections 6-8).
+COMMISSION_TOML: list[str] = [
+    "# `siting run --mandates` prices every zone requirement and these families;",
+    "# price = true would do it on every run (slower: one re-solve each).",
+    "[mandates]",
+    "price = false",
+    'families = ["budget_by_year", "grid"]',
+    "",
+    "[economics]",
+    "discount_rate = 0.08",
+    "operating_days = 330.0",
+    "electricity_cny_per_kwh = 0.7",
+    "hydrogen_cny_per_kg = 35.0",
+    "electrolysis_kwh_per_kg = 55.0",
+    "lifetime_years = { swap = 10.0, charging = 10.0, hydrogen = 15.0 }",
+    "opex_share = { swap = 0.05, charging = 0.03, hydrogen = 0.05 }",
+    "diesel_l_per_100km = { sanitation = 35.0, municipal = 18.0, logistics = 12.0, "
+    "muck_truck = 45.0 }",
+    "diesel_co2_kg_per_l = 2.66",
+    "grid_co2_kg_per_kwh = 0.5395",
+    "hydrogen_co2_kg_per_kg = 10.0",
+    "",
+    "# `siting robust` samples these multipliers of the fleet guesses (1 = the values above).",
+    "[uncertainty]",
+    "seed = 20231",
+    "samples = 50",
+    "vehicles = [0.8, 1.2]",
+    "nev_share = [0.75, 1.25]",
+    "hydrogen_share = [0.5, 1.5]",
+    "swap_share = [0.7, 1.3]",
+    "",
+    "[uncertainty.segments.muck_truck]",
+    "vehicles = [0.6, 1.4]",
+    "nev_share = [0.75, 1.25]",
+    "hydrogen_share = [0.5, 1.5]",
+    "swap_share = [0.7, 1.3]",
+    "",
+]
+
+
+#: Tube-trailer delivery of hydrogen, CNY per kg per km (Innova Research 2025: RMB 6.3/kg per
+#: 100 km; SOURCES.md §5). A tie-breaker in the objective, never charged to the budget.
+H2_DELIVERY_CNY_PER_KG_KM = 0.063
+
+
+@dataclass(frozen=True)
+class CorridorSpec:
+    """A truck flow of the bundled scenario (ASSUMPTIONS; SOURCES.md §5)."""
+
+    id: str
+    name: str
+    origin: tuple[float, float]        # lon, lat
+    destination: tuple[float, float]
+    trucks_per_day: float              # final planning year
+    pathway: str
+    vehicle_class: str
+    range_km: float
+    detour_km: float
+    #: The trucks' fleet segment (energy use per km), or None with an own use per km.
+    segment: str | None = None
+    h2_kg_per_km: float | None = None
+
+
+CORRIDORS: tuple[CorridorSpec, ...] = (
+    # Chemical logistics by fuel-cell trucks: a handful a day in 2025 (China's largest highway
+    # hydrogen corridor, 汉宜, ran 47 trucks in Oct 2025). Not a fleet segment of the plan.
+    CorridorSpec("xihe_chem_expressway", "淅河化工园 → 麻竹/G70高速（往襄阳方向）",
+                 (113.482, 31.694), (113.16, 31.742), 6, "hydrogen", "heavy", 400, 3.0,
+                 h2_kg_per_km=0.10),
+    # Aggregates hauled in from the G70 何店 exit by suppliers' swap dump trucks: not the
+    # city's muck-truck fleet (none of its points lies near either end).
+    CorridorSpec("hedian_urban", "G70何店出口 → 曾都城区（外来砂石建材运输）",
+                 (113.398, 31.597), (113.378, 31.700), 20, "swap", "heavy", 200, 2.0,
+                 segment="muck_truck"),
 )
 
 
@@ -1066,7 +1272,8 @@ def generate(out: Path, seed: int = SEED) -> list[Path]:
     fleet = build_fleet(loc, rng_pts)
     put("fleet.geojson", "fleet",
         [({"fleet_id": r["fleet_id"], "name": r["name"], "segment": r["segment"],
-           "vehicles": r["vehicles"], "daily_km": r["daily_km"], "kind": r["kind"]}, r["xy"])
+           "vehicles": r["vehicles"], "daily_km": r["daily_km"], "kind": r["kind"],
+           "pathway": r["pathway"]}, r["xy"])
          for r in fleet],
         " Vehicle counts are ASSUMPTIONS (no published fleet sizes); see SOURCES.md.")
 
@@ -1079,8 +1286,10 @@ def generate(out: Path, seed: int = SEED) -> list[Path]:
     existing = build_existing(loc)
     put("existing.geojson", "existing",
         [({"site_id": r["site_id"], "name": r["name"], "allowed_types": r["allowed_types"],
-           "station_type": r["station_type"]}, r["xy"]) for r in existing],
-        " Bus-depot charging posts exist (2018: 32 posts); these locations are ESTIMATED.")
+           "station_type": r["station_type"], "spare_capacity": r["spare_capacity"],
+           "spare_vehicles_per_day": r["spare_vehicles_per_day"]}, r["xy"]) for r in existing],
+        " Bus-depot charging posts exist (2018: 32 posts for 128 buses); these locations are"
+        " ESTIMATED; spare capacity ASSUMED small.")
 
     zones = zone_polygons()
     put("zones.geojson", "zones",

@@ -50,8 +50,10 @@ KINDS: dict[str, tuple[str, ...]] = {
     "run": ("report.json", "stations.geojson"),
     "compare": ("compare.html",),
     "sweep": ("curve.csv",),
+    "robust": ("robustness.csv", "samples.csv"),
 }
-_LABELS = {"run": "run", "compare": "comparison", "sweep": "sweep"}
+_LABELS = {"run": "run", "compare": "comparison", "sweep": "sweep",
+           "robust": "robustness study"}
 #: ``errno`` values that mean "the disk or the folder cannot take this", not a bug.
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
                   errno.EFBIG, errno.ENAMETOOLONG}

@@ -11,6 +11,13 @@ layers meet the network:
   network that holds no candidate site can never be served, whatever the budget; and a
   scenario in which no demand point reaches any option within its threshold cannot produce a
   plan worth drawing. Both raise :class:`~siting._errors.NetworkError`.
+- :func:`check_layers_overlap` — a layer lying entirely away from the road network (another
+  city, a wrong CRS) is refused with one line naming it.
+- :func:`check_speed_classes` — a ``network.speeds_kph`` entry for a road class that neither
+  the defaults nor the network know (a typo) would silently change nothing.
+- :func:`check_class_column` — a ``network.class_column`` that the line layer does not have
+  would make every road the default class (slower, and coverage drops without a word).
+- :func:`warn_unused_setbacks` — a ``setbacks.distance_m`` category that no sensitive site has.
 
 Distances are metres in the network's metric CRS; input points are WGS84 lon/lat degrees.
 """
@@ -19,17 +26,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 import shapely
 
-from siting._errors import NetworkError
+from siting._errors import InputDataError, NetworkError, ScenarioError, echo
 from siting.crs import is_shift, parse_crs, shift_coords
 from siting.network import RoadNetwork
-from siting.tables import row_number
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -255,11 +266,152 @@ def check_reachable(cover: sp.spmatrix, net: RoadNetwork, demand_node: npt.Array
 
 
 def _fleet_where(source: str, fleet_id: str, fleet_ids: Sequence[object] | None) -> str:
+    from siting.layers import feature_label
+
     if fleet_ids is not None:
         row = next((r for r, f in enumerate(fleet_ids) if str(f) == fleet_id), None)
         if row is not None:
-            return f"{source}: row {row_number(source, row)} (id '{fleet_id}')"
-    return f"{source}: fleet_id '{fleet_id}'"
+            return feature_label(source, row, fleet_id, "fleet_id")
+    return f"{source}: fleet_id {echo(fleet_id)}"
 
 
-__all__ = ["check_reachable", "gcj_offset_suspect", "warn_gcj_suspects"]
+# --------------------------------------------------------------------------- layers vs network
+def check_layers_overlap(net: RoadNetwork, layers: Sequence[tuple[str, Any, Any]], *,
+                         margin_m: float) -> None:
+    """Refuse a layer of which no feature comes near the road network.
+
+    Parameters
+    ----------
+    net
+        The road network (``lon``/``lat`` of its nodes, WGS84 degrees).
+    layers
+        ``(section, path, GeoDataFrame)`` per layer, frames in EPSG:4326 as returned by
+        :func:`siting.layers.read_layer`; None frames are skipped.
+    margin_m
+        How far outside the network's bounding box a feature may lie (metres; the scenario's
+        ``network.max_snap_m``).
+
+    Raises
+    ------
+    NetworkError
+        One line naming the first such layer, its extent and the network's.
+
+    Notes
+    -----
+    The test is on bounding boxes (a feature's box against the network's, widened by
+    ``margin_m``), so it only catches layers that are clearly elsewhere; single points too
+    far from any road are reported per feature by the snapping check.
+    """
+    if net.n_nodes == 0:
+        return
+    lon, lat = np.asarray(net.lon, dtype=float), np.asarray(net.lat, dtype=float)
+    w, e, s, n = float(lon.min()), float(lon.max()), float(lat.min()), float(lat.max())
+    dlat = margin_m / 111_320.0
+    coslat = max(np.cos(np.radians(min(max(abs(s), abs(n)), 89.0))), 1e-6)
+    dlon = min(margin_m / (111_320.0 * coslat), 360.0)
+    box = (w - dlon, e + dlon, s - dlat, n + dlat)
+    for section, path, gdf in layers:
+        if gdf is None or not len(gdf):
+            continue
+        b = shapely.bounds(gdf.geometry.values)
+        near = ((b[:, 2] >= box[0]) & (b[:, 0] <= box[1])
+                & (b[:, 3] >= box[2]) & (b[:, 1] <= box[3]))
+        if near.any():
+            continue
+        lw, ls, le, ln = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
+                          float(b[:, 3].max()))
+        msg = (f"{path}: none of the {len(gdf)} feature(s) of the {section} layer comes within "
+               f"{margin_m:,.0f} m of the road network: the layer spans lon {lw:.4f}..{le:.4f}, "
+               f"lat {ls:.4f}..{ln:.4f}, the network lon {w:.4f}..{e:.4f}, lat {s:.4f}..{n:.4f}; "
+               "check the layer's CRS (or lon/lat order) and that the network covers the same "
+               "area")
+        raise NetworkError(msg)
+
+
+def check_speed_classes(speeds_kph: dict[str, Any], net: RoadNetwork, *, source: str,
+                        defaults: Sequence[str]) -> None:
+    """Refuse ``network.speeds_kph`` road classes that match no road.
+
+    A class is known when it is one of the default classes (OSM ``highway`` values) or a
+    class of the network's roads (as the speed lookup sees them: lower case). Anything else
+    is a typo the run would silently ignore.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the scenario file, the class, the closest known class and the known ones.
+    """
+    from siting.network import normalise_class
+    from siting.scenario import suggest
+
+    if not speeds_kph:
+        return
+    in_net = {normalise_class(c) for c in np.unique(np.asarray(net.edge_class).astype(str))}
+    known = set(defaults) | in_net
+    for cls in speeds_kph:
+        if cls in known:
+            continue
+        names = sorted(known)
+        shown = names if len(names) <= 30 else [*names[:30], "…"]
+        msg = (f"{source}: field 'network.speeds_kph': road class {echo(cls)} is neither a "
+               f"default class nor a class of the network's roads{suggest(cls, names)}; use "
+               f"one of {shown} (lower case)")
+        raise ScenarioError(msg)
+
+
+def check_class_column(gdf: gpd.GeoDataFrame, column: str, *, path: Path | str,
+                       explicit: bool) -> gpd.GeoDataFrame:
+    """Find the road-class column of a network line layer; return the layer, column named
+    exactly ``column``.
+
+    A column differing only in letter case is accepted (and renamed). A column that is
+    missing is an error when the scenario names it (``network.class_column`` given), since
+    every road would then get the slowest default class; when the scenario relies on the
+    default (``"highway"``) it is a warning.
+
+    Raises
+    ------
+    InputDataError
+        The named column is not in the layer; the message suggests the closest column.
+    """
+    from siting.scenario import suggest
+
+    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    if column in columns:
+        return gdf
+    same = [c for c in columns if c.lower() == column.lower()]
+    if len(same) == 1:
+        logger.info("%s: using column '%s' as network.class_column '%s'", path, same[0], column)
+        return gdf.rename(columns={same[0]: column})
+    if explicit:
+        msg = (f"{path}: the road layer has no column {echo(column)} (network.class_column)"
+               f"{suggest(column, columns)}; columns are {columns}; fix class_column in "
+               "[network] of the scenario")
+        raise InputDataError(msg)
+    logger.warning("%s: the road layer has no '%s' column, so every road counts as class "
+                   "'road' (30/25 km/h); set network.class_column to the column holding the "
+                   "road class (columns: %s)", path, column, columns)
+    return gdf
+
+
+def warn_unused_setbacks(distance_m: dict[str, float], categories: pd.Series, *,
+                         path: Path | str, column: str) -> list[str]:
+    """Warn about ``setbacks.distance_m`` categories that no sensitive site has.
+
+    Such a setback protects nothing (often a spelling or language mismatch: ``school`` in the
+    scenario, ``学校`` in the layer). Returns the categories warned about.
+    """
+    from siting.scenario import suggest
+
+    present = sorted({str(c) for c in categories})
+    unused = [c for c in distance_m if c not in present]
+    for c in unused:
+        logger.warning("%s: setbacks.distance_m category '%s' matches no site (column '%s' "
+                       "has %s)%s; that setback protects nothing - fix the category name",
+                       path, c, column, present[:20], suggest(c, present))
+    return unused
+
+
+__all__ = ["check_class_column", "check_layers_overlap", "check_reachable",
+           "check_speed_classes", "gcj_offset_suspect", "warn_gcj_suspects",
+           "warn_unused_setbacks"]

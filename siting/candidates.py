@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from siting._errors import InputDataError
+from siting._errors import InputDataError, echo
 from siting.crs import layer_utm_crs, point_xy
 from siting.i18n import LABELS, t
+from siting.layers import feature_label
 from siting.scenario import Scenario, StationType, suggest
 from siting.supply import SupplyDistances, straight_line
-from siting.tables import record_label
 
 #: Columns of the candidate layer (name → kind).
 CANDIDATE_COLUMNS: dict[str, str] = {"site_id": "text", "allowed_types": "text"}
@@ -228,11 +228,13 @@ def _stack_sites(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
         ]
         ex["existing"] = True
         ex["allowed_types"] = ex["station_type"]
-        clash = set(ex["site_id"].astype(str)) & set(cand["site_id"].astype(str))
-        if clash:
-            msg = (f"{existing_source}: site_id '{sorted(clash)[0]}' is also a candidate's "
-                   "site_id; give existing stations their own ids")
-            raise InputDataError(msg)
+        cand_ids = cand["site_id"].astype(str).tolist()
+        for r, sid in enumerate(ex["site_id"].astype(str)):
+            if sid in cand_ids:
+                other = feature_label(source, cand_ids.index(sid), sid, "site_id")
+                msg = (f"{feature_label(existing_source, r, sid, 'site_id')}: the same site_id "
+                       f"as {other}; give existing stations their own ids")
+                raise InputDataError(msg)
         frames.append(ex)
     sites = pd.concat(frames, ignore_index=True)
     sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=candidates.crs)
@@ -251,9 +253,8 @@ def _stack_sites(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
         src = source if i < len(candidates) else existing_source
         row = i if i < len(candidates) else i - len(candidates)
         v = raw.iloc[i]
-        shown = repr(v) if isinstance(v, str) else str(v)
-        msg = (f"{src}: {record_label(src, row)} (site_id '{sites['site_id'].iloc[i]}'): "
-               "capex_factor "
+        shown = echo(v)
+        msg = (f"{feature_label(src, row, sites['site_id'].iloc[i], 'site_id')}: capex_factor "
                f"is {shown}; give a number >= 0 (1 = the station type's capex), or "
                "leave it empty")
         raise InputDataError(msg)
@@ -266,15 +267,13 @@ def _parse_types(value: object, type_ids: list[str], source: str, row: int,
     parts = [p.strip() for p in str(value if value is not None else "").replace(",", ";")
              .split(";") if p.strip()]
     if not parts:
-        msg = (f"{source}: {record_label(source, row)} (site_id '{site_id}'): allowed_types is "
-               "empty; "
+        msg = (f"{feature_label(source, row, site_id, 'site_id')}: allowed_types is empty; "
                f"list station type ids separated by ';' from {type_ids}")
         raise InputDataError(msg)
     for p in parts:
         if p not in type_ids:
-            msg = (f"{source}: {record_label(source, row)} (site_id '{site_id}'): unknown "
-                   "station type "
-                   f"'{p}'{suggest(p, type_ids)}; use ids from the scenario's station_types "
+            msg = (f"{feature_label(source, row, site_id, 'site_id')}: unknown station type "
+                   f"{echo(p)}{suggest(p, type_ids)}; use ids from the scenario's station_types "
                    f"{type_ids}")
             raise InputDataError(msg)
     return parts

@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,9 +20,12 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from siting._errors import SitingError
+from siting._format import money, number, percent
 
 if TYPE_CHECKING:
+    from siting.export import OutputOptions
     from siting.report import Report
+    from siting.scenario import Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Site battery-swap, charging and hydrogen stations for working fleets.")
@@ -43,6 +46,14 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.
 ShpOpt = Annotated[bool, typer.Option(
     "--shapefile", help="Also write Shapefiles (GBK, field names ≤ 10 chars) in shapefile/.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+TiandituOpt = Annotated[str | None, typer.Option(
+    "--tianditu-key", envvar="TIANDITU_KEY", help="Key for Tianditu basemap tiles.")]
+# Paths are taken as text and checked by siting._preflight in the command (one line, exit 2):
+# click's own checks print a usage box, and turn an empty path into "." before we see it.
+ScenarioArg = Annotated[str, typer.Argument(help="Scenario .toml file.", metavar="SCENARIO")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", min=1, max=256, help="Worker processes for parallel re-solves (default: the "
+    "CPU cores, at most 8).")]
 
 
 #: Set by ``siting --progress-json``: stage progress goes to stdout as JSON lines.
@@ -132,6 +143,18 @@ def _options(
 ) -> None:
     """Site battery-swap, charging and hydrogen stations for working fleets."""
     _JSON_PROGRESS["on"] = progress_json
+def _check_options(lang: str | None, basemap: str | None = None,
+                   tianditu_key: str | None = None, crs: str | None = None) -> None:
+    """Refuse bad option values before any work (imports nothing heavy)."""
+    from siting._preflight import check_basemap, check_lang
+
+    check_lang(lang)
+    if basemap is not None:
+        check_basemap(basemap, tianditu_key)
+    if crs is not None:
+        from siting.crs import parse_crs
+
+        parse_crs(crs, where="--crs")
 
 
 def bundled_scenario() -> Path:
@@ -152,23 +175,56 @@ def bundled_scenario() -> Path:
     raise ScenarioError(msg)
 
 
-def _run(scenario: Path, out_dir: Path | None, lang: str | None, basemap: str, cdn: bool,
-         crs: str | None, quiet: bool, tianditu_key: str | None, shapefile: bool = False) -> None:
+def _run(scenario: Path | str, out_dir: Path | str | None, lang: str | None, basemap: str,
+         cdn: bool, crs: str | None, quiet: bool, tianditu_key: str | None,
+         shapefile: bool = False, target_share: float | None = None,
+         mandates: bool | None = None, workers: int | None = None) -> None:
+    from siting._preflight import check_output_writable, check_path_text
+
+    # Options and the output folder first: a typo must not cost a solve.
+    _check_options(lang, basemap, tianditu_key, crs)
+    if target_share is not None:
+        check_target(target_share)
+    scenario = check_path_text(scenario, "scenario")
+    target = check_output_writable(out_dir if out_dir is not None
+                                   else Path("maps") / scenario.resolve().parent.name)
+
     from siting.pipeline import run
     from siting.scenario import load_scenario
 
     sc = load_scenario(scenario)
-    target = out_dir or Path("maps") / scenario.resolve().parent.name
+    if target_share is not None:
+        sc = with_target(sc, target_share)
     prog = _progress(quiet)
     hooks = RichHooks(prog, lang or sc.lang)
+    kw = dict(hooks=hooks, lang=lang, basemap=basemap, cdn=cdn, output_crs=crs,
+              tianditu_key=tianditu_key, shapefile=shapefile, mandates=mandates,
+              workers=workers)
     if prog is not None:
         with prog:
-            result = run(sc, target, hooks=hooks, lang=lang, basemap=basemap, cdn=cdn,
-                         output_crs=crs, tianditu_key=tianditu_key, shapefile=shapefile)
+            result = run(sc, target, **kw)  # type: ignore[arg-type]
     else:
-        result = run(sc, target, hooks=hooks, lang=lang, basemap=basemap, cdn=cdn,
-                     output_crs=crs, tianditu_key=tianditu_key, shapefile=shapefile)
+        result = run(sc, target, **kw)  # type: ignore[arg-type]
     _print_summary(result.report, target)
+
+
+def check_target(share: float) -> None:
+    """``--target`` must be a share in (0, 1] (one-line error, exit 2)."""
+    from siting._errors import ScenarioError
+
+    if not (0 < share <= 1):
+        msg = (f"--target {share:g}: give the share of the final year's demand to cover, "
+               "between 0 and 1, e.g. --target 0.95")
+        raise ScenarioError(msg)
+
+
+def with_target(sc: Scenario, share: float) -> Scenario:
+    """``sc`` as a least-cost run to ``share`` of the final year's demand (``--target``)."""
+    from siting.scenario import ObjectiveSpec
+
+    check_target(share)
+    goal = ObjectiveSpec(target_share=share, budget_cap=sc.objective.budget_cap)
+    return sc.model_copy(update={"objective": goal})
 
 
 def _print_summary(report: Report, target: Path) -> None:
@@ -180,41 +236,55 @@ def _print_summary(report: Report, target: Path) -> None:
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
+    out_dir: Annotated[str | None, typer.Option("--out", help="Output folder.")] = None,
     lang: LangOpt = None, basemap: BasemapOpt = "osm", cdn: CdnOpt = False, crs: CrsOpt = None,
+    tianditu_key: TiandituOpt = None,
     shapefile: ShpOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Run the bundled Suizhou scenario and write maps/suizhou/ (map.html and exports)."""
-    _guard(lambda: _run(bundled_scenario(), out_dir or Path("maps/suizhou"), lang, basemap, cdn,
-                        crs, quiet, None, shapefile), debug)
+
+    def go() -> None:
+        _check_options(lang, basemap, tianditu_key, crs)
+        _run(bundled_scenario(), out_dir if out_dir is not None else Path("maps/suizhou"), lang,
+             basemap, cdn, crs, quiet, tianditu_key, shapefile)
+
+    _guard(go, debug)
 
 
 @app.command("run")
 def run_cmd(
-    scenario: Annotated[Path, typer.Argument(help="Scenario .toml file.")],
-    out_dir: Annotated[Path | None, typer.Option(
+    scenario: ScenarioArg,
+    out_dir: Annotated[str | None, typer.Option(
         "--out", help="Output folder (default maps/<scenario folder name>).")] = None,
     lang: LangOpt = None, basemap: BasemapOpt = "osm", cdn: CdnOpt = False, crs: CrsOpt = None,
-    tianditu_key: Annotated[str | None, typer.Option(
-        "--tianditu-key", envvar="TIANDITU_KEY", help="Key for Tianditu basemap tiles.")] = None,
-    shapefile: ShpOpt = False, quiet: QuietOpt = False, debug: DebugOpt = False,
+    tianditu_key: TiandituOpt = None,
+    shapefile: ShpOpt = False,
+    target: Annotated[float | None, typer.Option(
+        "--target", help="Least cost to cover this share of the final year's demand, e.g. "
+        "0.95 (overrides [objective] target_share).")] = None,
+    mandates: Annotated[bool | None, typer.Option(
+        "--mandates/--no-mandates", help="Price every mandate: re-solve without each zone "
+        "requirement and marked rule family (default: [mandates] price).")] = None,
+    workers: WorkersOpt = None,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
     """Solve SCENARIO and write the map and exports."""
     _guard(lambda: _run(scenario, out_dir, lang, basemap, cdn, crs, quiet, tianditu_key,
-                        shapefile), debug)
+                        shapefile, target, mandates, workers), debug)
 
 
 @app.command()
 def validate(
-    scenario: Annotated[Path, typer.Argument(help="Scenario .toml file.")],
+    scenario: ScenarioArg,
     debug: DebugOpt = False,
 ) -> None:
     """Check SCENARIO and every layer it names, without solving or writing anything."""
 
     def check() -> None:
+        from siting._preflight import check_path_text
         from siting.validate import validate_scenario
 
-        summary = validate_scenario(scenario)
+        summary = validate_scenario(check_path_text(scenario, "scenario"))
         t = Table(title=f"{scenario}: valid", show_header=False)
         for k, v in summary.items():
             t.add_row(k, str(v))
@@ -225,7 +295,7 @@ def validate(
 
 @app.command()
 def sweep(
-    scenario: Annotated[Path, typer.Argument(help="Scenario .toml file.")],
+    scenario: ScenarioArg,
     budgets: Annotated[str | None, typer.Option(
         "--budgets", help="Comma-separated budgets in million CNY, e.g. 10,20,40.")] = None,
     n: Annotated[int, typer.Option("--n", min=2, help="Number of budgets (without --budgets).")]
@@ -233,51 +303,66 @@ def sweep(
     lo: Annotated[float, typer.Option("--from", help="Smallest budget, × scenario budget.")]
     = 0.25,
     hi: Annotated[float, typer.Option("--to", help="Largest budget, × scenario budget.")] = 2.0,
-    out_dir: Annotated[Path | None, typer.Option(
+    out_dir: Annotated[str | None, typer.Option(
         "--out", help="Output folder (default maps/<scenario folder>-sweep).")] = None,
     maps: Annotated[bool, typer.Option("--maps/--no-maps",
                                        help="Write a full run (map + exports) per budget.")]
     = True,
-    lang: LangOpt = None, basemap: BasemapOpt = "osm", quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    targets: Annotated[str | None, typer.Option(
+        "--targets", help="Coverage targets instead of budgets: the least cost of each, e.g. "
+        "0.6,0.7,0.8,0.9,1.0 -> cost_curve.csv, cost_curve.png.")] = None,
+    lang: LangOpt = None, basemap: BasemapOpt = "osm", tianditu_key: TiandituOpt = None,
+    cdn: CdnOpt = False, crs: CrsOpt = None, shapefile: ShpOpt = False,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
 ) -> None:
-    """Solve SCENARIO over a range of budgets: curve.csv, curve.png (knee marked), a run each."""
+    """Solve SCENARIO over a range of budgets: curve.csv, curve.png (knee marked), a run each.
+
+    With --targets: the least cost of each coverage target (cost_curve.csv, cost_curve.png).
+    """
+    if targets is not None:
+        from siting.export import OutputOptions
+
+        _guard(lambda: _target_sweep(scenario, targets, out_dir, maps, quiet, OutputOptions(
+            lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key, crs=crs,
+            shapefile=shapefile)), debug)
+        return
 
     def go() -> None:
-        import numpy as np
+        from siting._preflight import check_output_writable, check_path_text
+        from siting.sweep import check_budgets, check_range, parse_budgets
 
+        _check_options(lang, basemap if maps else None, tianditu_key, crs)
+        scenario_path = check_path_text(scenario, "scenario")
+        values = parse_budgets(budgets) if budgets else None
+        if values is None:
+            check_range(lo, hi, n)
+        target = check_output_writable(
+            out_dir if out_dir is not None
+            else Path("maps") / f"{scenario_path.resolve().parent.name}-sweep")
+
+        from siting import export
         from siting._atomic import check_output_dir, output_lock
-        from siting._errors import ScenarioError
-        from siting.export import write_outputs
-        from siting.maps import write_map
+        from siting.export import OutputOptions
         from siting.pipeline import prepare, with_lang
         from siting.scenario import input_paths, load_scenario
         from siting.sweep import budget_range
         from siting.sweep import sweep as run_sweep
 
-        sc = with_lang(load_scenario(scenario), lang)
-        if budgets:
-            try:
-                values = np.array([float(v) * 1e6 for v in budgets.split(",") if v.strip()])
-            except ValueError:
-                msg = (f"--budgets '{budgets}': give numbers in million CNY separated by commas, "
-                       "e.g. 10,20,40")
-                raise ScenarioError(msg) from None
-            if len(values) == 0 or (values < 0).any():
-                msg = f"--budgets '{budgets}': give at least one non-negative budget"
-                raise ScenarioError(msg)
-        else:
+        sc = with_lang(load_scenario(scenario_path), lang)
+        if values is None:
             values = budget_range(sc.budget.total, lo, hi, n)
-        target = out_dir or Path("maps") / f"{scenario.resolve().parent.name}-sweep"
+            check_budgets(values, "--from/--to/--n")
         inputs = input_paths(sc)
         check_output_dir(target, "sweep", inputs=inputs)
         prog = _progress(quiet)
         hooks = RichHooks(prog, sc.lang)
         language = lang or sc.lang
 
-        def write_run(result, folder: Path) -> None:
-            write_outputs(result, folder, lang=language, map_writer=lambda r, p: write_map(
-                r, p, lang=language, basemap=basemap))
+        options = OutputOptions(lang=language, basemap=basemap, cdn=cdn,
+                                tianditu_key=tianditu_key, crs=crs, shapefile=shapefile)
+
+        def write_run(result: Any, folder: Path) -> None:
+            export.write_run(result, folder, options)
 
         def work() -> list:
             prep = prepare(sc, hooks=hooks)
@@ -297,11 +382,168 @@ def sweep(
     _guard(go, debug)
 
 
+def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool, quiet: bool,
+                  options: OutputOptions) -> None:
+    from siting._preflight import check_output_writable, check_path_text
+    from siting.cost_curve import parse_targets
+
+    _check_options(options.lang, options.basemap if maps else None, options.tianditu_key,
+                   options.crs)
+    shares = parse_targets(targets)
+    scenario_path = check_path_text(scenario, "scenario")
+    target = check_output_writable(
+        out_dir if out_dir is not None
+        else Path("maps") / f"{scenario_path.resolve().parent.name}-cost")
+
+    from siting import export
+    from siting._atomic import check_output_dir, output_lock
+    from siting.cost_curve import cost_sweep
+    from siting.pipeline import prepare
+    from siting.scenario import input_paths, load_scenario
+
+    sc = load_scenario(scenario_path)
+    inputs = input_paths(sc)
+    check_output_dir(target, "sweep", inputs=inputs)
+    prog = _progress(quiet)
+    hooks = RichHooks(prog)
+
+    def write_run(result: Any, folder: Path) -> None:
+        export.write_run(result, folder, options)
+
+    def work() -> list:
+        prep = prepare(sc, hooks=hooks)
+        return cost_sweep(prep, shares, target, hooks=hooks,
+                          write_run=write_run if maps else None, inputs=inputs)
+
+    with output_lock(target):
+        if prog is not None:
+            with prog:
+                points = work()
+        else:
+            points = work()
+    t = Table(title=f"{sc.name}: least cost of each coverage target")
+    for col in ("target", "least cost", "covered", "stations", "status"):
+        t.add_column(col)
+    for p in points:
+        status = p.status + (f" (plan of the {percent(p.plan_of_target)} target)"
+                             if p.plan_of_target is not None else "")
+        if p.folder and p.status != "optimal" and p.cost_bound is not None:
+            status += f", at least {money(p.cost_bound, 'en')}"
+        t.add_row(percent(p.target), money(p.spent, "en"), percent(p.achieved_share),
+                  str(p.stations), status)
+    out.print(t)
+    for p in points:
+        if not p.folder:
+            out.print(f"{percent(p.target)}: {p.note}", markup=False, soft_wrap=True)
+    out.print(f"written to {target} (cost_curve.csv, cost_curve.png)")
+
+
+@app.command()
+def robust(
+    scenario: ScenarioArg,
+    n: Annotated[int | None, typer.Option(
+        "--n", min=1, max=100_000, help="Samples (default [uncertainty] samples).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Random seed (default [uncertainty] seed).")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", help="Run the samples on a Dask cluster: the scheduler's address, e.g. "
+        "tcp://10.0.0.5:8786.")] = None,
+    workers: WorkersOpt = None,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", min=0.1, help="Solver time limit per sample, s.")] = None,
+    out_dir: Annotated[str | None, typer.Option(
+        "--out", help="Output folder (default maps/<scenario folder>-robust).")] = None,
+    lang: LangOpt = None, basemap: BasemapOpt = "osm", tianditu_key: TiandituOpt = None,
+    quiet: QuietOpt = False, debug: DebugOpt = False,
+) -> None:
+    """Sample the [uncertainty] ranges, solve each sample: how often each station is chosen,
+    the no-regret stations and the plan's regret (robustness.csv, samples.csv, plan/)."""
+
+    def go() -> None:
+        from siting._atomic import check_output_dir, output_lock
+        from siting.pipeline import prepare, solve_prepared
+        from siting.robust import check_robust, robustness, with_robustness
+        from siting.scenario import input_paths, load_scenario
+
+        sc = load_scenario(scenario)
+        target = out_dir or Path("maps") / f"{scenario.resolve().parent.name}-robust"
+        inputs = input_paths(sc)
+        check_output_dir(target, "robust", inputs=inputs)
+        check_robust(sc)
+        client = None
+        if dask is not None:
+            from siting._parallel import connect
+
+            client = connect(dask)  # fail before the long work, not after it
+        prog = _progress(quiet)
+        hooks = RichHooks(prog)
+        language = lang or sc.lang
+
+        def work():
+            prep = prepare(sc, hooks=hooks)
+            base, _ = solve_prepared(prep, hooks=hooks)
+            task = prog.add_task("Sampled fleets (one solve each)", total=1.0) if prog else None
+
+            def step(done: int, total: int) -> None:
+                emit_progress("update", "robust", fraction=round(done / total, 4), done=done,
+                              total=total)
+                if prog is not None and task is not None:
+                    prog.update(task, completed=done / total)
+
+            outcome = robustness(prep, base, n=n, seed=seed, workers=workers, dask=client,
+                                 time_limit_s=time_limit, progress=step)
+            return with_robustness(base, prep, outcome), outcome
+
+        try:
+            with output_lock(target):
+                if prog is not None:
+                    with prog:
+                        result, outcome = work()
+                else:
+                    result, outcome = work()
+                from siting.export import OutputOptions
+
+                _write_robust(result, outcome, target, inputs, OutputOptions(
+                    lang=language, basemap=basemap, tianditu_key=tianditu_key))
+        finally:
+            if client is not None:
+                client.close()
+        f = outcome.figures
+        out.print(f"{f.samples} samples ({f.backend}, {f.seconds:.1f} s): own plans cover "
+                  f"{percent(f.own_share_mean)} of the {result.report.final_year} demand on "
+                  f"average, the scenario's plan {percent(f.base_share_mean)}; regret mean "
+                  f"{number(100 * f.regret_mean, 1)}, 90th pct "
+                  f"{number(100 * f.regret_p90, 1)}, max {number(100 * f.regret_max, 1)} "
+                  "points", markup=False, soft_wrap=True)
+        t = Table(title=f"chosen in ≥ {percent(f.no_regret_share)} of samples (no-regret)")
+        for col in ("site", "type", "chosen in", "in the plan"):
+            t.add_column(col)
+        for st in f.stations:
+            if st.no_regret:
+                t.add_row(escape(st.site_id), escape(st.station_type),
+                          percent(st.chosen_share), "yes" if st.in_base_plan else "no")
+        out.print(t)
+        out.print(f"written to {target} (robustness.csv, samples.csv, plan/)")
+
+    _guard(go, debug)
+
+
+def _write_robust(result: Any, outcome: Any, target: Path, inputs: Any,
+                  options: OutputOptions) -> None:
+    from siting import export
+    from siting._atomic import atomic_dir
+    from siting.robust import write_tables
+
+    with atomic_dir(target, kind="robust", inputs=inputs) as tmp:
+        write_tables(outcome, tmp)
+        export.write_run(result, tmp / "plan", options)
+
+
 @app.command()
 def compare(
-    run_a: Annotated[Path, typer.Argument(help="First run folder.")],
-    run_b: Annotated[Path, typer.Argument(help="Second run folder.")],
-    out_dir: Annotated[Path | None, typer.Option(
+    run_a_arg: Annotated[str, typer.Argument(help="First run folder.", metavar="RUN_A")],
+    run_b_arg: Annotated[str, typer.Argument(help="Second run folder.", metavar="RUN_B")],
+    out_dir: Annotated[str | None, typer.Option(
         "--out", help="Output folder (default maps/compare-<A>-<B>).")] = None,
     lang: Annotated[str | None, typer.Option(
         "--lang", help="zh or en (default: run A's language).")] = None,
@@ -311,10 +553,16 @@ def compare(
 
     def go() -> None:
         from siting._atomic import check_output_dir, output_lock
-        from siting.compare import compare_runs, write_comparison
+        from siting._preflight import check_output_writable, check_run_dir
 
-        target = out_dir or Path("maps") / f"compare-{run_a.name}-{run_b.name}"
+        _check_options(lang)
+        run_a, run_b = check_run_dir(run_a_arg, "RUN_A"), check_run_dir(run_b_arg, "RUN_B")
+        target = check_output_writable(
+            out_dir if out_dir is not None
+            else Path("maps") / f"compare-{run_a.name}-{run_b.name}")
         check_output_dir(target, "compare", inputs=(run_a, run_b))
+
+        from siting.compare import compare_runs, write_comparison
         from siting.console import print_comparison
 
         with output_lock(target):
@@ -327,18 +575,24 @@ def compare(
 
 @app.command()
 def brief(
-    run_dir: Annotated[Path, typer.Argument(help="A run folder (from `siting run`/`demo`).")],
+    run_dir: Annotated[str, typer.Argument(help="A run folder (from `siting run`/`demo`).",
+                                           metavar="RUN_DIR")],
     lang: LangOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Write briefing.pdf and PNG pages for reviewers, from a finished run folder."""
 
     def go() -> None:
+        from siting._preflight import check_run_dir
+
+        _check_options(lang)
+        folder = check_run_dir(run_dir, "RUN_DIR", writable=True)
+
         from siting.briefing import write_briefing
         from siting.console import print_written
 
-        files = write_briefing(run_dir, lang=lang)
-        print_written(out, files, _run_lang(run_dir, lang))
+        files = write_briefing(folder, lang=lang)
+        print_written(out, files, _run_lang(folder, lang))
 
     _guard(go, debug)
 

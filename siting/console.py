@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from siting._format import money, number, percent
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from siting.compare import Comparison
     from siting.sweep import SweepPoint
 
-__all__ = ["print_comparison", "print_run", "print_sweep", "print_written", "stage_label"]
+__all__ = ["print_comparison", "print_run", "print_sweep", "print_written", "stage_label",
+           "target_text"]
 
 
 def stage_label(stage: str, label: str, lang: str) -> str:
@@ -56,7 +58,10 @@ def print_run(out: Console, report: Report, target: Path) -> None:
     tab = Table(title=name, show_header=False)
     tab.add_row(t("console.coverage", lang, year=report.final_year),
                 headline_text(report, lang))
-    tab.add_row(t("console.money", lang), money_text(report, lang))
+    if report.target is not None:
+        tab.add_row(t("console.target", lang), target_text(report, lang))
+    else:
+        tab.add_row(t("console.money", lang), money_text(report, lang))
     symbols = symbols_from_report(report, lang)
     sep = t("rule.list_sep", lang)
     tab.add_row(t("console.stations", lang), sep.join(
@@ -85,6 +90,55 @@ def print_run(out: Console, report: Report, target: Path) -> None:
                       percent(y.coverage_share), str(y.new_stations),
                       money(y.spent, lang, unit=False))
     out.print(years)
+    _print_commission(out, report, lang)
+
+
+def target_text(report: Report, lang: str) -> str:
+    """A least-cost run's target and what it costs (with the proven bound when not proven)."""
+    tg = report.target
+    assert tg is not None
+    bound = ("" if tg.status == "optimal" or tg.cost_bound is None else
+             t("plan.target_bound", lang, bound=money(tg.cost_bound, lang),
+               gap=percent(tg.gap, 2)))
+    return t("plan.target", lang, share=percent(tg.share), year=tg.year,
+             spent=money(tg.spent, lang), bound=bound)
+
+
+def _print_commission(out: Console, report: Report, lang: str) -> None:
+    """What the plan saves, the share of each zone's demand covered, the mandates' price."""
+    year = report.final_year
+    ec = report.economics
+    if ec is not None and ec.by_year and str(year) in ec.by_year:
+        e = ec.by_year[str(year)]
+        out.print(t("console.economics", lang, year=year,
+                    diesel=number(e.diesel_l_per_year / 1e3),
+                    co2=number(e.co2_avoided_t_per_year),
+                    grid=f"{ec.grid_co2_kg_per_kwh:g}"), markup=False, soft_wrap=True)
+    if report.zone_coverage:
+        z = Table(title=t("brief.zone_coverage", lang, year=year))
+        for key in ("field.zone", "console.col_demand", "console.col_covered",
+                    "console.col_share", "field.zone_min_share"):
+            z.add_column(t(key, lang), justify="left" if key == "field.zone" else "right")
+        for zid, zc in report.zone_coverage.items():
+            floor = ("" if zc.min_share is None else
+                     f"≥ {percent(zc.min_share)} ({zc.min_share_year})")
+            z.add_row(escape(zc.name or zid), number(zc.demand_weight, 1),
+                      number(zc.weight_covered, 1), percent(zc.coverage_share), floor)
+        out.print(z)
+    if report.mandates:
+        m = Table(title=t("brief.mandates", lang, year=year))
+        for key in ("brief.col_mandate", "brief.col_cover_without", "brief.col_gain",
+                    "brief.col_saved", "brief.col_binds"):
+            m.add_column(t(key, lang))
+        for p in report.mandates:
+            if p.coverage_without is None:
+                m.add_row(escape(p.label), status_name(p.status, lang), "", "", "")
+                continue
+            m.add_row(escape(p.label), percent(p.coverage_without),
+                      number(100 * (p.coverage_gained or 0.0), 1),
+                      money(p.money_saved, lang),
+                      t("word.yes" if p.binding else "word.no", lang))
+        out.print(m)
 
 
 def print_sweep(out: Console, points: Sequence[SweepPoint], *, name: str, lang: str,

@@ -129,8 +129,8 @@ def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndar
                 raise NetworkError(msg)
         if int(o_node) == int(d_node):
             msg = (f"corridor '{c.id}': origin {tuple(c.origin)} and destination "
-                   f"{tuple(c.destination)} reach the network at the same road node, so the "
-                   "corridor has no route; give end points farther apart")
+                   f"{tuple(c.destination)} snap to the same road node, so the trucks would "
+                   "drive nowhere; give the two ends of the trip on different roads")
             raise NetworkError(msg)
         path_nodes = _route(net, int(o_node), int(d_node),
                             edge_weights_s(net, speeds_kph, c.vehicle_class))

@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from siting._errors import CRSMismatchError
+from siting._errors import CRSMismatchError, echo
+
+if TYPE_CHECKING:  # geopandas is imported where used: parse_crs must stay quick to import
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 
@@ -324,7 +327,9 @@ def parse_crs(text: str, *, where: str = "") -> str:
     Raises
     ------
     CRSMismatchError
-        One line listing the accepted forms.
+        One line listing the accepted forms. Also for a code PROJ knows that is not a 2-D
+        geographic or projected CRS (a vertical, geocentric, 3-D or compound one): layers
+        are 2-D lon/lat or x/y.
     """
     prefix = f"{where}: " if where else ""
     raw = str(text).strip()
@@ -333,14 +338,20 @@ def parse_crs(text: str, *, where: str = "") -> str:
         return alias
     m = re.fullmatch(r"EPSG\s*:\s*(\d{4,6})", raw, flags=re.IGNORECASE)
     if m is None:
-        msg = f"{prefix}unknown CRS '{raw}'; use one of {_ACCEPTED}"
+        msg = f"{prefix}unknown CRS {echo(raw)}; use one of {_ACCEPTED}"
         raise CRSMismatchError(msg)
     code = int(m.group(1))
     try:
-        CRS.from_epsg(code)
+        crs = CRS.from_epsg(code)
     except CRSError:
         msg = f"{prefix}EPSG code {code} is not known to PROJ; use one of {_ACCEPTED}"
         raise CRSMismatchError(msg) from None
+    if crs.is_compound or not (crs.is_geographic or crs.is_projected) or len(
+            crs.axis_info) != 2:
+        kind = crs.type_name[0].lower() + crs.type_name[1:]
+        msg = (f"{prefix}EPSG:{code} ({crs.name}) is a {kind}, not a 2-D geographic or "
+               f"projected CRS; use one of {_ACCEPTED}")
+        raise CRSMismatchError(msg)
     return f"EPSG:{code}"
 
 
@@ -380,6 +391,8 @@ def to_output_crs(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     CRSMismatchError
         If ``gdf`` has no CRS or ``crs`` is not understood.
     """
+    import geopandas as gpd
+
     target = parse_crs(crs)
     if gdf.crs is None:
         msg = "to_output_crs: the layer has no CRS; set it (gdf.set_crs('EPSG:4326')) first"

@@ -16,9 +16,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting._errors import InputDataError
+from siting._errors import InputDataError, echo
+from siting.layers import feature_label
 from siting.scenario import PATHWAY_UNITS, PATHWAYS, Scenario, suggest
-from siting.tables import record_label
 
 #: Lower heating value of hydrogen, kWh per kg (33.3 kWh/kg; used to weigh H2 energy as kWh).
 H2_KWH_PER_KG = 33.3
@@ -64,9 +64,8 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
     if unknown.any():
         row = int(np.flatnonzero(unknown.to_numpy())[0])
         bad = str(fleet["segment"].iloc[row])
-        msg = (f"{source}: {record_label(source, row)} (fleet_id "
-               f"'{fleet['fleet_id'].iloc[row]}'): segment "
-               f"'{bad}' is not defined in the scenario{suggest(bad, seg_ids)}; use one of "
+        msg = (f"{feature_label(source, row, fleet['fleet_id'].iloc[row], 'fleet_id')}: segment "
+               f"{echo(bad)} is not defined in the scenario{suggest(bad, seg_ids)}; use one of "
                f"{seg_ids}")
         raise InputDataError(msg)
 
@@ -163,8 +162,7 @@ def _check_plausible(fleet: gpd.GeoDataFrame, source: str) -> None:
             bad = np.flatnonzero(~(np.abs(values) <= limit))
         if bad.size:
             i = int(bad[0])
-            msg = (f"{source}: {record_label(source, i)} (fleet_id "
-                   f"'{fleet['fleet_id'].iloc[i]}'): {col} "
+            msg = (f"{feature_label(source, i, fleet['fleet_id'].iloc[i], 'fleet_id')}: {col} "
                    f"is {values[i]:g}, more than {limit:,.0f}; check the units ({fix})")
             raise InputDataError(msg)
 

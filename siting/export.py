@@ -33,6 +33,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,45 @@ SHAPEFILE_LAYERS: tuple[str, ...] = ("stations", "demand", "candidates", "covera
 
 
 # =========================================================================== entry points
+@dataclass(frozen=True)
+class OutputOptions:
+    """How a run folder is written: the options of ``siting run`` (and of each sweep point).
+
+    Attributes
+    ----------
+    lang
+        ``"zh"`` or ``"en"``; None = the scenario's.
+    basemap, cdn, tianditu_key
+        Map options (see :func:`siting.maps.build_map`).
+    crs
+        CRS of the exported layers; None = the scenario's ``output_crs``.
+    shapefile
+        Also write Shapefiles.
+    """
+
+    lang: str | None = None
+    basemap: str = "osm"
+    cdn: bool = False
+    tianditu_key: str | None = None
+    crs: str | None = None
+    shapefile: bool = False
+
+
+def write_run(result: SitingResult, out_dir: str | Path, options: OutputOptions) -> Path:
+    """Write a run folder — map and exports — with the same options wherever it is written
+    (``siting run``, ``siting demo``, each budget of ``siting sweep``)."""
+    from siting.maps import write_map
+
+    lang = options.lang or result.scenario.lang
+
+    def map_writer(res: SitingResult, path: Path) -> None:
+        write_map(res, path, lang=lang, basemap=options.basemap, cdn=options.cdn,
+                  tianditu_key=options.tianditu_key)
+
+    return write_outputs(result, out_dir, crs=options.crs or result.scenario.output_crs,
+                         lang=lang, map_writer=map_writer, shapefile=options.shapefile)
+
+
 def write_outputs(
     result: SitingResult,
     out_dir: str | Path,

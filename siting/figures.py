@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from siting import __version__
+from siting.economics import plan_economics
 from siting.report import (
     CorridorFigures,
     GridUse,
@@ -33,16 +34,18 @@ from siting.report import (
     SolverInfo,
     StationYear,
     SupplyUse,
+    TargetFigures,
     TypeFigures,
     YearFigures,
     ZoneFigures,
 )
+from siting.zone_coverage import zone_coverage
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from siting.corridors import Flow
-    from siting.model import Solution
+    from siting.model import ModelInput, Solution
     from siting.network import RoadNetwork
     from siting.scenario import Scenario
 
@@ -236,11 +239,20 @@ def _year_figures(sc: Scenario, dem: DemandArrays, served: np.ndarray,
     return out
 
 
-def _headline(sc: Scenario, by_year: dict[str, YearFigures]) -> Headline:
+def _headline(sc: Scenario, by_year: dict[str, YearFigures], sol: Solution) -> Headline:
     last = by_year[str(sc.years[-1])]
+    covered_bound = share_bound = None
+    if sol.status != "optimal":
+        # a proven bound on the final year's weight any plan covers (Solution.year_bound);
+        # unknown (no time left to compute it): the year's whole weight
+        b = float(sol.year_bound)
+        covered_bound = last.demand_weight if not np.isfinite(b) else min(
+            max(b, last.weight_covered), last.demand_weight)
+        share_bound = _share(covered_bound, last.demand_weight)
     return Headline(year=last.year, unit=weight_unit(sc.weight), covered=last.weight_covered,
                     total=last.demand_weight, share=last.coverage_share,
-                    vehicles_covered=last.vehicles_covered, vehicles_total=last.nev_vehicles)
+                    vehicles_covered=last.vehicles_covered, vehicles_total=last.nev_vehicles,
+                    covered_bound=covered_bound, share_bound=share_bound)
 
 
 def _type_figures(sc: Scenario, stations: gpd.GeoDataFrame) -> dict[str, TypeFigures]:
@@ -359,6 +371,10 @@ class ReportInputs:
     budget_total: float
     budget_by_year: np.ndarray | None
     zone_names_en: dict[str, str] = field(default_factory=dict)
+    #: Per zone id, its demand rows (:func:`siting.zone_coverage.demand_in_zones`).
+    in_zone: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The model input solved (its target floor, in a least-cost run).
+    model_input: ModelInput | None = None
 
 
 def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
@@ -366,7 +382,7 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
     dem = DemandArrays.from_demand(ri.demand, sc.years)
     served = ri.demand["served_share"].to_numpy(dtype=float)
     by_year = _year_figures(sc, dem, served, ri.stations, ri.budget_by_year)
-    headline = _headline(sc, by_year)
+    headline = _headline(sc, by_year, sol)
     last = len(sc.years) - 1
     seg = ri.demand["segment"].to_numpy()
     pw = ri.demand["pathway"].to_numpy()
@@ -406,6 +422,9 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
             name=sol.solver, status=sol.status,
             gap=None if sol.gap is None else float(sol.gap),
             bound=None if sol.bound is None else float(sol.bound),
+            proven_optimal=sol.status == "optimal", cost_status=sol.cost_status,
+            objective_range=[float(sol.objective), float(max(sol.bound, sol.objective))
+                             if np.isfinite(sol.bound) else float(sol.objective)],
             seconds=float(sol.seconds), time_limit_s=sc.solver.time_limit_s,
             mip_gap=sc.solver.mip_gap, capacitated=sc.solver.capacitated,
             max_alloc_options=sc.solver.max_alloc_options, variables=int(sol.n_vars),
@@ -417,7 +436,30 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
             network=sc.network.provenance or "", description=sc.description or "",
             sources_file="SOURCES.md" if (sc.base_dir / "SOURCES.md").exists() else ""),
         extra_layers=sorted(ri.extra),
+        mode="least_cost" if sc.objective.target_share is not None else "coverage",
+        target=_target(sc, sol, by_year, ri),
+        zone_coverage=zone_coverage(sc, dem, served, ri.in_zone, ri.zone_names),
+        economics=plan_economics(sc, ri.demand, dem, served, ri.station_years)
+        if "cost_cny_per_year" in ri.station_years.columns else None,
     )
+
+
+def _target(sc: Scenario, sol: Solution, by_year: dict[str, YearFigures],
+            ri: ReportInputs) -> TargetFigures | None:
+    """The target of a least-cost run and what the plan achieves (None otherwise)."""
+    share = sc.objective.target_share
+    if share is None:
+        return None
+    last = by_year[str(sc.years[-1])]
+    spent = float(ri.stations.loc[~ri.stations["existing"], "capex"].sum())
+    return TargetFigures(
+        share=float(share), year=last.year, unit=weight_unit(sc.weight),
+        required=float(share) * last.demand_weight, covered=last.weight_covered,
+        achieved_share=last.coverage_share, spent=spent,
+        cost_bound=None if sol.bound is None or not np.isfinite(sol.bound) else float(sol.bound),
+        gap=None if sol.gap is None or not np.isfinite(sol.gap) else float(sol.gap),
+        status=sol.status,
+        budget_cap=float(sc.budget.total) if sc.objective.budget_cap else None)
 
 
 def _grid(sc: Scenario, sol: Solution, ri: ReportInputs) -> dict[str, GridUse]:

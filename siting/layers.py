@@ -8,7 +8,8 @@ number, in file order) and the fix.
 
 What is checked, in order:
 
-1. the file exists and GDAL can open it (else :class:`~siting._errors.ScenarioError`);
+1. the file exists, is a regular file (not a folder, named pipe or device) and GDAL can
+   open it (else :class:`~siting._errors.ScenarioError`);
 2. it has features and a geometry column;
 3. the required columns exist (a missing one gets a "did you mean" suggestion; a column that
    differs only in letter case is accepted and renamed);
@@ -17,8 +18,10 @@ What is checked, in order:
    points when points are expected);
 5. the CRS: the file's own, else the scenario's ``crs`` for the layer, else
    :class:`~siting._errors.CRSMismatchError`; projected CRSs are reprojected;
-6. every feature lies in China (73-136 E, 3-54 N) after reprojection, with a hint when the
-   coordinates look like swapped lon/lat or like metres labelled as degrees;
+6. coordinates are possible lon/lat after reprojection (finite, |lon| <= 180, |lat| <= 90;
+   else an error, with a hint when they look like swapped lon/lat or like metres labelled
+   as degrees); features outside China (73-136 E, 3-54 N) only get a warning, with the same
+   hints, since real data from elsewhere is fine;
 7. column values: ``"number"`` and ``"int"`` columns must be finite and non-negative
    (``"int"`` also whole), ``"text"`` columns non-empty; ids unique;
 8. invalid polygons (self-intersections, bow-ties) are **repaired** with
@@ -38,6 +41,7 @@ import math
 import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,7 +53,8 @@ import shapely
 from pyproj import CRS
 
 from siting import tables
-from siting._errors import CRSMismatchError, InputDataError, ScenarioError
+from siting._errors import CRSMismatchError, InputDataError, ScenarioError, echo
+from siting._preflight import file_problem
 from siting.crs import COORDS_OF_CRS, WGS84, is_shift, parse_crs, shift_geometries
 from siting.scenario import LayerSpec, NetworkSpec, suggest
 
@@ -69,6 +74,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
             "MultiPolygon", "GeometryCollection"),
 }
 _TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+_TABLE_SUFFIXES = (".csv", ".txt")
 
 
 # --------------------------------------------------------------------------- public API
@@ -116,7 +122,7 @@ def read_layer(
     InputDataError
         Empty layer, missing column, bad value, duplicate id or bad geometry.
     CRSMismatchError
-        No CRS anywhere, or coordinates outside China after reprojection.
+        No CRS anywhere, or coordinates that are not possible lon/lat after reprojection.
     """
     if isinstance(spec, (str, Path)):
         spec = LayerSpec(path=Path(spec))
@@ -148,7 +154,10 @@ def read_layer(
     for col, kind in checks.items():
         gdf[col] = _check_column(gdf[col], kind, path, what, shown.get(col, col), ids)
     if id_column is not None:
-        _check_unique(gdf[id_column], path, what, id_column)
+        raw_ids = gdf[id_column]
+        gdf[id_column] = pd.Series(ids.values if ids is not None else [], index=gdf.index,
+                                   dtype=object)
+        _check_unique(gdf[id_column], raw_ids, path, what, id_column)
     if geom in ("polygon", "any"):
         gdf = _repair_polygons(gdf, path, what, ids)
     if coords != "wgs84":
@@ -240,9 +249,14 @@ def read_table(
 
 # --------------------------------------------------------------------------- reading
 def _read_any(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFrame:
-    if not path.exists():
+    why = file_problem(path)
+    if why == "file not found":
         msg = (f"{path}: cannot read {what} layer: file not found; check path in [{what}] of "
                "the scenario")
+        raise ScenarioError(msg)
+    if why is not None:  # a folder, a named pipe (reading would hang), a device ...
+        msg = (f"{path}: cannot read {what} layer: it {why}; give the path of a GIS file "
+               f"in [{what}] of the scenario")
         raise ScenarioError(msg)
     if tables.is_spreadsheet(path):
         return tables.read_sheet_layer(spec, what)
@@ -265,7 +279,7 @@ def _read_any(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDa
             logger.warning("%s has %d layers; reading the first, '%s' (set layer = ... in "
                            "[%s] to choose)", path, len(layers), layers[0], what)
         encoding = _shapefile_encoding(path)
-        gdf = _read_with_encoding(path, spec.layer, encoding)
+        gdf = _read_with_encoding(path, spec.layer, encoding, what)
     except ScenarioError:
         raise
     except Exception as e:  # pyogrio/GDAL raise many types for unreadable files
@@ -280,9 +294,14 @@ def _read_any(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDa
 
 
 def _shapefile_encoding(path: Path) -> list[str | None]:
-    """Encodings to try, in order: ``[None]`` lets GDAL decide (a .cpg or DBF id exists)."""
+    """Encodings to try, in order: ``None`` lets GDAL decide (a .cpg or DBF id exists).
+
+    Other formats are UTF-8 by definition (GeoJSON, GeoPackage ...), but GeoJSON saved by
+    Chinese software is sometimes GBK: GB18030 (a superset of GBK) is tried when GDAL's
+    UTF-8 reading fails.
+    """
     if path.suffix.lower() != ".shp":
-        return [None]
+        return [None, "gb18030"]
     cpg = [p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ".cpg"]
     if cpg:
         return [None]
@@ -292,8 +311,8 @@ def _shapefile_encoding(path: Path) -> list[str | None]:
     return ["utf-8", "gbk"]
 
 
-def _read_with_encoding(path: Path, layer: str | None,
-                        encodings: list[str | None]) -> gpd.GeoDataFrame:
+def _read_with_encoding(path: Path, layer: str | None, encodings: list[str | None],
+                        what: str = "input") -> gpd.GeoDataFrame:
     last: Exception | None = None
     for enc in encodings:
         try:
@@ -309,11 +328,17 @@ def _read_with_encoding(path: Path, layer: str | None,
         for w in dict.fromkeys(str(w.message) for w in caught):
             if "Could not parse column" not in w:
                 logger.warning("%s: GDAL: %s", path, " ".join(w.split()))
-        if enc not in (None, "utf-8"):
+        if enc == "gb18030":
+            logger.warning("%s: text is GBK, not UTF-8 as the format requires; read as GBK "
+                           "(save the file as UTF-8 to silence this)", path)
+        elif enc not in (None, "utf-8"):
             logger.info("%s: no .cpg file; text decoded as %s", path, enc.upper())
         return gdf
-    msg = f"text is neither UTF-8 nor GBK ({last}); add a .cpg file naming the encoding"
-    raise ValueError(msg)
+    fix = ("add a .cpg file naming the encoding" if path.suffix.lower() == ".shp"
+           else "save it as UTF-8")
+    msg = (f"{path}: cannot read {what} layer: text is neither UTF-8 nor GBK "
+           f"({_one_line(last or ValueError())}); {fix}")
+    raise ScenarioError(msg)
 
 
 # --------------------------------------------------------------------------- columns
@@ -345,20 +370,66 @@ def _match_columns(gdf: gpd.GeoDataFrame, path: Path, what: str, checks: Mapping
     return gdf
 
 
-def _ids(gdf: pd.DataFrame, id_column: str | None) -> list[str] | None:
+@dataclass(frozen=True)
+class _RowIds:
+    """The id of every feature (as text, in file order) and the column holding them."""
+
+    column: str
+    values: list[str]
+
+
+def _ids(gdf: pd.DataFrame, id_column: str | None) -> _RowIds | None:
     if id_column is None or id_column not in gdf.columns:
         return None
-    return [_text(v) for v in gdf[id_column]]
+    return _RowIds(id_column, [id_text(v) for v in gdf[id_column]])
 
 
-def _where(path: Path, row: int, ids: list[str] | None) -> str:
-    """``"<path>: row <n> (id '<x>')"`` for the 0-based position ``row``."""
-    ident = f" (id '{ids[row]}')" if ids is not None and ids[row] != "" else ""
-    return f"{path}: row {tables.row_number(path, row)}{ident}"
+def is_table(path: str | Path) -> bool:
+    """True for a plain table (CSV or a spreadsheet's sheet): its records are *rows*; a GIS
+    layer's are *features*."""
+    if isinstance(path, tables.SheetSource):
+        return True
+    return Path(str(path)).suffix.lower() in _TABLE_SUFFIXES
+
+
+def feature_label(source: str | Path, index: int, ident: object = None,
+                  id_column: str = "id") -> str:
+    """How a message names one record: ``"fleet.gpkg: feature 5 (fleet_id 'SAN005')"``.
+
+    Parameters
+    ----------
+    source
+        The layer's file (or a description of it; a :class:`siting.tables.SheetSource` for a
+        spreadsheet's sheet).
+    index
+        0-based position in file order; shown 1-based, as QGIS's attribute table counts (for
+        a sheet: Excel's row number, header and title rows counted).
+    ident
+        The record's id, if it has one (clipped in the message when long).
+    id_column
+        The column the id comes from.
+
+    Returns
+    -------
+    str
+        ``feature N`` for GIS layers, ``row N`` for CSV tables (the first record after the
+        header is row 1) and sheets (Excel's row number).
+    """
+    word = "row" if is_table(source) else "feature"
+    text = "" if ident is None else id_text(ident)
+    named = f" ({id_column} {echo(text)})" if text != "" else ""
+    return f"{source}: {word} {tables.row_number(source, index)}{named}"
+
+
+def _where(path: Path, row: int, ids: _RowIds | None) -> str:
+    """:func:`feature_label` of the 0-based position ``row``, with its id when known."""
+    if ids is None:
+        return feature_label(path, row)
+    return feature_label(path, row, ids.values[row], ids.column)
 
 
 def _check_column(s: pd.Series, kind: str, path: Path, what: str, col: str,
-                  ids: list[str] | None) -> pd.Series:
+                  ids: _RowIds | None) -> pd.Series:
     if kind == "text":
         missing = np.flatnonzero(s.isna().to_numpy())
         if missing.size == 0:
@@ -402,20 +473,29 @@ def _check_column(s: pd.Series, kind: str, path: Path, what: str, col: str,
     return pd.Series(arr, index=s.index, name=s.name)
 
 
-def _check_unique(s: pd.Series, path: Path, what: str, col: str) -> None:
+def _check_unique(s: pd.Series, raw: pd.Series, path: Path, what: str, col: str) -> None:
+    """Refuse duplicate ids (``s``, normalised by :func:`id_text`), naming both records.
+
+    ``raw`` holds the ids as read; when the two spellings differ (``1`` and ``1.0``) both are
+    shown, since they only count as one id after normalising.
+    """
     dup = s.duplicated(keep="first").to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         first = int(np.flatnonzero((s == s.iloc[i]).to_numpy())[0])
-        n, m = tables.row_number(path, i), tables.row_number(path, first)
-        msg = (f"{path}: row {n} (id '{s.iloc[i]}'): duplicate {col} (also row "
-               f"{m}); give every feature of the {what} layer its own {col}")
+        a, b = _text(raw.iloc[first]), _text(raw.iloc[i])
+        same = "" if a.strip() == b.strip() else (
+            f"; {echo(b)} and {echo(a)} are the same id")
+        word = "row" if is_table(path) else "feature"
+        msg = (f"{feature_label(path, i, s.iloc[i], col)}: duplicate {col} (also {word} "
+               f"{tables.row_number(path, first)}){same}; give every {word} of the {what} "
+               f"layer its own {col}")
         raise InputDataError(msg)
 
 
 # --------------------------------------------------------------------------- geometry
 def _check_geometries(gdf: gpd.GeoDataFrame, path: Path, what: str, geom: str,
-                      ids: list[str] | None) -> gpd.GeoDataFrame:
+                      ids: _RowIds | None) -> gpd.GeoDataFrame:
     geoms = gdf.geometry.values
     missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if missing.size:
@@ -448,7 +528,7 @@ def _check_geometries(gdf: gpd.GeoDataFrame, path: Path, what: str, geom: str,
 
 
 def _repair_polygons(gdf: gpd.GeoDataFrame, path: Path, what: str,
-                     ids: list[str] | None) -> gpd.GeoDataFrame:
+                     ids: _RowIds | None) -> gpd.GeoDataFrame:
     geoms = gdf.geometry.values
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
     invalid = np.flatnonzero(polygonal & ~shapely.is_valid(geoms))
@@ -466,8 +546,8 @@ def _repair_polygons(gdf: gpd.GeoDataFrame, path: Path, what: str,
             raise InputDataError(msg)
         fixed[i] = repaired
     logger.warning("%s: repaired %d invalid polygon(s) in the %s layer with make_valid "
-                   "(first: row %d, %s); check them in QGIS", path, invalid.size, what,
-                   first + 1, reason)
+                   "(first: %s %d, %s); check them in QGIS", path, invalid.size, what,
+                   "row" if is_table(path) else "feature", first + 1, reason)
     return gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))
 
 
@@ -484,7 +564,7 @@ def _polygonal_part(g: shapely.Geometry) -> shapely.Geometry | None:
 
 # --------------------------------------------------------------------------- CRS
 def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, spec: LayerSpec | NetworkSpec, what: str,
-              ids: list[str] | None) -> tuple[gpd.GeoDataFrame, str]:
+              ids: _RowIds | None) -> tuple[gpd.GeoDataFrame, str]:
     """Reproject to EPSG:4326; return the frame and the coordinate convention to undo."""
     coords = spec.coords
     from_spec = bool(gdf.attrs.get("siting_crs_from_spec")) or gdf.crs is None
@@ -509,15 +589,17 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, spec: LayerSpec | NetworkSpec, 
     src = CRS.from_user_input(gdf.crs)
     if src.is_geographic:
         _check_degrees(gdf, path, what, ids, src)
+        _check_lonlat(gdf, path, what, ids, src.to_string())
     if not src.equals(CRS.from_epsg(4326)):
         gdf = gdf.to_crs(WGS84)
+        _check_lonlat(gdf, path, what, ids, src.to_string())
     if coords != "wgs84" and not src.is_geographic:
         logger.warning("%s: coords = %s is set but the layer is projected (%s); GCJ-02/BD-09 "
                        "apply to lon/lat only, shifting anyway", path, coords, src.to_string())
     return gdf, coords
 
 
-def _check_degrees(gdf: gpd.GeoDataFrame, path: Path, what: str, ids: list[str] | None,
+def _check_degrees(gdf: gpd.GeoDataFrame, path: Path, what: str, ids: _RowIds | None,
                    src: CRS) -> None:
     b = shapely.bounds(gdf.geometry.values)
     # far beyond any degree value: metres (projected data) labelled as lon/lat
@@ -530,35 +612,71 @@ def _check_degrees(gdf: gpd.GeoDataFrame, path: Path, what: str, ids: list[str] 
         raise CRSMismatchError(msg)
 
 
-def _check_in_china(gdf: gpd.GeoDataFrame, path: Path, what: str, ids: list[str] | None,
-                    coords: str) -> None:
-    w, e, s, n = CHINA_BBOX
+_SWAPPED_FIX = "lon/lat look swapped; put longitude in x (first) and latitude in y (second)"
+
+
+def _in_box(b: np.ndarray, box: tuple[float, float, float, float],
+            swap: bool = False) -> np.ndarray:
+    """Rows of bounds ``b`` (minx, miny, maxx, maxy) inside ``box`` (w, e, s, n)."""
+    x0, y0, x1, y1 = (b[:, 1], b[:, 0], b[:, 3], b[:, 2]) if swap else b.T
+    w, e, s, n = box
+    with np.errstate(invalid="ignore"):
+        return (x0 >= w) & (x1 <= e) & (y0 >= s) & (y1 <= n)
+
+
+def _check_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str, ids: _RowIds | None,
+                  src: str) -> None:
+    """Refuse coordinates no place on Earth has: non-finite, |lon| > 180 or |lat| > 90."""
     b = shapely.bounds(gdf.geometry.values)
-
-    def inside(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            return (x0 >= w) & (x1 <= e) & (y0 >= s) & (y1 <= n)
-
-    ok = inside(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
+    ok = _in_box(b, (-180.0, 180.0, -90.0, 90.0))
     if ok.all():
         return
     i = int(np.flatnonzero(~ok)[0])
-    swapped = inside(b[:, 1], b[:, 0], b[:, 3], b[:, 2])
-    if swapped[~ok].all():
-        fix = "lon/lat look swapped; put longitude in x (first) and latitude in y (second)"
-    else:
-        fix = (f"check the layer's CRS (the file's own, or crs in [{what}]) and that the "
-               "data is in China")
-    label = "GCJ-02" if coords == "gcj02" else "BD-09" if coords == "bd09" else "WGS84"
-    msg = (f"{_where(path, i, ids)}: coordinates ({_num(b[i, 0])}, {_num(b[i, 1])}) ({label} "
-           f"lon/lat) are outside China (73-136 E, 3-54 N); {fix}")
+    if not np.isfinite(b[i]).all():
+        msg = (f"{_where(path, i, ids)}: coordinates cannot be converted from {src} to WGS84 "
+               f"lon/lat (they lie outside the area {src} covers); check the CRS of the "
+               f"layer (the file's own, or crs in [{what}])")
+        raise CRSMismatchError(msg)
+    swapped = _in_box(b, (-180.0, 180.0, -90.0, 90.0), swap=True)
+    fix = (_SWAPPED_FIX if swapped[~ok].all() else
+           f"check the CRS of the layer (the file's own, or crs in [{what}])")
+    msg = (f"{_where(path, i, ids)}: coordinates ({_num(b[i, 0])}, {_num(b[i, 1])}) are not "
+           "valid lon/lat (longitude -180..180, latitude -90..90); " + fix)
     raise CRSMismatchError(msg)
+
+
+def _check_in_china(gdf: gpd.GeoDataFrame, path: Path, what: str, ids: _RowIds | None,
+                    coords: str) -> str | None:
+    """Warn (once per layer) about features outside China; return the warning text.
+
+    siting is built for Chinese cities, and data placed outside China is more often a wrong
+    CRS or swapped columns than a foreign city, so the warning carries those hints; but real
+    data from elsewhere (an OSM extract of Helsinki) works. Features that do not reach the
+    road network are refused later (see :func:`siting._checks.check_layers_overlap`).
+    """
+    b = shapely.bounds(gdf.geometry.values)
+    ok = _in_box(b, CHINA_BBOX)
+    if ok.all():
+        return None
+    bad = np.flatnonzero(~ok)
+    i = int(bad[0])
+    if _in_box(b, CHINA_BBOX, swap=True)[~ok].all():
+        fix = _SWAPPED_FIX
+    else:
+        fix = (f"if the data should be in China, check the CRS of the layer (the file's own, "
+               f"or crs in [{what}])")
+    label = "GCJ-02" if coords == "gcj02" else "BD-09" if coords == "bd09" else "WGS84"
+    text = (f"{_where(path, i, ids)}: coordinates ({_num(b[i, 0])}, {_num(b[i, 1])}) ({label} "
+            f"lon/lat) are outside China (73-136 E, 3-54 N) [{bad.size} of {len(b)} "
+            f"feature(s) of the {what} layer]; {fix}")
+    logger.warning("%s", text)
+    return text
 
 
 # --------------------------------------------------------------------------- small helpers
 def _text(v: Any) -> str:
     """A cell as text: ``1.0`` -> ``"1"``, missing -> ``""``."""
-    if v is None:
+    if v is None or v is pd.NA:
         return ""
     if isinstance(v, (float, np.floating)):
         if math.isnan(v):
@@ -570,11 +688,29 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+_INTEGRAL_TEXT = re.compile(r"^\+?(-?\d+)\.0*$")
+
+
+def id_text(v: Any) -> str:
+    """An id cell as text, the same whichever way the file stores it.
+
+    Integral numbers lose their decimals (``1.0`` and ``"1.0"`` -> ``"1"``, as ``1`` and
+    ``"1"``), surrounding spaces are dropped, missing -> ``""``. Other text is kept as is
+    (``"007"`` stays ``"007"``).
+    """
+    text = _text(v).strip()
+    m = _INTEGRAL_TEXT.match(text)
+    return m.group(1) if m else text
+
+
 def _show(v: Any) -> str:
-    return repr(_text(v)) if v is not None else "nothing"
+    return echo(_text(v)) if v is not None else "nothing"
 
 
 def _num(x: float) -> str:
+    """A number for a message: short, and never hundreds of digits (``1e+300``)."""
+    if not math.isfinite(x) or abs(x) >= 1e15:
+        return f"{x:.6g}"
     return f"{x:.6g}" if abs(x) < 1e5 else f"{x:.1f}"
 
 

@@ -13,13 +13,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from siting._checks import check_reachable, warn_gcj_suspects
+from siting._checks import (
+    check_layers_overlap,
+    check_reachable,
+    check_speed_classes,
+    warn_gcj_suspects,
+    warn_unused_setbacks,
+)
 from siting._errors import InputDataError, NetworkError
 from siting._resources import (
     SMALLER_MIP_HINT,
@@ -32,6 +39,7 @@ from siting.corridors import Flow, corridor_flows, flows_gdf, warn_overlaps
 from siting.coverage import SiteReach, demand_site_times, option_coverage, site_reach
 from siting.crs import point_xy
 from siting.demand import FLEET_COLUMNS, build_demand
+from siting.economics import station_costs
 from siting.figures import (
     DemandArrays,
     PlanFigures,
@@ -40,7 +48,7 @@ from siting.figures import (
     station_years,
     unique_served,
 )
-from siting.layers import read_layer
+from siting.layers import feature_label, read_layer
 from siting.model import (
     ArcCoverFlow,
     GridGroup,
@@ -50,11 +58,13 @@ from siting.model import (
     ZoneMinimum,
 )
 from siting.network import RoadNetwork, load_network
+from siting.report import Report
 from siting.results import SitingResult, station_table
-from siting.scenario import Scenario, suggest
+from siting.scenario import DEFAULT_SPEEDS_KPH, Scenario, suggest
 from siting.service_areas import coverage_areas
 from siting.supply import SupplyDistances, road_distances
-from siting.tables import record_label, source_of
+from siting.tables import source_of
+from siting.zone_coverage import demand_in_zones, target_floor, zone_floors
 
 log = logging.getLogger(__name__)
 
@@ -67,21 +77,39 @@ STAGES: dict[str, str] = {
     "coverage": "Coverage sets",
     "model": "Building and solving the MIP",
     "results": "Assembling results",
+    "mandates": "Pricing the mandates (re-solves)",
     "outputs": "Writing outputs",
 }
 
 
-class StageHooks:
-    """Progress callbacks; subclass to show progress. The default does nothing."""
+@runtime_checkable
+class StageHooks(Protocol):
+    """Progress callbacks a caller may pass to the pipeline (the CLI shows rich bars).
+
+    Any object with these three methods will do; :class:`NoHooks` does nothing.
+    """
 
     def start(self, stage: str, label: str) -> None:
-        """A stage begins."""
+        """A stage begins (``label`` is :data:`STAGES`' display text)."""
 
     def update(self, stage: str, fraction: float) -> None:
         """Fraction (0-1) of the stage done."""
 
     def finish(self, stage: str, seconds: float) -> None:
         """A stage ended after ``seconds``."""
+
+
+class NoHooks:
+    """Progress callbacks that do nothing (the default)."""
+
+    def start(self, stage: str, label: str) -> None:
+        """Nothing."""
+
+    def update(self, stage: str, fraction: float) -> None:
+        """Nothing."""
+
+    def finish(self, stage: str, seconds: float) -> None:
+        """Nothing."""
 
 
 @dataclass
@@ -133,10 +161,11 @@ def read_inputs(sc: Scenario) -> Inputs:
         zones["name_en"] = (zones["name_en"].fillna("").astype(str)
                             if "name_en" in zones.columns else "")
         known = set(zones["zone_id"].astype(str))
-        for r in sc.zone_requirements:
-            if r.zone not in known:
-                msg = (f"{sc.source_file}: zone_requirements zone '{r.zone}' is not in "
-                       f"{sc.zones.path.name}{suggest(r.zone, sorted(known))}; use one of "
+        for what, zone in ([("zone_requirements", r.zone) for r in sc.zone_requirements]
+                           + [("zone_coverage", z.zone) for z in sc.zone_coverage]):
+            if zone not in known:
+                msg = (f"{sc.source_file}: {what} zone '{zone}' is not in "
+                       f"{sc.zones.path.name}{suggest(zone, sorted(known))}; use one of "
                        f"{sorted(known)}")
                 raise InputDataError(msg)
     if sc.hydrogen is not None:
@@ -146,6 +175,8 @@ def read_inputs(sc: Scenario) -> Inputs:
     if sc.setbacks is not None:
         sensitive = read_layer(sc.setbacks.sites, what="setbacks.sites",
                                required={sc.setbacks.category_column: "text"}, geom="any")
+        warn_unused_setbacks(sc.setbacks.distance_m, sensitive[sc.setbacks.category_column],
+                             path=sc.setbacks.sites.path, column=sc.setbacks.category_column)
     if sc.grid is not None:
         subs = read_layer(sc.grid.substations, what="grid.substations",
                           required={sc.grid.id_column: "text", sc.grid.spare_column: "number"},
@@ -153,14 +184,36 @@ def read_inputs(sc: Scenario) -> Inputs:
     return Inputs(fleet, cand, existing, RuleLayers(zones, supply, sensitive, subs))
 
 
-def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limit: float) -> None:
+def _layer_list(sc: Scenario, inputs: Inputs) -> list[tuple[str, Path, Any]]:
+    """``(section, path, frame)`` of every layer read, for checks against the network."""
+    r = inputs.rules
+    return [(section, spec.path, gdf) for section, spec, gdf in (
+        ("demand", sc.demand, inputs.fleet),
+        ("candidates", sc.candidates, inputs.candidates),
+        ("existing", sc.existing, inputs.existing),
+        ("zones", sc.zones, r.zones),
+        ("hydrogen.supply", sc.hydrogen.supply if sc.hydrogen else None, r.supply),
+        ("setbacks.sites", sc.setbacks.sites if sc.setbacks else None, r.sensitive),
+        ("grid.substations", sc.grid.substations if sc.grid else None, r.substations),
+    ) if spec is not None and gdf is not None]
+
+
+def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limit: float, *,
+                 n_first: int | None = None, second_path: Path | None = None) -> None:
+    """Refuse points farther than ``limit`` (m) from the nearest road node.
+
+    ``ids`` may hold two layers one after the other (candidates, then existing stations):
+    the first ``n_first`` belong to ``path``, the rest to ``second_path``.
+    """
     far = np.flatnonzero(snap_m > limit)
     if len(far):
         k = int(far[0])
-        msg = (f"{path}: {record_label(path, k)} (id '{ids.iloc[k]}') is {snap_m[k]:.0f} m "
-               "from the "
-               f"nearest road (limit {limit:.0f} m); move it, extend the network, or raise "
-               f"network.max_snap_m [{len(far)} {what} feature(s) too far]")
+        src, row = path, k
+        if n_first is not None and second_path is not None and k >= n_first:
+            src, row = second_path, k - n_first
+        msg = (f"{feature_label(src, row, ids.iloc[k], str(ids.name))} is {snap_m[k]:.0f} m "
+               f"from the nearest road (limit {limit:.0f} m); move it, extend the network, or "
+               f"raise network.max_snap_m [{len(far)} {what} feature(s) too far]")
         raise NetworkError(msg)
 
 
@@ -242,7 +295,8 @@ def _warn_unreachable(sc: Scenario, demand: gpd.GeoDataFrame, cover: sp.csr_matr
 
 def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
                  cover: sp.csr_matrix, sites: gpd.GeoDataFrame, rules: RuleLayers,
-                 flows: list[Flow]) -> ModelInput:
+                 flows: list[Flow], demand_zones: dict[str, np.ndarray] | None = None
+                 ) -> ModelInput:
     years = sc.years
     year_idx = demand["year"].map({y: k for k, y in enumerate(years)}).to_numpy(dtype=int)
     zone_min: list[ZoneMinimum] = []
@@ -281,7 +335,15 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
                 r_.append(o)
                 c_.append(col[sid])
         supply_pairs = sp.csr_matrix((np.ones(len(r_)), (r_, c_)), shape=(len(options), len(ids)))
+    floors = zone_floors(sc, demand, demand_zones or {})
+    goal = target_floor(sc, demand)
+    budget_total = float(sc.budget.total)
+    if goal is not None:  # least cost to the target: the total budget is the question
+        floors.insert(0, goal)
+        if not sc.objective.budget_cap:
+            budget_total = float("inf")
     return ModelInput(
+        coverage_floors=floors, minimise_cost=goal is not None,
         option_tiebreak=_delivery_cost(sc, options),
         weight=demand["weight"].to_numpy(dtype=float),
         energy=demand["energy"].to_numpy(dtype=float),
@@ -295,7 +357,7 @@ def _model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,
         year_labels=[str(y) for y in years],
         source=str(sc.source_file),
         option_existing=options["existing"].to_numpy(dtype=bool),
-        budget_total=float(sc.budget.total),
+        budget_total=budget_total,
         budget_by_year=budget_by_year,
         zone_min=zone_min,
         zone_labels=zone_labels,
@@ -325,6 +387,8 @@ class Prepared:
     rules: RuleLayers
     model_input: ModelInput
     timings: dict[str, float]
+    #: Per zone id, the demand rows inside the zone (see :mod:`siting.zone_coverage`).
+    in_zone: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
@@ -345,12 +409,15 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
     SitingError
         Any input or network problem, as a one-line message.
     """
-    timer = _Timer(hooks or StageHooks())
+    timer = _Timer(hooks or NoHooks())
     with timer.stage("layers"):
         check_scenario_files(sc)  # fail fast, with an estimate, on files too big for memory
         inputs = read_inputs(sc)
     with timer.stage("network"):
         net = load_network(sc.network)
+        check_speed_classes(sc.network.speeds_kph, net, source=str(sc.source_file),
+                            defaults=list(DEFAULT_SPEEDS_KPH))
+        check_layers_overlap(net, _layer_list(sc, inputs), margin_m=sc.network.max_snap_m)
         warn_gcj_suspects(sc, net, demand=inputs.fleet, candidates=inputs.candidates,
                           existing=inputs.existing)
     with timer.stage("demand") as prog:
@@ -383,7 +450,8 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
                            access_speed_kph=sc.network.access_speed_kph, client=client,
                            progress=prog)
         _check_snaps("candidate", source_of(sc.candidates), sites["site_id"], reach.site_snap_m,
-                     sc.network.max_snap_m)
+                     sc.network.max_snap_m, n_first=len(inputs.candidates),
+                     second_path=source_of(sc.existing) if sc.existing else None)
     with timer.stage("coverage"):
         site_times = demand_site_times(reach, dem_node, dem_snap,
                                        demand["vehicle_class"].to_numpy(),
@@ -410,28 +478,33 @@ def prepare(sc: Scenario, *, hooks: StageHooks | None = None,
             raise NetworkError(f"{sc.source_file}: {exc}") from None
         warn_overlaps(sc.corridors, inputs.fleet, {g.id: g.vehicle_class for g in sc.segments},
                       net.crs)
-        mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows)
+        in_zone = demand_in_zones(demand, inputs.rules.zones)
+        mi = _model_input(sc, demand, options, cover, sites, inputs.rules, flows, in_zone)
     return Prepared(sc, net, demand, sites, options, cover, reach, flows, inputs.rules, mi,
-                    dict(timer.timings))
+                    dict(timer.timings), in_zone)
 
 
 def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
-                   model_input: ModelInput | None = None) -> tuple[SitingResult, dict[str, float]]:
+                   model_input: ModelInput | None = None,
+                   start_plan: np.ndarray | None = None) -> tuple[SitingResult, dict[str, float]]:
     """Build and solve the MIP of a prepared scenario and assemble the result.
 
-    ``model_input`` replaces the prepared one (a sweep changes only the budget).
+    ``model_input`` replaces the prepared one (a sweep changes only the budget);
+    ``start_plan`` (opening year index per option, -1 = closed) is a plan to start from as
+    well (a sweep passes the smaller budget's).
     """
     sc = prep.scenario
-    timer = _Timer(hooks or StageHooks(), dict(prep.timings))
+    timer = _Timer(hooks or NoHooks(), dict(prep.timings))
     mi = model_input or prep.model_input
     with timer.stage("model"):
         model = SitingModel.from_input(mi, capacitated=sc.solver.capacitated,
                                        max_alloc_options=sc.solver.max_alloc_options)
         sol = model.solve(sc.solver.name, time_limit_s=sc.solver.time_limit_s,
-                          mip_gap=sc.solver.mip_gap, threads=sc.solver.threads)
+                          mip_gap=sc.solver.mip_gap, threads=sc.solver.threads,
+                          start_plan=start_plan)
     with timer.stage("results"):
         result = assemble(sc, prep.net, prep.demand, prep.sites, prep.options, prep.cover,
-                          prep.reach, prep.flows, sol, mi, prep.rules)
+                          prep.reach, prep.flows, sol, mi, prep.rules, in_zone=prep.in_zone)
     return result, timer.timings
 
 
@@ -468,13 +541,16 @@ def with_lang(sc: Scenario, lang: str | None) -> Scenario:
 def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
         client: object | None = None, lang: str | None = None, basemap: str = "osm",
         cdn: bool = False, output_crs: str | None = None,
-        tianditu_key: str | None = None, shapefile: bool = False) -> SitingResult:
+        tianditu_key: str | None = None, shapefile: bool = False,
+        mandates: bool | None = None, workers: int | None = None) -> SitingResult:
     """Solve ``sc`` and write the output contract into ``out_dir`` (atomically).
 
     The folder appears only when everything has been written; an error or Ctrl-C leaves a
-    previous ``out_dir`` as it was.
+    previous ``out_dir`` as it was. ``mandates`` (default ``[mandates] price``) also prices
+    every mandate (:mod:`siting.mandates`) on ``workers`` processes.
     """
     from siting._atomic import check_output_dir, output_lock
+    from siting._preflight import check_output_writable
     from siting.crs import parse_crs
     from siting.scenario import input_paths
 
@@ -484,38 +560,46 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
         parse_crs(output_crs, where="--crs")
     check_output_dir(out_dir, "run", inputs=input_paths(sc))
     sc = with_lang(sc, lang)
+    check_output_writable(out_dir, "output folder")
     with output_lock(out_dir):
         return _run_locked(sc, out_dir, hooks=hooks, client=client, lang=lang,
                            basemap=basemap, cdn=cdn, output_crs=output_crs,
-                           tianditu_key=tianditu_key, shapefile=shapefile)
+                           tianditu_key=tianditu_key, shapefile=shapefile,
+                           mandates=sc.mandates.price if mandates is None else mandates,
+                           workers=workers)
 
 
 def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client: object | None,
                 lang: str | None, basemap: str, cdn: bool, output_crs: str | None,
-                tianditu_key: str | None, shapefile: bool) -> SitingResult:
-    from siting.export import write_outputs
-    from siting.maps import write_map
+                tianditu_key: str | None, shapefile: bool, mandates: bool = False,
+                workers: int | None = None) -> SitingResult:
+    from siting.export import OutputOptions, write_run
 
-    hooks = hooks or StageHooks()
-    result, timings = solve_scenario(sc, hooks=hooks, client=client)
+    hooks = hooks or NoHooks()
+    prep = prepare(sc, hooks=hooks, client=client)
+    result, timings = solve_prepared(prep, hooks=hooks)
     timer = _Timer(hooks, dict(timings))
-    lang = lang or sc.lang
+    if mandates:
+        from siting.mandates import price
 
-    def map_writer(res: SitingResult, path: Path) -> None:
-        write_map(res, path, lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key)
-
+        with timer.stage("mandates") as prog:
+            prices = price(sc, prep.model_input, result.report, workers=workers,
+                           progress=lambda done, total: prog(done / total))
+        result = replace(result, report=result.report.model_copy(update={"mandates": prices}))
+    options = OutputOptions(lang=lang, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key,
+                            crs=output_crs, shapefile=shapefile)
     with timer.stage("outputs"):
         report = result.report.model_copy(update={"timings": dict(timer.timings)})
         result = replace(result, report=report)
-        write_outputs(result, out_dir, crs=output_crs or sc.output_crs, lang=lang,
-                      map_writer=map_writer, shapefile=shapefile)
+        write_run(result, out_dir, options)
     return result
 
 
 # --------------------------------------------------------------------------- results
 def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
              options: pd.DataFrame, cover: sp.csr_matrix, reach: SiteReach, flows: list[Flow],
-             sol: Solution, mi: ModelInput, rules: RuleLayers) -> SitingResult:
+             sol: Solution, mi: ModelInput, rules: RuleLayers,
+             in_zone: dict[str, np.ndarray] | None = None) -> SitingResult:
     """Turn the solution into a :class:`SitingResult` keyed by the input ids.
 
     Station figures are the final planning year's (named in ``figures_year``); per year they
@@ -533,7 +617,7 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
     last = len(sc.years) - 1
     unique = unique_served(share, cover, open_year, dem_arrays, last)
     stations = station_table(options, sites, open_year, sc.years, fig, sc, unique_weight=unique)
-    per_year = station_years(options, open_year, sc.years, fig)
+    per_year = station_costs(station_years(options, open_year, sc.years, fig), options, sc)
 
     dem = demand.copy()
     dem["served_share"] = np.round(served, 6)
@@ -569,9 +653,30 @@ def assemble(sc: Scenario, net: RoadNetwork, demand: gpd.GeoDataFrame, sites: gp
         net=net, demand=dem, stations=stations, station_years=per_year, candidates=cand,
         options=options, flows=flows, extra=extra, zone_names=zone_names,
         budget_total=float(mi.budget_total), budget_by_year=mi.budget_by_year,
-        zone_names_en=zone_names_en))
+        zone_names_en=zone_names_en, in_zone=in_zone or {}, model_input=mi))
+    zones = _zones_with_coverage(rules.zones, report)
     return SitingResult(sc, stations, dem, cand.drop(columns=["capex_factor"], errors="ignore"),
-                        areas, rules.zones, roads, report, extra, station_years=per_year)
+                        areas, zones, roads, report, extra, station_years=per_year)
+
+
+def _zones_with_coverage(zones: gpd.GeoDataFrame | None, report: Report
+                         ) -> gpd.GeoDataFrame | None:
+    """The zones layer with the share of each zone's final-year demand covered (and its
+    floor): ``coverage_share``, ``demand_weight``, ``min_share`` (NaN where none)."""
+    if zones is None or not report.zone_coverage:
+        return zones
+    out = zones.copy()
+    ids = out["zone_id"].astype(str)
+    zc = report.zone_coverage
+
+    def col(attr: str) -> list[float]:
+        vals = [getattr(zc[z], attr) if z in zc else None for z in ids]
+        return [np.nan if v is None else float(v) for v in vals]
+
+    out["coverage_share"] = col("coverage_share")
+    out["demand_weight"] = col("demand_weight")
+    out["min_share"] = col("min_share")
+    return out
 
 
 def _supply_layer(sc: Scenario, sol: Solution, supply: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -64,6 +64,15 @@ class Headline(_Record):
     #: New-energy vehicles covered and in the fleet that year (whatever the weight).
     vehicles_covered: float
     vehicles_total: float
+    #: When the solver stopped before proving its plan optimal: a proven upper bound on the
+    #: weight (``unit``) *any* plan could cover in this year, and that bound's share — so the
+    #: headline reads as a range, ``share`` … ``share_bound``. It is the bound of a separate
+    #: solve that maximises this year's covered weight alone (every constraint kept,
+    #: capacities relaxed), not the objective's bound: the objective sums every planning
+    #: year plus corridor trucks, so its bound says nothing about one year by itself.
+    #: None when the plan is proven optimal.
+    covered_bound: float | None = None
+    share_bound: float | None = None
 
 
 class YearFigures(_Record):
@@ -154,6 +163,16 @@ class StationYear(_Record):
     #: Served / capacity of the station's main pool (electric, or hydrogen for H2-only types).
     utilisation: float | None = None
     h2_utilisation: float | None = None
+    #: Energy delivered that year: kWh/year (electric) and kg/year (hydrogen), at
+    #: ``economics.operating_days`` days a year.
+    kwh_per_year: float | None = None
+    h2_kg_per_year: float | None = None
+    #: Levelised cost of what the station delivers that year: (annualised capex + O&M +
+    #: energy bought) / energy delivered, in ``levelised_cost_unit`` (CNY/kWh, CNY/kg, or
+    #: CNY/kWh-equivalent for stations delivering both, hydrogen at 33.3 kWh/kg). None when
+    #: it delivers nothing that year.
+    levelised_cost: float | None = None
+    levelised_cost_unit: str = ""
 
 
 class CorridorFigures(_Record):
@@ -187,13 +206,168 @@ class ObjectiveParts(_Record):
     corridor_weight: float
 
 
+class ZoneCoverage(_Record):
+    """One zone's demand and the share of it the plan covers (final planning year)."""
+
+    name: str = ""
+    year: int
+    #: Covered weight / the zone's whole weight that year (None: no demand in the zone).
+    coverage_share: float | None = None
+    demand_weight: float = 0.0
+    weight_covered: float = 0.0
+    nev_vehicles: float = 0.0
+    vehicles_covered: float = 0.0
+    #: The scenario's minimum share for the zone (``[[zone_coverage]]``), its year and the
+    #: share the plan covers in that year.
+    min_share: float | None = None
+    min_share_year: int | None = None
+    share_in_min_year: float | None = None
+
+
+class TargetFigures(_Record):
+    """A least-cost run: the target, what reaching it costs and how sure that is."""
+
+    #: Required covered share of the final year's demand weight, and that year.
+    share: float
+    year: int
+    unit: str
+    required: float
+    covered: float
+    achieved_share: float
+    #: Capital cost of the plan (CNY), a lower bound on the least cost, the relative gap.
+    spent: float
+    cost_bound: float | None = None
+    gap: float | None = None
+    status: str = ""
+    #: budget.total when kept as a cap (``[objective] budget_cap``), else None.
+    budget_cap: float | None = None
+
+
+class MandatePrice(_Record):
+    """What one mandate costs: the plan re-solved without it."""
+
+    #: ``zone_requirement:<k>``, ``zone_coverage:<k>`` or the family name.
+    key: str
+    #: ``zone_requirement``, ``zone_floor`` or the family name (see
+    #: :data:`siting.scenario.MANDATE_FAMILIES`).
+    kind: str
+    #: The mandate in words (English; the briefing translates the kind).
+    label: str
+    #: The zone of a zone requirement or zone coverage floor.
+    zone: str = ""
+    #: Final-year coverage share and capital cost with the mandate (the run's plan) and
+    #: without it.
+    coverage_with: float
+    coverage_without: float | None = None
+    spent_with: float
+    spent_without: float | None = None
+    #: Coverage points gained (coverage mode) and money saved (CNY) without the mandate.
+    coverage_gained: float | None = None
+    money_saved: float | None = None
+    #: Whether the mandate changes the plan's value (binds): gained > 0.05 points, or saved >
+    #: 0.1 % of the spending.
+    binding: bool | None = None
+    #: Solver status of the re-solve; ``"infeasible"`` / ``"failed"`` with a note.
+    status: str = ""
+    gap: float | None = None
+    note: str = ""
+
+
+class EconomicsYear(_Record):
+    """What the plan displaces and emits in one planning year (point demand; a year of
+    ``operating_days``)."""
+
+    year: int
+    #: Covered vehicle-km per year, and the diesel those vehicles would burn, L/year.
+    vehicle_km_per_year: float
+    diesel_l_per_year: float
+    #: Energy served per year.
+    electricity_kwh_per_year: float
+    h2_kg_per_year: float
+    #: CO2: diesel avoided minus grid electricity and hydrogen used, t/year.
+    co2_diesel_t_per_year: float
+    co2_electricity_t_per_year: float
+    co2_hydrogen_t_per_year: float
+    co2_avoided_t_per_year: float
+    #: Plan-wide levelised cost that year: total yearly cost / energy delivered.
+    cost_cny_per_year: float = 0.0
+
+
+class EconomicsFigures(_Record):
+    """The plan's running cost and savings, with the inputs used."""
+
+    discount_rate: float
+    operating_days: float
+    electricity_cny_per_kwh: float
+    hydrogen_cny_per_kg: float
+    diesel_co2_kg_per_l: float
+    grid_co2_kg_per_kwh: float
+    grid_factor_source: str
+    hydrogen_co2_kg_per_kg: float
+    by_year: dict[str, EconomicsYear] = Field(default_factory=dict)
+    #: Final year, per station type: mean levelised cost weighted by energy delivered.
+    levelised_by_type: dict[str, float] = Field(default_factory=dict)
+    levelised_unit_by_type: dict[str, str] = Field(default_factory=dict)
+    #: Corridor trucks are not counted here (their diesel is not modelled).
+    note: str = ""
+
+
+class RobustStation(_Record):
+    """One candidate (site, station type) across the samples of a robustness study."""
+
+    site_id: str
+    station_type: str
+    name: str = ""
+    zone: str = ""
+    #: Share of samples whose own optimal plan builds it; whether the base plan does.
+    chosen_share: float
+    in_base_plan: bool = False
+    existing: bool = False
+    no_regret: bool = False
+
+
+class RobustnessFigures(_Record):
+    """``siting robust``: the plan under sampled fleets."""
+
+    samples: int
+    seed: int
+    no_regret_share: float
+    #: How the samples ran: ``"processes (N)"`` or ``"dask <address>"``; seconds in total.
+    backend: str = ""
+    seconds: float = 0.0
+    #: Final-year coverage of each sample's own plan and of the base plan on that sample
+    #: (means), and the base plan's regret (own − base, share points): mean, 90th pct, max.
+    own_share_mean: float
+    base_share_mean: float
+    regret_mean: float
+    regret_p90: float
+    regret_max: float
+    #: Samples whose solver stopped at its time limit (their regret may be understated).
+    samples_not_proven: int = 0
+    stations: list[RobustStation] = Field(default_factory=list)
+
+
 class SolverInfo(_Record):
-    """How the plan was found and how good it is proven to be."""
+    """How the plan was found and how good it is proven to be.
+
+    ``bound`` is a proven upper bound on the *objective* (``Report.objective``: covered
+    weight summed over the planning years plus covered corridor trucks × weight); the
+    plan's objective and it form the range ``objective_range``. ``gap`` is
+    (bound − objective) / objective.
+    """
 
     name: str
     status: str
     gap: float | None = None
     bound: float | None = None
+    #: True when the plan's objective is proven optimal (within ``mip_gap``).
+    proven_optimal: bool = False
+    #: Whether the plan is proven the cheapest of the plans with its coverage: "optimal",
+    #: "time_limit" (a cheaper one may exist), "not_run", "none" (no costs), "weighted"
+    #: (one weighted objective; CBC). See siting.model.phases.
+    cost_status: str = ""
+    #: [the plan's objective, the proven bound on it] (equal when proven optimal).
+    objective_range: list[float] | None = None
     seconds: float = 0.0
     time_limit_s: float | None = None
     mip_gap: float | None = None
@@ -292,6 +466,17 @@ class Report(_Record):
     #: Remarks a reader must see with the figures (e.g. a sweep point showing a smaller
     #: budget's plan), in English; empty for a plain run.
     notes: list[str] = Field(default_factory=list)
+    #: ``"coverage"`` (maximise coverage within the budget) or ``"least_cost"`` (the cheapest
+    #: plan reaching ``target``).
+    mode: Literal["coverage", "least_cost"] = "coverage"
+    target: TargetFigures | None = None
+    #: Coverage share of each zone's demand (final year), with the zones' floors.
+    zone_coverage: dict[str, ZoneCoverage] = Field(default_factory=dict)
+    #: The price of each mandate (``siting run --mandates``).
+    mandates: list[MandatePrice] = Field(default_factory=list)
+    economics: EconomicsFigures | None = None
+    #: ``siting robust`` only.
+    robustness: RobustnessFigures | None = None
 
     @property
     def final_year(self) -> int:

@@ -34,6 +34,8 @@ def headline_text(report: Report, lang: str) -> str:
     if report.scenario.weight == "energy":
         text += t("plan.headline_energy", lang, covered=number(h.covered),
                   total=number(h.total), share=percent(h.share))
+    if h.share_bound is not None:  # not proven optimal: the most any plan could reach
+        text += t("plan.headline_bound", lang, share=percent(h.share_bound))
     return text
 
 

@@ -13,26 +13,35 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from siting._errors import ScenarioError
+from siting._errors import ScenarioError, echo
+from siting._preflight import check_path_text, file_problem
 
 #: Technology pathways a demand point can follow; station types say which ones they serve.
-PATHWAYS: tuple[str, ...] = ("swap", "charging", "hydrogen")
+#: A technology pathway: battery swap, charging, or hydrogen fuel cell.
+Pathway = Literal["swap", "charging", "hydrogen"]
+#: A vehicle class: vans and light trucks, or heavy trucks.
+VehicleClass = Literal["light", "heavy"]
+PATHWAYS: tuple[str, ...] = typing.get_args(Pathway)
 #: Energy unit of each pathway's daily demand and of the capacity of the types serving it.
 PATHWAY_UNITS: dict[str, str] = {"swap": "kWh", "charging": "kWh", "hydrogen": "kg"}
 #: Vehicle classes with their own speed table.
-VEHICLE_CLASSES: tuple[str, ...] = ("light", "heavy")
+VEHICLE_CLASSES: tuple[str, ...] = typing.get_args(VehicleClass)
 #: Coordinate conventions a layer may be flagged with (converted to WGS84 on load).
 COORD_FLAGS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
 
@@ -56,11 +65,21 @@ DEFAULT_SPEEDS_KPH: dict[str, dict[str, float]] = {
     "road": {"light": 30.0, "heavy": 25.0},
 }
 
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+# Numbers are strict: TOML has number types, so ``true`` (a bool) or ``"32"`` (text) where a
+# number belongs is a mistake to report, not a value to convert (pydantic's lax mode would
+# read ``budget.total = true`` as 1 CNY). Integers are accepted where floats are expected.
+NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+Money = NonNegative
+Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+Share = Annotated[float, Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+Lon = Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False)]
+Lat = Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False)]
+#: Earliest and latest planning year accepted (a typo such as 20250 or -2025 is an error).
+YEAR_MIN, YEAR_MAX = 1900, 2200
+#: A planning year given as a TOML integer.
+Year = Annotated[int, Strict(), Field(ge=YEAR_MIN, le=YEAR_MAX)]
+#: A planning year used as a table key (TOML keys are text: ``{ "2025" = 0.4 }``).
+YearKey = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 #: ``(longitude, latitude)`` in degrees.
 LonLat = tuple[Lon, Lat]
 
@@ -113,7 +132,7 @@ class NetworkSpec(_Strict):
     #: Column of a line layer saying a line is one-way (truthy values); absent = two-way.
     oneway_column: str | None = None
     #: True for a network drawn by hand or generated, not surveyed; shown on map and report.
-    schematic: bool = False
+    schematic: StrictBool = False
     #: One sentence on where the network comes from, shown in the report and map legend.
     provenance: str = ""
     #: Download cache folder for online OSM (relative to the scenario file).
@@ -164,24 +183,28 @@ class Segment(_Strict):
     id: str
     name: str = ""
     name_en: str = ""
-    vehicle_class: Literal["light", "heavy"]
+    vehicle_class: VehicleClass
     #: Longest acceptable drive from the demand point to a station, minutes.
     threshold_min: Positive
     #: Battery-electric consumption, kWh per km (swap and charging pathways). The upper
     #: bounds here and below catch unit slips (Wh for kWh ...) that would reach the solver as
     #: numbers it cannot scale.
-    kwh_per_km: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)]
+    kwh_per_km: Annotated[float, Strict(), Field(gt=0, le=50, allow_inf_nan=False)]
     #: Fuel-cell consumption, kg hydrogen per km.
-    h2_kg_per_km: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)]
+    h2_kg_per_km: Annotated[float, Strict(), Field(gt=0, le=5, allow_inf_nan=False)]
     #: New-energy share of the segment's fleet per planning year (0-1).
-    nev_share: dict[int, Share]
+    nev_share: dict[YearKey, Share]
     #: Split of the new-energy vehicles over pathways; must sum to 1.
-    pathway_split: dict[Literal["swap", "charging", "hydrogen"], Share]
+    pathway_split: dict[Pathway, Share]
 
     @field_validator("pathway_split")
     @classmethod
     def _sums_to_one(cls, v: dict[str, float]) -> dict[str, float]:
-        if v and abs(sum(v.values()) - 1.0) > 1e-6:
+        if not v:
+            msg = ("pathway_split is empty; give the shares of swap, charging and hydrogen, "
+                   "summing to 1, e.g. { charging = 1.0 }")
+            raise ValueError(msg)
+        if abs(sum(v.values()) - 1.0) > 1e-6:
             msg = f"pathway_split must sum to 1 (it sums to {sum(v.values()):.3f})"
             raise ValueError(msg)
         return v
@@ -194,7 +217,7 @@ class StationType(_Strict):
     name: str = ""
     name_en: str = ""
     #: Pathways this type serves (an integrated energy station serves several).
-    serves: list[Literal["swap", "charging", "hydrogen"]] = Field(min_length=1)
+    serves: list[Pathway] = Field(min_length=1)
     #: Capital cost of building one, CNY.
     capex: Money
     #: Daily capacity in ``capacity_unit`` (kWh/day for swap and charging, kg/day for hydrogen).
@@ -205,15 +228,15 @@ class StationType(_Strict):
     #: two are separate limits. Required for such types; not used otherwise.
     h2_capacity_kg: Positive | None = None
     #: Vehicle classes the type can serve (a heavy-truck chassis swap station takes no vans).
-    vehicle_classes: list[Literal["light", "heavy"]] = Field(
+    vehicle_classes: list[VehicleClass] = Field(
         default_factory=lambda: ["light", "heavy"], min_length=1)
     #: Most vehicles it serves per day (connectors × charging turns per connector, or swap
     #: bays × swaps per bay), besides the energy ``capacity``; None = energy limit only.
     vehicles_per_day: Positive | None = None
     #: Peak grid load, kW (used against substation spare capacity).
-    grid_kw: Annotated[float, Field(ge=0)] = 0.0
+    grid_kw: NonNegative = 0.0
     #: Hydrogen types: True if the type produces hydrogen on site (no supply site needed).
-    onsite_production: bool = False
+    onsite_production: StrictBool = False
     #: Map colour (CSS) and one-or-two-letter glyph, the type's symbol in every output;
     #: ``glyph_en`` replaces ``glyph`` in English outputs (default: ``glyph``).
     color: str = "#555555"
@@ -248,7 +271,7 @@ class Budget(_Strict):
     """Capital budget in CNY: a total, and optionally a cap per year (phasing)."""
 
     total: Money
-    by_year: dict[int, Money] = Field(default_factory=dict)
+    by_year: dict[YearKey, Money] = Field(default_factory=dict)
 
 
 class SolverSpec(_Strict):
@@ -256,25 +279,25 @@ class SolverSpec(_Strict):
 
     name: Literal["highs", "cbc"] = "highs"
     time_limit_s: Positive = 60.0
-    mip_gap: Annotated[float, Field(ge=0, le=1)] = 0.0
-    threads: Annotated[int, Field(ge=1, le=256)] = 2  # HiGHS aborts on absurd counts
+    mip_gap: Share = 0.0
+    threads: Annotated[int, Strict(), Field(ge=1, le=256)] = 2  # HiGHS aborts on absurd counts
     #: Use daily capacities and allocate demand to stations (capacitated coverage).
-    capacitated: bool = True
+    capacitated: StrictBool = True
     #: Capacitated only: a demand point may draw energy from at most this many station
     #: options, its nearest by travel time (0 = every option within its threshold, exact).
     #: City-scale runs (50k+ demand points) need 10-20 to fit in memory.
-    max_alloc_options: Annotated[int, Field(ge=0, le=10_000)] = 0
+    max_alloc_options: Annotated[int, Strict(), Field(ge=0, le=10_000)] = 0
 
 
 class ZoneRequirement(_Strict):
     """At least ``min`` stations serving ``pathway`` (or of ``station_type``) inside ``zone``."""
 
     zone: str
-    pathway: Literal["swap", "charging", "hydrogen"] | None = None
+    pathway: Pathway | None = None
     station_type: str | None = None
-    min: Annotated[int, Field(ge=1)] = 1
+    min: Annotated[int, Strict(), Field(ge=1, le=10_000)] = 1
     #: By this planning year (default: the last year).
-    by_year: int | None = None
+    by_year: Year | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> ZoneRequirement:
@@ -299,7 +322,7 @@ class HydrogenSpec(_Strict):
     supply: LayerSpec
     delivery_km: Positive = 30.0
     #: Delivered cost per kg per km of distance (CNY/kg/km), a tie-breaker in the objective.
-    cost_per_kg_km: Annotated[float, Field(ge=0)] = 0.0
+    cost_per_kg_km: NonNegative = 0.0
 
 
 class SetbackSpec(_Strict):
@@ -307,9 +330,9 @@ class SetbackSpec(_Strict):
 
     sites: LayerSpec
     category_column: str = "category"
-    distance_m: dict[str, Annotated[float, Field(ge=0)]]
+    distance_m: dict[str, NonNegative]
     #: Station pathways the setbacks apply to.
-    applies_to: list[Literal["swap", "charging", "hydrogen"]] = Field(
+    applies_to: list[Pathway] = Field(
         default_factory=lambda: ["hydrogen"])
 
 
@@ -329,17 +352,188 @@ class Corridor(_Strict):
     name_en: str = ""
     origin: LonLat
     destination: LonLat
-    trucks_per_day: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]
-    pathway: Literal["swap", "charging", "hydrogen"]
-    vehicle_class: Literal["light", "heavy"] = "heavy"
+    trucks_per_day: Annotated[float, Strict(), Field(gt=0, le=100_000, allow_inf_nan=False)]
+    pathway: Pathway
+    vehicle_class: VehicleClass = "heavy"
     range_km: Positive = 200.0
-    detour_km: Annotated[float, Field(ge=0)] = 2.0
+    detour_km: NonNegative = 2.0
     #: The fleet segment the trucks belong to (their energy use per km comes from it). The
     #: corridor's trucks must not also be in the fleet layer: they would count twice.
     segment: str | None = None
     #: Energy use per km (kWh/km, or kg/km for hydrogen), when not taken from ``segment``.
     kwh_per_km: Annotated[float, Field(ge=0, le=50)] | None = None
     h2_kg_per_km: Annotated[float, Field(ge=0, le=5)] | None = None
+
+    @model_validator(mode="after")
+    def _two_ends(self) -> Corridor:
+        if tuple(self.origin) == tuple(self.destination):
+            msg = (f"origin and destination are the same point {tuple(self.origin)}; give "
+                   "the two ends of the trucks' trip")
+            raise ValueError(msg)
+        return self
+
+
+class ObjectiveSpec(_Strict):
+    """What the optimiser does: maximise coverage within the budget, or reach a target at
+    least cost."""
+
+    #: None (default): maximise the covered demand within [budget]. A share 0-1: the cheapest
+    #: plan (capital cost) covering at least this share of the final planning year's demand
+    #: weight (NEV vehicles, or kWh/day); every rule still holds, budget.by_year caps too.
+    target_share: Share | None = None
+    #: With target_share: keep budget.total as a cap as well (default: not, the question is
+    #: what the target costs).
+    budget_cap: bool = False
+
+
+class ZoneCoverageSpec(_Strict):
+    """At least ``min_share`` of the demand located in ``zone`` covered by ``by_year``."""
+
+    zone: str
+    #: Share 0-1 of the zone's demand weight (its fleet points' NEV vehicles or kWh/day that
+    #: year, those no station can reach included).
+    min_share: Share
+    #: Planning year it applies to (default: the last year).
+    by_year: int | None = None
+
+
+#: Rule families whose price ``[mandates] families`` may ask for.
+MANDATE_FAMILIES: tuple[str, ...] = ("zone_requirements", "zone_coverage", "budget_by_year",
+                                     "grid", "hydrogen_supply", "setbacks",
+                                     "vehicles_per_day")
+
+
+class MandatesSpec(_Strict):
+    """The price of each mandate: the plan re-solved without it (coverage gained or money
+    saved)."""
+
+    #: Price every zone requirement and zone coverage floor (and the families below) on
+    #: ``siting run``; ``siting run --mandates`` does the same for one run.
+    price: bool = False
+    #: Rule families to price as a whole, besides each zone requirement: any of
+    #: zone_requirements, zone_coverage, budget_by_year, grid, hydrogen_supply, setbacks,
+    #: vehicles_per_day.
+    families: list[Literal["zone_requirements", "zone_coverage", "budget_by_year", "grid",
+                           "hydrogen_supply", "setbacks", "vehicles_per_day"]] = Field(
+        default_factory=list)
+    #: Worker processes for the re-solves (default: the number of CPU cores, at most 8).
+    workers: Annotated[int, Field(ge=1, le=256)] | None = None
+
+
+#: Default lifetime of a station, years, by family (see data/suizhou/SOURCES.md).
+DEFAULT_LIFETIME_YEARS: dict[str, float] = {"swap": 10.0, "charging": 10.0, "hydrogen": 15.0}
+#: Default yearly operation and maintenance cost as a share of capex, by family.
+DEFAULT_OPEX_SHARE: dict[str, float] = {"swap": 0.05, "charging": 0.03, "hydrogen": 0.05}
+#: The Central China (华中) regional grid's average CO2 emission factor for 2022, kg/kWh
+#: (MEE and NBS, announced 26 Dec 2024; see data/suizhou/SOURCES.md).
+CENTRAL_CHINA_GRID_CO2: float = 0.5395
+CENTRAL_CHINA_GRID_SOURCE: str = (
+    "华中区域电网 2022 年平均二氧化碳排放因子 0.5395 kgCO2/kWh — 生态环境部、国家统计局《关于"
+    "发布2022年电力二氧化碳排放因子的公告》(2024-12-26); Central China regional grid, 2022")
+
+
+class TypeEconomics(_Strict):
+    """One station type's lifetime and running cost (defaults: by family)."""
+
+    lifetime_years: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
+    #: Yearly operation and maintenance as a share of capex (0.03 = 3 %/year).
+    opex_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+
+
+class EconomicsSpec(_Strict):
+    """What the plan costs to run and what it saves (levelised cost, diesel, CO2)."""
+
+    #: Real discount rate for annualising capex (0.08 = the 8 % social discount rate).
+    discount_rate: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.08
+    #: Days a year the fleets work and the stations deliver.
+    operating_days: Annotated[float, Field(gt=0, le=366, allow_inf_nan=False)] = 330.0
+    #: Price the stations pay for electricity, CNY/kWh.
+    electricity_cny_per_kwh: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.70
+    #: Price of delivered hydrogen bought by a station, CNY/kg.
+    hydrogen_cny_per_kg: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 35.0
+    #: Electricity an on-site electrolyser uses per kg of hydrogen, kWh/kg.
+    electrolysis_kwh_per_kg: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)] = 55.0
+    #: Station lifetime, years, by family (swap, charging, hydrogen).
+    lifetime_years: dict[Literal["swap", "charging", "hydrogen"],
+                         Annotated[float, Field(gt=0, le=100)]] = Field(
+        default_factory=lambda: dict(DEFAULT_LIFETIME_YEARS))
+    #: Yearly O&M as a share of capex, by family.
+    opex_share: dict[Literal["swap", "charging", "hydrogen"],
+                     Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: dict(DEFAULT_OPEX_SHARE))
+    #: Per station type overrides of lifetime_years and opex_share.
+    station_types: dict[str, TypeEconomics] = Field(default_factory=dict)
+    #: Diesel a segment's conventional vehicle burns, L/100 km, by segment id; segments not
+    #: listed use kwh_per_km × diesel_l_per_kwh × 100.
+    diesel_l_per_100km: dict[str, Annotated[float, Field(gt=0, le=500)]] = Field(
+        default_factory=dict)
+    #: Diesel replaced per kWh a battery-electric vehicle uses (fallback above), L/kWh.
+    diesel_l_per_kwh: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 0.30
+    #: CO2 from burning diesel, kg/L.
+    diesel_co2_kg_per_l: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 2.66
+    #: CO2 of grid electricity, kg/kWh (default: the Central China grid's 2022 factor).
+    grid_co2_kg_per_kwh: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = (
+        CENTRAL_CHINA_GRID_CO2)
+    #: Where grid_co2_kg_per_kwh comes from (shown with the figure).
+    grid_factor_source: str = CENTRAL_CHINA_GRID_SOURCE
+    #: CO2 of delivered hydrogen, kg per kg H2 (production and delivery).
+    hydrogen_co2_kg_per_kg: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 10.0
+
+    def lifetime(self, st: StationType) -> float:
+        """Lifetime of a station type, years."""
+        own = self.station_types.get(st.id)
+        if own is not None and own.lifetime_years is not None:
+            return float(own.lifetime_years)
+        return float(self.lifetime_years.get(st.family, DEFAULT_LIFETIME_YEARS[st.family]))
+
+    def opex(self, st: StationType) -> float:
+        """Yearly O&M of a station type as a share of its capex."""
+        own = self.station_types.get(st.id)
+        if own is not None and own.opex_share is not None:
+            return float(own.opex_share)
+        return float(self.opex_share.get(st.family, DEFAULT_OPEX_SHARE[st.family]))
+
+
+def _range(v: tuple[float, float]) -> tuple[float, float]:
+    lo, hi = v
+    if lo > hi:
+        msg = f"range [{lo}, {hi}] must be [low, high] with low <= high"
+        raise ValueError(msg)
+    return v
+
+
+Range = Annotated[tuple[Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)],
+                        Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]],
+                  AfterValidator(_range)]
+
+
+class SegmentRanges(_Strict):
+    """Multipliers drawn uniformly in [low, high] per sample (1 = the scenario's value)."""
+
+    #: Fleet size (vehicles of every fleet point of the segment).
+    vehicles: Range | None = None
+    #: New-energy share of every planning year (the adoption ramp), clipped to 1.
+    nev_share: Range | None = None
+    #: Hydrogen's share of the pathway split (hydrogen uptake), clipped to 1; the electric
+    #: pathways share the rest in their own proportions.
+    hydrogen_share: Range | None = None
+    #: Battery swap's share within the electric pathways (swap vs charging), clipped to 1.
+    swap_share: Range | None = None
+
+
+class UncertaintySpec(SegmentRanges):
+    """Ranges of the fleet guesses, for ``siting robust`` (the base values are the middle)."""
+
+    #: Random seed (the same seed gives the same samples).
+    seed: int = 0
+    #: Samples to draw (``siting robust --n`` overrides).
+    samples: Annotated[int, Field(ge=1, le=100_000)] = 50
+    #: A station chosen in at least this share of the samples is "no-regret".
+    no_regret_share: Annotated[float, Field(gt=0, le=1)] = 0.9
+    #: Solver time limit per sample, s (default: solver.time_limit_s).
+    time_limit_s: Positive | None = None
+    #: Ranges of one segment (by id), replacing the ranges above for it.
+    segments: dict[str, SegmentRanges] = Field(default_factory=dict)
 
 
 class Scenario(_Strict):
@@ -349,7 +543,7 @@ class Scenario(_Strict):
     name_en: str = ""
     description: str = ""
     #: Planning years; the first is the base year. One year = no phasing.
-    years: list[int] = Field(min_length=1)
+    years: list[Year] = Field(min_length=1)
     #: What coverage counts: new-energy ``vehicles`` served, or daily ``energy`` served
     #: (kWh, with hydrogen counted at 33.3 kWh/kg LHV).
     weight: Literal["vehicles", "energy"] = "vehicles"
@@ -357,7 +551,7 @@ class Scenario(_Strict):
     #: CRS of exported files (``EPSG:4326``, ``EPSG:4490``, ``EPSG:4547``, ``GCJ-02`` ...).
     output_crs: str = "EPSG:4326"
     #: Allow layer paths outside the scenario's folder.
-    allow_outside_paths: bool = False
+    allow_outside_paths: StrictBool = False
     network: NetworkSpec
     demand: LayerSpec
     segments: list[Segment] = Field(min_length=1)
@@ -373,7 +567,12 @@ class Scenario(_Strict):
     grid: GridSpec | None = None
     corridors: list[Corridor] = Field(default_factory=list)
     #: Weight of one covered corridor truck relative to one covered demand unit.
-    corridor_weight: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    corridor_weight: Annotated[float, Strict(), Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    objective: ObjectiveSpec = ObjectiveSpec()
+    zone_coverage: list[ZoneCoverageSpec] = Field(default_factory=list)
+    mandates: MandatesSpec = MandatesSpec()
+    economics: EconomicsSpec = EconomicsSpec()
+    uncertainty: UncertaintySpec | None = None
     #: Folder of the scenario file (set by ``load_scenario``).
     base_dir: Path = Path(".")
     #: The scenario file itself (set by ``load_scenario``).
@@ -427,7 +626,28 @@ class Scenario(_Strict):
         for c in self.corridors:
             if c.segment is not None and c.segment not in seg_ids:
                 raise ValueError(_unknown(f"corridor '{c.id}' segment", c.segment, seg_ids))
+        self._check_commission_keys(type_ids, seg_ids)
         return self
+
+    def _check_commission_keys(self, type_ids: list[str], seg_ids: list[str]) -> None:
+        """Zone coverage floors, economics and uncertainty name known years, types, segments."""
+        for z in self.zone_coverage:
+            if z.by_year is not None and z.by_year not in self.years:
+                msg = f"zone_coverage by_year {z.by_year} is not one of years {self.years}"
+                raise ValueError(msg)
+        if self.zone_coverage and self.zones is None:
+            msg = "zone_coverage is given but no [zones] layer is; add [zones] path=..."
+            raise ValueError(msg)
+        for tid in self.economics.station_types:
+            if tid not in type_ids:
+                raise ValueError(_unknown("economics.station_types", tid, type_ids))
+        for sid in self.economics.diesel_l_per_100km:
+            if sid not in seg_ids:
+                raise ValueError(_unknown("economics.diesel_l_per_100km segment", sid, seg_ids))
+        if self.uncertainty is not None:
+            for sid in self.uncertainty.segments:
+                if sid not in seg_ids:
+                    raise ValueError(_unknown("uncertainty.segments", sid, seg_ids))
 
     def corridor_use_per_km(self, c: Corridor) -> float:
         """Energy a corridor truck uses per km: kWh/km, or kg/km for hydrogen corridors.
@@ -480,7 +700,7 @@ def _no_duplicates(what: str, ids: list[str]) -> None:
 def _unknown(what: str, value: str, known: list[str]) -> str:
     near = difflib.get_close_matches(value, known, n=1)
     hint = f" (did you mean '{near[0]}'?)" if near else ""
-    return f"{what} '{value}' is not defined{hint}; known: {known}"
+    return f"{what} {echo(value)} is not defined{hint}; known: {known}"
 
 
 def suggest(name: str, known: list[str] | tuple[str, ...]) -> str:
@@ -489,35 +709,59 @@ def suggest(name: str, known: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean '{near[0]}'?)" if near else ""
 
 
-def _format_pydantic_error(path: Path, err: ValidationError) -> str:
+#: Arrays of tables in a scenario; an error inside one names the entry (1-based) and its id.
+_TABLE_ARRAYS = ("segments", "station_types", "corridors", "zone_requirements")
+
+
+def _entry_hint(raw: dict, loc: tuple) -> str:
+    """``" ([[corridors]] entry 2, id 'hedian_urban')"`` for a location inside a table array.
+
+    Field paths keep TOML's 0-based positions (``corridors.1.origin``); people count entries
+    from 1, so the entry is named that way too, with its id when it has one.
+    """
+    if len(loc) < 2 or loc[0] not in _TABLE_ARRAYS or not isinstance(loc[1], int):
+        return ""
+    items = raw.get(loc[0])
+    if not isinstance(items, list) or not 0 <= loc[1] < len(items):
+        return ""
+    item = items[loc[1]]
+    ident = item.get("id", item.get("zone")) if isinstance(item, dict) else None
+    named = f", id {echo(ident)}" if isinstance(ident, str) else ""
+    return f" ([[{loc[0]}]] entry {loc[1] + 1}{named})"
+
+
+def _format_pydantic_error(path: Path, err: ValidationError, raw: dict | None = None) -> str:
     """One line naming the file, the first failing field and what is wrong."""
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"] if p not in ("function-after",))
     msg = first["msg"].removeprefix("Value error, ")
     fix = ""
+    inp = first.get("input")
     if first["type"] == "extra_forbidden":
         msg = "unknown key (misspelt?); remove it or check the scenario reference in README"
     elif first["type"] == "missing":
         msg = "required field is missing; add it"
+    elif isinstance(inp, bool) and first["type"] in ("float_type", "int_type"):
+        msg = "true/false is not a number"
+        fix = "; give a number" if first["type"] == "float_type" else "; give a whole number"
     elif first["type"] in _TYPE_FIXES:
         fix = _TYPE_FIXES[first["type"]]
-    inp = first.get("input")
-    shown = f" (got {inp!r})" if isinstance(inp, (str, int, float)) and first["type"] not in (
+    shown = f" (got {echo(inp)})" if isinstance(inp, (str, int, float)) and first["type"] not in (
         "missing", "value_error") else ""
     more = f" [+{len(err.errors()) - 1} more]" if len(err.errors()) > 1 else ""
-    where = f"field '{loc}': " if loc else ""
+    where = f"field '{loc}'{_entry_hint(raw or {}, first['loc'])}: " if loc else ""
     return f"{path}: {where}{msg}{shown}{fix}{more}"
 
 
 #: The fix appended to pydantic's wording for common type errors.
 _TYPE_FIXES: dict[str, str] = {
     "float_parsing": "; give a number without quotes or units, e.g. 32000000.0",
-    "float_type": "; give a number",
+    "float_type": "; give a number (without quotes)",
     "int_parsing": "; give a whole number without quotes",
-    "int_type": "; give a whole number",
+    "int_type": "; give a whole number (without quotes or decimals)",
     "int_from_float": "; give a whole number",
     "bool_parsing": "; give true or false",
-    "bool_type": "; give true or false",
+    "bool_type": "; give true or false (without quotes)",
     "string_type": "; give text in double quotes",
     "list_type": "; give a list in square brackets",
     "dict_type": "; give a table, e.g. { key = value }",
@@ -550,6 +794,7 @@ def _resolve_layer_paths(raw: dict, base: Path, source: Path) -> dict:
             for k, v in node.items():
                 here = f"{where}.{k}" if where else k
                 if k in ("path", "cache_dir") and isinstance(v, str):
+                    check_path_text(v, f"{source}: field '{here}'")
                     out[k] = str(_resolve(base, Path(v), allow or k == "cache_dir", here,
                                           source))
                 else:
@@ -585,9 +830,19 @@ def input_paths(sc: Scenario) -> list[Path]:
 
 def _check_files_exist(sc: Scenario) -> None:
     for field, p in layer_paths(sc).items():
-        if not p.exists():
+        why = file_problem(p)
+        if why == "file not found":
             msg = f"{sc.source_file}: field '{field}': file not found: {p}; check the path"
             raise ScenarioError(msg)
+        if why is not None:
+            msg = (f"{sc.source_file}: field '{field}': {p} {why}; give the path of a GIS "
+                   "file (GeoPackage, GeoJSON, Shapefile, CSV ...)")
+            raise ScenarioError(msg)
+
+
+def _too_deep(path: Path) -> str:
+    return (f"{path}: values are nested too deeply (lists or tables inside each other hundreds "
+            "of levels deep); a scenario needs only a few levels - check the brackets")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -607,27 +862,47 @@ def load_scenario(path: str | Path) -> Scenario:
     ------
     ScenarioError
         One line naming the file, the field and the fix.
+
+    Notes
+    -----
+    The file is UTF-8; a byte-order mark at its start (how Windows Notepad saves UTF-8) is
+    accepted silently.
     """
-    path = Path(path)
-    if not path.is_file():
+    path = check_path_text(path, "scenario")
+    why = file_problem(path)
+    if why == "file not found":
         msg = f"{path}: scenario file not found; give the path to a scenario .toml file"
         raise ScenarioError(msg)
+    if why is not None or path.is_dir():
+        msg = f"{path}: {why or 'is a folder, not a file'}; give the path to a scenario .toml file"
+        raise ScenarioError(msg)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except OSError as e:
+        msg = (f"{path}: cannot read the scenario file ({e.strerror or type(e).__name__}); "
+               "check its permissions")
+        raise ScenarioError(msg) from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
         msg = f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8"
         raise ScenarioError(msg) from None
     except tomllib.TOMLDecodeError as e:
         msg = f"{path}: not valid TOML: {e}; fix the syntax at that line"
         raise ScenarioError(msg) from None
+    except RecursionError:
+        raise ScenarioError(_too_deep(path)) from None
     base = path.resolve().parent
-    raw = _resolve_layer_paths(raw, base, path)
-    raw["base_dir"] = str(base)
-    raw["source_file"] = str(path)
     try:
-        sc = Scenario.model_validate(raw)
-    except ValidationError as e:
-        raise ScenarioError(_format_pydantic_error(path, e)) from None
+        raw = _resolve_layer_paths(raw, base, path)
+        raw["base_dir"] = str(base)
+        raw["source_file"] = str(path)
+        try:
+            sc = Scenario.model_validate(raw)
+        except ValidationError as e:
+            raise ScenarioError(_format_pydantic_error(path, e, raw)) from None
+    except RecursionError:
+        raise ScenarioError(_too_deep(path)) from None
     _check_files_exist(sc)
     from siting.crs import parse_crs  # checked now, not after a long solve at export time
 

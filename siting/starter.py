@@ -43,15 +43,18 @@ from siting._errors import ScenarioError, SitingError
 from siting.scenario import (
     DEFAULT_SPEEDS_KPH,
     Corridor,
+    EconomicsSpec,
     GridSpec,
     HydrogenSpec,
     LayerSpec,
     NetworkSpec,
+    ObjectiveSpec,
     Scenario,
     Segment,
     SetbackSpec,
     SolverSpec,
     StationType,
+    UncertaintySpec,
     ZoneRequirement,
     ZonesSpec,
 )
@@ -600,6 +603,81 @@ def _render(c: _Choices) -> str:
     w.key("min", _default(ZoneRequirement, "min"), "Number of stations (default 1).",
           active=False)
     w.key("by_year", c.years[-1], "By this planning year (default the last).", active=False)
+
+    w.table("zone_coverage", "At least min_share of the demand located in a zone covered "
+            "(share of the zone's NEV vehicles or kWh/day that year, demand out of every "
+            "station's reach included) - a constraint of the plan.", array=True, active=False)
+    w.key("zone", "hedian", "A zone id of the zones layer.", active=False)
+    w.key("min_share", 0.8, "Share 0-1.", active=False)
+    w.key("by_year", c.years[-1], "In this planning year (default the last).", active=False)
+
+    # ---- what the commission asks
+    w.table("objective", "Default: maximise the covered demand within [budget]. With "
+            "target_share: the cheapest plan covering at least that share of the last year's "
+            "demand (siting run --target 0.95 does the same for one run).", active=False)
+    w.key("target_share", 0.95, "Share 0-1 of the final year's demand weight; every rule "
+          "still holds and budget.by_year still caps each year.", active=False)
+    w.key("budget_cap", _default(ObjectiveSpec, "budget_cap"), "true: budget.total caps the "
+          "plan too (default false: the question is what the target costs).", active=False)
+    w.table("mandates", "The price of each mandate: the plan re-solved without each zone "
+            "requirement and zone coverage floor (and the families below), in parallel "
+            "(siting run --mandates does the same for one run).", active=False)
+    w.key("price", True, "Price them on every run (default false).", active=False)
+    w.key("families", ["budget_by_year", "grid"], "Rule families to price as a whole: "
+          "zone_requirements, zone_coverage, budget_by_year, grid, hydrogen_supply, setbacks, "
+          "vehicles_per_day.", active=False)
+    w.key("workers", 2, "Worker processes (default the CPU cores, at most 8).", active=False)
+    ec = EconomicsSpec()
+    w.table("economics", "What the plan costs to run and saves: levelised cost per station "
+            "and year, diesel displaced, CO2 avoided. Defaults and their sources: "
+            "data/suizhou/SOURCES.md.", active=False)
+    w.key("discount_rate", ec.discount_rate, "Real discount rate (0.08 = the 8 % social "
+          "discount rate of 建设项目经济评价方法与参数, 3rd ed.).", active=False)
+    w.key("operating_days", ec.operating_days, "Working days a year.", active=False)
+    w.key("electricity_cny_per_kwh", ec.electricity_cny_per_kwh, "Electricity price the "
+          "stations pay, CNY/kWh.", active=False)
+    w.key("hydrogen_cny_per_kg", ec.hydrogen_cny_per_kg, "Price of delivered hydrogen, "
+          "CNY/kg.", active=False)
+    w.key("electrolysis_kwh_per_kg", ec.electrolysis_kwh_per_kg, "On-site electrolysers' "
+          "electricity use, kWh per kg of hydrogen.", active=False)
+    w.key("lifetime_years", dict(ec.lifetime_years), "Station lifetime, years, by family.",
+          active=False)
+    w.key("opex_share", dict(ec.opex_share), "Yearly operation and maintenance as a share of "
+          "capex, by family.", active=False)
+    w.key("station_types", {"swap_heavy": {"lifetime_years": 8.0, "opex_share": 0.06}},
+          "Per station type overrides of the two above.", active=False)
+    w.key("diesel_l_per_100km", {"sanitation": 40.0}, "Diesel the conventional vehicle of a "
+          "segment burns, L/100 km (segments not listed: kwh_per_km x diesel_l_per_kwh).",
+          active=False)
+    w.key("diesel_l_per_kwh", ec.diesel_l_per_kwh, "Diesel replaced per kWh of battery-"
+          "electric use (the fallback above), L/kWh.", active=False)
+    w.key("diesel_co2_kg_per_l", ec.diesel_co2_kg_per_l, "CO2 from diesel, kg/L.",
+          active=False)
+    w.key("grid_co2_kg_per_kwh", ec.grid_co2_kg_per_kwh, "CO2 of grid electricity, kg/kWh "
+          "(default: Central China grid 2022, MEE/NBS).", active=False)
+    w.key("grid_factor_source", ec.grid_factor_source, "Where that factor comes from.",
+          active=False)
+    w.key("hydrogen_co2_kg_per_kg", ec.hydrogen_co2_kg_per_kg, "CO2 of delivered hydrogen, "
+          "kg per kg.", active=False)
+    w.table("uncertainty", "Ranges of the fleet guesses for siting robust: multipliers "
+            "[low, high] of the scenario's values, drawn uniformly per sample and segment.",
+            active=False)
+    w.key("seed", _default(UncertaintySpec, "seed"), "Random seed.", active=False)
+    w.key("samples", _default(UncertaintySpec, "samples"), "Samples (siting robust --n).",
+          active=False)
+    w.key("no_regret_share", _default(UncertaintySpec, "no_regret_share"), "Chosen in at "
+          "least this share of samples = no-regret.", active=False)
+    w.key("time_limit_s", 10.0, "Solver time limit per sample (default solver.time_limit_s).",
+          active=False)
+    w.key("vehicles", [0.8, 1.2], "Fleet sizes.", active=False)
+    w.key("nev_share", [0.75, 1.25], "New-energy share of every year (adoption ramp).",
+          active=False)
+    w.key("hydrogen_share", [0.5, 1.5], "Hydrogen's share of the pathway split.",
+          active=False)
+    w.key("swap_share", [0.8, 1.2], "Swap's share within the electric pathways.",
+          active=False)
+    w.key("segments", {"muck_truck": {"vehicles": [0.6, 1.4]}}, "Ranges of one segment, "
+          "replacing the ones above for it.", active=False)
 
     # ---- rules
     w.table("hydrogen", "Hydrogen supply: stations without on-site production need a supply "

@@ -19,6 +19,7 @@ with a slider that shows each budget's plan on a map with its figures.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,18 +29,17 @@ import numpy as np
 
 from siting._atomic import atomic_dir
 from siting._csv import write_csv
-from siting._errors import InfeasibleError, SolverError
+from siting._errors import InfeasibleError, ScenarioError, SolverError, clip, echo
 from siting._format import money, percent
 from siting.i18n import t
-from siting.model import ModelInput
-from siting.pipeline import Prepared, StageHooks, solve_prepared
-from siting.report import Report
-from siting.report_text import status_name
-from siting.results import SitingResult
-from siting.symbology import TypeSymbol, symbols_from_types
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the pipeline is imported when solving: parsing --budgets stays quick
+    from siting.model import ModelInput
+    from siting.pipeline import Prepared, StageHooks
+    from siting.report import Report
+    from siting.results import SitingResult
     from siting.scenario import StationType
+    from siting.symbology import TypeSymbol
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,89 @@ class SweepPoint:
     carried_from: float | None = None
     #: Stations of the plan by type id.
     by_type: dict[str, int] = field(default_factory=dict)
+
+
+#: Largest budget a sweep accepts, CNY (10 trillion; anything above is a unit slip).
+MAX_BUDGET_CNY = 1e13
+#: Most budgets one sweep solves.
+MAX_BUDGETS = 1000
+
+
+def budget_folder(budget: float) -> str:
+    """Name of the run folder of one budget (CNY): ``budget_0032.00M`` for 32 M CNY."""
+    return f"budget_{budget / 1e6:07.2f}M"
+
+
+def parse_budgets(text: str, option: str = "--budgets") -> np.ndarray:
+    """Budgets in CNY from ``"10,20,40"`` (million CNY, comma-separated).
+
+    Raises
+    ------
+    ScenarioError
+        Text that is not a number, a value that is negative, infinite or NaN, or above
+        :data:`MAX_BUDGET_CNY`, no value at all, or two values sharing a run folder
+        (:func:`check_budgets`).
+    """
+    parts = [p.strip() for p in text.split(",")]
+    values = []
+    for part in parts:
+        if not part:
+            continue
+        try:
+            v = float(part)
+        except ValueError:
+            msg = (f"{option} {echo(text)}: {echo(part)} is not a number; give budgets in "
+                   "million CNY separated by commas, e.g. 10,20,40")
+            raise ScenarioError(msg) from None
+        values.append((part, v))
+    if not values:
+        msg = f"{option} {echo(text)}: give at least one budget in million CNY, e.g. 10,20,40"
+        raise ScenarioError(msg)
+    for part, v in values:
+        if not math.isfinite(v) or v < 0 or v * 1e6 > MAX_BUDGET_CNY:
+            why = ("is not a finite number" if not math.isfinite(v) else "is negative"
+                   if v < 0 else "is too large")
+            msg = (f"{option}: budget {clip(part)} {why}; give budgets in million CNY from 0 "
+                   f"to {MAX_BUDGET_CNY / 1e6:,.0f}, e.g. 10,20,40")
+            raise ScenarioError(msg)
+    budgets = np.array([v * 1e6 for _, v in values])
+    check_budgets(budgets, option)
+    return budgets
+
+
+def check_budgets(budgets: np.ndarray, option: str = "--budgets") -> None:
+    """Refuse budgets (CNY) whose run folders would coincide, or too many of them.
+
+    Two budgets that round to the same ``budget_<M>M`` folder name (10.001 and 10.004
+    million, or the same budget twice) would write one run over the other.
+    """
+    if len(budgets) > MAX_BUDGETS:
+        msg = f"{option}: {len(budgets)} budgets; a sweep solves at most {MAX_BUDGETS}"
+        raise ScenarioError(msg)
+    seen: dict[str, float] = {}
+    for b in np.sort(np.asarray(budgets, dtype=float)):
+        name = budget_folder(b)
+        if name in seen:
+            msg = (f"{option}: budgets {seen[name] / 1e6:g} and {b / 1e6:g} million CNY both "
+                   f"give run folder {name} (budgets are rounded to 0.01 million); give "
+                   "budgets at least 0.01 million CNY apart")
+            raise ScenarioError(msg)
+        seen[name] = float(b)
+
+
+def check_range(lo: float, hi: float, n: int) -> None:
+    """Refuse ``--from``/``--to``/``--n`` that cannot give ``n`` distinct budgets."""
+    for option, v in (("--from", lo), ("--to", hi)):
+        if not math.isfinite(v) or v < 0 or v > 1000:
+            msg = (f"{option} {clip(str(v))}: give a multiple of the scenario's budget between "
+                   "0 and 1000, e.g. --from 0.25 --to 2")
+            raise ScenarioError(msg)
+    if not lo < hi:
+        msg = f"--from {lo:g} --to {hi:g}: --from must be smaller than --to"
+        raise ScenarioError(msg)
+    if not 2 <= n <= MAX_BUDGETS:
+        msg = f"--n {n}: give between 2 and {MAX_BUDGETS} budgets"
+        raise ScenarioError(msg)
 
 
 def budget_range(base: float, lo: float = 0.25, hi: float = 2.0, n: int = 8) -> np.ndarray:
@@ -88,6 +171,19 @@ def knee_index(x: np.ndarray, y: np.ndarray) -> int | None:
     return k if lift[k] >= KNEE_MIN_LIFT else None
 
 
+def _open_years(prep: Prepared, result: SitingResult) -> np.ndarray | None:
+    """Opening year index per option of ``result``'s plan (-1 = closed), or None."""
+    opts = prep.options
+    if not {"site_id", "station_type"} <= set(opts.columns):
+        return None
+    years = {int(y): p for p, y in enumerate(prep.scenario.years)}
+    key = {(str(s), str(t)): int(years.get(int(y), -1)) for s, t, y in zip(
+        result.stations["site_id"], result.stations["station_type"], result.stations["year"],
+        strict=True)}
+    return np.array([key.get((str(s), str(t)), -1) for s, t in zip(
+        opts["site_id"], opts["station_type"], strict=True)], dtype=np.int64)
+
+
 def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHooks | None = None,
           write_run=None, inputs: Iterable[Path] = ()) -> list[SweepPoint]:
     """Solve ``prep`` at each budget; write ``curve.csv``, ``curve.png`` and a run per budget.
@@ -107,7 +203,10 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
     inputs
         Paths ``out_dir`` may not be or contain (the scenario's folder and layers).
     """
+    from siting.pipeline import solve_prepared
+
     budgets = np.sort(np.asarray(budgets, dtype=float))
+    check_budgets(budgets)
     base = prep.model_input
     points: list[SweepPoint] = []
     results: list[tuple[str, SitingResult]] = []
@@ -117,7 +216,9 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
         by_year = None if base.budget_by_year is None else base.budget_by_year * factor
         mi = replace(base, budget_total=float(b), budget_by_year=by_year)
         try:
-            result, _ = solve_prepared(prep, hooks=hooks, model_input=mi)
+            # the smaller budget's plan is feasible here too: a warm start across the sweep
+            start = None if prev_result is None else _open_years(prep, prev_result)
+            result, _ = solve_prepared(prep, hooks=hooks, model_input=mi, start_plan=start)
         except (InfeasibleError, SolverError) as e:
             # Too small for the zone requirements (or no plan found in time): no plan at this
             # budget; keep sweeping.
@@ -134,7 +235,7 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
                         "%.0f budget's; showing that plan (marked in curve.csv and curve.png)",
                         b, carried_from)
             result = replace(prev_result, report=_carried_report(prev_result.report, mi))
-        folder = f"budget_{b / 1e6:07.2f}M"
+        folder = budget_folder(b)
         r = result.report
         points.append(SweepPoint(float(b), float(r.spent), float(r.coverage_share),
                                  float(r.objective), len(result.stations),
@@ -180,6 +281,8 @@ def _write_curve(points: list[SweepPoint], folder: Path, *, lang: str = "en",
     k = knee_index(x, y) if feasible else None
     knee = feasible[k] if k is not None else None
 
+    from siting.report_text import status_name
+
     def num(v: float, fmt: str) -> str:
         return "" if np.isnan(v) else format(v, fmt)
 
@@ -215,6 +318,8 @@ def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path, *
         log.warning("no CJK font found (install fonts-noto-cjk); curve.png uses English labels")
         lang = "en"
     present = {k for p in points for k in p.by_type}
+    from siting.symbology import symbols_from_types
+
     symbols = symbols_from_types(types, lang, extra_ids=present)
     with plt.rc_context(briefing_rc(fonts)):
         fig, (ax, bx) = plt.subplots(2, 1, figsize=(7.5, 6.2), dpi=120, sharex=True,

@@ -132,13 +132,6 @@ def row_number(source: object, index: int) -> int:
     return index + 1
 
 
-def record_label(source: object, index: int) -> str:
-    """``"row 7"`` for a sheet (Excel's numbering), ``"feature 6"`` for a GIS layer."""
-    if isinstance(source, SheetSource):
-        return f"row {row_number(source, index)}"
-    return f"feature {index + 1}"
-
-
 def is_spreadsheet(path: str | Path) -> bool:
     """True for files read as Excel workbooks (:data:`SPREADSHEET_SUFFIXES`)."""
     return Path(str(path)).suffix.lower() in SPREADSHEET_SUFFIXES
@@ -587,5 +580,5 @@ __all__ = [
     "COLUMN_ALIASES", "LAT_NAMES", "LON_NAMES", "OPTIONAL_COLUMNS", "SPREADSHEET_SUFFIXES",
     "TABLE_SUFFIXES", "X_NAMES", "Y_NAMES", "SheetSource", "alias_hint", "apply_aliases",
     "coordinate_columns", "find_column", "header_key", "is_spreadsheet", "parse_coordinate",
-    "read_sheet", "read_sheet_layer", "record_label", "row_number", "sheet_names", "source_of",
+    "read_sheet", "read_sheet_layer", "row_number", "sheet_names", "source_of",
 ]

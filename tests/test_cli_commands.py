@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 from siting.cli import app
 from siting.scenario import load_scenario
 from siting.sweep import knee_index
+from tests.helpers_cli import set_key
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "suizhou"
 runner = CliRunner()
@@ -25,10 +25,7 @@ def _scenario(tmp: Path, time_limit_s: float = 6.0) -> Path:
     dst = tmp / "suizhou"
     shutil.copytree(DATA, dst)
     toml = dst / "scenario.toml"
-    text, n = re.subn(r"(?m)^time_limit_s = .*$", f"time_limit_s = {time_limit_s}",
-                      toml.read_text(encoding="utf-8"))
-    assert n == 1, "test set-up: no time_limit_s line in scenario.toml"
-    toml.write_text(text, encoding="utf-8")
+    set_key(toml, "time_limit_s", str(time_limit_s))
     return toml
 
 
@@ -99,11 +96,11 @@ def test_sweep_over_eight_budgets_never_decreases(tmp_path):
 def test_sweep_with_maps_writes_a_run_per_budget(tmp_path):
     toml = _scenario(tmp_path, time_limit_s=4.0)
     out = tmp_path / "sweep"
-    res = runner.invoke(app, ["sweep", str(toml), "--budgets", "32,48", "--out", str(out),
-                              "--basemap", "none", "-q"])
+    res = runner.invoke(app, ["sweep", str(toml), "--budgets", "48,72", "--out", str(out),
+                              "--basemap", "none", "-q", "--crs", "EPSG:4547", "--cdn"])
     _ok(res)
     runs = sorted(p for p in out.iterdir() if p.is_dir())
-    assert [p.name for p in runs] == ["budget_0032.00M", "budget_0048.00M"]
+    assert [p.name for p in runs] == ["budget_0048.00M", "budget_0072.00M"]
     base = load_scenario(toml).budget
     for r in runs:
         report = json.loads((r / "report.json").read_text(encoding="utf-8"))
@@ -115,6 +112,10 @@ def test_sweep_with_maps_writes_a_run_per_budget(tmp_path):
             assert report["budget_by_year"][str(y)] == pytest.approx(cap * factor)
             assert report["by_year"][str(y)]["spent"] <= cap * factor + 1e-6
         assert (r / "map.html").is_file()
+        # each budget's run is written with the run options (one run writer for all)
+        assert report["output_crs"] == "EPSG:4547"
+        assert (r / "stations_EPSG4547.geojson").is_file()
+        assert "cdn.jsdelivr.net/npm/leaflet" in (r / "map.html").read_text(encoding="utf-8")
     # one budget explorer for the sweep, offline, holding every budget's plan
     page = (out / "explorer.html").read_text(encoding="utf-8")
     assert "<script src=" not in page and 'id="slider"' in page
@@ -133,8 +134,7 @@ def two_runs(tmp_path_factory) -> tuple[Path, Path]:
     toml = _scenario(tmp, time_limit_s=4.0)
     a, b = tmp / "run_a", tmp / "run_b"
     _ok(runner.invoke(app, ["run", str(toml), "--out", str(a), "--basemap", "none", "-q"]))
-    text = toml.read_text(encoding="utf-8").replace("total = 32000000.0", "total = 26000000.0")
-    toml.write_text(text, encoding="utf-8")
+    set_key(toml, "total", "48000000.0")
     _ok(runner.invoke(app, ["run", str(toml), "--out", str(b), "--basemap", "none", "-q"]))
     return a, b
 

@@ -7,11 +7,11 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from helpers_net import make_net, path_net, to_lonlat, to_metric
 
 from siting._errors import NetworkError
 from siting.corridors import _arc_cover_sets, corridor_flows, flows_gdf
 from siting.scenario import Corridor
+from tests.helpers_net import make_net, path_net, to_lonlat, to_metric
 
 SPEEDS = {
     "trunk": {"light": 72.0, "heavy": 54.0},

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from helpers_net import (
+
+from siting.coverage import MIN_TIME_S, demand_site_times, option_coverage, site_reach
+from tests.helpers_net import (
     SPEEDS_KPH,
     grid_edges,
     grid_offsets,
@@ -16,8 +18,6 @@ from helpers_net import (
     to_digraph,
     to_metric,
 )
-
-from siting.coverage import MIN_TIME_S, demand_site_times, option_coverage, site_reach
 
 ACCESS_KPH = 15.0
 ACCESS_MS = ACCESS_KPH / 3.6

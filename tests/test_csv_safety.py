@@ -11,11 +11,7 @@ from pathlib import Path
 import pytest
 
 from siting._csv import csv_text, neutralise, write_csv
-
-try:
-    from tests.test_errors_catalog import Case, invoke
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import Case, invoke
+from tests.helpers_cli import Case, invoke
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example","点击")', "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -76,7 +72,7 @@ def hostile_runs(tmp_path_factory) -> tuple[Path, Path]:
     a, b = root / "a", root / "b"
     res = invoke("run", str(case.toml), "--out", str(a), "-q", "--basemap", "none")
     assert res.exit_code == 0, res.output
-    case.sub("total = 32000000.0", "total = 24000000.0")  # a different plan for B
+    case.sub("total = 60000000.0", "total = 45000000.0")  # a different plan for B
     res = invoke("run", str(case.toml), "--out", str(b), "-q", "--basemap", "none")
     assert res.exit_code == 0, res.output
     return a, b

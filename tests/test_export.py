@@ -32,11 +32,7 @@ from siting.export import (
 )
 from siting.results import STATION_COLUMNS, SitingResult
 from siting.scenario import Scenario
-
-try:
-    from tests.helpers_report import make_report
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from helpers_report import make_report
+from tests.helpers_report import make_report
 
 GEOD = Geod(ellps="WGS84")
 

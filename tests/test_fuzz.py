@@ -23,10 +23,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-try:
-    from tests.test_errors_catalog import DATA, invoke
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import DATA, invoke
+from tests.helpers_cli import DATA, invoke
 
 #: More examples when hunting bugs: SITING_FUZZ_EXAMPLES=500 pytest tests/test_fuzz.py
 N_EXAMPLES = int(os.environ.get("SITING_FUZZ_EXAMPLES", "25"))

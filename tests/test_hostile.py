@@ -28,13 +28,8 @@ import pyogrio
 import pytest
 
 from devtools import browser as chromium
-
-try:
-    from tests.test_errors_catalog import Case, error_line, invoke
-    from tests.test_maps import _popups
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import Case, error_line, invoke
-    from test_maps import _popups
+from tests.helpers_cli import Case, error_line, invoke
+from tests.helpers_maps import _popups
 
 IMG = "<img src=x onerror=alert(1)>"
 ZONE_NAME = "<script>alert(1)</script>"
@@ -61,6 +56,9 @@ def run_dir(tmp_path_factory) -> Path:
 
     case.edit("candidates.geojson", names)
     case.edit("zones.geojson", zones)
+    # the zone requirements name the renamed zone too
+    case.toml.write_text(case.toml.read_text(encoding="utf-8").replace(
+        'zone = "urban_core"', f"zone = {json.dumps(ZONE_ID)}"), encoding="utf-8")
     case.set_prop("existing.geojson", 1, "name", FORMULA)
     text = case.toml.read_text(encoding="utf-8")
     first = text.index('\nname = "') + 1

@@ -15,22 +15,32 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-try:
-    from tests.test_errors_catalog import Case, error_line
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import Case, error_line
+from tests.helpers_cli import Case, error_line
 
 SUPPLY_KG = 60.0
 DEPOT_VEHICLES = 12.0
 
 
 def _station_type_key(case: Case, type_id: str, key: str, value: str) -> None:
-    """Add ``key = value`` to the [[station_types]] block of ``type_id``."""
+    """Set ``key = value`` in the [[station_types]] block of ``type_id`` (replaced if given)."""
     text = case.toml.read_text(encoding="utf-8")
     anchor = f'id = "{type_id}"\n'
     assert anchor in text, f"test set-up: no station type {type_id}"
-    case.toml.write_text(text.replace(anchor, anchor + f"{key} = {value}\n", 1),
-                         encoding="utf-8")
+    head, tail = text.split(anchor, 1)
+    block, sep, rest = tail.partition("\n\n")
+    block = re.sub(rf"(?m)^{key} = .*\n?", "", block).rstrip("\n")
+    block = f"{key} = {value}\n" + block
+    case.toml.write_text(head + anchor + block + sep + rest, encoding="utf-8")
+
+
+def _logistics_swap(case: Case) -> None:
+    """Give the (light) logistics vans a swap share: the bundled data has none."""
+    text = case.toml.read_text(encoding="utf-8")
+    text, n = re.subn(r'(?m)^(id = "logistics"\n(?:.*\n)*?)pathway_split = .*$',
+                      r"\1pathway_split = { swap = 0.1, charging = 0.88, hydrogen = 0.02 }", text,
+                      count=1)
+    assert n == 1, "test set-up: no logistics pathway_split"
+    case.toml.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +51,7 @@ def limited(tmp_path_factory) -> tuple[Case, dict]:
     _station_type_key(case, "depot_charging", "vehicles_per_day", str(DEPOT_VEHICLES))
     case.set_prop("existing.geojson", 1, "spare_capacity", 0.0)
     text = case.toml.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^segment = "[^"]*"\n', "", text)  # corridors only have this key
     text, n = re.subn(r'(?m)^(\[\[corridors\]\]\nid = "[^"]+")', r'\1\nsegment = "muck_truck"',
                       text)
     assert n >= 1
@@ -126,6 +137,7 @@ def test_rule_outcome_says_how_supply_distance_was_measured(limited):
 # --------------------------------------------------------------------------- validation
 def test_light_demand_needs_a_type_for_light_vehicles(tmp_path):
     case = Case(tmp_path)
+    _logistics_swap(case)
     for t in ("swap_heavy", "integrated"):
         _station_type_key(case, t, "vehicle_classes", '["heavy"]')
     line = error_line(case.validate())
@@ -134,6 +146,7 @@ def test_light_demand_needs_a_type_for_light_vehicles(tmp_path):
 
 def test_heavy_only_swap_serves_no_van(tmp_path):
     case = Case(tmp_path).fast(time_limit_s=30)
+    _logistics_swap(case)
     _station_type_key(case, "swap_heavy", "vehicle_classes", '["heavy"]')
     res = case.run()
     assert res.exit_code == 0, res.output
@@ -142,6 +155,7 @@ def test_heavy_only_swap_serves_no_van(tmp_path):
     heavy_swap = {f["properties"]["site_id"] for f in st["features"]
                   if f["properties"]["station_type"] == "swap_heavy"}
     vans = dem[(dem["vehicle_class"] == "light") & (dem["pathway"] == "swap")]
+    assert len(vans) and heavy_swap
     assert not set(vans["served_by"]) & heavy_swap
 
 

@@ -28,10 +28,7 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from tests.test_errors_catalog import Case, invoke
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import Case, invoke
+from tests.helpers_cli import Case, invoke
 
 #: Loaded in the child before the CLI: flags the stage given in argv[2] when it starts.
 PROBE = '''

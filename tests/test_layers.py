@@ -98,7 +98,8 @@ def test_int_column(tmp_path):
                required={"fleet_id": "text", "vehicles": "int"})
     assert gdf["vehicles"].dtype == np.int64
     feats[1]["properties"]["vehicles"] = 2.5
-    with pytest.raises(InputDataError, match=r"row 2 \(id 'f2'\): column 'vehicles' is 2.5, not"):
+    with pytest.raises(InputDataError,
+                       match=r"feature 2 \(fleet_id 'f2'\): column 'vehicles' is 2.5, not"):
         read(write_geojson(tmp_path / "g.geojson", feats),
              required={"fleet_id": "text", "vehicles": "int"})
 
@@ -112,7 +113,7 @@ def test_optional_columns_checked_only_when_present(tmp_path):
     feats[0]["properties"]["capex_factor"] = 1.2
     feats[1]["properties"]["capex_factor"] = 1
     with pytest.raises(InputDataError,
-                       match=r"row 3 \(id 'f3'\): column 'capex_factor' has 'high'"):
+                       match=r"feature 3 \(fleet_id 'f3'\): column 'capex_factor' has 'high'"):
         read(write_geojson(tmp_path / "g.geojson", feats), optional={"capex_factor": "number"})
 
 
@@ -161,9 +162,10 @@ def test_missing_column_suggests_nearest(tmp_path):
 
 
 @pytest.mark.parametrize(("bad", "expect"), [
-    ("many", r"row 2 \(id 'f2'\): column 'vehicles' has 'many', not a number; give a number"),
-    (-3, r"row 2 \(id 'f2'\): column 'vehicles' is negative \(-3\); give a value >= 0"),
-    (None, r"row 2 \(id 'f2'\): column 'vehicles' is empty \(NaN\); fill it in"),
+    ("many", r"feature 2 \(fleet_id 'f2'\): column 'vehicles' has 'many', not a number; "
+             r"give a number"),
+    (-3, r"feature 2 \(fleet_id 'f2'\): column 'vehicles' is negative \(-3\); give a value >= 0"),
+    (None, r"feature 2 \(fleet_id 'f2'\): column 'vehicles' is empty \(NaN\); fill it in"),
 ])
 def test_bad_number_names_row_and_id(tmp_path, bad, expect):
     feats = good_features()
@@ -176,7 +178,8 @@ def test_bad_number_names_row_and_id(tmp_path, bad, expect):
 def test_empty_text(tmp_path):
     feats = good_features()
     feats[2]["properties"]["segment"] = "  "
-    with pytest.raises(InputDataError, match=r"row 3 \(id 'f3'\): column 'segment' is empty"):
+    with pytest.raises(InputDataError,
+                       match=r"feature 3 \(fleet_id 'f3'\): column 'segment' is empty"):
         read(write_geojson(tmp_path / "f.geojson", feats))
 
 
@@ -184,7 +187,7 @@ def test_duplicate_ids(tmp_path):
     feats = good_features()
     feats[2]["properties"]["fleet_id"] = "f1"
     with pytest.raises(InputDataError,
-                       match=r"row 3 \(id 'f1'\): duplicate fleet_id \(also row 1\)"):
+                       match=r"feature 3 \(fleet_id 'f1'\): duplicate fleet_id \(also feature 1\)"):
         read(write_geojson(tmp_path / "f.geojson", feats))
 
 
@@ -192,7 +195,8 @@ def test_duplicate_ids(tmp_path):
 def test_wrong_geometry_family(tmp_path):
     feats = good_features()
     feats[1]["geometry"] = {"type": "LineString", "coordinates": [[113.3, 31.7], [113.4, 31.7]]}
-    with pytest.raises(InputDataError, match=r"row 2 \(id 'f2'\): geometry is a LineString, but "
+    with pytest.raises(InputDataError, match=r"feature 2 \(fleet_id 'f2'\): geometry is a "
+                                             r"LineString, but "
                                              r"the demand layer needs points"):
         read(write_geojson(tmp_path / "f.geojson", feats))
 
@@ -200,7 +204,7 @@ def test_wrong_geometry_family(tmp_path):
 def test_empty_geometry(tmp_path):
     feats = good_features()
     feats[0]["geometry"] = None
-    with pytest.raises(InputDataError, match=r"row 1 \(id 'f1'\): empty geometry"):
+    with pytest.raises(InputDataError, match=r"feature 1 \(fleet_id 'f1'\): empty geometry"):
         read(write_geojson(tmp_path / "f.geojson", feats))
 
 
@@ -211,7 +215,8 @@ def test_multipoints(tmp_path):
     assert gdf.geometry.iloc[0].geom_type == "Point"
     assert gdf.geometry.iloc[0].x == pytest.approx(113.38)
     feats[0]["geometry"] = {"type": "MultiPoint", "coordinates": [[113.38, 31.69], [113.4, 31.7]]}
-    with pytest.raises(InputDataError, match=r"row 1 \(id 'f1'\): a MultiPoint with 2 points"):
+    with pytest.raises(InputDataError,
+                       match=r"feature 1 \(fleet_id 'f1'\): a MultiPoint with 2 points"):
         read(write_geojson(tmp_path / "g.geojson", feats))
 
 
@@ -230,7 +235,7 @@ def test_bowtie_polygon_is_repaired_with_warning(tmp_path, caplog):
     assert out.geometry.is_valid.all()
     assert out.geometry.iloc[1].area == pytest.approx(2 * u * u, rel=1e-9)
     assert out.geometry.iloc[0].equals(square)
-    assert any("repaired 1 invalid polygon" in r.getMessage() and "row 2" in r.getMessage()
+    assert any("repaired 1 invalid polygon" in r.getMessage() and "feature 2" in r.getMessage()
                for r in caplog.records)
 
 
@@ -273,21 +278,41 @@ def test_missing_crs_uses_spec_crs(tmp_path):
 
 def test_metres_labelled_as_degrees(tmp_path):
     path = _shapefile_without_prj(tmp_path, 437000.0, 3507000.0)
-    with pytest.raises(CRSMismatchError, match=r"row 1 \(id 'a'\): coordinates .* look like "
+    with pytest.raises(CRSMismatchError, match=r"feature 1 \(fleet_id 'a'\): coordinates .* "
+                                               r"look like "
                                                r"metres .*EPSG:4547"):
         read(path, crs="EPSG:4326")
 
 
-def test_outside_china_and_swapped(tmp_path):
+def test_impossible_coordinates_and_swapped(tmp_path):
     feats = good_features()
-    feats[1]["geometry"]["coordinates"] = [31.70, 113.43]
-    with pytest.raises(CRSMismatchError, match=r"row 2 \(id 'f2'\): .*outside China.*lon/lat "
+    feats[1]["geometry"]["coordinates"] = [31.70, 113.43]  # lat > 90: impossible
+    with pytest.raises(CRSMismatchError, match=r"feature 2 \(fleet_id 'f2'\): coordinates "
+                                               r"\(31.7, 113.43\) are not valid lon/lat.*lon/lat "
                                                r"look swapped"):
         read(write_geojson(tmp_path / "s.geojson", feats))
-    feats[1]["geometry"]["coordinates"] = [2.35, 48.85]  # Paris
+    feats[1]["geometry"]["coordinates"] = [200.0, 31.7]
     with pytest.raises(CRSMismatchError) as e:
-        read(write_geojson(tmp_path / "p.geojson", feats))
-    assert "outside China" in str(e.value) and "look swapped" not in str(e.value)
+        read(write_geojson(tmp_path / "x.geojson", feats))
+    assert "not valid lon/lat" in str(e.value) and "look swapped" not in str(e.value)
+
+
+def test_outside_china_is_a_warning(tmp_path, caplog):
+    """Data from elsewhere is read (the network decides whether it is usable), with hints."""
+    feats = good_features()
+    feats[1]["geometry"]["coordinates"] = [2.35, 48.85]  # Paris
+    with caplog.at_level(logging.WARNING, logger="siting.layers"):
+        out = read(write_geojson(tmp_path / "p.geojson", feats))
+    assert out.geometry.iloc[1].x == pytest.approx(2.35)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and "feature 2 (fleet_id 'f2')" in warned[0]
+    assert "outside China" in warned[0] and "[1 of 3 feature(s)" in warned[0]
+    assert "look swapped" not in warned[0]
+    caplog.clear()
+    feats[1]["geometry"]["coordinates"] = [31.7, 80.0]  # valid lon/lat, but swapped Xinjiang
+    with caplog.at_level(logging.WARNING, logger="siting.layers"):
+        read(write_geojson(tmp_path / "w.geojson", feats))
+    assert "look swapped" in caplog.records[-1].getMessage()
 
 
 @pytest.mark.parametrize(("coords", "inverse"), [("gcj02", gcj02_to_wgs84),

@@ -17,11 +17,7 @@ import pytest
 
 from devtools import browser as chromium
 from siting import maps
-
-try:
-    from tests.test_maps import HOSTILE, make_result
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_maps import HOSTILE, make_result
+from tests.helpers_maps import HOSTILE, make_result
 
 pytestmark = [
     pytest.mark.browser,

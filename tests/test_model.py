@@ -878,3 +878,128 @@ def test_zone_check_takes_the_model_input_and_stays_importable_from_siting_diagn
         check_zone_requirements(mi, openable(mi, Reductions(), by_cost=False))
     ok = inst.to_input(budget_total=20e6)
     check_zone_requirements(ok, openable(ok, Reductions(), by_cost=False))   # no error
+
+
+# =========================================================================== issue 12: proofs
+def random_phased(rng: np.random.Generator, *, capacitated: bool) -> Inst:
+    """4 sites, up to 2 options each, 2 years with yearly caps, growing demand per year."""
+    inst = random_inst(rng, n_sites=4, n_dem=6)
+    n0 = len(inst.weight)
+    inst.cover = inst.cover + inst.cover                   # the same points, a year later
+    inst.weight = inst.weight + [w * 1.5 for w in inst.weight]
+    inst.year = [0] * n0 + [1] * n0
+    inst.P = 2
+    inst.by_year = [float(rng.integers(2, 6)), float(rng.integers(3, 7))]
+    if capacitated:
+        e = rng.integers(1, 8, n0).astype(float).tolist()
+        inst.energy = e + [v * 1.5 for v in e]
+        inst.cap = rng.choice([6.0, 10.0, 15.0], inst.n_opt).tolist()
+    return inst
+
+
+@pytest.mark.parametrize("decompose", [False, True], ids=["compact", "benders"])
+@pytest.mark.parametrize("seed", range(4))
+def test_capacitated_phased_random_matches_enumeration(seed: int, decompose: bool) -> None:
+    """Capacitated and phased: the proven optimum and its cost are brute force's."""
+    inst = random_phased(np.random.default_rng(300 + seed), capacitated=True)
+    best, cheapest = brute_force(inst, capacitated=True)
+    model = SitingModel.from_input(inst.to_input(), capacitated=True)
+    model.decompose = decompose
+    sol = model.solve()
+    assert sol.status == "optimal" and sol.cost_status in ("optimal", "none")
+    assert feasible(inst, sol.open_year)
+    assert sol.objective == pytest.approx(best, abs=1e-6 * max(1.0, best))
+    assert value(inst, sol.open_year, True) == pytest.approx(best, abs=1e-6 * max(1, best))
+    assert sol.spent == pytest.approx(cheapest)
+    assert sol.bound == pytest.approx(best, abs=1e-6 * max(1.0, best))
+
+
+def test_opening_form_keeps_every_plan_feasible_or_not() -> None:
+    """State form and opening-year form accept exactly the same plans."""
+    from siting.model.decode import rows_hold
+    from siting.model.reform import opening_form
+
+    inst = random_phased(np.random.default_rng(7), capacitated=False)
+    inst.zones = [([0, 1, 2], 1, 0)]
+    model = SitingModel.from_input(inst.to_input(), capacitated=False,
+                                   reductions=Reductions.none())
+    lay = model._lay
+    form = opening_form(lay)
+    seen = {True: 0, False: 0}
+    for oy in plans(inst):
+        v = np.zeros(lay.A.shape[1])
+        X = (oy[:, None] >= 0) & (np.arange(lay.P)[None, :] >= oy[:, None])
+        v[:lay.n_x] = X.ravel()
+        w = form.from_state(v)
+        ok = rows_hold(lay, v)
+        assert rows_hold(form.layout, w) == ok
+        assert ok == feasible(inst, oy)
+        np.testing.assert_allclose(form.to_state(w), v)
+        seen[ok] += 1
+    assert seen[True] and seen[False]
+
+
+def test_year_bound_bounds_every_plans_final_year() -> None:
+    inst = random_phased(np.random.default_rng(11), capacitated=True)
+    model = SitingModel.from_input(inst.to_input(), capacitated=True)
+    import time as _time
+    bound = model.year_bound(1, deadline=_time.perf_counter() + 30)
+    w, yr = np.array(inst.weight), np.array(inst.year_())
+    best_final = 0.0
+    for oy in plans(inst):
+        if not feasible(inst, oy):
+            continue
+        covered = [any(0 <= oy[o] <= yr[i] for o in inst.cover[i]) for i in range(len(w))]
+        best_final = max(best_final, float(w[(yr == 1) & np.array(covered)].sum()))
+    # solved to optimality: the uncapacitated final-year optimum, no more and no less
+    assert bound == pytest.approx(best_final)
+
+
+def test_a_deadline_stops_highs_with_the_plan_in_hand() -> None:
+    import time as _time
+
+    from siting.model import decode
+    from siting.model import highs as H
+
+    inst = random_inst(np.random.default_rng(3), n_sites=5, n_dem=12)
+    model = SitingModel.from_input(inst.to_input(), capacitated=False)
+    plan = model._warm_plan(0.0)
+    start = decode.start_vector(model._lay, model._rd, plan)
+    raw = H.solve_highs(model._lay, time_limit_s=60, mip_gap=0.0, threads=2, msg=False,
+                        start=start, deadline=_time.perf_counter() - 1.0, presolve=False)
+    assert raw.status in ("time_limit", "optimal") and raw.values is not None
+    assert float(model._lay.col_obj @ raw.values) >= float(model._lay.col_obj @ start) - 1e-9
+
+
+def test_cost_step_proves_the_cheapest_of_equal_coverage() -> None:
+    # options 0 and 1 both cover everything; 1 is cheaper
+    inst = Inst(site=[0, 1], cost=[5, 3], cover=[[0, 1], [0, 1]], weight=[4, 4], budget=10)
+    sol, best = check(inst)
+    assert best == 8 and sol.open_year.tolist() == [-1, 0]
+    assert sol.cost_status == "optimal"
+
+
+def test_a_given_start_plan_is_used_when_it_beats_the_greedy(monkeypatch) -> None:
+    """A sweep hands the smaller budget's plan on: it becomes the solver's start."""
+    import siting.model.phases as PH
+
+    inst = Inst(site=[0, 1, 2], cost=[6.0, 5.0, 5.0], cover=[[0], [0], [1], [2]],
+                weight=[3.5, 3.5, 5.5, 5.5], budget=10.0)          # greedy 7, optimum 11
+    starts: list[float] = []
+    real = PH.solve_lexicographic
+
+    def spy(lay, cost, run, **kw):
+        starts.append(float(lay.col_obj @ kw["start"]))
+        return real(lay, cost, run, **kw)
+
+    monkeypatch.setattr(PH, "solve_lexicographic", spy)
+    model = SitingModel.from_input(inst.to_input(), capacitated=False, cost_tiebreak=0.0)
+    assert model.solve().objective == pytest.approx(11.0)
+    assert starts == [pytest.approx(7.0)]                          # the greedy's
+    sol = model.solve(start_plan=np.array([-1, 0, 0]))
+    assert sol.objective == pytest.approx(11.0)
+    assert starts[-1] == pytest.approx(11.0)                       # the given plan's
+    # an infeasible plan (over budget) is ignored, the greedy start is kept
+    sol2 = SitingModel.from_input(inst.to_input(), capacitated=False).solve(
+        start_plan=np.array([0, 0, 0]))
+    assert sol2.objective == pytest.approx(11.0)

@@ -22,11 +22,7 @@ import pytest
 from siting import _atomic
 from siting._atomic import MARKER, atomic_dir, check_output_dir, output_lock
 from siting._errors import OutputError, ScenarioError
-
-try:
-    from tests.test_errors_catalog import Case, error_line, invoke
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_errors_catalog import Case, error_line, invoke
+from tests.helpers_cli import Case, error_line, invoke
 
 STEPS_EXCHANGE = ("written", "swapped")
 STEPS_FALLBACK = ("written", "aside", "swapped")

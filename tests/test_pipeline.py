@@ -13,6 +13,7 @@ import json
 import math
 import re
 import shutil
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -204,3 +205,38 @@ def test_capacitated_run_respects_capacities_and_budget_by_year(tmp_path):
     for y in sc.years:
         got = float(per_year.loc[per_year["year"] == y, "vehicles"].sum())
         assert got == pytest.approx(result.report.by_year[str(y)].vehicles_covered, rel=1e-6)
+
+
+def test_a_plan_not_proven_is_reported_as_a_range(tmp_path, monkeypatch):
+    """When the solver stops early the headline, report.json and console give plan … bound.
+
+    The stop is forced (the real plan, its status set to the time limit and its final-year
+    bound computed by the model) so that the test does not depend on how fast HiGHS is.
+    """
+    from dataclasses import replace as _replace
+
+    from helpers_cli import Case
+
+    from siting.model import SitingModel
+
+    real = SitingModel.solve
+
+    def stopped(self, *a, **k):
+        sol = real(self, *a, **k)
+        yb = self.year_bound(self.input.n_years - 1, deadline=time.perf_counter() + 30)
+        return _replace(sol, status="time_limit", bound=sol.objective * 1.05, gap=0.05,
+                        year_bound=yb)
+
+    monkeypatch.setattr(SitingModel, "solve", stopped)
+    case = Case(tmp_path).fast()
+    res = case.run()
+    assert res.exit_code == 0, res.output
+    rep = json.loads((case.out / "report.json").read_text(encoding="utf-8"))
+    h, s = rep["headline"], rep["solver"]
+    assert s["proven_optimal"] is False
+    lo, hi = s["objective_range"]
+    assert lo == pytest.approx(rep["objective"]) and hi == pytest.approx(lo * 1.05)
+    assert h["share"] <= h["share_bound"] <= 1.0
+    assert h["covered"] <= h["covered_bound"] <= h["total"]
+    assert f"at most {100 * h['share_bound']:.1f}%" in res.output.replace("\n", " ")
+    assert "plan … proven bound" in res.output.replace("\n", " ")

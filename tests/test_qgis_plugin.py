@@ -25,9 +25,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from test_errors_catalog import invoke
 
 from siting import __version__
+from tests.helpers_cli import invoke, set_key
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "suizhou"
@@ -101,9 +101,7 @@ def small_scenario(tmp_path: Path, time_limit_s: float) -> Path:
     folder = tmp_path / "sc"
     shutil.copytree(DATA, folder)
     toml = folder / "scenario.toml"
-    text = toml.read_text(encoding="utf-8").replace("time_limit_s = 10.0",
-                                                    f"time_limit_s = {time_limit_s}")
-    toml.write_text(text, encoding="utf-8")
+    set_key(toml, "time_limit_s", str(time_limit_s))
     return toml
 
 
@@ -246,8 +244,8 @@ def test_qgis_validate_broken_layer_surfaces_the_one_line_error(qgis, tmp_path):
     res = qgis("run", "siting:validate", "--", f"NETWORK={DATA / 'roads.geojson'}",
                f"FLEET={bad}", f"CANDIDATES={DATA / 'candidates.geojson'}")
     assert res.returncode != 0
-    want = (f"{bad}: row 4 (id 'SAN004'): column 'vehicles' is negative (-5); give a value "
-            ">= 0")
+    want = (f"{bad}: feature 4 (fleet_id 'SAN004'): column 'vehicles' is negative (-5); "
+            "give a value >= 0")
     errors = [ln for ln in res.stderr.splitlines() if ln.startswith("ERROR:")]
     assert errors == [f"ERROR:\t{want}"], res.stderr
     assert "Traceback" not in res.stderr + res.stdout
@@ -290,7 +288,8 @@ def test_qgis_run_writes_the_outputs(qgis_run):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["budget"] == 20e6 and report["spent"] <= 20e6
     assert report["scenario"]["name"] == "随州 QGIS"
-    assert report["inputs"]["fleet_points"] == 351
+    n_fleet = len(json.loads((DATA / "fleet.geojson").read_text(encoding="utf-8"))["features"])
+    assert report["inputs"]["fleet_points"] == n_fleet
     assert report["inputs"]["existing_stations"] == 2
     assert results["COVERAGE_SHARE"] == pytest.approx(report["coverage_share"], abs=1e-6)
     stations = gpd.read_file(out / "results.gpkg", layer="stations")

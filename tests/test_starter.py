@@ -13,10 +13,10 @@ import geopandas as gpd
 import pytest
 from helpers_excel import FLEET_HEADERS, layer_rows, write_workbook
 from pydantic import BaseModel
-from test_errors_catalog import error_line, invoke
 
 from siting.scenario import Scenario, load_scenario
 from siting.starter import INTERNAL_KEYS, match_segment, toml_value
+from tests.helpers_cli import error_line, invoke
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "suizhou"
 #: A commented-out TOML line as the starter writes it: "# key = value" or "# [table]".
@@ -76,7 +76,8 @@ def file_keys(doc: dict, prefix: str = "") -> set[str]:
 def _is_value_table(path: str) -> bool:
     """Inline tables that are values of one key, not sections."""
     return path.rsplit(".", 1)[-1] in ("nev_share", "pathway_split", "speeds_kph", "by_year",
-                                       "distance_m")
+                                       "distance_m", "lifetime_years", "opex_share",
+                                       "station_types", "diesel_l_per_100km", "segments")
 
 
 def uncommented(text: str) -> str:
@@ -111,7 +112,8 @@ def test_init_on_the_bundled_layers_then_run(tmp_path):
     folder = tmp_path / "我的方案"
     out = ok(init(folder, "--existing", str(DATA / "existing.geojson"), "--zones",
                   str(DATA / "zones.geojson"), "--time-limit", "5", "--budget", "20"))
-    assert "valid: fleet points 351" in out
+    n_fleet = len(json.loads((DATA / "fleet.geojson").read_text(encoding="utf-8"))["features"])
+    assert f"valid: fleet points {n_fleet}" in out
     assert "then: siting run" in out
     for name in ("roads.geojson", "fleet.geojson", "candidates.geojson", "existing.geojson",
                  "zones.geojson"):
@@ -125,7 +127,7 @@ def test_init_on_the_bundled_layers_then_run(tmp_path):
     ok(res)
     report = json.loads((tmp_path / "run" / "report.json").read_text(encoding="utf-8"))
     assert report["spent"] <= 20e6
-    assert report["inputs"]["fleet_points"] == 351
+    assert report["inputs"]["fleet_points"] == n_fleet
     assert report["inputs"]["existing_stations"] == 2  # --existing was given
     assert report["scenario"]["name"] == "我的方案"
     stations = gpd.read_file(tmp_path / "run" / "stations.geojson")

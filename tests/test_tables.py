@@ -23,13 +23,13 @@ from helpers_excel import (
     write_workbook,
 )
 from pyproj import Geod
-from test_errors_catalog import Case, error_line
 
 from siting import tables
 from siting._errors import InputDataError, ScenarioError
 from siting.demand import FLEET_COLUMNS
 from siting.layers import read_layer
 from siting.scenario import LayerSpec
+from tests.helpers_cli import Case, error_line
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tables"
 GEOD = Geod(ellps="WGS84")
@@ -175,8 +175,8 @@ def test_bad_number_names_sheet_excel_row_and_chinese_column(tmp_path):
     with pytest.raises(InputDataError) as e:
         read_fleet(path)
     assert str(e.value) == (
-        f"{path}, sheet '车辆台账': row 7 (id '{fid}'): column '车辆数（辆）' has 'twenty', not "
-        "a number; give a number")
+        f"{path}, sheet '车辆台账': row 7 (fleet_id '{fid}'): column '车辆数（辆）' has "
+        "'twenty', not a number; give a number")
 
 
 def test_row_numbers_count_the_title_row(tmp_path):
@@ -184,7 +184,7 @@ def test_row_numbers_count_the_title_row(tmp_path):
         rows[4][3] = -3  # title row 1, header row 2: rows[4] is Excel row 5
 
     path = fleet_book(tmp_path, title=True, edit=edit)
-    with pytest.raises(InputDataError, match=r"sheet '车辆台账': row 5 \(id '\w+'\): column "
+    with pytest.raises(InputDataError, match=r"sheet '车辆台账': row 5 \(fleet_id '\w+'\): column "
                        r"'车辆数（辆）' is negative \(-3\)"):
         read_fleet(path, header_row=2)
 
@@ -225,8 +225,8 @@ def test_duplicate_id_names_both_excel_rows(tmp_path):
         rows[9][0] = rows[2][0]
 
     path = fleet_book(tmp_path, edit=edit)
-    with pytest.raises(InputDataError, match=r"row 10 \(id '\w+'\): duplicate fleet_id \(also "
-                       r"row 3\)"):
+    with pytest.raises(InputDataError,
+                       match=r"row 10 \(fleet_id '\w+'\): duplicate fleet_id \(also row 3\)"):
         read_fleet(path)
 
 
@@ -298,6 +298,7 @@ def excel_case(tmp_path: Path, *, every: int = 30) -> Case:
 def test_run_on_excel_layers_gives_the_geojson_plan(tmp_path):
     """The same scenario from workbooks and from the bundled GeoJSON: the same plan."""
     xl = excel_case(tmp_path / "xl")
+    xl.total_budget_only()  # as Case.fast does for gj
     xl.time_limit(20)
     gj = Case(tmp_path / "gj").fast(20, every=30)
     for c in (xl, gj):
@@ -323,7 +324,7 @@ def test_validate_excel_bad_row_one_line(tmp_path):
     fid = ws["A5"].value
     wb.save(case.dir / "车辆台账.xlsx")
     line = error_line(case.validate())
-    assert line == (f"error: {case.dir / '车辆台账.xlsx'}, sheet '车辆': row 5 (id '{fid}'): "
+    assert line == (f"error: {case.dir / '车辆台账.xlsx'}, sheet '车辆': row 5 (fleet_id '{fid}'): "
                     "column '车辆数（辆）' has '二十', not a number; give a number")
 
 

@@ -25,8 +25,10 @@ from siting._errors import ScenarioError
 from siting._reproducible import output_date, source_date_epoch
 from siting.briefing.context import make_context
 from siting.briefing.fonts import Fonts, embedding_fonts, figure_chars
+from siting.briefing.page_commission import page_commission
 from siting.briefing.page_figures import page_figures
 from siting.briefing.page_map import page_map
+from siting.briefing.page_robustness import page_robustness
 from siting.briefing.page_stations import pages_stations
 from siting.briefing.page_text import method_blocks, pages_text
 from siting.i18n import LABELS, LANGS
@@ -66,14 +68,17 @@ def render_briefing(data: RunData, *, lang: str = "zh",
     Returns
     -------
     list of matplotlib.figure.Figure
-        Map, key figures, station table page(s) (the method text starts below the table
-        when there is room), method page(s) — each with a page footer.
+        Map, key figures, the commission's page (cost, savings, zones, mandates) and the
+        robustness page when the run has them, station table page(s) (the method text starts
+        below the table when there is room), method page(s) — each with a page footer.
     """
     fonts = fonts or Fonts.resolve()
     ctx = make_context(data, lang, fonts)
+    extra = [p for p in (page_commission(data, ctx), page_robustness(data, ctx))
+             if p is not None]
     tables, bottom = pages_stations(data, ctx)
     text = pages_text(method_blocks(data, ctx), ctx, start=(tables[-1], bottom))
-    figs = [page_map(data, ctx), page_figures(data, ctx), *tables, *text]
+    figs = [page_map(data, ctx), page_figures(data, ctx), *extra, *tables, *text]
     version = data.report.siting_version
     for i, fig in enumerate(figs, start=1):
         fig.text(0.97, 0.02, ctx.label("brief.page_of", i=i, n=len(figs)), ha="right",

@@ -32,6 +32,8 @@ from siting.maps.layers import (
     add_zones,
 )
 from siting.maps.legend import display_title, legend_html, title_html
+from siting.maps.robustness import LAYER_KEY as ROBUSTNESS_KEY
+from siting.maps.robustness import add_robustness
 
 if TYPE_CHECKING:
     from siting.results import SitingResult
@@ -124,7 +126,13 @@ def build_map(
         add_roads(fmap, layers.roads, ctx)
         add_demand(fmap, layers, ctx)
     add_candidates(fmap, layers.candidates, ctx)
-    extras = add_extras(fmap, layers.extras, ctx)
+    extras = add_extras(fmap, {k: v for k, v in layers.extras.items()
+                               if k != ROBUSTNESS_KEY}, ctx)
+    rob = result.report.robustness
+    robust = add_robustness(fmap, layers.extras.get(ROBUSTNESS_KEY), ctx,
+                            no_regret=rob.no_regret_share if rob is not None else 0.9)
+    if robust is not None:
+        extras.append(robust)
     add_stations(fmap, layers.stations, ctx)
     (south, west), (north, east) = bounds(layers, focus=True)
     Overlay(title_html(result, ctx, basemap=basemap), legend_html(result, layers, ctx, extras),

@@ -92,9 +92,17 @@ def add_zones(fmap: folium.Map, zones: gpd.GeoDataFrame | None, ctx: MapContext)
     rank = {int(k): r for r, k in enumerate(np.argsort(-area, kind="stable"))}
     by_zone = ctx.report.by_zone
     feats = []
+    share = numbers(zones, "coverage_share", np.nan) if "coverage_share" in zones.columns \
+        else np.full(len(zones), np.nan)
+    floor = numbers(zones, "min_share", np.nan) if "min_share" in zones.columns \
+        else np.full(len(zones), np.nan)
     for k, (zid, geom) in enumerate(zip(ids, geoms, strict=True)):
         label = ctx.zone(zid)
         rows = [(ctx.t("field.zone"), label)]
+        if np.isfinite(share[k]):  # share of the zone's own demand, not a station count
+            rows.append((ctx.t("field.zone_coverage"), percent(share[k], 1)))
+        if np.isfinite(floor[k]):
+            rows.append((ctx.t("field.zone_min_share"), percent(floor[k], 0)))
         info = by_zone.get(zid)
         if info is not None:
             types = ctx.t("rule.list_sep").join(

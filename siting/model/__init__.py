@@ -25,12 +25,34 @@ by its largest coefficient keep the matrix well scaled (capex in CNY, kW, kWh si
 Existing options are fixed open (:math:`x = 1` in every year) at zero cost; a site holding an
 existing station takes no new one. With one year (:math:`P = 1`) there is no phasing.
 
-**Tie-breaker.** :math:`\varepsilon = \tau W / C`, with :math:`W` the total weight that can be
-covered, :math:`C` the most a plan can spend (budget, and one option per site), and
-:math:`\tau` = ``cost_tiebreak`` (default :data:`COST_TIEBREAK` = 1e-6). The whole cost term
-is at most :math:`\tau W`, so among plans of equal coverage the cheaper wins and no plan is ever
-preferred for being cheaper unless it covers at most :math:`\tau W` less (a millionth of the
-total weight — below the solver's own tolerances).
+**Coverage first, then cost** (:mod:`siting.model.phases`). With HiGHS the model is solved
+lexicographically: (1) maximise covered weight :math:`W`; (2) if (1) is proven, minimise the
+tie-breaker cost (capex + ``option_tiebreak``) subject to :math:`W \ge W^*` (less a
+billionth, for rounding), for at most as long as step 1 took
+(:data:`~siting.model.phases.COST_EFFORT`; :attr:`Solution.cost_status` says whether the
+cheapest plan was proven). The
+PuLP problem (:attr:`SitingModel.problem`) and CBC keep the single weighted objective of
+earlier versions: :math:`\varepsilon = \tau W / C`, with :math:`W` the total weight that can
+be covered, :math:`C` the most a plan can spend and :math:`\tau` = ``cost_tiebreak`` (default
+:data:`COST_TIEBREAK` = 1e-6), so that the cost term is at most :math:`\tau W`.
+``cost_tiebreak=0`` skips step 2.
+
+**How a proof is found** (HiGHS; measured in benchmarks/README.md, "Proving the plan"): the
+phased model is written in opening-year form (:mod:`siting.model.reform`: one binary per
+option and year it opens; yearly budgets become knapsack rows, "one option per site" one
+clique over types and years); the LP relaxation is solved first (an integral LP proves the
+optimum at once; integer columns whose reduced cost puts them below the warm start are fixed;
+when the LP covers everything, step 1 looks for a plan that covers everything — a set cover,
+far easier than maximising coverage on saturated instances); HiGHS runs with restarts off,
+presolve only when it fits the time limit, the feasibility-jump heuristic off under short
+limits, and every plan it returns is checked against the objective it reports (HiGHS 1.16
+can report an objective no plan reaches when given a start). Capacitated models can be
+solved by Benders decomposition instead (:mod:`siting.model.decompose`,
+``SitingModel.decompose``; off by default: slower on the bundled scenario).
+
+**A limit is a limit.** Every step shares one deadline, 5-15 % before ``time_limit_s``
+(decoding and the final-year bound fit in the rest); HiGHS is cancelled at the deadline
+from its own thread.
 
 **Reductions** (:mod:`siting.model.reduce`, each switchable through :class:`Reductions`, all
 exact): options that can never open are removed, demand rows no option covers (or of zero
@@ -45,7 +67,7 @@ times (1.01×), so *y* stays continuous (fewer integer columns to branch on); th
 ``≤`` — ``=`` was much faster on saturated instances (0.04× at 10k × 1k) only because it forces
 the whole budget to be spent, which removes the cheapest-plan question the tie-breaker asks and
 is wrong with unequal costs (a dearer plan could be forced), so it is not exact for this model;
-the cost tie-breaker kept (0.68× without it, see :func:`~siting.model.highs.solve_highs`); the
+the cost tie-breaker kept (0.68× without it; now asked as a second step, see above); the
 reductions kept (1.34× slower without them, 2.4× on the smallest instance); HiGHS presolve and
 symmetry detection left on below :data:`PRESOLVE_MAX_NNZ` (0.90× and 0.94× off, within the
 noise of these runs). The same optimum was found by every variant that proved optimality.
@@ -53,11 +75,13 @@ noise of these runs). The same optimum was found by every variant that proved op
 The **warm start** is :func:`~siting.model.heuristics.greedy_plan` (marginal covered weight
 per yuan, feasible for every constraint), improved on large models by local search
 (:func:`~siting.model.heuristics.improve_plan`); HiGHS gets it with ``setSolution``, CBC
-through PuLP's ``warmStart``. **Bound and gap** come from the solver: HiGHS's
-``mip_dual_bound`` and ``mip_gap`` (relative to the objective); CBC's from its log
-(:func:`parse_cbc_log`). The incumbent's tie-breaker term is added back to the bound. A solver
-stopped before it has a bound (e.g. still in the root LP) reports the trivial one, all
-coverable weight; a proven optimum reports bound = objective and gap 0.
+through PuLP's ``warmStart``. **Bound and gap** are on the objective (covered weight summed
+over the planning years plus corridor flows): HiGHS's ``mip_dual_bound`` of step 1 (or the
+LP's when tighter; with CBC the weighted objective's, tie-breaker term added back). A solver
+stopped before it has a bound reports the trivial one, all coverable weight; a proven optimum
+reports bound = objective and gap 0. When the plan is not proven, :attr:`Solution.year_bound`
+adds a proven bound on the *final year's* covered weight (:meth:`SitingModel.year_bound`: a
+solve of that year's coverage alone) — the objective's bound says nothing about one year.
 
 **Package layout** (one job per module, in the order a solve runs):
 
@@ -70,11 +94,17 @@ coverable weight; a proven optimum reports bound = objective and gap 0.
 :mod:`~siting.model.build`       columns and rows as arrays, one ``add_*`` builder per constraint
                                  family; the PuLP problem
 :mod:`~siting.model.heuristics`  greedy warm start and forbid-and-refill local search
-:mod:`~siting.model.highs`       HiGHS back-end (interruptible solve, LP bound)
+:mod:`~siting.model.reform`      the opening-year form of a phased layout
+:mod:`~siting.model.phases`      coverage first, then least cost; LP first; cover-everything
+:mod:`~siting.model.decompose`   Benders decomposition (allocation projected out)
+:mod:`~siting.model.highs`       HiGHS back-end (deadline, checked plans, LP bound)
 :mod:`~siting.model.cbc`         CBC back-end (:func:`parse_cbc_log`)
 :mod:`~siting.model.decode`      warm start -> columns; solver values -> :class:`Solution`
 :mod:`~siting.model.diagnose`    which zone requirement makes the model infeasible
+:mod:`~siting.model.target`      coverage floors and the least-cost objective (a transform of
+                                 the layout); what blocks a floor
 :mod:`~siting.model.solve`       :class:`SitingModel`: ties the above together
+:mod:`~siting.model.mclp`        :class:`MCLP`: the textbook (budgeted) MCLP as a public API
 ===============================  ============================================================
 """
 
@@ -88,6 +118,7 @@ from siting.model.heuristics import LOCAL_SEARCH_MIN_COLUMNS, LOCAL_SEARCH_SHARE
 from siting.model.highs import PRESOLVE_MAX_NNZ
 from siting.model.inputs import (
     ArcCoverFlow,
+    CoverageFloor,
     GridGroup,
     ModelInput,
     Reductions,
@@ -95,6 +126,7 @@ from siting.model.inputs import (
     ZoneMinimum,
     model_input_summary,
 )
+from siting.model.mclp import MCLP
 from siting.model.reduce import nearest_options
 from siting.model.solve import SitingModel
 
@@ -102,9 +134,11 @@ __all__: Sequence[str] = [
     "COST_TIEBREAK",
     "LOCAL_SEARCH_MIN_COLUMNS",
     "LOCAL_SEARCH_SHARE",
+    "MCLP",
     "PRESOLVE_MAX_NNZ",
     "STRENGTHEN_DEFAULT",
     "ArcCoverFlow",
+    "CoverageFloor",
     "GridGroup",
     "ModelInput",
     "Reductions",

@@ -92,7 +92,7 @@ def allocation_for_plan(lay: Layout, x: FloatArray) -> FloatArray | None:
 
     lb, ub = lay.col_lb.copy(), lay.col_ub.copy()
     lb[:lay.n_x] = ub[:lay.n_x] = np.round(x)
-    h = highs.new_highs(msg=False, time_limit_s=60.0, threads=1)
+    h = highs.new_highs(msg=False, time_limit_s=60.0, threads=None)
     lp = highs.highs_lp(lay, integral=False)
     lp.col_lower_, lp.col_upper_ = lb, ub
     h.passModel(lp)
@@ -233,18 +233,21 @@ def alloc_capacitated(mi: ModelInput, rd: Reduced, lay: Layout, z: FloatArray
 
 
 def bound_and_gap(raw: RawResult, lay: Layout, rd: Reduced, vals: FloatArray,
-                  objective: float) -> tuple[float, float]:
+                  objective: float, *, with_tiebreak: bool = True) -> tuple[float, float]:
     """Bound on the covered weight and relative gap (to the objective, as HiGHS does).
 
-    The solver's bound is on coverage − tie-breaker; the incumbent's tie-breaker term is
-    added back. A solver stopped before it has a bound (HiGHS interrupted in presolve,
-    a CBC log without one) gets the trivial bound: all coverable weight.
+    ``with_tiebreak``: the solver's bound is on coverage − tie-breaker (the weighted
+    objective), and the incumbent's tie-breaker term is added back; False: the bound is on
+    covered weight already (the lexicographic solve, :mod:`siting.model.phases`). A solver
+    stopped before it has a bound (HiGHS interrupted in presolve, a CBC log without one)
+    gets the trivial bound: all coverable weight.
     """
-    tie_term = float(lay.col_obj[:lay.n_x] @ vals[:lay.n_x]) if lay.n_x else 0.0
+    tie_term = (float(lay.col_obj[:lay.n_x] @ vals[:lay.n_x])
+                if lay.n_x and with_tiebreak else 0.0)
     trivial = rd.coverable_weight()
     if raw.status == "optimal":
         bound = raw.bound - tie_term if math.isfinite(raw.bound) else objective
-        return max(bound, objective), 0.0
+        return max(min(bound, trivial), objective), 0.0
     bound = raw.bound - tie_term if math.isfinite(raw.bound) else trivial
     bound = max(min(bound, trivial), objective)
     gap = raw.gap if math.isfinite(raw.gap) and math.isfinite(raw.bound) else (

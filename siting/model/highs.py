@@ -8,11 +8,13 @@ during a solve stops HiGHS and is re-raised once it has stopped (:func:`solve_in
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -22,8 +24,14 @@ from siting._errors import SolverError
 from siting.model.build import Layout
 from siting.model.inputs import FloatArray, RawResult
 
-#: Above this many matrix entries HiGHS runs without presolve (see :func:`solve_highs`).
+#: Above this many matrix entries HiGHS runs without presolve (see :func:`presolve_fits`).
 PRESOLVE_MAX_NNZ: int = 2_000_000
+#: Expected seconds of HiGHS's MIP presolve per matrix entry (measured 5-50 µs, 2 cores).
+PRESOLVE_S_PER_NNZ: float = 2e-5
+#: Below this time limit (s) HiGHS skips its feasibility-jump heuristic when given a start.
+FJ_MIN_TIME_S: float = 10.0
+
+log = logging.getLogger(__name__)
 
 
 def highs_available() -> bool:
@@ -56,14 +64,31 @@ def c_stdout_silenced(active: bool) -> Iterator[None]:
         os.close(saved)
 
 
-def new_highs(*, msg: bool, time_limit_s: float, threads: int) -> Any:
-    """A ``highspy.Highs`` with its banner muted (unless ``msg``), time limit and threads."""
+#: Threads of the last solve: HiGHS keeps one global scheduler per process, and a run asking
+#: for another thread count than the scheduler's fails ("Not Set") unless the scheduler is
+#: reset first (:func:`new_highs` does).
+_threads: list[int] = [2]
+
+
+def new_highs(*, msg: bool, time_limit_s: float, threads: int | None) -> Any:
+    """A ``highspy.Highs`` with its banner muted (unless ``msg``), time limit and threads.
+
+    ``threads=None`` uses the thread count of the last solve (HiGHS's global scheduler is
+    created once per process; a helper LP asking for another count would not run).
+    """
     import highspy
 
     with c_stdout_silenced(not msg):  # HiGHS prints its banner from C when created
         h = highspy.Highs()
     h.setOptionValue("output_flag", bool(msg))
     h.setOptionValue("time_limit", float(time_limit_s))
+    if threads is None:
+        threads = _threads[0]
+    elif int(threads) != _threads[0]:
+        # the scheduler of an earlier solve has another thread count: start a new one (our
+        # HiGHS runs are sequential in a process, so none is using the old scheduler)
+        highspy.Highs.resetGlobalScheduler(True)
+    _threads[0] = int(threads)
     h.setOptionValue("threads", int(threads))
     return h
 
@@ -89,6 +114,30 @@ def highs_lp(lay: Layout, *, integral: bool) -> Any:
     return hl
 
 
+def pass_layout(h: Any, lay: Layout, *, integral: bool) -> None:
+    """Hand the layout to ``h`` as numpy arrays (maximise; ``integral=False`` relaxes x).
+
+    The array overload of ``passModel`` copies each array once in C++; filling a
+    ``HighsLp`` attribute by attribute (:func:`highs_lp`) goes through Python sequences
+    (0.15 s for the bundled capacitated model — a sixth of a 1 s time limit).
+    """
+    import highspy
+
+    csc = lay.A.tocsc()
+    n_col, n_row = lay.A.shape[1], lay.A.shape[0]
+    integrality = (lay.col_int.astype(np.int32) if integral
+                   else np.zeros(n_col, dtype=np.int32))
+    h.passModel(int(n_col), int(n_row), int(csc.nnz), int(highspy.MatrixFormat.kColwise),
+                int(highspy.ObjSense.kMaximize), 0.0,
+                np.ascontiguousarray(lay.col_obj, dtype=np.float64),
+                np.ascontiguousarray(lay.col_lb, dtype=np.float64),
+                np.ascontiguousarray(lay.col_ub, dtype=np.float64),
+                np.ascontiguousarray(lay.row_lb, dtype=np.float64),
+                np.ascontiguousarray(lay.row_ub, dtype=np.float64),
+                csc.indptr.astype(np.int32), csc.indices.astype(np.int32),
+                np.ascontiguousarray(csc.data, dtype=np.float64), integrality)
+
+
 def lp_bound(lay: Layout, *, time_limit_s: float, threads: int) -> float:
     """Optimal value of the layout's LP relaxation (HiGHS), or ``inf`` if not solved in time.
 
@@ -102,14 +151,14 @@ def lp_bound(lay: Layout, *, time_limit_s: float, threads: int) -> float:
     import highspy
 
     h = new_highs(msg=False, time_limit_s=time_limit_s, threads=threads)
-    h.passModel(highs_lp(lay, integral=False))
+    pass_layout(h, lay, integral=False)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return math.inf
     return float(h.getInfo().objective_function_value)
 
 
-def solve_interruptibly(h: Any) -> bool:
+def solve_interruptibly(h: Any, deadline: float | None = None) -> bool:
     """Run HiGHS in its worker thread; on Ctrl-C ask it to stop. True if Ctrl-C was pressed.
 
     ``h.run()`` would hold the main thread until the time limit, and highspy's own
@@ -117,39 +166,66 @@ def solve_interruptibly(h: Any) -> bool:
     limit when it was in a phase that does not poll the interrupt flag, so the run went on
     as if nothing had happened). Here every Ctrl-C is remembered and re-raised by the caller
     once HiGHS has stopped.
+
+    ``deadline`` (a :func:`time.perf_counter` instant) is a second line behind HiGHS's own
+    ``time_limit``: once it has passed HiGHS is asked to stop the same way (its status is
+    then ``kInterrupt``; the caller treats that as the time limit when Ctrl-C was not
+    pressed). HiGHS polls the request in the simplex, IPM and branch-and-bound loops but not
+    in its MIP presolve: see :func:`presolve_fits`.
     """
     h.HandleKeyboardInterrupt = True  # enables the interrupt callbacks cancelSolve() uses
     h.startSolve()
-    interrupted = False
+    interrupted = cancelled = False
     while True:
         try:
-            done, _ = h.wait(0.1)
+            done, _ = h.wait(0.02)
         except KeyboardInterrupt:
             interrupted = True
             h.cancelSolve()
             continue
         if done:
             return interrupted
+        if deadline is not None and not cancelled and time.perf_counter() >= deadline:
+            cancelled = True
+            h.cancelSolve()
+
+
+def presolve_fits(nnz: int, time_limit_s: float) -> bool:
+    """Whether HiGHS's MIP presolve may run on a model of ``nnz`` matrix entries.
+
+    HiGHS cannot be interrupted in its MIP presolve, and on these models it is slow:
+    measured (HiGHS 1.16, 2 cores) 5-50 µs per matrix entry — 6 s on a 10k × 1k MCLP,
+    30 s at a 3 km radius, 7.6 s on the bundled capacitated scenario — while it never
+    decided a solve there (benchmarks/README.md, "HiGHS options"). It runs only when its
+    expected time (:data:`PRESOLVE_S_PER_NNZ` per entry) stays within a quarter of the time
+    limit and the model has at most :data:`PRESOLVE_MAX_NNZ` entries.
+    """
+    return nnz <= PRESOLVE_MAX_NNZ and nnz * PRESOLVE_S_PER_NNZ <= 0.25 * time_limit_s
 
 
 def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int,
-                msg: bool, start: FloatArray | None) -> RawResult:
+                msg: bool, start: FloatArray | None, presolve: bool | None = None,
+                deadline: float | None = None, first_plan: bool = False) -> RawResult:
     """Solve with HiGHS through highspy, passing the layout's arrays in one call.
 
     This is the model PuLP's ``pulp.HiGHS`` would build from
     :attr:`~siting.model.SitingModel.problem` (same arrays), without creating half a million
     PuLP objects first.
 
-    Presolve is off above :data:`PRESOLVE_MAX_NNZ` matrix entries: HiGHS cannot interrupt its
-    presolve, which ran 10x past a 120 s time limit on a 6.2M-entry model (with it off the
-    same model stopped on time with the same plan; benchmarks/README.md).
+    Options (measured, benchmarks/README.md "HiGHS options"): restarts off
+    (``mip_allow_restart``: HiGHS restarted its root 3-4 times on the bundled scenario,
+    re-running presolve each time — 9.6 s to the optimum without, 22.7 s with); presolve as
+    :func:`presolve_fits` says (None) or as given; with a start, no feasibility-jump
+    heuristic (it found nothing better than the start and cannot be interrupted).
 
-    ``mip_abs_gap`` stays at HiGHS's default on purpose. Setting it to the tie-breaker's
-    whole weight (τ × coverable weight) would stop HiGHS as soon as coverage is proven, which
-    is much faster on saturated instances (5k × 500 MCLP: 4 s instead of > 120 s) — but then
-    *any* plan of optimal coverage qualifies, however much dearer than the cheapest one, and
-    for a planning bureau the money matters more than the seconds. Use ``cost_tiebreak=0``
-    (or a time limit) where only coverage counts.
+    The values HiGHS returns are checked against the objective it reports: HiGHS 1.16, given
+    a start and presolve, can report an objective (and bound) that belongs to no plan and
+    hand back the start's values (seen on a saturated 324-point MCLP: "optimal, gap 0", 7
+    stations where the optimum has fewer). When the two disagree the solve is repeated
+    once without presolve, from the better of the two plans (:func:`_verified`).
+
+    ``deadline`` (``time.perf_counter()``) stops HiGHS even where it ignores ``time_limit``
+    (see :func:`solve_interruptibly`); ``first_plan`` stops it at its first feasible plan.
 
     Raises
     ------
@@ -158,22 +234,75 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
     SolverError
         HiGHS stopped with a status that gives no usable plan.
     """
+    t0 = time.perf_counter()
+    if deadline is None:
+        deadline = t0 + time_limit_s
+    if presolve is None:
+        presolve = presolve_fits(lay.A.nnz, time_limit_s)
+    raw = _run(lay, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, msg=msg,
+               start=start, presolve=presolve, deadline=deadline, first_plan=first_plan)
+    return _verified(raw, lay, mip_gap=mip_gap, threads=threads, msg=msg, start=start,
+                     presolve=presolve, deadline=deadline, t0=t0)
+
+
+def objective_tolerance(value: float) -> float:
+    """Absolute slack allowed between an objective HiGHS reports and its plan's value."""
+    return 1e-9 * max(1.0, abs(value)) + 1e-9
+
+
+def _verified(raw: RawResult, lay: Layout, *, mip_gap: float, threads: int, msg: bool,
+              start: FloatArray | None, presolve: bool, deadline: float, t0: float
+              ) -> RawResult:
+    """``raw`` if its values reach the objective HiGHS reported, else a repeated solve."""
+    if raw.values is None or not math.isfinite(raw.reported):
+        return raw
+    got = float(lay.col_obj @ raw.values)
+    if raw.reported <= got + objective_tolerance(raw.reported):
+        return raw
+    log.warning("HiGHS reported objective %.12g but its plan has %.12g; solving again "
+                "without presolve", raw.reported, got)
+    best = raw.values
+    if start is not None and float(lay.col_obj @ start) > got:
+        best = start
+    left = max(deadline - time.perf_counter(), 0.05)
+    again = _run(lay, time_limit_s=left, mip_gap=mip_gap, threads=threads, msg=msg,
+                 start=best, presolve=False, deadline=max(deadline, time.perf_counter() + left))
+    if again.values is None:
+        again = replace(again, values=best, status="time_limit")
+    got2 = float(lay.col_obj @ again.values)
+    if again.reported > got2 + objective_tolerance(again.reported):
+        # still not the plan's value: keep the plan, claim nothing the plan does not reach
+        again = replace(again, status="time_limit", gap=math.nan)
+    return replace(again, seconds=time.perf_counter() - t0)
+
+
+def _run(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int, msg: bool,
+         start: FloatArray | None, presolve: bool, deadline: float,
+         first_plan: bool = False) -> RawResult:
+    """One HiGHS run of the layout (see :func:`solve_highs`)."""
     import highspy
 
     h = new_highs(msg=msg, time_limit_s=time_limit_s, threads=threads)
+    if first_plan:
+        h.setOptionValue("mip_max_improving_sols", 1)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    if lay.A.nnz > PRESOLVE_MAX_NNZ:
+    h.setOptionValue("mip_allow_restart", False)
+    if not presolve:
         h.setOptionValue("presolve", "off")
-    h.passModel(highs_lp(lay, integral=True))
+    pass_layout(h, lay, integral=True)
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = np.clip(start, lay.col_lb, lay.col_ub).tolist()
         sol.value_valid = True
         h.setSolution(sol)
+    if start is not None and time_limit_s < FJ_MIN_TIME_S:
+        # With a start in hand and little time, HiGHS's first heuristic (feasibility jump)
+        # only costs time, and it cannot be interrupted: ~1 s on a 10k x 1k MCLP.
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
     t0 = time.perf_counter()
-    interrupted = solve_interruptibly(h)
+    interrupted = solve_interruptibly(h, deadline)
     seconds = time.perf_counter() - t0
-    if interrupted or h.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
+    if interrupted:
         raise KeyboardInterrupt  # Ctrl-C during the solve: the caller stops, writes nothing
     return _result(h, lay, seconds)
 
@@ -205,4 +334,5 @@ def _result(h: Any, lay: Layout, seconds: float) -> RawResult:
     gap = float(info.mip_gap) if has_sol else math.nan
     if status == "optimal":
         gap = max(gap, 0.0) if math.isfinite(gap) else 0.0
-    return RawResult(status, values, bound, gap, seconds)
+    reported = float(info.objective_function_value) if has_sol else math.nan
+    return RawResult(status, values, bound, gap, seconds, reported)

@@ -114,6 +114,30 @@ class ArcCoverFlow:
                                          for a in self.arc_sets]))
 
 
+@dataclass(frozen=True, eq=False)
+class CoverageFloor:
+    """At least ``share`` of the weight of demand ``rows`` covered (a target or a zone floor).
+
+    The share is of the rows' whole weight, rows that no option reaches included: a floor of
+    0.9 on a zone whose demand is 20 % out of every station's reach cannot be met.
+
+    Attributes
+    ----------
+    rows
+        Input demand row indices counted (e.g. the final year's rows, or those of a zone in
+        one year).
+    share
+        Required covered share of their weight, 0-1.
+    label
+        A phrase for messages: ``"target: 95 % of the 2025 demand"``,
+        ``"zone 'hedian' covered at least 80 % by 2025"``.
+    """
+
+    rows: IntArray
+    share: float
+    label: str = ""
+
+
 # =========================================================================== inputs
 @dataclass(frozen=True)
 class ModelInput:
@@ -182,6 +206,13 @@ class ModelInput:
         models only.
     supply_labels
         Per supply site, its id for messages and reports.
+    coverage_floors
+        Minimum covered shares of groups of demand rows (:class:`CoverageFloor`): the target
+        of a least-cost run, zones' minimum coverage shares.
+    minimise_cost
+        True: minimise the capital cost of the new stations (the budget, if finite, stays a
+        cap) subject to every row, the floors included, instead of maximising coverage. See
+        :mod:`siting.model.target`.
     source
         File the inputs come from; prefixes error messages.
     """
@@ -212,6 +243,8 @@ class ModelInput:
     supply_pairs: sp.csr_matrix | None = None
     supply_labels: list[str] = field(default_factory=list)
     source: str = ""
+    coverage_floors: list[CoverageFloor] = field(default_factory=list)
+    minimise_cost: bool = False
 
     def __post_init__(self) -> None:
         # Callers written before the named groups pass plain tuples in the same order.
@@ -372,6 +405,12 @@ class ModelInput:
                 bad(f"flow #{f + 1} has energy {flow.energy!r} / vehicles {flow.vehicles!r}; "
                     "both must be finite and >= 0")
         self._validate_limits()
+        for k, fl in enumerate(self.coverage_floors):
+            r = np.asarray(fl.rows)
+            if len(r) and (r.min() < 0 or r.max() >= self.n_demand):
+                bad(f"coverage floor #{k + 1} names a demand row outside 0..{self.n_demand - 1}")
+            if not (0.0 <= fl.share <= 1.0):
+                bad(f"coverage floor #{k + 1} has share {fl.share!r}; give a share 0-1")
 
     def _validate_limits(self) -> None:
         """Vehicles-per-day limits and hydrogen supply sites."""
@@ -466,6 +505,19 @@ class Solution:
     flow_alloc
         (n_flows, n_options) daily energy corridor trucks take at each option (capacity units),
         in the flow's year; None or empty when flows draw no capacity.
+    cost_status
+        Whether the plan is proven the cheapest among those of its coverage:
+        ``"optimal"`` (proven), ``"time_limit"`` (the search for a cheaper plan of the same
+        coverage stopped early), ``"not_run"`` (the coverage was not proven, so the cheaper
+        search did not start), ``"none"`` (no costs to compare) or ``"weighted"`` (one
+        objective, coverage − ε·cost, as CBC solves it; see :mod:`siting.model.phases`) or
+        ``"least_cost"`` (a least-cost model: its objective is the cost, see
+        :mod:`siting.model.target`).
+    year_bound
+        When the solve stopped before proving its plan optimal: a proven upper bound on the
+        point-demand weight any plan covers in the final planning year (a solve of that
+        year's coverage alone, capacities relaxed: :meth:`SitingModel.year_bound`); NaN
+        when not computed (proven optimal, or no time left).
     """
 
     open_year: IntArray
@@ -487,6 +539,8 @@ class Solution:
     reductions: dict[str, int] = field(default_factory=dict)
     supply_use: FloatArray | None = None
     flow_alloc: sp.csr_matrix | None = None
+    cost_status: str = "weighted"
+    year_bound: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -503,6 +557,9 @@ class RawResult:
         Solver's bound on its objective and relative gap (NaN when unknown).
     seconds
         Wall time of the solver call, s.
+    reported
+        The objective the solver reported for its plan (NaN when unknown); checked against
+        the plan's own value (:func:`siting.model.highs.solve_highs`).
     """
 
     status: str
@@ -510,3 +567,4 @@ class RawResult:
     bound: float
     gap: float
     seconds: float
+    reported: float = float("nan")

@@ -8,10 +8,11 @@ import time
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import pulp
 
 from siting._errors import InfeasibleError, SolverError
-from siting.model import cbc, decode, diagnose, heuristics, highs
+from siting.model import cbc, decode, diagnose, heuristics, highs, phases, target
 from siting.model.build import (
     COST_TIEBREAK,
     STRENGTHEN_DEFAULT,
@@ -20,10 +21,20 @@ from siting.model.build import (
     to_pulp,
 )
 from siting.model.heuristics import GreedyPlan, greedy_plan, improve_plan
-from siting.model.inputs import BoolArray, FloatArray, ModelInput, RawResult, Reductions, Solution
+from siting.model.inputs import (
+    BoolArray,
+    FloatArray,
+    ModelInput,
+    RawResult,
+    Reductions,
+    Solution,
+)
 from siting.model.reduce import Reduced, nearest_options, openable, reduce
 
 log = logging.getLogger(__name__)
+
+#: Share of the time limit a capacitated solve gives its uncapacitated relaxation first.
+RELAX_SHARE: float = 0.4
 
 
 class SitingModel:
@@ -43,6 +54,11 @@ class SitingModel:
         self.input = mi
         self._tau = tau
         self.capacitated = capacitated
+        #: Capacitated models: solve by Benders decomposition (:mod:`siting.model.decompose`)
+        #: instead of the compact MIP. Off by default: on the bundled scenario the master
+        #: MIP was re-solved once per cut (capacities bind only at integer plans there) and
+        #: the compact model proved its optimum sooner (benchmarks/README.md).
+        self.decompose = False
         self.build_seconds = build_seconds
         self.reductions: dict[str, int] = dict(rd.report)
         self.eps = lay.eps
@@ -120,10 +136,13 @@ class SitingModel:
         if capacitated and max_alloc_options > 0:
             mi = replace(mi, cover=nearest_options(mi.cover, max_alloc_options))
         rd = reduce(mi, capacitated=capacitated, red=red)
+        if capacitated and target.split_merged_rows(mi, rd):  # floors: merge only when exact
+            rd = reduce(mi, capacitated=capacitated, red=replace(red, merge_demand=False))
         if strengthen is None:
             strengthen = STRENGTHEN_DEFAULT
         lay = layout(rd, capacitated=capacitated, strengthen=bool(strengthen),
                      tau=cost_tiebreak)
+        lay = target.transform(lay, rd, mi)  # coverage floors; least-cost objective
         build = time.perf_counter() - t0
         log.info("model built in %.2f s: %d columns, %d rows (%s)", build, lay.A.shape[1],
                  lay.A.shape[0], rd.report)
@@ -133,7 +152,7 @@ class SitingModel:
     # ------------------------------------------------------------------ solving
     def solve(self, solver: str = "highs", *, time_limit_s: float = 60.0,
               mip_gap: float = 0.0, threads: int = 2, warm_start: bool = True,
-              msg: bool = False) -> Solution:
+              msg: bool = False, start_plan: npt.ArrayLike | None = None) -> Solution:
         """Solve the MIP and return the plan in the input's indexing.
 
         Parameters
@@ -152,6 +171,13 @@ class SitingModel:
             :data:`~siting.model.heuristics.LOCAL_SEARCH_MIN_COLUMNS` columns or more).
         msg
             Let the solver print its log.
+        start_plan
+            (n_options,) opening year index per input option (-1 = closed) of a plan to
+            start from as well (e.g. the previous budget's plan in a sweep: feasible under a
+            larger budget). Used when it is feasible here and better than the greedy plan.
+            A least-cost model (``ModelInput.minimise_cost``) starts from it alone; without
+            it, such a model is solved in two phases by
+            :func:`siting.model.target.solve_least_cost`.
 
         Returns
         -------
@@ -164,25 +190,211 @@ class SitingModel:
         SolverError
             The solver failed or found no plan within the time limit.
         """
+        if self.input.minimise_cost and warm_start and start_plan is None:
+            return target.solve_least_cost(self, solver, time_limit_s=time_limit_s,
+                                           mip_gap=mip_gap, threads=threads, msg=msg)
         self._precheck()
         name = self._solver_name(solver)
         t0 = time.perf_counter()
-        plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
-        start = decode.start_vector(self._lay, self._rd, plan) if plan is not None else None
-        left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
-        raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
-                        msg=msg, start=start)
-        if raw.status == "time_limit" and name == "highs" and self._lay.n_z:
-            # up to a tenth more than time_limit_s, for a bound worth reporting
-            raw = self._with_relaxed_bound(raw, time_limit_s=max(1.0, 0.1 * time_limit_s),
-                                           threads=threads)
+        # the solver stops a little before the limit: decoding, HiGHS's own polling
+        # interval (up to ~0.15 s seen in the root LP) and, when the plan is not proven,
+        # the final year's bound (year_bound) fit in the rest
+        end = t0 + time_limit_s - min(0.05 * time_limit_s, 1.0)
+        deadline = t0 + time_limit_s - min(0.15 * time_limit_s, 3.0)
+        least_cost = self.input.minimise_cost
+        plan: GreedyPlan | None = None
+        start: FloatArray | None = None
+        if least_cost and start_plan is not None:
+            start = target.start_from_open_year(self._lay, self._rd,
+                                                np.asarray(start_plan, dtype=np.int64))
+        else:
+            plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
+            start = (decode.start_vector(self._lay, self._rd, plan) if plan is not None
+                     else None)
+            if start_plan is not None:
+                start = self._better_start(start, start_plan)
+        if name == "highs" and not least_cost:
+            raw, cost_status = self._solve_highs(deadline=deadline, time_limit_s=time_limit_s,
+                                                 mip_gap=mip_gap, threads=threads, msg=msg,
+                                                 start=start)
+        else:
+            # CBC, or a least-cost model (its objective is the cost: one solve)
+            left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
+            raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
+                            msg=msg, start=start)
+            cost_status = "least_cost" if least_cost else "weighted"
         if raw.status == "infeasible":
             raise InfeasibleError(self._diagnose(name, time_limit_s, threads))
         if raw.status == "no_solution" or raw.values is None:
             src = f"{self.input.source}: " if self.input.source else ""
             raise SolverError(f"{src}{name} found no plan within the time limit of "
                               f"{time_limit_s:g} s; raise solver.time_limit_s")
-        return self._decode(raw, name, plan)
+        sol = self._decode(raw, name, plan, cost_status=cost_status,
+                           seconds=time.perf_counter() - t0)
+        if sol.status != "optimal" and name == "highs" and not least_cost:
+            sol = replace(sol, year_bound=self.year_bound(self.input.n_years - 1,
+                                                          deadline=end, threads=threads),
+                          seconds=time.perf_counter() - t0)
+        return sol
+
+    def year_bound(self, p: int, *, deadline: float, threads: int = 2) -> float:
+        """A proven upper bound on the point-demand weight any plan covers in year ``p``.
+
+        The uncapacitated model (every other constraint kept) with year ``p``'s covered
+        weight as its only objective is solved until ``deadline``; its MIP bound (or, with
+        no time, its LP bound; at worst the year's whole weight) bounds what any plan — the
+        capacitated ones included — covers that year. Weight as in :class:`ModelInput`.
+        """
+        rd = self._rd
+        total = float(rd.weight[rd.year == p].sum())
+        left = deadline - time.perf_counter()
+        if left <= 0.05 or total <= 0:
+            return total if left > 0.05 else math.nan
+        lay = layout(rd, capacitated=False, strengthen=False, tau=0.0)
+        obj = np.zeros(lay.A.shape[1])
+        obj[lay.oy:lay.oz] = np.where(rd.year == p, rd.weight, 0.0)
+        lay = replace(lay, col_obj=obj)
+        try:
+            r = highs.solve_highs(lay, time_limit_s=left, mip_gap=0.0, threads=threads,
+                                  msg=False, start=None, deadline=deadline)
+        except SolverError:
+            return total
+        if r.values is not None and math.isfinite(r.bound):
+            return float(min(r.bound, total))
+        left = deadline - time.perf_counter()
+        lp = highs.lp_bound(lay, time_limit_s=left, threads=threads) if left > 0.05 else (
+            math.inf)
+        return float(min(lp, total))
+
+    def _solve_highs(self, *, deadline: float, time_limit_s: float, mip_gap: float,
+                     threads: int, msg: bool, start: FloatArray | None
+                     ) -> tuple[RawResult, str]:
+        """Coverage, then least cost (:mod:`siting.model.phases`), with HiGHS.
+
+        The returned bound is on covered weight alone (no tie-breaker term). A capacitated
+        model first gets the uncapacitated LP bound (within a tenth of the time limit): the
+        bound reported when HiGHS stops before its own root LP.
+        """
+        lay, rd = self._lay, self._rd
+        cost = self._tiebreak_cost()
+        cov = replace(lay, col_obj=lay.col_obj + lay.eps * cost)   # the tie-breaker removed
+        relaxed = math.inf
+        if self.capacitated and lay.n_z and time_limit_s >= 5.0:
+            # the uncapacitated model first: a relaxation, often solved in a fraction of the
+            # capacitated model's time; its optimum bounds the capacitated one, and its plan,
+            # allocated within the capacities, is a start (when both meet: proven)
+            relaxed, start = self._relax_first(
+                start, deadline=min(deadline, time.perf_counter() + RELAX_SHARE * (
+                    deadline - time.perf_counter())), threads=threads)
+
+        from siting.model.decompose import Benders, sub_columns
+        from siting.model.reform import free_allocation
+
+        cost = cost if self._tau > 0 else np.zeros_like(cost)
+        free = free_allocation(cov, sub_columns(cov)) if self.capacitated and lay.n_z else None
+        if free is not None:
+            log.info("allocation no limit can bind: %d demand rows, %d columns left out",
+                     len(free.free_rows), len(free.free_cols))
+            cov, cost = free.layout, cost[free.keep_cols]
+            start = None if start is None else free.from_full(start)
+        benders = None
+        if self.capacitated and self.decompose and lay.n_z:
+            benders = Benders(sub_columns(cov), threads=threads)
+
+        def run(layout: Layout, **kw: object) -> RawResult:
+            back = highs.solve_highs if benders is None else benders
+            raw = back(layout, **kw)  # type: ignore[arg-type]
+            self._values = None
+            return raw
+
+        lex = phases.solve_lexicographic(
+            cov, cost, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg,
+            start=start, coverable=rd.coverable_weight(), lp_first=benders is None,
+            bound=relaxed)
+        raw = lex.raw
+        if free is not None and raw.values is not None:
+            raw = replace(raw, values=free.to_full(raw.values))
+        if raw.values is not None:
+            self._set_values(raw.values)
+        if raw.status == "time_limit" and math.isfinite(relaxed) and (
+                not math.isfinite(raw.bound) or relaxed < raw.bound):
+            log.info("bound from the uncapacitated LP relaxation: %.6g (solver's: %.6g)",
+                     relaxed, raw.bound)
+            raw = replace(raw, bound=relaxed, gap=math.nan)
+        return raw, lex.cost_status
+
+    def _relax_first(self, start: FloatArray | None, *, deadline: float, threads: int
+                     ) -> tuple[float, FloatArray | None]:
+        """Solve the uncapacitated relaxation until ``deadline``: (its bound, best start).
+
+        The bound (the relaxation's proven optimum, or its solver bound) bounds every
+        capacitated plan; the relaxation's plan, allocated within the capacities
+        (:func:`decode.allocation_for_plan`), replaces ``start`` when it covers more.
+        """
+        rd, lay = self._rd, self._lay
+        ulay = layout(rd, capacitated=False, strengthen=False, tau=0.0)
+        ustart = None
+        if start is not None:
+            ustart = np.zeros(ulay.A.shape[1])
+            ustart[:ulay.n_x] = start[:lay.n_x]
+            ustart[ulay.oy:ulay.oz] = np.clip(start[lay.oy:lay.oz], 0, 1)
+            ustart[ulay.oh:ulay.oh + ulay.n_h] = start[lay.oh:lay.oh + lay.n_h]
+        lex = phases.solve_lexicographic(
+            ulay, np.zeros(ulay.A.shape[1]), highs.solve_highs, deadline=deadline,
+            mip_gap=0.0, threads=threads, msg=False, start=ustart,
+            coverable=rd.coverable_weight())
+        raw = lex.raw
+        bound = raw.bound if math.isfinite(raw.bound) else math.inf
+        if raw.values is None:
+            return bound, start
+        v = decode.allocation_for_plan(lay, np.round(raw.values[:ulay.n_x]))
+        log.info("uncapacitated relaxation: %s, %.6g (bound %.6g); its plan within the "
+                 "capacities: %s", raw.status, float(ulay.col_obj @ raw.values), bound,
+                 "-" if v is None else f"{float(lay.col_obj @ v):.6g}")
+        if v is not None and (start is None or lay.col_obj @ v > lay.col_obj @ start):
+            start = v
+        return bound, start
+
+    def _better_start(self, start: FloatArray | None, plan: npt.ArrayLike) -> FloatArray | None:
+        """``start`` or the given plan's column vector, whichever covers more (if feasible)."""
+        lay, rd = self._lay, self._rd
+        oy = np.asarray(plan, dtype=np.int64)
+        if oy.shape != (self.input.n_options,):
+            return start
+        kept = oy[rd.opt]
+        if (oy[np.setdiff1d(np.arange(len(oy)), rd.opt)] >= 0).any():
+            return start  # opens an option this model cannot open
+        X = (kept[:, None] >= 0) & (np.arange(lay.P)[None, :] >= kept[:, None])
+        v = decode.allocation_for_plan(lay, X.ravel().astype(float))
+        if v is None:
+            return start
+        if start is None or float(lay.col_obj @ v) > float(lay.col_obj @ start):
+            log.info("starting from the given plan (%.6g)", float(lay.col_obj @ v))
+            return v
+        return start
+
+    def _tiebreak_cost(self) -> FloatArray:
+        """(n_columns,) the tie-breaker's cost per column: capex + option_tiebreak of x in the
+        final year, CNY (what :mod:`siting.model.phases` minimises at the best coverage)."""
+        lay, rd = self._lay, self._rd
+        cost = np.zeros(lay.A.shape[1])
+        if lay.n_x:
+            cost[np.arange(rd.n_options) * lay.P + lay.P - 1] = rd.tiebreak
+        return cost
+
+    def _relaxed_bound(self, time_limit_s: float, threads: int) -> float:
+        """Optimal value of the uncapacitated LP relaxation (``inf`` if not solved in time)."""
+        if time_limit_s <= 0.01:
+            return math.inf
+        lay = layout(self._rd, capacitated=False, strengthen=False, tau=0.0)
+        return highs.lp_bound(lay, time_limit_s=time_limit_s, threads=threads)
+
+    def _set_values(self, values: FloatArray) -> None:
+        """Keep the solver's values (and copy them into PuLP if it is built)."""
+        self._values = values
+        if self._pulp is not None:
+            for v, x in zip(self._pulp[1], values.tolist(), strict=True):
+                v.varValue = x
 
     @staticmethod
     def _solver_name(solver: str) -> str:
@@ -234,10 +446,17 @@ class SitingModel:
         mi = self.input
         if mi.zone_min:
             diagnose.check_zone_requirements(mi, openable(mi, Reductions(), by_cost=False))
+        target.precheck(mi)
 
     def _diagnose(self, solver: str, time_limit_s: float, threads: int) -> str:
         """Find the first zone requirement that breaks feasibility (re-solving prefixes)."""
         mi = self.input
+        if mi.coverage_floors:
+            why = target.explain_infeasible(mi, capacitated=self.capacitated, solver=solver,
+                                            time_limit_s=time_limit_s, threads=threads)
+            if why is not None:
+                return why
+            mi = replace(mi, coverage_floors=[], minimise_cost=False)
 
         def feasible(k: int) -> bool:
             sub = replace(mi, zone_min=mi.zone_min[:k], zone_labels=mi.zone_labels[:k],
@@ -271,7 +490,8 @@ class SitingModel:
         return improve_plan(self._greedy, self._rd.existing, time_budget_s=time_budget_s)
 
     # ------------------------------------------------------------------ decoding
-    def _decode(self, raw: RawResult, name: str, plan: GreedyPlan | None) -> Solution:
+    def _decode(self, raw: RawResult, name: str, plan: GreedyPlan | None, *,
+                cost_status: str = "weighted", seconds: float | None = None) -> Solution:
         """The solver's values as a :class:`Solution` in the input's indexing."""
         mi, rd, lay = self.input, self._rd, self._lay
         assert raw.values is not None
@@ -288,13 +508,18 @@ class SitingModel:
         built = open_year >= 0
         spent_by_year = np.asarray(np.bincount(open_year[built], weights=cost[built],
                                                minlength=lay.P)[:lay.P], dtype=float)
-        bound, gap = decode.bound_and_gap(raw, lay, rd, vals, objective)
+        bound, gap = decode.bound_and_gap(raw, lay, rd, vals, objective,
+                                          with_tiebreak=cost_status == "weighted")
+        if mi.minimise_cost:  # bound and gap on the capital cost (CNY), see model.target
+            bound, gap = target.cost_bound_and_gap(raw, float(cost[built].sum()), lay.eps)
         return Solution(
             open_year=open_year, served=served, alloc=alloc, objective=objective,
-            bound=bound, gap=gap, status=raw.status, solver=name, seconds=raw.seconds,
+            bound=bound, gap=gap, status=raw.status, solver=name,
+            seconds=raw.seconds if seconds is None else seconds,
             n_vars=self.n_vars, n_cons=self.n_cons, spent=float(cost[built].sum()),
             spent_by_year=spent_by_year, flow_covered=flow_cov,
             warm_start_objective=(math.nan if plan is None else plan.objective),
             build_seconds=self.build_seconds, reductions=dict(self.reductions),
             supply_use=decode.supply_use(mi, lay, vals),
-            flow_alloc=decode.flow_alloc(mi, rd, lay, vals))
+            flow_alloc=decode.flow_alloc(mi, rd, lay, vals),
+            cost_status=cost_status)

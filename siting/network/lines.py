@@ -205,7 +205,7 @@ def _check_line_geometry(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame
 
 
 def _feature_label(gdf: gpd.GeoDataFrame, i: int) -> str:
-    label = f"row {i}"
+    label = f"feature {i + 1}"  # 1-based, as QGIS's attribute table counts
     for col in ("id", "road_id", "name", "NAME", "osm_id", "fid"):
         if col in gdf.columns and pd.notna(gdf[col].iloc[i]):
             return f"{label} ({col} '{gdf[col].iloc[i]}')"

@@ -143,6 +143,10 @@ def _parse_file(spec: NetworkSpec, path: Path, suffix: str) -> RoadNetwork:
         return read_graphml(path, source=_describe(spec, f"GraphML {path.name}"),
                             schematic=spec.schematic, coords=spec.coords, crs=spec.crs)
     gdf = read_lines(path, layer=spec.layer, crs=spec.crs, coords=spec.coords)
+    from siting._checks import check_class_column  # a misspelt column must not pass silently
+
+    gdf = check_class_column(gdf, spec.class_column, path=path,
+                             explicit="class_column" in spec.model_fields_set)
     kind = "schematic line layer" if spec.schematic else "line layer"
     return from_lines(gdf, class_column=spec.class_column, oneway_column=spec.oneway_column,
                       source=_describe(spec, f"{kind} {path.name}"), schematic=spec.schematic)

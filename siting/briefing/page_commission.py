@@ -1,0 +1,196 @@
+"""The commission's page: what the target costs, what the plan saves, coverage by zone and the
+price of each mandate.
+
+Drawn when the report has any of them (``target``, ``economics``, ``zone_coverage``,
+``mandates``). Every figure names its year and unit; nothing is summed over planning years.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from siting._format import MISSING, money, number, percent
+from siting.briefing.context import PageContext, new_page, pathway_name
+from siting.briefing.tables import Table, table_block
+from siting.briefing.text import fit, wrap
+from siting.report import MandatePrice, Report
+from siting.run_folder import RunData
+
+__all__ = ["page_commission"]
+
+
+def page_commission(data: RunData, ctx: PageContext) -> Figure | None:
+    """The page, or None when the run has none of its figures."""
+    rep = data.report
+    if not (rep.target or rep.economics or rep.zone_coverage or rep.mandates):
+        return None
+    fig = new_page(ctx, ctx.label("brief.page_commission"))
+    year = str(rep.headline.year)
+    _tiles(fig, rep, year, ctx)
+    _zone_chart(fig, rep, year, ctx)
+    _levelised_table(fig, rep, year, ctx)
+    _mandates_table(fig, rep, year, ctx)
+    ec = rep.economics
+    notes = []
+    if ec is not None:
+        notes.append(ctx.label("brief.econ_note", factor=f"{ec.grid_co2_kg_per_kwh:g}",
+                               source=ctx.fonts.safe(ec.grid_factor_source),
+                               days=number(ec.operating_days),
+                               rate=percent(ec.discount_rate)))
+    fig.text(0.03, 0.088, "\n".join(wrap(" ".join(notes), 205)), fontsize=7,
+             color="#555555", va="top", linespacing=1.3)
+    return fig
+
+
+def _tile(fig: Figure, k: int, key: str, value: str, sub: str) -> None:
+    x = 0.03 + k * 0.238
+    fig.add_artist(Rectangle((x, 0.775), 0.225, 0.115, facecolor="#f3f5f8",
+                             edgecolor="#d0d5dd", linewidth=0.6, transform=fig.transFigure))
+    fig.text(x + 0.01, 0.872, key, fontsize=9, color="#555555", va="top")
+    fig.text(x + 0.01, 0.84, value, fontsize=15, fontweight="bold", va="top")
+    fig.text(x + 0.01, 0.79, fit(sub, 48), fontsize=7.5, color="#555555", va="center")
+
+
+def _tiles(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
+    tiles: list[tuple[str, str, str]] = []
+    tg = rep.target
+    if tg is not None:
+        proven = tg.status == "optimal"
+        sub = (ctx.label("brief.target_proven") if proven else
+               ctx.label("brief.target_bound", bound=money(tg.cost_bound, ctx.lang),
+                         gap=percent(tg.gap, 1)))
+        tiles.append((ctx.label("brief.target_cost", share=percent(tg.share), year=tg.year),
+                      money(tg.spent, ctx.lang), sub))
+    ey = rep.economics.by_year.get(year) if rep.economics is not None else None
+    if ey is not None:
+        tiles.append((ctx.label("brief.diesel", year=year),
+                      ctx.label("brief.diesel_value", value=number(ey.diesel_l_per_year / 1e3)),
+                      ctx.label("brief.km_value", value=number(ey.vehicle_km_per_year / 1e4))))
+        tiles.append((ctx.label("brief.co2", year=year),
+                      ctx.label("brief.co2_value", value=number(ey.co2_avoided_t_per_year)),
+                      ctx.label("brief.co2_sub",
+                                diesel=number(ey.co2_diesel_t_per_year),
+                                grid=number(ey.co2_electricity_t_per_year),
+                                h2=number(ey.co2_hydrogen_t_per_year))))
+        tiles.append((ctx.label("brief.running_cost", year=year),
+                      money(ey.cost_cny_per_year, ctx.lang),
+                      ctx.label("brief.running_cost_sub")))
+    for k, (key, value, sub) in enumerate(tiles[:4]):
+        _tile(fig, k, key, value, sub)
+
+
+def _zone_chart(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
+    """Share of each zone's demand covered (bars), the zone's floor as a tick."""
+    zc = rep.zone_coverage
+    ax = fig.add_axes((0.16, 0.48, 0.3, 0.24))
+    ax.set_title(ctx.label("brief.zone_coverage", year=year), fontsize=10.5, loc="left")
+    ax.set_xlim(0, 100)
+    rows = [(zid, info) for zid, info in zc.items()]
+    if not rows:
+        ax.set_yticks([])
+        ax.text(50, 0.5, ctx.label("brief.no_data"), ha="center", va="center", color="#777777")
+        return
+    ypos = np.arange(len(rows))[::-1]
+    vals = [100.0 * (info.coverage_share or 0.0) for _, info in rows]
+    ax.barh(ypos, vals, color="#6a3d9a", height=0.6)
+    labels = [fit(ctx.zone(zid), 16) for zid, _ in rows]
+    ax.set_yticks(ypos, labels, fontsize=8)
+    for y, v, (_, info) in zip(ypos, vals, rows, strict=True):
+        ax.text(min(v, 100) + 1.5 if v < 85 else v - 1.5, y,
+                percent(info.coverage_share), va="center",
+                ha="left" if v < 85 else "right", fontsize=7.5,
+                color="black" if v < 85 else "white")
+        floor = info.min_share
+        if floor is not None:
+            ax.plot([100 * floor] * 2, [y - 0.4, y + 0.4], color="#d1242f", linewidth=2)
+    ax.set_xlabel(ctx.label("brief.zone_axis"), fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _levelised_table(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
+    lev = rep.economics.levelised_by_type if rep.economics is not None else {}
+    units = rep.economics.levelised_unit_by_type if rep.economics is not None else {}
+    rows = []
+    for tid, value in lev.items():
+        name = ctx.styles[tid].label if tid in ctx.styles else tid
+        unit = str(units.get(tid, ""))
+        rows.append([name, f"{value:,.2f}", ctx.label(_unit_key(unit))])
+    header = [ctx.label("field.type"), ctx.label("brief.col_levelised"),
+              ctx.label("brief.col_unit")]
+    table_block(fig, ctx, ctx.label("brief.levelised", year=year),
+                Table(header, rows, [0.5, 0.22, 0.28], ["left", "right", "left"]),
+                0.53, 0.72, 0.44, max_rows=8)
+
+
+def _unit_key(unit: str) -> str:
+    return {"CNY/kWh": "brief.unit_cny_kwh", "CNY/kg": "brief.unit_cny_kg",
+            "CNY/kWh-eq": "brief.unit_cny_kwh_eq"}.get(unit, "brief.unit_cny_kwh_eq")
+
+
+def _mandates_table(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
+    mandates = rep.mandates
+    least_cost = rep.mode == "least_cost"
+    rows = []
+    for m in mandates:
+        label = ctx.fonts.safe(_mandate_label(m, rep, ctx))
+        if m.coverage_without is None:
+            rows.append([label, ctx.label("brief.mandate_failed"), MISSING, MISSING, MISSING])
+            continue
+        rows.append([label, percent(m.coverage_without),
+                     MISSING if least_cost else number(100 * (m.coverage_gained or 0.0), 1),
+                     money(m.money_saved, ctx.lang),
+                     ctx.label("word.yes") if m.binding else ctx.label("word.no")])
+    title = ctx.label("brief.mandates", year=year)
+    if not mandates:
+        title += " — " + ctx.label("brief.mandates_none")
+    header = [ctx.label("brief.col_mandate"), ctx.label("brief.col_cover_without"),
+              ctx.label("brief.col_gain"), ctx.label("brief.col_saved"),
+              ctx.label("brief.col_binds")]
+    table_block(fig, ctx, title,
+                Table(header, rows, [0.52, 0.13, 0.12, 0.13, 0.1],
+                      ["left", "right", "right", "right", "left"], wrap=[True]),
+                0.03, 0.36, 0.94, max_rows=7)
+
+
+#: Rule families by mandate kind.
+_FAMILY_KEYS = {"zone_requirements": "brief.mandate_kind_zone_requirements",
+                "zone_coverage": "brief.mandate_kind_zone_coverage",
+                "budget_by_year": "brief.mandate_kind_budget_by_year",
+                "grid": "brief.mandate_kind_grid",
+                "hydrogen_supply": "brief.mandate_kind_hydrogen_supply",
+                "setbacks": "brief.mandate_kind_setbacks",
+                "vehicles_per_day": "brief.mandate_kind_vehicles_per_day"}
+
+
+def _mandate_label(m: MandatePrice, rep: Report, ctx: PageContext) -> str:
+    """A mandate in the page's language: zone requirements and floors by zone, families by
+    name (the report's English sentence when nothing better is known)."""
+    kind = m.kind
+    if kind in _FAMILY_KEYS:
+        return ctx.label(_FAMILY_KEYS[kind])
+    key = m.key
+    if kind == "zone_requirement":
+        reqs = rep.zone_requirements
+        k = int(key.split(":")[1]) - 1 if ":" in key else -1
+        if 0 <= k < len(reqs):
+            r = reqs[k]
+            year = r.get("by_year") or rep.headline.year
+            zone = ctx.zone(str(r.get("zone", "")))
+            if r.get("station_type"):
+                st = str(r["station_type"])
+                name = ctx.styles[st].label if st in ctx.styles else st
+                return ctx.label("brief.zone_req_type", min=r.get("min", 1), type=name,
+                                 zone=zone, year=year)
+            return ctx.label("brief.zone_req_pathway", min=r.get("min", 1),
+                             pathway=pathway_name(str(r.get("pathway", "")), ctx),
+                             zone=zone, year=year)
+    if kind == "zone_floor" and m.zone:
+        zc = rep.zone_coverage.get(m.zone)
+        return ctx.label("brief.mandate_zone_floor", zone=ctx.zone(m.zone),
+                         share=percent(zc.min_share if zc else None),
+                         year=(zc.min_share_year if zc and zc.min_share_year else ""))
+    return m.label

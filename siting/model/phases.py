@@ -1,0 +1,335 @@
+r"""Lexicographic solve: the most coverage first, then the least cost at that coverage.
+
+The model's objective is covered weight; among plans covering the same weight a planning
+bureau wants the cheapest. :mod:`siting.model` used to fold both into one objective
+(coverage :math:`- \varepsilon \cdot` cost). That is exact only as far as :math:`\varepsilon`
+allows and it makes the solver prove two things at once: on saturated instances (every
+point can be covered) HiGHS proved full coverage in seconds and then spent the whole time
+limit on the cheapest way to get it, with a tiny, badly scaled objective term
+(benchmarks/README.md, finding 1). Here the two questions are asked one after the other:
+
+1. **Coverage.** Maximise covered weight :math:`W(v)` (the layout's objective with the
+   tie-breaker removed). When the warm start already covers everything coverable, this is
+   proven without a solve.
+2. **Cost.** If step 1 proved its optimum :math:`W^*`: minimise the tie-breaker cost
+   (capex plus ``option_tiebreak``, CNY) subject to :math:`W(v) \ge W^* - \delta`, starting
+   from step 1's plan; :math:`\delta` = :func:`coverage_slack` (a billionth, for rounding).
+
+Both steps run on the opening-year form (:mod:`siting.model.reform`) and share one deadline.
+If step 2 runs out of time its best plan (never dearer than step 1's) is kept and
+:attr:`LexResult.cost_status` says ``"time_limit"``; the coverage is still proven.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from siting.model.build import Layout, equilibrate_rows
+from siting.model.inputs import FloatArray, RawResult
+from siting.model.reform import OpeningForm, opening_form
+
+log = logging.getLogger(__name__)
+
+#: ``run(layout, time_limit_s=, mip_gap=, threads=, msg=, start=, deadline=)`` -> RawResult
+Runner = Callable[..., RawResult]
+#: The cost step may take this many times the coverage step's time (see
+#: :func:`solve_lexicographic`): the secondary question gets no more effort than the first.
+COST_EFFORT: float = 1.0
+#: ... but at least this long, s (within the time limit).
+COST_MIN_S: float = 2.0
+#: Expected seconds of the LP relaxation per matrix entry (simplex, 2 cores; the bundled
+#: capacitated LP took ~2 s for 0.26M entries). The LP first step runs only when that
+#: fits in a quarter of the time left: HiGHS does not always stop its LP on request.
+LP_S_PER_NNZ: float = 1e-5
+
+
+@dataclass(frozen=True)
+class LexResult:
+    """Outcome of :func:`solve_lexicographic`, in the state form's columns.
+
+    Attributes
+    ----------
+    raw
+        Status, values, bound and gap *of the coverage* (step 1); values are the final plan
+        (step 2's when it ran). ``raw.bound`` bounds covered weight.
+    cost_status
+        ``"optimal"`` (least cost at that coverage proven), ``"time_limit"`` (step 2
+        stopped early: the plan may not be the cheapest), ``"not_run"`` (step 1 was not
+        proven, or no time was left) or ``"none"`` (nothing to minimise: no costs).
+    cost_seconds
+        Wall time of step 2, s.
+    """
+
+    raw: RawResult
+    cost_status: str
+    cost_seconds: float = 0.0
+
+
+def coverage_slack(w_star: float) -> float:
+    """Coverage step 2 may give up for rounding: a billionth of ``w_star`` (at least 1e-9)."""
+    return 1e-9 * max(1.0, abs(w_star))
+
+
+def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline: float,
+                        mip_gap: float, threads: int, msg: bool, start: FloatArray | None,
+                        coverable: float, lp_first: bool = True,
+                        cost_effort: float = COST_EFFORT, bound: float = math.inf
+                        ) -> LexResult:
+    """Coverage first, then least cost at that coverage (see the module docstring).
+
+    Parameters
+    ----------
+    lay
+        The layout with the *coverage* objective (no tie-breaker).
+    cost
+        (n_columns,) cost of each column for step 2 (CNY; zeros where none).
+    run
+        The MIP back-end (:func:`siting.model.highs.solve_highs`).
+    deadline
+        ``time.perf_counter()`` instant by which both steps must have stopped.
+    mip_gap
+        Relative gap at which step 1 may stop (step 2 always asks for 0).
+    threads, msg
+        Solver threads; print the solver's log.
+    start
+        A feasible column vector (state form) or None.
+    coverable
+        Weight no plan can exceed (every row and flow covered).
+    lp_first
+        Start step 1 from its LP relaxation (:func:`lp_guided`): an integral LP proves the
+        optimum, an LP covering everything sends step 1 to :func:`_cover_all`, and columns
+        are fixed by reduced cost.
+    cost_effort
+        Step 2 may take at most ``cost_effort`` × step 1's time (at least
+        :data:`COST_MIN_S`), within the deadline; ``inf`` = until the deadline.
+    bound
+        A proven upper bound on coverage known beforehand (e.g. a relaxation's optimum): a
+        start reaching it proves step 1 without a solve, and step 1's bound never exceeds it.
+
+    Returns
+    -------
+    LexResult
+    """
+    t0 = time.perf_counter()
+    form = opening_form(lay)
+    ulay = form.layout
+    ustart = None if start is None else form.from_state(start)
+    start_cov = -math.inf if start is None else float(lay.col_obj @ start)
+    tol = coverage_slack(coverable)
+    top = min(coverable, bound)
+    if start is not None and start_cov >= top - coverage_slack(top):
+        # the start reaches what no plan can exceed: step 1 needs no solve
+        raw = RawResult("optimal", start, start_cov, 0.0, 0.0, start_cov)
+        log.info("coverage: the start reaches the bound %.6g; proven without a solve", top)
+    else:
+        lp = LpStart(math.inf, ustart)
+        if lp_first and ulay.A.nnz * LP_S_PER_NNZ <= 0.25 * (deadline - time.perf_counter()):
+            lp = lp_guided(ulay, ustart, deadline=deadline, threads=threads)
+        if lp.proven and lp.start is not None:
+            raw = RawResult("optimal", form.to_state(lp.start), lp.bound, 0.0, 0.0, lp.bound)
+        else:
+            full = None
+            if (math.isfinite(lp.bound) and lp.bound >= coverable - tol
+                    and (np.abs(cost) > 0).any()):
+                full = _cover_all(form, cost, run, deadline=deadline, threads=threads,
+                                  msg=msg, t0=t0)
+            raw = full if full is not None else _coverage_mip(
+                form, lp, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg)
+            if raw.values is not None and math.isfinite(bound) and not (raw.bound <= bound):
+                raw = replace(raw, bound=bound)
+                got = float(lay.col_obj @ raw.values)
+                if raw.status != "optimal" and got >= bound - max(
+                        coverage_slack(bound), mip_gap * abs(bound)):
+                    raw = replace(raw, status="optimal", gap=0.0)
+    if raw.values is None or raw.status != "optimal":
+        return LexResult(raw, "not_run")
+    if not (np.abs(cost) > 0).any():
+        return LexResult(raw, "none")
+    w_star = float(lay.col_obj @ raw.values)
+    t1 = time.perf_counter()
+    end = min(deadline, t1 + max(COST_MIN_S, cost_effort * (t1 - t0)))
+    if end - t1 <= 0.05:
+        return LexResult(raw, "not_run")
+    r2 = run(_cost_layout(form, cost, w_star), time_limit_s=end - t1, mip_gap=0.0,
+             threads=threads, msg=msg, start=form.from_state(raw.values), deadline=end)
+    cost_s = time.perf_counter() - t1
+    if r2.values is None:
+        return LexResult(raw, "time_limit", cost_s)
+    v2 = form.to_state(r2.values)
+    if float(lay.col_obj @ v2) < w_star - 1e3 * tol or float(cost @ v2) > float(
+            cost @ raw.values) * (1 + 1e-12) + 1e-9:
+        log.warning("cost step returned a plan with less coverage or more cost; kept the "
+                    "coverage step's plan")
+        return LexResult(raw, "time_limit", cost_s)
+    status = "optimal" if r2.status == "optimal" else "time_limit"
+    log.info("least cost at coverage %.6g: %s in %.2f s (%.6g -> %.6g)", w_star, status,
+             cost_s, float(cost @ raw.values), float(cost @ v2))
+    return LexResult(replace(raw, values=v2, seconds=time.perf_counter() - t0), status, cost_s)
+
+
+def _coverage_mip(form: OpeningForm, lp: LpStart, run: Runner, *, deadline: float,
+                  mip_gap: float, threads: int, msg: bool) -> RawResult:
+    """Step 1 as a MIP (opening form, columns fixed by the LP); values in the state form."""
+    ulay = form.layout
+    mip = ulay if lp.col_lb is None else replace(ulay, col_lb=lp.col_lb, col_ub=lp.col_ub)
+    raw = run(mip, time_limit_s=max(deadline - time.perf_counter(), 0.01), mip_gap=mip_gap,
+              threads=threads, msg=msg, start=lp.start, deadline=deadline)
+    if raw.values is None and lp.start is not None:
+        raw = replace(raw, values=lp.start, status="time_limit",
+                      reported=float(ulay.col_obj @ lp.start))
+    if math.isfinite(lp.bound) and not (raw.bound <= lp.bound):
+        raw = replace(raw, bound=lp.bound)
+    if raw.values is not None:
+        raw = replace(raw, values=form.to_state(raw.values))
+    return raw
+
+
+def _cover_all(form: OpeningForm, cost: FloatArray, run: Runner, *, deadline: float,
+               threads: int, msg: bool, t0: float) -> RawResult | None:
+    """Step 1 when the LP covers everything: find a plan that covers all there is.
+
+    Every column with coverage objective is fixed at its upper bound (every row and flow
+    covered) and cost is minimised until the first plan is found: that plan proves step 1
+    (it covers everything coverable) and starts step 2. On saturated instances this is far
+    quicker than maximising coverage (a 10k × 1k MCLP: a full cover in ~5 s, where the
+    coverage MIP still had 0.02 % to go after 120 s). None when no such plan is found in
+    half the time left or none exists (the LP's full coverage was fractional only).
+    """
+    ulay = form.layout
+    lay2 = _cost_layout(form, cost, float(ulay.col_obj @ ulay.col_ub))  # all covered
+    t1 = time.perf_counter()
+    first = min(deadline, t1 + 0.5 * (deadline - t1))
+    # presolve off: HiGHS's presolve took 6 s of the 10k x 1k MCLP's first plan
+    r = run(lay2, time_limit_s=first - t1, mip_gap=0.0, threads=threads,
+            msg=msg, start=None, deadline=first, first_plan=True, presolve=False)
+    if r.values is None:
+        log.info("covering everything: %s after %.2f s; solving for coverage", r.status,
+                 time.perf_counter() - t1)
+        return None
+    v = form.to_state(r.values)
+    w = float(ulay.col_obj @ r.values)
+    log.info("covering everything: proven (%.6g) in %.2f s", w, time.perf_counter() - t1)
+    return RawResult("optimal", v, w, 0.0, time.perf_counter() - t0, w)
+
+
+@dataclass(frozen=True)
+class LpStart:
+    """What the LP relaxation tells before the MIP (see :func:`lp_guided`).
+
+    Attributes
+    ----------
+    bound
+        The LP optimum (a bound on the MIP), ``inf`` when not solved in time.
+    start
+        The best plan known after LP-guided rounding (or the given start), or None.
+    col_lb, col_ub
+        Column bounds with the columns fixed by reduced cost (None: nothing fixed).
+    proven
+        The LP optimum is integral: ``start`` is optimal.
+    fixed
+        Number of integer columns fixed by reduced cost.
+    """
+
+    bound: float
+    start: FloatArray | None
+    col_lb: FloatArray | None = None
+    col_ub: FloatArray | None = None
+    proven: bool = False
+    fixed: int = 0
+
+
+def lp_guided(lay: Layout, start: FloatArray | None, *, deadline: float,
+              threads: int) -> LpStart:
+    r"""Solve the LP relaxation; fix columns by reduced cost.
+
+    1. The LP relaxation (HiGHS simplex, at most half the time left). If its integer
+       columns are integral, its optimum is the MIP's: proven without branching.
+    2. **Reduced-cost fixing**: an integer column at 0 in the LP with reduced cost
+       :math:`d_j < 0` can only enter a plan worth at most :math:`z_{LP} + d_j`; when that
+       is below the best plan's value the column is fixed to 0 (likewise at 1 with
+       :math:`z_{LP} - d_j`). Exact: no plan at least as good as the incumbent is cut off.
+
+    (An LP-guided rounding — a sub-MIP with the LP's ones fixed open — was tried here: on
+    the bundled scenario and a 10k × 1k MCLP it found nothing better than the warm start in
+    15 % of the time limit, so it was dropped.)
+
+    The layout must have the columns and objective the MIP uses (maximise).
+    """
+    import highspy
+
+    from siting.model import highs
+
+    left = deadline - time.perf_counter()
+    if left <= 0.05:
+        return LpStart(math.inf, start)
+    h = highs.new_highs(msg=False, time_limit_s=max(0.5 * left, 0.01), threads=threads)
+    if lay.A.nnz > highs.PRESOLVE_MAX_NNZ:
+        h.setOptionValue("presolve", "off")
+    highs.pass_layout(h, lay, integral=False)
+    highs.solve_interruptibly(h, time.perf_counter() + 0.5 * left)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return LpStart(math.inf, start)
+    z_lp = float(h.getInfo().objective_function_value)
+    sol = h.getSolution()
+    v = np.asarray(sol.col_value, dtype=float)
+    d = np.asarray(sol.col_dual, dtype=float)
+    ints = np.flatnonzero(lay.col_int)
+    xi = v[ints]
+    if np.all(np.abs(xi - np.round(xi)) <= 1e-7):
+        vi = v.copy()
+        vi[ints] = np.round(xi)
+        r = lay.A @ vi
+        if (np.all(r >= lay.row_lb - 1e-7) and np.all(r <= lay.row_ub + 1e-7)):
+            log.info("LP relaxation is integral: %.6g proven without branching", z_lp)
+            return LpStart(z_lp, vi, proven=True)
+    best = start
+    best_val = -math.inf if start is None else float(lay.col_obj @ start)
+    if best is None:
+        return LpStart(z_lp, None)
+    # reduced-cost fixing against the best plan (maximisation: d <= 0 at a lower bound)
+    lb, ub = lay.col_lb.copy(), lay.col_ub.copy()
+    tol = highs.objective_tolerance(best_val)
+    at0 = ints[(v[ints] <= lb[ints] + 1e-9) & (z_lp + d[ints] < best_val - tol)]
+    at1 = ints[(v[ints] >= ub[ints] - 1e-9) & (z_lp - d[ints] < best_val - tol)]
+    at0 = at0[best[at0] <= lb[at0] + 0.5]      # never cut off the incumbent itself
+    at1 = at1[best[at1] >= ub[at1] - 0.5]
+    ub[at0] = lb[at0]
+    lb[at1] = ub[at1]
+    fixed = len(at0) + len(at1)
+    log.info("LP bound %.6g, best plan %.6g, %d of %d integer columns fixed by reduced cost",
+             z_lp, best_val, fixed, len(ints))
+    return LpStart(z_lp, best, lb, ub, fixed=fixed)
+
+
+def _cost_layout(form: OpeningForm, cost: FloatArray, w_star: float) -> Layout:
+    """Step 2's layout (opening form): maximise −cost with coverage >= W* − slack.
+
+    When W* is everything coverable, the coverage columns are fixed at their upper bounds
+    instead (every row and flow covered): HiGHS 1.16 mishandles a row that only its
+    maximum activity satisfies (on a saturated 10k × 1k MCLP it called that model
+    infeasible, and "proved" a 94-station plan optimal where 91 stations cover all).
+    """
+    ulay = form.layout
+    ucost = np.asarray(form.T.T @ cost, dtype=float)
+    scale = float(np.abs(ucost).max()) or 1.0
+    cov = ulay.col_obj
+    nz = np.flatnonzero(cov > 0)
+    full = float(cov[nz] @ ulay.col_ub[nz])
+    if w_star >= full - coverage_slack(full):
+        lb = ulay.col_lb.copy()
+        lb[nz] = ulay.col_ub[nz]
+        return replace(ulay, col_lb=lb, col_obj=-ucost / scale)
+    row = sp.csr_matrix((cov[nz], (np.zeros(len(nz), dtype=np.int64), nz)),
+                        shape=(1, ulay.A.shape[1]))
+    A, lb, ub = equilibrate_rows(row, np.array([w_star - coverage_slack(w_star)]),
+                                 np.array([np.inf]))
+    return replace(ulay, A=sp.vstack([ulay.A, A]).tocsr(), row_lb=np.r_[ulay.row_lb, lb],
+                   row_ub=np.r_[ulay.row_ub, ub], row_names=[*ulay.row_names, "coverage_min"],
+                   col_obj=-ucost / scale)

@@ -1,0 +1,114 @@
+"""The commission's commands end to end on a shrunken copy of the bundled scenario.
+
+``siting run --target``, ``siting sweep --targets``, ``siting run --mandates`` and ``siting
+robust``: exit 0, the files re-read, and their figures checked against each other and against
+what the plan itself says (stations' capex, coverage shares recomputed from the demand layer).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+
+from tests.helpers_cli import Case, invoke
+
+pytestmark = pytest.mark.slow
+
+
+def ok(res) -> str:
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    return res.output
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Case:
+    return Case(tmp_path).fast(time_limit_s=15.0, every=20)
+
+
+def _final_share(run: Path) -> float:
+    """Covered share of the final year's NEV vehicles, from the GeoPackage's demand layer."""
+    dem = gpd.read_file(run / "results.gpkg", layer="demand")
+    last = dem["year"] == dem["year"].max()
+    v = dem.loc[last, "vehicles"].to_numpy(float)
+    return float((v * dem.loc[last, "served_share"].to_numpy(float)).sum() / v.sum())
+
+
+def test_run_to_a_target(small: Case) -> None:
+    ok(small.run("--target", "0.6"))
+    rep = json.loads((small.out / "report.json").read_text(encoding="utf-8"))
+    assert rep["mode"] == "least_cost"
+    tg = rep["target"]
+    assert tg["share"] == 0.6 and tg["year"] == 2025
+    assert tg["achieved_share"] >= 0.6 - 1e-6
+    assert _final_share(small.out) == pytest.approx(tg["achieved_share"], abs=1e-6)
+    st = gpd.read_file(small.out / "stations.geojson")
+    assert tg["spent"] == pytest.approx(float(st.loc[~st["existing"], "capex"].sum()))
+    assert tg["cost_bound"] <= tg["spent"] + 1e-6
+    # the yearly caps still hold
+    for y, f in rep["by_year"].items():
+        assert f["spent"] <= rep["budget_by_year"][y] + 1e-6
+
+
+def test_cost_curve(small: Case) -> None:
+    res = invoke("sweep", str(small.toml), "--targets", "0.3,0.6", "--no-maps", "--out",
+                 str(small.out), "-q")
+    ok(res)
+    with open(small.out / "cost_curve.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r["target_share_final_year"]) for r in rows] == [0.3, 0.6]
+    spent = [float(r["spent_cny"]) for r in rows]
+    assert spent[0] <= spent[1]  # a higher target never costs less
+    for r in rows:
+        assert float(r["coverage_share_final_year"]) >= float(r["target_share_final_year"]) - 1e-6
+    assert (small.out / "cost_curve.png").stat().st_size > 0
+
+
+def test_price_of_the_mandates(small: Case) -> None:
+    ok(small.run("--mandates", "--workers", "2"))
+    rep = json.loads((small.out / "report.json").read_text(encoding="utf-8"))
+    keys = [m["key"] for m in rep["mandates"]]
+    assert keys[:3] == ["zone_requirement:1", "zone_requirement:2", "zone_requirements"]
+    assert {"budget_by_year", "grid"} <= set(keys)  # the bundled [mandates] families
+    for m in rep["mandates"]:
+        assert m["coverage_with"] == pytest.approx(rep["coverage_share"])
+        if m["coverage_without"] is not None:  # dropping a rule never loses coverage here
+            assert m["coverage_without"] >= m["coverage_with"] - 1e-9
+            # report.json keeps 6 decimals
+            assert m["coverage_gained"] == pytest.approx(
+                m["coverage_without"] - m["coverage_with"], abs=2e-6)
+            assert m["money_saved"] == pytest.approx(m["spent_with"] - m["spent_without"],
+                                                     abs=1.0)
+
+
+def test_robust_with_local_processes(small: Case) -> None:
+    ok(invoke("robust", str(small.toml), "--n", "3", "--workers", "2", "--time-limit", "3",
+              "--out", str(small.out), "-q", "--basemap", "none"))
+    with open(small.out / "robustness.csv", encoding="utf-8-sig") as f:
+        stations = list(csv.DictReader(f))
+    with open(small.out / "samples.csv", encoding="utf-8-sig") as f:
+        samples = list(csv.DictReader(f))
+    assert len(samples) == 3
+    for s in stations:
+        share = float(s["chosen_share"])
+        assert 0 <= share <= 1
+        assert share == pytest.approx(int(s["samples_chosen"]) / 3)
+        assert (s["no_regret"] == "true") == (share >= 0.9)
+    for s in samples:  # the sample's own plan starts from the plan: never worse
+        assert float(s["own_objective"]) >= float(s["base_objective"]) * (1 - 1e-5)
+        assert float(s["regret"]) == pytest.approx(
+            max(0.0, float(s["own_share"]) - float(s["base_share"])), abs=1e-5)
+    rep = json.loads((small.out / "plan" / "report.json").read_text(encoding="utf-8"))
+    rob = rep["robustness"]
+    assert rob["samples"] == 3 and rob["backend"].startswith("processes")
+    assert rob["regret_max"] == pytest.approx(max(float(s["regret"]) for s in samples))
+    lay = gpd.read_file(small.out / "plan" / "results.gpkg", layer="robustness")
+    assert len(lay) == len(stations)
+    html = (small.out / "plan" / "map.html").read_text(encoding="utf-8")
+    assert "稳健性" in html  # the robustness layer's name in the layer control
+    assert np.isfinite(rob["own_share_mean"])
