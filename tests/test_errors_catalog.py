@@ -1345,8 +1345,11 @@ def test_target_above_the_demand_in_reach(case):
 def test_target_blocked_by_the_yearly_caps(case):
     case.fast(time_limit_s=10.0)
     _no_zone_requirements(case)
-    case.sub('by_year = { "2023" = 8000000.0, "2024" = 10000000.0, "2025" = 18000000.0 }',
-             'by_year = { "2023" = 0.0, "2024" = 0.0, "2025" = 2500000.0 }')
+    text = case.toml.read_text(encoding="utf-8")  # fast() dropped the caps: put tight ones
+    new, n = re.subn(r"(?m)^(\[budget\]\ntotal = .*\n)",
+                     r'\1by_year = { "2023" = 0.0, "2024" = 0.0, "2025" = 2500000.0 }\n', text)
+    assert n == 1, "test set-up: no [budget] total in scenario.toml"
+    case.toml.write_text(new, encoding="utf-8")
     line = error_line(case.run("--target", "0.9"), 3)
     assert "cannot be met" in line and "yearly budget caps (budget.by_year) block it" in line
     assert "raise budget.by_year" in line

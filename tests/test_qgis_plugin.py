@@ -213,7 +213,13 @@ def qgis(tmp_path_factory):
         z.extractall(plugins)
     xdg = root / "xdg"
     xdg.mkdir(mode=0o700)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    # QGIS embeds the system Python, which finds its home from the first python on PATH: an
+    # activated venv of another Python build (pyenv) would hand it the wrong standard library
+    venv_bin = str(Path(sys.prefix) / "bin")
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if p != venv_bin)
     env.update({"QT_QPA_PLATFORM": "offscreen", "QGIS_CUSTOM_CONFIG_PATH": str(root / "config"),
                 "SITING_EXECUTABLE": str(SITING), "XDG_RUNTIME_DIR": str(xdg)})
 
