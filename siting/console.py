@@ -112,7 +112,7 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
         e = ec.by_year[str(year)]
         out.print(t("console.economics", lang, year=year,
                     diesel=number(e.diesel_l_per_year / 1e3),
-                    co2=number(e.co2_avoided_t_per_year),
+                    carbon=number(e.co2_avoided_t_per_year),
                     grid=f"{ec.grid_co2_kg_per_kwh:g}"), markup=False, soft_wrap=True)
     if report.zone_coverage:
         z = Table(title=t("brief.zone_coverage", lang, year=year))

@@ -508,6 +508,9 @@ def read_report(path: str | Path) -> Report:
     if not isinstance(raw, dict):
         msg = f"{path}: top level is not a JSON object; re-run `siting run` to rewrite it"
         raise InputDataError(msg)
+    from siting._run_report import check_report  # strict JSON types, named in one line
+
+    check_report(raw, path)
     try:
         return Report.model_validate(raw)
     except ValidationError as e:

@@ -428,8 +428,8 @@ DEFAULT_OPEX_SHARE: dict[str, float] = {"swap": 0.05, "charging": 0.03, "hydroge
 #: (MEE and NBS, announced 26 Dec 2024; see data/suizhou/SOURCES.md).
 CENTRAL_CHINA_GRID_CO2: float = 0.5395
 CENTRAL_CHINA_GRID_SOURCE: str = (
-    "华中区域电网 2022 年平均二氧化碳排放因子 0.5395 kgCO2/kWh — 生态环境部、国家统计局《关于"
-    "发布2022年电力二氧化碳排放因子的公告》(2024-12-26); Central China regional grid, 2022")
+    "华中区域电网 2022 年平均二氧化碳排放因子 0.5395 kg CO₂/kWh — 生态环境部、国家统计局《关于"
+    "发布2022年电力二氧化碳排放因子的公告》(2024-12-26)")
 
 
 class TypeEconomics(_Strict):

@@ -460,7 +460,8 @@ def add_stations(fmap: folium.Map, stations: gpd.GeoDataFrame, ctx: MapContext) 
                 html=station_icon_html(color, glyph, family, existing=existing, site_id=site),
                 icon_size=(ICON_PX, ICON_PX), icon_anchor=(ICON_PX // 2, ICON_PX // 2),
                 class_name=f"siting-station siting-{family}")
-            marker = folium.Marker([row.geometry.y, row.geometry.x], icon=icon)
+            marker = folium.Marker([row.geometry.y, row.geometry.x], icon=icon,
+                                   z_index_offset=1000)  # above the context points
             name = text(row.get("name", "")) or site
             tip = f"{html_text(name)} · {html_text(ctx.type_name(type_id))}"
             Bind(station_popup(row, ctx), tip).add_to(marker)

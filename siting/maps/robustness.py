@@ -34,8 +34,9 @@ def robustness_color(share: float, no_regret: float) -> str:
 
 
 def add_robustness(fmap: folium.Map, layer: gpd.GeoDataFrame, ctx: MapContext, *,
-                   no_regret: float = 0.9) -> tuple[str, str, str] | None:
-    """Draw the layer; returns (name, colour, glyph) for the legend (None when empty)."""
+                   no_regret: float = 0.9) -> tuple[str, str, str, list[str]] | None:
+    """Draw the layer; returns (name, colour, glyph, sub-lines) for the legend (None when
+    empty)."""
     if layer is None or not len(layer):
         return None
     name = ctx.t("layer.robustness")
@@ -60,4 +61,4 @@ def add_robustness(fmap: folium.Map, layer: gpd.GeoDataFrame, ctx: MapContext, *
         feats.append(feature(geom, {"p": popup_html(names[i] or sites[i], rows), "s": style,
                                      "t": sites[i]}))
     DataLayer(collection(feats), style={"weight": 2.5, "opacity": 0.9}).add_to(group)
-    return name, _GREEN, "◎"
+    return name, _GREEN, "◎", []
