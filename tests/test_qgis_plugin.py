@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -354,9 +355,11 @@ print(json.dumps({{"ok": ok, "uris": uris, "layers": layers}}))
                             "coverage_areas"]
     assert all(v[0] for v in layers.values())
     # each with the style of the GeoPackage's layer_styles (Processing alone gives none)
-    assert layers["stations"][1] == "categorizedSymbol"
-    assert layers["coverage_areas"][1] == "categorizedSymbol"
-    assert layers["demand"][1] == "graduatedSymbol"
+    with sqlite3.connect(out / "results.gpkg") as con:
+        qml = dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles"))
+    for name in ("stations", "coverage_areas", "demand"):
+        kind = re.search(r'<renderer-v2[^>]* type="([A-Za-z]+)"', qml[name])
+        assert kind is not None and layers[name][1] == kind.group(1), name
     assert layers["stations"][2] == len(gpd.read_file(out / "results.gpkg", layer="stations"))
 
 
@@ -386,7 +389,11 @@ def test_qgis_sweep_from_a_scenario_file(qgis, tmp_path):
     assert curve == out / "curve.csv"
     import csv
 
+    from siting.i18n import t
+    from siting.scenario import load_scenario
+
     with open(curve, encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    assert [float(r["budget_cny"]) for r in rows] == [10e6, 40e6]
+    budget = t("sweep.csv_budget", load_scenario(toml).lang)  # headers in the run's language
+    assert [float(r[budget]) for r in rows] == [10e6, 40e6]
     assert (out / "curve.png").is_file()
