@@ -1431,3 +1431,16 @@ def test_zone_coverage_floor_cannot_be_met(case):
     line = run_error(case, "zone 'urban_core' covered at least 100 % in 2025", "cannot be met",
                      code=3)
     assert "reaches any candidate station" in line
+
+
+def test_public_errors_module_holds_every_class_with_its_exit_code():
+    """``siting.errors`` is the public home of the classes; the private module re-exports the
+    same objects, so an ``except`` on either catches what siting raises."""
+    from siting import _errors, errors
+
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        assert getattr(_errors, name) is cls and issubclass(cls, errors.SitingError)
+    assert errors.InfeasibleError.exit_code == errors.SolverError.exit_code == 3
+    assert errors.InputDataError.exit_code == errors.OutputError.exit_code == 2
+    assert issubclass(errors.OutputError, OSError) and issubclass(errors.ScenarioError, ValueError)

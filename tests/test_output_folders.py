@@ -274,12 +274,12 @@ def test_full_disk_while_writing_is_one_line_and_keeps_the_old_run(runs, tmp_pat
     res = invoke("run", str(toml), "--out", str(out), "-q", "--basemap", "none")
     assert res.exit_code == 0, res.output
     before = _snapshot(out)
-    from siting import export
+    from siting.export import geopackage
 
     def full(result, path, **kw):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(export, "write_geopackage", full)
+    monkeypatch.setattr(geopackage, "write_geopackage", full)
     line = error_line(invoke("run", str(toml), "--out", str(out), "-q", "--basemap", "none"))
     assert "results.gpkg" in line and "no space left on device" in line
     assert "free some space" in line

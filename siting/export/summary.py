@@ -1,0 +1,112 @@
+"""``summary.csv``: one row per station in the run's language (the one CSV writer)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from siting import i18n
+from siting._csv import write_csv
+from siting.crs import WGS84, crs_slug, parse_crs, to_output_crs
+from siting.export.json_files import METRE_DECIMALS
+from siting.names import zone_names
+from siting.results import STATION_COLUMNS, SitingResult
+from siting.symbology import symbols_from_types
+
+logger = logging.getLogger(__name__)
+
+
+
+# =========================================================================== CSV
+def summary_frame(result: SitingResult, *, crs: str = WGS84, lang: str = "zh") -> pd.DataFrame:
+    """The station table as it goes into summary.csv (headers in ``lang``).
+
+    Parameters
+    ----------
+    result
+        The solved plan.
+    crs
+        When not WGS84, x/y columns in that CRS are added after lon/lat.
+    lang
+        ``"zh"`` (Chinese headers, 是/否, 换电/充电/加氢) or ``"en"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per station, ``STATION_COLUMNS`` plus ``type_name`` and coordinates.
+    """
+    st = result.stations
+    lang = lang if lang in i18n.LANGS else "en"
+    symbols = symbols_from_types(getattr(result.scenario, "station_types", []), lang)
+    df = pd.DataFrame({c: st[c].to_numpy() for c in STATION_COLUMNS if c in st.columns})
+    if "station_type" in df.columns:
+        pos = list(df.columns).index("station_type") + 1
+        df.insert(pos, "type_name", [symbols[t].label if t in symbols else t
+                                     for t in df["station_type"]])
+    yes, no = i18n.t("word.yes", lang), i18n.t("word.no", lang)
+    if "existing" in df.columns:
+        df["existing"] = [yes if bool(v) else no for v in df["existing"]]
+    if "family" in df.columns:
+        df["family"] = [i18n.t(f"pathway.{v}", lang) if f"pathway.{v}" in i18n.LABELS[lang]
+                        else v for v in df["family"]]
+    if "zone" in df.columns:  # the zone's name in the language, not its id
+        names = zone_names(result.zones, lang)
+        df["zone"] = [names.get(str(z), str(z)) if isinstance(z, str) and z else ""
+                      for z in df["zone"]]
+    units = {"kWh/day": i18n.t("unit.kwh_day", lang), "kg/day": i18n.t("unit.kg_day", lang)}
+    for col in ("capacity_unit", "energy_unit"):
+        if col in df.columns:
+            df[col] = [units.get(str(u), u) for u in df[col]]
+    geoms = st.geometry.to_crs(WGS84) if st.crs is not None else st.geometry
+    reps = shapely.point_on_surface(geoms.values) if len(st) else np.array([])
+    df["lon"] = np.round(shapely.get_x(reps), 7) if len(st) else []
+    df["lat"] = np.round(shapely.get_y(reps), 7) if len(st) else []
+    for col in ("capex",):
+        if col in df.columns:
+            df[col] = df[col].astype(float).round(2)
+    for col in ("capacity", "served_demand", "served_vehicles", "served_energy", "served_h2_kg",
+                "marginal_demand"):
+        if col in df.columns:
+            df[col] = df[col].astype(float).round(3)
+    if "utilisation" in df.columns:
+        df["utilisation"] = df["utilisation"].astype(float).round(4)
+    year = result.report.final_year
+    wu = result.report.scenario.weight_unit
+    if lang == "zh":
+        wu = "辆" if result.report.scenario.weight == "vehicles" else "kWh/日"
+    headers = _summary_headers(lang, year=year, wu=wu)
+    if crs != WGS84 and len(st):
+        out = to_output_crs(st, crs).geometry
+        pts = shapely.point_on_surface(out.values)
+        nd = METRE_DECIMALS if out.crs is not None and out.crs.is_projected else 7
+        slug = crs_slug(crs)
+        df[f"x_{slug}"] = np.round(shapely.get_x(pts), nd)
+        df[f"y_{slug}"] = np.round(shapely.get_y(pts), nd)
+        if lang == "zh":
+            headers[f"x_{slug}"] = f"X（{crs}）"
+            headers[f"y_{slug}"] = f"Y（{crs}）"
+    return df.rename(columns=headers)
+
+
+def write_summary_csv(result: SitingResult, path: str | Path, *, crs: str = WGS84,
+                      lang: str = "zh") -> Path:
+    """Write summary.csv: UTF-8 with BOM (so Excel shows Chinese), CRLF-free, one row per
+    station. See :func:`summary_frame` for the columns.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    df = summary_frame(result, crs=parse_crs(crs), lang=lang)
+    return write_csv(path, df)
+
+def _summary_headers(lang: str, *, year: object, wu: str) -> dict[str, str]:
+    """summary.csv headers by column: the ``csv.*`` labels of :mod:`siting.i18n`, filled with
+    the figures' ``year`` and the demand weight unit ``wu``."""
+    return {k.removeprefix("csv."): i18n.t(k, lang, year=year, wu=wu)
+            for k in i18n.LABELS[lang] if k.startswith("csv.")}
