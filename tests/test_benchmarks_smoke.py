@@ -17,6 +17,8 @@ RUN = ROOT / "benchmarks" / "run.py"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import _instances as inst  # noqa: E402
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 
 def _run(tmp_path: Path, *args: str) -> tuple[str, dict]:
     out = tmp_path / "r.json"

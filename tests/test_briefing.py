@@ -28,6 +28,8 @@ from siting.briefing import build
 from siting.briefing import fonts as fonts_mod
 from siting.briefing import text as text_layout
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 PDFTOTEXT = shutil.which("pdftotext")
 needs_pdftotext = pytest.mark.skipif(
     PDFTOTEXT is None, reason="pdftotext missing: apt-get install poppler-utils")

@@ -17,6 +17,8 @@ from siting.scenario import load_scenario
 from siting.sweep import knee_index
 from tests.helpers_cli import set_key
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "suizhou"
 runner = CliRunner()
 

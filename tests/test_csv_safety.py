@@ -13,6 +13,8 @@ import pytest
 from siting._csv import csv_text, neutralise, write_csv
 from tests.helpers_cli import Case, invoke
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 HOSTILE = [
     '=HYPERLINK("http://evil.example","点击")', "@SUM(1+1)*cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0", "+1", "  =1+1", "\u3000=1", "＝1+1", "＋1", "－1", "＠SUM(A1)",

@@ -294,6 +294,7 @@ def test_corridor_trucks_are_not_fleet_trucks(layers, scenario):
             assert d > 2000.0, (c.id, end, d)
 
 
+@pytest.mark.slow
 def test_bundled_plan_meets_the_plan_requirements(scenario, tmp_path):
     """A short solve of the bundled data: every zone requirement met by stations of the
     right type in the right zone (re-read from stations.geojson), within the budget."""
@@ -368,6 +369,7 @@ def test_provenance_files_say_what_is_schematic():
 
 
 # --------------------------------------------------------------------------- generator
+@pytest.mark.slow
 def test_generator_is_byte_identical(generator, tmp_path):
     written = generator.generate(tmp_path, generator.SEED)
     assert {p.name for p in written} == set(LAYER_COLUMNS) | {"scenario.toml"}
@@ -375,6 +377,7 @@ def test_generator_is_byte_identical(generator, tmp_path):
         assert p.read_bytes() == (DATA / p.name).read_bytes(), p.name
 
 
+@pytest.mark.slow
 def test_generator_seed_changes_the_mesh_not_the_plan(generator, tmp_path):
     generator.generate(tmp_path, generator.SEED + 1)
     assert (tmp_path / "roads.geojson").read_bytes() != (DATA / "roads.geojson").read_bytes()

@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 
 from tests.helpers_cli import DATA, invoke
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 #: More examples when hunting bugs: SITING_FUZZ_EXAMPLES=500 pytest tests/test_fuzz.py
 N_EXAMPLES = int(os.environ.get("SITING_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=N_EXAMPLES, deadline=None,

@@ -31,6 +31,8 @@ from devtools import browser as chromium
 from tests.helpers_cli import Case, error_line, invoke
 from tests.helpers_maps import _popups
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 IMG = "<img src=x onerror=alert(1)>"
 ZONE_NAME = "<script>alert(1)</script>"
 ZONE_ID = "<script>alert(2)</script>"

@@ -60,6 +60,8 @@ else:
 setattr(mod, name, probe)
 
 from siting.cli import main
+
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
 sys.argv = ["siting", *sys.argv[3:]]
 main()
 '''

@@ -20,6 +20,7 @@ from siting import maps
 from tests.helpers_maps import HOSTILE, make_result
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.browser,
     pytest.mark.skipif(not Path(chromium.CHROMIUM_PATH).exists(),
                        reason=f"{chromium.CHROMIUM_PATH} not installed"),

@@ -26,6 +26,8 @@ from scipy.spatial import cKDTree
 from siting.pipeline import run
 from siting.scenario import load_scenario
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "suizhou"
 
 

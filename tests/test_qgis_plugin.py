@@ -329,6 +329,8 @@ from processing.core.Processing import Processing
 Processing.initialize()
 from processing.gui.Postprocessing import handleAlgorithmResults
 from siting_qgis.algorithms import RunAlgorithm, load_results
+
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
 project = QgsProject.instance()
 ctx = QgsProcessingContext()
 ctx.setProject(project)

@@ -15,6 +15,8 @@ import pytest
 
 from tests.helpers_cli import Case, invoke
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 TIMING = ("timings",)
 
 

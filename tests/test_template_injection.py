@@ -23,6 +23,8 @@ import pytest
 from devtools import browser as chromium
 from tests.helpers_cli import Case, invoke
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 #: The Jinja2 constructs the issue lists; each must come out exactly as written.
 JINJA = ("{{7*7}}", "{% if 1 %}x{% endif %}", "{{ config }}", "{{A}}", "{#")
 
