@@ -466,7 +466,8 @@ def robust(
         from siting.scenario import input_paths, load_scenario
 
         sc = load_scenario(scenario)
-        target = out_dir or Path("maps") / f"{scenario.resolve().parent.name}-robust"
+        target = (Path(out_dir) if out_dir
+                  else Path("maps") / f"{Path(scenario).resolve().parent.name}-robust")
         inputs = input_paths(sc)
         check_output_dir(target, "robust", inputs=inputs)
         check_robust(sc)
@@ -747,15 +748,14 @@ def network_fetch(
         from siting.network import load_network, save_network
         from siting.scenario import NetworkSpec
 
-        box = None
+        box: tuple[float, float, float, float] | None = None
         if bbox:
             try:
-                box = tuple(float(v) for v in bbox.split(","))
-            except ValueError:
-                box = ()
-            if len(box) != 4:
+                west, south, east, north = (float(v) for v in bbox.split(","))
+            except ValueError:  # not numbers, or not four of them
                 msg = f"--bbox '{bbox}': give four numbers west,south,east,north"
-                raise ScenarioError(msg)
+                raise ScenarioError(msg) from None
+            box = (west, south, east, north)
         if (place is None) == (box is None):
             msg = "give exactly one of --place or --bbox"
             raise ScenarioError(msg)
@@ -792,4 +792,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()  # typer exits with the command's code
