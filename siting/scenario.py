@@ -37,7 +37,7 @@ from siting._preflight import check_path_text, file_problem
 Pathway = Literal["swap", "charging", "hydrogen"]
 #: A vehicle class: vans and light trucks, or heavy trucks.
 VehicleClass = Literal["light", "heavy"]
-PATHWAYS: tuple[str, ...] = typing.get_args(Pathway)
+PATHWAYS: tuple[Pathway, ...] = typing.get_args(Pathway)
 #: Energy unit of each pathway's daily demand and of the capacity of the types serving it.
 PATHWAY_UNITS: dict[str, str] = {"swap": "kWh", "charging": "kWh", "hydrogen": "kg"}
 #: Vehicle classes with their own speed table.
