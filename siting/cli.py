@@ -25,6 +25,7 @@ from siting._format import money, number, percent
 if TYPE_CHECKING:
     from siting.export import OutputOptions
     from siting.report import Report
+    from siting.results import SitingResult
     from siting.scenario import Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -197,14 +198,17 @@ def _run(scenario: Path | str, out_dir: Path | str | None, lang: str | None, bas
         sc = with_target(sc, target_share)
     prog = _progress(quiet)
     hooks = RichHooks(prog, lang or sc.lang)
-    kw = dict(hooks=hooks, lang=lang, basemap=basemap, cdn=cdn, output_crs=crs,
-              tianditu_key=tianditu_key, shapefile=shapefile, mandates=mandates,
-              workers=workers)
+
+    def solve() -> SitingResult:
+        return run(sc, target, hooks=hooks, lang=lang, basemap=basemap, cdn=cdn, output_crs=crs,
+                   tianditu_key=tianditu_key, shapefile=shapefile, mandates=mandates,
+                   workers=workers)
+
     if prog is not None:
         with prog:
-            result = run(sc, target, **kw)  # type: ignore[arg-type]
+            result = solve()
     else:
-        result = run(sc, target, **kw)  # type: ignore[arg-type]
+        result = solve()
     _print_summary(result.report, target)
 
 
