@@ -208,7 +208,8 @@ def warn_gcj_suspects(sc: Any, net: RoadNetwork, **layers: Any) -> list[str]:
 # --------------------------------------------------------------------------- reachability
 def check_reachable(cover: sp.spmatrix, net: RoadNetwork, demand_node: npt.ArrayLike,
                     site_node: npt.ArrayLike, *, demand_ids: Sequence[object],
-                    source: str, fleet_ids: Sequence[object] | None = None) -> None:
+                    source: str | Path, fleet_ids: Sequence[object] | None = None
+                    ) -> None:
     """Refuse demand that no road connects to any candidate, or a run where nothing is covered.
 
     Parameters
@@ -265,7 +266,7 @@ def check_reachable(cover: sp.spmatrix, net: RoadNetwork, demand_node: npt.Array
         raise NetworkError(msg)
 
 
-def _fleet_where(source: str, fleet_id: str, fleet_ids: Sequence[object] | None) -> str:
+def _fleet_where(source: str | Path, fleet_id: str, fleet_ids: Sequence[object] | None) -> str:
     from siting.layers import feature_label
 
     if fleet_ids is not None:

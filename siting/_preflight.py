@@ -182,9 +182,9 @@ def check_run_dir(run_dir: str | os.PathLike[str], what: str = "RUN_DIR", *,
                "`siting run` or `siting demo`")
         raise ScenarioError(msg)
     if writable:
-        why = _probe_dir(path)
-        if why is not None:
-            msg = (f"{what} {path}: the folder cannot be written ({why}); copy the run folder "
+        problem = _probe_dir(path)
+        if problem is not None:
+            msg = (f"{what} {path}: the folder cannot be written ({problem}); copy the run folder "
                    "somewhere writable and run the command there")
             raise ScenarioError(msg)
     return path

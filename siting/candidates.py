@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -66,8 +67,8 @@ class RuleLayers:
 
 def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None,
                   scenario: Scenario, rules: RuleLayers, metric_crs: str, *,
-                  source: str = "candidates layer",
-                  existing_source: str = "existing layer",
+                  source: str | Path = "candidates layer",
+                  existing_source: str | Path = "existing layer",
                   supply_distances: Callable[[np.ndarray], SupplyDistances] | None = None,
                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Apply the rules and list the buildable (site, station type) options.
@@ -169,7 +170,7 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
 
 # --------------------------------------------------------------------------- helpers
 def _capacities(st: StationType, sites: gpd.GeoDataFrame, i: int, is_existing: bool,
-                source: str) -> tuple[float, float, float]:
+                source: str | Path) -> tuple[float, float, float]:
     """(capacity, hydrogen capacity, vehicles per day) an option offers the planned fleets.
 
     A new station offers its type's figures. An existing one offers what its layer says is
@@ -194,7 +195,7 @@ def _capacities(st: StationType, sites: gpd.GeoDataFrame, i: int, is_existing: b
     return max(capacity, 1e-9), max(h2, 1e-9), max(vcap, 1e-9)
 
 
-def _spare(sites: gpd.GeoDataFrame, i: int, col: str, source: str) -> float | None:
+def _spare(sites: gpd.GeoDataFrame, i: int, col: str, source: str | Path) -> float | None:
     if col not in sites.columns:
         return None
     v = sites[col].iloc[i]
@@ -212,7 +213,8 @@ def _spare(sites: gpd.GeoDataFrame, i: int, col: str, source: str) -> float | No
 
 
 def _stack_sites(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None,
-                 type_ids: list[str], source: str, existing_source: str) -> gpd.GeoDataFrame:
+                 type_ids: list[str], source: str | Path,
+                 existing_source: str | Path) -> gpd.GeoDataFrame:
     cand = candidates.copy()
     cand["_types"] = [
         _parse_types(v, type_ids, source, r, sid)
@@ -262,7 +264,7 @@ def _stack_sites(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
     return sites
 
 
-def _parse_types(value: object, type_ids: list[str], source: str, row: int,
+def _parse_types(value: object, type_ids: list[str], source: str | Path, row: int,
                  site_id: object) -> list[str]:
     parts = [p.strip() for p in str(value if value is not None else "").replace(",", ";")
              .split(";") if p.strip()]

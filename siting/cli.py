@@ -25,6 +25,7 @@ from siting._format import money, number, percent
 if TYPE_CHECKING:
     from siting.export import OutputOptions
     from siting.report import Report
+    from siting.results import SitingResult
     from siting.scenario import Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -197,14 +198,17 @@ def _run(scenario: Path | str, out_dir: Path | str | None, lang: str | None, bas
         sc = with_target(sc, target_share)
     prog = _progress(quiet)
     hooks = RichHooks(prog, lang or sc.lang)
-    kw = dict(hooks=hooks, lang=lang, basemap=basemap, cdn=cdn, output_crs=crs,
-              tianditu_key=tianditu_key, shapefile=shapefile, mandates=mandates,
-              workers=workers)
+
+    def solve() -> SitingResult:
+        return run(sc, target, hooks=hooks, lang=lang, basemap=basemap, cdn=cdn, output_crs=crs,
+                   tianditu_key=tianditu_key, shapefile=shapefile, mandates=mandates,
+                   workers=workers)
+
     if prog is not None:
         with prog:
-            result = run(sc, target, **kw)  # type: ignore[arg-type]
+            result = solve()
     else:
-        result = run(sc, target, **kw)  # type: ignore[arg-type]
+        result = solve()
     _print_summary(result.report, target)
 
 
@@ -466,7 +470,8 @@ def robust(
         from siting.scenario import input_paths, load_scenario
 
         sc = load_scenario(scenario)
-        target = out_dir or Path("maps") / f"{scenario.resolve().parent.name}-robust"
+        target = (Path(out_dir) if out_dir
+                  else Path("maps") / f"{Path(scenario).resolve().parent.name}-robust")
         inputs = input_paths(sc)
         check_output_dir(target, "robust", inputs=inputs)
         check_robust(sc)
@@ -747,15 +752,14 @@ def network_fetch(
         from siting.network import load_network, save_network
         from siting.scenario import NetworkSpec
 
-        box = None
+        box: tuple[float, float, float, float] | None = None
         if bbox:
             try:
-                box = tuple(float(v) for v in bbox.split(","))
-            except ValueError:
-                box = ()
-            if len(box) != 4:
+                west, south, east, north = (float(v) for v in bbox.split(","))
+            except ValueError:  # not numbers, or not four of them
                 msg = f"--bbox '{bbox}': give four numbers west,south,east,north"
-                raise ScenarioError(msg)
+                raise ScenarioError(msg) from None
+            box = (west, south, east, north)
         if (place is None) == (box is None):
             msg = "give exactly one of --place or --bbox"
             raise ScenarioError(msg)
@@ -792,4 +796,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()  # typer exits with the command's code

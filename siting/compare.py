@@ -215,11 +215,12 @@ def _kpi_table(cmp: Comparison) -> str:
             f"<th>A</th><th>B</th><th>{html_text(t('compare.col_change', lang))}</th></tr>")
     body = []
     for r in cmp.kpis.itertuples(index=False):
-        label = str(r.figure) + (f"（{r.unit}）" if lang == "zh" and r.unit and r.unit not in (
-            "CNY", "%") else f" ({r.unit})" if r.unit and r.unit not in ("CNY", "%") else "")
-        body.append(f"<tr><td>{html_text(label)}</td><td>{html_text(_fmt(r.key, r.a, lang))}"
-                    f"</td><td>{html_text(_fmt(r.key, r.b, lang))}</td>"
-                    f"<td>{html_text(_fmt_change(r.key, r.change, lang))}</td></tr>")
+        key, unit = str(r.key), str(r.unit)  # both always text (see _kpis)
+        label = str(r.figure) + (f"（{unit}）" if lang == "zh" and unit and unit not in (
+            "CNY", "%") else f" ({unit})" if unit and unit not in ("CNY", "%") else "")
+        body.append(f"<tr><td>{html_text(label)}</td><td>{html_text(_fmt(key, r.a, lang))}"
+                    f"</td><td>{html_text(_fmt(key, r.b, lang))}</td>"
+                    f"<td>{html_text(_fmt_change(key, r.change, lang))}</td></tr>")
     return f'<table class="fig" id="kpis">{head}{"".join(body)}</table>'
 
 

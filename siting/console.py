@@ -167,8 +167,9 @@ def print_comparison(out: Console, cmp: Comparison, target: Path) -> None:
     for col in (t("compare.col_figure", lang), "A", "B", t("compare.col_change", lang)):
         tab.add_column(col)
     for r in cmp.kpis.itertuples(index=False):
-        tab.add_row(str(r.figure), _fmt(r.key, r.a, lang), _fmt(r.key, r.b, lang),
-                    _fmt_change(r.key, r.change, lang))
+        key = str(r.key)
+        tab.add_row(str(r.figure), _fmt(key, r.a, lang), _fmt(key, r.b, lang),
+                    _fmt_change(key, r.change, lang))
     out.print(tab)
     counts = cmp.stations["status"].value_counts().to_dict()
     out.print(t("console.changes", lang) + t("rule.list_sep", lang).join(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -161,7 +162,8 @@ def corridor_flows(corridors: list[Corridor], net: RoadNetwork, site_xy: np.ndar
 def _classes(options: pd.DataFrame, k: int) -> tuple[str, ...]:
     if "vehicle_classes" not in options.columns:
         return ("light", "heavy")
-    return tuple(options["vehicle_classes"].iat[k])
+    # an object column of tuples (see candidates); pandas-stubs type a cell as a scalar
+    return tuple(cast("tuple[str, ...]", options["vehicle_classes"].iat[k]))
 
 
 def _road_detours(fwd: object, rev: object, path_nodes: np.ndarray, coords: np.ndarray,

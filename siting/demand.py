@@ -12,6 +12,8 @@ kWh, hydrogen counted at its lower heating value (``"energy"``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -34,7 +36,7 @@ FLEET_COLUMNS: dict[str, str] = {
 
 
 def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
-                 source: str = "fleet layer") -> gpd.GeoDataFrame:
+                 source: str | Path = "fleet layer") -> gpd.GeoDataFrame:
     """Turn fleet points into demand points, one per fleet point × pathway × year.
 
     Parameters
@@ -119,7 +121,8 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
     return out
 
 
-def _fixed_pathways(fleet: gpd.GeoDataFrame, scenario: Scenario, source: str) -> np.ndarray:
+def _fixed_pathways(fleet: gpd.GeoDataFrame, scenario: Scenario, source: str | Path
+                    ) -> np.ndarray:
     """The ``pathway`` column of the fleet layer ("" where blank or absent), checked.
 
     A fleet point may fix its technology pathway (``swap``, ``charging`` or ``hydrogen``);
@@ -147,7 +150,7 @@ def _fixed_pathways(fleet: gpd.GeoDataFrame, scenario: Scenario, source: str) ->
     return values
 
 
-def _check_plausible(fleet: gpd.GeoDataFrame, source: str) -> None:
+def _check_plausible(fleet: gpd.GeoDataFrame, source: str | Path) -> None:
     """Refuse magnitudes no fleet point can have (wrong units, a stray exponent ...).
 
     Such values would otherwise reach the solver as numbers it cannot scale (1e300 vehicles

@@ -134,6 +134,7 @@ class PlanFigures:
                   kg=_served_by_year(share, dem.kg, dem.year, n_years),
                   rows=_served_by_year(served_rows, np.ones(len(dem.year)), dem.year, n_years),
                   cap_kwh=cap_kwh, cap_kg=cap_kg, trucks=np.zeros((n_years, share.shape[1])))
+        assert fig.trucks is not None
         if flows and flow_alloc is not None and flow_alloc.nnz:
             fa = sp.csr_matrix(flow_alloc)
             energy = np.array([f.energy for f in flows], dtype=float)
@@ -172,7 +173,7 @@ def station_years(options: pd.DataFrame, open_year: np.ndarray, years: list[int]
     util_e, util_h = fig.utilisation()
     _, _, util_main = fig.main()
     recs = []
-    for o in np.flatnonzero(open_year >= 0):
+    for o in np.flatnonzero(open_year >= 0).tolist():
         for p in range(int(open_year[o]), len(years)):
             recs.append({
                 "site_id": str(options["site_id"].iat[o]),
@@ -411,8 +412,9 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
             {s.id: seg == s.id for s in sc.segments},
             {s.id: (s.name or s.id, s.name_en or s.id) for s in sc.segments}, dem, served, last),
         by_pathway=_share_figures({p: pw == p for p in sorted(set(pw))}, {}, dem, served, last),
-        station_years=[StationYear(**{k: (None if isinstance(v, float) and np.isnan(v) else v)
-                                      for k, v in r.items()})
+        station_years=[StationYear.model_validate(
+                           {k: (None if isinstance(v, float) and np.isnan(v) else v)
+                            for k, v in r.items()})
                        for r in ri.station_years.to_dict("records")],
         corridors=corridors,
         zone_requirements=[r.model_dump() for r in sc.zone_requirements],

@@ -40,7 +40,7 @@ import logging
 import math
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -126,7 +126,7 @@ def read_layer(
     """
     if isinstance(spec, (str, Path)):
         spec = LayerSpec(path=Path(spec))
-    if getattr(spec, "path", None) is None:
+    if spec.path is None:
         msg = f"read_layer: the [{what}] entry names no file (path is missing)"
         raise ScenarioError(msg)
     if geom not in _FAMILIES:
@@ -450,17 +450,17 @@ def _check_column(s: pd.Series, kind: str, path: Path, what: str, col: str,
         raise InputDataError(msg)
     arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
     was_missing = s.isna().to_numpy()
-    checks = (
+    checks: list[tuple[np.ndarray, Callable[[int], str], str]] = [
         (was_missing, lambda i: "is empty (NaN)", "fill it in"),
         (np.isnan(arr) & ~was_missing,
          lambda i: f"has {_show(s.iloc[i])}, not a number", "give a number"),
         (np.isinf(arr), lambda i: f"is {arr[i]}", "give a finite number"),
-        (arr < 0, lambda i: f"is negative ({_num(arr[i])})", "give a value >= 0"),
-    )
+        (arr < 0, lambda i: f"is negative ({_num(float(arr[i]))})", "give a value >= 0"),
+    ]
     if kind == "int":
         frac = np.isfinite(arr) & (np.abs(arr - np.round(arr)) > 1e-9)
-        checks = (*checks, (frac, lambda i: f"is {_num(arr[i])}, not a whole number",
-                            "give a whole number"))
+        checks.append((frac, lambda i: f"is {_num(float(arr[i]))}, not a whole number",
+                       "give a whole number"))
     for mask, describe, fix in checks:
         bad = np.flatnonzero(mask)
         if bad.size:
@@ -566,7 +566,7 @@ def _polygonal_part(g: shapely.Geometry) -> shapely.Geometry | None:
 def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path, spec: LayerSpec | NetworkSpec, what: str,
               ids: _RowIds | None) -> tuple[gpd.GeoDataFrame, str]:
     """Reproject to EPSG:4326; return the frame and the coordinate convention to undo."""
-    coords = spec.coords
+    coords: str = spec.coords
     from_spec = bool(gdf.attrs.get("siting_crs_from_spec")) or gdf.crs is None
     if gdf.crs is None:
         if spec.crs is None:

@@ -198,8 +198,8 @@ def _layer_list(sc: Scenario, inputs: Inputs) -> list[tuple[str, Path, Any]]:
     ) if spec is not None and gdf is not None]
 
 
-def _check_snaps(what: str, path: Path, ids: pd.Series, snap_m: np.ndarray, limit: float, *,
-                 n_first: int | None = None, second_path: Path | None = None) -> None:
+def _check_snaps(what: str, path: str | Path, ids: pd.Series, snap_m: np.ndarray, limit: float,
+                 *, n_first: int | None = None, second_path: str | Path | None = None) -> None:
     """Refuse points farther than ``limit`` (m) from the nearest road node.
 
     ``ids`` may hold two layers one after the other (candidates, then existing stations):

@@ -110,7 +110,7 @@ def station_table(options: pd.DataFrame, sites: gpd.GeoDataFrame, open_year: np.
     unit = np.where(np.isfinite(fig.cap_kwh), "kWh/day", "kg/day")
     h2_side = np.where(np.isfinite(fig.cap_kwh) & np.isfinite(fig.cap_kg), fig.kg[last], np.nan)
     reasons = [_reason(o, k, fig, energy[last], unit, util[last], unique_weight, years[last],
-                       scenario) for k, o in zip(chosen, opt.itertuples(index=False))]
+                       scenario) for k, o in zip(chosen.tolist(), opt.itertuples(index=False))]
     out = gpd.GeoDataFrame({
         "site_id": opt["site_id"].to_numpy(),
         "name": opt["name"].to_numpy(),

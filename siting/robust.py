@@ -340,6 +340,7 @@ def _outcome(prep: Prepared, base: SitingResult, params: pd.DataFrame, raw: list
     reg = samples["regret"].dropna().to_numpy()
     own = samples["own_share"].dropna().to_numpy()
     bas = samples["base_share"].dropna().to_numpy()
+    chosen = stations["chosen_share"].to_numpy(dtype=float)
     figures = RobustnessFigures(
         samples=n, seed=seed, no_regret_share=no_regret, backend=backend, seconds=seconds,
         own_share_mean=float(own.mean()) if len(own) else 0.0,
@@ -348,11 +349,12 @@ def _outcome(prep: Prepared, base: SitingResult, params: pd.DataFrame, raw: list
         regret_p90=float(np.quantile(reg, 0.9)) if len(reg) else 0.0,
         regret_max=float(reg.max()) if len(reg) else 0.0,
         samples_not_proven=int((samples["status"] != "optimal").sum()),
-        stations=[RobustStation(site_id=r.site_id, station_type=r.station_type, name=r.name,
-                                zone=r.zone, chosen_share=r.chosen_share,
-                                in_base_plan=r.in_base_plan, existing=r.existing,
-                                no_regret=r.no_regret)
-                  for r in stations.itertuples(index=False)])
+        stations=[RobustStation(site_id=str(r.site_id), station_type=str(r.station_type),
+                                name=str(r.name), zone=str(r.zone),
+                                chosen_share=float(chosen[i]),
+                                in_base_plan=bool(r.in_base_plan), existing=bool(r.existing),
+                                no_regret=bool(r.no_regret))
+                  for i, r in enumerate(stations.itertuples(index=False))])
     return RobustOutcome(params, samples, stations, figures)
 
 
@@ -373,13 +375,19 @@ def with_robustness(result: SitingResult, prep: Prepared, outcome: RobustOutcome
     return replace(result, report=report, extra_layers=extra)
 
 
+def _year_cell(year: object) -> int | str:
+    """A base-plan opening year for the CSV: the year, or "" where the plan does not build."""
+    if isinstance(year, int | float | np.integer | np.floating) and not math.isnan(year):
+        return int(year)
+    return ""
+
+
 def write_tables(outcome: RobustOutcome, folder: Path) -> None:
     """``robustness.csv`` (per candidate) and ``samples.csv`` (per sample) into ``folder``."""
     st = outcome.stations
     write_csv(folder / "robustness.csv",
               [[r.site_id, r.name, r.station_type, r.zone, r.existing, r.in_base_plan,
-                "" if r.base_open_year is None or pd.isna(r.base_open_year)
-                else int(r.base_open_year), r.samples_chosen, f"{r.chosen_share:.4f}",
+                _year_cell(r.base_open_year), r.samples_chosen, f"{r.chosen_share:.4f}",
                 r.no_regret] for r in st.itertuples(index=False)],
               header=["site_id", "name", "station_type", "zone", "existing", "in_base_plan",
                       "base_open_year", "samples_chosen", "chosen_share", "no_regret"])

@@ -37,7 +37,7 @@ from siting._preflight import check_path_text, file_problem
 Pathway = Literal["swap", "charging", "hydrogen"]
 #: A vehicle class: vans and light trucks, or heavy trucks.
 VehicleClass = Literal["light", "heavy"]
-PATHWAYS: tuple[str, ...] = typing.get_args(Pathway)
+PATHWAYS: tuple[Pathway, ...] = typing.get_args(Pathway)
 #: Energy unit of each pathway's daily demand and of the capacity of the types serving it.
 PATHWAY_UNITS: dict[str, str] = {"swap": "kWh", "charging": "kWh", "hydrogen": "kg"}
 #: Vehicle classes with their own speed table.
@@ -229,7 +229,7 @@ class StationType(_Strict):
     h2_capacity_kg: Positive | None = None
     #: Vehicle classes the type can serve (a heavy-truck chassis swap station takes no vans).
     vehicle_classes: list[VehicleClass] = Field(
-        default_factory=lambda: ["light", "heavy"], min_length=1)
+        default_factory=lambda: list[VehicleClass](["light", "heavy"]), min_length=1)
     #: Most vehicles it serves per day (connectors × charging turns per connector, or swap
     #: bays × swaps per bay), besides the energy ``capacity``; None = energy limit only.
     vehicles_per_day: Positive | None = None
@@ -259,9 +259,10 @@ class StationType(_Strict):
         return float(self.capacity)
 
     @property
-    def family(self) -> str:
+    def family(self) -> Pathway:
         """``hydrogen`` if served, else ``swap`` if served, else ``charging``."""
-        for fam in ("hydrogen", "swap", "charging"):
+        order: tuple[Pathway, ...] = ("hydrogen", "swap", "charging")
+        for fam in order:
             if fam in self.serves:
                 return fam
         return self.serves[0]
@@ -333,7 +334,7 @@ class SetbackSpec(_Strict):
     distance_m: dict[str, NonNegative]
     #: Station pathways the setbacks apply to.
     applies_to: list[Pathway] = Field(
-        default_factory=lambda: ["hydrogen"])
+        default_factory=lambda: list[Pathway](["hydrogen"]))
 
 
 class GridSpec(_Strict):
@@ -421,9 +422,9 @@ class MandatesSpec(_Strict):
 
 
 #: Default lifetime of a station, years, by family (see data/suizhou/SOURCES.md).
-DEFAULT_LIFETIME_YEARS: dict[str, float] = {"swap": 10.0, "charging": 10.0, "hydrogen": 15.0}
+DEFAULT_LIFETIME_YEARS: dict[Pathway, float] = {"swap": 10.0, "charging": 10.0, "hydrogen": 15.0}
 #: Default yearly operation and maintenance cost as a share of capex, by family.
-DEFAULT_OPEX_SHARE: dict[str, float] = {"swap": 0.05, "charging": 0.03, "hydrogen": 0.05}
+DEFAULT_OPEX_SHARE: dict[Pathway, float] = {"swap": 0.05, "charging": 0.03, "hydrogen": 0.05}
 #: The Central China (华中) regional grid's average CO2 emission factor for 2022, kg/kWh
 #: (MEE and NBS, announced 26 Dec 2024; see data/suizhou/SOURCES.md).
 CENTRAL_CHINA_GRID_CO2: float = 0.5395
@@ -790,7 +791,7 @@ def _resolve_layer_paths(raw: dict, base: Path, source: Path) -> dict:
 
     def walk(node: object, where: str) -> object:
         if isinstance(node, dict):
-            out = {}
+            out: dict[str, object] = {}
             for k, v in node.items():
                 here = f"{where}.{k}" if where else k
                 if k in ("path", "cache_dir") and isinstance(v, str):

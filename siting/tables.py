@@ -41,7 +41,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -312,7 +312,7 @@ def _shown(v: object) -> str:
 
 
 # --------------------------------------------------------------------------- workbooks
-def _engine(path: Path) -> str:
+def _engine(path: Path) -> Literal["xlrd", "openpyxl"]:
     if path.suffix.lower() == ".xls":
         try:
             import xlrd  # noqa: F401

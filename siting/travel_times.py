@@ -343,7 +343,7 @@ def _assemble(parts: list[list[Any]], inv: np.ndarray, n_unique: int, n_cols: in
         part[3] = None  # the part's data is no longer needed
         del d
     _return_freed_memory()  # else the parts' freed data stays resident beside indices
-    indices = np.empty(nnz, dtype=idx_dtype)
+    indices: np.ndarray = np.empty(nnz, dtype=idx_dtype)
     while parts:
         (dst, p), c, i, _ = parts.pop()
         _copy_rows(indices, dst, c, i, p)

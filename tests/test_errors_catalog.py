@@ -1379,6 +1379,21 @@ def test_robust_without_uncertainty(case):
     assert not case.out.exists()
 
 
+def test_robust_default_output_folder(case, monkeypatch):
+    # without --out the folder is maps/<scenario folder>-robust under the working folder
+    # (it once crashed with an internal error before naming it)
+    _no_uncertainty(case)
+    monkeypatch.chdir(case.dir.parent)
+    (case.dir.parent / "maps").mkdir()
+    (case.dir.parent / "maps" / "scenario-robust").write_text("not a folder", encoding="utf-8")
+    line = error_line(invoke("robust", str(case.toml), "-q"))
+    assert "scenario-robust" in line and "is a file" in line
+    (case.dir.parent / "maps" / "scenario-robust").unlink()
+    line = error_line(invoke("robust", str(case.toml), "-q"))
+    assert "no [uncertainty] section" in line
+    assert not (case.dir.parent / "maps" / "scenario-robust").exists()
+
+
 def test_robust_on_a_least_cost_scenario(case):
     case.sub("[solver]", "[objective]\ntarget_share = 0.9\n\n[solver]")
     line = error_line(invoke("robust", str(case.toml), "--out", str(case.out), "-q"))

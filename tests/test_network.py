@@ -909,6 +909,8 @@ def test_fetch_cli_offline_geocoder(tmp_path, dead_url):
 @pytest.mark.parametrize(("args", "needle"), [
     ([], "exactly one of --place or --bbox"),
     (["--bbox", "1,2,3"], "four numbers"),
+    (["--bbox", "1,2,3,4,5"], "four numbers"),
+    (["--bbox", "113.4,31.6,east,31.7"], "four numbers"),
     (["--bbox", "113.4,31.6,113.3,31.7"], "west < east"),
 ])
 def test_fetch_cli_bad_options(tmp_path, args, needle):

@@ -8,7 +8,7 @@ year is named (the final planning year unless a row says otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -195,8 +195,8 @@ def _coverage_charts(fig: Figure, ctx: PageContext) -> None:
                ctx.label("brief.by_pathway", year=year), ctx, color="#4d7f4d")
 
 
-def _bar_chart(ax: Any, rows: list[tuple[str, float | None]], title: str, ctx: PageContext, *,
-               color: str = "#4a6fa5") -> None:
+def _bar_chart(ax: Any, rows: Sequence[tuple[str, float | None]], title: str,
+               ctx: PageContext, *, color: str = "#4a6fa5") -> None:
     """Horizontal bars of shares (0-1) in percent, each labelled with its value."""
     ax.set_title(title, fontsize=9.5, loc="right", fontweight="bold")
     ax.set_xlim(0, 100)

@@ -92,7 +92,8 @@ def _zone_requirements(data: RunData, ctx: PageContext) -> list[str]:
     reqs = []
     for r in rep.zone_requirements:
         zone = ctx.zone(str(r.get("zone", "")))
-        year = r.get("by_year") or (rep.scenario.years or [unknown])[-1]
+        years = rep.scenario.years
+        year = r.get("by_year") or (years[-1] if years else unknown)
         if r.get("pathway"):
             reqs.append(ctx.label("brief.zone_req_pathway", zone=zone, min=r.get("min", 1),
                                   pathway=pathway_name(str(r["pathway"]), ctx), year=year))

@@ -147,12 +147,7 @@ def add_demand(fmap: folium.Map, layers: DisplayLayers, ctx: MapContext) -> None
     """Demand per planning year: one circle per fleet location (its pathways in the popup),
     or hexagon totals for large layers; only the final year is shown at first."""
     if layers.cells:
-        last = max((k for k in layers.cells if k is not None), default=None)
-        for year, cells in layers.cells.items():
-            key = "layer.demand_cells" if year is None else "layer.demand_cells_year"
-            group = layer_group(fmap, ctx.t(key, year=year), show=year == last)
-            DataLayer(_cell_features(cells, ctx, year),
-                      style={"weight": 0.6, "opacity": 0.8}).add_to(group)
+        _add_demand_cells(fmap, layers, ctx)
         return
     demand = layers.demand
     if not len(demand):
@@ -171,6 +166,16 @@ def add_demand(fmap: folium.Map, layers: DisplayLayers, ctx: MapContext) -> None
         feats = [_location_feature(g, e_max, ctx, station_names) for g in groups
                  if g.year == year]
         DataLayer(collection(feats), style=style).add_to(group)
+
+
+def _add_demand_cells(fmap: folium.Map, layers: DisplayLayers, ctx: MapContext) -> None:
+    """Hexagon totals of demand per planning year (large layers); the final year shown."""
+    last = max((k for k in layers.cells if k is not None), default=None)
+    for year, cells in layers.cells.items():
+        key = "layer.demand_cells" if year is None else "layer.demand_cells_year"
+        group = layer_group(fmap, ctx.t(key, year=year), show=year == last)
+        DataLayer(_cell_features(cells, ctx, year),
+                  style={"weight": 0.6, "opacity": 0.8}).add_to(group)
 
 
 class _Location:

@@ -267,9 +267,10 @@ def _verified(raw: RawResult, lay: Layout, *, mip_gap: float, threads: int, msg:
     left = max(deadline - time.perf_counter(), 0.05)
     again = _run(lay, time_limit_s=left, mip_gap=mip_gap, threads=threads, msg=msg,
                  start=best, presolve=False, deadline=max(deadline, time.perf_counter() + left))
+    plan = best if again.values is None else again.values
     if again.values is None:
         again = replace(again, values=best, status="time_limit")
-    got2 = float(lay.col_obj @ again.values)
+    got2 = float(lay.col_obj @ plan)
     if again.reported > got2 + objective_tolerance(again.reported):
         # still not the plan's value: keep the plan, claim nothing the plan does not reach
         again = replace(again, status="time_limit", gap=math.nan)

@@ -277,6 +277,7 @@ class MCLP:
         n_new_max = None if self.p_facilities is None else self.p_facilities - int(pre.sum())
         groups: list[GridGroup] = []
         if self.budget is None:
+            assert n_new_max is not None  # __init__: no budget means a count p_facilities
             budget = float(n_new_max)            # unit costs: the budget is the count
         else:
             budget = self.budget

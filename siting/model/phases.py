@@ -143,8 +143,8 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
             raw = full if full is not None else _coverage_mip(
                 form, lp, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg)
             if raw.values is not None and math.isfinite(bound) and not (raw.bound <= bound):
-                raw = replace(raw, bound=bound)
                 got = float(lay.col_obj @ raw.values)
+                raw = replace(raw, bound=bound)
                 if raw.status != "optimal" and got >= bound - max(
                         coverage_slack(bound), mip_gap * abs(bound)):
                     raw = replace(raw, status="optimal", gap=0.0)
@@ -178,7 +178,8 @@ def _coverage_mip(form: OpeningForm, lp: LpStart, run: Runner, *, deadline: floa
                   mip_gap: float, threads: int, msg: bool) -> RawResult:
     """Step 1 as a MIP (opening form, columns fixed by the LP); values in the state form."""
     ulay = form.layout
-    mip = ulay if lp.col_lb is None else replace(ulay, col_lb=lp.col_lb, col_ub=lp.col_ub)
+    mip = (ulay if lp.col_lb is None or lp.col_ub is None
+           else replace(ulay, col_lb=lp.col_lb, col_ub=lp.col_ub))
     raw = run(mip, time_limit_s=max(deadline - time.perf_counter(), 0.01), mip_gap=mip_gap,
               threads=threads, msg=msg, start=lp.start, deadline=deadline)
     if raw.values is None and lp.start is not None:

@@ -15,7 +15,7 @@ import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from siting._errors import DownloadError, NetworkError
 from siting.network.graph import one_line
@@ -61,6 +61,15 @@ def osmnx_settings(**overrides: Any) -> Iterator[None]:
         socket.getaddrinfo = saved_getaddrinfo
 
 
+class _GraphQuery(TypedDict):
+    """The osmnx ``graph_from_*`` options shared by the bbox and the place download."""
+
+    custom_filter: str
+    simplify: bool
+    retain_all: bool
+    truncate_by_edge: bool
+
+
 def download_graph(*, place: str | None, bbox: tuple[float, float, float, float] | None,
                    http_cache: Path, settings: Mapping[str, Any] | None = None) -> Any:
     """Download the fleet road network with osmnx (unsimplified, all components kept).
@@ -100,16 +109,16 @@ def download_graph(*, place: str | None, bbox: tuple[float, float, float, float]
         raise NetworkError(msg)
     http_cache.mkdir(parents=True, exist_ok=True)
     answers_cached = any(http_cache.glob("*.json"))  # osmnx may answer without a server
-    common = {"custom_filter": overpass_truck_filter(), "simplify": False, "retain_all": True,
-              "truncate_by_edge": True}
+    common: _GraphQuery = {"custom_filter": overpass_truck_filter(), "simplify": False,
+                           "retain_all": True, "truncate_by_edge": True}
     what = f"place '{place}'" if bbox is None else f"bbox {list(bbox)}"
     with osmnx_settings(**opts):
         polygon = None if bbox is not None else _geocode(str(place))
         if not answers_cached:
             _check_overpass(ox.settings.overpass_url, ox.settings.requests_timeout, what)
         try:
-            if polygon is None:
-                return ox.graph_from_bbox(tuple(bbox or ()), **common)
+            if bbox is not None:
+                return ox.graph_from_bbox(bbox, **common)
             return ox.graph_from_polygon(polygon, **common)
         except Exception as e:  # osmnx, requests and parsing errors of several types
             raise _overpass_error(e, what, ox.settings.overpass_url) from None

@@ -76,7 +76,7 @@ def save_network(net: RoadNetwork, path: str | Path, *, compress: bool = True,
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            (np.savez_compressed if compress else np.savez)(fh, **arrays)
+            (np.savez_compressed if compress else np.savez)(fh, allow_pickle=False, **arrays)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -173,7 +173,7 @@ def read_osm_ways(path: str | Path) -> OsmWays:
             add_x(loc.x)
             add_y(loc.y)
         counts.append(len(refs) - before)
-        highway.append(tags.get("highway"))
+        highway.append(tags["highway"])  # kept ways have one (TagFilter, is_truck_way)
         oneway.append(oneway_direction(tags))
     return _pieces(np.asarray(refs, dtype=np.int64), np.asarray(xs, dtype=np.int64),
                    np.asarray(ys, dtype=np.int64), np.asarray(counts, dtype=np.int64),
