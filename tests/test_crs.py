@@ -184,6 +184,7 @@ def test_crs_slug():
     assert crs_slug("gcj02") == "GCJ02"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lon", "lat"), [(113.38, 31.69), (113.99, 30.5), (114.01, 30.5),
                                           (87.6, 43.8), (151.2, -33.9), (-0.1, 51.5),
                                           (179.9, 10.0)])
@@ -196,6 +197,7 @@ def test_metric_crs_suizhou():
     assert metric_crs(np.array([113.30, 113.48]), np.array([31.60, 31.73])) == "EPSG:32649"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lon", "lat"), [(113.38, 31.69), (113.99, 30.5), (114.01, 30.5),
                                           (151.2, -33.9), (-0.1, 51.5)])
 def test_layer_utm_crs_agrees_with_geopandas(lon, lat):

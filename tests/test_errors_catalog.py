@@ -95,6 +95,7 @@ def test_unknown_zone_in_requirement(case):
     run_error(case, "scenario.toml", "'hedain'", "zones.geojson", "did you mean 'hedian'")
 
 
+@pytest.mark.slow
 def test_unknown_segment_in_fleet(case):
     case.set_prop("fleet.geojson", 2, "segment", "sanitaton")
     run_error(case, "fleet.geojson", "'SAN002'", "'sanitaton'", "did you mean 'sanitation'",
@@ -145,6 +146,7 @@ def test_bad_vehicles(case, value, pattern):
     run_error(case, "fleet.geojson", "feature 4 (fleet_id 'SAN004')", "'vehicles'", pattern=pattern)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("col", "value"), [("vehicles", 1e300), ("daily_km", 25_000)])
 def test_implausible_fleet_magnitudes(case, col, value):
     case.set_prop("fleet.geojson", 3, col, value)
@@ -152,6 +154,7 @@ def test_implausible_fleet_magnitudes(case, col, value):
               pattern=r"(row|feature) 3\b")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("value", "shown"), [("cheap", "'cheap'"), (-1, "-1")])
 def test_bad_capex_factor(case, value, shown):
     case.set_prop("candidates.geojson", 7, "capex_factor", value)
@@ -169,6 +172,7 @@ def test_absurd_scenario_numbers(case, old, new, field):
     run_error(case, "scenario.toml", f"field '{field}'", "less than or equal")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("new", "expected"), [
     ("origin = [1130.398, 31.597]", "field 'corridors.1.origin.0'"),     # a slipped digit
     ("origin = [31.597, 113.398]", "field 'corridors.1.origin.1'"),      # lat/lon swapped
@@ -231,12 +235,14 @@ def test_duplicate_ids(case):
               "also feature 1")
 
 
+@pytest.mark.slow
 def test_point_too_far_from_network(case):
     case.edit("fleet.geojson", lambda d: d["features"][4]["geometry"].__setitem__(
         "coordinates", [113.0, 31.3]))
     run_error(case, "fleet.geojson", "'SAN005'", "from the nearest road", "max_snap_m")
 
 
+@pytest.mark.slow
 def test_point_too_far_names_file_row(case):
     case.edit("fleet.geojson", lambda d: d["features"][4]["geometry"].__setitem__(
         "coordinates", [113.0, 31.3]))
@@ -257,6 +263,7 @@ def _island(case: Case) -> str:
     return case.layer("fleet.geojson")["features"][4]["properties"]["fleet_id"]
 
 
+@pytest.mark.slow
 def test_demand_on_island(case):
     case.fast()
     fid = _island(case)
@@ -270,6 +277,7 @@ def test_path_escaping_scenario_folder(case):
               "allow_outside_paths")
 
 
+@pytest.mark.slow
 def test_path_outside_allowed_when_asked(case):
     shutil.copy(case.dir / "fleet.geojson", case.dir.parent / "fleet_outside.geojson")
     case.sub('path = "fleet.geojson"', 'path = "../fleet_outside.geojson"')
@@ -287,6 +295,7 @@ def test_output_folder_not_a_run(case):
 
 
 # =========================================================================== repaired / warned
+@pytest.mark.slow
 def test_self_intersecting_zone_is_repaired_with_warning(case, caplog):
     def bowtie(doc):
         f = next(f for f in doc["features"] if f["properties"]["zone_id"] == "hedian")
@@ -331,6 +340,7 @@ def test_gcj_offset_suspect_on_bundled_layers():
         assert msg is not None and msg.startswith(name) and 'coords = "gcj02"' in msg
 
 
+@pytest.mark.slow
 def test_gcj02_data_not_flagged_warns(case, caplog):
     case.edit("fleet.geojson", _gcj_shift)
     case.edit("candidates.geojson", _gcj_shift)
@@ -341,6 +351,7 @@ def test_gcj02_data_not_flagged_warns(case, caplog):
     assert "fleet.geojson" in warned and 'coords = "gcj02"' in warned
 
 
+@pytest.mark.slow
 def test_gcj02_data_flagged_is_silent(case, caplog):
     case.edit("fleet.geojson", _gcj_shift)
     case.sub('path = "fleet.geojson"', 'path = "fleet.geojson"\ncoords = "gcj02"')
@@ -351,6 +362,7 @@ def test_gcj02_data_flagged_is_silent(case, caplog):
 
 
 # =========================================================================== infeasible / solver
+@pytest.mark.slow
 def test_zone_requirement_cannot_be_met(case):
     case.sub('zone = "hedian"\npathway = "hydrogen"\nmin = 1',
              'zone = "hedian"\npathway = "hydrogen"\nmin = 12')
@@ -358,6 +370,7 @@ def test_zone_requirement_cannot_be_met(case):
     assert "lower the minimum" in line or "relax" in line
 
 
+@pytest.mark.slow
 def test_zone_requirement_over_budget(case):
     case.sub('zone = "hedian"\npathway = "hydrogen"\nmin = 1',
              'zone = "hedian"\npathway = "hydrogen"\nmin = 5')
@@ -374,6 +387,7 @@ def test_zone_requirements_conflict_found_by_solver(case):
     run_error(case, "xihe_service", "charging", "one-station-per-site", code=3)
 
 
+@pytest.mark.slow
 def test_infeasible_message_names_scenario_file(case):
     case.sub('zone = "hedian"\npathway = "hydrogen"\nmin = 1',
              'zone = "hedian"\npathway = "hydrogen"\nmin = 12')
@@ -397,6 +411,7 @@ def test_time_limit_keeps_best_plan(case):
     assert len(stations["features"]) > 0
 
 
+@pytest.mark.slow
 def test_highs_missing_falls_back_to_cbc(case, monkeypatch, caplog):
     import sys
 
@@ -459,6 +474,7 @@ def _prepare(case: Case):
     return SimpleNamespace(net=net, demand=demand, reach=reach, cover=cover), node
 
 
+@pytest.mark.slow
 def test_check_reachable_on_bundled_island(case):
     import scipy.sparse as sp
 
@@ -539,6 +555,7 @@ def test_gcj_offset_suspect_sparse_network():
     assert _checks.gcj_offset_suspect(np.column_stack([glon, glat])[:4], net) is None
 
 
+@pytest.mark.slow
 def test_warn_gcj_suspects_skips_flagged_layers(case, caplog):
     from siting.network import load_network
     from siting.pipeline import read_inputs
@@ -695,6 +712,7 @@ def test_unknown_layer_name(case):
     run_error(case, "fleet.geojson", "no layer 'fleets'", "did you mean 'fleet'")
 
 
+@pytest.mark.slow
 def test_mip_too_big_for_memory_cli(case, monkeypatch):
     """The input files fit (0.45 GB est.) but the bundled MIP (~0.8 GB est.) does not."""
     from siting import _resources as R
@@ -894,6 +912,7 @@ def test_vertical_output_crs_in_scenario(case):
     run_error(case, "scenario.toml", "field 'output_crs'", "geocentric", "2-D")
 
 
+@pytest.mark.slow
 def test_unknown_road_class_in_speeds(case):
     case.sub("max_snap_m = 2000.0", "max_snap_m = 2000.0\n"
              "speeds_kph = { primry = { light = 45.0, heavy = 35.0 } }")
@@ -924,6 +943,7 @@ def test_corridor_origin_equals_destination(case):
               "id 'hedian_urban')", "origin and destination are the same point")
 
 
+@pytest.mark.slow
 def test_corridor_ends_on_one_node(case):
     case.sub("destination = [113.378, 31.7]", "destination = [113.39801, 31.59701]")
     run_error(case, "scenario.toml", "corridor 'hedian_urban'", "snap to the same road node")
@@ -935,6 +955,7 @@ def test_negative_hydrogen_supply(case):
               "negative")
 
 
+@pytest.mark.slow
 def test_setback_category_matching_no_site_warns(case, caplog):
     case.sub("school = 50.0", "shcool = 50.0")
     with caplog.at_level(logging.WARNING):
@@ -1061,6 +1082,7 @@ def _first_type(r: dict) -> str:
     return next(iter(r["by_type"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("edit", "shown"), [
     (lambda r: r.__setitem__("by_type", "x"), "key 'by_type' holds text 'x' where a table"),
     (lambda r: r["by_type"][_first_type(r)].__setitem__("count", "many"),
@@ -1139,12 +1161,14 @@ def test_folder_and_empty_path_as_layer(case):
     line = run_error(case, "field 'demand.path'", "path is empty")
 
 
+@pytest.mark.slow
 def test_bom_at_start_of_scenario_is_accepted(case):
     case.toml.write_bytes(b"\xef\xbb\xbf" + case.toml.read_bytes())
     res = case.validate()
     assert res.exit_code == 0, res.output
 
 
+@pytest.mark.slow
 def test_gbk_geojson_is_read(case, caplog):
     from siting.layers import read_layer
 
@@ -1198,6 +1222,7 @@ def test_long_values_are_clipped_in_messages(case):
     assert len(line) < 300
 
 
+@pytest.mark.slow
 def test_long_layer_values_are_clipped(case):
     case.set_prop("fleet.geojson", 2, "segment", "x" * 300)
     line = run_error(case, "fleet.geojson", "feature 2 (fleet_id 'SAN002')", "…")
@@ -1306,6 +1331,7 @@ def test_layer_entirely_outside_the_network(tmp_path):
     assert "lon 113.3800..113.3900" in line
 
 
+@pytest.mark.slow
 def test_existing_stations_elsewhere_named_by_their_own_file(case):
     case.edit("existing.geojson", lambda d: [f["geometry"].__setitem__("coordinates",
                                                                        [116.4, 39.9])
@@ -1313,6 +1339,7 @@ def test_existing_stations_elsewhere_named_by_their_own_file(case):
     run_error(case, "existing.geojson", "none of the", "existing layer")
 
 
+@pytest.mark.slow
 def test_existing_station_id_also_a_candidate(case):
     case.set_prop("existing.geojson", 1, "site_id", "C001.0")  # "C001.0" stays text
     case.set_prop("existing.geojson", 2, "site_id", "C002")
@@ -1333,6 +1360,7 @@ def test_target_out_of_range(case):
     assert_no_output(case)
 
 
+@pytest.mark.slow
 def test_target_above_the_demand_in_reach(case):
     case.fast(time_limit_s=10.0)
     case.sub("threshold_min = 10.0", "threshold_min = 0.5")  # logistics vans reach nothing
@@ -1342,6 +1370,7 @@ def test_target_above_the_demand_in_reach(case):
     assert_no_output(case)
 
 
+@pytest.mark.slow
 def test_target_blocked_by_the_yearly_caps(case):
     case.fast(time_limit_s=10.0)
     _no_zone_requirements(case)
@@ -1400,6 +1429,7 @@ def test_robust_on_a_least_cost_scenario(case):
     assert "siting robust compares coverage plans" in line and "target_share" in line
 
 
+@pytest.mark.slow
 def test_robust_dask_scheduler_unreachable(case):
     res = invoke("robust", str(case.toml), "--out", str(case.out), "-q", "--dask",
                  "tcp://127.0.0.1:9")
@@ -1438,6 +1468,7 @@ def test_zone_coverage_year_not_planned(case):
     run_error(case, "scenario.toml", "zone_coverage by_year 2030", "not one of years")
 
 
+@pytest.mark.slow
 def test_zone_coverage_floor_cannot_be_met(case):
     case.fast(time_limit_s=10.0)
     case.sub("threshold_min = 10.0", "threshold_min = 0.5")

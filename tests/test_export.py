@@ -475,6 +475,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exc", [RuntimeError("map failed"), KeyboardInterrupt()])
 def test_failing_map_writer_keeps_previous_run(tmp_path, exc):
     out = tmp_path / "run"

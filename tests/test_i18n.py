@@ -53,6 +53,7 @@ def test_placeholders_match_between_languages() -> None:
         assert zh == en, key
 
 
+@pytest.mark.slow
 def test_every_key_the_code_names_is_in_the_table() -> None:
     # a literal ending in "_" is the fixed part of a computed key (f"rule.cat_{c}")
     missing = {k: where for k, where in _literals().items() if k not in i18n.ZH
@@ -60,6 +61,7 @@ def test_every_key_the_code_names_is_in_the_table() -> None:
     assert not missing
 
 
+@pytest.mark.slow
 def test_every_label_is_used() -> None:
     used = set(_literals())
     unused = sorted(k for k in i18n.ZH if k not in used and not k.startswith(DYNAMIC))

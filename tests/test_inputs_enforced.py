@@ -66,6 +66,7 @@ def limited(tmp_path_factory) -> tuple[Case, dict]:
     return case, {"report": report, "fixed": fixed["fleet_id"], "output": res.output}
 
 
+@pytest.mark.slow
 def test_hydrogen_drawn_per_supply_stays_within_kg_per_day(limited):
     _case, got = limited
     report = got["report"]
@@ -144,6 +145,7 @@ def test_light_demand_needs_a_type_for_light_vehicles(tmp_path):
     assert "no station type serves swap for light vehicles" in line
 
 
+@pytest.mark.slow
 def test_heavy_only_swap_serves_no_van(tmp_path):
     case = Case(tmp_path).fast(time_limit_s=30)
     _logistics_swap(case)
@@ -166,6 +168,7 @@ def test_bad_fixed_pathway_names_the_feature(tmp_path):
     assert "feature 3" in line and "pathway 'diesel'" in line
 
 
+@pytest.mark.slow
 def test_corridor_ends_on_one_node_is_an_error(tmp_path):
     case = Case(tmp_path)
     text = case.toml.read_text(encoding="utf-8")
@@ -178,6 +181,7 @@ def test_corridor_ends_on_one_node_is_an_error(tmp_path):
     assert "same road node" in line
 
 
+@pytest.mark.slow
 def test_corridor_next_to_a_fleet_point_of_its_segment_warns(tmp_path, caplog):
     case = Case(tmp_path)
     fleet = case.layer("fleet.geojson")
@@ -194,6 +198,7 @@ def test_corridor_next_to_a_fleet_point_of_its_segment_warns(tmp_path, caplog):
                for r in caplog.records)
 
 
+@pytest.mark.slow
 def test_uncapacitated_run_says_which_limits_it_ignores(tmp_path, caplog):
     case = Case(tmp_path)
     case.sub("capacitated = true", "capacitated = false")

@@ -30,6 +30,8 @@ import pytest
 
 from tests.helpers_cli import Case, invoke
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 #: Loaded in the child before the CLI: flags the stage given in argv[2] when it starts.
 PROBE = '''
 import signal, sys, time
@@ -60,8 +62,6 @@ else:
 setattr(mod, name, probe)
 
 from siting.cli import main
-
-pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
 sys.argv = ["siting", *sys.argv[3:]]
 main()
 '''

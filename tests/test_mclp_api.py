@@ -64,6 +64,7 @@ def covered_weight(cov: sp.csr_matrix, w: np.ndarray, selected: np.ndarray) -> f
 
 
 # =========================================================================== the defect
+@pytest.mark.slow
 @pytest.mark.parametrize(("seed", "radius", "p"), [(11, 1600, 8), (9, 2000, 12), (2, 2000, 8)])
 def test_saturated_clustered_instance_returns_the_plan_it_proves(seed, radius, p) -> None:
     # 324 clustered points, every point a site: HiGHS 1.16 with a start reported an
@@ -104,6 +105,7 @@ def test_highs_result_is_checked_against_the_objective_it_reports(monkeypatch) -
 
 
 # =========================================================================== API vs spopt
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
 def test_from_cost_matrix_matches_spopt(seed: int) -> None:
     spopt_locate = pytest.importorskip("spopt.locate")

@@ -525,6 +525,7 @@ def test_reductions_report_merges_and_drops() -> None:
     np.testing.assert_allclose(sol.alloc.toarray()[:, 0], [2, 3, 0, 0])
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), capacitated=st.booleans(), years=st.integers(1, 2))
 def test_reductions_on_or_off_give_the_same_optimum(seed: int, capacitated: bool,
@@ -572,6 +573,7 @@ def test_matches_spopt_mclp() -> None:
     assert int((sol.open_year >= 0).sum()) <= p
 
 
+@pytest.mark.slow
 def test_builds_a_10k_by_1k_capacitated_model() -> None:
     rng = np.random.default_rng(0)
     nd, no = 10_000, 1_000
@@ -685,6 +687,7 @@ def test_local_search_escapes_the_per_yuan_trap() -> None:
     assert value(inst, better.open_year, False) == pytest.approx(better.objective)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("capacitated", [False, True])
 def test_local_search_plans_are_feasible_and_never_worse(capacitated: bool) -> None:
     rng = np.random.default_rng(5)
@@ -716,6 +719,7 @@ def test_local_search_with_no_time_is_the_plain_greedy() -> None:
     assert plan is not None and plan.objective == pytest.approx(7.0)
 
 
+@pytest.mark.slow
 def test_uncapacitated_lp_bound_bounds_the_capacitated_optimum() -> None:
     """The relaxed bound used when HiGHS stops before its root LP is a true upper bound."""
     from siting.model.build import layout
@@ -897,6 +901,7 @@ def random_phased(rng: np.random.Generator, *, capacitated: bool) -> Inst:
     return inst
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("decompose", [False, True], ids=["compact", "benders"])
 @pytest.mark.parametrize("seed", range(4))
 def test_capacitated_phased_random_matches_enumeration(seed: int, decompose: bool) -> None:

@@ -150,6 +150,7 @@ CASES = [dict(vehicles_cap=True, supply=False, flow_energy=False),
          dict(vehicles_cap=True, supply=True, flow_energy=True)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=["vehicles", "supply", "flow", "all"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_optimum_equals_brute_force(case, seed):

@@ -104,6 +104,7 @@ def runs(tmp_path_factory) -> tuple[Path, Path, Path]:
     return a, b, case.toml
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["important", ".", "A", "parent"])
 def test_compare_never_deletes_what_out_names(runs, tmp_path, monkeypatch, target):
     a, b, _ = runs
@@ -119,6 +120,7 @@ def test_compare_never_deletes_what_out_names(runs, tmp_path, monkeypatch, targe
     assert (a.parent / "important" / "notes.txt").read_text() == "keep"
 
 
+@pytest.mark.slow
 def test_compare_replaces_its_own_output(runs, tmp_path):
     a, b, _ = runs
     out = tmp_path / "cmp"
@@ -268,6 +270,7 @@ def test_lock_is_reentrant_within_a_process(tmp_path):
 
 
 # --------------------------------------------------------------------------- a full disk
+@pytest.mark.slow
 def test_full_disk_while_writing_is_one_line_and_keeps_the_old_run(runs, tmp_path, monkeypatch):
     _, _, toml = runs
     out = tmp_path / "run"

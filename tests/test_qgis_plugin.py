@@ -30,6 +30,8 @@ import pytest
 from siting import __version__
 from tests.helpers_cli import invoke, set_key
 
+pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "suizhou"
 PLUGIN_SRC = ROOT / "qgis_plugin" / "siting_qgis"
@@ -330,7 +332,6 @@ Processing.initialize()
 from processing.gui.Postprocessing import handleAlgorithmResults
 from siting_qgis.algorithms import RunAlgorithm, load_results
 
-pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
 project = QgsProject.instance()
 ctx = QgsProcessingContext()
 ctx.setProject(project)

@@ -146,6 +146,7 @@ def test_init_links_layers_where_they_are(tmp_path):
     assert load_scenario(folder / "scenario.toml").demand.path == (DATA / "fleet.geojson")
 
 
+@pytest.mark.slow
 def test_excel_register_with_own_segment_names(tmp_path):
     """A register with a title row, GCJ-02 lon/lat and its own segment words validates."""
     rows = layer_rows("fleet", FLEET_HEADERS, coords="gcj02", every=25, title="车辆台账")

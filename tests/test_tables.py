@@ -295,6 +295,7 @@ def excel_case(tmp_path: Path, *, every: int = 30) -> Case:
     return case
 
 
+@pytest.mark.slow
 def test_run_on_excel_layers_gives_the_geojson_plan(tmp_path):
     """The same scenario from workbooks and from the bundled GeoJSON: the same plan."""
     xl = excel_case(tmp_path / "xl")
@@ -328,6 +329,7 @@ def test_validate_excel_bad_row_one_line(tmp_path):
                     "column '车辆数（辆）' has '二十', not a number; give a number")
 
 
+@pytest.mark.slow
 def test_validate_excel_unknown_segment_names_excel_row(tmp_path):
     case = excel_case(tmp_path)
     from openpyxl import load_workbook

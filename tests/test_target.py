@@ -179,6 +179,7 @@ def solve(c: Case, *, minimise_cost: bool, capacitated: bool):
 
 
 # =========================================================================== least cost
+@pytest.mark.slow
 @pytest.mark.parametrize("capacitated", [False, True])
 @pytest.mark.parametrize("seed", range(6))
 def test_least_cost_to_target_matches_brute_force(seed: int, capacitated: bool) -> None:
@@ -224,6 +225,7 @@ def test_target_all_demand_equals_cheapest_full_cover() -> None:
 
 
 # =========================================================================== floors
+@pytest.mark.slow
 @pytest.mark.parametrize("capacitated", [False, True])
 @pytest.mark.parametrize("seed", range(5))
 def test_zone_floor_in_coverage_mode_matches_brute_force(seed: int, capacitated: bool) -> None:

@@ -90,6 +90,7 @@ def assert_matches(m: sp.csr_matrix, ref: list[dict[int, float]], n: int) -> Non
 
 
 # --------------------------------------------------------------------------- exactness
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["full", "bounded", "auto"])
 @pytest.mark.parametrize("reverse", [False, True])
 def test_equals_networkx_on_road_grids(method, reverse):
