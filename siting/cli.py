@@ -20,7 +20,6 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from siting._errors import SitingError
-from siting._format import money, number, percent
 
 if TYPE_CHECKING:
     from siting.export import OutputOptions
@@ -402,14 +401,14 @@ def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool, 
     from siting import export
     from siting._atomic import check_output_dir, output_lock
     from siting.cost_curve import cost_sweep
-    from siting.pipeline import prepare
+    from siting.pipeline import prepare, with_lang
     from siting.scenario import input_paths, load_scenario
 
-    sc = load_scenario(scenario_path)
+    sc = with_lang(load_scenario(scenario_path), options.lang)
     inputs = input_paths(sc)
     check_output_dir(target, "sweep", inputs=inputs)
     prog = _progress(quiet)
-    hooks = RichHooks(prog)
+    hooks = RichHooks(prog, sc.lang)
 
     def write_run(result: Any, folder: Path) -> None:
         export.write_run(result, folder, options)
@@ -425,21 +424,9 @@ def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool, 
                 points = work()
         else:
             points = work()
-    t = Table(title=f"{sc.name}: least cost of each coverage target")
-    for col in ("target", "least cost", "covered", "stations", "status"):
-        t.add_column(col)
-    for p in points:
-        status = p.status + (f" (plan of the {percent(p.plan_of_target)} target)"
-                             if p.plan_of_target is not None else "")
-        if p.folder and p.status != "optimal" and p.cost_bound is not None:
-            status += f", at least {money(p.cost_bound, 'en')}"
-        t.add_row(percent(p.target), money(p.spent, "en"), percent(p.achieved_share),
-                  str(p.stations), status)
-    out.print(t)
-    for p in points:
-        if not p.folder:
-            out.print(f"{percent(p.target)}: {p.note}", markup=False, soft_wrap=True)
-    out.print(f"written to {target} (cost_curve.csv, cost_curve.png)")
+    from siting.console import print_cost_curve
+
+    print_cost_curve(out, points, name=sc.display_name, lang=sc.lang, target=target)
 
 
 @app.command()
@@ -465,11 +452,11 @@ def robust(
 
     def go() -> None:
         from siting._atomic import check_output_dir, output_lock
-        from siting.pipeline import prepare, solve_prepared
+        from siting.pipeline import prepare, solve_prepared, with_lang
         from siting.robust import check_robust, robustness, with_robustness
         from siting.scenario import input_paths, load_scenario
 
-        sc = load_scenario(scenario)
+        sc = with_lang(load_scenario(scenario), lang)
         target = (Path(out_dir) if out_dir
                   else Path("maps") / f"{Path(scenario).resolve().parent.name}-robust")
         inputs = input_paths(sc)
@@ -481,8 +468,8 @@ def robust(
 
             client = connect(dask)  # fail before the long work, not after it
         prog = _progress(quiet)
-        hooks = RichHooks(prog)
-        language = lang or sc.lang
+        hooks = RichHooks(prog, sc.lang)
+        language = sc.lang
 
         def work():
             prep = prepare(sc, hooks=hooks)
@@ -513,22 +500,9 @@ def robust(
         finally:
             if client is not None:
                 client.close()
-        f = outcome.figures
-        out.print(f"{f.samples} samples ({f.backend}, {f.seconds:.1f} s): own plans cover "
-                  f"{percent(f.own_share_mean)} of the {result.report.final_year} demand on "
-                  f"average, the scenario's plan {percent(f.base_share_mean)}; regret mean "
-                  f"{number(100 * f.regret_mean, 1)}, 90th pct "
-                  f"{number(100 * f.regret_p90, 1)}, max {number(100 * f.regret_max, 1)} "
-                  "points", markup=False, soft_wrap=True)
-        t = Table(title=f"chosen in ≥ {percent(f.no_regret_share)} of samples (no-regret)")
-        for col in ("site", "type", "chosen in", "in the plan"):
-            t.add_column(col)
-        for st in f.stations:
-            if st.no_regret:
-                t.add_row(escape(st.site_id), escape(st.station_type),
-                          percent(st.chosen_share), "yes" if st.in_base_plan else "no")
-        out.print(t)
-        out.print(f"written to {target} (robustness.csv, samples.csv, plan/)")
+        from siting.console import print_robust
+
+        print_robust(out, result.report, target)
 
     _guard(go, debug)
 

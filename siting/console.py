@@ -31,10 +31,11 @@ from siting.symbology import symbols_from_report
 
 if TYPE_CHECKING:
     from siting.compare import Comparison
+    from siting.cost_curve import CostPoint
     from siting.sweep import SweepPoint
 
-__all__ = ["print_comparison", "print_run", "print_sweep", "print_written", "stage_label",
-           "target_text"]
+__all__ = ["print_comparison", "print_cost_curve", "print_robust", "print_run", "print_sweep",
+           "print_written", "stage_label", "target_text"]
 
 
 def stage_label(stage: str, label: str, lang: str) -> str:
@@ -156,6 +157,52 @@ def print_sweep(out: Console, points: Sequence[SweepPoint], *, name: str, lang: 
                     percent(p.coverage_share), str(p.stations), status)
     out.print(tab)
     out.print(t("console.sweep_written", lang, target=str(target)))
+
+
+def print_cost_curve(out: Console, points: Sequence[CostPoint], *, name: str, lang: str,
+                     target: Path) -> None:
+    """The least cost of each coverage target (``siting sweep --targets``), in ``lang``."""
+    tab = Table(title=t("console.cost_title", lang, name=name))
+    for key in ("console.col_target", "console.col_least_cost", "console.col_covered",
+                "console.col_stations", "console.col_status"):
+        tab.add_column(t(key, lang))
+    for p in points:
+        status = status_name(p.status, lang)
+        if p.plan_of_target is not None:
+            status += t("console.plan_of_target", lang, share=percent(p.plan_of_target))
+        if p.folder and p.status != "optimal" and p.cost_bound is not None:
+            status += t("console.cost_at_least", lang, bound=money(p.cost_bound, lang))
+        tab.add_row(percent(p.target), money(p.spent, lang), percent(p.achieved_share),
+                    str(p.stations), status)
+    out.print(tab)
+    for p in points:
+        if not p.folder:
+            out.print(f"{percent(p.target)}: {p.note}", markup=False, soft_wrap=True)
+    out.print(t("console.cost_written", lang, target=str(target)), markup=False)
+
+
+def print_robust(out: Console, report: Report, target: Path) -> None:
+    """A robustness study's summary and its no-regret stations, in the report's language."""
+    lang = report.scenario.lang
+    f = report.robustness
+    assert f is not None
+    out.print(t("console.robust_summary", lang, n=f.samples, backend=f.backend,
+                seconds=number(f.seconds, 1), own=percent(f.own_share_mean),
+                year=report.final_year, base=percent(f.base_share_mean),
+                mean=number(100 * f.regret_mean, 1), p90=number(100 * f.regret_p90, 1),
+                max=number(100 * f.regret_max, 1)), markup=False, soft_wrap=True)
+    symbols = symbols_from_report(report, lang)
+    tab = Table(title=t("console.robust_table", lang, share=percent(f.no_regret_share)))
+    for key in ("console.col_site", "field.type", "console.col_chosen", "console.col_in_plan"):
+        tab.add_column(t(key, lang))
+    for st in f.stations:
+        if st.no_regret:
+            label = symbols[st.station_type].label if st.station_type in symbols else \
+                st.station_type
+            tab.add_row(escape(st.site_id), escape(label), percent(st.chosen_share),
+                        t("word.yes" if st.in_base_plan else "word.no", lang))
+    out.print(tab)
+    out.print(t("console.robust_written", lang, target=str(target)), markup=False)
 
 
 def print_comparison(out: Console, cmp: Comparison, target: Path) -> None:

@@ -334,7 +334,10 @@ def _outcome(prep: Prepared, base: SitingResult, params: pd.DataFrame, raw: list
                                            if open_year[o] >= 0 else None),
                         "samples_chosen": int(counts[o]), "chosen_share": float(share[o]),
                         "no_regret": bool(share[o] >= no_regret - 1e-12 and len(ok) > 0)})
-    stations = pd.DataFrame(st_rows).sort_values(
+    columns = ["site_id", "name", "station_type", "zone", "existing", "in_base_plan",
+               "base_open_year", "samples_chosen", "chosen_share", "no_regret"]
+    # no station in any plan (e.g. a budget below every station's cost): an empty table
+    stations = pd.DataFrame(st_rows, columns=columns).sort_values(
         ["chosen_share", "in_base_plan", "site_id"], ascending=[False, False, True],
         kind="stable").reset_index(drop=True)
     reg = samples["regret"].dropna().to_numpy()

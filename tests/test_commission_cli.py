@@ -15,6 +15,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
+from siting.i18n import t
+from siting.scenario import load_scenario
 from tests.helpers_cli import Case, invoke
 
 pytestmark = pytest.mark.slow
@@ -67,6 +69,11 @@ def test_cost_curve(small: Case) -> None:
     for r in rows:
         assert float(r["coverage_share_final_year"]) >= float(r["target_share_final_year"]) - 1e-6
     assert (small.out / "cost_curve.png").stat().st_size > 0
+    # the console in the scenario's language (zh): the table's title, the files written
+    flat = "".join(res.output.split())  # the console wraps long lines
+    name = load_scenario(small.toml).display_name
+    assert "".join(t("console.cost_title", "zh", name=name).split()) in flat
+    assert "cost_curve.csv、cost_curve.png" in flat and "leastcost" not in flat
 
 
 def test_price_of_the_mandates(small: Case) -> None:
@@ -91,8 +98,10 @@ def test_price_of_the_mandates(small: Case) -> None:
 
 
 def test_robust_with_local_processes(small: Case) -> None:
-    ok(invoke("robust", str(small.toml), "--n", "3", "--workers", "2", "--time-limit", "3",
-              "--out", str(small.out), "-q", "--basemap", "none"))
+    text = ok(invoke("robust", str(small.toml), "--n", "3", "--workers", "2", "--time-limit",
+                     "3", "--out", str(small.out), "-q", "--basemap", "none"))
+    assert "个样本" in text and "无悔站点" in text and "samples" not in text.replace(
+        "samples.csv", "")
     with open(small.out / "robustness.csv", encoding="utf-8-sig") as f:
         stations = list(csv.DictReader(f))
     with open(small.out / "samples.csv", encoding="utf-8-sig") as f:

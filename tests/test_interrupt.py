@@ -51,7 +51,7 @@ if stage == "model":
         flag.touch()                      # the solver starts now
         return orig(*a, **k)
 else:
-    import siting.export as mod
+    import siting.export.geopackage as mod
     name, orig = "write_geopackage", mod.write_geopackage
 
     def probe(*a, **k):
