@@ -156,7 +156,8 @@ def print_sweep(out: Console, points: Sequence[SweepPoint], *, name: str, lang: 
         tab.add_row(money(p.budget, lang, unit=False), money(p.spent, lang, unit=False),
                     percent(p.coverage_share), str(p.stations), status)
     out.print(tab)
-    out.print(t("console.sweep_written", lang, target=str(target)))
+    out.print(t("console.sweep_written", lang, target=str(target)), markup=False,
+              soft_wrap=True)  # paths are never broken over lines
 
 
 def print_cost_curve(out: Console, points: Sequence[CostPoint], *, name: str, lang: str,
@@ -178,7 +179,8 @@ def print_cost_curve(out: Console, points: Sequence[CostPoint], *, name: str, la
     for p in points:
         if not p.folder:
             out.print(f"{percent(p.target)}: {p.note}", markup=False, soft_wrap=True)
-    out.print(t("console.cost_written", lang, target=str(target)), markup=False)
+    out.print(t("console.cost_written", lang, target=str(target)), markup=False,
+              soft_wrap=True)
 
 
 def print_robust(out: Console, report: Report, target: Path) -> None:
@@ -202,7 +204,8 @@ def print_robust(out: Console, report: Report, target: Path) -> None:
             tab.add_row(escape(st.site_id), escape(label), percent(st.chosen_share),
                         t("word.yes" if st.in_base_plan else "word.no", lang))
     out.print(tab)
-    out.print(t("console.robust_written", lang, target=str(target)), markup=False)
+    out.print(t("console.robust_written", lang, target=str(target)), markup=False,
+              soft_wrap=True)
 
 
 def print_comparison(out: Console, cmp: Comparison, target: Path) -> None:
@@ -221,4 +224,5 @@ def print_comparison(out: Console, cmp: Comparison, target: Path) -> None:
     counts = cmp.stations["status"].value_counts().to_dict()
     out.print(t("console.changes", lang) + t("rule.list_sep", lang).join(
         f"{t(f'compare.status_{k}', lang)} {v}" for k, v in sorted(counts.items())))
-    out.print(t("console.compare_written", lang, target=str(target / "compare.html")))
+    out.print(t("console.compare_written", lang, target=str(target / "compare.html")),
+              markup=False, soft_wrap=True)

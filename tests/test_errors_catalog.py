@@ -77,6 +77,7 @@ def test_negative_budget(case):
     run_error(case, "scenario.toml", "field 'budget.total'", "-5")
 
 
+@pytest.mark.slow
 def test_unknown_station_type_in_allowed_types(case):
     case.set_prop("candidates.geojson", 3, "allowed_types", "swap_heavy;hydrogn")
     run_error(case, "candidates.geojson", "'C003'", "'hydrogn'", "did you mean 'hydrogen'",
@@ -95,7 +96,6 @@ def test_unknown_zone_in_requirement(case):
     run_error(case, "scenario.toml", "'hedain'", "zones.geojson", "did you mean 'hedian'")
 
 
-@pytest.mark.slow
 def test_unknown_segment_in_fleet(case):
     case.set_prop("fleet.geojson", 2, "segment", "sanitaton")
     run_error(case, "fleet.geojson", "'SAN002'", "'sanitaton'", "did you mean 'sanitation'",
@@ -154,7 +154,6 @@ def test_implausible_fleet_magnitudes(case, col, value):
               pattern=r"(row|feature) 3\b")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("value", "shown"), [("cheap", "'cheap'"), (-1, "-1")])
 def test_bad_capex_factor(case, value, shown):
     case.set_prop("candidates.geojson", 7, "capex_factor", value)
@@ -172,7 +171,6 @@ def test_absurd_scenario_numbers(case, old, new, field):
     run_error(case, "scenario.toml", f"field '{field}'", "less than or equal")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("new", "expected"), [
     ("origin = [1130.398, 31.597]", "field 'corridors.1.origin.0'"),     # a slipped digit
     ("origin = [31.597, 113.398]", "field 'corridors.1.origin.1'"),      # lat/lon swapped
@@ -210,6 +208,7 @@ def test_metres_labelled_as_degrees(case):
     run_error(case, "fleet.gpkg", "feature 1 (fleet_id 'SAN001')", "metres", "EPSG:4547")
 
 
+@pytest.mark.slow
 def test_coordinates_outside_china(case, caplog):
     """Outside China is a warning; the point is then refused for being far from every road."""
     case.edit("fleet.geojson", lambda d: d["features"][4]["geometry"].__setitem__(
@@ -235,7 +234,6 @@ def test_duplicate_ids(case):
               "also feature 1")
 
 
-@pytest.mark.slow
 def test_point_too_far_from_network(case):
     case.edit("fleet.geojson", lambda d: d["features"][4]["geometry"].__setitem__(
         "coordinates", [113.0, 31.3]))
@@ -912,7 +910,6 @@ def test_vertical_output_crs_in_scenario(case):
     run_error(case, "scenario.toml", "field 'output_crs'", "geocentric", "2-D")
 
 
-@pytest.mark.slow
 def test_unknown_road_class_in_speeds(case):
     case.sub("max_snap_m = 2000.0", "max_snap_m = 2000.0\n"
              "speeds_kph = { primry = { light = 45.0, heavy = 35.0 } }")
@@ -1082,7 +1079,6 @@ def _first_type(r: dict) -> str:
     return next(iter(r["by_type"]))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("edit", "shown"), [
     (lambda r: r.__setitem__("by_type", "x"), "key 'by_type' holds text 'x' where a table"),
     (lambda r: r["by_type"][_first_type(r)].__setitem__("count", "many"),
@@ -1331,7 +1327,6 @@ def test_layer_entirely_outside_the_network(tmp_path):
     assert "lon 113.3800..113.3900" in line
 
 
-@pytest.mark.slow
 def test_existing_stations_elsewhere_named_by_their_own_file(case):
     case.edit("existing.geojson", lambda d: [f["geometry"].__setitem__("coordinates",
                                                                        [116.4, 39.9])
@@ -1406,21 +1401,6 @@ def test_robust_without_uncertainty(case):
     line = error_line(res)
     assert "no [uncertainty] section" in line and "vehicles = [0.8, 1.2]" in line
     assert not case.out.exists()
-
-
-def test_robust_default_output_folder(case, monkeypatch):
-    # without --out the folder is maps/<scenario folder>-robust under the working folder
-    # (it once crashed with an internal error before naming it)
-    _no_uncertainty(case)
-    monkeypatch.chdir(case.dir.parent)
-    (case.dir.parent / "maps").mkdir()
-    (case.dir.parent / "maps" / "scenario-robust").write_text("not a folder", encoding="utf-8")
-    line = error_line(invoke("robust", str(case.toml), "-q"))
-    assert "scenario-robust" in line and "is a file" in line
-    (case.dir.parent / "maps" / "scenario-robust").unlink()
-    line = error_line(invoke("robust", str(case.toml), "-q"))
-    assert "no [uncertainty] section" in line
-    assert not (case.dir.parent / "maps" / "scenario-robust").exists()
 
 
 def test_robust_on_a_least_cost_scenario(case):
