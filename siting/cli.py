@@ -344,7 +344,7 @@ def sweep(
             else Path("maps") / f"{scenario_path.resolve().parent.name}-sweep")
 
         from siting import export
-        from siting._atomic import check_output_dir, output_lock
+        from siting._atomic import check_output_dir
         from siting.export import OutputOptions
         from siting.pipeline import prepare, with_lang
         from siting.scenario import input_paths, load_scenario
@@ -372,17 +372,23 @@ def sweep(
             return run_sweep(prep, values, target, hooks=hooks,
                              write_run=write_run if maps else None, inputs=inputs)
 
-        with output_lock(target):
-            if prog is not None:
-                with prog:
-                    points = work()
-            else:
-                points = work()
+        points = _locked(target, prog, work)
         from siting.console import print_sweep
 
         print_sweep(out, points, name=sc.display_name, lang=sc.lang, target=target)
 
     _guard(go, debug)
+
+
+def _locked(target: Path, prog: Progress | None, work: Callable[[], T]) -> T:
+    """``work()`` holding ``target``'s output lock, with the progress bars shown if any."""
+    from siting._atomic import output_lock
+
+    with output_lock(target):
+        if prog is None:
+            return work()
+        with prog:
+            return work()
 
 
 def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool, quiet: bool,
@@ -399,7 +405,7 @@ def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool, 
         else Path("maps") / f"{scenario_path.resolve().parent.name}-cost")
 
     from siting import export
-    from siting._atomic import check_output_dir, output_lock
+    from siting._atomic import check_output_dir
     from siting.cost_curve import cost_sweep
     from siting.pipeline import prepare, with_lang
     from siting.scenario import input_paths, load_scenario
@@ -418,12 +424,7 @@ def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool, 
         return cost_sweep(prep, shares, target, hooks=hooks,
                           write_run=write_run if maps else None, inputs=inputs)
 
-    with output_lock(target):
-        if prog is not None:
-            with prog:
-                points = work()
-        else:
-            points = work()
+    points = _locked(target, prog, work)
     from siting.console import print_cost_curve
 
     print_cost_curve(out, points, name=sc.display_name, lang=sc.lang, target=target)
