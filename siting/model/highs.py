@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -68,6 +69,7 @@ def c_stdout_silenced(active: bool) -> Iterator[None]:
 #: for another thread count than the scheduler's fails ("Not Set") unless the scheduler is
 #: reset first (:func:`new_highs` does).
 _threads: list[int] = [2]
+_threads_lock = threading.Lock()
 
 
 def new_highs(*, msg: bool, time_limit_s: float, threads: int | None) -> Any:
@@ -82,13 +84,15 @@ def new_highs(*, msg: bool, time_limit_s: float, threads: int | None) -> Any:
         h = highspy.Highs()
     h.setOptionValue("output_flag", bool(msg))
     h.setOptionValue("time_limit", float(time_limit_s))
-    if threads is None:
-        threads = _threads[0]
-    elif int(threads) != _threads[0]:
-        # the scheduler of an earlier solve has another thread count: start a new one (our
-        # HiGHS runs are sequential in a process, so none is using the old scheduler)
-        highspy.Highs.resetGlobalScheduler(True)
-    _threads[0] = int(threads)
+    with _threads_lock:
+        if threads is None:
+            threads = _threads[0]
+        elif int(threads) != _threads[0]:
+            # the scheduler of an earlier solve has another thread count: start a new one.
+            # Safe while solves of one process run one after another, or all with the same
+            # count (a Dask worker's threads all run samples with threads=1)
+            highspy.Highs.resetGlobalScheduler(True)
+        _threads[0] = int(threads)
     h.setOptionValue("threads", int(threads))
     return h
 
