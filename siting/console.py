@@ -123,7 +123,10 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
         for zid, zc in report.zone_coverage.items():
             floor = ("" if zc.min_share is None else
                      f"≥ {percent(zc.min_share)} ({zc.min_share_year})")
-            z.add_row(escape(zc.name or zid), number(zc.demand_weight, 1),
+            zf = report.by_zone.get(zid)  # the zone's English name, when the layer gives one
+            name = (zf.name_en if lang == "en" and zf is not None and zf.name_en else
+                    zc.name or zid)
+            z.add_row(escape(name), number(zc.demand_weight, 1),
                       number(zc.weight_covered, 1), percent(zc.coverage_share), floor)
         out.print(z)
     if report.mandates:
