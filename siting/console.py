@@ -22,6 +22,7 @@ from siting.report import Report
 from siting.report_text import (
     corridor_text,
     headline_text,
+    mandate_text,
     money_text,
     notes,
     solver_text,
@@ -130,15 +131,30 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
                       number(zc.weight_covered, 1), percent(zc.coverage_share), floor)
         out.print(z)
     if report.mandates:
+        symbols = symbols_from_report(report, lang)
+
+        def zone_name(zid: str) -> str:
+            zf = report.by_zone.get(zid)
+            zc = report.zone_coverage.get(zid)
+            if lang == "en" and zf is not None and zf.name_en:
+                return zf.name_en
+            return (zf.name if zf is not None and zf.name else
+                    zc.name if zc is not None and zc.name else zid)
+
+        def type_name(tid: str) -> str:
+            return symbols[tid].label if tid in symbols else tid
+
         m = Table(title=t("brief.mandates", lang, year=year))
         for key in ("brief.col_mandate", "brief.col_cover_without", "brief.col_gain",
                     "brief.col_saved", "brief.col_binds"):
             m.add_column(t(key, lang))
         for p in report.mandates:
+            label = escape(mandate_text(p, report, lang, zone_name=zone_name,
+                                        type_name=type_name))
             if p.coverage_without is None:
-                m.add_row(escape(p.label), status_name(p.status, lang), "", "", "")
+                m.add_row(label, status_name(p.status, lang), "", "", "")
                 continue
-            m.add_row(escape(p.label), percent(p.coverage_without),
+            m.add_row(label, percent(p.coverage_without),
                       number(100 * (p.coverage_gained or 0.0), 1),
                       money(p.money_saved, lang),
                       t("word.yes" if p.binding else "word.no", lang))

@@ -15,9 +15,11 @@ the headline, the money, the corridor trucks and the solver outcome with these f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from siting._format import MISSING, money, number, percent
 from siting.i18n import LABELS, t
-from siting.report import Report
+from siting.report import MandatePrice, Report
 
 __all__ = [
     "corridor_text", "headline_text", "money_text", "notes", "objective_text", "solver_name",
@@ -101,3 +103,45 @@ def notes(report: Report) -> list[str]:
     """Remarks a reader must see with the figures (e.g. a sweep point showing a smaller
     budget's plan), in the run's language."""
     return [n for n in report.notes if n.strip()]
+
+
+#: Rule families by mandate kind.
+_FAMILY_KEYS = {"zone_requirements": "brief.mandate_kind_zone_requirements",
+                "zone_coverage": "brief.mandate_kind_zone_coverage",
+                "budget_by_year": "brief.mandate_kind_budget_by_year",
+                "grid": "brief.mandate_kind_grid",
+                "hydrogen_supply": "brief.mandate_kind_hydrogen_supply",
+                "setbacks": "brief.mandate_kind_setbacks",
+                "vehicles_per_day": "brief.mandate_kind_vehicles_per_day"}
+
+
+def mandate_text(m: MandatePrice, report: Report, lang: str, *,
+                 zone_name: Callable[[str], str], type_name: Callable[[str], str],
+                 pathway_name: Callable[[str], str] | None = None) -> str:
+    """A priced mandate in ``lang``: zone requirements and floors by zone, rule families by
+    name (the report's own sentence when nothing better is known). The callables give the
+    display names of zones, station types and pathways in the output's language."""
+    if m.kind in _FAMILY_KEYS:
+        return t(_FAMILY_KEYS[m.kind], lang)
+    if pathway_name is None:
+        def pathway_name(p: str) -> str:
+            key = f"pathway.{p}"
+            return t(key, lang) if key in LABELS.get(lang, {}) else p
+    if m.kind == "zone_requirement":
+        reqs = report.zone_requirements
+        k = int(m.key.split(":")[1]) - 1 if ":" in m.key else -1
+        if 0 <= k < len(reqs):
+            r = reqs[k]
+            year = r.get("by_year") or report.headline.year
+            zone = zone_name(str(r.get("zone", "")))
+            if r.get("station_type"):
+                return t("brief.zone_req_type", lang, min=r.get("min", 1),
+                         type=type_name(str(r["station_type"])), zone=zone, year=year)
+            return t("brief.zone_req_pathway", lang, min=r.get("min", 1),
+                     pathway=pathway_name(str(r.get("pathway", ""))), zone=zone, year=year)
+    if m.kind == "zone_floor" and m.zone:
+        zc = report.zone_coverage.get(m.zone)
+        return t("brief.mandate_zone_floor", lang, zone=zone_name(m.zone),
+                 share=percent(zc.min_share if zc else None),
+                 year=(zc.min_share_year if zc and zc.min_share_year else ""))
+    return m.label

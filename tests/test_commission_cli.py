@@ -77,7 +77,10 @@ def test_cost_curve(small: Case) -> None:
 
 
 def test_price_of_the_mandates(small: Case) -> None:
-    ok(small.run("--mandates", "--workers", "2"))
+    text = ok(small.run("--mandates", "--workers", "2"))
+    # the console names the mandates in the run's language (zh), not the report's sentences
+    flat = "".join(text.split())
+    assert t("brief.mandate_kind_grid", "zh") in flat and "substation" not in text
     rep = json.loads((small.out / "report.json").read_text(encoding="utf-8"))
     keys = [m["key"] for m in rep["mandates"]]
     n_req = small.toml.read_text(encoding="utf-8").count("[[zone_requirements]]")

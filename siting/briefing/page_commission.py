@@ -16,6 +16,7 @@ from siting.briefing.context import PageContext, new_page, pathway_name
 from siting.briefing.tables import Table, table_block
 from siting.briefing.text import fit, wrap
 from siting.report import MandatePrice, Report
+from siting.report_text import mandate_text
 from siting.run_folder import RunData
 
 __all__ = ["page_commission"]
@@ -156,41 +157,7 @@ def _mandates_table(fig: Figure, rep: Report, year: str, ctx: PageContext) -> No
                 0.03, 0.36, 0.94, max_rows=7)
 
 
-#: Rule families by mandate kind.
-_FAMILY_KEYS = {"zone_requirements": "brief.mandate_kind_zone_requirements",
-                "zone_coverage": "brief.mandate_kind_zone_coverage",
-                "budget_by_year": "brief.mandate_kind_budget_by_year",
-                "grid": "brief.mandate_kind_grid",
-                "hydrogen_supply": "brief.mandate_kind_hydrogen_supply",
-                "setbacks": "brief.mandate_kind_setbacks",
-                "vehicles_per_day": "brief.mandate_kind_vehicles_per_day"}
-
-
 def _mandate_label(m: MandatePrice, rep: Report, ctx: PageContext) -> str:
-    """A mandate in the page's language: zone requirements and floors by zone, families by
-    name (the report's English sentence when nothing better is known)."""
-    kind = m.kind
-    if kind in _FAMILY_KEYS:
-        return ctx.label(_FAMILY_KEYS[kind])
-    key = m.key
-    if kind == "zone_requirement":
-        reqs = rep.zone_requirements
-        k = int(key.split(":")[1]) - 1 if ":" in key else -1
-        if 0 <= k < len(reqs):
-            r = reqs[k]
-            year = r.get("by_year") or rep.headline.year
-            zone = ctx.zone(str(r.get("zone", "")))
-            if r.get("station_type"):
-                st = str(r["station_type"])
-                name = ctx.styles[st].label if st in ctx.styles else st
-                return ctx.label("brief.zone_req_type", min=r.get("min", 1), type=name,
-                                 zone=zone, year=year)
-            return ctx.label("brief.zone_req_pathway", min=r.get("min", 1),
-                             pathway=pathway_name(str(r.get("pathway", "")), ctx),
-                             zone=zone, year=year)
-    if kind == "zone_floor" and m.zone:
-        zc = rep.zone_coverage.get(m.zone)
-        return ctx.label("brief.mandate_zone_floor", zone=ctx.zone(m.zone),
-                         share=percent(zc.min_share if zc else None),
-                         year=(zc.min_share_year if zc and zc.min_share_year else ""))
-    return m.label
+    """A mandate in the page's language (see :func:`siting.report_text.mandate_text`)."""
+    return mandate_text(m, rep, ctx.lang, zone_name=ctx.zone, type_name=ctx.type_name,
+                        pathway_name=lambda p: pathway_name(p, ctx))
