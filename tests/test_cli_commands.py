@@ -88,8 +88,12 @@ def test_sweep_over_eight_budgets_never_decreases(tmp_path):
     assert set(planless) <= {"infeasible", "no plan found in time"}
     assert rows[-len(feasible):] == feasible  # only the smallest budgets lack a plan
     assert len(feasible) >= 5
-    shares = [float(r["coverage_share_final_year"]) for r in feasible]
-    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(shares)), shares
+    # the objective (covered weight over all planning years + corridor trucks) never falls as
+    # the budget grows: a solve that stops with less shows the smaller budget's plan. The
+    # final year's share alone may dip, since the objective trades it against earlier years.
+    objectives = [float(r["objective"]) for r in feasible]
+    assert all(b >= a - 1e-6 for a, b in itertools.pairwise(objectives)), objectives
+    assert all(0 <= float(r["coverage_share_final_year"]) <= 1 for r in feasible)
     assert all(float(r["spent_cny"]) <= float(r["budget_cny"]) + 1e-6 for r in feasible)
     assert sum(r["knee"] == "yes" for r in rows) <= 1
     assert (out / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
