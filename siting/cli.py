@@ -203,11 +203,7 @@ def _run(scenario: Path | str, out_dir: Path | str | None, lang: str | None, bas
                    tianditu_key=tianditu_key, shapefile=shapefile, mandates=mandates,
                    workers=workers)
 
-    if prog is not None:
-        with prog:
-            result = solve()
-    else:
-        result = solve()
+    result = _shown(prog, solve)
     _print_summary(result.report, target)
 
 
@@ -380,15 +376,20 @@ def sweep(
     _guard(go, debug)
 
 
+def _shown(prog: Progress | None, work: Callable[[], T]) -> T:
+    """``work()`` with the progress bars shown while it runs (if there are any)."""
+    if prog is None:
+        return work()
+    with prog:
+        return work()
+
+
 def _locked(target: Path, prog: Progress | None, work: Callable[[], T]) -> T:
     """``work()`` holding ``target``'s output lock, with the progress bars shown if any."""
     from siting._atomic import output_lock
 
     with output_lock(target):
-        if prog is None:
-            return work()
-        with prog:
-            return work()
+        return _shown(prog, work)
 
 
 def _target_sweep(scenario: str, targets: str, out_dir: str | None, maps: bool, quiet: bool,
@@ -489,11 +490,7 @@ def robust(
 
         try:
             with output_lock(target):
-                if prog is not None:
-                    with prog:
-                        result, outcome = work()
-                else:
-                    result, outcome = work()
+                result, outcome = _shown(prog, work)
                 from siting.export import OutputOptions
 
                 _write_robust(result, outcome, target, inputs, OutputOptions(

@@ -19,8 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from siting._errors import InfeasibleError, SolverError
 from siting._parallel import default_workers, run_local, shared
 from siting.model import ModelInput, SitingModel
@@ -97,14 +95,6 @@ def mandates_of(sc: Scenario, mi: ModelInput) -> list[Mandate]:
     return out
 
 
-def _final_share(mi: ModelInput, served: np.ndarray) -> float:
-    """Covered share of the final year's weight."""
-    w = np.asarray(mi.weight, dtype=float)
-    last = np.asarray(mi.year) == mi.n_years - 1
-    total = float(w[last].sum())
-    return float((w[last] * served[last]).sum()) / total if total > 0 else 0.0
-
-
 def solve_without(m: Mandate) -> dict[str, Any]:
     """Worker: solve the shared model input without mandate ``m`` (see :func:`price`)."""
     base: ModelInput = shared()["model_input"]
@@ -126,7 +116,7 @@ def solve_without(m: Mandate) -> dict[str, Any]:
     except SolverError as e:
         return {"key": m.key, "status": "failed", "note": str(e)}
     return {"key": m.key, "status": sol.status, "objective": float(sol.objective),
-            "share": _final_share(mi, np.asarray(sol.served, dtype=float)),
+            "share": mi.final_year_share(sol.served),
             "spent": float(sol.spent), "gap": None if not math.isfinite(sol.gap) else
             float(sol.gap)}
 

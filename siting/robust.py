@@ -169,13 +169,6 @@ def fixed_plan_input(mi: ModelInput, open_year: np.ndarray) -> ModelInput:
 
 
 # =========================================================================== one sample
-def _final_share(mi: ModelInput, served: np.ndarray) -> float:
-    w = np.asarray(mi.weight, dtype=float)
-    last = np.asarray(mi.year) == mi.n_years - 1
-    total = float(w[last].sum())
-    return float((w[last] * served[last]).sum()) / total if total > 0 else 0.0
-
-
 def solve_sample(k: int) -> dict[str, Any]:
     """Worker: sample ``k``'s own plan and the base plan's coverage on it."""
     sh = shared()
@@ -198,9 +191,9 @@ def solve_sample(k: int) -> dict[str, Any]:
                 "note": str(e)}
     base = solve(fixed_plan_input(mi, sh["base_open_year"]))
     out.update(status=own.status, gap=float(own.gap) if math.isfinite(own.gap) else None,
-               own_share=_final_share(mi, np.asarray(own.served, dtype=float)),
+               own_share=mi.final_year_share(own.served),
                own_objective=float(own.objective), spent=float(own.spent),
-               base_share=_final_share(mi, np.asarray(base.served, dtype=float)),
+               base_share=mi.final_year_share(base.served),
                base_objective=float(base.objective),
                chosen=np.flatnonzero(np.asarray(own.open_year) >= 0).astype(np.int32))
     return out

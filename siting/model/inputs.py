@@ -310,6 +310,15 @@ class ModelInput:
             return str(self.year_labels[p])
         return f"year index {p}"
 
+    def final_year_share(self, served: npt.ArrayLike) -> float:
+        """Share of the final planning year's demand weight that ``served`` (per demand row,
+        0..1) covers; 0 when that year has no weight."""
+        w = np.asarray(self.weight, dtype=float)
+        last = np.asarray(self.year) == self.n_years - 1
+        total = float(w[last].sum())
+        covered = float((w[last] * np.asarray(served, dtype=float)[last]).sum())
+        return covered / total if total > 0 else 0.0
+
     def yearly_budgets(self) -> FloatArray | None:
         """``budget_by_year`` padded with ``inf`` (no cap) to :attr:`n_years` entries, CNY."""
         if self.budget_by_year is None:
