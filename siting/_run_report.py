@@ -1,13 +1,10 @@
 """A run folder's ``report.json`` checked before ``compare`` and ``brief`` use it.
 
-The shape is :class:`siting.report.Report`'s (one definition of the report), with two
-differences that suit readers of folders written by someone else:
-
-* every key is optional (``compare`` and ``brief`` show a missing figure as unknown, so a
-  report from an older version, or a hand-made one, still works);
-* the check is *strict*, as JSON: a number must be a JSON number (``true``/``false`` and
-  ``"1.5"`` are not numbers, though a lax read takes ``true`` for 1), text must be text,
-  tables tables.
+The shape is :class:`siting.report.Report`'s (one definition of the report). This first pass
+is *strict*, as JSON: a number must be a JSON number (``true``/``false`` and ``"1.5"`` are not
+numbers, though a lax read takes ``true`` for 1), text must be text, tables tables. Keys may be
+absent here; :func:`siting.report.read_report` then parses the file into the typed
+:class:`~siting.report.Report`, which names a missing required key in one line too.
 
 A file edited into the wrong shape gives one line naming the file and the first key at fault,
 instead of a crash deep in a table or a PDF page.
