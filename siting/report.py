@@ -516,8 +516,11 @@ def read_report(path: str | Path) -> Report:
     except ValidationError as e:
         err = e.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        got = repr(err.get("input"))
-        got = got if len(got) <= 40 else got[:39] + "…"
-        msg = (f"{path}: key '{key}': {err['msg'].lower()} (got {got}); this file was not "
-               "written by this version of siting or was edited — re-run `siting run`")
+        if err["type"] == "missing":  # the input is the enclosing table: nothing to echo
+            what = "is missing"
+        else:
+            got = repr(err.get("input"))
+            what = f"{err['msg'].lower()} (got {got if len(got) <= 40 else got[:39] + '…'})"
+        msg = (f"{path}: key '{key}' {what}; this file was not written by this version of "
+               "siting or was edited — re-run `siting run`")
         raise InputDataError(msg) from None

@@ -1100,6 +1100,15 @@ def test_report_json_with_wrong_types(real_run, tmp_path, command, edit, shown):
     assert not (tmp_path / "cmp").exists() and not (bad / "briefing.pdf").exists()
 
 
+@pytest.mark.slow
+def test_report_json_missing_a_needed_key(real_run, tmp_path):
+    bad = _broken_copy(real_run, tmp_path / "bad", lambda r: r.pop("headline"))
+    line = error_line(invoke("brief", str(bad)))
+    assert f"{bad / 'report.json'}: key 'headline' is missing; " in line, line
+    assert "{" not in line  # the enclosing table is not echoed
+    assert not (bad / "briefing.pdf").exists()
+
+
 def test_report_json_as_written_passes(real_run):
     """A report as written passes; so does one lacking keys (they show as unknown)."""
     from siting._run_report import check_report
