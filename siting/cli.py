@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Site battery-swap, charging and hydrogen stations for working fleets.")
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+#: Results go to stdout as plain text: names and paths from the user are never read as rich
+#: markup (a zone called "[/]" would otherwise stop the summary with a MarkupError).
+out = Console(highlight=False, markup=False)
 
 T = TypeVar("T")
 

@@ -1,5 +1,7 @@
 """What the command line prints after a run, a sweep or a comparison, in the run's language.
 
+Printed on a console without rich markup (``siting.cli.out``): user text is shown as it is.
+
 The same sentences as the map and the briefing (:mod:`siting.report_text`): the final
 planning year's headline first, then the money, stations by type (by name), corridor trucks
 apart, the solver's outcome (a time-limited plan as a range, never "optimal"), then a table per
@@ -13,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from siting._format import money, number, percent
@@ -127,7 +128,7 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
             zf = report.by_zone.get(zid)  # the zone's English name, when the layer gives one
             name = (zf.name_en if lang == "en" and zf is not None and zf.name_en else
                     zc.name or zid)
-            z.add_row(escape(name), number(zc.demand_weight, 1),
+            z.add_row(name, number(zc.demand_weight, 1),
                       number(zc.weight_covered, 1), percent(zc.coverage_share), floor)
         out.print(z)
     if report.mandates:
@@ -149,8 +150,7 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
                     "brief.col_saved", "brief.col_binds"):
             m.add_column(t(key, lang))
         for p in report.mandates:
-            label = escape(mandate_text(p, report, lang, zone_name=zone_name,
-                                        type_name=type_name))
+            label = mandate_text(p, report, lang, zone_name=zone_name, type_name=type_name)
             if p.coverage_without is None:
                 m.add_row(label, status_name(p.status, lang), "", "", "")
                 continue
@@ -220,7 +220,7 @@ def print_robust(out: Console, report: Report, target: Path) -> None:
         if st.no_regret:
             label = symbols[st.station_type].label if st.station_type in symbols else \
                 st.station_type
-            tab.add_row(escape(st.site_id), escape(label), percent(st.chosen_share),
+            tab.add_row(st.site_id, label, percent(st.chosen_share),
                         t("word.yes" if st.in_base_plan else "word.no", lang))
     out.print(tab)
     out.print(t("console.robust_written", lang, target=str(target)), markup=False,

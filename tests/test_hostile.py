@@ -206,3 +206,27 @@ def test_symlink_out_of_the_scenario_folder_is_refused(tmp_path):
     (case.dir / "fleet.geojson").symlink_to(outside)
     line = error_line(case.validate())
     assert "field 'demand.path'" in line and "leaves the scenario folder" in line
+
+
+def test_console_prints_markup_and_formulas_as_text(tmp_path):
+    """A zone and a scenario named with rich markup, a template and a formula: the console
+    summary shows them as they are (no MarkupError, no style applied, nothing evaluated)."""
+    case = Case(tmp_path).fast()
+    zone = "[/] [bold]Z {{7*7}} =1+1"
+
+    def rename(doc: dict) -> None:
+        for f in doc["features"]:
+            if f["properties"]["zone_id"] == "hedian":
+                f["properties"]["name"] = zone
+
+    case.edit("zones.geojson", rename)
+    text = case.toml.read_text(encoding="utf-8")
+    first = text.index('\nname = "') + 1
+    end = text.index("\n", first)
+    case.toml.write_text(text[:first] + 'name = "[red]S[/red] {{7*7}}"' + text[end:],
+                         encoding="utf-8")
+    res = case.run()
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "[red]S[/red] {{7*7}}" in flat and zone in flat
+    assert "49" not in flat.replace(",", " ").split()
