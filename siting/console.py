@@ -119,9 +119,12 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
                     grid=f"{ec.grid_co2_kg_per_kwh:g}"), markup=False, soft_wrap=True)
     if report.zone_coverage:
         z = Table(title=t("brief.zone_coverage", lang, year=year))
-        for key in ("field.zone", "console.col_demand", "console.col_covered",
+        unit = t("unit.vehicles" if report.scenario.weight == "vehicles" else "unit.kwh_day",
+                 lang)  # the demand weight of the final year
+        for key in ("field.zone", "console.col_zone_demand", "console.col_zone_covered",
                     "console.col_share", "field.zone_min_share"):
-            z.add_column(t(key, lang), justify="left" if key == "field.zone" else "right")
+            z.add_column(t(key, lang, unit=unit),
+                         justify="left" if key == "field.zone" else "right")
         for zid, zc in report.zone_coverage.items():
             floor = ("" if zc.min_share is None else
                      f"≥ {percent(zc.min_share)} ({zc.min_share_year})")
