@@ -1,0 +1,93 @@
+"""What the starter reads from the user's layers before writing anything: the sheet and header
+row of a workbook, whether its coordinates are metres, the fleet's segment values, and QGIS
+layer names (``path|layername=x``)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from siting import tables
+from siting._errors import SitingError
+from siting.scenario import LayerSpec
+
+
+@dataclass
+class LayerInfo:
+    """What the starter learnt about one layer file (all optional)."""
+
+    options: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    xy_metres: bool = False
+
+
+def inspect_table(path: Path, crs: str | None, sheet: object = None) -> LayerInfo:
+    """Sheet and header row of the first sheet (or of ``sheet``) with coordinate columns, and
+    whether those are x/y (metres) or lon/lat."""
+    info = LayerInfo()
+    if path.suffix.lower() in (".csv", ".txt"):
+        from siting.layers import read_table
+
+        try:
+            cols = tables.coordinate_columns(list(read_table(path, crs=None).columns),
+                                             projected=bool(crs))
+        except SitingError:
+            return info
+        info.xy_metres = cols is not None and not cols[2]
+        return info
+    if not tables.is_spreadsheet(path):
+        return info
+    try:
+        import pandas as pd
+
+        with tables._open(path, "input") as book:
+            names = [str(s) for s in book.sheet_names]
+            for name in [n for n in names if sheet is None or n == str(sheet)]:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # openpyxl: unsupported extensions ...
+                    head = pd.read_excel(book, sheet_name=name, header=None, nrows=12,
+                                         dtype=object)
+                for r in range(len(head)):
+                    cells = [c for c in head.iloc[r].tolist() if not pd.isna(c)]
+                    cols = tables.coordinate_columns(cells, projected=bool(crs))
+                    if cols is not None:
+                        info.options["sheet"] = name
+                        if r > 0:
+                            info.options["header_row"] = r + 1
+                        info.xy_metres = not cols[2]
+                        if len(names) > 1 and sheet is None:
+                            info.notes.append(f"{path.name}: using sheet '{name}' (sheets: "
+                                              f"{', '.join(names)})")
+                        return info
+    except SitingError:
+        return info  # validation will say what is wrong with the file
+    return info
+
+
+def fleet_segments(spec: LayerSpec) -> list[str] | None:
+    """Distinct ``segment`` values of the fleet layer in file order, or None if unreadable."""
+    from siting.layers import read_layer
+
+    try:
+        fleet = read_layer(spec, what="demand", required={"segment": "text"}, geom="point")
+    except SitingError:
+        return None
+    return list(dict.fromkeys(str(v) for v in fleet["segment"]))
+
+
+
+def split_layer_uri(uri: str | Path) -> tuple[Path, str | None]:
+    """``"roads.gpkg|layername=roads"`` (QGIS's way of naming a layer in a file) -> path, name.
+
+    A plain path gives ``(path, None)``. For a workbook the layer name is the sheet.
+    """
+    text = str(uri)
+    if "|" not in text:
+        return Path(text), None
+    path, _, rest = text.partition("|")
+    for part in rest.split("|"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "layername" and value:
+            return Path(path), value
+    return Path(path), None
