@@ -163,9 +163,12 @@ def validate(
 
     def check() -> None:
         from siting._preflight import check_path_text
+
+        # The path first: a bad one is refused before the pipeline is even imported.
+        path = check_path_text(scenario, "scenario")
         from siting.validate import validate_scenario
 
-        summary = validate_scenario(check_path_text(scenario, "scenario"))
+        summary = validate_scenario(path)
         t = Table(title=f"{scenario}: valid", show_header=False)
         for k, v in summary.items():
             t.add_row(k, str(v))
