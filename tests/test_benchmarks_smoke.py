@@ -81,6 +81,10 @@ def test_pipeline_table(tmp_path: Path) -> None:
     assert abs(pl["demand_points"] - 400) <= 3
     assert pl["candidates"] == 25 and pl["map_mb"] > 0
     assert sum(pl["stages_s"].values()) <= pl["total_s"] + 1e-6
+    # the pre-flight memory estimate was recorded: the benchmark's patch of check_fits is
+    # where the pipeline looks it up
+    assert [e["what"] for e in pl["memory_estimates"]] == ["the MIP"]
+    assert pl["memory_estimates"][0]["estimate_gb"] > 0
     assert re.search(r"\| map\.html +\| [\d.]+ MB", text)
 
 

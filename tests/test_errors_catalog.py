@@ -1193,8 +1193,11 @@ def test_unreadable_scenario_is_one_line(open_tmp):
     scenario = open_tmp / "scenario.toml"
     scenario.write_text("name = 'x'\n", encoding="utf-8")
     scenario.chmod(0o000)
+    # imported while they can still be read (as root the block below runs as nobody, who may
+    # not read the Python installation's own modules)
     import siting._preflight
-    import siting.scenario  # noqa: F401
+    import siting.scenario
+    import siting.validate  # noqa: F401
 
     with _cannot_write(open_tmp):
         res = invoke("validate", str(scenario))
