@@ -101,71 +101,156 @@ def build_options(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | Non
     """
     type_ids = [t.id for t in scenario.station_types]
     sites = _stack_sites(candidates, existing, type_ids, source, existing_source)
-    xy = point_xy(sites, metric_crs)
+    facts = _site_facts(sites, scenario, rules, metric_crs, supply_distances)
+    sites["zone"] = facts.zone_of
+    sites["zones"] = facts.zones_of
+    sites["substation"] = facts.substation
+    rows: list[dict[str, object]] = []
+    outcome: list[str] = []
+    excluded: list[str] = []
+    for i, (allowed, is_existing) in enumerate(zip(sites["_types"], sites["existing"])):
+        site_rows, notes, out = _site_options(sites, i, allowed, bool(is_existing), scenario,
+                                              facts, existing_source)
+        rows.extend(site_rows)
+        outcome.append(t("rule.sep", scenario.lang).join(notes))
+        excluded.append(";".join(out))
+    return _with_outcomes(sites, outcome, excluded), _options_table(rows)
 
+
+# --------------------------------------------------------------------------- rule steps
+@dataclass(frozen=True)
+class _SiteFacts:
+    """What the rules know of each site (lists and arrays in the order of the stacked sites).
+
+    Attributes
+    ----------
+    zone_of, zones_of
+        Most specific zone id, and every zone id containing the site (``;``-joined).
+    substation
+        Id of the nearest substation ("" without a substation layer).
+    supply
+        Distances from every hydrogen supply site (:class:`siting.supply.SupplyDistances`).
+    supply_id, supply_m, supply_road
+        Nearest supply site: its id, its distance in metres (``inf`` when none) and whether
+        that distance was measured on the roads.
+    setback_fail
+        Site index → the first setback it breaks (text in the scenario's language).
+    """
+
+    zone_of: list[str]
+    zones_of: list[str]
+    substation: list[str]
+    supply: SupplyDistances
+    supply_id: list[str]
+    supply_m: np.ndarray
+    supply_road: np.ndarray
+    setback_fail: dict[int, str]
+
+
+def _site_facts(sites: gpd.GeoDataFrame, scenario: Scenario, rules: RuleLayers,
+                metric_crs: str,
+                supply_distances: Callable[[np.ndarray], SupplyDistances] | None,
+                ) -> _SiteFacts:
+    """Zones, nearest substation, supply distances and setback breaches of every site.
+
+    Distances are measured in ``metric_crs`` (metres); ``sites`` is in EPSG:4326.
+    """
+    xy = point_xy(sites, metric_crs)
     zone_of, zones_of = _zones(sites, rules.zones)
     substation, _ = _nearest(xy, rules.substations, metric_crs,
                              scenario.grid.id_column if scenario.grid else "substation_id")
-    sites["zone"] = zone_of
-    sites["zones"] = zones_of
-    sites["substation"] = substation
-
     sd = _supply(xy, rules.supply, metric_crs, supply_distances)
     supply_id, supply_km, supply_road = sd.nearest()
-    supply_m = supply_km * 1000.0
-    setback_fail = _setback_failures(xy, rules.sensitive, scenario, metric_crs)
+    return _SiteFacts(zone_of=zone_of, zones_of=zones_of, substation=substation, supply=sd,
+                      supply_id=supply_id, supply_m=supply_km * 1000.0, supply_road=supply_road,
+                      setback_fail=_setback_failures(xy, rules.sensitive, scenario, metric_crs))
 
-    rows: list[dict] = []
-    outcome: list[str] = []
-    excluded: list[str] = []
+
+def _site_options(sites: gpd.GeoDataFrame, i: int, allowed: list[str], is_existing: bool,
+                  scenario: Scenario, facts: _SiteFacts, existing_source: str | Path,
+                  ) -> tuple[list[dict[str, object]], list[str], list[str]]:
+    """The rules applied to each type site ``i`` allows.
+
+    Returns the option rows of the eligible types, one note per type (why it is eligible or
+    excluded, in the scenario's language) and the ids of the excluded types. An existing
+    station is never excluded: it is there already.
+    """
     lang = scenario.lang
-    for i, (allowed, is_existing) in enumerate(zip(sites["_types"], sites["existing"])):
-        notes = []
-        out = []
-        for tid in allowed:
-            st = scenario.station_type(tid)
-            reason = _exclusion(st, scenario, supply_id[i], supply_m[i], setback_fail, i,
-                                road=bool(supply_road[i]))
-            if reason and not is_existing:
-                notes.append(t("rule.excluded", lang, type=_type_name(st, lang), reason=reason))
-                out.append(tid)
-                continue
-            why = t("rule.existing", lang) if is_existing else _eligibility(
-                st, scenario, supply_id[i], supply_m[i], road=bool(supply_road[i]))
-            notes.append(t("rule.eligible", lang, type=_type_name(st, lang), why=why))
-            factor = float(sites["capex_factor"].iloc[i])
-            capacity, h2_capacity, vcap = _capacities(st, sites, i, is_existing,
-                                                      existing_source)
-            rows.append({
-                "site_idx": i, "site_id": sites["site_id"].iloc[i], "name": sites["name"].iloc[i],
-                "station_type": tid, "serves": tuple(st.serves),
-                "capex": 0.0 if is_existing else st.capex * factor,
-                "capacity": capacity, "capacity_unit": st.capacity_unit,
-                "h2_capacity": h2_capacity, "vehicles_cap": vcap,
-                "vehicle_classes": tuple(st.vehicle_classes),
-                "grid_kw": st.grid_kw, "existing": bool(is_existing), "zone": zone_of[i],
-                "zones": zones_of[i], "substation": substation[i],
-                "supply_id": supply_id[i] if "hydrogen" in st.serves else "",
-                "supply_km": (supply_m[i] / 1000.0 if "hydrogen" in st.serves
-                              and np.isfinite(supply_m[i]) else np.nan),
-                "supply_basis": (("road" if supply_road[i] else "straight line")
-                                 if "hydrogen" in st.serves and sd.ids else ""),
-                "delivered_h2": bool("hydrogen" in st.serves and not st.onsite_production
-                                     and scenario.hydrogen is not None),
-                "supply_reach": (_within(sd, i, scenario.hydrogen.delivery_km)
-                                 if "hydrogen" in st.serves and not st.onsite_production
-                                 and scenario.hydrogen is not None else ()),
-                "eligible_reason": why,
-            })
-        outcome.append(t("rule.sep", lang).join(notes))
-        excluded.append(";".join(out))
+    road = bool(facts.supply_road[i])
+    rows: list[dict[str, object]] = []
+    notes: list[str] = []
+    out: list[str] = []
+    for tid in allowed:
+        st = scenario.station_type(tid)
+        reason = _exclusion(st, scenario, facts.supply_id[i], facts.supply_m[i],
+                            facts.setback_fail, i, road=road)
+        if reason and not is_existing:
+            notes.append(t("rule.excluded", lang, type=_type_name(st, lang), reason=reason))
+            out.append(tid)
+            continue
+        why = t("rule.existing", lang) if is_existing else _eligibility(
+            st, scenario, facts.supply_id[i], facts.supply_m[i], road=road)
+        notes.append(t("rule.eligible", lang, type=_type_name(st, lang), why=why))
+        rows.append(_option_row(sites, i, st, is_existing, why, scenario, facts,
+                                existing_source))
+    return rows, notes, out
+
+
+def _option_row(sites: gpd.GeoDataFrame, i: int, st: StationType, is_existing: bool, why: str,
+                scenario: Scenario, facts: _SiteFacts,
+                existing_source: str | Path) -> dict[str, object]:
+    """One row of the options table: type ``st`` at site ``i`` (see ``OPTION_COLUMNS``)."""
+    factor = float(sites["capex_factor"].iloc[i])
+    capacity, h2_capacity, vcap = _capacities(st, sites, i, is_existing, existing_source)
+    return {
+        "site_idx": i, "site_id": sites["site_id"].iloc[i], "name": sites["name"].iloc[i],
+        "station_type": st.id, "serves": tuple(st.serves),
+        "capex": 0.0 if is_existing else st.capex * factor,
+        "capacity": capacity, "capacity_unit": st.capacity_unit,
+        "h2_capacity": h2_capacity, "vehicles_cap": vcap,
+        "vehicle_classes": tuple(st.vehicle_classes),
+        "grid_kw": st.grid_kw, "existing": is_existing, "zone": facts.zone_of[i],
+        "zones": facts.zones_of[i], "substation": facts.substation[i],
+        **_supply_fields(st, i, scenario, facts),
+        "eligible_reason": why,
+    }
+
+
+def _supply_fields(st: StationType, i: int, scenario: Scenario,
+                   facts: _SiteFacts) -> dict[str, object]:
+    """The hydrogen-supply columns of an option (blank for types not serving hydrogen).
+
+    ``supply_km`` in km (NaN when no supply site is in reach); ``supply_reach``: the supply
+    sites within the delivery distance of a type selling delivered hydrogen.
+    """
+    h2 = "hydrogen" in st.serves
+    delivered = h2 and not st.onsite_production and scenario.hydrogen is not None
+    supply_m = facts.supply_m[i]
+    return {
+        "supply_id": facts.supply_id[i] if h2 else "",
+        "supply_km": supply_m / 1000.0 if h2 and np.isfinite(supply_m) else np.nan,
+        "supply_basis": (("road" if facts.supply_road[i] else "straight line")
+                         if h2 and facts.supply.ids else ""),
+        "delivered_h2": bool(delivered),
+        "supply_reach": (_within(facts.supply, i, scenario.hydrogen.delivery_km)
+                         if delivered and scenario.hydrogen is not None else ()),
+    }
+
+
+def _with_outcomes(sites: gpd.GeoDataFrame, outcome: list[str],
+                   excluded: list[str]) -> gpd.GeoDataFrame:
+    """``sites`` with ``rule_outcome``, ``excluded_types`` and ``n_excluded``, less ``_types``."""
     sites["rule_outcome"] = outcome
     sites["excluded_types"] = excluded
     sites["n_excluded"] = [len([x for x in e.split(";") if x]) for e in excluded]
-    sites = sites.drop(columns=["_types"])
+    return sites.drop(columns=["_types"])
+
+
+def _options_table(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """The options table: ``rows`` in ``OPTION_COLUMNS`` order, numbered by ``option``."""
     options = pd.DataFrame(rows, columns=[c for c in OPTION_COLUMNS if c != "option"])
     options.insert(0, "option", np.arange(len(options)))
-    return sites, options
+    return options
 
 
 # --------------------------------------------------------------------------- helpers

@@ -29,6 +29,12 @@ H2_KWH_PER_KG = 33.3
 MAX_VEHICLES = 100_000.0
 MAX_DAILY_KM = 2_000.0
 
+#: Columns of the demand table :func:`build_demand` returns (besides ``geometry``).
+DEMAND_COLUMNS: list[str] = [
+    "demand_id", "fleet_id", "name", "segment", "pathway", "vehicle_class", "year",
+    "vehicles", "energy", "energy_unit", "weight", "threshold_s",
+]
+
 #: Columns of the fleet layer (name → kind) that ``build_demand`` needs.
 FLEET_COLUMNS: dict[str, str] = {
     "fleet_id": "text", "segment": "text", "vehicles": "number", "daily_km": "number",
@@ -61,6 +67,22 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
     InputDataError
         A fleet row names a segment the scenario does not define.
     """
+    _check_segments(fleet, scenario, source)
+    _check_plausible(fleet, source)
+    base = _fleet_table(fleet, _fixed_pathways(fleet, scenario, source))
+    factors = _factors(scenario)
+    if factors.empty:
+        return _empty(fleet.crs)
+    df = _demand_rows(base, factors, scenario.weight)
+    geometry = fleet.geometry.to_numpy()[df["_row"].to_numpy()]
+    out = gpd.GeoDataFrame(df[DEMAND_COLUMNS].reset_index(drop=True), geometry=list(geometry),
+                           crs=fleet.crs)
+    out["year"] = out["year"].astype(int)
+    return out
+
+
+def _check_segments(fleet: gpd.GeoDataFrame, scenario: Scenario, source: str | Path) -> None:
+    """Refuse the first fleet row whose ``segment`` the scenario does not define."""
     seg_ids = [s.id for s in scenario.segments]
     unknown = ~fleet["segment"].astype(str).isin(seg_ids)
     if unknown.any():
@@ -71,10 +93,15 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
                f"{seg_ids}")
         raise InputDataError(msg)
 
-    _check_plausible(fleet, source)
-    fixed = _fixed_pathways(fleet, scenario, source)
+
+def _fleet_table(fleet: gpd.GeoDataFrame, fixed: np.ndarray) -> pd.DataFrame:
+    """One row per fleet point: ids, name, segment, vehicles, daily km, fixed pathway, row.
+
+    ``fixed`` is the point's own pathway ("" where it follows its segment's split); ``_row``
+    is the point's position in ``fleet`` (to take its geometry back).
+    """
     names = fleet["name"].astype(str) if "name" in fleet.columns else fleet["fleet_id"].astype(str)
-    base = pd.DataFrame({
+    return pd.DataFrame({
         "fleet_id": fleet["fleet_id"].astype(str).to_numpy(),
         "name": names.to_numpy(),
         "segment": fleet["segment"].astype(str).to_numpy(),
@@ -83,8 +110,16 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
         "fixed": fixed,
         "_row": np.arange(len(fleet)),
     })
-    # One small table of per-(segment, pathway, year) factors, joined once: no per-row Python.
-    factors = pd.DataFrame([
+
+
+def _factors(scenario: Scenario) -> pd.DataFrame:
+    """Per (segment, pathway, year) with a NEV share: the factors a fleet point is scaled by.
+
+    One small table joined once to the fleet points (no per-row Python): ``nev_share``,
+    pathway ``split``, energy ``use_per_km`` (kWh/km, or kg/km for hydrogen),
+    ``vehicle_class`` and ``threshold_s`` (s). Empty when no year has a NEV share.
+    """
+    return pd.DataFrame([
         {
             "segment": s.id, "pathway": p, "year": y, "nev_share": s.nev_share[y],
             "split": s.pathway_split.get(p, 0.0),
@@ -94,8 +129,15 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
         for s in scenario.segments for p in PATHWAYS for y in scenario.years
         if s.nev_share[y] > 0
     ])
-    if factors.empty:
-        return _empty(fleet.crs)
+
+
+def _demand_rows(base: pd.DataFrame, factors: pd.DataFrame, weight: str) -> pd.DataFrame:
+    """Fleet points × factors → vehicles, daily energy and weight of each demand row.
+
+    Rows with no vehicles are dropped; the rest are ordered by year, fleet point and pathway
+    and get their ``demand_id`` (``fleet_id:pathway:year``). ``weight`` is the scenario's
+    objective weight: ``"vehicles"``, or the energy in kWh/day (hydrogen at its LHV).
+    """
     df = base.merge(factors, on="segment", how="inner")
     # a fleet point with a fixed pathway sends all its new-energy vehicles that way
     # (宜电则电、宜氢则氢 decided per fleet); the others follow their segment's split
@@ -105,20 +147,14 @@ def build_demand(fleet: gpd.GeoDataFrame, scenario: Scenario, *,
     df = df[df["vehicles"] > 0].copy()
     df["energy"] = df["vehicles"] * df["daily_km"] * df["use_per_km"]
     df["energy_unit"] = df["pathway"].map(PATHWAY_UNITS)
-    if scenario.weight == "vehicles":
+    if weight == "vehicles":
         df["weight"] = df["vehicles"]
     else:
         df["weight"] = np.where(df["pathway"] == "hydrogen", df["energy"] * H2_KWH_PER_KG,
                                 df["energy"])
     df = df.sort_values(["year", "_row", "pathway"], kind="stable")
     df["demand_id"] = (df["fleet_id"] + ":" + df["pathway"] + ":" + df["year"].astype(str))
-    geometry = fleet.geometry.to_numpy()[df["_row"].to_numpy()]
-    cols = ["demand_id", "fleet_id", "name", "segment", "pathway", "vehicle_class", "year",
-            "vehicles", "energy", "energy_unit", "weight", "threshold_s"]
-    out = gpd.GeoDataFrame(df[cols].reset_index(drop=True), geometry=list(geometry),
-                           crs=fleet.crs)
-    out["year"] = out["year"].astype(int)
-    return out
+    return df
 
 
 def _fixed_pathways(fleet: gpd.GeoDataFrame, scenario: Scenario, source: str | Path
@@ -171,6 +207,5 @@ def _check_plausible(fleet: gpd.GeoDataFrame, source: str | Path) -> None:
 
 
 def _empty(crs: object) -> gpd.GeoDataFrame:
-    cols = ["demand_id", "fleet_id", "name", "segment", "pathway", "vehicle_class", "year",
-            "vehicles", "energy", "energy_unit", "weight", "threshold_s"]
-    return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=crs)
+    """The demand table with no rows (every column of :data:`DEMAND_COLUMNS`)."""
+    return gpd.GeoDataFrame({c: [] for c in DEMAND_COLUMNS}, geometry=[], crs=crs)

@@ -31,7 +31,7 @@ from siting.maps.layers import (
     add_stations,
     add_zones,
 )
-from siting.maps.legend import display_title, legend_html, title_html
+from siting.maps.legend import Extras, display_title, legend_html, title_html
 from siting.maps.robustness import LAYER_KEY as ROBUSTNESS_KEY
 from siting.maps.robustness import add_robustness
 
@@ -101,13 +101,7 @@ def build_map(
         Unknown ``lang`` or ``basemap``, or ``basemap="tianditu"`` without a key.
     """
     lang = check_lang(lang or result.scenario.lang)
-    if basemap not in BASEMAPS:
-        msg = f"basemap '{basemap}' is not supported; use one of {list(BASEMAPS)}"
-        raise ValueError(msg)
-    if basemap == "tianditu" and not (tianditu_key or "").strip():
-        msg = ("basemap 'tianditu' needs a Tianditu key; pass tianditu_key=... (get one at "
-               "https://console.tianditu.gov.cn) or use basemap 'osm', 'amap' or 'none'")
-        raise ValueError(msg)
+    _check_basemap(basemap, tianditu_key)
     ctx = MapContext.make(result, lang)
     layers = display_layers(result, aggregate_above=aggregate_above, hex_size_m=hex_size_m)
     if basemap == "amap":
@@ -115,8 +109,31 @@ def build_map(
     fmap = _new_map(layers, ctx, basemap=basemap, cdn=cdn, tianditu_key=tianditu_key)
     root = cast(Figure, fmap.get_root())
     root.title = html_text(display_title(result, ctx))
-    # Drawing order = stacking order on the canvas; the top layer takes the clicks. Filled
-    # areas go under the demand circles, roads over the (opaque) demand hexagons.
+    extras = _draw_layers(fmap, layers, result, ctx)
+    _add_controls(fmap, layers, result, ctx, extras, basemap=basemap)
+    number_elements(root)
+    return root.render()
+
+
+def _check_basemap(basemap: str, tianditu_key: str | None) -> None:
+    """Refuse an unknown basemap, or ``"tianditu"`` without a key (``ValueError``)."""
+    if basemap not in BASEMAPS:
+        msg = f"basemap '{basemap}' is not supported; use one of {list(BASEMAPS)}"
+        raise ValueError(msg)
+    if basemap == "tianditu" and not (tianditu_key or "").strip():
+        msg = ("basemap 'tianditu' needs a Tianditu key; pass tianditu_key=... (get one at "
+               "https://console.tianditu.gov.cn) or use basemap 'osm', 'amap' or 'none'")
+        raise ValueError(msg)
+
+
+def _draw_layers(fmap: folium.Map, layers: DisplayLayers, result: SitingResult,
+                 ctx: MapContext) -> Extras:
+    """Draw every data layer, bottom to top; returns the legend entries of the extra layers.
+
+    Drawing order = stacking order on the canvas; the top layer takes the clicks. Filled
+    areas go under the demand circles, roads over the (opaque) demand hexagons, stations on
+    top. Each legend entry is (name, colour, glyph, notes).
+    """
     add_coverage(fmap, layers.coverage, ctx)
     add_zones(fmap, layers.zones, ctx)
     if layers.cells:
@@ -134,6 +151,16 @@ def build_map(
     if robust is not None:
         extras.append(robust)
     add_stations(fmap, layers.stations, ctx)
+    return extras
+
+
+def _add_controls(fmap: folium.Map, layers: DisplayLayers, result: SitingResult,
+                  ctx: MapContext, extras: Extras, *,
+                  basemap: str) -> None:
+    """Add the title and legend overlay (fitted to the plan's extent) and the layer switcher.
+
+    With ``basemap="none"`` the overlay also paints the plain background under the layers.
+    """
     (south, west), (north, east) = bounds(layers, focus=True)
     Overlay(title_html(result, ctx, basemap=basemap), legend_html(result, layers, ctx, extras),
             background=_PLAIN_BACKGROUND if basemap == "none" else None,
@@ -141,8 +168,6 @@ def build_map(
     control = folium.LayerControl(collapsed=True)
     LayerList().add_to(control)
     control.add_to(fmap)
-    number_elements(root)
-    return root.render()
 
 
 def write_map(result: SitingResult, path: str | os.PathLike[str], **kw: Any) -> Path:
