@@ -187,3 +187,145 @@ def test_limits_bind_against_the_unlimited_model():
                          "flows": [ArcCoverFlow(f.weight, f.arc_sets) for f in mi.flows]})
     unlimited = SitingModel.from_input(free, cost_tiebreak=0.0).solve(time_limit_s=30)
     assert limited.objective < unlimited.objective - 1e-6
+
+
+# --------------------------------------------------------------------------- warm starts
+def _greedy_draws(mi: ModelInput, plan) -> tuple[np.ndarray, np.ndarray]:
+    """(n_demand, n_options) energy the greedy draws per cover entry, and its share of rows
+    (no reductions: reduced rows and options are the input's)."""
+    C = sp.csr_matrix(mi.cover)
+    E = np.zeros(C.shape)
+    rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+    np.add.at(E, (rows, C.indices), plan.z)
+    return E, E.sum(axis=1) / mi.energy
+
+
+@pytest.mark.parametrize("case", [CASES[0], CASES[1], dict(CASES[3], flow_energy=False)],
+                         ids=["vehicles", "supply", "vehicles+supply"])
+@pytest.mark.parametrize("seed", [1, 2, 3, 5, 8])
+def test_greedy_serves_only_what_its_stations_can(case, seed):
+    """The greedy's own allocation keeps every kWh, kg-H2, vehicles-a-day and supply limit:
+    the coverage it claims is no more than the best allocation for its stations (computed
+    here from the statement). It had claimed 1,542 on the bundled scenario where its
+    stations could serve 1,002: it ignored the vehicles a day. (Corridor trucks drawing on
+    capacity are left to the start's LP: next test.)"""
+    from siting.model.heuristics import greedy_plan
+
+    mi = _instance(seed, **case)
+    m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
+    plan = greedy_plan(m._rd, capacitated=True)
+    assert plan is not None
+    E, share = _greedy_draws(mi, plan)
+    open_ = plan.open_year >= 0
+    assert not E[:, ~open_].any()
+    unit = mi.row_units()
+    assert np.all(E[unit == 0].sum(axis=0) <= mi.option_capacity + 1e-6)
+    assert np.all(E[unit == 1].sum(axis=0) <= mi.option_capacity_h2 + 1e-6)
+    if mi.option_vehicles_cap is not None:
+        veh = (E / mi.energy[:, None]).T @ mi.vehicles
+        assert np.all(veh <= mi.option_vehicles_cap + 1e-6)
+    assert np.allclose(plan.served, share)
+    assert plan.objective <= _best_allocation(mi, open_) + 1e-6
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_start_with_corridor_trucks_is_the_best_allocation_of_its_stations(seed):
+    """A start whose stations carry corridor trucks is allocated by the LP: its coverage is
+    the best for its stations (the flows it completes included)."""
+    from siting.model import decode
+    from siting.model.heuristics import greedy_plan
+
+    mi = _instance(seed, vehicles_cap=True, supply=False, flow_energy=True)
+    m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
+    plan = greedy_plan(m._rd, capacitated=True)
+    start = decode.start_vector(m._lay, m._rd, plan)
+    assert float(m._lay.col_obj @ start) == pytest.approx(
+        _best_allocation(mi, plan.open_year >= 0), abs=1e-6)
+
+
+# --------------------------------------------------------------------------- LP neighbourhood
+def _timed_instance(seed: int) -> ModelInput:
+    """A capacitated instance whose cover holds travel times (explicit zeros included) and
+    whose rows come in pairs on the same node (merged by the reductions)."""
+    rng = np.random.default_rng(seed)
+    nd, no = 16, 9
+    T = rng.uniform(0, 900, (nd // 2, no)).round()
+    T[rng.random(T.shape) < 0.3] = np.inf
+    T[np.arange(nd // 2), rng.integers(0, no, nd // 2)] = 0.0  # a station on the node
+    T = np.repeat(T, 2, axis=0)
+    r, c = np.nonzero(np.isfinite(T))
+    cover = sp.csr_matrix((T[r, c], (r, c)), shape=T.shape)
+    weight = rng.integers(2, 12, nd).astype(float)
+    return ModelInput(
+        weight=weight, energy=weight * 60.0, year=np.zeros(nd, np.int64), cover=cover,
+        option_site=np.arange(no), option_cost=rng.uniform(1, 3, no),
+        option_capacity=rng.uniform(300, 700, no), option_existing=np.zeros(no, bool),
+        budget_total=6.0, vehicles=weight.copy(), option_vehicles_cap=rng.uniform(6, 14, no))
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_nearest_cover_keeps_each_rows_k_fastest_options(k):
+    from siting.model.neighbourhood import nearest_cover
+
+    mi = _timed_instance(3)
+    m = SitingModel.from_input(mi)
+    rd = m._rd
+    near = nearest_cover(mi, rd, k)
+    C = sp.csr_matrix(mi.cover)
+    assert rd.n_rows < mi.n_demand  # rows on one node were merged
+    for i in range(mi.n_demand):
+        r = rd.row_of[i]
+        if r < 0:
+            continue
+        a, b = C.indptr[i], C.indptr[i + 1]
+        kept = {int(np.flatnonzero(rd.opt == o)[0]): t for o, t in
+                zip(C.indices[a:b].tolist(), C.data[a:b].tolist()) if o in set(rd.opt.tolist())}
+        allowed = set(rd.cover[r].indices.tolist())
+        times = sorted((t, o) for o, t in kept.items() if o in allowed)
+        got = set(near[r].indices.tolist())
+        assert got <= allowed and len(got) == min(k, len(allowed))
+        # every kept option is no slower than every dropped one
+        worst = max(t for t, o in times if o in got)
+        assert all(t >= worst for t, o in times if o not in got)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_lp_neighbourhood_plan_is_feasible_exact_and_no_worse(seed):
+    """The neighbourhood's plan holds every row of the full model, is worth exactly the best
+    allocation of its stations, is no worse than the start, and no better than the optimum
+    found by enumeration."""
+    import time
+
+    from siting.model import decode
+    from siting.model.neighbourhood import lp_neighbourhood
+
+    mi = _timed_instance(seed)
+    m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
+    lay, rd = m._lay, m._rd
+    from siting.model.heuristics import greedy_plan
+
+    start = decode.start_vector(lay, rd, greedy_plan(rd, capacitated=True))
+    nb = lp_neighbourhood(mi, rd, lay, start, deadline=time.perf_counter() + 20, threads=1,
+                          k_guide=2, k_sub=3)
+    v = nb.start
+    assert v is not None and decode.rows_hold(lay, v, tol=1e-6)
+    got = float(lay.col_obj @ v)
+    assert got >= float(lay.col_obj @ start) - 1e-9
+    assert got == pytest.approx(_best_allocation(mi, v[:lay.n_x] > 0.5), abs=1e-6)
+    assert got <= _brute_force(mi) + 1e-6
+    assert nb.free >= int((start[:lay.n_x] > 0.5).sum())
+
+
+def test_better_start_without_time_keeps_the_start():
+    import time
+
+    from siting.model import decode
+    from siting.model.heuristics import greedy_plan
+    from siting.model.neighbourhood import MIN_SECONDS, better_start
+
+    mi = _timed_instance(1)
+    m = SitingModel.from_input(mi)
+    start = decode.start_vector(m._lay, m._rd, greedy_plan(m._rd, capacitated=True))
+    out = better_start(mi, m._rd, m._lay, start, deadline=time.perf_counter() + MIN_SECONDS,
+                       threads=1)
+    assert out is start

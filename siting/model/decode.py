@@ -26,10 +26,10 @@ _INT_TOL = 0.5
 def start_vector(lay: Layout, rd: Reduced, plan: GreedyPlan) -> FloatArray:
     """A full column vector for a greedy plan, feasible for every row.
 
-    The greedy knows one capacity pool per option; when its allocation breaks a row it does
-    not model (vehicles per day, hydrogen supply, corridor trucks drawing on capacity), the
-    plan's stations are kept and the rest of the vector is the best allocation for them
-    (:func:`allocation_for_plan`).
+    The greedy fills each option's kWh and kg-H2 pools within its vehicles a day; when its
+    allocation breaks a row it does not model (hydrogen supply), or corridor trucks draw on
+    the capacities, the plan's stations are kept and the rest of the vector is the best
+    allocation for them (:func:`allocation_for_plan`).
     """
     v = np.zeros(lay.A.shape[1])
     P = lay.P
@@ -45,7 +45,8 @@ def start_vector(lay: Layout, rd: Reduced, plan: GreedyPlan) -> FloatArray:
         v[lay.oh:lay.eh] = 0.0  # corridor trucks need an allocation: left to the LP below
     if cols is not None and cols.n_s:
         _fill_supply(v, lay, rd)
-    if not rows_hold(lay, v):
+    if (cols is not None and cols.n_g) or not rows_hold(lay, v):
+        # corridor trucks covered by the plan count only once the LP allocates them
         fixed = allocation_for_plan(lay, v[:lay.n_x])
         if fixed is not None:
             return fixed

@@ -98,9 +98,11 @@ def greedy_plan(rd: Reduced, *, capacitated: bool, forbidden: BoolArray | None =
     rd
         The reduced instance (cover pattern, rows, options, budgets, zones, grid, flows).
     capacitated
-        Allocate energy within daily capacities (else coverage alone serves). The greedy
-        knows one pool per option: the smaller of the kWh and kg-H2 capacities when the rows
-        use both (see :func:`pooled_capacity`).
+        Allocate energy within each option's daily capacities (else coverage alone serves):
+        its kWh and kg-H2 pools, its vehicles a day, and the kg a day its hydrogen supply
+        sites can still deliver, as the model's rows do. Corridor trucks drawing on
+        capacity are not allocated here: the start built from the plan
+        (:func:`siting.model.decode.start_vector`) re-allocates them by LP.
     forbidden
         (n_options,) options the greedy may not open (existing ones still open); used by
         :func:`improve_plan`.
@@ -143,16 +145,21 @@ def greedy_plan(rd: Reduced, *, capacitated: bool, forbidden: BoolArray | None =
     return GreedyPlan(st.open_year, served, st.z, float(rd.weight @ served) + covered)
 
 
-def pooled_capacity(rd: Reduced) -> FloatArray:
-    """One daily capacity per kept option for the greedy, which knows a single pool.
+def unit_capacities(rd: Reduced) -> FloatArray:
+    """(n_options, 2) daily capacity of each kept option per pool: kWh (unit 0), kg H2 (1).
 
-    The smaller of the kWh and kg-H2 pools when rows of both units exist, so that the
-    greedy's plan (the warm start) respects both pools; else the pool the rows use.
+    The model has one capacity row per (option, year, unit) (see
+    :func:`siting.model.build.add_capacity`); the greedy fills the same pools.
     """
-    has_h2, has_kwh = bool((rd.unit == 1).any()), bool((rd.unit == 0).any())
-    if has_h2 and has_kwh:
-        return np.minimum(rd.capacity, rd.capacity_h2)
-    return rd.capacity_h2 if has_h2 else rd.capacity
+    return np.column_stack([np.asarray(rd.capacity, dtype=float),
+                            np.asarray(rd.capacity_h2, dtype=float)])
+
+
+def vehicle_capacity(rd: Reduced) -> FloatArray:
+    """(n_options,) vehicles a day each kept option serves, inf = no limit (both pools)."""
+    if rd.vehicles_cap is None or rd.vehicles is None:
+        return np.full(rd.n_options, np.inf)
+    return np.asarray(rd.vehicles_cap, dtype=float)
 
 
 def _open_sets(open_year: IntArray, sets: Sequence[IntArray], p: int
@@ -199,6 +206,7 @@ class _State:
     rem_energy: FloatArray   # energy of each demand row still unserved
     unserved: BoolArray      # rows with e = 0 still uncovered / rows not full
     z: FloatArray | None
+    supply_left: FloatArray  # (n_supply, n_years) kg/day each supply site can still deliver
 
 
 @dataclass(frozen=True)
@@ -209,7 +217,9 @@ class _Ctx:
     cover_t: sp.csr_matrix
     csc_pos: sp.csc_matrix
     cost: FloatArray          # 0 for existing options
-    capacity: FloatArray      # the greedy's single pool (pooled_capacity)
+    capacity: FloatArray      # (n_options, 2) kWh and kg-H2 pools (unit_capacities)
+    vehicles_cap: FloatArray  # (n_options,) vehicles a day, inf = none (vehicle_capacity)
+    per_energy: FloatArray    # (n_rows,) vehicles per unit of each row's energy
     capacitated: bool
     blocked: BoolArray
 
@@ -218,9 +228,14 @@ class _Ctx:
         """The context of a greedy run on ``rd`` with ``forbidden`` new options blocked."""
         blocked = (np.zeros(rd.n_options, dtype=bool) if forbidden is None
                    else np.asarray(forbidden, dtype=bool) & ~rd.existing)
+        energy = np.asarray(rd.energy, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_energy = (np.zeros(rd.n_rows) if rd.vehicles is None else
+                          np.where(energy > 0, rd.vehicles / np.where(energy > 0, energy, 1.0),
+                                   0.0))
         return cls(rd, rd.cover.T.tocsr(), _csc_positions(rd.cover),
-                   np.where(rd.existing, 0.0, rd.cost), pooled_capacity(rd), capacitated,
-                   blocked)
+                   np.where(rd.existing, 0.0, rd.cost), unit_capacities(rd),
+                   vehicle_capacity(rd), per_energy, capacitated, blocked)
 
     def initial_state(self) -> _State:
         """Nothing open, nothing spent, every row unserved."""
@@ -233,6 +248,10 @@ class _Ctx:
             rem_energy=np.asarray(rd.energy, dtype=float).copy(),
             unserved=np.ones(rd.n_rows, dtype=bool),
             z=np.zeros(rd.cover.nnz) if self.capacitated else None,
+            supply_left=(np.zeros((0, rd.n_years)) if not rd.has_supply_limits()
+                         or rd.supply_capacity is None else
+                         np.tile(np.asarray(rd.supply_capacity, dtype=float)[:, None],
+                                 (1, rd.n_years))),
         )
 
     def meet_zone_minimums(self, st: _State) -> bool:
@@ -280,13 +299,29 @@ class _Ctx:
         at = self.cover_t
         for p in range(rd.n_years):
             in_p = rd.year == p
-            gw = at @ (u * in_p)
-            if self.capacitated:
-                ge = at @ (st.rem_energy * in_p)
-                frac = np.where(ge > self.capacity, self.capacity / np.maximum(ge, _TOL), 1.0)
-                gw = gw * frac
+            gw = self._capped_gain(st, u, in_p) if self.capacitated else at @ (u * in_p)
             gain += np.where((early >= 0) & (early <= p), gw, 0.0)
         return gain
+
+    def _capped_gain(self, st: _State, u: FloatArray, in_p: BoolArray) -> FloatArray:
+        """Covered weight each option could serve in one year within its daily capacities:
+        per pool (kWh, kg H2) the weight scaled down by capacity / energy asked, then all of
+        it by vehicles a day / vehicles asked."""
+        rd, at = self.rd, self.cover_t
+        gw = np.zeros(rd.n_options)
+        for k in (0, 1):
+            rows = in_p & (rd.unit == k)
+            if not rows.any():
+                continue
+            w = at @ (u * rows)
+            ge = at @ (st.rem_energy * rows)
+            cap = self.capacity[:, k]
+            gw += w * np.where(ge > cap, cap / np.maximum(ge, _TOL), 1.0)
+        if np.isfinite(self.vehicles_cap).any():
+            gv = at @ (st.rem_energy * self.per_energy * in_p)
+            vc = self.vehicles_cap
+            gw *= np.where(gv > vc, vc / np.maximum(gv, _TOL), 1.0)
+        return gw
 
     def open(self, st: _State, o: int, p: int) -> None:
         """Open option ``o`` in year ``p``; allocate capacity or mark rows served."""
@@ -308,21 +343,60 @@ class _Ctx:
             st.rem_energy[rows] = 0.0
             return
         rows, pos = rows[~zero], pos[~zero]
-        self._allocate(st, rows, pos, float(self.capacity[o]))
+        self._allocate(st, rows, pos, o)
         st.unserved[rows[st.rem_energy[rows] <= _TOL * (1 + rd.energy[rows])]] = False
 
-    def _allocate(self, st: _State, rows: IntArray, pos: IntArray, q: float) -> None:
-        """Fill capacity ``q`` per year with ``rows``' remaining energy, in row order."""
-        year = self.rd.year
-        for yr in np.unique(year[rows]):
-            sel = year[rows] == yr
+    def _allocate(self, st: _State, rows: IntArray, pos: IntArray, o: int) -> None:
+        """Fill option ``o``'s daily capacities, year by year, with ``rows``' remaining energy
+        in row order: each row takes what its pool (kWh or kg H2) and the vehicles a day
+        still allow, so the plan holds every capacity and vehicle row of the model."""
+        rd = self.rd
+        assert st.z is not None
+        for yr in np.unique(rd.year[rows]).tolist():
+            sel = rd.year[rows] == yr
             r, k = rows[sel], pos[sel]
+            left = self.capacity[o].astype(float).copy()      # kWh, kg H2
+            sites = self._supply_sites(o)
+            if sites is not None:  # delivered hydrogen: no more than its sites have left
+                left[1] = min(left[1], float(st.supply_left[sites, yr].sum()))
+            v_left = float(self.vehicles_cap[o])
             need = st.rem_energy[r]
-            before = np.cumsum(need) - need
-            take = need if np.isinf(q) else np.clip(q - before, 0.0, need)
+            units = rd.unit[r].tolist()
+            per = self.per_energy[r].tolist()
+            take = np.zeros(len(r))
+            for i, (e, un, pe) in enumerate(zip(need.tolist(), units, per, strict=True)):
+                t = min(e, left[un])
+                if pe > 0 and t * pe > v_left:
+                    t = v_left / pe
+                if t <= 0:
+                    continue
+                take[i] = t
+                left[un] -= t
+                v_left -= t * pe
+                if v_left <= 0 and left.max() <= 0:
+                    break
             st.rem_energy[r] -= take
-            assert st.z is not None
             st.z[k] += take
+            if sites is not None:
+                self._deliver(st, sites, yr, float(take[rd.unit[r] == 1].sum()))
+
+    def _supply_sites(self, o: int) -> IntArray | None:
+        """The supply sites option ``o`` draws its hydrogen from; None = produced on site."""
+        sup = self.rd.supply
+        if sup is None or not self.rd.has_supply_limits():
+            return None
+        a, b = sup.indptr[o], sup.indptr[o + 1]
+        return sup.indices[a:b] if b > a else None
+
+    @staticmethod
+    def _deliver(st: _State, sites: IntArray, yr: int, kg: float) -> None:
+        """Take ``kg`` a day from ``sites`` in order, in year ``yr``."""
+        for k in sites.tolist():
+            if kg <= 0:
+                break
+            d = min(kg, float(st.supply_left[k, yr]))
+            st.supply_left[k, yr] -= d
+            kg -= d
 
     def served_share(self, st: _State) -> FloatArray:
         """Share served per row from the state (1 for covered zero-energy rows)."""

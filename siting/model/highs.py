@@ -209,7 +209,8 @@ def presolve_fits(nnz: int, time_limit_s: float) -> bool:
 
 def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int,
                 msg: bool, start: FloatArray | None, presolve: bool | None = None,
-                deadline: float | None = None, first_plan: bool = False) -> RawResult:
+                deadline: float | None = None, first_plan: bool = False,
+                heuristic_effort: float | None = None) -> RawResult:
     """Solve with HiGHS through highspy, passing the layout's arrays in one call.
 
     This is the model PuLP's ``pulp.HiGHS`` would build from
@@ -229,7 +230,8 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
     once without presolve, from the better of the two plans (:func:`_verified`).
 
     ``deadline`` (``time.perf_counter()``) stops HiGHS even where it ignores ``time_limit``
-    (see :func:`solve_interruptibly`); ``first_plan`` stops it at its first feasible plan.
+    (see :func:`solve_interruptibly`); ``first_plan`` stops it at its first feasible plan;
+    ``heuristic_effort`` sets HiGHS's ``mip_heuristic_effort`` (None: its default, 0.05).
 
     Raises
     ------
@@ -244,7 +246,8 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
     if presolve is None:
         presolve = presolve_fits(lay.A.nnz, time_limit_s)
     raw = _run(lay, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, msg=msg,
-               start=start, presolve=presolve, deadline=deadline, first_plan=first_plan)
+               start=start, presolve=presolve, deadline=deadline, first_plan=first_plan,
+               heuristic_effort=heuristic_effort)
     return _verified(raw, lay, mip_gap=mip_gap, threads=threads, msg=msg, start=start,
                      presolve=presolve, deadline=deadline, t0=t0)
 
@@ -283,11 +286,13 @@ def _verified(raw: RawResult, lay: Layout, *, mip_gap: float, threads: int, msg:
 
 def _run(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int, msg: bool,
          start: FloatArray | None, presolve: bool, deadline: float,
-         first_plan: bool = False) -> RawResult:
+         first_plan: bool = False, heuristic_effort: float | None = None) -> RawResult:
     """One HiGHS run of the layout (see :func:`solve_highs`)."""
     import highspy
 
     h = new_highs(msg=msg, time_limit_s=time_limit_s, threads=threads)
+    if heuristic_effort is not None:
+        h.setOptionValue("mip_heuristic_effort", float(heuristic_effort))
     if first_plan:
         h.setOptionValue("mip_max_improving_sols", 1)
     h.setOptionValue("mip_rel_gap", float(mip_gap))

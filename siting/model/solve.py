@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pulp
 
 from siting._errors import InfeasibleError, SolverError
-from siting.model import cbc, decode, diagnose, heuristics, highs, phases, target
+from siting.model import cbc, decode, diagnose, heuristics, highs, neighbourhood, phases, target
 from siting.model.build import (
     COST_TIEBREAK,
     STRENGTHEN_DEFAULT,
@@ -34,7 +34,7 @@ from siting.model.reduce import Reduced, nearest_options, openable, reduce
 log = logging.getLogger(__name__)
 
 #: Share of the time limit a capacitated solve gives its uncapacitated relaxation first.
-RELAX_SHARE: float = 0.4
+RELAX_SHARE: float = 0.15
 
 
 class SitingModel:
@@ -286,6 +286,11 @@ class SitingModel:
             relaxed, start = self._relax_first(
                 start, deadline=min(deadline, time.perf_counter() + RELAX_SHARE * (
                     deadline - time.perf_counter())), threads=threads)
+
+        if self.capacitated and lay.n_z:
+            # the plans the LP relaxation points at, on a smaller model (a start only)
+            start = neighbourhood.better_start(self.input, rd, lay, start, deadline=deadline,
+                                               threads=threads)
 
         from siting.model.decompose import Benders, sub_columns
         from siting.model.reform import free_allocation
