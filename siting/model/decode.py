@@ -235,7 +235,7 @@ def alloc_capacitated(mi: ModelInput, rd: Reduced, lay: Layout, z: FloatArray
 
 def bound_and_gap(raw: RawResult, lay: Layout, rd: Reduced, vals: FloatArray,
                   objective: float, *, with_tiebreak: bool = True) -> tuple[float, float]:
-    """Bound on the covered weight and relative gap (to the objective, as HiGHS does).
+    """Bound on the covered weight and relative gap ((bound − objective) / objective).
 
     ``with_tiebreak``: the solver's bound is on coverage − tie-breaker (the weighted
     objective), and the incumbent's tie-breaker term is added back; False: the bound is on
@@ -251,6 +251,8 @@ def bound_and_gap(raw: RawResult, lay: Layout, rd: Reduced, vals: FloatArray,
         return max(min(bound, trivial), objective), 0.0
     bound = raw.bound - tie_term if math.isfinite(raw.bound) else trivial
     bound = max(min(bound, trivial), objective)
-    gap = raw.gap if math.isfinite(raw.gap) and math.isfinite(raw.bound) else (
-        (bound - objective) / abs(objective) if objective else math.inf)
+    # from the bound reported, not the solver's own gap: the bound may come from another
+    # relaxation (the uncapacitated one) than the solver's gap was measured against
+    gap = (bound - objective) / abs(objective) if objective else (
+        0.0 if bound <= objective else math.inf)
     return bound, gap
