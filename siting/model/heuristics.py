@@ -15,11 +15,10 @@ plan it returns is a greedy plan, so it respects every constraint the greedy res
 What the search buys, measured: on small random instances it escapes the classic per-yuan
 trap (one dear station crowding out two cheaper ones that cover more; see
 tests/test_model.py) and often reaches the enumerated optimum. On the bundled Suizhou scenario
-(3 years, 188 options, capacitated; ~15 ms per greedy run) it moves the start from 1,171.9 to
-1,172.4 in 0.4 s — the better plans HiGHS finds there (1,185.5 after 20–30 s) swap several
-stations *and* their opening years at once, which no forbid-one refill reaches (forbidding up
-to three of the greedy's stations, or shifting one station's year, was tried: no gain). The
-search is cheap and bounded by ``time_budget_s``, so it stays.
+(3 years, 203 options, capacitated) it moves the start from 1,376.8 to 1,434.7 in 40 greedy
+runs (~1.5 s on 2 cores). The better plans there (1,796) change several stations *and* their
+opening years at once, which no forbid-one refill reaches; :mod:`siting.model.neighbourhood`
+finds them. The search is cheap and bounded by ``time_budget_s``, so it stays.
 
 All indices here are those of the *reduced* model (:class:`~siting.model.reduce.Reduced`):
 options are the kept options, demand rows the kept (possibly merged) rows.
