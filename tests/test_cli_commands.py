@@ -202,3 +202,14 @@ def test_network_fetch_needs_exactly_one_area(tmp_path):
     assert res.exit_code == 2 and "--place or --bbox" in res.output
     res = runner.invoke(app, ["network", "fetch", str(tmp_path / "n.npz"), "--bbox", "1,2,3"])
     assert res.exit_code == 2 and "four numbers" in res.output
+
+
+@pytest.mark.parametrize("command", ["robust", "run", "sweep", "init"])
+def test_help_shows_bracketed_words_as_typed(command):
+    """Help text is plain text: ``[uncertainty]`` (a scenario section) is not read as rich
+    markup and dropped ("Sample the  ranges" before)."""
+    res = runner.invoke(app, [command, "--help"], prog_name="siting")
+    assert res.exit_code == 0, res.output
+    if command == "robust":
+        assert "Sample the [uncertainty] ranges" in " ".join(res.output.split())
+    assert "Usage: siting " + command in res.output

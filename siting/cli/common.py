@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from siting._errors import SitingError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Site battery-swap, charging and hydrogen stations for working fleets.")
 err = Console(stderr=True, highlight=False)
 #: Results go to stdout as plain text: names and paths from the user are never read as rich
