@@ -3,7 +3,8 @@
     python scripts/make_readme_pictures.py
 
 Runs the Suizhou demo into maps/suizhou/ (basemap-free, so the pictures do not depend on
-tiles) and the same scenario with a 25 % larger budget into maps/suizhou-more/, compares the
+tiles) and the same scenario with a 25 % larger budget into maps/suizhou-more/ (starting from
+the demo's plan), compares the
 two (maps/compare-suizhou/), sweeps five budgets (maps/suizhou-sweep/, no per-budget
 folders), then screenshots map.html, compare.html and explorer.html in headless Chromium at
 1366×768 and renders the briefing. Writes docs/img/map.png, briefing-1.png, briefing-2.png,
@@ -44,7 +45,7 @@ def main() -> int:
     img.mkdir(parents=True, exist_ok=True)
     scenario = ROOT / "data" / "suizhou" / "scenario.toml"
     sc = load_scenario(scenario)
-    run(sc, out, basemap="none")
+    base = run(sc, out, basemap="none")
     screenshot_map(out / "map.html", img / "map.png", 1366, 768)
     pages = [p for p in write_briefing(out) if p.suffix == ".png"]
     for k, page in enumerate(pages[:2], start=1):
@@ -64,7 +65,8 @@ def main() -> int:
             r"= ([\d.]+)", lambda n: f"= {float(n.group(1)) * MORE!r}", m.group(1)), text)
         toml.write_text(text, encoding="utf-8")
         more = maps_dir / "suizhou-more"
-        run(load_scenario(toml), more, basemap="none")
+        # from the base plan: a time-limited run with more money never shows less coverage
+        run(load_scenario(toml), more, basemap="none", start_from=base)
     cmp_dir = maps_dir / "compare-suizhou"
     cmp = compare_runs(out, more)
     write_comparison(cmp, out, more, cmp_dir)

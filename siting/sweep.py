@@ -171,19 +171,6 @@ def knee_index(x: np.ndarray, y: np.ndarray) -> int | None:
     return k if lift[k] >= KNEE_MIN_LIFT else None
 
 
-def _open_years(prep: Prepared, result: SitingResult) -> np.ndarray | None:
-    """Opening year index per option of ``result``'s plan (-1 = closed), or None."""
-    opts = prep.options
-    if not {"site_id", "station_type"} <= set(opts.columns):
-        return None
-    years = {int(y): p for p, y in enumerate(prep.scenario.years)}
-    key = {(str(s), str(t)): int(years.get(int(y), -1)) for s, t, y in zip(
-        result.stations["site_id"], result.stations["station_type"], result.stations["year"],
-        strict=True)}
-    return np.array([key.get((str(s), str(t)), -1) for s, t in zip(
-        opts["site_id"], opts["station_type"], strict=True)], dtype=np.int64)
-
-
 def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHooks | None = None,
           write_run=None, inputs: Iterable[Path] = ()) -> list[SweepPoint]:
     """Solve ``prep`` at each budget; write ``curve.csv``, ``curve.png`` and a run per budget.
@@ -203,7 +190,7 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
     inputs
         Paths ``out_dir`` may not be or contain (the scenario's folder and layers).
     """
-    from siting.pipeline import solve_prepared
+    from siting.pipeline import open_years_of, solve_prepared
 
     budgets = np.sort(np.asarray(budgets, dtype=float))
     check_budgets(budgets)
@@ -217,7 +204,7 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
         mi = replace(base, budget_total=float(b), budget_by_year=by_year)
         try:
             # the smaller budget's plan is feasible here too: a warm start across the sweep
-            start = None if prev_result is None else _open_years(prep, prev_result)
+            start = None if prev_result is None else open_years_of(prep, prev_result)
             result, _ = solve_prepared(prep, hooks=hooks, model_input=mi, start_plan=start)
         except (InfeasibleError, SolverError) as e:
             # Too small for the zone requirements (or no plan found in time): no plan at this

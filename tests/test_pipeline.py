@@ -244,3 +244,21 @@ def test_a_plan_not_proven_is_reported_as_a_range(tmp_path, monkeypatch):
     assert h["covered"] <= h["covered_bound"] <= h["total"]
     assert f"no plan covers more than {100 * h['share_bound']:.1f}% (proven bound)" in console
     assert f"the best possible is at most {hi:,.1f}" in console, console
+
+
+@pytest.mark.slow
+def test_a_run_started_from_a_smaller_budgets_plan_covers_no_less(case):
+    """``run(start_from=)``: the larger budget's run starts from the smaller one's plan
+    (stations matched by site and type), so even a 0.5 s limit shows no less coverage."""
+    from siting.pipeline import open_years_of, prepare
+
+    sc = load_scenario(case.toml)  # the bundled 20 s: its neighbourhood start beats the greedy
+    base = run(sc, case.out / "base", basemap="none")
+    more_sc = sc.model_copy(update={"budget": sc.budget.model_copy(update={
+        "total": sc.budget.total * 1.25,
+        "by_year": {y: b * 1.25 for y, b in (sc.budget.by_year or {}).items()}}),
+        "solver": sc.solver.model_copy(update={"time_limit_s": 0.5})})
+    start = open_years_of(prepare(more_sc), base)
+    assert start is not None and (start >= 0).sum() == len(base.stations)
+    more = run(more_sc, case.out / "more", basemap="none", start_from=base)
+    assert more.report.solver.objective_range[0] >= base.report.solver.objective_range[0] - 1e-6

@@ -15,6 +15,7 @@ One module per step, in the order a run takes them:
   :class:`Prepared`;
 - :mod:`~siting.pipeline.solving` — :func:`solve_prepared`, :func:`solve_scenario`,
   :func:`with_lang` and :func:`run` (solve, price the mandates, write the outputs);
+  :func:`open_years_of` (a result's plan as a start for another solve);
 - :mod:`~siting.pipeline.assembly` — :func:`assemble`: the solution as a result keyed by the
   input ids.
 """
@@ -24,10 +25,27 @@ from __future__ import annotations
 from siting.pipeline.assembly import assemble
 from siting.pipeline.inputs import Inputs, read_inputs
 from siting.pipeline.preparation import Prepared, prepare
-from siting.pipeline.solving import run, solve_prepared, solve_scenario, with_lang
+from siting.pipeline.solving import (
+    open_years_of,
+    run,
+    solve_prepared,
+    solve_scenario,
+    with_lang,
+)
 from siting.pipeline.stages import STAGES, NoHooks, StageHooks
 
 __all__ = [
-    "STAGES", "Inputs", "NoHooks", "Prepared", "StageHooks", "assemble", "prepare",
-    "read_inputs", "run", "solve_prepared", "solve_scenario", "with_lang",
+    "STAGES",
+    "Inputs",
+    "NoHooks",
+    "Prepared",
+    "StageHooks",
+    "assemble",
+    "open_years_of",
+    "prepare",
+    "read_inputs",
+    "run",
+    "solve_prepared",
+    "solve_scenario",
+    "with_lang",
 ]

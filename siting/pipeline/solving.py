@@ -43,6 +43,23 @@ def solve_prepared(prep: Prepared, *, hooks: StageHooks | None = None,
     return result, timer.timings
 
 
+def open_years_of(prep: Prepared, result: SitingResult) -> np.ndarray | None:
+    """Opening year index per option of ``prep`` for ``result``'s plan (-1 = closed), or None.
+
+    Stations are matched by (site id, station type), so ``result`` may come from another
+    solve of the same layers (a smaller budget: its plan is a start for a larger one).
+    """
+    opts = prep.options
+    if not {"site_id", "station_type"} <= set(opts.columns):
+        return None
+    years = {int(y): p for p, y in enumerate(prep.scenario.years)}
+    key = {(str(s), str(t)): int(years.get(int(y), -1)) for s, t, y in zip(
+        result.stations["site_id"], result.stations["station_type"], result.stations["year"],
+        strict=True)}
+    return np.array([key.get((str(s), str(t)), -1) for s, t in zip(
+        opts["site_id"], opts["station_type"], strict=True)], dtype=np.int64)
+
+
 def solve_scenario(sc: Scenario, *, hooks: StageHooks | None = None,
                    client: object | None = None) -> tuple[SitingResult, dict[str, float]]:
     """Solve a scenario and return its result (and the stage timings, s).
@@ -77,12 +94,15 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
         client: object | None = None, lang: str | None = None, basemap: str = "osm",
         cdn: bool = False, output_crs: str | None = None,
         tianditu_key: str | None = None, shapefile: bool = False,
-        mandates: bool | None = None, workers: int | None = None) -> SitingResult:
+        mandates: bool | None = None, workers: int | None = None,
+        start_from: SitingResult | None = None) -> SitingResult:
     """Solve ``sc`` and write the output contract into ``out_dir`` (atomically).
 
     The folder appears only when everything has been written; an error or Ctrl-C leaves a
     previous ``out_dir`` as it was. ``mandates`` (default ``[mandates] price``) also prices
-    every mandate (:mod:`siting.mandates`) on ``workers`` processes.
+    every mandate (:mod:`siting.mandates`) on ``workers`` processes. ``start_from``: a plan
+    of the same layers to start from as well (used when feasible and better; e.g. a smaller
+    budget's plan, so that a larger budget's time-limited run never shows less).
     """
     from siting._atomic import check_output_dir, output_lock
     from siting._preflight import check_output_writable
@@ -101,18 +121,20 @@ def run(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None = None,
                            basemap=basemap, cdn=cdn, output_crs=output_crs,
                            tianditu_key=tianditu_key, shapefile=shapefile,
                            mandates=sc.mandates.price if mandates is None else mandates,
-                           workers=workers)
+                           workers=workers, start_from=start_from)
 
 
 def _run_locked(sc: Scenario, out_dir: Path, *, hooks: StageHooks | None, client: object | None,
                 lang: str | None, basemap: str, cdn: bool, output_crs: str | None,
                 tianditu_key: str | None, shapefile: bool, mandates: bool = False,
-                workers: int | None = None) -> SitingResult:
+                workers: int | None = None, start_from: SitingResult | None = None
+                ) -> SitingResult:
     from siting.export import OutputOptions, write_run
 
     hooks = hooks or NoHooks()
     prep = prepare(sc, hooks=hooks, client=client)
-    result, timings = solve_prepared(prep, hooks=hooks)
+    start = None if start_from is None else open_years_of(prep, start_from)
+    result, timings = solve_prepared(prep, hooks=hooks, start_plan=start)
     timer = StageTimer(hooks, dict(timings))
     if mandates:
         from siting.mandates import price
