@@ -329,3 +329,32 @@ def test_better_start_without_time_keeps_the_start():
     out = better_start(mi, m._rd, m._lay, start, deadline=time.perf_counter() + MIN_SECONDS,
                        threads=1)
     assert out is start
+
+
+def _fill_by_loop(need, unit, per, left, vehicles):
+    """The greedy's fill written as the plain loop over rows (the statement)."""
+    left = list(left)
+    take = np.zeros(len(need))
+    for i, (e, u, pe) in enumerate(zip(need, unit, per, strict=True)):
+        t = min(e, left[u], vehicles / pe if pe > 0 else np.inf)
+        t = max(t, 0.0)
+        take[i] = t
+        left[u] -= t
+        vehicles -= t * pe
+    return take
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_vectorised_fill_equals_the_loop(seed):
+    from siting.model.heuristics import fill_in_order
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    need = rng.uniform(0, 100, n) * (rng.random(n) < 0.9)
+    unit = (rng.random(n) < 0.4).astype(np.int64)
+    per = np.where(rng.random(n) < 0.8, rng.uniform(0.005, 0.05, n), 0.0)
+    left = np.array([rng.choice([rng.uniform(0, 800), np.inf]),
+                     rng.choice([rng.uniform(0, 300), np.inf])])
+    vehicles = float(rng.choice([rng.uniform(0, 20), np.inf]))
+    got = fill_in_order(need, unit, per, left, vehicles)
+    assert np.allclose(got, _fill_by_loop(need, unit, per, left, vehicles), atol=1e-9)

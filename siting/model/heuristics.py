@@ -27,6 +27,7 @@ options are the kept options, demand rows the kept (possibly merged) rows.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -159,6 +160,65 @@ def vehicle_capacity(rd: Reduced) -> FloatArray:
     if rd.vehicles_cap is None or rd.vehicles is None:
         return np.full(rd.n_options, np.inf)
     return np.asarray(rd.vehicles_cap, dtype=float)
+
+
+def fill_in_order(need: FloatArray, unit: IntArray, per: FloatArray, left: FloatArray,
+                  vehicles: float) -> FloatArray:
+    """Energy each row takes from one station, rows served in order, within its pools.
+
+    Row *i* takes ``min(need_i, pool left of its unit, vehicles left / per_i)``, as a loop
+    over the rows in order would, where ``per`` is vehicles per unit of energy; a row whose
+    pool or the vehicles ran out takes nothing (rows with ``per = 0`` need no vehicles).
+    Vectorised: every round serves the rows that fit whole (a prefix), gives the first row
+    that does not fit what is left, which empties a pool, and drops the rows that pool
+    limits; so there are a few rounds, not one per row.
+
+    Parameters
+    ----------
+    need
+        (n,) energy each row still needs (kWh or kg a day, by its unit).
+    unit
+        (n,) pool of each row: 0 kWh, 1 kg H2.
+    per
+        (n,) vehicles per unit of the row's energy (0: no vehicle limit applies).
+    left
+        (2,) energy left in the kWh and kg pools (``inf`` = no limit).
+    vehicles
+        Vehicles a day left (``inf`` = no limit).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) energy taken per row, ``0 <= take <= need``.
+    """
+    need = np.asarray(need, dtype=float)
+    take = np.zeros(len(need))
+    pool = np.asarray(left, dtype=float).copy()
+    active = need > 0
+    while True:
+        idx = np.flatnonzero(active & (pool[unit] > _TOL) & ((per <= 0) | (vehicles > _TOL)))
+        if not len(idx):
+            return take
+        e, u, pe = need[idx], unit[idx], per[idx]
+        fits = ((np.cumsum(np.where(u == 0, e, 0.0)) <= pool[0] * (1 + 1e-12))
+                & (np.cumsum(np.where(u == 1, e, 0.0)) <= pool[1] * (1 + 1e-12))
+                & (np.cumsum(e * pe) <= vehicles * (1 + 1e-12)))
+        n = len(idx) if fits.all() else int(np.argmin(fits))
+        whole = idx[:n]
+        take[whole] = need[whole]
+        pool -= np.bincount(unit[whole], weights=need[whole], minlength=2)[:2]
+        vehicles -= float(need[whole] @ per[whole])
+        if n == len(idx):
+            return take
+        i = int(idx[n])
+        t = min(float(need[i]), float(pool[unit[i]]),
+                vehicles / float(per[i]) if per[i] > 0 else math.inf)
+        take[i] = max(t, 0.0)
+        pool[unit[i]] -= take[i]
+        vehicles -= take[i] * float(per[i])
+        active[idx[:n + 1]] = False
+        pool[unit[i]] = max(float(pool[unit[i]]), 0.0)
+        vehicles = max(vehicles, 0.0)
 
 
 def _open_sets(open_year: IntArray, sets: Sequence[IntArray], p: int
@@ -358,22 +418,8 @@ class _Ctx:
             sites = self._supply_sites(o)
             if sites is not None:  # delivered hydrogen: no more than its sites have left
                 left[1] = min(left[1], float(st.supply_left[sites, yr].sum()))
-            v_left = float(self.vehicles_cap[o])
-            need = st.rem_energy[r]
-            units = rd.unit[r].tolist()
-            per = self.per_energy[r].tolist()
-            take = np.zeros(len(r))
-            for i, (e, un, pe) in enumerate(zip(need.tolist(), units, per, strict=True)):
-                t = min(e, left[un])
-                if pe > 0 and t * pe > v_left:
-                    t = v_left / pe
-                if t <= 0:
-                    continue
-                take[i] = t
-                left[un] -= t
-                v_left -= t * pe
-                if v_left <= 0 and left.max() <= 0:
-                    break
+            take = fill_in_order(st.rem_energy[r], rd.unit[r], self.per_energy[r], left,
+                                 float(self.vehicles_cap[o]))
             st.rem_energy[r] -= take
             st.z[k] += take
             if sites is not None:
