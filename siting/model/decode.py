@@ -78,12 +78,14 @@ def rows_hold(lay: Layout, v: FloatArray, tol: float = 1e-7) -> bool:
     return bool(np.all(r >= lay.row_lb - tol) and np.all(r <= lay.row_ub + tol))
 
 
-def allocation_for_plan(lay: Layout, x: FloatArray) -> FloatArray | None:
+def allocation_for_plan(lay: Layout, x: FloatArray, *,
+                        time_limit_s: float = 60.0) -> FloatArray | None:
     """The best full column vector with the x columns fixed to ``x`` (an LP; HiGHS).
 
     Every other column is continuous, so with the stations fixed what remains is the
     allocation of demand and corridor trucks to them (and of hydrogen supply). None when
-    HiGHS is missing or the LP does not solve (the solver then starts cold).
+    HiGHS is missing or the LP is not solved within ``time_limit_s`` (the solver then starts
+    cold).
     """
     from siting.model import highs
 
@@ -93,7 +95,9 @@ def allocation_for_plan(lay: Layout, x: FloatArray) -> FloatArray | None:
 
     lb, ub = lay.col_lb.copy(), lay.col_ub.copy()
     lb[:lay.n_x] = ub[:lay.n_x] = np.round(x)
-    h = highs.new_highs(msg=False, time_limit_s=60.0, threads=None)
+    if time_limit_s <= 0.01:
+        return None
+    h = highs.new_highs(msg=False, time_limit_s=time_limit_s, threads=None)
     lp = highs.highs_lp(lay, integral=False)
     lp.col_lower_, lp.col_upper_ = lb, ub
     h.passModel(lp)

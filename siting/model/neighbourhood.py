@@ -161,14 +161,20 @@ def lp_neighbourhood(mi: ModelInput, rd: Reduced, lay: Layout, start: FloatArray
     ub = sub.col_ub.copy()
     ub[:sub.n_x][~free] = 0.0
     sub = replace(sub, col_ub=ub, col_lb=np.minimum(sub.col_lb, ub))
-    sub_start = None if start is None else decode.allocation_for_plan(sub, start[:lay.n_x])
+    sub_start = None if start is None else decode.allocation_for_plan(
+        sub, start[:lay.n_x], time_limit_s=deadline - time.perf_counter())
     left = deadline - time.perf_counter()
     if left > 0.2:
         raw = highs.solve_highs(sub, time_limit_s=left, mip_gap=0.0, threads=threads,
                                 msg=False, start=sub_start, deadline=deadline,
                                 heuristic_effort=HEURISTIC_EFFORT)
         if raw.values is not None:
-            full = decode.allocation_for_plan(lay, raw.values[:lay.n_x])
+            # the exact value needs this LP; it may overrun the step, not the solve (the
+            # step ends at SHARE of the time left)
+            full = decode.allocation_for_plan(
+                lay, raw.values[:lay.n_x],
+                time_limit_s=max(deadline - time.perf_counter(), 0.0) + 0.5 * (1 - SHARE)
+                * max(deadline - t0, 0.0))
             if full is not None and float(lay.col_obj @ full) > best_val:
                 best, best_val = full, float(lay.col_obj @ full)
     log.info("LP neighbourhood: %d of %d (option, year) columns free, plan %.6g in %.2f s",

@@ -352,7 +352,8 @@ class SitingModel:
         bound = raw.bound if math.isfinite(raw.bound) else math.inf
         if raw.values is None:
             return bound, start
-        v = decode.allocation_for_plan(lay, np.round(raw.values[:ulay.n_x]))
+        v = decode.allocation_for_plan(lay, np.round(raw.values[:ulay.n_x]),
+                                       time_limit_s=deadline - time.perf_counter())
         log.info("uncapacitated relaxation: %s, %.6g (bound %.6g); its plan within the "
                  "capacities: %s", raw.status, float(ulay.col_obj @ raw.values), bound,
                  "-" if v is None else f"{float(lay.col_obj @ v):.6g}")
