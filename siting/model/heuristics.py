@@ -482,55 +482,80 @@ def improve_plan(run: GreedyRun, existing: BoolArray, *, time_budget_s: float,
         greedy finds no plan at all.
     """
     t_end = time.perf_counter() + max(0.0, time_budget_s)
-    n = len(existing)
-    none = np.zeros(n, dtype=bool)
+    none = np.zeros(len(existing), dtype=bool)
     best = run(none, powers[0])
-    best_forbidden = none
     plain = -np.inf if best is None else best.objective
-    runs = 1
     first_s = max(time.perf_counter() - (t_end - max(0.0, time_budget_s)), 1e-6)
+    search = _Search(run, t_end=t_end, first_s=first_s, max_runs=max_runs, best=best,
+                     best_forbidden=none)
+    for pw in powers[1:]:
+        if not search.time_left():
+            break
+        search.consider(run(none, pw), none)
+        search.runs += 1
+    search.walk(existing, powers, max_forbidden)
+    if search.best is not None:
+        log.info("local search: %d greedy runs, objective %.6g -> %.6g", search.runs, plain,
+                 search.best.objective)
+    return search.best
 
-    def time_left() -> bool:
-        return runs < max_runs and time.perf_counter() + first_s < t_end
 
-    def consider(plan: GreedyPlan | None, forbidden: BoolArray) -> bool:
-        nonlocal best, best_forbidden
+@dataclass
+class _Search:
+    """State of one :func:`improve_plan` call: the best plan, its forbidden set, runs made."""
+
+    run: GreedyRun
+    t_end: float              # perf_counter() instant after which no greedy run starts
+    first_s: float            # seconds the first greedy run took (at least 1e-6)
+    max_runs: int
+    best: GreedyPlan | None
+    best_forbidden: BoolArray
+    runs: int = 1
+
+    def time_left(self) -> bool:
+        """Another greedy run fits: fewer than ``max_runs`` so far and one more in time."""
+        return self.runs < self.max_runs and time.perf_counter() + self.first_s < self.t_end
+
+    def consider(self, plan: GreedyPlan | None, forbidden: BoolArray) -> bool:
+        """Keep ``plan`` (found with ``forbidden``) if it covers more than the best; True if
+        kept."""
+        best = self.best
         if plan is None or (best is not None
                             and plan.objective <= best.objective * (1 + 1e-9) + 1e-9):
             return False
-        best, best_forbidden = plan, forbidden
+        self.best, self.best_forbidden = plan, forbidden
         return True
 
-    for pw in powers[1:]:
-        if not time_left():
-            break
-        consider(run(none, pw), none)
-        runs += 1
-    seen: set[bytes] = set()
-    improved = best is not None
-    while improved and time_left():
-        improved = False
-        assert best is not None
-        opened = np.flatnonzero((best.open_year >= 0) & ~existing)
-        if best_forbidden.sum() >= max_forbidden:
-            break
+    def walk(self, existing: BoolArray, powers: Sequence[float], max_forbidden: int) -> None:
+        """Forbid one more station of the best plan at a time while that improves it, until
+        ``max_forbidden`` are forbidden or no run is left."""
+        seen: set[bytes] = set()
+        improved = self.best is not None
+        while improved and self.time_left():
+            assert self.best is not None
+            opened = np.flatnonzero((self.best.open_year >= 0) & ~existing)
+            if self.best_forbidden.sum() >= max_forbidden:
+                break
+            improved = self._forbid_one(opened, powers, seen)
+
+    def _forbid_one(self, opened: IntArray, powers: Sequence[float], seen: set[bytes]
+                    ) -> bool:
+        """Re-run the greedy with each of ``opened`` forbidden in turn (on top of the best
+        plan's forbidden set, each set tried once), under each rule in ``powers``; stop at
+        the first better plan (True) or when no run is left (False)."""
         for o in opened.tolist():
-            forbidden = best_forbidden.copy()
+            forbidden = self.best_forbidden.copy()
             forbidden[o] = True
             key = np.packbits(forbidden).tobytes()
             if key in seen:
                 continue
             seen.add(key)
             for pw in powers:
-                if not time_left():
+                if not self.time_left():
                     break
-                runs += 1
-                if consider(run(forbidden, pw), forbidden):
-                    improved = True
-                    break
-            if improved or not time_left():
+                self.runs += 1
+                if self.consider(self.run(forbidden, pw), forbidden):
+                    return True
+            if not self.time_left():
                 break
-    if best is not None:
-        log.info("local search: %d greedy runs, objective %.6g -> %.6g", runs, plain,
-                 best.objective)
-    return best
+        return False

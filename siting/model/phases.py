@@ -119,6 +119,28 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
     """
     t0 = time.perf_counter()
     form = opening_form(lay)
+    raw = _coverage_step(lay, form, cost, run, deadline=deadline, mip_gap=mip_gap,
+                         threads=threads, msg=msg, start=start, coverable=coverable,
+                         lp_first=lp_first, bound=bound, t0=t0)
+    if raw.values is None or raw.status != "optimal":
+        return LexResult(raw, "not_run")
+    if not (np.abs(cost) > 0).any():
+        return LexResult(raw, "none")
+    return _cost_step(lay, form, cost, run, raw, deadline=deadline, threads=threads, msg=msg,
+                      tol=coverage_slack(coverable), cost_effort=cost_effort, t0=t0)
+
+
+def _coverage_step(lay: Layout, form: OpeningForm, cost: FloatArray, run: Runner, *,
+                   deadline: float, mip_gap: float, threads: int, msg: bool,
+                   start: FloatArray | None, coverable: float, lp_first: bool, bound: float,
+                   t0: float) -> RawResult:
+    """Step 1: the most coverage (values in the state form; arguments as in
+    :func:`solve_lexicographic`, ``t0`` its start).
+
+    Proven without a solve when the start reaches ``min(coverable, bound)`` or the LP
+    relaxation is integral; else by :func:`_cover_all` when the LP covers everything (and
+    there is a cost to minimise), or by :func:`_coverage_mip`.
+    """
     ulay = form.layout
     ustart = None if start is None else form.from_state(start)
     start_cov = -math.inf if start is None else float(lay.col_obj @ start)
@@ -126,32 +148,43 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
     top = min(coverable, bound)
     if start is not None and start_cov >= top - coverage_slack(top):
         # the start reaches what no plan can exceed: step 1 needs no solve
-        raw = RawResult("optimal", start, start_cov, 0.0, 0.0, start_cov)
         log.info("coverage: the start reaches the bound %.6g; proven without a solve", top)
-    else:
-        lp = LpStart(math.inf, ustart)
-        if lp_first and ulay.A.nnz * LP_S_PER_NNZ <= 0.25 * (deadline - time.perf_counter()):
-            lp = lp_guided(ulay, ustart, deadline=deadline, threads=threads)
-        if lp.proven and lp.start is not None:
-            raw = RawResult("optimal", form.to_state(lp.start), lp.bound, 0.0, 0.0, lp.bound)
-        else:
-            full = None
-            if (math.isfinite(lp.bound) and lp.bound >= coverable - tol
-                    and (np.abs(cost) > 0).any()):
-                full = _cover_all(form, cost, run, deadline=deadline, threads=threads,
-                                  msg=msg, t0=t0)
-            raw = full if full is not None else _coverage_mip(
-                form, lp, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg)
-            if raw.values is not None and math.isfinite(bound) and not (raw.bound <= bound):
-                got = float(lay.col_obj @ raw.values)
-                raw = replace(raw, bound=bound)
-                if raw.status != "optimal" and got >= bound - max(
-                        coverage_slack(bound), mip_gap * abs(bound)):
-                    raw = replace(raw, status="optimal", gap=0.0)
-    if raw.values is None or raw.status != "optimal":
-        return LexResult(raw, "not_run")
-    if not (np.abs(cost) > 0).any():
-        return LexResult(raw, "none")
+        return RawResult("optimal", start, start_cov, 0.0, 0.0, start_cov)
+    lp = LpStart(math.inf, ustart)
+    if lp_first and ulay.A.nnz * LP_S_PER_NNZ <= 0.25 * (deadline - time.perf_counter()):
+        lp = lp_guided(ulay, ustart, deadline=deadline, threads=threads)
+    if lp.proven and lp.start is not None:
+        return RawResult("optimal", form.to_state(lp.start), lp.bound, 0.0, 0.0, lp.bound)
+    full = None
+    if math.isfinite(lp.bound) and lp.bound >= coverable - tol and (np.abs(cost) > 0).any():
+        full = _cover_all(form, cost, run, deadline=deadline, threads=threads, msg=msg, t0=t0)
+    raw = full if full is not None else _coverage_mip(
+        form, lp, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg)
+    return _within_bound(lay, raw, bound, mip_gap)
+
+
+def _within_bound(lay: Layout, raw: RawResult, bound: float, mip_gap: float) -> RawResult:
+    """``raw`` with its coverage bound capped at the known ``bound`` (when it has a plan); a
+    plan within the gap (or the rounding slack) of that bound is then proven optimal."""
+    if raw.values is not None and math.isfinite(bound) and not (raw.bound <= bound):
+        got = float(lay.col_obj @ raw.values)
+        raw = replace(raw, bound=bound)
+        if raw.status != "optimal" and got >= bound - max(
+                coverage_slack(bound), mip_gap * abs(bound)):
+            raw = replace(raw, status="optimal", gap=0.0)
+    return raw
+
+
+def _cost_step(lay: Layout, form: OpeningForm, cost: FloatArray, run: Runner, raw: RawResult,
+               *, deadline: float, threads: int, msg: bool, tol: float, cost_effort: float,
+               t0: float) -> LexResult:
+    """Step 2: the least cost at step 1's proven coverage ``raw`` (see the module docstring).
+
+    Runs until ``cost_effort`` × step 1's time (at least :data:`COST_MIN_S`) or the
+    deadline; keeps step 1's plan when step 2 finds none, or one with less coverage (beyond
+    ``1e3 × tol``) or more cost.
+    """
+    assert raw.values is not None
     w_star = float(lay.col_obj @ raw.values)
     t1 = time.perf_counter()
     end = min(deadline, t1 + max(COST_MIN_S, cost_effort * (t1 - t0)))

@@ -191,75 +191,140 @@ def free_allocation(lay: Layout, is_sub: np.ndarray) -> FreeAllocation | None:
     """
     A = lay.A.tocsr()
     nr, n = A.shape
-    rows_of = np.repeat(np.arange(nr), np.diff(A.indptr))
-    cols, vals = A.indices, A.data
-    sub_e = is_sub[cols]
-    n_sub = np.bincount(rows_of, weights=sub_e, minlength=nr)
-    n_master = np.bincount(rows_of, weights=~sub_e, minlength=nr)
-    # slack-when-open rows: <= rows, one integer master column with a negative coefficient,
-    # sub columns with coefficients >= 0 whose total at their upper bounds fits
-    master_int_neg = (~sub_e) & lay.col_int[cols] & (vals < 0)
-    n_int_neg = np.bincount(rows_of, weights=master_int_neg, minlength=nr)
-    neg_sub = np.bincount(rows_of, weights=sub_e & (vals < 0), minlength=nr) > 0
-    c = -np.bincount(rows_of, weights=np.where(master_int_neg, vals, 0.0), minlength=nr)
-    ubs = np.where(sub_e, vals * lay.col_ub[cols], 0.0)
-    load = np.bincount(rows_of, weights=ubs, minlength=nr)
-    upper = ~np.isfinite(lay.row_lb) & np.isfinite(lay.row_ub)
-    slack = (upper & (n_master == 1) & (n_int_neg == 1) & ~neg_sub & (n_sub > 0)
-             & (load <= c + lay.row_ub + 1e-9))
-    # allocation rows: equalities with exactly one (continuous) master column
-    master_cont = (~sub_e) & ~lay.col_int[cols]
-    alloc = ((lay.row_lb == lay.row_ub) & (n_master == 1)
-             & (np.bincount(rows_of, weights=master_cont, minlength=nr) == 1) & (n_sub > 0))
-    # a sub column is free if each of its rows is slack, or its one allocation row
-    bad_entry = sub_e & ~slack[rows_of] & ~alloc[rows_of]
-    col_bad = np.bincount(cols[bad_entry], minlength=n) > 0
-    col_alloc = np.bincount(cols[sub_e & alloc[rows_of]], minlength=n)
-    free_col = is_sub & ~col_bad & (col_alloc == 1)
-    # its x: the integer column of a slack row it is in (a link or a capacity row)
-    xcol = np.full(n, -1, dtype=np.int64)
-    ent = np.flatnonzero(sub_e & slack[rows_of])
-    row_x = np.full(nr, -1, dtype=np.int64)
-    row_x[rows_of[master_int_neg]] = cols[master_int_neg]
-    xcol[cols[ent]] = row_x[rows_of[ent]]
-    free_col &= xcol >= 0
+    e = _Entries.of(A, is_sub)
+    slack, row_x = _slack_when_open(lay, e)
+    alloc = _allocation_rows(lay, e)
+    free_col, xcol = _free_columns(e, is_sub, slack, alloc, row_x)
     # allocation rows whose sub columns are all free
-    all_free = np.bincount(rows_of, weights=sub_e & ~free_col[cols], minlength=nr) == 0
+    all_free = e.per_row(e.sub & ~free_col[e.cols]) == 0
     drop_rows = np.flatnonzero(alloc & all_free)
     if not len(drop_rows):
         return None
     in_drop = np.zeros(nr, dtype=bool)
     in_drop[drop_rows] = True
-    ent = in_drop[rows_of] & sub_e
-    fcols = cols[ent]
-    ment = in_drop[rows_of] & ~sub_e
+    ent = in_drop[e.rows] & e.sub
+    fcols = e.cols[ent]
+    ment = in_drop[e.rows] & ~e.sub
     y_of_row = np.full(nr, -1, dtype=np.int64)
-    y_of_row[rows_of[ment]] = cols[ment]
-    fmaster = y_of_row[rows_of[ent]]
+    y_of_row[e.rows[ment]] = e.cols[ment]
+    fmaster = y_of_row[e.rows[ent]]
     drop_col = np.zeros(n, dtype=bool)
     drop_col[fcols] = True
     keep_cols = np.flatnonzero(~drop_col)
-    keep_rows = np.flatnonzero(~in_drop)
+    sub = _without(lay, A, np.flatnonzero(~in_drop), keep_cols, is_sub)
+    return FreeAllocation(sub, keep_cols, drop_rows, fcols, fmaster, xcol[fcols], n)
+
+
+@dataclass(frozen=True)
+class _Entries:
+    """The nonzero entries of a CSR matrix: row, column, value, and if the column is a
+    subproblem column; with per-row sums (for :func:`free_allocation`)."""
+
+    rows: np.ndarray     # row of each entry
+    cols: np.ndarray     # column of each entry
+    vals: np.ndarray     # coefficient of each entry
+    sub: np.ndarray      # the entry's column is a subproblem column
+    n_rows: int
+
+    @classmethod
+    def of(cls, A: sp.csr_matrix, is_sub: np.ndarray) -> _Entries:
+        """The entries of ``A`` (CSR, in storage order); ``is_sub`` per column."""
+        nr = A.shape[0]
+        rows = np.repeat(np.arange(nr), np.diff(A.indptr))
+        return cls(rows, A.indices, A.data, is_sub[A.indices], nr)
+
+    def per_row(self, weights: np.ndarray) -> np.ndarray:
+        """(n_rows,) sum of ``weights`` (one per entry) over each row's entries."""
+        return np.bincount(self.rows, weights=weights, minlength=self.n_rows)
+
+
+def _upper_only(lay: Layout) -> np.ndarray:
+    """(n_rows,) rows with an upper bound only (``<=`` rows)."""
+    return ~np.isfinite(lay.row_lb) & np.isfinite(lay.row_ub)
+
+
+def _slack_when_open(lay: Layout, e: _Entries) -> tuple[np.ndarray, np.ndarray]:
+    r"""Rows slack when open (see :func:`free_allocation`), and each row's integer column.
+
+    Returns
+    -------
+    slack
+        (n_rows,) ≤ rows with one integer master column with a negative coefficient
+        (:math:`-c`) and subproblem columns with coefficients ≥ 0 whose total at their
+        upper bounds fits :math:`c + \text{ub}`.
+    row_x
+        (n_rows,) the integer master column with a negative coefficient in each row (a
+        slack row has exactly one), -1 = none.
+    """
+    sub_e, cols, vals = e.sub, e.cols, e.vals
+    n_sub = e.per_row(sub_e)
+    n_master = e.per_row(~sub_e)
+    master_int_neg = (~sub_e) & lay.col_int[cols] & (vals < 0)
+    n_int_neg = e.per_row(master_int_neg)
+    neg_sub = e.per_row(sub_e & (vals < 0)) > 0
+    c = -e.per_row(np.where(master_int_neg, vals, 0.0))
+    load = e.per_row(np.where(sub_e, vals * lay.col_ub[cols], 0.0))
+    slack = (_upper_only(lay) & (n_master == 1) & (n_int_neg == 1) & ~neg_sub & (n_sub > 0)
+             & (load <= c + lay.row_ub + 1e-9))
+    row_x = np.full(e.n_rows, -1, dtype=np.int64)
+    row_x[e.rows[master_int_neg]] = cols[master_int_neg]
+    return slack, row_x
+
+
+def _allocation_rows(lay: Layout, e: _Entries) -> np.ndarray:
+    """(n_rows,) allocation rows: equalities with exactly one master column, a continuous
+    one (the row's y), and subproblem columns."""
+    master_cont = (~e.sub) & ~lay.col_int[e.cols]
+    return ((lay.row_lb == lay.row_ub) & (e.per_row(~e.sub) == 1)
+            & (e.per_row(master_cont) == 1) & (e.per_row(e.sub) > 0))
+
+
+def _free_columns(e: _Entries, is_sub: np.ndarray, slack: np.ndarray, alloc: np.ndarray,
+                  row_x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n_columns,) free subproblem columns, and each column's x (-1: none).
+
+    A subproblem column is free if each of its rows is slack when open or its one
+    allocation row, and it is in a slack row (a link or a capacity row), whose integer
+    column is its x.
+    """
+    n = len(is_sub)
+    sub_e, cols, rows_of = e.sub, e.cols, e.rows
+    bad_entry = sub_e & ~slack[rows_of] & ~alloc[rows_of]
+    col_bad = np.bincount(cols[bad_entry], minlength=n) > 0
+    col_alloc = np.bincount(cols[sub_e & alloc[rows_of]], minlength=n)
+    free_col = is_sub & ~col_bad & (col_alloc == 1)
+    xcol = np.full(n, -1, dtype=np.int64)
+    ent = np.flatnonzero(sub_e & slack[rows_of])
+    xcol[cols[ent]] = row_x[rows_of[ent]]
+    free_col &= xcol >= 0
+    return free_col, xcol
+
+
+def _without(lay: Layout, A: sp.csr_matrix, keep_rows: np.ndarray, keep_cols: np.ndarray,
+             is_sub: np.ndarray) -> Layout:
+    """``lay`` restricted to ``keep_rows`` and ``keep_cols`` (``A`` its matrix in CSR).
+
+    Rows left empty of subproblem columns and with no positive coefficient (links of
+    dropped columns, capacity rows of options serving only free rows) hold by bounds when
+    they are ≤ rows with an upper bound >= 0: they are dropped as well.
+    """
     A2 = A[keep_rows][:, keep_cols]
     A2.eliminate_zeros()
-    # rows left empty (links of dropped columns, capacity rows of options serving only
-    # free rows) hold by bounds when their upper bound is >= 0: drop them as well
     rnnz = np.diff(A2.indptr)
     sub_left = np.bincount(np.repeat(np.arange(A2.shape[0]), rnnz),
                            weights=is_sub[keep_cols][A2.indices], minlength=A2.shape[0])
-    onlyx = (sub_left == 0) & upper[keep_rows] & (lay.row_ub[keep_rows] >= 0) & (
+    onlyx = (sub_left == 0) & _upper_only(lay)[keep_rows] & (lay.row_ub[keep_rows] >= 0) & (
         np.bincount(np.repeat(np.arange(A2.shape[0]), rnnz), weights=A2.data > 0,
                     minlength=A2.shape[0]) == 0)
     rk = np.flatnonzero(~onlyx)
     A2 = A2[rk]
     keep_rows = keep_rows[rk]
-    sub = replace(lay, A=sp.csr_matrix(A2), row_lb=lay.row_lb[keep_rows],
-                  row_ub=lay.row_ub[keep_rows],
-                  row_names=[lay.row_names[i] for i in keep_rows.tolist()],
-                  col_lb=lay.col_lb[keep_cols], col_ub=lay.col_ub[keep_cols],
-                  col_obj=lay.col_obj[keep_cols], col_int=lay.col_int[keep_cols],
-                  col_names=[lay.col_names[i] for i in keep_cols.tolist()])
-    return FreeAllocation(sub, keep_cols, drop_rows, fcols, fmaster, xcol[fcols], n)
+    return replace(lay, A=sp.csr_matrix(A2), row_lb=lay.row_lb[keep_rows],
+                   row_ub=lay.row_ub[keep_rows],
+                   row_names=[lay.row_names[i] for i in keep_rows.tolist()],
+                   col_lb=lay.col_lb[keep_cols], col_ub=lay.col_ub[keep_cols],
+                   col_obj=lay.col_obj[keep_cols], col_int=lay.col_int[keep_cols],
+                   col_names=[lay.col_names[i] for i in keep_cols.tolist()])
 
 
 def _opening_bounds(xlb: FloatArray, xub: FloatArray

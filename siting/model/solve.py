@@ -37,6 +37,18 @@ log = logging.getLogger(__name__)
 RELAX_SHARE: float = 0.15
 
 
+def _stop_times(t0: float, time_limit_s: float) -> tuple[float, float]:
+    """(end, deadline) of a solve started at ``t0`` (``time.perf_counter()`` instants).
+
+    The solver stops at ``deadline``, a little before the limit: decoding, HiGHS's own
+    polling interval (up to ~0.15 s seen in the root LP) and, when the plan is not proven,
+    the final year's bound (:meth:`SitingModel.year_bound`, until ``end``) fit in the rest.
+    """
+    end = t0 + time_limit_s - min(0.05 * time_limit_s, 1.0)
+    deadline = t0 + time_limit_s - min(0.15 * time_limit_s, 3.0)
+    return end, deadline
+
+
 class SitingModel:
     """The siting MIP built from a :class:`ModelInput`.
 
@@ -196,24 +208,54 @@ class SitingModel:
         self._precheck()
         name = self._solver_name(solver)
         t0 = time.perf_counter()
-        # the solver stops a little before the limit: decoding, HiGHS's own polling
-        # interval (up to ~0.15 s seen in the root LP) and, when the plan is not proven,
-        # the final year's bound (year_bound) fit in the rest
-        end = t0 + time_limit_s - min(0.05 * time_limit_s, 1.0)
-        deadline = t0 + time_limit_s - min(0.15 * time_limit_s, 3.0)
-        least_cost = self.input.minimise_cost
-        plan: GreedyPlan | None = None
-        start: FloatArray | None = None
-        if least_cost and start_plan is not None:
-            start = target.start_from_open_year(self._lay, self._rd,
-                                                np.asarray(start_plan, dtype=np.int64))
-        else:
-            plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
-            start = (decode.start_vector(self._lay, self._rd, plan) if plan is not None
-                     else None)
-            if start_plan is not None:
-                start = self._better_start(start, start_plan)
-        if name == "highs" and not least_cost:
+        end, deadline = _stop_times(t0, time_limit_s)
+        plan, start = self._starts(start_plan, warm_start=warm_start,
+                                   time_limit_s=time_limit_s)
+        raw, cost_status = self._solve_raw(name, start, t0=t0, deadline=deadline,
+                                           time_limit_s=time_limit_s, mip_gap=mip_gap,
+                                           threads=threads, msg=msg)
+        sol = self._decode(raw, name, plan, cost_status=cost_status,
+                           seconds=time.perf_counter() - t0)
+        if sol.status != "optimal" and name == "highs" and not self.input.minimise_cost:
+            sol = replace(sol, year_bound=self.year_bound(self.input.n_years - 1,
+                                                          deadline=end, threads=threads),
+                          seconds=time.perf_counter() - t0)
+        return sol
+
+    def _starts(self, start_plan: npt.ArrayLike | None, *, warm_start: bool,
+                time_limit_s: float) -> tuple[GreedyPlan | None, FloatArray | None]:
+        """The warm start of :meth:`solve`: (the greedy plan or None, the start vector or None).
+
+        A least-cost model given ``start_plan`` starts from it alone; otherwise from the
+        greedy plan (with ``warm_start``, improved by local search), or ``start_plan`` when it
+        is feasible and covers more (:meth:`_better_start`).
+        """
+        if self.input.minimise_cost and start_plan is not None:
+            return None, target.start_from_open_year(self._lay, self._rd,
+                                                     np.asarray(start_plan, dtype=np.int64))
+        plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
+        start = decode.start_vector(self._lay, self._rd, plan) if plan is not None else None
+        if start_plan is not None:
+            start = self._better_start(start, start_plan)
+        return plan, start
+
+    def _solve_raw(self, name: str, start: FloatArray | None, *, t0: float, deadline: float,
+                   time_limit_s: float, mip_gap: float, threads: int, msg: bool
+                   ) -> tuple[RawResult, str]:
+        """Run the solver for :meth:`solve` (started at ``t0``): (a result with a plan, its
+        ``cost_status``).
+
+        HiGHS on a coverage model: coverage, then least cost (:meth:`_solve_highs`); CBC, or
+        a least-cost model (its objective is the cost): one solve in the time left.
+
+        Raises
+        ------
+        InfeasibleError
+            The model has no feasible plan; the message names the conflict.
+        SolverError
+            No plan within the time limit.
+        """
+        if name == "highs" and not self.input.minimise_cost:
             raw, cost_status = self._solve_highs(deadline=deadline, time_limit_s=time_limit_s,
                                                  mip_gap=mip_gap, threads=threads, msg=msg,
                                                  start=start)
@@ -222,20 +264,14 @@ class SitingModel:
             left = max(time_limit_s - (time.perf_counter() - t0), 0.1 * time_limit_s)
             raw = self._run(name, time_limit_s=left, mip_gap=mip_gap, threads=threads,
                             msg=msg, start=start)
-            cost_status = "least_cost" if least_cost else "weighted"
+            cost_status = "least_cost" if self.input.minimise_cost else "weighted"
         if raw.status == "infeasible":
             raise InfeasibleError(self._diagnose(name, time_limit_s, threads))
         if raw.status == "no_solution" or raw.values is None:
             src = f"{self.input.source}: " if self.input.source else ""
             raise SolverError(f"{src}{name} found no plan within the time limit of "
                               f"{time_limit_s:g} s; raise solver.time_limit_s")
-        sol = self._decode(raw, name, plan, cost_status=cost_status,
-                           seconds=time.perf_counter() - t0)
-        if sol.status != "optimal" and name == "highs" and not least_cost:
-            sol = replace(sol, year_bound=self.year_bound(self.input.n_years - 1,
-                                                          deadline=end, threads=threads),
-                          seconds=time.perf_counter() - t0)
-        return sol
+        return raw, cost_status
 
     def year_bound(self, p: int, *, deadline: float, threads: int = 2) -> float:
         """A proven upper bound on the point-demand weight any plan covers in year ``p``.
