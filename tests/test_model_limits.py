@@ -358,3 +358,24 @@ def test_vectorised_fill_equals_the_loop(seed):
     vehicles = float(rng.choice([rng.uniform(0, 20), np.inf]))
     got = fill_in_order(need, unit, per, left, vehicles)
     assert np.allclose(got, _fill_by_loop(need, unit, per, left, vehicles), atol=1e-9)
+
+
+def test_start_without_its_lp_falls_back_to_the_stations_alone(monkeypatch):
+    """When the start's allocation LP does not solve in its time, a start that breaks a row
+    is never handed on: the stations alone (nothing served) hold every row."""
+    from dataclasses import replace as dc_replace
+
+    from siting.model import decode
+    from siting.model.heuristics import greedy_plan
+
+    mi = _instance(2, vehicles_cap=True, supply=True, flow_energy=False)
+    m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
+    plan = greedy_plan(m._rd, capacitated=True)
+    broken = dc_replace(plan, z=plan.z * 5.0, served=np.ones_like(plan.served))
+    monkeypatch.setattr(decode, "allocation_for_plan", lambda *a, **k: None)
+    v = decode.start_vector(m._lay, m._rd, broken, time_limit_s=0.0)
+    lay = m._lay
+    assert decode.rows_hold(lay, v, tol=1e-9)
+    assert not v[lay.n_x:].any()
+    assert (v[:lay.n_x] > 0.5).sum() == sum(
+        lay.P - y for y in plan.open_year.tolist() if y >= 0)

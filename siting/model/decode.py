@@ -23,13 +23,16 @@ _INT_TOL = 0.5
 
 
 # =========================================================================== plan -> columns
-def start_vector(lay: Layout, rd: Reduced, plan: GreedyPlan) -> FloatArray:
+def start_vector(lay: Layout, rd: Reduced, plan: GreedyPlan, *,
+                 time_limit_s: float = 60.0) -> FloatArray:
     """A full column vector for a greedy plan, feasible for every row.
 
     The greedy fills each option's kWh and kg-H2 pools within its vehicles a day; when its
     allocation breaks a row it does not model (hydrogen supply), or corridor trucks draw on
     the capacities, the plan's stations are kept and the rest of the vector is the best
-    allocation for them (:func:`allocation_for_plan`).
+    allocation for them (:func:`allocation_for_plan`, within ``time_limit_s``; if that LP
+    does not solve in time, the greedy's own vector when it holds every row, else the
+    stations alone with nothing served, which always does).
     """
     v = np.zeros(lay.A.shape[1])
     P = lay.P
@@ -47,9 +50,11 @@ def start_vector(lay: Layout, rd: Reduced, plan: GreedyPlan) -> FloatArray:
         _fill_supply(v, lay, rd)
     if (cols is not None and cols.n_g) or not rows_hold(lay, v):
         # corridor trucks covered by the plan count only once the LP allocates them
-        fixed = allocation_for_plan(lay, v[:lay.n_x])
+        fixed = allocation_for_plan(lay, v[:lay.n_x], time_limit_s=time_limit_s)
         if fixed is not None:
             return fixed
+        if not rows_hold(lay, v):
+            v[lay.n_x:] = 0.0  # the stations alone (nothing served) hold every row
     return v
 
 

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: Share of the time limit a capacitated solve gives its uncapacitated relaxation first.
 RELAX_SHARE: float = 0.15
+#: Share of the time limit the warm start's allocation LP may take (when it needs one).
+START_LP_SHARE: float = 0.1
 
 
 def _stop_times(t0: float, time_limit_s: float) -> tuple[float, float]:
@@ -234,7 +236,9 @@ class SitingModel:
             return None, target.start_from_open_year(self._lay, self._rd,
                                                      np.asarray(start_plan, dtype=np.int64))
         plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
-        start = decode.start_vector(self._lay, self._rd, plan) if plan is not None else None
+        start = (decode.start_vector(self._lay, self._rd, plan,
+                                     time_limit_s=START_LP_SHARE * time_limit_s)
+                 if plan is not None else None)
         if start_plan is not None:
             start = self._better_start(start, start_plan)
         return plan, start
