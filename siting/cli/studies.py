@@ -7,6 +7,7 @@ checked before any work.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -112,9 +113,8 @@ def _budget_sweep(args: _SweepArgs, budgets: str | None, n: int, lo: float, hi: 
         args.out_dir if args.out_dir is not None
         else Path("maps") / f"{scenario_path.resolve().parent.name}-sweep")
 
-    from siting import export
     from siting._atomic import check_output_dir
-    from siting.pipeline import prepare, with_lang
+    from siting.pipeline import with_lang
     from siting.scenario import input_paths, load_scenario
     from siting.sweep import budget_range
     from siting.sweep import sweep as run_sweep
@@ -125,22 +125,32 @@ def _budget_sweep(args: _SweepArgs, budgets: str | None, n: int, lo: float, hi: 
         check_budgets(values, "--from/--to/--n")
     inputs = input_paths(sc)
     check_output_dir(target, "sweep", inputs=inputs)
+    from siting.console import print_sweep
+
+    _solve_points(args, sc, target, inputs, args.output_options(args.lang or sc.lang),
+                  lambda prep, **kw: run_sweep(prep, values, target, **kw), print_sweep)
+
+
+def _solve_points(args: _SweepArgs, sc: Any, target: Path, inputs: list[Path], options: Any,
+                  solve: Callable[..., list], show: Callable[..., None]) -> None:
+    """Prepare ``sc`` once and ``solve(prep, hooks=, write_run=, inputs=)`` its points (budgets
+    or targets) into ``target`` under its lock, with progress bars; then ``show`` them."""
+    from siting import export
+    from siting.pipeline import prepare
+
     prog = progress_bars(args.quiet)
     hooks = RichHooks(prog, sc.lang)
-    options = args.output_options(args.lang or sc.lang)
 
     def write_run(result: Any, folder: Path) -> None:
         export.write_run(result, folder, options)
 
     def work() -> list:
         prep = prepare(sc, hooks=hooks)
-        return run_sweep(prep, values, target, hooks=hooks,
-                         write_run=write_run if args.maps else None, inputs=inputs)
+        return solve(prep, hooks=hooks, write_run=write_run if args.maps else None,
+                     inputs=inputs)
 
     points = locked(target, prog, work)
-    from siting.console import print_sweep
-
-    print_sweep(out, points, name=sc.display_name, lang=sc.lang, target=target)
+    show(out, points, name=sc.display_name, lang=sc.lang, target=target)
 
 
 def _target_sweep(args: _SweepArgs, targets: str) -> None:
@@ -157,30 +167,18 @@ def _target_sweep(args: _SweepArgs, targets: str) -> None:
         args.out_dir if args.out_dir is not None
         else Path("maps") / f"{scenario_path.resolve().parent.name}-cost")
 
-    from siting import export
     from siting._atomic import check_output_dir
     from siting.cost_curve import cost_sweep
-    from siting.pipeline import prepare, with_lang
+    from siting.pipeline import with_lang
     from siting.scenario import input_paths, load_scenario
 
     sc = with_lang(load_scenario(scenario_path), options.lang)
     inputs = input_paths(sc)
     check_output_dir(target, "sweep", inputs=inputs)
-    prog = progress_bars(args.quiet)
-    hooks = RichHooks(prog, sc.lang)
-
-    def write_run(result: Any, folder: Path) -> None:
-        export.write_run(result, folder, options)
-
-    def work() -> list:
-        prep = prepare(sc, hooks=hooks)
-        return cost_sweep(prep, shares, target, hooks=hooks,
-                          write_run=write_run if args.maps else None, inputs=inputs)
-
-    points = locked(target, prog, work)
     from siting.console import print_cost_curve
 
-    print_cost_curve(out, points, name=sc.display_name, lang=sc.lang, target=target)
+    _solve_points(args, sc, target, inputs, options,
+                  lambda prep, **kw: cost_sweep(prep, shares, target, **kw), print_cost_curve)
 
 
 @app.command()
