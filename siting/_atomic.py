@@ -35,9 +35,10 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from siting._errors import OutputError, ScenarioError
 
@@ -390,8 +391,41 @@ def atomic_dir(out_dir: str | os.PathLike[str], *, kind: str = "run",
             raise
 
 
+def atomic_write_stream(path: str | os.PathLike[str],
+                        write: Callable[[BinaryIO], object]) -> Path:
+    """Write ``path`` by ``write(file)`` into a temporary sibling file, then rename it.
+
+    The one atomic file write of the package: an error or Ctrl-C in ``write`` removes the
+    temporary file and leaves an existing ``path`` as it was.
+
+    Parameters
+    ----------
+    path
+        Target file; its folder must exist. An existing file is replaced.
+    write
+        Writes the content into the binary file it is given (e.g. ``numpy.savez``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    target = Path(path)
+    tmp = _sibling(target, "tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary sibling file and an atomic rename.
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write_stream`).
 
     Parameters
     ----------
@@ -405,18 +439,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     pathlib.Path
         ``path``.
     """
-    target = Path(path)
-    tmp = _sibling(target, "tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_stream(path, lambda f: f.write(data))
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *,

@@ -7,7 +7,6 @@ cache and for the cache of parsed local files (:mod:`siting.network.load`).
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 import zlib
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 from pyproj import Transformer
 
+from siting._atomic import atomic_write_stream
 from siting._errors import NetworkError
 from siting.network.graph import RoadNetwork, component_report, one_line
 
@@ -73,15 +73,8 @@ def save_network(net: RoadNetwork, path: str | Path, *, compress: bool = True,
               "meta": np.array(json.dumps(meta, ensure_ascii=False))}
     if not compress:  # reading then skips the reprojection (~40% of the read time)
         arrays.update(x=net.x, y=net.y)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            (np.savez_compressed if compress else np.savez)(fh, allow_pickle=False, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    save = np.savez_compressed if compress else np.savez
+    return atomic_write_stream(path, lambda fh: save(fh, allow_pickle=False, **arrays))
 
 
 def read_npz(path: str | Path) -> RoadNetwork:
