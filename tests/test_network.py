@@ -622,6 +622,22 @@ def test_utm_zone():
     assert utm_crs(-70.0, -33.0) == "EPSG:32719"
 
 
+def test_npz_write_that_fails_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch):
+    net = load_network(NetworkSpec(path=TINY_OSM))
+    p = save_network(net, tmp_path / "net.npz")
+    before = p.read_bytes()
+
+    def broken(fh, **arrays):
+        fh.write(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez_compressed", broken)
+    with pytest.raises(OSError, match="disk full"):
+        save_network(net, p)
+    assert p.read_bytes() == before
+    assert [f.name for f in tmp_path.iterdir()] == ["net.npz"]
+
+
 def test_npz_roundtrip(tmp_path):
     net = load_network(NetworkSpec(path=TINY_OSM))
     p = save_network(net, tmp_path / "sub" / "net.npz")
