@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from siting._format import money, number, percent
@@ -84,10 +84,9 @@ def print_run(out: Console, report: Report, target: Path) -> None:
             for k, v in report.timings.items()))
     tab.add_row(t("console.written", lang), str(target))
     out.print(tab)
-    years = Table(title=t("console.by_year", lang))
-    for key in ("field.year", "console.col_nev", "console.col_covered", "console.col_share",
-                "console.col_new", "console.col_spent"):
-        years.add_column(t(key, lang), justify="right")
+    years = _table(t("console.by_year", lang), (
+        "field.year", "console.col_nev", "console.col_covered", "console.col_share",
+        "console.col_new", "console.col_spent"), lang, justify="right")
     for y in report.by_year.values():
         years.add_row(str(y.year), number(y.nev_vehicles), number(y.vehicles_covered),
                       percent(y.coverage_share), str(y.new_stations),
@@ -118,13 +117,12 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
                     carbon=number(e.co2_avoided_t_per_year),
                     grid=f"{ec.grid_co2_kg_per_kwh:g}"), markup=False, soft_wrap=True)
     if report.zone_coverage:
-        z = Table(title=t("brief.zone_coverage", lang, year=year))
         unit = t("unit.vehicles" if report.scenario.weight == "vehicles" else "unit.kwh_day",
                  lang)  # the demand weight of the final year
-        for key in ("field.zone", "console.col_zone_demand", "console.col_zone_covered",
-                    "console.col_share", "field.zone_min_share"):
-            z.add_column(t(key, lang, unit=unit),
-                         justify="left" if key == "field.zone" else "right")
+        z = _table(t("brief.zone_coverage", lang, year=year), (
+            "field.zone", "console.col_zone_demand", "console.col_zone_covered",
+            "console.col_share", "field.zone_min_share"), lang, justify="right",
+            left="field.zone", unit=unit)
         for zid, zc in report.zone_coverage.items():
             floor = ("" if zc.min_share is None else
                      f"≥ {percent(zc.min_share)} ({zc.min_share_year})")
@@ -148,10 +146,9 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
         def type_name(tid: str) -> str:
             return symbols[tid].label if tid in symbols else tid
 
-        m = Table(title=t("brief.mandates", lang, year=year))
-        for key in ("brief.col_mandate", "brief.col_cover_without", "brief.col_gain",
-                    "brief.col_saved", "brief.col_binds"):
-            m.add_column(t(key, lang))
+        m = _table(t("brief.mandates", lang, year=year), (
+            "brief.col_mandate", "brief.col_cover_without", "brief.col_gain",
+            "brief.col_saved", "brief.col_binds"), lang)
         for p in report.mandates:
             label = mandate_text(p, report, lang, zone_name=zone_name, type_name=type_name)
             if p.coverage_without is None:
@@ -164,13 +161,22 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
         out.print(m)
 
 
+def _table(title: str, keys: Sequence[str], lang: str, *, justify: JustifyMethod = "left",
+           left: str | None = None, **fmt: object) -> Table:
+    """A titled table with one column per label key, in ``lang`` (``fmt`` fills the labels'
+    placeholders); every column ``justify``-ed but the one of key ``left``."""
+    tab = Table(title=title)
+    for key in keys:
+        tab.add_column(t(key, lang, **fmt), justify="left" if key == left else justify)
+    return tab
+
+
 def print_sweep(out: Console, points: Sequence[SweepPoint], *, name: str, lang: str,
                 target: Path) -> None:
     """The sweep table: budget, spent, the final year's coverage, stations, outcome."""
-    tab = Table(title=t("console.sweep_title", lang, name=name))
-    for key in ("console.col_budget", "console.col_spent", "console.col_share",
-                "console.col_stations", "console.col_status"):
-        tab.add_column(t(key, lang))
+    tab = _table(t("console.sweep_title", lang, name=name), (
+        "console.col_budget", "console.col_spent", "console.col_share",
+        "console.col_stations", "console.col_status"), lang)
     for p in points:
         status = status_name(p.status, lang)
         if p.carried_from is not None:
@@ -185,10 +191,9 @@ def print_sweep(out: Console, points: Sequence[SweepPoint], *, name: str, lang: 
 def print_cost_curve(out: Console, points: Sequence[CostPoint], *, name: str, lang: str,
                      target: Path) -> None:
     """The least cost of each coverage target (``siting sweep --targets``), in ``lang``."""
-    tab = Table(title=t("console.cost_title", lang, name=name))
-    for key in ("console.col_target", "console.col_least_cost", "console.col_covered",
-                "console.col_stations", "console.col_status"):
-        tab.add_column(t(key, lang))
+    tab = _table(t("console.cost_title", lang, name=name), (
+        "console.col_target", "console.col_least_cost", "console.col_covered",
+        "console.col_stations", "console.col_status"), lang)
     for p in points:
         status = status_name(p.status, lang)
         if p.plan_of_target is not None:
