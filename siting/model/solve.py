@@ -430,13 +430,6 @@ class SitingModel:
             cost[np.arange(rd.n_options) * lay.P + lay.P - 1] = rd.tiebreak
         return cost
 
-    def _relaxed_bound(self, time_limit_s: float, threads: int) -> float:
-        """Optimal value of the uncapacitated LP relaxation (``inf`` if not solved in time)."""
-        if time_limit_s <= 0.01:
-            return math.inf
-        lay = layout(self._rd, capacitated=False, strengthen=False, tau=0.0)
-        return highs.lp_bound(lay, time_limit_s=time_limit_s, threads=threads)
-
     def _set_values(self, values: FloatArray) -> None:
         """Keep the solver's values (and copy them into PuLP if it is built)."""
         self._values = values
