@@ -152,14 +152,32 @@ def lp_bound(lay: Layout, *, time_limit_s: float, threads: int) -> float:
     stopped before finishing the capacitated root LP (5-10 s there on 2 cores). On the
     bundled scenario the two root bounds coincide (1,247.9): capacities barely bind there.
     """
+    h = solve_relaxation(lay, time_limit_s=time_limit_s, threads=threads)
+    return math.inf if h is None else float(h.getInfo().objective_function_value)
+
+
+def solve_relaxation(lay: Layout, *, time_limit_s: float, threads: int,
+                     deadline: float | None = None, presolve: bool = True) -> Any | None:
+    """The layout's LP relaxation (x continuous, maximise) solved by HiGHS.
+
+    Returns the ``highspy.Highs`` holding the optimal solution (read ``getSolution()`` and
+    ``getInfo()``), or None when it is not solved within ``time_limit_s`` (or by
+    ``deadline``, a :func:`time.perf_counter` instant).
+
+    Raises
+    ------
+    KeyboardInterrupt
+        Ctrl-C was pressed during the solve (after HiGHS has stopped).
+    """
     import highspy
 
     h = new_highs(msg=False, time_limit_s=time_limit_s, threads=threads)
+    if not presolve:
+        h.setOptionValue("presolve", "off")
     pass_layout(h, lay, integral=False)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return math.inf
-    return float(h.getInfo().objective_function_value)
+    if solve_interruptibly(h, deadline):
+        raise KeyboardInterrupt
+    return h if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 
 
 def solve_interruptibly(h: Any, deadline: float | None = None) -> bool:

@@ -187,18 +187,15 @@ def lp_neighbourhood(mi: ModelInput, rd: Reduced, lay: Layout, start: FloatArray
 def _guide_lp(mi: ModelInput, rd: Reduced, k: int, *, deadline: float, threads: int
               ) -> tuple[FloatArray | None, float]:
     """The guide LP's x (state form) and optimum; (None, inf) when not solved in time."""
-    import highspy
-
     guide = layout(replace(rd, cover=nearest_cover(mi, rd, k)), capacitated=True,
                    strengthen=False, tau=0.0)
     form = opening_form(guide)
     left = deadline - time.perf_counter()
     if left <= 0.1:
         return None, math.inf
-    h = highs.new_highs(msg=False, time_limit_s=left, threads=threads)
-    highs.pass_layout(h, form.layout, integral=False)
-    highs.solve_interruptibly(h, deadline)
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    h = highs.solve_relaxation(form.layout, time_limit_s=left, threads=threads,
+                               deadline=deadline)
+    if h is None:
         return None, math.inf
     u = np.asarray(h.getSolution().col_value, dtype=float)
     return form.to_state(u)[:guide.n_x], float(h.getInfo().objective_function_value)

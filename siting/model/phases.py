@@ -296,19 +296,15 @@ def lp_guided(lay: Layout, start: FloatArray | None, *, deadline: float,
 
     The layout must have the columns and objective the MIP uses (maximise).
     """
-    import highspy
-
     from siting.model import highs
 
     left = deadline - time.perf_counter()
     if left <= 0.05:
         return LpStart(math.inf, start)
-    h = highs.new_highs(msg=False, time_limit_s=max(0.5 * left, 0.01), threads=threads)
-    if lay.A.nnz > highs.PRESOLVE_MAX_NNZ:
-        h.setOptionValue("presolve", "off")
-    highs.pass_layout(h, lay, integral=False)
-    highs.solve_interruptibly(h, time.perf_counter() + 0.5 * left)
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    h = highs.solve_relaxation(lay, time_limit_s=max(0.5 * left, 0.01), threads=threads,
+                               deadline=time.perf_counter() + 0.5 * left,
+                               presolve=lay.A.nnz <= highs.PRESOLVE_MAX_NNZ)
+    if h is None:
         return LpStart(math.inf, start)
     z_lp = float(h.getInfo().objective_function_value)
     sol = h.getSolution()
