@@ -25,7 +25,16 @@ from siting._errors import SolverError
 from siting.model.build import Layout
 from siting.model.inputs import FloatArray, RawResult
 
-#: Above this many matrix entries HiGHS runs without presolve (see :func:`presolve_fits`).
+#: Whether HiGHS's MIP presolve runs by default (callers may still ask for it). Off: measured
+#: 2026-12-07 (HiGHS 1.16, 2 cores), it slowed every instance tried and decided none —
+#: clustered MCLPs of 324-2,000 points 0.07-0.24 s without against 0.13-0.4 s with, 2,000
+#: points at 1.6 km, p = 20, 16.9 s against 29.8 s (11.7 s of it presolve); the hard 5k × 500
+#: MCLP at 120 s a 0.48 % gap against 1.01 %; the bundled scenario at 60 s 1,796 against
+#: 1,788 (the LP neighbourhood's sub-MIP took 39 s with it). Presolve was also where HiGHS
+#: returned a stale plan (:func:`_verified`).
+MIP_PRESOLVE: bool = False
+#: Above this many matrix entries HiGHS's MIP presolve stays off even when switched on (see
+#: :func:`presolve_fits`); also the switch for the LP presolve and feasibility jump.
 PRESOLVE_MAX_NNZ: int = 2_000_000
 #: Expected seconds of HiGHS's MIP presolve per matrix entry (measured 5-50 µs, 2 cores).
 PRESOLVE_S_PER_NNZ: float = 2e-5
@@ -218,17 +227,19 @@ def presolve_fits(nnz: int, time_limit_s: float) -> bool:
     HiGHS cannot be interrupted in its MIP presolve, and on these models it is slow:
     measured (HiGHS 1.16, 2 cores) 5-50 µs per matrix entry — 6 s on a 10k × 1k MCLP,
     30 s at a 3 km radius, 7.6 s on the bundled capacitated scenario — while it never
-    decided a solve there (benchmarks/README.md, "HiGHS options"). It runs only when its
-    expected time (:data:`PRESOLVE_S_PER_NNZ` per entry) stays within a quarter of the time
-    limit and the model has at most :data:`PRESOLVE_MAX_NNZ` entries.
+    decided a solve there (benchmarks/README.md, "HiGHS options"). It is off by default
+    (:data:`MIP_PRESOLVE`); when switched on it runs only when its expected time
+    (:data:`PRESOLVE_S_PER_NNZ` per entry) stays within a quarter of the time limit and the
+    model has at most :data:`PRESOLVE_MAX_NNZ` entries.
     """
-    return nnz <= PRESOLVE_MAX_NNZ and nnz * PRESOLVE_S_PER_NNZ <= 0.25 * time_limit_s
+    return (MIP_PRESOLVE and nnz <= PRESOLVE_MAX_NNZ
+            and nnz * PRESOLVE_S_PER_NNZ <= 0.25 * time_limit_s)
 
 
 def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int,
                 msg: bool, start: FloatArray | None, presolve: bool | None = None,
                 deadline: float | None = None, first_plan: bool = False,
-                heuristic_effort: float | None = None) -> RawResult:
+                heuristic_effort: float | None = None, abs_gap: float = 0.0) -> RawResult:
     """Solve with HiGHS through highspy, passing the layout's arrays in one call.
 
     This is the model PuLP's ``pulp.HiGHS`` would build from
@@ -249,7 +260,9 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
 
     ``deadline`` (``time.perf_counter()``) stops HiGHS even where it ignores ``time_limit``
     (see :func:`solve_interruptibly`); ``first_plan`` stops it at its first feasible plan;
-    ``heuristic_effort`` sets HiGHS's ``mip_heuristic_effort`` (None: its default, 0.05).
+    ``heuristic_effort`` sets HiGHS's ``mip_heuristic_effort`` (None: its default, 0.05);
+    ``abs_gap`` HiGHS's ``mip_abs_gap`` when positive (objective units: a gap below the step
+    between two plans' objectives proves the plan, see :func:`siting.model.phases.cost_grid`).
 
     Raises
     ------
@@ -265,9 +278,9 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
         presolve = presolve_fits(lay.A.nnz, time_limit_s)
     raw = _run(lay, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, msg=msg,
                start=start, presolve=presolve, deadline=deadline, first_plan=first_plan,
-               heuristic_effort=heuristic_effort)
+               heuristic_effort=heuristic_effort, abs_gap=abs_gap)
     return _verified(raw, lay, mip_gap=mip_gap, threads=threads, msg=msg, start=start,
-                     presolve=presolve, deadline=deadline, t0=t0)
+                     presolve=presolve, deadline=deadline, t0=t0, abs_gap=abs_gap)
 
 
 def objective_tolerance(value: float) -> float:
@@ -276,8 +289,8 @@ def objective_tolerance(value: float) -> float:
 
 
 def _verified(raw: RawResult, lay: Layout, *, mip_gap: float, threads: int, msg: bool,
-              start: FloatArray | None, presolve: bool, deadline: float, t0: float
-              ) -> RawResult:
+              start: FloatArray | None, presolve: bool, deadline: float, t0: float,
+              abs_gap: float = 0.0) -> RawResult:
     """``raw`` if its values reach the objective HiGHS reported, else a repeated solve."""
     if raw.values is None or not math.isfinite(raw.reported):
         return raw
@@ -291,7 +304,8 @@ def _verified(raw: RawResult, lay: Layout, *, mip_gap: float, threads: int, msg:
         best = start
     left = max(deadline - time.perf_counter(), 0.05)
     again = _run(lay, time_limit_s=left, mip_gap=mip_gap, threads=threads, msg=msg,
-                 start=best, presolve=False, deadline=max(deadline, time.perf_counter() + left))
+                 start=best, presolve=False, deadline=max(deadline, time.perf_counter() + left),
+                 abs_gap=abs_gap)
     plan = best if again.values is None else again.values
     if again.values is None:
         again = replace(again, values=best, status="time_limit")
@@ -304,7 +318,8 @@ def _verified(raw: RawResult, lay: Layout, *, mip_gap: float, threads: int, msg:
 
 def _run(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int, msg: bool,
          start: FloatArray | None, presolve: bool, deadline: float,
-         first_plan: bool = False, heuristic_effort: float | None = None) -> RawResult:
+         first_plan: bool = False, heuristic_effort: float | None = None,
+         abs_gap: float = 0.0) -> RawResult:
     """One HiGHS run of the layout (see :func:`solve_highs`)."""
     import highspy
 
@@ -314,6 +329,8 @@ def _run(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int, msg:
     if first_plan:
         h.setOptionValue("mip_max_improving_sols", 1)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if abs_gap > 0:
+        h.setOptionValue("mip_abs_gap", float(abs_gap))
     h.setOptionValue("mip_allow_restart", False)
     if not presolve:
         h.setOptionValue("presolve", "off")
