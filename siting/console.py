@@ -126,9 +126,7 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
         for zid, zc in report.zone_coverage.items():
             floor = ("" if zc.min_share is None else
                      f"≥ {percent(zc.min_share)} ({zc.min_share_year})")
-            zf = report.by_zone.get(zid)  # the zone's English name, when the layer gives one
-            name = (zf.name_en if lang == "en" and zf is not None and zf.name_en else
-                    zc.name or zid)
+            name = zc.name_en if lang == "en" and zc.name_en else zc.name or zid
             z.add_row(name, number(zc.demand_weight, 1),
                       number(zc.weight_covered, 1), percent(zc.coverage_share), floor)
         out.print(z)
@@ -140,6 +138,8 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
             zc = report.zone_coverage.get(zid)
             if lang == "en" and zf is not None and zf.name_en:
                 return zf.name_en
+            if lang == "en" and zc is not None and zc.name_en:
+                return zc.name_en
             return (zf.name if zf is not None and zf.name else
                     zc.name if zc is not None and zc.name else zid)
 

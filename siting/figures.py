@@ -440,7 +440,8 @@ def build_report(sc: Scenario, sol: Solution, ri: ReportInputs) -> Report:
         extra_layers=sorted(ri.extra),
         mode="least_cost" if sc.objective.target_share is not None else "coverage",
         target=_target(sc, sol, by_year, ri),
-        zone_coverage=zone_coverage(sc, dem, served, ri.in_zone, ri.zone_names),
+        zone_coverage=zone_coverage(sc, dem, served, ri.in_zone, ri.zone_names,
+                                    ri.zone_names_en),
         economics=plan_economics(sc, ri.demand, dem, served, ri.station_years)
         if "cost_cny_per_year" in ri.station_years.columns else None,
     )

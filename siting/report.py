@@ -210,6 +210,8 @@ class ZoneCoverage(_Record):
     """One zone's demand and the share of it the plan covers (final planning year)."""
 
     name: str = ""
+    #: The zone layer's English name ("" when it has none).
+    name_en: str = ""
     year: int
     #: Covered weight / the zone's whole weight that year (None: no demand in the zone).
     coverage_share: float | None = None

@@ -81,8 +81,8 @@ def zone_floors(sc: Scenario, demand: gpd.GeoDataFrame, in_zone: dict[str, BoolA
 
 
 def zone_coverage(sc: Scenario, dem: DemandArrays, served: np.ndarray,
-                  in_zone: dict[str, BoolArray], zone_names: dict[str, str]
-                  ) -> dict[str, ZoneCoverage]:
+                  in_zone: dict[str, BoolArray], zone_names: dict[str, str],
+                  zone_names_en: dict[str, str] | None = None) -> dict[str, ZoneCoverage]:
     """Per zone, the share of its final-year demand the plan covers (and its floor, if any).
 
     A zone with a floor in an earlier year reports that year's share as ``min_share_year``.
@@ -102,7 +102,8 @@ def zone_coverage(sc: Scenario, dem: DemandArrays, served: np.ndarray,
             wf = float(dem.weight[mf].sum())
             floor_share = float((dem.weight[mf] * served[mf]).sum()) / wf if wf > 0 else None
         out[zid] = ZoneCoverage(
-            name=zone_names.get(zid, ""), year=sc.years[-1],
+            name=zone_names.get(zid, ""), name_en=(zone_names_en or {}).get(zid, ""),
+            year=sc.years[-1],
             coverage_share=wc / w if w > 0 else None, demand_weight=w, weight_covered=wc,
             nev_vehicles=float(dem.vehicles[m].sum()),
             vehicles_covered=float((dem.vehicles[m] * served[m]).sum()),

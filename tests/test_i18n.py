@@ -87,3 +87,28 @@ def test_t_looks_up_and_formats() -> None:
         i18n.t("layer.roads", "de")
     with pytest.raises(KeyError):
         i18n.t("no.such.key", "zh")
+
+
+def test_english_console_names_a_zone_without_stations_in_english() -> None:
+    """A zone the plan puts no station in is missing from ``by_zone``; its English name
+    comes with its coverage figures (it used to fall back to the Chinese name)."""
+    import io
+
+    from rich.console import Console
+
+    from siting.console import print_run
+    from tests.helpers_report import make_report
+
+    rep = make_report(
+        scenario={"name": "p", "years": [2025], "weight": "vehicles", "lang": "en"},
+        zone_coverage={"xihe": {"name": "淅河", "name_en": "Xihe", "year": 2025,
+                                "coverage_share": 0.5, "demand_weight": 10.0,
+                                "weight_covered": 5.0}})
+    buf = io.StringIO()
+    print_run(Console(file=buf, width=200), rep, Path("out"))
+    text = buf.getvalue()
+    assert "Xihe" in text and "淅河" not in text
+    rep_zh = make_report(zone_coverage=rep.model_dump()["zone_coverage"])
+    buf = io.StringIO()
+    print_run(Console(file=buf, width=200), rep_zh, Path("out"))
+    assert "淅河" in buf.getvalue()
