@@ -509,3 +509,28 @@ def test_map_and_coordinates_follow_a_projected_output_crs(tmp_path: Path) -> No
     # the totals row: capex of the new stations (existing ones cost nothing), in M CNY
     assert f"total ({len(STATIONS)} stations)" in table
     assert f"{SPENT / 1e6:,.2f}" in table
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_station_table_headers_break_between_words(lang: str) -> None:
+    """Every header of the station table fits its column without splitting a Latin word
+    (``utilisation`` came out as ``utilisati`` / ``on``)."""
+    from siting.briefing import page_stations as PS
+    from siting.briefing.tables import Table, layout_rows
+    from siting.i18n import t
+
+    if lang == "zh" and not HAS_CJK:
+        pytest.skip("no CJK font")
+    keys = ["brief.col_no", "field.name", "field.type", "field.zone", "brief.col_year",
+            "brief.col_capex", "field.capacity", "brief.col_vehicles_day",
+            "brief.col_energy_day", "brief.col_util", "brief.col_lonlat"]
+    header = [t(k, lang, year=2025, crs="WGS84") for k in keys]
+    assert len(header) == len(PS._WIDTHS)
+    fonts = briefing.Fonts.resolve()
+    with matplotlib.rc_context(briefing.briefing_rc(fonts)):
+        laid = layout_rows(Table(header, [], PS._WIDTHS, PS._ALIGNS, PS._WRAP, fontsize=8),
+                           PS._WIDTH)
+    for text, lines in zip(header, laid[0][0], strict=True):
+        latin = re.findall(r"[A-Za-z0-9]+", text)
+        got = [w for line in lines for w in re.findall(r"[A-Za-z0-9]+", line)]
+        assert got == latin, (text, lines)

@@ -25,7 +25,7 @@ __all__ = ["ROWS_PER_PAGE", "pages_stations", "station_table"]
 #: Station rows per table page, at most (fewer when names wrap).
 ROWS_PER_PAGE: int = 24
 _TOP, _BOTTOM, _X, _WIDTH = 0.885, 0.075, 0.03, 0.94
-_WIDTHS = [0.045, 0.17, 0.13, 0.11, 0.05, 0.06, 0.085, 0.065, 0.1, 0.055, 0.13]
+_WIDTHS = [0.045, 0.15, 0.13, 0.11, 0.05, 0.06, 0.085, 0.07, 0.1, 0.07, 0.13]
 _ALIGNS = ["right", "left", "left", "left", "right", "right", "right", "right", "right",
            "right", "right"]
 _WRAP = [False, True, True, True, False, False, True, False, True, False, True]

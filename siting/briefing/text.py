@@ -73,7 +73,8 @@ def fit_width(text: str, width_pt: float, size: float, *, bold: bool = False) ->
 
 
 def _tokens(para: str) -> list[str]:
-    """Words (Latin runs, each CJK character with its closing punctuation) and spaces."""
+    """Words (Latin runs, cut after a slash; each CJK character with its closing punctuation)
+    and spaces."""
     tokens: list[str] = []
     word = ""
     for c in para:
@@ -92,6 +93,9 @@ def _tokens(para: str) -> list[str]:
                 tokens.append(c)
         else:
             word += c
+            if c == "/":  # a line may break after a slash: "vehicles/" "day"
+                tokens.append(word)
+                word = ""
     if word:
         tokens.append(word)
     return tokens
