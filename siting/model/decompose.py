@@ -306,9 +306,10 @@ class Benders:
     def __call__(self, lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int,
                  msg: bool, start: FloatArray | None, deadline: float,
                  presolve: bool | None = None, first_plan: bool = False,
-                 abs_gap: float = 0.0) -> RawResult:
+                 abs_gap: float = 0.0, feasibility_jump: bool | None = None) -> RawResult:
         # abs_gap (the cost step's early stop) is not passed to the master: its bound is
-        # only an approximation of the model's until the cuts are complete
+        # only an approximation of the model's until the cuts are complete; the master
+        # keeps solve_highs's own feasibility-jump rule
         t0 = time.perf_counter()
         if self.split is None:
             self.split = Split.of(lay, self.is_sub, threads=self.threads)

@@ -40,6 +40,10 @@ PRESOLVE_MAX_NNZ: int = 2_000_000
 PRESOLVE_S_PER_NNZ: float = 2e-5
 #: Below this time limit (s) HiGHS skips its feasibility-jump heuristic when given a start.
 FJ_MIN_TIME_S: float = 10.0
+#: Expected seconds of that heuristic per matrix entry (it cannot be interrupted): measured
+#: ~1 s for the 131k entries of a 10k × 1k MCLP's cost step, 34 s for a 4.3M-entry
+#: capacitated city.
+FJ_S_PER_NNZ: float = 8e-6
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +243,8 @@ def presolve_fits(nnz: int, time_limit_s: float) -> bool:
 def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int,
                 msg: bool, start: FloatArray | None, presolve: bool | None = None,
                 deadline: float | None = None, first_plan: bool = False,
-                heuristic_effort: float | None = None, abs_gap: float = 0.0) -> RawResult:
+                heuristic_effort: float | None = None, abs_gap: float = 0.0,
+                feasibility_jump: bool | None = None) -> RawResult:
     """Solve with HiGHS through highspy, passing the layout's arrays in one call.
 
     This is the model PuLP's ``pulp.HiGHS`` would build from
@@ -262,7 +267,10 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
     (see :func:`solve_interruptibly`); ``first_plan`` stops it at its first feasible plan;
     ``heuristic_effort`` sets HiGHS's ``mip_heuristic_effort`` (None: its default, 0.05);
     ``abs_gap`` HiGHS's ``mip_abs_gap`` when positive (objective units: a gap below the step
-    between two plans' objectives proves the plan, see :func:`siting.model.phases.cost_grid`).
+    between two plans' objectives proves the plan, see :func:`siting.model.phases.cost_grid`);
+    ``feasibility_jump`` runs (True) or skips (False) HiGHS's feasibility-jump heuristic
+    (None: skipped when there is a start and under :data:`FJ_MIN_TIME_S`, or on models over
+    :data:`PRESOLVE_MAX_NNZ` entries).
 
     Raises
     ------
@@ -278,7 +286,8 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
         presolve = presolve_fits(lay.A.nnz, time_limit_s)
     raw = _run(lay, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, msg=msg,
                start=start, presolve=presolve, deadline=deadline, first_plan=first_plan,
-               heuristic_effort=heuristic_effort, abs_gap=abs_gap)
+               heuristic_effort=heuristic_effort, abs_gap=abs_gap,
+               feasibility_jump=feasibility_jump)
     return _verified(raw, lay, mip_gap=mip_gap, threads=threads, msg=msg, start=start,
                      presolve=presolve, deadline=deadline, t0=t0, abs_gap=abs_gap)
 
@@ -319,7 +328,7 @@ def _verified(raw: RawResult, lay: Layout, *, mip_gap: float, threads: int, msg:
 def _run(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int, msg: bool,
          start: FloatArray | None, presolve: bool, deadline: float,
          first_plan: bool = False, heuristic_effort: float | None = None,
-         abs_gap: float = 0.0) -> RawResult:
+         abs_gap: float = 0.0, feasibility_jump: bool | None = None) -> RawResult:
     """One HiGHS run of the layout (see :func:`solve_highs`)."""
     import highspy
 
@@ -340,10 +349,13 @@ def _run(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int, msg:
         sol.col_value = np.clip(start, lay.col_lb, lay.col_ub).tolist()
         sol.value_valid = True
         h.setSolution(sol)
-    if start is not None and (time_limit_s < FJ_MIN_TIME_S or lay.A.nnz > PRESOLVE_MAX_NNZ):
+    if feasibility_jump is None:
         # With a start in hand and little time, HiGHS's first heuristic (feasibility jump)
         # only costs time, and it cannot be interrupted: ~1 s on a 10k x 1k MCLP, 34 s on a
         # capacitated 10k x 648 city (4.3M entries) given 13 s.
+        feasibility_jump = not (start is not None and (
+            time_limit_s < FJ_MIN_TIME_S or lay.A.nnz > PRESOLVE_MAX_NNZ))
+    if not feasibility_jump:
         h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
     t0 = time.perf_counter()
     interrupted = solve_interruptibly(h, deadline)
