@@ -1011,3 +1011,31 @@ def test_a_given_start_plan_is_used_when_it_beats_the_greedy(monkeypatch) -> Non
     sol2 = SitingModel.from_input(inst.to_input(), capacitated=False).solve(
         start_plan=np.array([0, 0, 0]))
     assert sol2.objective == pytest.approx(11.0)
+
+
+def test_big_models_run_without_sub_mip_heuristics(monkeypatch) -> None:
+    """Above SUBMIP_MAX_NNZ HiGHS's RENS, RINS and root-reduced-cost sub-MIPs are off (their
+    presolve ignores the time limit); below it they stay on. The optimum is the same."""
+    import siting.model.highs as H
+
+    inst = random_inst(np.random.default_rng(23))
+    best, _ = brute_force(inst)
+    seen = []
+    real = H.new_highs
+
+    def spy(**kw):
+        h = real(**kw)
+        seen.append(h)
+        return h
+
+    monkeypatch.setattr(H, "new_highs", spy)
+    names = ("rens", "rins", "root_reduced_cost")
+    for limit, on in ((10**9, True), (0, False)):
+        seen.clear()
+        monkeypatch.setattr(H, "SUBMIP_MAX_NNZ", limit)
+        sol = SitingModel.from_input(inst.to_input(), capacitated=False).solve()
+        assert sol.status == "optimal" and sol.objective == pytest.approx(best)
+        mips = [h for h in seen if h.getOptionValue("mip_allow_restart")[1] is False]
+        assert mips
+        for h in mips:
+            assert all(h.getOptionValue(f"mip_heuristic_run_{n}")[1] is on for n in names)
