@@ -106,8 +106,20 @@ def test_swaps_keep_a_cover_and_never_add_cost() -> None:
             continue
         Mt = M.T.tocsr()
         c = rng.integers(1, 5, m).astype(float) * rng.choice([1.0, 0.5])
-        sel, before = SC._greedy(M, Mt, c, rng.random(m) < 0.2)
+        got = SC._greedy(M, Mt, c, rng.random(m) < 0.2)
+        assert got is not None
+        sel, before = got
         assert (M @ sel.astype(float)).min() >= 1
         sel2, after = SC._swap_in(M, Mt, c, sel.copy(), M @ sel.astype(float))
         assert (M @ sel2.astype(float)).min() >= 1
         assert after <= before + 1e-9 and after == pytest.approx(float(c[sel2].sum()))
+
+
+def test_a_passed_deadline_gives_no_cover_rather_than_a_late_one() -> None:
+    rng = np.random.default_rng(3)
+    cov = rng.random((40, 12)) < 0.3
+    cov[:, 0] = True
+    m = MCLP.from_coverage(sp.csr_matrix(cov), np.ones(40), p_facilities=12)
+    clay, _ = _cover_all_layout(m)
+    assert SC.full_cover(clay, deadline=0.0) is None          # long past
+    assert SC.full_cover(clay) is not None

@@ -44,6 +44,9 @@ Runner = Callable[..., RawResult]
 COST_EFFORT: float = 1.0
 #: ... but at least this long, s (within the time limit).
 COST_MIN_S: float = 2.0
+#: Share of the time left the set cover (:func:`siting.model.setcover.full_cover`) may take
+#: before HiGHS is asked for a full cover instead.
+SET_COVER_SHARE: float = 0.25
 #: Step 2 runs HiGHS's feasibility jump when its expected time is within this share of the
 #: step (see :data:`siting.model.highs.FJ_S_PER_NNZ`).
 COST_JUMP_SHARE: float = 0.75
@@ -281,7 +284,7 @@ def _cover_all(form: OpeningForm, cost: FloatArray, run: Runner, *, deadline: fl
     ulay = form.layout
     lay2, _ = _cost_layout(form, cost, float(ulay.col_obj @ ulay.col_ub))  # all covered
     t1 = time.perf_counter()
-    quick = full_cover(lay2)
+    quick = full_cover(lay2, deadline=t1 + SET_COVER_SHARE * (deadline - t1))
     if quick is not None:
         v = form.to_state(quick)
         w = float(ulay.col_obj @ quick)

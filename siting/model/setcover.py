@@ -23,6 +23,7 @@ columns (allocation, flows) or rows with a lower limit (zone requirements) are l
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 
@@ -61,8 +62,8 @@ class CoverProblem:
 
 
 def cover_problem(lay: Layout) -> CoverProblem | None:
-    """The set-cover rows of ``lay`` (maximising ``-cost``), or None when it has none or a
-    row still needs covering that no free column covers."""
+    """The set-cover rows of ``lay`` (maximising ``-cost``), or None when ``lay`` is not of
+    that shape (see the module docstring)."""
     fixed = lay.col_lb >= lay.col_ub
     free_bin = lay.col_int & ~fixed & (lay.col_lb == 0) & (lay.col_ub == 1)
     if (not free_bin.any() or (lay.col_obj[free_bin] > 0).any()
@@ -101,27 +102,33 @@ def cover_problem(lay: Layout) -> CoverProblem | None:
     return CoverProblem(M, -np.asarray(lay.col_obj[free], dtype=float), free, base)
 
 
-def cheap_cover(cp: CoverProblem) -> tuple[BoolArray, float] | None:
-    """(columns of a cheap cover, its cost), or None when some row has no column: the greedy
-    cover (least cost per newly covered row), its redundant columns dropped, improved by
-    :func:`_swap_in` until no swap saves."""
+def cheap_cover(cp: CoverProblem, *, deadline: float = math.inf
+                ) -> tuple[BoolArray, float] | None:
+    """(columns of a cheap cover, its cost): the greedy cover (least cost per newly covered
+    row), its redundant columns dropped, improved by :func:`_swap_in` until no swap saves or
+    ``deadline`` (``time.perf_counter()``) passes. None when some row has no column or the
+    greedy cover is not complete by the deadline."""
     M, c = cp.M, np.maximum(cp.cost, 0.0)
     if (np.diff(M.indptr) == 0).any():
         return None
     Mt = M.T.tocsr()
     c = np.maximum(c, 1e-12 * max(1.0, float(c.max(initial=0.0))))
-    sel, _ = _greedy(M, Mt, c, np.zeros(len(c), dtype=bool))
-    sel, _ = _swap_in(M, Mt, c, sel, M @ sel.astype(float))
+    got = _greedy(M, Mt, c, np.zeros(len(c), dtype=bool), deadline=deadline)
+    if got is None:
+        return None
+    sel, _ = _swap_in(M, Mt, c, got[0], M @ got[0].astype(float), deadline=deadline)
     return sel, float(cp.cost[sel].sum())
 
 
-def _greedy(M: sp.csr_matrix, Mt: sp.csr_matrix, c: FloatArray, start: BoolArray
-            ) -> tuple[BoolArray, float]:
+def _greedy(M: sp.csr_matrix, Mt: sp.csr_matrix, c: FloatArray, start: BoolArray, *,
+            deadline: float = math.inf) -> tuple[BoolArray, float] | None:
     """``start`` completed to a cover (least cost per newly covered row), then its redundant
     columns dropped, dearest first: (columns, cost)."""
     sel = start.copy()
     count = M @ sel.astype(float)
     while (count < 0.5).any():
+        if time.perf_counter() > deadline:
+            return None
         gain = Mt @ (count < 0.5).astype(float)
         j = int(np.argmin(np.where(gain > 0, c / np.maximum(gain, 1e-300), np.inf)))
         sel[j] = True
@@ -141,7 +148,7 @@ def _drop_redundant(Mt: sp.csr_matrix, c: FloatArray, sel: BoolArray, count: Flo
 
 
 def _swap_in(M: sp.csr_matrix, Mt: sp.csr_matrix, c: FloatArray, sel: BoolArray,
-             count: FloatArray) -> tuple[BoolArray, float]:
+             count: FloatArray, *, deadline: float = math.inf) -> tuple[BoolArray, float]:
     """Local search: add the column that makes the most cost redundant, while that saves.
 
     A selected column *k* becomes redundant when a new column *j* covers every row only *k*
@@ -151,7 +158,7 @@ def _swap_in(M: sp.csr_matrix, Mt: sp.csr_matrix, c: FloatArray, sel: BoolArray,
     sparse product (selected × rows) · (rows × all columns).
     """
     banned = np.zeros(len(c), dtype=bool)
-    while True:
+    while time.perf_counter() <= deadline:
         chosen = np.flatnonzero(sel)
         only = (count < 1.5)
         U = Mt[chosen].multiply(only[None, :]).tocsr()          # rows only k covers
@@ -183,16 +190,18 @@ def _swap_in(M: sp.csr_matrix, Mt: sp.csr_matrix, c: FloatArray, sel: BoolArray,
             continue
         banned[:] = False
         _drop_redundant(Mt, c, sel, count)
+    return sel, float(c[sel].sum())
 
 
-def full_cover(lay: Layout) -> FloatArray | None:
+def full_cover(lay: Layout, *, deadline: float = math.inf) -> FloatArray | None:
     """A column vector of ``lay`` opening a cheap cover of every cover row and meeting every
-    row and bound of the layout, or None (not set-cover shaped, or the cover breaks a row)."""
+    row and bound of the layout, or None (not set-cover shaped, no cover by ``deadline``, or
+    the cover breaks a row)."""
     t0 = time.perf_counter()
     cp = cover_problem(lay)
     if cp is None:
         return None
-    got = cheap_cover(cp)
+    got = cheap_cover(cp, deadline=deadline)
     if got is None:
         return None
     sel, cost = got
