@@ -787,14 +787,11 @@ def test_max_alloc_options_is_the_optimum_of_the_restricted_instance() -> None:
         assert sol.objective == pytest.approx(best, abs=1e-6 * max(1.0, best))
 
 
-def test_large_models_solve_without_presolve_to_the_same_optimum(monkeypatch) -> None:
-    """Above PRESOLVE_MAX_NNZ HiGHS runs without presolve; the optimum must not change."""
+def _highs_seen(monkeypatch) -> list:
+    """A list that receives every ``highspy.Highs`` the solve creates (``new_highs`` spied)."""
     import siting.model.highs as H
 
-    rng = np.random.default_rng(17)
-    inst = random_inst(rng)
-    best, cheapest = brute_force(inst)
-    seen = []
+    seen: list = []
     real = H.new_highs
 
     def spy(**kw):
@@ -802,8 +799,19 @@ def test_large_models_solve_without_presolve_to_the_same_optimum(monkeypatch) ->
         seen.append(h)
         return h
 
-    monkeypatch.setattr(H, "PRESOLVE_MAX_NNZ", 0)
     monkeypatch.setattr(H, "new_highs", spy)
+    return seen
+
+
+def test_large_models_solve_without_presolve_to_the_same_optimum(monkeypatch) -> None:
+    """Above PRESOLVE_MAX_NNZ HiGHS runs without presolve; the optimum must not change."""
+    import siting.model.highs as H
+
+    rng = np.random.default_rng(17)
+    inst = random_inst(rng)
+    best, cheapest = brute_force(inst)
+    seen = _highs_seen(monkeypatch)
+    monkeypatch.setattr(H, "PRESOLVE_MAX_NNZ", 0)
     sol = SitingModel.from_input(inst.to_input(), capacitated=False).solve()
     assert seen and all(h.getOptionValue("presolve")[1] == "off" for h in seen)
     assert sol.status == "optimal" and sol.objective == pytest.approx(best)
@@ -1020,15 +1028,7 @@ def test_big_models_run_without_sub_mip_heuristics(monkeypatch) -> None:
 
     inst = random_inst(np.random.default_rng(23))
     best, _ = brute_force(inst)
-    seen = []
-    real = H.new_highs
-
-    def spy(**kw):
-        h = real(**kw)
-        seen.append(h)
-        return h
-
-    monkeypatch.setattr(H, "new_highs", spy)
+    seen = _highs_seen(monkeypatch)
     names = ("rens", "rins", "root_reduced_cost")
     for limit, on in ((10**9, True), (0, False)):
         seen.clear()
