@@ -1039,3 +1039,19 @@ def test_big_models_run_without_sub_mip_heuristics(monkeypatch) -> None:
         assert mips
         for h in mips:
             assert all(h.getOptionValue(f"mip_heuristic_run_{n}")[1] is on for n in names)
+
+
+def test_the_final_year_bound_runs_no_feasibility_jump(monkeypatch) -> None:
+    """``year_bound`` wants HiGHS's bound only; the feasibility-jump heuristic cannot be
+    interrupted (it held 1 s solves of a 10k × 1k MCLP to 1.6 s), so it is off there."""
+    import time as _time
+
+    inst = random_inst(np.random.default_rng(31))
+    model = SitingModel.from_input(inst.to_input(), capacitated=False)
+    seen = _highs_seen(monkeypatch)
+    bound = model.year_bound(0, deadline=_time.perf_counter() + 30)
+    best, _ = brute_force(inst)
+    assert bound >= best - 1e-6
+    mips = [h for h in seen if h.getOptionValue("mip_allow_restart")[1] is False]
+    assert mips and all(
+        h.getOptionValue("mip_heuristic_run_feasibility_jump")[1] is False for h in mips)
