@@ -14,6 +14,8 @@ limit on the cheapest way to get it, with a tiny, badly scaled objective term
 2. **Cost.** If step 1 proved its optimum :math:`W^*`: minimise the tie-breaker cost
    (capex plus ``option_tiebreak``, CNY) subject to :math:`W(v) \ge W^* - \delta`, starting
    from step 1's plan; :math:`\delta` = :func:`coverage_slack` (a billionth, for rounding).
+   When every cost is a whole multiple of one step (:func:`cost_grid`), a gap below that
+   step proves the cheapest plan.
 
 Both steps run on the opening-year form (:mod:`siting.model.reform`) and share one deadline.
 If step 2 runs out of time its best plan (never dearer than step 1's) is kept and
@@ -276,8 +278,8 @@ def _cover_all(form: OpeningForm, cost: FloatArray, run: Runner, *, deadline: fl
     quicker than maximising coverage (a 10k × 1k MCLP: a full cover in ~5 s, where the
     coverage MIP still had 0.02 % to go after 120 s). A greedy set cover improved by swaps
     (:func:`siting.model.setcover.full_cover`, 0.05 s there) is tried first: when it meets
-    every row of the model, no HiGHS run is needed. None when no such plan is found in half the time
-    left or none exists (the LP's full coverage was fractional only).
+    every row of the model, no HiGHS run is needed. None when no such plan is found in half
+    the time left or none exists (the LP's full coverage was fractional only).
     """
     from siting.model.setcover import full_cover
 
