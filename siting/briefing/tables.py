@@ -41,8 +41,8 @@ class Table:
 
 def _cells(table: Table, row: Sequence[str], width_fig: float, bold: bool, *,
            wrap_all: bool = False) -> list[list[str]]:
-    """Each cell's lines: wrapped columns (every column of the header) broken to fit, others
-    cut only if too wide."""
+    """Each cell's lines: wrapped columns (every column of the header, which may also break
+    after a slash) broken to fit, others cut only if too wide."""
     out = []
     width_pt = width_fig * PAGE_SIZE_IN[0] * 72.0
     wraps = list(table.wrap) + [False] * (len(row) - len(table.wrap))
@@ -52,7 +52,8 @@ def _cells(table: Table, row: Sequence[str], width_fig: float, bold: bool, *,
         room = max(4.0, w * width_pt - 2 * _PAD_PT)
         text = str(text)
         if wrap:
-            out.append(wrap_width(text, room, table.fontsize, bold=bold) or [""])
+            out.append(wrap_width(text, room, table.fontsize, bold=bold, slash=wrap_all)
+                       or [""])
         else:
             out.append([fit_width(text, room, table.fontsize, bold=bold)])
     return out

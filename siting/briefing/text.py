@@ -72,9 +72,9 @@ def fit_width(text: str, width_pt: float, size: float, *, bold: bool = False) ->
     return text[:lo] + "…"
 
 
-def _tokens(para: str) -> list[str]:
-    """Words (Latin runs, cut after a slash; each CJK character with its closing punctuation)
-    and spaces."""
+def _tokens(para: str, *, slash: bool = False) -> list[str]:
+    """Words (Latin runs, with ``slash`` also cut after a slash; each CJK character with its
+    closing punctuation) and spaces."""
     tokens: list[str] = []
     word = ""
     for c in para:
@@ -93,7 +93,7 @@ def _tokens(para: str) -> list[str]:
                 tokens.append(c)
         else:
             word += c
-            if c == "/":  # a line may break after a slash: "vehicles/" "day"
+            if slash and c == "/":  # a line may break after a slash: "vehicles/" "day"
                 tokens.append(word)
                 word = ""
     if word:
@@ -124,14 +124,17 @@ def wrap(text: str, cells: int) -> list[str]:
     return lines
 
 
-def wrap_width(text: str, width_pt: float, size: float, *, bold: bool = False) -> list[str]:
+def wrap_width(text: str, width_pt: float, size: float, *, bold: bool = False,
+               slash: bool = False) -> list[str]:
     """Wrap ``text`` to lines no wider than ``width_pt`` at font ``size`` (measured, with
-    :data:`WIDTH_MARGIN` to spare); a word wider than a line is split."""
+    :data:`WIDTH_MARGIN` to spare); a word wider than a line is split. ``slash``: a line may
+    also break after a slash (column headers such as ``vehicles/day``; not names, where a
+    URL-like text would come apart)."""
     width_pt *= 1.0 - WIDTH_MARGIN
     lines: list[str] = []
     for para in str(text).split("\n"):
         line = ""
-        for tok in _tokens(para):
+        for tok in _tokens(para, slash=slash):
             trial = line + tok
             if text_width_pt(trial, size, bold=bold) <= width_pt:
                 line = trial
