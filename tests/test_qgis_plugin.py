@@ -220,9 +220,11 @@ def qgis(tmp_path_factory):
            if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     # QGIS embeds the system Python, which finds its home from the first python on PATH: an
     # activated venv of another Python build (pyenv) would hand it the wrong standard library
+    # (this one's, or any other venv a developer has activated in the shell)
     venv_bin = str(Path(sys.prefix) / "bin")
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if p != venv_bin)
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep)
+        if p != venv_bin and not (Path(p).parent / "pyvenv.cfg").is_file())
     env.update({"QT_QPA_PLATFORM": "offscreen", "QGIS_CUSTOM_CONFIG_PATH": str(root / "config"),
                 "SITING_EXECUTABLE": str(SITING), "XDG_RUNTIME_DIR": str(xdg)})
 
