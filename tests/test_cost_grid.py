@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -97,9 +98,8 @@ def test_the_cost_step_asks_highs_to_stop_within_one_step() -> None:
     import time
 
     lay = model._lay
-    cost = np.zeros(lay.A.shape[1])
-    cost[np.arange(model._rd.n_options) * lay.P + lay.P - 1] = model._rd.tiebreak
-    cov_lay = lay.__class__(**{**lay.__dict__, "col_obj": lay.col_obj + lay.eps * cost})
+    cost = model._tiebreak_cost()
+    cov_lay = replace(lay, col_obj=lay.col_obj + lay.eps * cost)   # coverage only
     res = PH.solve_lexicographic(cov_lay, cost, run, deadline=time.perf_counter() + 30,
                                  mip_gap=0.0, threads=1, msg=False, start=None,
                                  coverable=model._rd.coverable_weight(), lp_first=False)

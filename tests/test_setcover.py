@@ -24,9 +24,7 @@ from siting.model.reform import opening_form
 
 def _cover_all_layout(m: MCLP):  # type: ignore[no-untyped-def]
     model = m.model
-    lay, rd = model._lay, model._rd
-    cost = np.zeros(lay.A.shape[1])
-    cost[np.arange(rd.n_options) * lay.P + lay.P - 1] = rd.tiebreak
+    lay, cost = model._lay, model._tiebreak_cost()
     form = opening_form(replace(lay, col_obj=lay.col_obj + lay.eps * cost))  # coverage only
     clay, scale = PH._cost_layout(form, cost, float(form.layout.col_obj @ form.layout.col_ub))
     return clay, scale

@@ -31,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from siting.model.build import Layout
+from siting.model.decode import rows_hold
 from siting.model.inputs import BoolArray, FloatArray
 
 log = logging.getLogger(__name__)
@@ -71,13 +72,14 @@ def cover_problem(lay: Layout) -> CoverProblem | None:
         return None   # nothing to choose, or columns (allocation, flows) it does not set
     base = np.where(fixed, lay.col_lb, 0.0)
     A = lay.A.tocsr()
-    if (A @ base < lay.row_lb - TOL).any():
+    act = A @ base
+    if (act < lay.row_lb - TOL).any():
         return None   # a row with a lower limit (zone requirement) the cover may not meet
     rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
     cols, vals = A.indices, A.data
     on_free = free_bin[cols]
     # a cover row: (fixed part) > ub, to be made up by free columns of one negative coefficient
-    need = A @ base - lay.row_ub
+    need = act - lay.row_ub
     n_free = np.bincount(rows, weights=on_free, minlength=A.shape[0])
     neg = np.bincount(rows, weights=on_free & (vals < 0), minlength=A.shape[0])
     vmin = np.full(A.shape[0], np.inf)
@@ -106,13 +108,12 @@ def cheap_cover(cp: CoverProblem, *, deadline: float = math.inf
                 ) -> tuple[BoolArray, float] | None:
     """(columns of a cheap cover, its cost): the greedy cover (least cost per newly covered
     row), its redundant columns dropped, improved by :func:`_swap_in` until no swap saves or
-    ``deadline`` (``time.perf_counter()``) passes. None when some row has no column or the
-    greedy cover is not complete by the deadline."""
-    M, c = cp.M, np.maximum(cp.cost, 0.0)
-    if (np.diff(M.indptr) == 0).any():
-        return None
+    ``deadline`` (``time.perf_counter()``) passes. None when the greedy cover is not complete
+    by the deadline. (Every row of ``cp.M`` has a column and every cost is >= 0:
+    :func:`cover_problem` builds it so; zero costs count as a trillionth of the largest.)"""
+    M = cp.M
     Mt = M.T.tocsr()
-    c = np.maximum(c, 1e-12 * max(1.0, float(c.max(initial=0.0))))
+    c = np.maximum(cp.cost, 1e-12 * max(1.0, float(cp.cost.max(initial=0.0))))
     got = _greedy(M, Mt, c, np.zeros(len(c), dtype=bool), deadline=deadline)
     if got is None:
         return None
@@ -207,9 +208,7 @@ def full_cover(lay: Layout, *, deadline: float = math.inf) -> FloatArray | None:
     sel, cost = got
     v = cp.base.copy()
     v[cp.free[sel]] = 1.0
-    act = lay.A @ v
-    ok = bool(np.all(act <= lay.row_ub + TOL * np.maximum(1.0, np.abs(lay.row_ub)))
-              and np.all(act >= lay.row_lb - TOL * np.maximum(1.0, np.abs(lay.row_lb))))
+    ok = rows_hold(lay, v, TOL)
     log.info("set cover: %d columns, cost %.6g, %s, %.2f s", int(sel.sum()), cost,
              "meets every row" if ok else "breaks a row", time.perf_counter() - t0)
     return v if ok else None
