@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -232,6 +233,10 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
         results.append((folder, result))
         if carried_from is None:
             prev_result = result
+    for p in final_year_dips(points):
+        log.warning("budget %.0f: the final year's share (%.1f %%) is below a smaller "
+                    "budget's; the plan covers more over all planning years (noted on "
+                    "curve.png)", p.budget, 100 * p.coverage_share)
     lang = prep.scenario.lang
     with atomic_dir(out_dir, kind="sweep", inputs=inputs) as tmp:
         _write_curve(points, tmp, lang=lang, types=prep.scenario.station_types)
@@ -258,6 +263,24 @@ def _carried_report(report: Report, mi: ModelInput) -> Report:
              budget=money(mi.budget_total, lang))
     return report.model_copy(update={"budget": float(mi.budget_total), "budget_by_year": caps,
                                      "by_year": by_year, "notes": [*report.notes, note]})
+
+
+def final_year_dips(points: Sequence[SweepPoint]) -> list[SweepPoint]:
+    """Points with a plan whose final-year share is below a smaller budget's.
+
+    Not a solver failure: the model maximises the coverage summed over the planning years
+    (and corridor trucks), so a larger budget's better plan may serve the earlier years more
+    and the final year a little less. :func:`sweep` only replaces a plan whose *objective*
+    is below a smaller budget's.
+    """
+    dips, best = [], -math.inf
+    for p in points:
+        if not p.folder:
+            continue
+        if p.coverage_share < best - 1e-9:
+            dips.append(p)
+        best = max(best, p.coverage_share)
+    return dips
 
 
 def _write_curve(points: list[SweepPoint], folder: Path, *, lang: str = "en",
@@ -351,6 +374,12 @@ def _coverage_axes(ax: Any, points: list[SweepPoint], knee: SweepPoint | None,
                    edgecolors="#d1242f", linewidths=2, zorder=4,
                    label=t("sweep.knee", lang, budget=money(knee.budget, lang),
                            share=percent(knee.coverage_share, 0)))
+    if final_year_dips(points):
+        note = t("sweep.dip_note", lang)
+        lines = (textwrap.wrap(note, 64) if lang != "zh" else
+                 [note[i:i + 32] for i in range(0, len(note), 32)])
+        ax.text(0.01, 0.98, "\n".join(lines), transform=ax.transAxes, fontsize=7.5,
+                va="top", ha="left", color="#57606a")
     ax.set_ylabel(t("sweep.y_axis", lang))
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
