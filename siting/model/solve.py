@@ -12,7 +12,17 @@ import numpy.typing as npt
 import pulp
 
 from siting._errors import InfeasibleError, SolverError
-from siting.model import cbc, decode, diagnose, heuristics, highs, neighbourhood, phases, target
+from siting.model import (
+    cbc,
+    decode,
+    diagnose,
+    heuristics,
+    highs,
+    neighbourhood,
+    phases,
+    poolbound,
+    target,
+)
 from siting.model.build import (
     COST_TIEBREAK,
     STRENGTHEN_DEFAULT,
@@ -283,13 +293,18 @@ class SitingModel:
         The uncapacitated model (every other constraint kept) with year ``p``'s covered
         weight as its only objective is solved until ``deadline``; its MIP bound (or, with
         no time, its LP bound; at worst the year's whole weight) bounds what any plan — the
-        capacitated ones included — covers that year. Weight as in :class:`ModelInput`.
+        capacitated ones included — covers that year. A capacitated model also takes the
+        year's capacity-pool bound (:func:`siting.model.poolbound.pool_bound`) when lower.
+        Weight as in :class:`ModelInput`.
         """
         rd = self._rd
         total = float(rd.weight[rd.year == p].sum())
         left = deadline - time.perf_counter()
         if left <= 0.05 or total <= 0:
             return total if left > 0.05 else math.nan
+        pool = (poolbound.pool_bound(rd, np.where(rd.year == p, rd.weight, 0.0),
+                                     time_limit_s=0.1 * left)
+                if self.capacitated else math.inf)
         lay = layout(rd, capacitated=False, strengthen=False, tau=0.0)
         obj = np.zeros(lay.A.shape[1])
         obj[lay.oy:lay.oz] = np.where(rd.year == p, rd.weight, 0.0)
@@ -301,13 +316,13 @@ class SitingModel:
                                   msg=False, start=None, deadline=deadline,
                                   feasibility_jump=False)
         except SolverError:
-            return total
+            return min(total, pool)
         if r.values is not None and math.isfinite(r.bound):
-            return float(min(r.bound, total))
+            return float(min(r.bound, total, pool))
         left = deadline - time.perf_counter()
         lp = highs.lp_bound(lay, time_limit_s=left, threads=threads) if left > 0.05 else (
             math.inf)
-        return float(min(lp, total))
+        return float(min(lp, total, pool))
 
     def _solve_highs(self, *, deadline: float, time_limit_s: float, mip_gap: float,
                      threads: int, msg: bool, start: FloatArray | None
@@ -329,13 +344,18 @@ class SitingModel:
             # the plans the LP relaxation points at, on a smaller model (a start only)
             start = neighbourhood.better_start(self.input, rd, lay, start, deadline=deadline,
                                                threads=threads)
+        if self.capacitated and lay.n_z:
+            # capacity bought with the budget: a bound in milliseconds, the one that counts
+            # when a large model stops before its root LP (siting.model.poolbound)
+            relaxed = self._pool_bound(cov.col_obj[lay.oy:lay.oy + lay.n_y], deadline)
         if self.capacitated and lay.n_z and time_limit_s >= 5.0:
             # the uncapacitated model first: a relaxation, often solved in a fraction of the
             # capacitated model's time; its optimum bounds the capacitated one, and its plan,
             # allocated within the capacities, is a start (when both meet: proven)
-            relaxed, start = self._relax_first(
+            unc, start = self._relax_first(
                 start, deadline=min(deadline, time.perf_counter() + RELAX_SHARE * (
                     deadline - time.perf_counter())), threads=threads)
+            relaxed = min(relaxed, unc)
 
         from siting.model.decompose import Benders, sub_columns
         from siting.model.reform import free_allocation
@@ -368,10 +388,20 @@ class SitingModel:
             self._set_values(raw.values)
         if raw.status == "time_limit" and math.isfinite(relaxed) and (
                 not math.isfinite(raw.bound) or relaxed < raw.bound):
-            log.info("bound from the uncapacitated LP relaxation: %.6g (solver's: %.6g)",
-                     relaxed, raw.bound)
+            log.info("bound from a relaxation (uncapacitated, or capacity pools): %.6g "
+                     "(solver's: %.6g)", relaxed, raw.bound)
             raw = replace(raw, bound=relaxed, gap=math.nan)
         return raw, lex.cost_status
+
+    def _pool_bound(self, row_weight: FloatArray, deadline: float) -> float:
+        """:func:`siting.model.poolbound.pool_bound` of this model (flows at their weight),
+        given at most a tenth of the time left."""
+        lay = self._lay
+        flows = float(np.clip(lay.col_obj[lay.oh:lay.oh + lay.n_h], 0, None).sum())
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            return math.inf
+        return poolbound.pool_bound(self._rd, row_weight, flows, time_limit_s=0.1 * left)
 
     def _relax_first(self, start: FloatArray | None, *, deadline: float, threads: int
                      ) -> tuple[float, FloatArray | None]:

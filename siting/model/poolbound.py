@@ -1,0 +1,123 @@
+r"""A quick upper bound for capacitated models: the budget buys capacity, capacity serves demand.
+
+When a large capacitated model stops before HiGHS has solved its root LP (the 10k-point,
+648-option synthetic city: 1.4M allocation columns), the only bound left was the
+uncapacitated one, often every coverable row's weight: a reported gap of 100 % or more. This
+relaxation keeps what limits such plans, and drops the geography:
+
+- per year ``p`` and capacity pool ``u`` (kWh, kg H2): the energy served,
+  ``Σ_r e_r y_r``, is at most the capacity open, ``Σ_o q̂_{o,u,p} x_{o,p}``, where
+  ``q̂`` is the option's capacity capped at what its catchment (the rows it covers that year)
+  can draw. The cap is valid for a binary ``x``: an open option never serves more than its
+  catchment; an option of unlimited capacity counts its catchment;
+- the budgets as in the model: each year's cap on that year's openings, the total cap;
+- built stays built: ``x_{o,p} <= x_{o,p+1}``; existing options are open;
+- ``0 <= x, y <= 1``, rows without energy free up to their weight; corridor flows at their
+  whole weight.
+
+Everything else (who is within reach of whom, zone minimums, grid, vehicle and supply
+limits) is dropped, so the LP's optimum bounds every plan from above. It has one column per
+demand row and per (option, year), and a handful of rows besides ``x``'s order: milliseconds
+where the full LP takes minutes. Measured on the synthetic 10k city: 9,276 against the
+uncapacitated bound of 14,554 (the plan: 6,708). Where capacity does not bind it is weak
+(the bundled scenario: 1,948 against the LP's 1,848), and the tightest bound wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from siting.model.reduce import Reduced
+
+log = logging.getLogger(__name__)
+
+
+def pool_bound(rd: Reduced, row_weight: npt.ArrayLike, flow_weight: float = 0.0, *,
+               time_limit_s: float = 10.0) -> float:
+    """Upper bound on ``Σ_r row_weight_r y_r + flow_weight`` over every plan (see module).
+
+    Parameters
+    ----------
+    rd
+        The reduced instance.
+    row_weight
+        (n_rows,) objective coefficient of each reduced row's served share (zero for rows
+        that should not count, e.g. other years for a one-year bound).
+    flow_weight
+        Added as is: what the corridor flows could at most add.
+    time_limit_s
+        Limit on the LP; ``inf`` is returned when it is not solved in time.
+
+    Returns
+    -------
+    float
+        The bound, or ``inf`` when the LP was not solved.
+    """
+    t0 = time.perf_counter()
+    w = np.asarray(row_weight, dtype=float)
+    n, K, P = rd.n_rows, rd.n_options, rd.n_years
+    if n == 0:
+        return float(flow_weight)
+    cov = rd.cover
+    entry_row = np.repeat(np.arange(n), np.diff(cov.indptr))
+    # columns: y (n), then x as p * K + o
+    rows: list[npt.NDArray[np.int64]] = []
+    cols: list[npt.NDArray[np.int64]] = []
+    vals: list[npt.NDArray[np.float64]] = []
+    rhs: list[float] = []
+
+    def add(cs: npt.NDArray[np.int64], vs: npt.NDArray[np.float64], b: float) -> None:
+        rows.append(np.full(len(cs), len(rhs), dtype=np.int64))
+        cols.append(cs)
+        vals.append(vs)
+        rhs.append(b)
+
+    for p in range(P):
+        for u, cap in ((0, rd.capacity), (1, rd.capacity_h2)):
+            draws = (rd.year == p) & (rd.unit == u) & (rd.energy > 0) & (w > 0)
+            if not draws.any():
+                continue
+            ent = draws[entry_row]
+            catchment = np.bincount(cov.indices[ent], weights=rd.energy[entry_row[ent]],
+                                    minlength=K)
+            q = np.minimum(cap, catchment)
+            ys, xs = np.flatnonzero(draws), np.flatnonzero(q > 0)
+            add(np.r_[ys, n + p * K + xs], np.r_[rd.energy[ys], -q[xs]], 0.0)
+    new = np.flatnonzero(~rd.existing)
+    spent_by = np.inf if rd.budget_by_year is None else 0.0
+    for p in range(P):
+        if rd.budget_by_year is not None:
+            spent_by += float(rd.budget_by_year[p])  # money spent by the end of year p
+        limit = min(spent_by, rd.budget_total)
+        if math.isfinite(limit) and len(new):
+            add(n + p * K + new, rd.cost[new], limit)
+    n_order = K * (P - 1)
+    first = len(rhs)
+    o = np.arange(n_order)
+    order = sp.csr_matrix((np.r_[np.ones(n_order), -np.ones(n_order)],
+                           (np.r_[o, o] + first, np.r_[n + o, n + K + o])),
+                          shape=(first + n_order, n + K * P))
+    main = sp.csr_matrix((np.concatenate(vals) if vals else np.zeros(0),
+                          (np.concatenate(rows) if rows else np.zeros(0, np.int64),
+                           np.concatenate(cols) if cols else np.zeros(0, np.int64))),
+                         shape=(first + n_order, n + K * P))
+    A = (main + order).tocsr()
+    b = np.r_[np.asarray(rhs, dtype=float), np.zeros(n_order)]
+    lb = np.zeros(n + K * P)
+    lb[n + (np.arange(P)[:, None] * K + np.flatnonzero(rd.existing)[None, :]).ravel()] = 1.0
+    res = linprog(np.r_[-w, np.zeros(K * P)], A_ub=A if A.shape[0] else None,
+                  b_ub=b if A.shape[0] else None, bounds=np.c_[lb, np.ones(n + K * P)],
+                  method="highs", options={"time_limit": max(float(time_limit_s), 0.01)})
+    if res.status != 0:
+        log.info("capacity-pool bound: not solved (%s)", res.message)
+        return math.inf
+    bound = float(-res.fun) + float(flow_weight)
+    log.info("capacity-pool bound %.6g in %.2f s", bound, time.perf_counter() - t0)
+    return bound

@@ -1,0 +1,137 @@
+"""The capacity-pool bound: never below the best plan (enumerated here), tight where only
+capacity binds, and used by the solve where it is the tightest bound."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from siting.model import ModelInput, SitingModel
+from siting.model.poolbound import pool_bound
+
+
+def _mi(weight, energy, year, cover, cost, cap, budget, by_year=None, existing=None):
+    n = len(cost)
+    rows = [i for i, c in enumerate(cover) for _ in c]
+    cols = [o for c in cover for o in c]
+    return ModelInput(
+        weight=np.array(weight, float), energy=np.array(energy, float), year=np.array(year),
+        cover=sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(cover), n)),
+        option_site=np.arange(n), option_cost=np.array(cost, float),
+        option_capacity=np.array(cap, float),
+        option_existing=np.zeros(n, bool) if existing is None else np.array(existing),
+        budget_total=budget,
+        budget_by_year=None if by_year is None else np.array(by_year, float))
+
+
+def _served(mi: ModelInput, rows: list[int], opened: list[int]) -> float:
+    """Best capacitated weight of ``rows`` with ``opened`` open: a transportation LP."""
+    cover = mi.cover.tolil().rows
+    w, e, q = (np.asarray(a, float) for a in (mi.weight, mi.energy, mi.option_capacity))
+    pairs = [(i, o) for i in rows for o in cover[i] if o in opened]
+    if not pairs:
+        return 0.0
+    n, k = len(rows), len(pairs)
+    loc = {r: j for j, r in enumerate(rows)}
+    a_eq = np.zeros((n, n + k))
+    a_eq[np.arange(n), np.arange(n)] = -e[rows]
+    a_ub = np.zeros((len(opened), n + k))
+    for j, (i, o) in enumerate(pairs):
+        a_eq[loc[i], n + j] = 1.0
+        a_ub[opened.index(o), n + j] = 1.0
+    res = linprog(np.r_[-w[rows], np.zeros(k)], A_ub=a_ub, b_ub=q[opened], A_eq=a_eq,
+                  b_eq=np.zeros(n), bounds=[(0, 1)] * n + [(0, None)] * k, method="highs")
+    return -float(res.fun)
+
+
+def _brute(mi: ModelInput) -> float:
+    """Best covered weight over every plan: each option's opening year (or never), every
+    yearly cap (on that year's openings) and the total cap checked, each year allocated."""
+    P = int(np.max(mi.year)) + 1
+    cost = np.asarray(mi.option_cost, float)
+    existing = np.asarray(mi.option_existing)
+    caps = np.full(P, np.inf) if mi.budget_by_year is None else np.asarray(mi.budget_by_year)
+    best = -1.0
+    for years in itertools.product(range(-1, P), repeat=len(cost)):
+        y = np.array(years)
+        if (existing & (y != 0)).any():
+            continue
+        new = ~existing & (y >= 0)
+        if cost[new].sum() > mi.budget_total + 1e-9:
+            continue
+        if any(cost[new & (y == p)].sum() > caps[p] + 1e-9 for p in range(P)):
+            continue
+        value = sum(_served(mi, [int(i) for i in np.flatnonzero(mi.year == p)],
+                            [int(o) for o in np.flatnonzero((y >= 0) & (y <= p))])
+                    for p in range(P))
+        best = max(best, value)
+    return best
+
+
+def _bound(mi: ModelInput) -> float:
+    rd = SitingModel.from_input(mi, capacitated=True)._rd
+    return pool_bound(rd, rd.weight)
+
+
+def test_a_station_is_worth_no_more_than_its_catchment():
+    # A has room for 100 but reaches one 10-kWh row; B has room for 25 and reaches three: with
+    # one station's money the best plan is B serving 2.5 rows. Counting A's full capacity
+    # would give 4; capped at its catchment, the bound is the optimum.
+    mi = _mi([1, 1, 1, 1], [10, 10, 10, 10], [0] * 4, [[0], [1], [1], [1]], [1, 1],
+             [100, 25], budget=1)
+    assert _brute(mi) == pytest.approx(2.5)
+    assert _bound(mi) == pytest.approx(2.5)
+
+
+def test_the_money_spent_by_a_year_limits_that_year():
+    # 2 years, caps 1 then 2 (total 3). The big station (cost 2, room for 30) can open in the
+    # second year only: the first year's two rows get the small one's 10 kWh (weight 1), the
+    # second year's row all 30 kWh from both (weight 3). The total cap alone would let the
+    # big one serve the first year too (weight 2 then: a bound of 5).
+    mi = _mi([1, 1, 3], [10, 10, 30], [0, 0, 1], [[0, 1], [0, 1], [0, 1]], [1, 2], [10, 30],
+             budget=3, by_year=[1, 2])
+    best = _brute(mi)
+    assert best == pytest.approx(1 + 3)
+    assert _bound(mi) == pytest.approx(best)
+
+
+def test_built_stays_built():
+    # caps 1 and 1: A serves the first year's row; B and C each one second-year row. A stays
+    # open in the second year and uses its money, so only one of B and C follows: 2 in all.
+    # Without the years' order the second year could buy B and C (a bound of 3).
+    mi = _mi([1, 1, 1], [10, 10, 10], [0, 1, 1], [[0], [1], [2]], [1, 1, 1], [10, 10, 10],
+             budget=2, by_year=[1, 1])
+    assert _brute(mi) == pytest.approx(2.0)
+    assert _bound(mi) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_never_below_the_best_plan(seed):
+    rng = np.random.default_rng(seed)
+    n_rows, n_opt, P = 7, 4, 2
+    cover = [sorted(rng.choice(n_opt, size=rng.integers(1, 3), replace=False).tolist())
+             for _ in range(n_rows)]
+    cost = rng.integers(1, 4, n_opt).astype(float)
+    mi = _mi(rng.integers(1, 5, n_rows), rng.integers(1, 6, n_rows), rng.integers(0, P, n_rows),
+             cover, cost, rng.integers(2, 9, n_opt), budget=float(cost.sum() * 0.6),
+             by_year=[float(cost.sum()) * 0.4, math.inf],
+             existing=[True] + [False] * (n_opt - 1))
+    assert _bound(mi) >= _brute(mi) - 1e-6
+
+
+def test_the_final_year_bound_takes_it_when_tighter():
+    # uncapacitated, the one affordable station covers 3 rows; within capacity, 2.5
+    mi = _mi([1, 1, 1, 1], [10, 10, 10, 10], [0] * 4, [[0], [1], [1], [1]], [1, 1],
+             [100, 25], budget=1)
+    capacitated = SitingModel.from_input(mi, capacitated=True)
+    uncapacitated = SitingModel.from_input(mi, capacitated=False)
+    deadline = time.perf_counter() + 5.0
+    assert uncapacitated.year_bound(0, deadline=deadline) == pytest.approx(3.0)
+    assert capacitated.year_bound(0, deadline=deadline) == pytest.approx(2.5)
+    assert capacitated.solve(time_limit_s=5).objective == pytest.approx(2.5)
