@@ -69,8 +69,9 @@ class Columns:
         Number of planning years.
     n_x, n_y, n_z, n_h
         Columns in each block.
-    z_rows, z_opts, z_pos
-        Per z column: its reduced row, kept option and position among the cover entries.
+    z_rows, z_opts, z_pos, z_year
+        Per z column: its reduced row, kept option, position among the cover entries and
+        the row's year.
     """
 
     P: int
@@ -86,6 +87,7 @@ class Columns:
     s_opts: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # kept option
     s_site: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # supply site
     s_year: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # year index
+    z_year: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))  # row's year
 
     @property
     def n_g(self) -> int:
@@ -278,7 +280,7 @@ def columns(rd: Reduced, *, capacitated: bool) -> Columns:
         s_year = np.tile(np.arange(P, dtype=np.int64), sup.nnz)
     return Columns(P, rd.n_options * P, rd.n_rows, len(z_pos), len(rd.flows),
                    cov_rows[z_pos], cov.indices[z_pos], z_pos, g_flow, g_opts, s_opts,
-                   s_site, s_year)
+                   s_site, s_year, z_year=rd.year[cov_rows[z_pos]].astype(np.int64))
 
 
 def _column_arrays(rd: Reduced, cols: Columns, eps: float
