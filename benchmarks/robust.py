@@ -11,7 +11,7 @@ the wall time is bounded by samples × limit / parallel solves plus the fixed pa
 layers, the base solve, process start-up, writing the outputs); both are reported. Prints a
 Markdown table and writes every figure to JSON.
 
-    .venv/bin/python benchmarks/robust.py                      # n = 50, ~8 min on 2 cores
+    .venv/bin/python benchmarks/robust.py                      # n = 50, ~14 min on 2 cores
     .venv/bin/python benchmarks/robust.py --n 8 --time-limit 2 # a quick look
 """
 
