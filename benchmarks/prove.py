@@ -61,8 +61,8 @@ def solve_today(mi: Any, *, capacitated: bool, time_limit: float, threads: int =
     except InfeasibleError as e:
         return {"status": "infeasible", "wall_s": time.perf_counter() - t0, "note": str(e)}
     plan = m._warm_plan(m._search_seconds(time_limit))
-    lay = m._lay
-    start = decode.start_vector(lay, m._rd, plan) if plan is not None else None
+    lay = m.layout
+    start = decode.start_vector(lay, m.reduced, plan) if plan is not None else None
     left = max(time_limit - (time.perf_counter() - t0), 0.1 * time_limit)
     h = highs.new_highs(msg=False, time_limit_s=left, threads=threads)
     h.setOptionValue("mip_rel_gap", 0.0)

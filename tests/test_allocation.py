@@ -18,9 +18,9 @@ def test_a_poor_greedy_allocation_is_replaced_by_the_best_one():
     m = SitingModel.from_input(mi, capacitated=True, reductions=False, cost_tiebreak=0.0)
     poor = GreedyPlan(open_year=np.array([0, 0]), served=np.array([0.0, 1.0]),
                       z=np.array([0.0, 10.0, 0.0]), objective=5.0)
-    v = decode.start_vector(m._lay, m._rd, poor)
-    assert decode.rows_hold(m._lay, v, tol=1e-9)
-    assert m._lay.col_obj @ v == pytest.approx(6.0)
+    v = decode.start_vector(m.layout, m.reduced, poor)
+    assert decode.rows_hold(m.layout, v, tol=1e-9)
+    assert m.layout.col_obj @ v == pytest.approx(6.0)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -33,7 +33,7 @@ def test_the_allocation_lp_finds_the_best_allocation(seed):
     mi = _mi(rng.integers(1, 6, n_rows), rng.integers(1, 8, n_rows), year, cover,
              np.ones(n_opt), rng.integers(3, 12, n_opt), budget=n_opt)
     m = SitingModel.from_input(mi, capacitated=True, reductions=False, cost_tiebreak=0.0)
-    lay = m._lay
+    lay = m.layout
     open_year = rng.integers(-1, P, n_opt)  # some closed, some opening in the second year
     x = ((open_year[:, None] >= 0) & (np.arange(P)[None, :] >= open_year[:, None])).ravel()
     v = decode.allocation_for_plan(lay, x.astype(float))

@@ -97,12 +97,12 @@ def test_the_cost_step_asks_highs_to_stop_within_one_step() -> None:
 
     import time
 
-    lay = model._lay
-    cost = model._tiebreak_cost()
+    lay = model.layout
+    cost = model.tiebreak_cost()
     cov_lay = replace(lay, col_obj=lay.col_obj + lay.eps * cost)   # coverage only
     res = PH.solve_lexicographic(cov_lay, cost, run, deadline=time.perf_counter() + 30,
                                  mip_gap=0.0, threads=1, msg=False, start=None,
-                                 coverable=model._rd.coverable_weight(), lp_first=False)
+                                 coverable=model.reduced.coverable_weight(), lp_first=False)
     assert res.cost_status == "optimal"
     # unit costs, objective scaled by the largest cost (1): the step is 1
     assert seen[-1] == pytest.approx(PH.CLOSE_ENOUGH * 1.0)

@@ -86,7 +86,7 @@ def test_highs_result_is_checked_against_the_objective_it_reports(monkeypatch) -
     case = inst.clustered_mclp(60, seed=1, p=3)
     d = inst.sparse_cover(case.demand_xy, case.site_xy, 1500)
     model = SitingModel.from_input(inst.mclp_model_input(case, d), capacitated=False)
-    lay = model._lay
+    lay = model.layout
     real = H._run
     calls: list[bool] = []
 

@@ -736,7 +736,7 @@ def test_uncapacitated_lp_bound_bounds_the_capacitated_optimum() -> None:
         inst.cap = rng.integers(3, 12, inst.n_opt).astype(float).tolist()
         best, _ = brute_force(inst, capacitated=True)
         model = SitingModel.from_input(inst.to_input(), capacitated=True, cost_tiebreak=0.0)
-        lay = layout(model._rd, capacitated=False, strengthen=False, tau=0.0)
+        lay = layout(model.reduced, capacitated=False, strengthen=False, tau=0.0)
         # threads as in every other solve of this process: HiGHS keeps one global scheduler
         bound = lp_bound(lay, time_limit_s=10.0, threads=2)
         assert math.isfinite(bound) and bound >= best - 1e-6
@@ -939,7 +939,7 @@ def test_opening_form_keeps_every_plan_feasible_or_not() -> None:
     inst.zones = [([0, 1, 2], 1, 0)]
     model = SitingModel.from_input(inst.to_input(), capacitated=False,
                                    reductions=Reductions.none())
-    lay = model._lay
+    lay = model.layout
     form = opening_form(lay)
     seen = {True: 0, False: 0}
     for oy in plans(inst):
@@ -980,11 +980,11 @@ def test_a_deadline_stops_highs_with_the_plan_in_hand() -> None:
     inst = random_inst(np.random.default_rng(3), n_sites=5, n_dem=12)
     model = SitingModel.from_input(inst.to_input(), capacitated=False)
     plan = model._warm_plan(0.0)
-    start = decode.start_vector(model._lay, model._rd, plan)
-    raw = H.solve_highs(model._lay, time_limit_s=60, mip_gap=0.0, threads=2, msg=False,
+    start = decode.start_vector(model.layout, model.reduced, plan)
+    raw = H.solve_highs(model.layout, time_limit_s=60, mip_gap=0.0, threads=2, msg=False,
                         start=start, deadline=_time.perf_counter() - 1.0, presolve=False)
     assert raw.status in ("time_limit", "optimal") and raw.values is not None
-    assert float(model._lay.col_obj @ raw.values) >= float(model._lay.col_obj @ start) - 1e-9
+    assert float(model.layout.col_obj @ raw.values) >= float(model.layout.col_obj @ start) - 1e-9
 
 
 def test_cost_step_proves_the_cheapest_of_equal_coverage() -> None:

@@ -213,7 +213,7 @@ def test_greedy_serves_only_what_its_stations_can(case, seed):
 
     mi = _instance(seed, **case)
     m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
-    plan = greedy_plan(m._rd, capacitated=True)
+    plan = greedy_plan(m.reduced, capacitated=True)
     assert plan is not None
     E, share = _greedy_draws(mi, plan)
     open_ = plan.open_year >= 0
@@ -237,9 +237,9 @@ def test_start_with_corridor_trucks_is_the_best_allocation_of_its_stations(seed)
 
     mi = _instance(seed, vehicles_cap=True, supply=False, flow_energy=True)
     m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
-    plan = greedy_plan(m._rd, capacitated=True)
-    start = decode.start_vector(m._lay, m._rd, plan)
-    assert float(m._lay.col_obj @ start) == pytest.approx(
+    plan = greedy_plan(m.reduced, capacitated=True)
+    start = decode.start_vector(m.layout, m.reduced, plan)
+    assert float(m.layout.col_obj @ start) == pytest.approx(
         _best_allocation(mi, plan.open_year >= 0), abs=1e-6)
 
 
@@ -269,7 +269,7 @@ def test_nearest_cover_keeps_each_rows_k_fastest_options(k):
 
     mi = _timed_instance(3)
     m = SitingModel.from_input(mi)
-    rd = m._rd
+    rd = m.reduced
     near = nearest_cover(mi, rd, k)
     C = sp.csr_matrix(mi.cover)
     assert rd.n_rows < mi.n_demand  # rows on one node were merged
@@ -301,7 +301,7 @@ def test_lp_neighbourhood_plan_is_feasible_exact_and_no_worse(seed):
 
     mi = _timed_instance(seed)
     m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
-    lay, rd = m._lay, m._rd
+    lay, rd = m.layout, m.reduced
     from siting.model.heuristics import greedy_plan
 
     start = decode.start_vector(lay, rd, greedy_plan(rd, capacitated=True))
@@ -325,8 +325,8 @@ def test_better_start_without_time_keeps_the_start():
 
     mi = _timed_instance(1)
     m = SitingModel.from_input(mi)
-    start = decode.start_vector(m._lay, m._rd, greedy_plan(m._rd, capacitated=True))
-    out = better_start(mi, m._rd, m._lay, start, deadline=time.perf_counter() + MIN_SECONDS,
+    start = decode.start_vector(m.layout, m.reduced, greedy_plan(m.reduced, capacitated=True))
+    out = better_start(mi, m.reduced, m.layout, start, deadline=time.perf_counter() + MIN_SECONDS,
                        threads=1)
     assert out is start
 
@@ -370,11 +370,11 @@ def test_start_without_its_lp_falls_back_to_the_stations_alone(monkeypatch):
 
     mi = _instance(2, vehicles_cap=True, supply=True, flow_energy=False)
     m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
-    plan = greedy_plan(m._rd, capacitated=True)
+    plan = greedy_plan(m.reduced, capacitated=True)
     broken = dc_replace(plan, z=plan.z * 5.0, served=np.ones_like(plan.served))
     monkeypatch.setattr(decode, "allocation_for_plan", lambda *a, **k: None)
-    v = decode.start_vector(m._lay, m._rd, broken, time_limit_s=0.0)
-    lay = m._lay
+    v = decode.start_vector(m.layout, m.reduced, broken, time_limit_s=0.0)
+    lay = m.layout
     assert decode.rows_hold(lay, v, tol=1e-9)
     assert not v[lay.n_x:].any()
     assert (v[:lay.n_x] > 0.5).sum() == sum(

@@ -75,7 +75,7 @@ def _brute(mi: ModelInput) -> float:
 
 
 def _bound(mi: ModelInput) -> float:
-    rd = SitingModel.from_input(mi, capacitated=True)._rd
+    rd = SitingModel.from_input(mi, capacitated=True).reduced
     return pool_bound(rd, rd.weight)
 
 

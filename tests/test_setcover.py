@@ -24,7 +24,7 @@ from siting.model.reform import opening_form
 
 def _cover_all_layout(m: MCLP):  # type: ignore[no-untyped-def]
     model = m.model
-    lay, cost = model._lay, model._tiebreak_cost()
+    lay, cost = model.layout, model.tiebreak_cost()
     form = opening_form(replace(lay, col_obj=lay.col_obj + lay.eps * cost))  # coverage only
     clay, scale = PH._cost_layout(form, cost, float(form.layout.col_obj @ form.layout.col_ub))
     return clay, scale

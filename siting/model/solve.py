@@ -92,6 +92,18 @@ class SitingModel:
         self._values: FloatArray | None = None
 
     @property
+    def layout(self) -> Layout:
+        """The MIP's arrays (columns, rows, matrix; :class:`~siting.model.build.Layout`).
+        Read it, do not change it: the solve uses the same object."""
+        return self._lay
+
+    @property
+    def reduced(self) -> Reduced:
+        """The reduced instance the MIP is built on (:class:`~siting.model.reduce.Reduced`):
+        kept options, merged demand rows, their cover pattern. Read-only, as :attr:`layout`."""
+        return self._rd
+
+    @property
     def problem(self) -> pulp.LpProblem:
         """The MIP as a PuLP problem (built on first access; ~20 µs per variable)."""
         if self._pulp is None:
@@ -337,7 +349,7 @@ class SitingModel:
         before its own root LP.
         """
         lay, rd = self._lay, self._rd
-        cost = self._tiebreak_cost()
+        cost = self.tiebreak_cost()
         cov = replace(lay, col_obj=lay.col_obj + lay.eps * cost)   # the tie-breaker removed
         relaxed = math.inf
         if self.capacitated and lay.n_z:
@@ -454,7 +466,7 @@ class SitingModel:
             return v
         return start
 
-    def _tiebreak_cost(self) -> FloatArray:
+    def tiebreak_cost(self) -> FloatArray:
         """(n_columns,) the tie-breaker's cost per column: capex + option_tiebreak of x in the
         final year, CNY (what :mod:`siting.model.phases` minimises at the best coverage)."""
         lay, rd = self._lay, self._rd
