@@ -42,3 +42,46 @@ def test_the_allocation_lp_finds_the_best_allocation(seed):
                            [int(o) for o in np.flatnonzero((open_year >= 0) & (open_year <= p))])
                    for p in range(P))
     assert lay.col_obj @ v == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_stopped_solve_returns_its_stations_best_allocation(monkeypatch):
+    # one station, room for 10 kWh, reaching a 10-kWh row of weight 1 and one of weight 5.
+    # The greedy fills it in row order (weight 1). With no time for the solver (its set-up
+    # priced out) and none for the start's LP, the plan still comes back with the best
+    # allocation of its station: weight 5.
+    from siting.model import phases, solve
+
+    mi = _mi([1, 5], [10, 10], [0, 0], [[0], [0]], [1], [10], budget=1)
+    m = SitingModel.from_input(mi, capacitated=True, reductions=False, cost_tiebreak=0.0)
+    monkeypatch.setattr(solve, "START_LP_SHARE", 0.0)
+    monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)  # no LP step either
+    monkeypatch.setattr(phases, "RUN_MIN_S_PER_NNZ", 1e3)
+    sol = m.solve(time_limit_s=4)  # below 5 s: no uncapacitated relaxation first
+    assert sol.status == "time_limit"
+    assert sol.objective == pytest.approx(5.0)
+    assert sol.bound >= 5.0 - 1e-9
+
+
+def test_no_solver_run_when_its_set_up_would_overrun(monkeypatch):
+    # S0 reaches a row of weight 5, S1 one of weight 1; a third row (weight 5) is out of
+    # reach, which the capacity-pool bound does not know (10): the plan (6) is not proven,
+    # yet with the time left below the solver's set-up it comes back at once, unsolved
+    import time
+
+    from siting.model import highs, phases, solve
+
+    calls = []
+    real = highs.solve_highs
+    monkeypatch.setattr(highs, "solve_highs", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)
+    monkeypatch.setattr(phases, "RUN_MIN_S_PER_NNZ", 1e3)
+    monkeypatch.setattr(solve, "BOUND_RUN_MIN_S_PER_NNZ", 1e3)  # the final year's bound too
+    mi = _mi([5, 1, 5], [10, 10, 10], [0, 0, 0], [[0], [1], []], [1, 1], [10, 10], budget=2)
+    m = SitingModel.from_input(mi, capacitated=True, reductions=False, cost_tiebreak=0.0)
+    t0 = time.perf_counter()
+    sol = m.solve(time_limit_s=30)
+    assert time.perf_counter() - t0 < 10
+    assert sol.year_bound == pytest.approx(10.0)
+    assert sol.status == "time_limit" and sol.objective == pytest.approx(6.0)
+    assert sol.bound == pytest.approx(10.0)
+    assert calls == []
