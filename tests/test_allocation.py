@@ -8,7 +8,7 @@ import pytest
 
 from siting.model import SitingModel, decode
 from siting.model.heuristics import GreedyPlan
-from tests.test_poolbound import _mi, _served
+from tests.test_poolbound import _mi, _random_cover, _served
 
 
 def test_a_poor_greedy_allocation_is_replaced_by_the_best_one():
@@ -27,8 +27,7 @@ def test_a_poor_greedy_allocation_is_replaced_by_the_best_one():
 def test_the_allocation_lp_finds_the_best_allocation(seed):
     rng = np.random.default_rng(seed)
     n_rows, n_opt, P = 12, 5, 2
-    cover = [sorted(rng.choice(n_opt, size=rng.integers(1, 4), replace=False).tolist())
-             for _ in range(n_rows)]
+    cover = _random_cover(rng, n_rows, n_opt, 3)
     year = rng.integers(0, P, n_rows)
     mi = _mi(rng.integers(1, 6, n_rows), rng.integers(1, 8, n_rows), year, cover,
              np.ones(n_opt), rng.integers(3, 12, n_opt), budget=n_opt)

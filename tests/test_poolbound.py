@@ -74,6 +74,13 @@ def _brute(mi: ModelInput) -> float:
     return best
 
 
+def _random_cover(rng: np.random.Generator, n_rows: int, n_opt: int, most: int
+                  ) -> list[list[int]]:
+    """Each row reached by 1 to ``most`` options drawn at random."""
+    return [sorted(rng.choice(n_opt, size=rng.integers(1, most + 1), replace=False).tolist())
+            for _ in range(n_rows)]
+
+
 def _bound(mi: ModelInput) -> float:
     rd = SitingModel.from_input(mi, capacitated=True).reduced
     return pool_bound(rd, rd.weight)
@@ -115,8 +122,7 @@ def test_built_stays_built():
 def test_never_below_the_best_plan(seed):
     rng = np.random.default_rng(seed)
     n_rows, n_opt, P = 7, 4, 2
-    cover = [sorted(rng.choice(n_opt, size=rng.integers(1, 3), replace=False).tolist())
-             for _ in range(n_rows)]
+    cover = _random_cover(rng, n_rows, n_opt, 2)
     cost = rng.integers(1, 4, n_opt).astype(float)
     mi = _mi(rng.integers(1, 5, n_rows), rng.integers(1, 6, n_rows), rng.integers(0, P, n_rows),
              cover, cost, rng.integers(2, 9, n_opt), budget=float(cost.sum() * 0.6),
