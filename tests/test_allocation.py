@@ -67,14 +67,14 @@ def test_no_solver_run_when_its_set_up_would_overrun(monkeypatch):
     # yet with the time left below the solver's set-up it comes back at once, unsolved
     import time
 
-    from siting.model import highs, phases, solve
+    from siting.model import highs, phases, yearbound
 
     calls = []
     real = highs.solve_highs
     monkeypatch.setattr(highs, "solve_highs", lambda *a, **k: calls.append(1) or real(*a, **k))
     monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)
     monkeypatch.setattr(phases, "RUN_MIN_S_PER_NNZ", 1e3)
-    monkeypatch.setattr(solve, "BOUND_RUN_MIN_S_PER_NNZ", 1e3)  # the final year's bound too
+    monkeypatch.setattr(yearbound, "BOUND_RUN_MIN_S_PER_NNZ", 1e3)  # the final year's bound too
     mi = _mi([5, 1, 5], [10, 10, 10], [0, 0, 0], [[0], [1], []], [1, 1], [10, 10], budget=2)
     m = SitingModel.from_input(mi, capacitated=True, reductions=False, cost_tiebreak=0.0)
     t0 = time.perf_counter()

@@ -10,7 +10,9 @@ relaxation keeps what limits such plans, and drops the geography:
   ``q̂`` is the option's capacity capped at what its catchment (the rows it covers that year)
   can draw. The cap is valid for a binary ``x``: an open option never serves more than its
   catchment; an option of unlimited capacity counts its catchment;
-- the budgets as in the model: each year's cap on that year's openings, the total cap;
+- the budgets: what the stations open in year ``p`` cost is at most the yearly caps of
+  years ``0 … p`` summed (the model's caps on each year's openings, added up) and the
+  total cap;
 - built stays built: ``x_{o,p} <= x_{o,p+1}``; existing options are open;
 - ``0 <= x, y <= 1``, rows without energy free up to their weight; corridor flows at their
   whole weight.

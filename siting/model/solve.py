@@ -22,6 +22,7 @@ from siting.model import (
     phases,
     poolbound,
     target,
+    yearbound,
 )
 from siting.model.build import (
     COST_TIEBREAK,
@@ -47,10 +48,6 @@ log = logging.getLogger(__name__)
 RELAX_SHARE: float = 0.15
 #: Share of the time limit the warm start's allocation LP may take (when it needs one).
 START_LP_SHARE: float = 0.1
-#: Seconds per matrix entry HiGHS takes on the uncapacitated layout before it looks at its
-#: limit (measured with a 0.01 s limit: 0.50 s for the 10k city's 1.44M entries, 0.05 s for
-#: a 10k x 1k MCLP's 0.13M): :meth:`SitingModel.year_bound` skips its MIP below that.
-BOUND_RUN_MIN_S_PER_NNZ: float = 4e-7
 #: Share of the time left at the end that a stopped capacitated solve gives the best
 #: allocation of its plan's stations (the final year's bound gets the rest).
 ALLOC_SHARE: float = 0.8
@@ -309,45 +306,10 @@ class SitingModel:
         return raw, cost_status
 
     def year_bound(self, p: int, *, deadline: float, threads: int = 2) -> float:
-        """A proven upper bound on the point-demand weight any plan covers in year ``p``.
-
-        The uncapacitated model (every other constraint kept) with year ``p``'s covered
-        weight as its only objective is solved until ``deadline``; its MIP bound (or, with
-        no time, its LP bound; at worst the year's whole weight) bounds what any plan — the
-        capacitated ones included — covers that year. A capacitated model also takes the
-        year's capacity-pool bound (:func:`siting.model.poolbound.pool_bound`) when lower.
-        Weight as in :class:`ModelInput`.
-        """
-        rd = self._rd
-        total = float(rd.weight[rd.year == p].sum())
-        left = deadline - time.perf_counter()
-        if left <= 0.05 or total <= 0:
-            return total if left > 0.05 else math.nan
-        pool = (poolbound.pool_bound(rd, np.where(rd.year == p, rd.weight, 0.0),
-                                     time_limit_s=0.1 * left)
-                if self.capacitated else math.inf)
-        lay = layout(rd, capacitated=False, strengthen=False, tau=0.0)
-        obj = np.zeros(lay.A.shape[1])
-        obj[lay.oy:lay.oz] = np.where(rd.year == p, rd.weight, 0.0)
-        lay = replace(lay, col_obj=obj)
-        left = deadline - time.perf_counter()
-        if left < BOUND_RUN_MIN_S_PER_NNZ * lay.A.nnz:
-            return min(total, pool)  # HiGHS would overrun the limit setting up
-        try:
-            # only the bound is wanted: no feasibility jump (it cannot be interrupted; on a
-            # 10k x 1k MCLP it held a 1 s solve to 1.6 s one time in three)
-            r = highs.solve_highs(lay, time_limit_s=left, mip_gap=0.0, threads=threads,
-                                  msg=False, start=None, deadline=deadline,
-                                  feasibility_jump=False)
-        except SolverError:
-            return min(total, pool)
-        if r.values is not None and math.isfinite(r.bound):
-            return float(min(r.bound, total, pool))
-        left = deadline - time.perf_counter()
-        # the LP is not interrupted: run it only when it is expected to fit
-        lp = (highs.lp_bound(lay, time_limit_s=left, threads=threads)
-              if left > max(0.05, phases.LP_S_PER_NNZ * lay.A.nnz) else math.inf)
-        return float(min(lp, total, pool))
+        """A proven upper bound on the point-demand weight any plan covers in year ``p``,
+        found by ``deadline`` (:func:`siting.model.yearbound.year_bound`)."""
+        return yearbound.year_bound(self._rd, p, capacitated=self.capacitated,
+                                    deadline=deadline, threads=threads)
 
     def _solve_highs(self, *, deadline: float, time_limit_s: float, mip_gap: float,
                      threads: int, msg: bool, start: FloatArray | None
