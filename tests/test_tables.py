@@ -298,7 +298,14 @@ def excel_case(tmp_path: Path, *, every: int = 30) -> Case:
 @pytest.mark.slow
 @pytest.mark.slow
 def test_run_on_excel_layers_gives_the_geojson_plan(tmp_path):
-    """The same scenario from workbooks and from the bundled GeoJSON: the same plan."""
+    """The same scenario from workbooks and from the bundled GeoJSON: the same optimum.
+
+    The workbook's fleet is in GCJ-02, so its points come back from the conversion moved by
+    millimetres (travel times differ by up to 0.0013 min): the model is the same but for
+    that. Both runs are proven optimal, in coverage and then in cost; where several plans
+    tie on both, each run may return a different one of them (seen: the same 114.8 and
+    57.48 M CNY from different depot and hub sites), so the plans are compared by what they
+    achieve and by their stations of each type, not site by site."""
     xl = excel_case(tmp_path / "xl")
     xl.total_budget_only()  # as Case.fast does for gj
     xl.time_limit(20)
@@ -308,10 +315,13 @@ def test_run_on_excel_layers_gives_the_geojson_plan(tmp_path):
         assert res.exit_code == 0, res.output
     rep = [json.loads((c.out / "report.json").read_text(encoding="utf-8")) for c in (xl, gj)]
     assert rep[0]["inputs"] == rep[1]["inputs"]
+    for r in rep:
+        assert r["solver"]["status"] == "optimal" and r["solver"]["cost_status"] == "optimal"
     assert rep[0]["objective"] == pytest.approx(rep[1]["objective"], rel=1e-6)
+    assert rep[0]["spent"] == pytest.approx(rep[1]["spent"], rel=1e-9)
     st = [gpd.read_file(c.out / "stations.geojson") for c in (xl, gj)]
-    assert sorted(zip(st[0]["site_id"], st[0]["station_type"])) == sorted(
-        zip(st[1]["site_id"], st[1]["station_type"]))
+    assert sorted(st[0]["station_type"]) == sorted(st[1]["station_type"])
+    assert len(st[0]) == len(st[1]) > 0
     dem = gpd.read_file(xl.out / "results.gpkg", layer="demand")
     assert set(dem["fleet_id"]) <= set(bundled("fleet", every=30)["fleet_id"])
 
