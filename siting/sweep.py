@@ -340,9 +340,24 @@ def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path, *
         if handles:
             bx.legend(handles, labels, loc="upper left", fontsize=8.5, ncols=2,
                       handler_map=SYMBOL_HANDLER_MAP, framealpha=0.9)
-        fig.tight_layout()
+        note = dip_note(points, lang)
+        if note:  # a footnote under the axes, clear of the curve
+            fig.text(0.01, 0.005, note, fontsize=7.5, va="bottom", ha="left",
+                     color="#57606a")
+        fig.tight_layout(rect=(0, 0.045 * (note.count("\n") + 1) if note else 0, 1, 1))
         fig.savefig(path, metadata={"Software": None})
         plt.close(fig)
+
+
+def dip_note(points: Sequence[SweepPoint], lang: str) -> str:
+    """The curve's footnote when a final-year share dips (:func:`final_year_dips`), wrapped
+    to the figure's width; empty when none does."""
+    if not final_year_dips(points):
+        return ""
+    note = t("sweep.dip_note", lang)
+    lines = (textwrap.wrap(note, 110) if lang != "zh" else
+             [note[i:i + 56] for i in range(0, len(note), 56)])
+    return "\n".join(lines)
 
 
 def _coverage_axes(ax: Any, points: list[SweepPoint], knee: SweepPoint | None,
@@ -374,12 +389,6 @@ def _coverage_axes(ax: Any, points: list[SweepPoint], knee: SweepPoint | None,
                    edgecolors="#d1242f", linewidths=2, zorder=4,
                    label=t("sweep.knee", lang, budget=money(knee.budget, lang),
                            share=percent(knee.coverage_share, 0)))
-    if final_year_dips(points):
-        note = t("sweep.dip_note", lang)
-        lines = (textwrap.wrap(note, 64) if lang != "zh" else
-                 [note[i:i + 32] for i in range(0, len(note), 32)])
-        ax.text(0.01, 0.98, "\n".join(lines), transform=ax.transAxes, fontsize=7.5,
-                va="top", ha="left", color="#57606a")
     ax.set_ylabel(t("sweep.y_axis", lang))
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)

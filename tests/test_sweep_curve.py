@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib.figure
 import pytest
 
 from siting.i18n import t
-from siting.sweep import SweepPoint, _coverage_axes, final_year_dips
+from siting.sweep import SweepPoint, _plot_curve, dip_note, final_year_dips
 
 
 def _pt(budget: float, share: float, objective: float, folder: bool = True) -> SweepPoint:
@@ -19,13 +16,19 @@ def _pt(budget: float, share: float, objective: float, folder: bool = True) -> S
                       False, f"b{budget:.0f}" if folder else "")
 
 
-def _texts(points: list[SweepPoint], lang: str) -> list[str]:
-    fig, ax = plt.subplots()
-    try:
-        _coverage_axes(ax, points, None, lang)
-        return [x.get_text() for x in ax.texts]
-    finally:
-        plt.close(fig)
+def _footnotes(points: list[SweepPoint], lang: str, tmp_path, monkeypatch) -> list[str]:
+    """The figure-level texts of the curve as it is saved."""
+    seen: list[str] = []
+    save = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *a, **k):
+        seen.extend(x.get_text() for x in fig.texts)
+        return save(fig, *a, **k)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    _plot_curve(points, None, tmp_path / f"curve_{lang}.png", lang=lang)
+    assert (tmp_path / f"curve_{lang}.png").read_bytes()[:4] == b"\x89PNG"
+    return seen
 
 
 def test_a_dip_is_found_against_any_smaller_budget():
@@ -38,8 +41,10 @@ def test_a_dip_is_found_against_any_smaller_budget():
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_curve_explains_a_dip_and_only_then(lang):
+def test_the_curve_explains_a_dip_and_only_then(lang, tmp_path, monkeypatch):
     note = t("sweep.dip_note", lang)
-    shown = "".join(_texts([_pt(1, 0.8, 10), _pt(2, 0.7, 12)], lang)).replace("\n", "")
-    assert shown.replace(" ", "") == note.replace(" ", "")
-    assert _texts([_pt(1, 0.7, 10), _pt(2, 0.8, 12)], lang) == []
+    assert dip_note([_pt(1, 0.8, 10), _pt(2, 0.7, 12)], lang).replace("\n", "").replace(
+        " ", "") == note.replace(" ", "")
+    shown = _footnotes([_pt(1, 0.8, 10), _pt(2, 0.7, 12)], lang, tmp_path, monkeypatch)
+    assert [s.replace("\n", "").replace(" ", "") for s in shown] == [note.replace(" ", "")]
+    assert _footnotes([_pt(1, 0.7, 10), _pt(2, 0.8, 12)], lang, tmp_path, monkeypatch) == []
