@@ -35,7 +35,7 @@ def _served(mi: ModelInput, rows: list[int], opened: list[int]) -> float:
     cover = mi.cover.tolil().rows
     w, e, q = (np.asarray(a, float) for a in (mi.weight, mi.energy, mi.option_capacity))
     pairs = [(i, o) for i in rows for o in cover[i] if o in opened]
-    if not pairs:
+    if not pairs or not rows:
         return 0.0
     n, k = len(rows), len(pairs)
     loc = {r: j for j, r in enumerate(rows)}
@@ -45,8 +45,12 @@ def _served(mi: ModelInput, rows: list[int], opened: list[int]) -> float:
     for j, (i, o) in enumerate(pairs):
         a_eq[loc[i], n + j] = 1.0
         a_ub[opened.index(o), n + j] = 1.0
-    res = linprog(np.r_[-w[rows], np.zeros(k)], A_ub=a_ub, b_ub=q[opened], A_eq=a_eq,
-                  b_eq=np.zeros(n), bounds=[(0, 1)] * n + [(0, None)] * k, method="highs")
+    # a station of unlimited capacity: room for everything; a row without energy is
+    # served by reach alone (y <= 1 when an open station covers it)
+    room = np.where(np.isinf(q[opened]), e[rows].sum() + 1.0, q[opened])
+    reach = [(0, 1) if any(o in opened for o in cover[i]) else (0, 0) for i in rows]
+    res = linprog(np.r_[-w[rows], np.zeros(k)], A_ub=a_ub, b_ub=room, A_eq=a_eq,
+                  b_eq=np.zeros(n), bounds=reach + [(0, None)] * k, method="highs")
     return -float(res.fun)
 
 
@@ -128,6 +132,22 @@ def test_never_below_the_best_plan(seed):
              cover, cost, rng.integers(2, 9, n_opt), budget=float(cost.sum() * 0.6),
              by_year=[float(cost.sum()) * 0.4, math.inf],
              existing=[True] + [False] * (n_opt - 1))
+    assert _bound(mi) >= _brute(mi) - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_never_below_the_best_plan_with_unlimited_stations_and_rows_without_energy(seed):
+    # a station of unlimited capacity counts what its catchment can draw; a row without
+    # energy (served by reach alone) counts whole; a year without a cap spends the total
+    rng = np.random.default_rng(100 + seed)
+    n_rows, n_opt, P = 7, 4, 2
+    cap = rng.integers(2, 9, n_opt).astype(float)
+    cap[rng.integers(0, n_opt)] = math.inf
+    energy = rng.integers(0, 6, n_rows).astype(float)  # some rows need no energy
+    cost = rng.integers(1, 4, n_opt).astype(float)
+    mi = _mi(rng.integers(1, 5, n_rows), energy, rng.integers(0, P, n_rows),
+             _random_cover(rng, n_rows, n_opt, 2), cost, cap, budget=float(cost.sum() * 0.5),
+             by_year=[math.inf, float(cost.sum()) * 0.3])
     assert _bound(mi) >= _brute(mi) - 1e-6
 
 
