@@ -517,11 +517,11 @@ class Solution:
     cost_status
         Whether the plan is proven the cheapest among those of its coverage:
         ``"optimal"`` (proven), ``"time_limit"`` (the search for a cheaper plan of the same
-        coverage stopped early), ``"not_run"`` (the coverage was not proven, so the cheaper
-        search did not start), ``"none"`` (no costs to compare) or ``"weighted"`` (one
-        objective, coverage − ε·cost, as CBC solves it; see :mod:`siting.model.phases`) or
-        ``"least_cost"`` (a least-cost model: its objective is the cost, see
-        :mod:`siting.model.target`).
+        coverage stopped early, or had no time left), ``"not_run"`` (the coverage was not
+        proven, so the cheaper search did not start), ``"none"`` (no costs to compare) or
+        ``"weighted"`` (one objective, coverage − ε·cost, as CBC solves it; see
+        :mod:`siting.model.phases`) or ``"least_cost"`` (a least-cost model: its objective
+        is the cost, see :mod:`siting.model.target`).
     year_bound
         When the solve stopped before proving its plan optimal: a proven upper bound on the
         point-demand weight any plan covers in the final planning year (a solve of that

@@ -244,6 +244,9 @@ class SitingModel:
                                            threads=threads, msg=msg)
         if self.capacitated and raw.status != "optimal" and not self.input.minimise_cost:
             raw = self._best_allocation(raw, deadline=end)
+            if raw.status == "optimal":  # proven by its allocation: no time for the cost step
+                cost_status = ("time_limit" if self._tau > 0
+                               and np.abs(self.tiebreak_cost()).any() else "none")
         sol = self._decode(raw, name, plan, cost_status=cost_status,
                            seconds=time.perf_counter() - t0)
         if sol.status != "optimal" and name == "highs" and not self.input.minimise_cost:
@@ -386,7 +389,8 @@ class SitingModel:
 
         A plan from a stopped solve is allocated as the solver left it: the start's greedy
         allocation when the solver had no time (the 10k city at a 10 s limit: 6,708, where
-        the same stations serve 8,373).
+        the same stations serve 8,373). A plan that then reaches the proven bound is optimal
+        in coverage; the search for a cheaper plan of that coverage has not run.
         """
         lay = self._lay
         if raw.values is None or not lay.n_z:
@@ -398,7 +402,11 @@ class SitingModel:
         log.info("the plan's stations allocated by LP: %.6g (was %.6g)",
                  float(lay.col_obj @ v), float(lay.col_obj @ raw.values))
         self._set_values(v)
-        return replace(raw, values=v, reported=float(lay.col_obj @ v))
+        raw = replace(raw, values=v, reported=float(lay.col_obj @ v))
+        covered = float((lay.col_obj + lay.eps * self.tiebreak_cost()) @ v)  # no tie-breaker
+        if math.isfinite(raw.bound) and covered >= raw.bound - phases.coverage_slack(raw.bound):
+            raw = replace(raw, status="optimal", gap=0.0)  # it reaches a proven bound
+        return raw
 
     def _pool_bound(self, row_weight: FloatArray, deadline: float) -> float:
         """:func:`siting.model.poolbound.pool_bound` of this model (flows at their weight),
