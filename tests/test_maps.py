@@ -271,6 +271,30 @@ def test_excluded_mask_keeps_partly_eligible_and_chosen_sites() -> None:
         False, False, True, False, False, False]
 
 
+def test_city_wide_roads_are_written_at_the_scale_they_are_simplified_to(
+        result: SitingResult, monkeypatch) -> None:
+    """A network simplified at ~10 m (city-wide) is written with 4 decimals (~10 m), not 5:
+    the 100k-point city's map.html was 20.1 MB, mostly roads."""
+    from siting.maps import layers
+
+    def road_xy(page: str) -> list[tuple[float, float]]:
+        fc = next(fc for fc in _collections(page) if fc["features"]
+                  and fc["features"][0]["geometry"]["type"] == "MultiLineString")
+        return [tuple(xy) for f in fc["features"] for ln in f["geometry"]["coordinates"]
+                for xy in ln]
+
+    roads = result.roads.copy()  # moved by a few metres off the fixture's round numbers
+    roads["geometry"] = shapely.transform(roads.geometry.to_numpy(), lambda c: c + 3.7137e-5)
+    res = SitingResult(**{**result.__dict__, "roads": roads})
+    fine = road_xy(maps.build_map(res, basemap="none"))
+    monkeypatch.setattr(layers, "ROAD_SEGMENTS_COARSE", 1)  # every network is city-wide
+    coarse = road_xy(maps.build_map(res, basemap="none"))
+    assert any(round(x, 4) != x or round(y, 4) != y for x, y in fine)  # 5 decimals used
+    assert coarse and all(round(x, 4) == x and round(y, 4) == y for x, y in coarse)
+    # still the same roads, within the ~10 m of the simplification and the rounding
+    assert max(min(math.hypot(x - a, y - b) for a, b in fine) for x, y in coarse) < 1.5e-4
+
+
 def test_zones_coverage_roads_and_extra_layers_drawn(result: SitingResult, page_zh: str) -> None:
     fcs = _collections(page_zh)
     tips = [re.sub(r"<[^>]+>", "", f["properties"].get("t", "")) for fc in fcs

@@ -66,12 +66,14 @@ def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame, ctx: MapContext) -> Non
     # ~2 m; ~10 m on city-wide networks, where the map opens at city scale (a 200k-node
     # network's road layer was most of a 22 MB map.html)
     tol = 2e-5 if len(parts) < ROAD_SEGMENTS_COARSE else 1e-4
+    # coordinates to the simplification's scale: 4 decimals (~10 m) for the ~10 m one
+    digits = 5 if tol < 1e-4 else 4
     for w in sorted(set(weight.tolist()), reverse=True):
         # Segments joined into polylines before simplifying: every shared node is written
         # once, and straight runs of a street shrink to their ends.
         merged = shapely.line_merge(shapely.multilinestrings(parts[weight == w]))
         pieces = shapely.get_parts(merged)
-        pieces = round_coords(shapely.simplify(pieces, tol, preserve_topology=False))
+        pieces = round_coords(shapely.simplify(pieces, tol, preserve_topology=False), digits)
         pieces = pieces[~shapely.is_empty(pieces) & (shapely.get_num_coordinates(pieces) >= 2)]
         if len(pieces):
             feats.append(feature(shapely.to_geojson(shapely.multilinestrings(pieces)),
