@@ -97,6 +97,9 @@ def allocation_for_plan(lay: Layout, x: FloatArray, *,
                         time_limit_s: float = 60.0) -> FloatArray | None:
     """The best full column vector with the x columns fixed to ``x`` (an LP; HiGHS).
 
+    ``x`` is in the state form of :func:`siting.model.build.layout` (1 when the option is
+    open in that year), not the opening form of :mod:`siting.model.reform`.
+
     Every other column is continuous, so with the stations fixed what remains is the
     allocation of demand and corridor trucks to them (and of hydrogen supply). Only the
     allocation columns of open (option, year) pairs go to HiGHS (the others are zero); on the
