@@ -49,15 +49,15 @@ def start_vector(lay: Layout, rd: Reduced, plan: GreedyPlan, *,
         v[lay.oh:lay.eh] = 0.0  # corridor trucks need an allocation: left to the LP below
     if cols is not None and cols.n_s:
         _fill_supply(v, lay, rd)
-    if (cols is not None and cols.n_g) or lay.n_z or not rows_hold(lay, v):
+    holds = rows_hold(lay, v)
+    if (cols is not None and cols.n_g) or lay.n_z or not holds:
         # corridor trucks covered by the plan count only once the LP allocates them; a
         # capacitated greedy allocation can be far from the best for its stations (the
         # synthetic 10k city: 6,708 against the LP's 8,373)
         fixed = allocation_for_plan(lay, v[:lay.n_x], time_limit_s=time_limit_s)
-        if fixed is not None and (not rows_hold(lay, v)
-                                  or lay.col_obj @ fixed >= lay.col_obj @ v):
+        if fixed is not None and (not holds or lay.col_obj @ fixed >= lay.col_obj @ v):
             return fixed
-        if not rows_hold(lay, v):
+        if not holds:
             v[lay.n_x:] = 0.0  # the stations alone (nothing served) hold every row
     return v
 

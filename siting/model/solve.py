@@ -245,8 +245,7 @@ class SitingModel:
         if self.capacitated and raw.status != "optimal" and not self.input.minimise_cost:
             raw = self._best_allocation(raw, deadline=end)
             if raw.status == "optimal":  # proven by its allocation: no time for the cost step
-                cost_status = ("time_limit" if self._tau > 0
-                               and np.abs(self.tiebreak_cost()).any() else "none")
+                cost_status = "time_limit" if self._step2_cost().any() else "none"
         sol = self._decode(raw, name, plan, cost_status=cost_status,
                            seconds=time.perf_counter() - t0)
         if sol.status != "optimal" and name == "highs" and not self.input.minimise_cost:
@@ -334,7 +333,6 @@ class SitingModel:
             # the plans the LP relaxation points at, on a smaller model (a start only)
             start = neighbourhood.better_start(self.input, rd, lay, start, deadline=deadline,
                                                threads=threads)
-        if self.capacitated and lay.n_z:
             # capacity bought with the budget: a bound in milliseconds, the one that counts
             # when a large model stops before its root LP (siting.model.poolbound)
             relaxed = self._pool_bound(cov.col_obj[lay.oy:lay.oy + lay.n_y], deadline)
@@ -350,7 +348,7 @@ class SitingModel:
         from siting.model.decompose import Benders, sub_columns
         from siting.model.reform import free_allocation
 
-        cost = cost if self._tau > 0 else np.zeros_like(cost)
+        cost = self._step2_cost()
         free = free_allocation(cov, sub_columns(cov)) if self.capacitated and lay.n_z else None
         if free is not None:
             log.info("allocation no limit can bind: %d demand rows, %d columns left out",
@@ -477,6 +475,12 @@ class SitingModel:
         if lay.n_x:
             cost[np.arange(rd.n_options) * lay.P + lay.P - 1] = rd.tiebreak
         return cost
+
+    def _step2_cost(self) -> FloatArray:
+        """What the least-cost step minimises (:mod:`siting.model.phases`): the tie-breaker
+        cost, or zeros when the tie-breaker is off (then there is no such step)."""
+        cost = self.tiebreak_cost()
+        return cost if self._tau > 0 else np.zeros_like(cost)
 
     def _set_values(self, values: FloatArray) -> None:
         """Keep the solver's values (and copy them into PuLP if it is built)."""
