@@ -154,10 +154,9 @@ def add_demand(fmap: folium.Map, layers: DisplayLayers, ctx: MapContext) -> None
     demand = layers.demand
     if not len(demand):
         return
-    groups = _locations(demand)
+    cols = _DemandColumns(demand, layers.stations, ctx)
+    groups = cols.locations()
     e_max = float(max((g.energy_kwh for g in groups), default=0.0))
-    station_names = dict(zip(texts(layers.stations, "site_id"), texts(layers.stations, "name"),
-                             strict=True))
     years = sorted({g.year for g in groups})
     last = years[-1]
     single = len(years) == 1
@@ -165,8 +164,7 @@ def add_demand(fmap: folium.Map, layers: DisplayLayers, ctx: MapContext) -> None
         key = "layer.demand" if single else "layer.demand_year"
         group = layer_group(fmap, ctx.t(key, year=year), show=year == last)
         style = {"color": DEMAND_OUTLINE, "weight": 0.8, "fillOpacity": 0.8, "opacity": 0.9}
-        feats = [_location_feature(g, e_max, ctx, station_names) for g in groups
-                 if g.year == year]
+        feats = [cols.feature(g, e_max, ctx) for g in groups if g.year == year]
         DataLayer(collection(feats), style=style).add_to(group)
 
 
@@ -183,64 +181,80 @@ def _add_demand_cells(fmap: folium.Map, layers: DisplayLayers, ctx: MapContext) 
 class _Location:
     """The demand rows of one fleet location in one year (one circle on the map)."""
 
-    def __init__(self, rows: pd.DataFrame, geometry: str, year: str) -> None:
+    def __init__(self, rows: np.ndarray, year: str, kwh: np.ndarray, w: np.ndarray,
+                 share: np.ndarray) -> None:
         self.rows = rows
-        self.geometry = geometry
         self.year = year
-        self.energy_kwh = float(rows["_kwh"].sum())
-        w = rows["_w"].to_numpy(float)
-        self.share = float((w * rows["_share"]).sum() / w.sum()) if w.sum() > 0 else 0.0
+        self.energy_kwh = float(kwh[rows].sum())
+        wr = w[rows]
+        self.share = float((wr * share[rows]).sum() / wr.sum()) if wr.sum() > 0 else 0.0
 
 
-def _locations(demand: gpd.GeoDataFrame) -> list[_Location]:
-    """Demand rows grouped by fleet location (``fleet_id``, else position) and year."""
-    frame = pd.DataFrame({
-        "_fleet": texts(demand, "fleet_id"), "_year": texts(demand, "year"),
-        "_kwh": energy_kwh(demand), "_w": numbers(demand, "weight", 1.0),
-        "_share": np.clip(numbers(demand, "served_share", 0.0), 0, 1),
-        "_geom": geojson(demand)}, index=demand.index)
-    frame["_fleet"] = np.where(frame["_fleet"] == "", frame["_geom"], frame["_fleet"])
-    frame = frame.join(demand.drop(columns=demand.geometry.name))
-    out = []
-    for (_, year), rows in frame.groupby(["_fleet", "_year"], sort=False):
-        out.append(_Location(rows, str(rows["_geom"].iloc[0]), str(year)))
-    return out
+class _DemandColumns:
+    """The demand layer's display columns, read once (a popup per location indexes them)."""
 
+    def __init__(self, demand: gpd.GeoDataFrame, stations: gpd.GeoDataFrame,
+                 ctx: MapContext) -> None:
+        self.fleet_id = texts(demand, "fleet_id")
+        self.year = texts(demand, "year")
+        self.kwh = energy_kwh(demand)
+        self.w = numbers(demand, "weight", 1.0)
+        self.share = np.clip(numbers(demand, "served_share", 0.0), 0, 1)
+        self.geom = geojson(demand)
+        self.vehicles = numbers(demand, "vehicles", np.nan)
+        self.energy = numbers(demand, "energy", np.nan)
+        self.segment = texts(demand, "segment")
+        self.name = texts(demand, "name")
+        self.pathway = texts(demand, "pathway")
+        self.unit = texts(demand, "energy_unit")
+        by = texts(demand, "served_by")
+        names = dict(zip(texts(stations, "site_id"), texts(stations, "name"), strict=True))
+        none = ctx.t("word.none")
+        self.served_by = [names.get(b, b) if b else none for b in by]
 
-def _location_feature(loc: _Location, e_max: float, ctx: MapContext,
-                      station_names: dict[str, str]) -> str:
-    rows = loc.rows
-    first = rows.iloc[0]
-    veh = numbers(rows, "vehicles", np.nan)
-    served = rows["_share"].to_numpy(float)
-    v_total = float(np.nansum(veh))
-    v_served = float(np.nansum(veh * served))
-    seg = text(first.get("segment", ""))
-    info = [
-        (ctx.t("field.segment"), ctx.segment_names.get(seg, seg)),
-        (ctx.t("field.year"), loc.year),
-        (ctx.t("field.vehicles"), f"{number(v_total, 1)} {ctx.t('unit.vehicles')}"),
-        (ctx.t("field.served_vehicles"),
-         f"{number(v_served, 1)} {ctx.t('unit.vehicles')}（{percent(loc.share, 0)}）"
-         if ctx.lang == "zh" else
-         f"{number(v_served, 1)} {ctx.t('unit.vehicles')} ({percent(loc.share, 0)})"),
-    ]
-    body = []
-    for _, r in rows.iterrows():
-        unit = text(r.get("energy_unit", ""))
-        by = text(r.get("served_by", ""))
-        body.append([ctx.pathway(text(r.get("pathway", ""))), number(r.get("vehicles"), 1),
-                     number(r.get("energy"), 0, unit=ctx.unit(f"{unit}/day") if unit else ""),
-                     percent(r.get("_share"), 0),
-                     station_names.get(by, by) if by else ctx.t("word.none")])
-    table = PopupTable([ctx.t("field.pathway"), ctx.t("field.vehicles"),
-                        ctx.t("field.energy"), ctx.t("field.served_share"),
-                        ctx.t("field.served_by")], body)
-    name = text(first.get("name", "")) or text(first.get("fleet_id", ""))
-    props = {"p": popup_html(name, info, tables=[table]),
-             "s": {"radius": round(float(radius_px(np.array([loc.energy_kwh]), e_max)[0]), 1),
-                   "fillColor": share_color(loc.share)}}
-    return feature(loc.geometry, props)
+    def locations(self) -> list[_Location]:
+        """Rows grouped by fleet location (``fleet_id``, else position) and year, in order of
+        first appearance."""
+        fleet = np.where(self.fleet_id == "", np.array(self.geom, dtype=object), self.fleet_id)
+        codes, _ = pd.factorize(pd.MultiIndex.from_arrays([fleet, self.year]), sort=False)
+        order = np.argsort(codes, kind="stable")
+        cuts = np.flatnonzero(np.diff(codes[order])) + 1
+        return [_Location(rows, str(self.year[rows[0]]), self.kwh, self.w, self.share)
+                for rows in np.split(order, cuts)]
+
+    def feature(self, loc: _Location, e_max: float, ctx: MapContext) -> str:
+        """One location's circle: size from its energy, colour from its served share."""
+        rows = loc.rows
+        first = int(rows[0])
+        veh = self.vehicles[rows]
+        v_total = float(np.nansum(veh))
+        v_served = float(np.nansum(veh * self.share[rows]))
+        seg = str(self.segment[first])
+        served = (f"{number(v_served, 1)} {ctx.t('unit.vehicles')}（{percent(loc.share, 0)}）"
+                  if ctx.lang == "zh" else
+                  f"{number(v_served, 1)} {ctx.t('unit.vehicles')} ({percent(loc.share, 0)})")
+        info = [
+            (ctx.t("field.segment"), ctx.segment_names.get(seg, seg)),
+            (ctx.t("field.year"), loc.year),
+            (ctx.t("field.vehicles"), f"{number(v_total, 1)} {ctx.t('unit.vehicles')}"),
+            (ctx.t("field.served_vehicles"), served),
+        ]
+        body = []
+        for i in rows:
+            unit = str(self.unit[i])
+            body.append([ctx.pathway(str(self.pathway[i])), number(self.vehicles[i], 1),
+                         number(self.energy[i], 0,
+                                unit=ctx.unit(f"{unit}/day") if unit else ""),
+                         percent(self.share[i], 0), self.served_by[i]])
+        table = PopupTable([ctx.t("field.pathway"), ctx.t("field.vehicles"),
+                            ctx.t("field.energy"), ctx.t("field.served_share"),
+                            ctx.t("field.served_by")], body)
+        name = str(self.name[first]) or str(self.fleet_id[first])
+        props = {"p": popup_html(name, info, tables=[table]),
+                 "s": {"radius": round(float(radius_px(np.array([loc.energy_kwh]), e_max)[0]),
+                                       1),
+                       "fillColor": share_color(loc.share)}}
+        return feature(self.geom[first], props)
 
 
 def _cell_features(cells: gpd.GeoDataFrame, ctx: MapContext, year: int | None) -> str:
