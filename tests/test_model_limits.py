@@ -316,6 +316,69 @@ def test_lp_neighbourhood_plan_is_feasible_exact_and_no_worse(seed):
     assert nb.free >= int((start[:lay.n_x] > 0.5).sum())
 
 
+def test_highs_hands_over_every_improving_plan():
+    """on_plan sees each improving plan HiGHS finds, each a feasible plan, better than the
+    one before, the last one the plan HiGHS returns."""
+    from siting.model import decode, highs
+
+    mi = _timed_instance(2)
+    m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
+    lay = m.layout
+    seen: list[np.ndarray] = []
+    raw = highs.solve_highs(lay, time_limit_s=20, mip_gap=0.0, threads=1, msg=False,
+                            start=None, on_plan=seen.append)
+    assert raw.status == "optimal" and seen
+    values = [float(lay.col_obj @ v) for v in seen]
+    assert all(decode.rows_hold(lay, v, tol=1e-6) for v in seen)
+    assert values == sorted(values)
+    assert values[-1] == pytest.approx(float(lay.col_obj @ raw.values), abs=1e-6)
+    assert values[-1] == pytest.approx(_brute_force(mi), abs=1e-6)
+
+
+def test_lp_neighbourhood_keeps_the_best_exact_plan_not_the_last(monkeypatch):
+    """The sub-MIP's plans are valued on the full model; the best of them is kept even when
+    the sub-MIP's last plan (worth more to the sub-MIP) is worth less there."""
+    import itertools
+    import time
+
+    from siting.model import decode
+    from siting.model import neighbourhood as nbh
+    from siting.model.inputs import RawResult
+
+    mi = _timed_instance(4)
+    m = SitingModel.from_input(mi, reductions=False, cost_tiebreak=0.0)
+    lay, rd = m.layout, m.reduced
+    best_open, best = None, -1.0
+    for bits in itertools.product([0, 1], repeat=mi.n_options):
+        open_ = np.array(bits, bool)
+        if mi.option_cost[open_].sum() <= mi.budget_total + 1e-9:
+            v = _best_allocation(mi, open_)
+            if v > best:
+                best_open, best = open_, v
+    assert best_open is not None and best > 0
+
+    def fake_solve(sub, **kw):
+        good = np.zeros(sub.A.shape[1])
+        good[:lay.n_x] = best_open
+        kw["on_plan"](good)
+        last = np.zeros(sub.A.shape[1])  # no station: the sub-MIP's "last" plan
+        return RawResult("time_limit", last, np.nan, np.nan, 0.0, 0.0)
+
+    monkeypatch.setattr(nbh.highs, "solve_highs", fake_solve)
+    nb = nbh.lp_neighbourhood(mi, rd, lay, None, deadline=time.perf_counter() + 20, threads=1,
+                              k_guide=2, k_sub=3)
+    assert nb.start is not None and decode.rows_hold(lay, nb.start, tol=1e-6)
+    assert float(lay.col_obj @ nb.start) == pytest.approx(best, abs=1e-6)
+
+
+def test_distinct_plans_come_last_found_first():
+    from siting.model.neighbourhood import _distinct_latest_first
+
+    a, b = np.array([1.0, 0.0, 1e-9]), np.array([0.0, 1.0, 0.0])
+    out = _distinct_latest_first([a, b, a + 1e-8, b])
+    assert [o.tolist() for o in out] == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+
+
 def test_better_start_without_time_keeps_the_start():
     import time
 

@@ -116,20 +116,14 @@ def allocation_for_plan(lay: Layout, x: FloatArray, *,
     x = np.round(x)
     lb, ub = lay.col_lb.copy(), lay.col_ub.copy()
     lb[:lay.n_x] = ub[:lay.n_x] = x
-    cols = lay.cols
-    if lay.n_z and cols is not None and np.array_equal(cols.z_rows, lay.z_rows):
-        # a closed option's allocation columns are zero: left out of the LP
-        ub[lay.oz:lay.oz + lay.n_z][x[cols.x(cols.z_opts, cols.z_year)] < 0.5] = 0.0
-    keep = (ub > 0) | (lb < 0)
-    keep[:lay.n_x] = True
+    keep = open_columns(lay, lb, ub)
     # every kept allocation column has two entries or more (its demand row and a capacity
     # row): a first check without counting the matrix's entries
     n_keep = int(keep.sum())
     if 2 * n_keep * ALLOC_LP_S_PER_NNZ > time_limit_s or np.bincount(
             lay.A.indices, minlength=len(keep))[keep].sum() * ALLOC_LP_S_PER_NNZ > time_limit_s:
         return None  # would overrun: the caller keeps its own allocation
-    sub = replace(lay, A=lay.A.tocsc()[:, keep], col_lb=lb[keep], col_ub=ub[keep],
-                  col_obj=lay.col_obj[keep], col_int=lay.col_int[keep])
+    sub = column_subset(lay, keep, lb, ub)
     h = highs.new_highs(msg=False, time_limit_s=time_limit_s, threads=None)
     # with the stations fixed and the closed ones' columns gone, presolve finds little: the
     # 10k city's LP takes 1.4 s without it, 3.4 s with it (bundled scenario: 0.02 s either)
@@ -142,6 +136,32 @@ def allocation_for_plan(lay: Layout, x: FloatArray, *,
     v[keep] = np.asarray(h.getSolution().col_value, dtype=float)
     v = np.clip(v, lb, ub)
     return v if rows_hold(lay, v, tol=1e-6) else None
+
+
+def open_columns(lay: Layout, lb: FloatArray, ub: FloatArray) -> BoolArray:
+    """The columns that can be non-zero once the x bounds in ``lb``/``ub`` are set.
+
+    An allocation column of an (option, year) whose x is fixed closed (``ub`` 0) is zero
+    (the option's capacity row holds it there): its ``ub`` is set to 0 in place and it is
+    left out, as is every other column fixed at zero. The x columns are always kept, so
+    the first ``lay.n_x`` columns of :func:`column_subset` are still x. State-form layouts
+    only (:func:`siting.model.build.layout`); others keep their allocation columns.
+    """
+    cols = lay.cols
+    if lay.n_z and cols is not None and np.array_equal(cols.z_rows, lay.z_rows):
+        x_ub = ub[:lay.n_x]
+        ub[lay.oz:lay.oz + lay.n_z][x_ub[cols.x(cols.z_opts, cols.z_year)] < 0.5] = 0.0
+    keep = (ub > 0) | (lb < 0)
+    keep[:lay.n_x] = True
+    return np.asarray(keep, dtype=bool)
+
+
+def column_subset(lay: Layout, keep: BoolArray, lb: FloatArray, ub: FloatArray) -> Layout:
+    """``lay`` with only the ``keep`` columns, bounded by ``lb``/``ub`` (for HiGHS only: its
+    block offsets and names no longer describe the columns beyond the x block). Its matrix
+    is column-wise, the form HiGHS is handed (:func:`siting.model.highs.pass_layout`)."""
+    return replace(lay, A=lay.A.tocsc()[:, keep], col_lb=lb[keep],
+                   col_ub=ub[keep], col_obj=lay.col_obj[keep], col_int=lay.col_int[keep])
 
 
 def kept_flows_covered(rd: Reduced, open_year_kept: IntArray) -> FloatArray:

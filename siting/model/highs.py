@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -249,7 +249,8 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
                 msg: bool, start: FloatArray | None, presolve: bool | None = None,
                 deadline: float | None = None, first_plan: bool = False,
                 heuristic_effort: float | None = None, abs_gap: float = 0.0,
-                feasibility_jump: bool | None = None) -> RawResult:
+                feasibility_jump: bool | None = None,
+                on_plan: Callable[[FloatArray], None] | None = None) -> RawResult:
     """Solve with HiGHS through highspy, passing the layout's arrays in one call.
 
     This is the model PuLP's ``pulp.HiGHS`` would build from
@@ -276,7 +277,9 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
     between two plans' objectives proves the plan, see :func:`siting.model.phases.cost_grid`);
     ``feasibility_jump`` runs (True) or skips (False) HiGHS's feasibility-jump heuristic
     (None: skipped when there is a start and under :data:`FJ_MIN_TIME_S`, or on models over
-    :data:`PRESOLVE_MAX_NNZ` entries).
+    :data:`PRESOLVE_MAX_NNZ` entries); ``on_plan`` is handed a copy of every improving plan
+    HiGHS finds (its column values), from HiGHS's thread: keep it quick (e.g. append to a
+    list).
 
     Raises
     ------
@@ -293,7 +296,7 @@ def solve_highs(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: in
     raw = _run(lay, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, msg=msg,
                start=start, presolve=presolve, deadline=deadline, first_plan=first_plan,
                heuristic_effort=heuristic_effort, abs_gap=abs_gap,
-               feasibility_jump=feasibility_jump)
+               feasibility_jump=feasibility_jump, on_plan=on_plan)
     return _verified(raw, lay, mip_gap=mip_gap, threads=threads, msg=msg, start=start,
                      presolve=presolve, deadline=deadline, t0=t0, abs_gap=abs_gap)
 
@@ -334,7 +337,8 @@ def _verified(raw: RawResult, lay: Layout, *, mip_gap: float, threads: int, msg:
 def _run(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int, msg: bool,
          start: FloatArray | None, presolve: bool, deadline: float,
          first_plan: bool = False, heuristic_effort: float | None = None,
-         abs_gap: float = 0.0, feasibility_jump: bool | None = None) -> RawResult:
+         abs_gap: float = 0.0, feasibility_jump: bool | None = None,
+         on_plan: Callable[[FloatArray], None] | None = None) -> RawResult:
     """One HiGHS run of the layout (see :func:`solve_highs`)."""
     import highspy
 
@@ -366,6 +370,11 @@ def _run(lay: Layout, *, time_limit_s: float, mip_gap: float, threads: int, msg:
     if lay.A.nnz > SUBMIP_MAX_NNZ:
         for name in ("rens", "rins", "root_reduced_cost"):
             h.setOptionValue(f"mip_heuristic_run_{name}", False)
+    if on_plan is not None:
+        def improving(event: Any) -> None:
+            on_plan(np.array(event.data_out.mip_solution, dtype=float))
+
+        h.cbMipImprovingSolution += improving
     t0 = time.perf_counter()
     interrupted = solve_interruptibly(h, deadline)
     seconds = time.perf_counter() - t0
