@@ -282,7 +282,8 @@ def part_hard(args: argparse.Namespace) -> dict:
 
 def part_clustered(args: argparse.Namespace) -> dict:
     """Clustered MCLPs (demand in towns, every point a site) against spopt."""
-    sizes = [324, 818] if args.quick else [324, 818, 2000, 5000]
+    sizes = ([int(x) for x in args.sizes.split(",")] if args.sizes
+             else [324, 818] if args.quick else [324, 818, 2000, 5000])
     cases, rows = [], []
     for n in sizes:
         for radius in (800.0, 1600.0):
@@ -347,6 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="small sizes")
     ap.add_argument("--no-spopt", action="store_true")
+    ap.add_argument("--sizes", default="",
+                    help="clustered: point counts, comma-separated (default 324,818,2000,5000)")
     ap.add_argument("--benders", action="store_true",
                     help="bundled: also solve the 1x budget by Benders decomposition")
     ap.add_argument("--spopt-max-cells", type=float, default=5e6,

@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 
 #: ``run(layout, time_limit_s=, mip_gap=, threads=, msg=, start=, deadline=)`` -> RawResult
 Runner = Callable[..., RawResult]
+#: ``improve(lp_values, start, deadline)`` -> a better plan or None, all in the state form's
+#: columns (e.g. :func:`siting.model.swap.swap_plan` on a plain MCLP).
+Improver = Callable[[FloatArray, FloatArray | None, float], FloatArray | None]
+#: Share of the time left the improver may take after the LP relaxation.
+IMPROVE_SHARE: float = 0.1
 #: The cost step may take this many times the coverage step's time (see
 #: :func:`solve_lexicographic`): the secondary question gets no more effort than the first.
 COST_EFFORT: float = 1.0
@@ -120,8 +125,8 @@ def cost_grid(cost: FloatArray) -> float:
 def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline: float,
                         mip_gap: float, threads: int, msg: bool, start: FloatArray | None,
                         coverable: float, lp_first: bool = True,
-                        cost_effort: float = COST_EFFORT, bound: float = math.inf
-                        ) -> LexResult:
+                        cost_effort: float = COST_EFFORT, bound: float = math.inf,
+                        improve: Improver | None = None) -> LexResult:
     """Coverage first, then least cost at that coverage (see the module docstring).
 
     Parameters
@@ -152,6 +157,9 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
     bound
         A proven upper bound on coverage known beforehand (e.g. a relaxation's optimum): a
         start reaching it proves step 1 without a solve, and step 1's bound never exceeds it.
+    improve
+        A heuristic run on the LP relaxation's values before the columns are fixed by
+        reduced cost (:func:`lp_guided`): a better plan there fixes more.
 
     Returns
     -------
@@ -161,7 +169,7 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
     form = opening_form(lay)
     raw = _coverage_step(lay, form, cost, run, deadline=deadline, mip_gap=mip_gap,
                          threads=threads, msg=msg, start=start, coverable=coverable,
-                         lp_first=lp_first, bound=bound, t0=t0)
+                         lp_first=lp_first, bound=bound, t0=t0, improve=improve)
     if raw.values is None or raw.status != "optimal":
         return LexResult(raw, "not_run")
     if not (np.abs(cost) > 0).any():
@@ -173,7 +181,7 @@ def solve_lexicographic(lay: Layout, cost: FloatArray, run: Runner, *, deadline:
 def _coverage_step(lay: Layout, form: OpeningForm, cost: FloatArray, run: Runner, *,
                    deadline: float, mip_gap: float, threads: int, msg: bool,
                    start: FloatArray | None, coverable: float, lp_first: bool, bound: float,
-                   t0: float) -> RawResult:
+                   t0: float, improve: Improver | None = None) -> RawResult:
     """Step 1: the most coverage (values in the state form; arguments as in
     :func:`solve_lexicographic`, ``t0`` its start).
 
@@ -192,7 +200,8 @@ def _coverage_step(lay: Layout, form: OpeningForm, cost: FloatArray, run: Runner
         return RawResult("optimal", start, start_cov, 0.0, 0.0, start_cov)
     lp = LpStart(math.inf, ustart)
     if lp_first and ulay.A.nnz * LP_S_PER_NNZ <= 0.25 * (deadline - time.perf_counter()):
-        lp = lp_guided(ulay, ustart, deadline=deadline, threads=threads)
+        in_form = None if improve is None else _in_form(form, improve)
+        lp = lp_guided(ulay, ustart, deadline=deadline, threads=threads, improve=in_form)
     if lp.proven and lp.start is not None:
         return RawResult("optimal", form.to_state(lp.start), lp.bound, 0.0, 0.0, lp.bound)
     full = None
@@ -201,6 +210,15 @@ def _coverage_step(lay: Layout, form: OpeningForm, cost: FloatArray, run: Runner
     raw = full if full is not None else _coverage_mip(
         form, lp, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg)
     return _within_bound(lay, raw, bound, mip_gap)
+
+
+def _in_form(form: OpeningForm, improve: Improver) -> Improver:
+    """``improve`` (state form) on the opening form's columns."""
+    def run(u: FloatArray, start: FloatArray | None, deadline: float) -> FloatArray | None:
+        got = improve(form.to_state(u), None if start is None else form.to_state(start),
+                      deadline)
+        return None if got is None else form.from_state(got)
+    return run
 
 
 def _within_bound(lay: Layout, raw: RawResult, bound: float, mip_gap: float) -> RawResult:
@@ -346,7 +364,7 @@ class LpStart:
 
 
 def lp_guided(lay: Layout, start: FloatArray | None, *, deadline: float,
-              threads: int) -> LpStart:
+              threads: int, improve: Improver | None = None) -> LpStart:
     r"""Solve the LP relaxation; fix columns by reduced cost.
 
     1. The LP relaxation (HiGHS simplex, at most half the time left). If its integer
@@ -355,6 +373,10 @@ def lp_guided(lay: Layout, start: FloatArray | None, *, deadline: float,
        :math:`d_j < 0` can only enter a plan worth at most :math:`z_{LP} + d_j`; when that
        is below the best plan's value the column is fixed to 0 (likewise at 1 with
        :math:`z_{LP} - d_j`). Exact: no plan at least as good as the incumbent is cut off.
+
+    ``improve`` (values in ``lay``'s columns) may then replace the start with a better plan
+    from the LP's values, within :data:`IMPROVE_SHARE` of the time left; a plan that breaks
+    a row is ignored.
 
     (An LP-guided rounding — a sub-MIP with the LP's ones fixed open — was tried here: on
     the bundled scenario and a 10k × 1k MCLP it found nothing better than the warm start in
@@ -387,6 +409,8 @@ def lp_guided(lay: Layout, start: FloatArray | None, *, deadline: float,
             return LpStart(z_lp, vi, proven=True)
     best = start
     best_val = -math.inf if start is None else float(lay.col_obj @ start)
+    if improve is not None:
+        best, best_val = _improved(lay, improve, v, best, best_val, deadline)
     if best is None:
         return LpStart(z_lp, None)
     # reduced-cost fixing against the best plan (maximisation: d <= 0 at a lower bound)
@@ -402,6 +426,21 @@ def lp_guided(lay: Layout, start: FloatArray | None, *, deadline: float,
     log.info("LP bound %.6g, best plan %.6g, %d of %d integer columns fixed by reduced cost",
              z_lp, best_val, fixed, len(ints))
     return LpStart(z_lp, best, lb, ub, fixed=fixed)
+
+
+def _improved(lay: Layout, improve: Improver, lp_values: FloatArray, best: FloatArray | None,
+              best_val: float, deadline: float) -> tuple[FloatArray | None, float]:
+    """(``best``, its value), or ``improve``'s plan when it holds every row and is better."""
+    from siting.model.decode import rows_hold
+
+    t = time.perf_counter()
+    got = improve(lp_values, best, t + IMPROVE_SHARE * max(0.0, deadline - t))
+    if got is None or not rows_hold(lay, got, tol=1e-7):
+        return best, best_val
+    val = float(lay.col_obj @ got)
+    log.info("LP-guided swap search: %.6g (start %.6g) in %.2f s", val, best_val,
+             time.perf_counter() - t)
+    return (got, val) if val > best_val else (best, best_val)
 
 
 def _cost_layout(form: OpeningForm, cost: FloatArray, w_star: float

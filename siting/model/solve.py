@@ -21,6 +21,7 @@ from siting.model import (
     neighbourhood,
     phases,
     poolbound,
+    swap,
     target,
     yearbound,
 )
@@ -370,7 +371,7 @@ class SitingModel:
         lex = phases.solve_lexicographic(
             cov, cost, run, deadline=deadline, mip_gap=mip_gap, threads=threads, msg=msg,
             start=start, coverable=rd.coverable_weight(), lp_first=benders is None,
-            bound=relaxed)
+            bound=relaxed, improve=self._swap_improver())
         raw = lex.raw
         if free is not None and raw.values is not None:
             raw = replace(raw, values=free.to_full(raw.values))
@@ -382,6 +383,24 @@ class SitingModel:
                      "(solver's: %.6g)", relaxed, raw.bound)
             raw = replace(raw, bound=relaxed, gap=math.nan)
         return raw, lex.cost_status
+
+    def _swap_improver(self) -> phases.Improver | None:
+        """On a plain MCLP (:func:`siting.model.swap.plain_mclp_size`), the swap search from
+        the start and from the LP relaxation's x; None on every other model."""
+        mi, rd, lay = self.input, self._rd, self._lay
+        if mi.minimise_cost or mi.coverage_floors:
+            return None
+        p = swap.plain_mclp_size(rd, lay)
+        if not p:
+            return None
+
+        def improve(lp: FloatArray, start: FloatArray | None,
+                    deadline: float) -> FloatArray | None:
+            guides = [lp[:lay.n_x]] + ([] if start is None else [start[:lay.n_x]])
+            plan = swap.swap_plan(rd, p, guides, deadline=deadline)
+            return None if plan is None else swap.plan_vector(rd, lay, plan)
+
+        return improve
 
     def _best_allocation(self, raw: RawResult, *, deadline: float) -> RawResult:
         """``raw`` with its stations' best allocation (:func:`decode.allocation_for_plan`,
