@@ -148,3 +148,82 @@ def test_an_improver_plan_that_breaks_a_row_is_ignored():
     good = swap.plan_vector(m.reduced, lay, np.array([False, True, True]))
     got = phases._improved(lay, lambda _lp, _s, _d: good, start, start, val, deadline)
     assert got[0] is good and got[1] == pytest.approx(4.0)
+
+
+def _fewest(cover: list[list[int]], weight: list[float], n: int, best: float) -> int:
+    """The fewest stations that cover ``best`` (enumerated)."""
+    for k in range(n + 1):
+        if any(_covered(cover, weight, set(s)) >= best - 1e-9
+               for s in itertools.combinations(range(n), k)):
+            return k
+    raise AssertionError("unreachable")
+
+
+def test_the_budget_dual_proves_the_cheapest_plan_only_when_enumeration_agrees(caplog):
+    """Step 2 skipped on the LP's budget dual (phases.no_cheaper_plan) gives the fewest
+    stations that reach the optimum, as enumeration finds; and the proof is used."""
+    used = 0
+    for seed in range(24):
+        rng = np.random.default_rng(200 + seed)
+        n, rows, p = 9, 24, int(rng.integers(2, 6))
+        cover = [sorted(set(rng.choice(n, int(rng.integers(1, 4)), replace=False).tolist()))
+                 for _ in range(rows)]
+        weight = rng.integers(1, 10, rows).astype(float).tolist()
+        m = SitingModel.from_input(_mclp(cover, weight, p, n_opt=n), capacitated=False)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="siting.model.phases"):
+            sol = m.solve(time_limit_s=20, threads=1)
+        best = _optimum(cover, weight, n, p)
+        assert sol.status == "optimal" and sol.cost_status == "optimal"
+        assert sol.objective == pytest.approx(best, abs=1e-6)
+        assert int((sol.open_year >= 0).sum()) == _fewest(cover, weight, n, best), seed
+        used += "proven by the LP's budget dual" in caplog.text
+    assert used >= 3
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_budget_dual_bounds_the_lp_with_one_station_fewer(seed):
+    """The supergradient no_cheaper_plan relies on: the LP with the budget lowered by one
+    station covers at most z - y (HiGHS's row dual, either sign convention)."""
+    from siting.model import highs
+    from siting.model.reform import opening_form
+
+    rng = np.random.default_rng(300 + seed)
+    n, rows, p = 12, 40, int(rng.integers(2, 6))
+    cover = [sorted(set(rng.choice(n, int(rng.integers(1, 4)), replace=False).tolist()))
+             for _ in range(rows)]
+    weight = rng.integers(1, 10, rows).astype(float).tolist()
+    m = SitingModel.from_input(_mclp(cover, weight, p, n_opt=n), capacitated=False,
+                               cost_tiebreak=0.0)
+    form = opening_form(m.layout)
+    lay = form.layout
+    r = lay.row_names.index("budget_total_all")
+    lp = phases.lp_guided(lay, None, deadline=time.perf_counter() + 10, threads=1)
+    assert lp.row_dual is not None
+    a = float(lay.A.tocsr()[r].data[0])
+    lower = lay.row_ub.copy()
+    lower[r] -= a
+    from dataclasses import replace
+
+    h = highs.solve_relaxation(replace(lay, row_ub=lower), time_limit_s=10, threads=1)
+    assert h is not None
+    z_less = float(h.getInfo().objective_function_value)
+    assert z_less <= lp.bound - abs(float(lp.row_dual[r])) * a + 1e-6
+
+
+def test_no_cheaper_plan_is_not_claimed_when_fewer_stations_cover_as_much():
+    # o1 and o2 cover every row; the plan opens o0 as well (3 stations, p = 3): the LP
+    # covers everything without using its whole budget, so its dual proves nothing
+    from siting.model.reform import opening_form
+
+    cover, weight = TRAP
+    m = SitingModel.from_input(_mclp(cover, weight, 3), capacitated=False, reductions=False,
+                               cost_tiebreak=0.0)
+    lay = m.layout
+    form = opening_form(lay)
+    lp = phases.lp_guided(form.layout, None, deadline=time.perf_counter() + 10, threads=1)
+    plan = swap.plan_vector(m.reduced, lay, np.array([True, True, True]))
+    cost = np.zeros(lay.A.shape[1])
+    cost[:lay.n_x] = 1.0
+    assert float(lay.col_obj @ plan) == pytest.approx(4.0)
+    assert not phases.no_cheaper_plan(form, cost, plan, lp, tol=1e-9)
