@@ -463,7 +463,8 @@ def no_cheaper_plan(form: OpeningForm, cost: FloatArray, values: FloatArray, lp:
     ucost = np.asarray(form.T.T @ cost, dtype=float)
     g = cost_grid(ucost)
     support = np.flatnonzero(ucost != 0)
-    if g <= 0 or not len(support) or (ucost < 0).any():
+    if (g <= 0 or not len(support) or (ucost < 0).any()
+            or (ucost[~ulay.col_int] != 0).any()):  # a continuous cost: no grid
         return False
     u = form.from_state(values)
     c_star = float(ucost @ u)
@@ -482,7 +483,8 @@ def no_cheaper_plan(form: OpeningForm, cost: FloatArray, values: FloatArray, lp:
         if drop <= 0:
             continue
         top = lp.bound - abs(float(lp.row_dual[r])) * drop
-        if top < w_star - tol - 1e-9 * max(1.0, abs(w_star)):
+        # (less HiGHS's default dual feasibility tolerance, relative, as a safety margin)
+        if top < w_star - tol - 1e-7 * max(1.0, abs(w_star), abs(lp.bound)):
             return True
     return False
 
