@@ -327,8 +327,7 @@ class SitingModel:
         before its own root LP.
         """
         lay, rd = self._lay, self._rd
-        cost = self.tiebreak_cost()
-        cov = replace(lay, col_obj=lay.col_obj + lay.eps * cost)   # the tie-breaker removed
+        cov = replace(lay, col_obj=self._coverage_obj())   # the tie-breaker removed
         relaxed = math.inf
         if self.capacitated and lay.n_z:
             # the plans the LP relaxation points at, on a smaller model (a start only)
@@ -422,7 +421,7 @@ class SitingModel:
                  float(lay.col_obj @ v), float(lay.col_obj @ raw.values))
         self._set_values(v)
         raw = replace(raw, values=v, reported=float(lay.col_obj @ v))
-        covered = float((lay.col_obj + lay.eps * self.tiebreak_cost()) @ v)  # no tie-breaker
+        covered = float(self._coverage_obj() @ v)
         if math.isfinite(raw.bound) and covered >= raw.bound - phases.coverage_slack(raw.bound):
             raw = replace(raw, status="optimal", gap=0.0)  # it reaches a proven bound
         return raw
@@ -496,6 +495,10 @@ class SitingModel:
         if lay.n_x:
             cost[np.arange(rd.n_options) * lay.P + lay.P - 1] = rd.tiebreak
         return cost
+
+    def _coverage_obj(self) -> FloatArray:
+        """(n_columns,) the layout's objective without the tie-breaker: covered weight."""
+        return self._lay.col_obj + self._lay.eps * self.tiebreak_cost()
 
     def _step2_cost(self) -> FloatArray:
         """What the least-cost step minimises (:mod:`siting.model.phases`): the tie-breaker
