@@ -470,10 +470,14 @@ def no_cheaper_plan(form: OpeningForm, cost: FloatArray, values: FloatArray, lp:
     c_star = float(ucost @ u)
     w_star = float(ulay.col_obj @ u)
     A = sp.csr_matrix(ulay.A)
-    for r in np.flatnonzero(np.isfinite(ulay.row_ub) & ~np.isfinite(ulay.row_lb)):
+    # only an upper-bounded row with as many entries as the cost has can be its budget row
+    # (one or two of them; no Python loop over a large model's rows)
+    candidates = (np.isfinite(ulay.row_ub) & ~np.isfinite(ulay.row_lb)
+                  & (np.diff(A.indptr) == len(support)))
+    for r in np.flatnonzero(candidates):
         a, b = A.indptr[r], A.indptr[r + 1]
         cols, coef = A.indices[a:b], A.data[a:b]
-        if len(cols) != len(support) or not np.array_equal(np.sort(cols), support):
+        if not np.array_equal(np.sort(cols), support):
             continue
         kappa = ucost[cols] / coef
         if not (kappa > 0).all() or np.ptp(kappa) > 1e-12 * kappa.max():
