@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -41,9 +42,36 @@ from siting.model.reduce import Reduced
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class PoolRelaxation:
+    """The capacity-pool LP's optimum and its energy prices.
+
+    Attributes
+    ----------
+    bound
+        The LP's optimum plus the flows' weight (``inf`` when not solved).
+    price
+        (n_rows,) dual price of a unit of energy in each row's (year, pool) row of the LP
+        (weight per kWh or per kg H2): the density below which the relaxation leaves demand
+        unserved. Zeros when not solved.
+    """
+
+    bound: float
+    price: npt.NDArray[np.float64]
+
+
 def pool_bound(rd: Reduced, row_weight: npt.ArrayLike, flow_weight: float = 0.0, *,
                time_limit_s: float = 10.0) -> float:
     """Upper bound on ``Σ_r row_weight_r y_r + flow_weight`` over every plan (see module).
+
+    The bound of :func:`pool_relaxation`.
+    """
+    return pool_relaxation(rd, row_weight, flow_weight, time_limit_s=time_limit_s).bound
+
+
+def pool_relaxation(rd: Reduced, row_weight: npt.ArrayLike, flow_weight: float = 0.0, *,
+                    time_limit_s: float = 10.0) -> PoolRelaxation:
+    """The capacity-pool LP (see module): its optimum and its energy prices.
 
     Parameters
     ----------
@@ -59,14 +87,14 @@ def pool_bound(rd: Reduced, row_weight: npt.ArrayLike, flow_weight: float = 0.0,
 
     Returns
     -------
-    float
-        The bound, or ``inf`` when the LP was not solved.
+    PoolRelaxation
+        The bound (``inf`` when the LP was not solved) and the energy prices.
     """
     t0 = time.perf_counter()
     w = np.asarray(row_weight, dtype=float)
     n, K, P = rd.n_rows, rd.n_options, rd.n_years
     if n == 0:
-        return float(flow_weight)
+        return PoolRelaxation(float(flow_weight), np.zeros(0))
     cov = rd.cover
     entry_row = np.repeat(np.arange(n), np.diff(cov.indptr))
     # columns: y (n), then x as p * K + o
@@ -74,6 +102,8 @@ def pool_bound(rd: Reduced, row_weight: npt.ArrayLike, flow_weight: float = 0.0,
     cols: list[npt.NDArray[np.int64]] = []
     vals: list[npt.NDArray[np.float64]] = []
     rhs: list[float] = []
+
+    pools: list[tuple[int, npt.NDArray[np.int64]]] = []  # (LP row, the demand rows it holds)
 
     def add(cs: npt.NDArray[np.int64], vs: npt.NDArray[np.float64], b: float) -> None:
         rows.append(np.full(len(cs), len(rhs), dtype=np.int64))
@@ -91,6 +121,7 @@ def pool_bound(rd: Reduced, row_weight: npt.ArrayLike, flow_weight: float = 0.0,
                                     minlength=K)
             q = np.minimum(cap, catchment)
             ys, xs = np.flatnonzero(draws), np.flatnonzero(q > 0)
+            pools.append((len(rhs), ys))
             add(np.r_[ys, n + p * K + xs], np.r_[rd.energy[ys], -q[xs]], 0.0)
     new = np.flatnonzero(~rd.existing)
     spent_by = np.inf if rd.budget_by_year is None else 0.0
@@ -119,7 +150,10 @@ def pool_bound(rd: Reduced, row_weight: npt.ArrayLike, flow_weight: float = 0.0,
                   method="highs", options={"time_limit": max(float(time_limit_s), 0.01)})
     if res.status != 0:
         log.info("capacity-pool bound: not solved (%s)", res.message)
-        return math.inf
+        return PoolRelaxation(math.inf, np.zeros(n))
     bound = float(-res.fun) + float(flow_weight)
+    price = np.zeros(n)
+    for k, ys in pools:
+        price[ys] = -float(res.ineqlin.marginals[k])  # minimised -w: marginals are <= 0
     log.info("capacity-pool bound %.6g in %.2f s", bound, time.perf_counter() - t0)
-    return bound
+    return PoolRelaxation(bound, price)

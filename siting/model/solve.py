@@ -18,6 +18,7 @@ from siting.model import (
     diagnose,
     heuristics,
     highs,
+    lagrange,
     neighbourhood,
     phases,
     poolbound,
@@ -49,6 +50,11 @@ log = logging.getLogger(__name__)
 RELAX_SHARE: float = 0.15
 #: Share of the time limit the warm start's allocation LP may take (when it needs one).
 START_LP_SHARE: float = 0.1
+#: Share of the time left that a capacitated model too large for its LP gives the
+#: Lagrangian bound and its plans (:mod:`siting.model.lagrange`).
+LAGRANGE_SHARE: float = 0.8
+#: ... run only when that share is at least this many seconds.
+LAGRANGE_MIN_S: float = 2.0
 #: Share of the time left at the end that a stopped capacitated solve gives the best
 #: allocation of its plan's stations (the final year's bound gets the rest).
 ALLOC_SHARE: float = 0.8
@@ -335,7 +341,12 @@ class SitingModel:
                                                threads=threads)
             # capacity bought with the budget: a bound in milliseconds, the one that counts
             # when a large model stops before its root LP (siting.model.poolbound)
-            relaxed = self._pool_bound(cov.col_obj[lay.oy:lay.oy + lay.n_y], deadline)
+            pool = self._pool_relaxation(cov.col_obj[lay.oy:lay.oy + lay.n_y], deadline)
+            relaxed = pool.bound
+            # too large for its LP: each row priced (siting.model.lagrange) for a bound
+            # with the stations' catchments, and plans
+            relaxed, start = self._lagrangian(cov.col_obj, pool, start, relaxed,
+                                              deadline=deadline, threads=threads)
         if self.capacitated and lay.n_z and time_limit_s >= 5.0:
             # the uncapacitated model first: a relaxation, often solved in a fraction of the
             # capacitated model's time; its optimum bounds the capacitated one, and its plan,
@@ -426,15 +437,36 @@ class SitingModel:
             raw = replace(raw, status="optimal", gap=0.0)  # it reaches a proven bound
         return raw
 
-    def _pool_bound(self, row_weight: FloatArray, deadline: float) -> float:
-        """:func:`siting.model.poolbound.pool_bound` of this model (flows at their weight),
-        given at most a tenth of the time left."""
-        lay = self._lay
+    def _pool_relaxation(self, row_weight: FloatArray, deadline: float
+                         ) -> poolbound.PoolRelaxation:
+        """:func:`siting.model.poolbound.pool_relaxation` of this model (flows at their
+        weight), given at most a tenth of the time left."""
+        lay, rd = self._lay, self._rd
         flows = float(np.clip(lay.col_obj[lay.oh:lay.oh + lay.n_h], 0, None).sum())
         left = deadline - time.perf_counter()
         if left <= 0.05:
-            return math.inf
-        return poolbound.pool_bound(self._rd, row_weight, flows, time_limit_s=0.1 * left)
+            return poolbound.PoolRelaxation(math.inf, np.zeros(rd.n_rows))
+        return poolbound.pool_relaxation(rd, row_weight, flows, time_limit_s=0.1 * left)
+
+    def _lagrangian(self, coverage_obj: FloatArray, pool: poolbound.PoolRelaxation,
+                    start: FloatArray | None, bound: float, *, deadline: float,
+                    threads: int) -> tuple[float, FloatArray | None]:
+        """(bound, start) tightened by :func:`siting.model.lagrange.lagrangian` when the
+        capacitated LP is not expected to fit in the time left
+        (:data:`~siting.model.phases.LP_S_PER_NNZ`) and :data:`LAGRANGE_SHARE` of it is at
+        least :data:`LAGRANGE_MIN_S`; unchanged otherwise. Where the LP fits, HiGHS's own
+        bound is at least as tight (the bundled scenario: 1,848 against 1,869)."""
+        lay = self._lay
+        left = deadline - time.perf_counter()
+        if (lay.A.nnz * phases.LP_S_PER_NNZ <= left or LAGRANGE_SHARE * left < LAGRANGE_MIN_S
+                or not highs.highs_available()):
+            return bound, start
+        lag = lagrange.lagrangian(self._rd, lay, coverage_obj, pool.price, start=start,
+                                  threads=threads,
+                                  deadline=time.perf_counter() + LAGRANGE_SHARE * left)
+        if lag.plan is not None:  # it covers more than the start
+            start = lag.plan
+        return min(bound, lag.bound), start
 
     def _relax_first(self, start: FloatArray | None, *, deadline: float, threads: int
                      ) -> tuple[float, FloatArray | None]:

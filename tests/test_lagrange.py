@@ -1,0 +1,161 @@
+"""The Lagrangian bound of capacitated models: its knapsacks solved exactly, never below the
+best plan (enumerated here) at any prices, tighter than the capacity pools where catchments
+matter, and used by the solve only where the model's LP does not fit."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from siting.model import SitingModel, lagrange, phases
+from siting.model import solve as solve_module
+from siting.model.poolbound import pool_bound, pool_relaxation
+from tests.helpers_capacitated import brute_force, random_cover, small_input
+
+
+def _parts(mi):
+    m = SitingModel.from_input(mi, capacitated=True)
+    return m, m.reduced, m.layout, m._coverage_obj()
+
+
+def _lagrangian(mi, seconds=3.0):
+    _, rd, lay, cov = _parts(mi)
+    pool = pool_relaxation(rd, cov[lay.oy:lay.oy + lay.n_y])
+    return lagrange.lagrangian(rd, lay, cov, pool.price, start=None, threads=1,
+                               deadline=time.perf_counter() + seconds)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_each_knapsack_is_filled_as_its_lp_would(seed):
+    rng = np.random.default_rng(seed)
+    n, G = 12, 5
+    r, g = np.nonzero(rng.random((n, G)) < 0.5)
+    items = sp.csr_matrix((np.arange(len(r)), (r, g)), shape=(n, G))
+    worth = rng.normal(1, 1, n)
+    amount = np.where(rng.random(n) < 0.2, 0.0, rng.random(n) * 3)
+    room = np.where(rng.random(G) < 0.2, np.inf, rng.random(G) * 5)
+    take = lagrange.fill(items, worth, amount, room[g])
+    for k in range(G):
+        e = np.flatnonzero(g == k)
+        if not len(e):
+            continue
+        limited = bool(np.isfinite(room[k]))
+        res = linprog(-worth[r[e]], A_ub=[amount[r[e]]] if limited else None,
+                      b_ub=[room[k]] if limited else None, bounds=[(0, 1)] * len(e))
+        assert worth[r[e]] @ take[e] == pytest.approx(-res.fun, abs=1e-9)
+        assert ((take[e] >= 0) & (take[e] <= 1)).all()
+        if limited:
+            assert amount[r[e]] @ take[e] <= room[k] + 1e-9
+
+
+def _random_instance(seed: int):
+    rng = np.random.default_rng(seed)
+    n_rows, n_opt, P = 7, 4, 2
+    cost = rng.integers(1, 4, n_opt).astype(float)
+    cap = rng.integers(2, 9, n_opt).astype(float)
+    if seed % 3 == 0:
+        cap[rng.integers(0, n_opt)] = math.inf
+    energy = rng.integers(0 if seed % 2 else 1, 6, n_rows).astype(float)
+    return small_input(rng.integers(1, 5, n_rows), energy, rng.integers(0, P, n_rows),
+                       random_cover(rng, n_rows, n_opt, 3), cost, cap,
+                       budget=float(cost.sum() * 0.6),
+                       by_year=[float(cost.sum()) * 0.4, math.inf],
+                       existing=[seed % 4 == 0] + [False] * (n_opt - 1))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_any_prices_bound_every_plan(seed):
+    mi = _random_instance(seed)
+    best = brute_force(mi)
+    _, rd, lay, cov = _parts(mi)
+    rng = np.random.default_rng(seed)
+    w = cov[lay.oy:lay.oy + lay.n_y]
+    for price in (np.zeros(rd.n_rows), w * rng.random(rd.n_rows), w * 2,
+                  rng.exponential(1.0, rd.n_rows)):
+        assert lagrange.value_at(rd, lay, cov, price) >= best - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_method_bounds_every_plan_and_its_plan_is_what_it_says(seed):
+    mi = _random_instance(seed)
+    best = brute_force(mi)
+    _, rd, lay, cov = _parts(mi)
+    lag = _lagrangian(mi, seconds=2.0)
+    assert lag.bound >= best - 1e-6
+    # it starts from the pool LP's prices, where it equals the pool bound, and keeps its best
+    assert lag.bound <= pool_bound(rd, cov[lay.oy:lay.oy + lay.n_y]) + 1e-6
+    if lag.plan is not None:
+        assert float(cov @ lag.plan) == pytest.approx(lag.plan_value)
+        assert lag.plan_value <= best + 1e-6
+        x = lag.plan
+        assert (lay.A @ x <= lay.row_ub + 1e-6).all() and (lay.A @ x >= lay.row_lb - 1e-6).all()
+
+
+def test_a_station_serves_its_own_catchment_not_the_city():
+    # one station's money. A reaches one dense row (10 kWh, weight 10); B two thin rows
+    # (50 kWh each, weight 5). Either covers 10. The pool bound buys 100 kWh and fills it
+    # with the densest demand anywhere (10 from A's row + 9 from B's): 19. Priced per row,
+    # each station earns its own catchment: 10, the optimum.
+    mi = small_input([10, 5, 5], [10, 50, 50], [0, 0, 0], [[0], [1], [1]], [1, 1],
+                     [100, 100], budget=1)
+    assert brute_force(mi) == pytest.approx(10)
+    _, rd, lay, cov = _parts(mi)
+    assert pool_bound(rd, cov[lay.oy:lay.oy + lay.n_y]) == pytest.approx(19)
+    assert _lagrangian(mi).bound == pytest.approx(10, abs=1e-6)
+
+
+def test_vehicles_a_day_limit_what_a_station_earns():
+    # room for 100 kWh but one vehicle a day: of three one-vehicle rows it serves one
+    mi = small_input([1, 1, 1], [10, 10, 10], [0, 0, 0], [[0], [0], [0]], [1], [100],
+                     budget=1, vehicles=np.ones(3), option_vehicles_cap=np.array([1.0]))
+    _, rd, lay, cov = _parts(mi)
+    assert SitingModel.from_input(mi, capacitated=True).solve(
+        time_limit_s=5).objective == pytest.approx(1)
+    assert lagrange.value_at(rd, lay, cov, np.zeros(rd.n_rows)) == pytest.approx(1)
+
+
+def _spy(monkeypatch):
+    calls = []
+    real = lagrange.lagrangian
+
+    def spy(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(lagrange, "lagrangian", spy)
+    return calls
+
+
+def test_the_solve_uses_it_where_the_lp_does_not_fit(monkeypatch):
+    mi = small_input([10, 5, 5], [10, 50, 50], [0, 0, 0], [[0], [1], [1]], [1, 1],
+                     [100, 100], budget=1)
+    calls = _spy(monkeypatch)
+    # an LP priced far beyond the time left, and HiGHS's own solve kept from proving
+    monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)
+    monkeypatch.setattr(phases, "RUN_MIN_S_PER_NNZ", 1e3)
+    sol = SitingModel.from_input(mi, capacitated=True).solve(time_limit_s=6)
+    assert calls
+    assert sol.objective == pytest.approx(10)
+    assert sol.bound == pytest.approx(10, abs=1e-6)  # the pool's 19 would be reported
+
+
+def test_the_solve_leaves_it_out_where_the_lp_fits(monkeypatch):
+    mi = _random_instance(1)
+    calls = _spy(monkeypatch)
+    sol = SitingModel.from_input(mi, capacitated=True).solve(time_limit_s=6)
+    assert not calls
+    assert sol.objective == pytest.approx(brute_force(mi))
+
+
+def test_no_time_no_step(monkeypatch):
+    mi = _random_instance(2)
+    calls = _spy(monkeypatch)
+    monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)
+    monkeypatch.setattr(solve_module, "LAGRANGE_MIN_S", 1e3)
+    SitingModel.from_input(mi, capacitated=True).solve(time_limit_s=3)
+    assert not calls
