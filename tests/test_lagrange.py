@@ -142,6 +142,23 @@ def test_the_solve_uses_it_where_the_lp_does_not_fit(monkeypatch):
     assert calls
     assert sol.objective == pytest.approx(10)
     assert sol.bound == pytest.approx(10, abs=1e-6)  # the pool's 19 would be reported
+    assert sol.status == "optimal"  # the bound meets the plan: proven
+
+
+def test_a_one_year_model_reports_the_bound_as_its_final_year_bound_too(monkeypatch):
+    # one station's money: A serves its row (10); B reaches two rows of 8 but has room for
+    # one (8). A Lagrangian bound of 10.5 (above the plan's 10: not proven); the final
+    # year's own bound says less (uncapacitated: 16; capacity pools: 10 + 90 % of 8 = 17.2)
+    mi = small_input([10, 8, 8], [10, 100, 100], [0, 0, 0], [[0], [1], [1]], [1, 1],
+                     [100, 100], budget=1)
+    monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)
+    monkeypatch.setattr(phases, "RUN_MIN_S_PER_NNZ", 1e3)
+    monkeypatch.setattr(lagrange, "lagrangian", lambda *a, **k: lagrange.Lagrangian(
+        10.5, None, -math.inf, 1, 0.0))
+    sol = SitingModel.from_input(mi, capacitated=True).solve(time_limit_s=6)
+    assert sol.status == "time_limit"
+    assert sol.bound == pytest.approx(10.5)
+    assert sol.year_bound == pytest.approx(10.5)
 
 
 def test_the_solve_leaves_it_out_where_the_lp_fits(monkeypatch):

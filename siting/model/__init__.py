@@ -78,12 +78,19 @@ pools within its vehicles a day and its hydrogen supply), improved on large mode
 search (:func:`~siting.model.heuristics.improve_plan`). A capacitated model then looks for a
 better start where its LP relaxation points (:mod:`siting.model.neighbourhood`: a sub-MIP
 over the stations a restricted LP opens; on the bundled scenario it takes the start from
-1,435 to 1,796, where HiGHS alone reached 1,702 in 30 s). HiGHS gets the start with
-``setSolution``, CBC through PuLP's ``warmStart``.
+1,435 to 1,796, where HiGHS alone reached 1,702 in 30 s). A capacitated model too large
+for LP-guided steps (over a million matrix entries, or a guide LP that does not fit) gets a
+Lagrangian step instead (:mod:`siting.model.lagrange`: each demand row priced, each station
+valued as a fractional knapsack of its catchment): a bound with the stations' geography in
+it, where otherwise only the capacity-pool bound would be reported, and plans from the
+priced station problem (the 100k city: 70,246 … 70,839 at 240 s, gap 0.84 %, where the pool
+bound left 67,998 … 75,993). HiGHS gets the start with ``setSolution``, CBC through PuLP's
+``warmStart``.
 
 **Bound and gap** are on the objective (covered weight summed over the planning years plus
 corridor flows): HiGHS's ``mip_dual_bound`` of step 1 (or the uncapacitated relaxation's
-when tighter; with CBC the weighted objective's, tie-breaker term added back); the gap is
+when tighter, or the capacity-pool or Lagrangian bound of a large capacitated model; with
+CBC the weighted objective's, tie-breaker term added back); the gap is
 (bound − objective) / objective, from the bound reported. A solver stopped before it has a
 bound reports the trivial one, all coverable weight; a proven optimum reports bound =
 objective and gap 0. When the plan is not proven, :attr:`Solution.year_bound`
@@ -102,6 +109,8 @@ solve of that year's coverage alone) — the objective's bound says nothing abou
                                    family; the PuLP problem
 :mod:`~siting.model.heuristics`    greedy warm start and forbid-and-refill local search
 :mod:`~siting.model.neighbourhood` capacitated: a better start from the LP's neighbourhood
+:mod:`~siting.model.poolbound`     capacitated: the capacity the budget buys, as a bound
+:mod:`~siting.model.lagrange`      capacitated, too large for the LP: a Lagrangian bound, plans
 :mod:`~siting.model.reform`        the opening-year form of a phased layout
 :mod:`~siting.model.phases`        coverage first, then least cost; LP first; cover-everything
 :mod:`~siting.model.decompose`     Benders decomposition (allocation projected out)

@@ -96,18 +96,28 @@ def better_start(mi: ModelInput, rd: Reduced, lay: Layout, start: FloatArray | N
     """``start``, or a better plan from :func:`lp_neighbourhood` run for :data:`SHARE` of the
     time left before ``deadline`` (skipped when that is under :data:`MIN_SECONDS` or the
     guide LP would not fit in :data:`GUIDE_SHARE` of it)."""
-    from siting.model.phases import LP_S_PER_NNZ
-
     now = time.perf_counter()
     step = SHARE * (deadline - now)
-    # the guide LP has ~5 matrix entries per allocation column (measured: 4.6 on the
-    # bundled scenario); its allocation columns are at most k per row and year
-    n_guide = int(np.minimum(np.diff(rd.cover.indptr), K_GUIDE).sum())
-    if step < MIN_SECONDS or n_guide * 5 * LP_S_PER_NNZ > GUIDE_SHARE * step:
+    if step < MIN_SECONDS or not guide_lp_fits(rd, step):
         log.info("LP neighbourhood skipped: %.1f s for the step, guide LP of ~%d entries",
-                 step, n_guide * 5)
+                 step, guide_lp_entries(rd))
         return start
     return lp_neighbourhood(mi, rd, lay, start, deadline=now + step, threads=threads).start
+
+
+def guide_lp_entries(rd: Reduced) -> int:
+    """Estimated matrix entries of the guide LP: ~5 per allocation column (measured: 4.6 on
+    the bundled scenario), whose columns are at most :data:`K_GUIDE` per row and year."""
+    return 5 * int(np.minimum(np.diff(rd.cover.indptr), K_GUIDE).sum())
+
+
+def guide_lp_fits(rd: Reduced, step: float) -> bool:
+    """Whether the guide LP is expected (:data:`siting.model.phases.LP_S_PER_NNZ`) to take
+    at most :data:`GUIDE_SHARE` of a step of ``step`` seconds: where it does not, the model
+    is too large for LP-guided steps."""
+    from siting.model.phases import LP_S_PER_NNZ
+
+    return guide_lp_entries(rd) * LP_S_PER_NNZ <= GUIDE_SHARE * step
 
 
 def nearest_cover(mi: ModelInput, rd: Reduced, k: int) -> sp.csr_matrix:

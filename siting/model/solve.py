@@ -52,9 +52,14 @@ RELAX_SHARE: float = 0.15
 START_LP_SHARE: float = 0.1
 #: Share of the time left that a capacitated model too large for its LP gives the
 #: Lagrangian bound and its plans (:mod:`siting.model.lagrange`).
-LAGRANGE_SHARE: float = 0.8
+LAGRANGE_SHARE: float = 0.9
 #: ... run only when that share is at least this many seconds.
 LAGRANGE_MIN_S: float = 2.0
+#: Capacitated models of more matrix entries than this get the Lagrangian step whatever
+#: the time limit: no root LP of such a model was solved within 120 s here (the 10k city:
+#: 4.3M entries; the 100k city with 10 allocation options per row: 3.2M), where the
+#: bundled scenario's 0.26M take ~2 s.
+LAGRANGE_MIN_ENTRIES: int = 1_000_000
 #: Share of the time left at the end that a stopped capacitated solve gives the best
 #: allocation of its plan's stations (the final year's bound gets the rest).
 ALLOC_SHARE: float = 0.8
@@ -256,9 +261,10 @@ class SitingModel:
         sol = self._decode(raw, name, plan, cost_status=cost_status,
                            seconds=time.perf_counter() - t0)
         if sol.status != "optimal" and name == "highs" and not self.input.minimise_cost:
-            sol = replace(sol, year_bound=self.year_bound(self.input.n_years - 1,
-                                                          deadline=end, threads=threads),
-                          seconds=time.perf_counter() - t0)
+            yb = self.year_bound(self.input.n_years - 1, deadline=end, threads=threads)
+            if self.input.n_years == 1 and math.isfinite(sol.bound) and not yb <= sol.bound:
+                yb = sol.bound  # one year: the objective's bound (a Lagrangian one) bounds it
+            sol = replace(sol, year_bound=yb, seconds=time.perf_counter() - t0)
         return sol
 
     def _starts(self, start_plan: npt.ArrayLike | None, *, warm_start: bool,
@@ -334,23 +340,28 @@ class SitingModel:
         """
         lay, rd = self._lay, self._rd
         cov = replace(lay, col_obj=self._coverage_obj())   # the tie-breaker removed
-        relaxed = math.inf
+        relaxed, large = math.inf, False
         if self.capacitated and lay.n_z:
-            # the plans the LP relaxation points at, on a smaller model (a start only)
-            start = neighbourhood.better_start(self.input, rd, lay, start, deadline=deadline,
-                                               threads=threads)
+            large = self._too_large_for_lp(time_limit_s)  # as the start's search decided
+            if not large:
+                # the plans the LP relaxation points at, on a smaller model (a start only)
+                start = neighbourhood.better_start(self.input, rd, lay, start,
+                                                   deadline=deadline, threads=threads)
             # capacity bought with the budget: a bound in milliseconds, the one that counts
             # when a large model stops before its root LP (siting.model.poolbound)
             pool = self._pool_relaxation(cov.col_obj[lay.oy:lay.oy + lay.n_y], deadline)
             relaxed = pool.bound
-            # too large for its LP: each row priced (siting.model.lagrange) for a bound
-            # with the stations' catchments, and plans
-            relaxed, start = self._lagrangian(cov.col_obj, pool, start, relaxed,
-                                              deadline=deadline, threads=threads)
-        if self.capacitated and lay.n_z and time_limit_s >= 5.0:
+            if large:
+                # too large for LP-guided steps: each row priced (siting.model.lagrange),
+                # for a bound with the stations' catchments, and plans
+                relaxed, start = self._lagrangian(cov.col_obj, pool, start, relaxed,
+                                                  deadline=deadline, threads=threads)
+        if self.capacitated and lay.n_z and time_limit_s >= 5.0 and not large:
             # the uncapacitated model first: a relaxation, often solved in a fraction of the
             # capacitated model's time; its optimum bounds the capacitated one, and its plan,
-            # allocated within the capacities, is a start (when both meet: proven)
+            # allocated within the capacities, is a start (when both meet: proven). Not on
+            # large models: the Lagrangian bound converges below the uncapacitated LP's
+            # (the 100k city: 16 s of it gave 145,614, the Lagrangian 70,840)
             unc, start = self._relax_first(
                 start, deadline=min(deadline, time.perf_counter() + RELAX_SHARE * (
                     deadline - time.perf_counter())), threads=threads)
@@ -451,15 +462,18 @@ class SitingModel:
     def _lagrangian(self, coverage_obj: FloatArray, pool: poolbound.PoolRelaxation,
                     start: FloatArray | None, bound: float, *, deadline: float,
                     threads: int) -> tuple[float, FloatArray | None]:
-        """(bound, start) tightened by :func:`siting.model.lagrange.lagrangian` when the
-        capacitated LP is not expected to fit in the time left
-        (:data:`~siting.model.phases.LP_S_PER_NNZ`) and :data:`LAGRANGE_SHARE` of it is at
-        least :data:`LAGRANGE_MIN_S`; unchanged otherwise. Where the LP fits, HiGHS's own
-        bound is at least as tight (the bundled scenario: 1,848 against 1,869)."""
+        """(bound, start) tightened by :func:`siting.model.lagrange.lagrangian`, run for
+        :data:`LAGRANGE_SHARE` of the time left when that is at least
+        :data:`LAGRANGE_MIN_S`; unchanged otherwise.
+
+        Called on models too large for LP-guided steps
+        (:func:`siting.model.neighbourhood.guide_lp_fits`): where the LP fits, its bound is
+        at least as tight (the bundled scenario: 1,848 against 1,869) and the LP
+        neighbourhood finds better plans.
+        """
         lay = self._lay
         left = deadline - time.perf_counter()
-        if (lay.A.nnz * phases.LP_S_PER_NNZ <= left or LAGRANGE_SHARE * left < LAGRANGE_MIN_S
-                or not highs.highs_available()):
+        if LAGRANGE_SHARE * left < LAGRANGE_MIN_S or not highs.highs_available():
             return bound, start
         lag = lagrange.lagrangian(self._rd, lay, coverage_obj, pool.price, start=start,
                                   threads=threads,
@@ -557,10 +571,26 @@ class SitingModel:
         return name
 
     def _search_seconds(self, time_limit_s: float) -> float:
-        """Time the local search may take: a share of the limit, on large models only."""
+        """Time the local search may take: a share of the limit, on large models only, and
+        none on capacitated models too large for LP-guided steps: their Lagrangian step
+        finds better plans (the 100k city: 70,110 where 36 s of local search moved the
+        greedy's 45,376 to 45,385)."""
+        if self._too_large_for_lp(time_limit_s):
+            return 0.0
         if self.n_vars >= heuristics.LOCAL_SEARCH_MIN_COLUMNS:
             return heuristics.LOCAL_SEARCH_SHARE * time_limit_s
         return 0.0
+
+    def _too_large_for_lp(self, seconds: float) -> bool:
+        """Whether this capacitated model gets the Lagrangian step
+        (:mod:`siting.model.lagrange`) instead of LP-guided ones: it has more than
+        :data:`LAGRANGE_MIN_ENTRIES` matrix entries, or its guide LP does not fit in the LP
+        neighbourhood's share of ``seconds``
+        (:func:`siting.model.neighbourhood.guide_lp_fits`)."""
+        lay = self._lay
+        return (self.capacitated and lay.n_z > 0
+                and (lay.A.nnz > LAGRANGE_MIN_ENTRIES or not neighbourhood.guide_lp_fits(
+                    self._rd, neighbourhood.SHARE * seconds)))
 
     def _run(self, name: str, *, time_limit_s: float, mip_gap: float, threads: int,
              msg: bool, start: FloatArray | None) -> RawResult:
