@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from siting.model import SitingModel, decode
-from siting.model import solve as solve_module
+from siting.model import SitingModel, capacitated_steps, decode
 from siting.model.heuristics import GreedyPlan
 from tests.helpers_capacitated import random_cover as _random_cover
 from tests.helpers_capacitated import served as _served
@@ -85,7 +84,7 @@ def test_no_solver_run_when_its_set_up_would_overrun(monkeypatch):
     monkeypatch.setattr(phases, "RUN_MIN_S_PER_NNZ", 1e3)
     monkeypatch.setattr(yearbound, "BOUND_RUN_MIN_S_PER_NNZ", 1e3)  # the final year's bound too
     # (the Lagrangian bound, which runs when the LP does not fit, would prove the plan: off)
-    monkeypatch.setattr(solve_module, "LAGRANGE_MIN_S", 1e3)
+    monkeypatch.setattr(capacitated_steps, "LAGRANGE_MIN_S", 1e3)
     mi = _mi([5, 1, 5], [10, 10, 10], [0, 0, 0], [[0], [1], []], [1, 1], [10, 10], budget=2)
     m = SitingModel.from_input(mi, capacitated=True, reductions=False, cost_tiebreak=0.0)
     t0 = time.perf_counter()

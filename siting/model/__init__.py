@@ -120,7 +120,9 @@ solve of that year's coverage alone) — the objective's bound says nothing abou
 :mod:`~siting.model.diagnose`      which zone requirement makes the model infeasible
 :mod:`~siting.model.target`        coverage floors and the least-cost objective (a transform of
                                    the layout); what blocks a floor
-:mod:`~siting.model.solve`         :class:`SitingModel`: ties the above together
+:mod:`~siting.model.solve`         :class:`SitingModel`: ties the above together (which
+                                   capacitated steps run, in what order:
+                                   :mod:`~siting.model.capacitated_steps`)
 :mod:`~siting.model.mclp`          :class:`MCLP`: the textbook (budgeted) MCLP as a public API
 =================================  =========================================================
 """

@@ -38,7 +38,9 @@ Each step is one ordering of the rows (every knapsack ranks rows alike) and one
 warm-started LP of the station problem. Now and then (:data:`PLAN_SHARE` of the time), the
 station problem is solved with integral stations at the best prices and its stations are
 allocated exactly (:func:`siting.model.decode.allocation_for_plan`): a plan, handed to the
-solver as a start.
+solver as a start. Once the bound has nearly settled (the step length halved to
+:data:`LATE_THETA`), plans get :data:`LATE_PLAN_SHARE` of the time, at the moving prices
+too: the plans of nearby prices scatter by ~1 % on the 100k city, and the best is kept.
 
 Measured (benchmarks/README.md, "Proving the plan", sixth session): the 10k city at 30 s
 from 8,373 … 9,276 (gap 10.8 %) to 8,609 … 8,921 (3.6 %); the 100k city (0.98M cover
@@ -68,8 +70,12 @@ log = logging.getLogger(__name__)
 STALL: int = 50
 #: The method stops when the step factor falls below this.
 MIN_THETA: float = 1e-3
-#: Share of the step's time spent on plans (integral station problem and its allocation).
+#: Share of the step's time spent on plans (integral station problem and its allocation) ...
 PLAN_SHARE: float = 0.25
+#: ... and once the step length has halved down to this (the bound has nearly settled: what
+#: decides the gap then is the plan), the share, with plans at the moving prices too.
+LATE_THETA: float = 0.125
+LATE_PLAN_SHARE: float = 0.75
 #: Share of the time left that one integral station problem may take ...
 PLAN_MIP_SHARE: float = 0.1
 #: ... and the relative gap it is solved to (the 100k city's 4,299 options: 0.1 s at 1e-3,
@@ -267,7 +273,7 @@ class _Dual:
 
 
 def value_at(rd: Reduced, lay: Layout, coverage_obj: FloatArray, price: FloatArray, *,
-             threads: int = 1, time_limit_s: float = 60.0) -> float:
+             threads: int = 2, time_limit_s: float = 60.0) -> float:
     """:math:`L(\\lambda)` at row prices ``price`` (>= 0): an upper bound on every plan's
     coverage (``inf`` if the station LP is not solved in ``time_limit_s``). Arguments as
     :func:`lagrangian`'s."""
@@ -276,7 +282,7 @@ def value_at(rd: Reduced, lay: Layout, coverage_obj: FloatArray, price: FloatArr
     return math.inf if got is None else got[0]
 
 
-def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, start_price: FloatArray,
+def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price: FloatArray,
                *, start: FloatArray | None, deadline: float, threads: int) -> Lagrangian:
     """Subgradient steps on :math:`L(\\lambda)` until ``deadline`` (see the module).
 
@@ -286,9 +292,10 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, start_price: 
         The reduced instance and its capacitated (state-form) layout.
     coverage_obj
         The layout's objective without the cost tie-breaker (rows' and flows' weights).
-    start_price
-        (n_rows,) energy price per row to start from (the capacity-pool LP's:
-        :func:`siting.model.poolbound.pool_relaxation`), or zeros.
+    energy_price
+        (n_rows,) price of a unit of each row's energy the first row prices are derived from,
+        :math:`\\lambda_r = \\max(0, w_r - \\pi_r e_r)` (the capacity-pool LP's:
+        :func:`siting.model.poolbound.pool_relaxation`; zeros start from the rows' weights).
     start
         The best plan known (a column vector of ``lay``) or None: its coverage is the
         steps' first target, and a plan must cover more to be returned.
@@ -300,7 +307,7 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, start_price: 
     t0 = time.perf_counter()
     dual = _Dual(rd, lay, coverage_obj, threads)
     c = dual.catch
-    price = np.maximum(0.0, dual.weight - np.asarray(start_price, dtype=float) * rd.energy)
+    price = np.maximum(0.0, dual.weight - np.asarray(energy_price, dtype=float) * rd.energy)
     best, best_price = math.inf, price
     plan, plan_value = None, -math.inf if start is None else float(coverage_obj @ start)
     theta, stall, steps, plan_time = 1.0, 0, 0, 0.0
@@ -321,9 +328,12 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, start_price: 
                 theta, stall = theta / 2, 0
         if best <= plan_value + 1e-9 * max(1.0, abs(best)):
             break  # the plan is proven
-        if stall == 0 and plan_time <= PLAN_SHARE * (time.perf_counter() - t0):
+        late = theta <= LATE_THETA
+        share_now = LATE_PLAN_SHARE if late else PLAN_SHARE
+        if (stall == 0 or late) and plan_time <= share_now * (time.perf_counter() - t0):
             t1 = time.perf_counter()
-            found = _plan_at(dual, best_price, tried, deadline=deadline)
+            found = _plan_at(dual, best_price if stall == 0 else price, tried,
+                             deadline=deadline)
             plan_time += time.perf_counter() - t1
             if found is not None and found[1] > plan_value:
                 plan, plan_value = found

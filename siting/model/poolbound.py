@@ -102,7 +102,6 @@ def pool_relaxation(rd: Reduced, row_weight: npt.ArrayLike, flow_weight: float =
     cols: list[npt.NDArray[np.int64]] = []
     vals: list[npt.NDArray[np.float64]] = []
     rhs: list[float] = []
-
     pools: list[tuple[int, npt.NDArray[np.int64]]] = []  # (LP row, the demand rows it holds)
 
     def add(cs: npt.NDArray[np.int64], vs: npt.NDArray[np.float64], b: float) -> None:
@@ -152,8 +151,16 @@ def pool_relaxation(rd: Reduced, row_weight: npt.ArrayLike, flow_weight: float =
         log.info("capacity-pool bound: not solved (%s)", res.message)
         return PoolRelaxation(math.inf, np.zeros(n))
     bound = float(-res.fun) + float(flow_weight)
+    log.info("capacity-pool bound %.6g in %.2f s", bound, time.perf_counter() - t0)
+    return PoolRelaxation(bound, _energy_prices(res.ineqlin.marginals, pools, n))
+
+
+def _energy_prices(marginals: npt.NDArray[np.float64],
+                   pools: list[tuple[int, npt.NDArray[np.int64]]], n: int
+                   ) -> npt.NDArray[np.float64]:
+    """(n,) each demand row's energy price: the dual of its (year, pool) row of the LP
+    (``linprog`` minimised ``-w``: its marginals are <= 0), zero for rows in no pool."""
     price = np.zeros(n)
     for k, ys in pools:
-        price[ys] = -float(res.ineqlin.marginals[k])  # minimised -w: marginals are <= 0
-    log.info("capacity-pool bound %.6g in %.2f s", bound, time.perf_counter() - t0)
-    return PoolRelaxation(bound, price)
+        price[ys] = -float(marginals[k])
+    return price

@@ -13,15 +13,14 @@ import pulp
 
 from siting._errors import InfeasibleError, SolverError
 from siting.model import (
+    capacitated_steps,
     cbc,
     decode,
     diagnose,
     heuristics,
     highs,
-    lagrange,
     neighbourhood,
     phases,
-    poolbound,
     swap,
     target,
     yearbound,
@@ -50,16 +49,6 @@ log = logging.getLogger(__name__)
 RELAX_SHARE: float = 0.15
 #: Share of the time limit the warm start's allocation LP may take (when it needs one).
 START_LP_SHARE: float = 0.1
-#: Share of the time left that a capacitated model too large for its LP gives the
-#: Lagrangian bound and its plans (:mod:`siting.model.lagrange`).
-LAGRANGE_SHARE: float = 0.9
-#: ... run only when that share is at least this many seconds.
-LAGRANGE_MIN_S: float = 2.0
-#: Capacitated models of more matrix entries than this get the Lagrangian step whatever
-#: the time limit: no root LP of such a model was solved within 120 s here (the 10k city:
-#: 4.3M entries; the 100k city with 10 allocation options per row: 3.2M), where the
-#: bundled scenario's 0.26M take ~2 s.
-LAGRANGE_MIN_ENTRIES: int = 1_000_000
 #: Share of the time left at the end that a stopped capacitated solve gives the best
 #: allocation of its plan's stations (the final year's bound gets the rest).
 ALLOC_SHARE: float = 0.8
@@ -349,21 +338,22 @@ class SitingModel:
                                                    deadline=deadline, threads=threads)
             # capacity bought with the budget: a bound in milliseconds, the one that counts
             # when a large model stops before its root LP (siting.model.poolbound)
-            pool = self._pool_relaxation(cov.col_obj[lay.oy:lay.oy + lay.n_y], deadline)
+            pool = capacitated_steps.pool_relaxation(rd, lay, cov.col_obj, deadline)
             relaxed = pool.bound
             if large:
                 # too large for LP-guided steps: each row priced (siting.model.lagrange),
                 # for a bound with the stations' catchments, and plans
-                relaxed, start = self._lagrangian(cov.col_obj, pool, start, relaxed,
-                                                  deadline=deadline, threads=threads)
+                relaxed, start = capacitated_steps.lagrangian_step(
+                    rd, lay, cov.col_obj, pool, start, relaxed, deadline=deadline,
+                    threads=threads)
         if self.capacitated and lay.n_z and time_limit_s >= 5.0 and not large:
             # the uncapacitated model first: a relaxation, often solved in a fraction of the
             # capacitated model's time; its optimum bounds the capacitated one, and its plan,
             # allocated within the capacities, is a start (when both meet: proven). Not on
             # large models: the Lagrangian bound converges below the uncapacitated LP's
             # (the 100k city: 16 s of it gave 145,614, the Lagrangian 70,840)
-            unc, start = self._relax_first(
-                start, deadline=min(deadline, time.perf_counter() + RELAX_SHARE * (
+            unc, start = capacitated_steps.relax_first(
+                rd, lay, start, deadline=min(deadline, time.perf_counter() + RELAX_SHARE * (
                     deadline - time.perf_counter())), threads=threads)
             relaxed = min(relaxed, unc)
 
@@ -448,73 +438,6 @@ class SitingModel:
             raw = replace(raw, status="optimal", gap=0.0)  # it reaches a proven bound
         return raw
 
-    def _pool_relaxation(self, row_weight: FloatArray, deadline: float
-                         ) -> poolbound.PoolRelaxation:
-        """:func:`siting.model.poolbound.pool_relaxation` of this model (flows at their
-        weight), given at most a tenth of the time left."""
-        lay, rd = self._lay, self._rd
-        flows = float(np.clip(lay.col_obj[lay.oh:lay.oh + lay.n_h], 0, None).sum())
-        left = deadline - time.perf_counter()
-        if left <= 0.05:
-            return poolbound.PoolRelaxation(math.inf, np.zeros(rd.n_rows))
-        return poolbound.pool_relaxation(rd, row_weight, flows, time_limit_s=0.1 * left)
-
-    def _lagrangian(self, coverage_obj: FloatArray, pool: poolbound.PoolRelaxation,
-                    start: FloatArray | None, bound: float, *, deadline: float,
-                    threads: int) -> tuple[float, FloatArray | None]:
-        """(bound, start) tightened by :func:`siting.model.lagrange.lagrangian`, run for
-        :data:`LAGRANGE_SHARE` of the time left when that is at least
-        :data:`LAGRANGE_MIN_S`; unchanged otherwise.
-
-        Called on models too large for LP-guided steps
-        (:func:`siting.model.neighbourhood.guide_lp_fits`): where the LP fits, its bound is
-        at least as tight (the bundled scenario: 1,848 against 1,869) and the LP
-        neighbourhood finds better plans.
-        """
-        lay = self._lay
-        left = deadline - time.perf_counter()
-        if LAGRANGE_SHARE * left < LAGRANGE_MIN_S or not highs.highs_available():
-            return bound, start
-        lag = lagrange.lagrangian(self._rd, lay, coverage_obj, pool.price, start=start,
-                                  threads=threads,
-                                  deadline=time.perf_counter() + LAGRANGE_SHARE * left)
-        if lag.plan is not None:  # it covers more than the start
-            start = lag.plan
-        return min(bound, lag.bound), start
-
-    def _relax_first(self, start: FloatArray | None, *, deadline: float, threads: int
-                     ) -> tuple[float, FloatArray | None]:
-        """Solve the uncapacitated relaxation until ``deadline``: (its bound, best start).
-
-        The bound (the relaxation's proven optimum, or its solver bound) bounds every
-        capacitated plan; the relaxation's plan, allocated within the capacities
-        (:func:`decode.allocation_for_plan`), replaces ``start`` when it covers more.
-        """
-        rd, lay = self._rd, self._lay
-        ulay = layout(rd, capacitated=False, strengthen=False, tau=0.0)
-        ustart = None
-        if start is not None:
-            ustart = np.zeros(ulay.A.shape[1])
-            ustart[:ulay.n_x] = start[:lay.n_x]
-            ustart[ulay.oy:ulay.oz] = np.clip(start[lay.oy:lay.oz], 0, 1)
-            ustart[ulay.oh:ulay.oh + ulay.n_h] = start[lay.oh:lay.oh + lay.n_h]
-        lex = phases.solve_lexicographic(
-            ulay, np.zeros(ulay.A.shape[1]), highs.solve_highs, deadline=deadline,
-            mip_gap=0.0, threads=threads, msg=False, start=ustart,
-            coverable=rd.coverable_weight())
-        raw = lex.raw
-        bound = raw.bound if math.isfinite(raw.bound) else math.inf
-        if raw.values is None:
-            return bound, start
-        v = decode.allocation_for_plan(lay, np.round(raw.values[:ulay.n_x]),
-                                       time_limit_s=deadline - time.perf_counter())
-        log.info("uncapacitated relaxation: %s, %.6g (bound %.6g); its plan within the "
-                 "capacities: %s", raw.status, float(ulay.col_obj @ raw.values), bound,
-                 "-" if v is None else f"{float(lay.col_obj @ v):.6g}")
-        if v is not None and (start is None or lay.col_obj @ v > lay.col_obj @ start):
-            start = v
-        return bound, start
-
     def _better_start(self, start: FloatArray | None, plan: npt.ArrayLike) -> FloatArray | None:
         """``start`` or the given plan's column vector, whichever covers more (if feasible)."""
         lay, rd = self._lay, self._rd
@@ -582,15 +505,10 @@ class SitingModel:
         return 0.0
 
     def _too_large_for_lp(self, seconds: float) -> bool:
-        """Whether this capacitated model gets the Lagrangian step
-        (:mod:`siting.model.lagrange`) instead of LP-guided ones: it has more than
-        :data:`LAGRANGE_MIN_ENTRIES` matrix entries, or its guide LP does not fit in the LP
-        neighbourhood's share of ``seconds``
-        (:func:`siting.model.neighbourhood.guide_lp_fits`)."""
-        lay = self._lay
-        return (self.capacitated and lay.n_z > 0
-                and (lay.A.nnz > LAGRANGE_MIN_ENTRIES or not neighbourhood.guide_lp_fits(
-                    self._rd, neighbourhood.SHARE * seconds)))
+        """Whether this capacitated model gets the Lagrangian step instead of LP-guided ones
+        (:func:`siting.model.capacitated_steps.too_large_for_lp`)."""
+        return self.capacitated and capacitated_steps.too_large_for_lp(self._rd, self._lay,
+                                                                       seconds)
 
     def _run(self, name: str, *, time_limit_s: float, mip_gap: float, threads: int,
              msg: bool, start: FloatArray | None) -> RawResult:
