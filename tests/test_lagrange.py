@@ -176,3 +176,16 @@ def test_no_time_no_step(monkeypatch):
     monkeypatch.setattr(capacitated_steps, "LAGRANGE_MIN_S", 1e3)
     SitingModel.from_input(mi, capacitated=True).solve(time_limit_s=3)
     assert not calls
+
+
+def test_the_local_search_gives_way_only_to_a_lagrangian_step_that_will_run(monkeypatch):
+    from siting.model import heuristics
+
+    monkeypatch.setattr(heuristics, "LOCAL_SEARCH_MIN_COLUMNS", 0)
+    monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)  # too large for the LP
+    m = SitingModel.from_input(_random_instance(3), capacitated=True)
+    share = heuristics.LOCAL_SEARCH_SHARE * 60
+    assert m._search_seconds(60, lagrangian=True) == 0.0
+    assert m._search_seconds(60, lagrangian=False) == pytest.approx(share)  # CBC, least cost
+    monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e-9)  # the LP fits: no step
+    assert m._search_seconds(60, lagrangian=True) == pytest.approx(share)

@@ -83,7 +83,7 @@ for LP-guided steps (over a million matrix entries, or a guide LP that does not 
 Lagrangian step instead (:mod:`siting.model.lagrange`: each demand row priced, each station
 valued as a fractional knapsack of its catchment): a bound with the stations' geography in
 it, where otherwise only the capacity-pool bound would be reported, and plans from the
-priced station problem (the 100k city: 70,246 … 70,839 at 240 s, gap 0.84 %, where the pool
+priced station problem (the 100k city: 70,230 … 70,884 at 180 s, gap 0.93 %, where the pool
 bound left 67,998 … 75,993). HiGHS gets the start with ``setSolution``, CBC through PuLP's
 ``warmStart``.
 

@@ -44,7 +44,8 @@ too: the plans of nearby prices scatter by ~1 % on the 100k city, and the best i
 
 Measured (benchmarks/README.md, "Proving the plan", sixth session): the 10k city at 30 s
 from 8,373 … 9,276 (gap 10.8 %) to 8,609 … 8,921 (3.6 %); the 100k city (0.98M cover
-entries, 4,299 options) at 240 s from 67,998 … 75,993 (11.8 %) to 70,246 … 70,839 (0.84 %).
+entries, 4,299 options) from 67,998 … 75,993 (11.8 %) to 70,230 … 70,884 (0.93 %) at 180 s,
+and between 0.84 % and 1.3 % in other runs (the plans scatter).
 On the bundled scenario the LP's bound is tighter (1,848 against 1,869), so the step does
 not run there.
 """

@@ -239,7 +239,7 @@ class SitingModel:
         t0 = time.perf_counter()
         end, deadline = _stop_times(t0, time_limit_s)
         plan, start = self._starts(start_plan, warm_start=warm_start,
-                                   time_limit_s=time_limit_s)
+                                   time_limit_s=time_limit_s, solver=name)
         raw, cost_status = self._solve_raw(name, start, t0=t0, deadline=deadline,
                                            time_limit_s=time_limit_s, mip_gap=mip_gap,
                                            threads=threads, msg=msg)
@@ -257,7 +257,8 @@ class SitingModel:
         return sol
 
     def _starts(self, start_plan: npt.ArrayLike | None, *, warm_start: bool,
-                time_limit_s: float) -> tuple[GreedyPlan | None, FloatArray | None]:
+                time_limit_s: float, solver: str = "highs"
+                ) -> tuple[GreedyPlan | None, FloatArray | None]:
         """The warm start of :meth:`solve`: (the greedy plan or None, the start vector or None).
 
         A least-cost model given ``start_plan`` starts from it alone; otherwise from the
@@ -267,7 +268,9 @@ class SitingModel:
         if self.input.minimise_cost and start_plan is not None:
             return None, target.start_from_open_year(self._lay, self._rd,
                                                      np.asarray(start_plan, dtype=np.int64))
-        plan = self._warm_plan(self._search_seconds(time_limit_s)) if warm_start else None
+        lagrangian = solver == "highs" and not self.input.minimise_cost  # _solve_highs runs
+        plan = (self._warm_plan(self._search_seconds(time_limit_s, lagrangian=lagrangian))
+                if warm_start else None)
         start = (decode.start_vector(self._lay, self._rd, plan,
                                      time_limit_s=START_LP_SHARE * time_limit_s)
                  if plan is not None else None)
@@ -493,12 +496,12 @@ class SitingModel:
             name = "cbc"
         return name
 
-    def _search_seconds(self, time_limit_s: float) -> float:
+    def _search_seconds(self, time_limit_s: float, *, lagrangian: bool = False) -> float:
         """Time the local search may take: a share of the limit, on large models only, and
-        none on capacitated models too large for LP-guided steps: their Lagrangian step
-        finds better plans (the 100k city: 70,110 where 36 s of local search moved the
-        greedy's 45,376 to 45,385)."""
-        if self._too_large_for_lp(time_limit_s):
+        none when ``lagrangian`` (the solve will run its Lagrangian step) on capacitated
+        models too large for LP-guided steps: that step finds better plans (the 100k city:
+        70,110 where 36 s of local search moved the greedy's 45,376 to 45,385)."""
+        if lagrangian and self._too_large_for_lp(time_limit_s):
             return 0.0
         if self.n_vars >= heuristics.LOCAL_SEARCH_MIN_COLUMNS:
             return heuristics.LOCAL_SEARCH_SHARE * time_limit_s
