@@ -34,7 +34,7 @@ def test_each_knapsack_is_filled_as_its_lp_would(seed):
     rng = np.random.default_rng(seed)
     n, G = 12, 5
     r, g = np.nonzero(rng.random((n, G)) < 0.5)
-    items = sp.csr_matrix((np.arange(len(r)), (r, g)), shape=(n, G))
+    items = sp.csr_matrix((np.arange(1, len(r) + 1), (r, g)), shape=(n, G))
     worth = rng.normal(1, 1, n)
     amount = np.where(rng.random(n) < 0.2, 0.0, rng.random(n) * 3)
     room = np.where(rng.random(G) < 0.2, np.inf, rng.random(G) * 5)

@@ -96,13 +96,13 @@ class Catchments:
     key
         (nnz,) column of ``x_{o,p_r}`` in the state form (``o * P + p_r``).
     energy_items
-        (n_rows, 2 * n_keys) entry numbers by row and energy knapsack (``2 * key + unit``:
-        kWh and kg of hydrogen fill apart).
+        (n_rows, 2 * n_keys) entry numbers plus one by row and energy knapsack
+        (``2 * key + unit``: kWh and kg of hydrogen fill apart).
     capacity
         (nnz,) the option's capacity in the row's unit.
     vehicle_items
-        (n_rows, n_keys) entry numbers by row and (option, year), or None when no option
-        limits vehicles.
+        (n_rows, n_keys) entry numbers plus one by row and (option, year), or None when no
+        option limits vehicles.
     vehicles
         (n_rows,) vehicles a day a row sends (zero for rows without energy), or None.
     vehicle_cap
@@ -131,7 +131,7 @@ def catchments(rd: Reduced) -> Catchments:
     n_keys = rd.n_options * rd.n_years
     unit = rd.unit[row]
     capacity = np.where(unit == 0, rd.capacity[opt], rd.capacity_h2[opt])
-    entry = np.arange(cov.nnz, dtype=np.int64)
+    entry = np.arange(1, cov.nnz + 1, dtype=np.int64)  # 1-based: no stored zero to lose
     energy_items = sp.csr_matrix((entry, (row, 2 * key + unit)), shape=(n, 2 * n_keys))
     vehicle_items = vehicles = vehicle_cap = None
     if rd.has_vehicle_limits() and rd.vehicles is not None and rd.vehicles_cap is not None:
@@ -147,7 +147,8 @@ def fill(items: sp.csr_matrix, worth: FloatArray, amount: FloatArray, capacity: 
          ) -> FloatArray:
     """Fractional knapsacks, one per column of ``items``: the share of each item taken.
 
-    ``items`` is (n_rows, n_knapsacks) with the item's number as data; an item is worth
+    ``items`` is (n_rows, n_knapsacks) with the item's number plus one as data (a stored
+    zero could be dropped by a sparse operation); an item is worth
     ``worth`` and uses ``amount`` of its row (the same in every knapsack of the row), and its
     knapsack holds ``capacity`` (per item: the same on each item of a knapsack; inf = no
     limit). Rows of positive worth are taken by worth per unit of amount, those of no amount
@@ -164,7 +165,7 @@ def fill(items: sp.csr_matrix, worth: FloatArray, amount: FloatArray, capacity: 
     ratio = np.divide(worth[rows], a, out=np.full(len(rows), np.inf), where=a > 0)
     ranked = rows[np.argsort(-ratio, kind="stable")]
     by_knapsack = items[ranked].tocsc()  # within a column: rows in rank order
-    ent = by_knapsack.data.astype(np.int64)
+    ent = by_knapsack.data.astype(np.int64) - 1
     aa = amount[ranked[by_knapsack.indices]]
     used = np.cumsum(aa)
     counts = np.diff(by_knapsack.indptr)
