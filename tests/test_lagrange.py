@@ -85,7 +85,7 @@ def test_the_method_bounds_every_plan_and_its_plan_is_what_it_says(seed):
     mi = _random_instance(seed)
     best = brute_force(mi)
     _, rd, lay, cov = _parts(mi)
-    lag = _lagrangian(mi, seconds=2.0)
+    lag = _lagrangian(mi, seconds=0.4)
     assert math.isfinite(lag.bound) and lag.bound >= best - 1e-6
     # it starts from the pool LP's prices, where it equals the pool bound, and keeps its best
     assert lag.bound <= pool_bound(rd, cov[lay.oy:lay.oy + lay.n_y]) + 1e-6
