@@ -138,6 +138,11 @@ def allocation_for_plan(lay: Layout, x: FloatArray, *,
     return v if rows_hold(lay, v, tol=1e-6) else None
 
 
+def plan_key(x: FloatArray) -> bytes:
+    """A hashable key of a plan's stations (its x columns, rounded): to tell plans apart."""
+    return np.round(np.asarray(x, dtype=float)).astype(np.int8).tobytes()
+
+
 def open_columns(lay: Layout, lb: FloatArray, ub: FloatArray) -> BoolArray:
     """The columns that can be non-zero once the x bounds in ``lb``/``ub`` are set.
 

@@ -256,10 +256,10 @@ class _Dual:
         self._optimal = highspy.HighsModelStatus.kOptimal
 
     def value(self, price: FloatArray, deadline: float
-              ) -> tuple[float, FloatArray, FloatArray] | None:
-        """``(L(price), x, share)``: the bound, the station LP's x (state form) and each
-        cover entry's share in its station's fill; None if the LP is not solved by
-        ``deadline``."""
+              ) -> tuple[float, FloatArray, FloatArray, FloatArray] | None:
+        """``(L(price), x, V, share)``: the bound, the station LP's x (state form), each
+        (option, year)'s value and each cover entry's share in its station's fill; None if
+        the LP is not solved by ``deadline``."""
         V, share = station_values(self.catch, self.weight, self.rd.energy, price)
         h = self._h
         left = deadline - time.perf_counter()
@@ -271,7 +271,7 @@ class _Dual:
         if h.getModelStatus() != self._optimal:
             return None
         x = np.asarray(h.getSolution().col_value, dtype=float)[:len(self._idx)]
-        return float(price.sum()) + float(h.getInfo().objective_function_value), x, share
+        return float(price.sum()) + float(h.getInfo().objective_function_value), x, V, share
 
 
 def value_at(rd: Reduced, lay: Layout, coverage_obj: FloatArray, price: FloatArray, *,
@@ -310,20 +310,20 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price:
     dual = _Dual(rd, lay, coverage_obj, threads)
     c = dual.catch
     price = np.maximum(0.0, dual.weight - np.asarray(energy_price, dtype=float) * rd.energy)
-    best, best_price = math.inf, price
+    best = math.inf
     plan, plan_value = None, -math.inf if start is None else float(coverage_obj @ start)
     theta, stall, steps, plan_time = 1.0, 0, 0, 0.0
     tried: set[bytes] = set()
     if start is not None:  # its stations are known: no LP to value them again
-        tried.add(np.round(start[:lay.n_x]).astype(np.int8).tobytes())
+        tried.add(decode.plan_key(start[:lay.n_x]))
     while time.perf_counter() < deadline and theta >= MIN_THETA:
         got = dual.value(price, deadline)
         if got is None:
             break
-        value, x, share = got
+        value, x, V, share = got
         steps += 1
         if not math.isfinite(best) or value < best - 1e-9 * abs(best):
-            best, best_price, stall = value, price, 0
+            best, stall = value, 0
         else:
             stall += 1
             if stall >= STALL:
@@ -334,8 +334,8 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price:
         share_now = LATE_PLAN_SHARE if late else PLAN_SHARE
         if (stall == 0 or late) and plan_time <= share_now * (time.perf_counter() - t0):
             t1 = time.perf_counter()
-            found = _plan_at(dual, best_price if stall == 0 else price, tried,
-                             deadline=deadline)
+            # at this step's prices (the best ones when it improved the bound)
+            found = _plan_at(dual, V, tried, deadline=deadline)
             plan_time += time.perf_counter() - t1
             if found is not None and found[1] > plan_value:
                 plan, plan_value = found
@@ -352,11 +352,11 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price:
     return Lagrangian(best, plan, plan_value, steps, time.perf_counter() - t0)
 
 
-def _plan_at(dual: _Dual, price: FloatArray, tried: set[bytes], *, deadline: float
+def _plan_at(dual: _Dual, V: FloatArray, tried: set[bytes], *, deadline: float
              ) -> tuple[FloatArray, float] | None:
-    """The integral station problem at ``price``, its stations allocated exactly: (the full
-    column vector, its coverage), or None (no time, a plan already tried, no allocation)."""
-    V, _ = station_values(dual.catch, dual.weight, dual.rd.energy, price)
+    """The integral station problem with the (option, year) values ``V``, its stations
+    allocated exactly: (the full column vector, its coverage), or None (no time, a plan
+    already tried, no allocation)."""
     st = dual.stations
     obj = dual.base_obj.copy()
     obj[:st.n_x] = V
@@ -369,7 +369,7 @@ def _plan_at(dual: _Dual, price: FloatArray, tried: set[bytes], *, deadline: flo
     if raw.values is None:
         return None
     x = np.round(raw.values[:st.n_x])
-    key = x.astype(np.int8).tobytes()
+    key = decode.plan_key(x)
     if key in tried:
         return None
     tried.add(key)

@@ -222,7 +222,7 @@ def _distinct_latest_first(plans: list[FloatArray]) -> list[FloatArray]:
     out = []
     for x in reversed(plans):
         r = np.round(x)
-        key = r.astype(np.int8).tobytes()
+        key = decode.plan_key(r)
         if key not in seen:
             seen.add(key)
             out.append(r)

@@ -460,7 +460,7 @@ def no_cheaper_plan(form: OpeningForm, cost: FloatArray, values: FloatArray, lp:
     ulay = form.layout
     if lp.row_dual is None or not math.isfinite(lp.bound) or len(lp.row_dual) != ulay.A.shape[0]:
         return False
-    ucost = np.asarray(form.T.T @ cost, dtype=float)
+    ucost = form.objective_in_form(cost)
     g = cost_grid(ucost)
     support = np.flatnonzero(ucost != 0)
     if (g <= 0 or not len(support) or (ucost < 0).any()
@@ -519,7 +519,7 @@ def _cost_layout(form: OpeningForm, cost: FloatArray, w_star: float
     infeasible, and "proved" a 94-station plan optimal where 91 stations cover all).
     """
     ulay = form.layout
-    ucost = np.asarray(form.T.T @ cost, dtype=float)
+    ucost = form.objective_in_form(cost)
     scale = float(np.abs(ucost).max()) or 1.0
     cov = ulay.col_obj
     nz = np.flatnonzero(cov > 0)

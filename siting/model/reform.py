@@ -56,6 +56,11 @@ class OpeningForm:
         """Original column values of transformed values ``w`` (x = cumulative sums of u)."""
         return np.asarray(self.T @ w, dtype=float)
 
+    def objective_in_form(self, c: FloatArray) -> FloatArray:
+        """An objective on the original columns as one on the transformed columns
+        (``c @ v == objective_in_form(c) @ w`` for ``v = T @ w``)."""
+        return np.asarray(self.T.T @ c, dtype=float)
+
     def from_state(self, v: FloatArray) -> FloatArray:
         """Transformed values of original values ``v`` (u = yearly increments of x)."""
         lay = self.layout
