@@ -154,7 +154,7 @@ def test_a_one_year_model_reports_the_bound_as_its_final_year_bound_too(monkeypa
     monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)
     monkeypatch.setattr(phases, "RUN_MIN_S_PER_NNZ", 1e3)
     monkeypatch.setattr(lagrange, "lagrangian", lambda *a, **k: lagrange.Lagrangian(
-        10.5, None, -math.inf, 1, 0.0))
+        10.5, None, -math.inf, (), 1, 0.0))
     sol = SitingModel.from_input(mi, capacitated=True).solve(time_limit_s=6)
     assert sol.status == "time_limit"
     assert sol.bound == pytest.approx(10.5)

@@ -747,11 +747,14 @@ def test_uncapacitated_lp_bound_bounds_the_capacitated_optimum() -> None:
 
 
 # =========================================================================== nearest options
-def test_nearest_options_keeps_the_k_fastest_per_row() -> None:
+@pytest.mark.parametrize("values", ["ties", "seconds", "negative"])
+def test_nearest_options_keeps_the_k_fastest_per_row(values: str) -> None:
     from siting.model import nearest_options
 
     rng = np.random.default_rng(3)
-    dense = rng.integers(0, 6, (40, 15)).astype(float)          # many ties, zeros included
+    dense = {"ties": rng.integers(0, 6, (40, 15)).astype(float),   # many ties, zeros included
+             "seconds": rng.random((40, 15)) * 1800.0,              # travel times
+             "negative": rng.normal(0.0, 50.0, (40, 15))}[values]   # the lexsort fallback
     mask = rng.random((40, 15)) < 0.5
     rows, cols = np.nonzero(mask)
     cover = sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
@@ -763,6 +766,19 @@ def test_nearest_options_keeps_the_k_fastest_per_row() -> None:
             assert sorted(got.indices[a:b].tolist()) == sorted(j for _, j in entries)
             assert np.allclose(np.sort(got.data[a:b]), sorted(t for t, _ in entries))
     assert nearest_options(cover, 15).nnz == cover.nnz      # explicit zeros kept
+
+
+@pytest.mark.parametrize("values", ["ties", "seconds", "negative", "infinite", "empty"])
+def test_row_order_is_the_stable_order_by_row_then_value(values: str) -> None:
+    from siting.model.reduce import row_order
+
+    rng = np.random.default_rng(5)
+    n = 0 if values == "empty" else 500
+    rows = rng.integers(0, 60, n)
+    v = {"ties": rng.integers(0, 4, n).astype(float), "seconds": rng.random(n) * 1800.0,
+         "negative": rng.normal(0.0, 9.0, n), "empty": np.zeros(0),
+         "infinite": np.where(rng.random(n) < 0.1, np.inf, rng.random(n))}[values]
+    assert (row_order(rows, v) == np.lexsort((np.arange(n), v, rows))).all()
 
 
 def test_max_alloc_options_is_the_optimum_of_the_restricted_instance() -> None:

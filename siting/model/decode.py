@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from siting.model.build import Layout
 from siting.model.heuristics import GreedyPlan
 from siting.model.inputs import BoolArray, FloatArray, IntArray, ModelInput, RawResult
-from siting.model.reduce import Reduced, pattern
+from siting.model.reduce import Reduced, pattern, row_order
 
 #: x columns above this value count as open.
 _INT_TOL = 0.5
@@ -272,12 +272,13 @@ def covered_by_plan(pat: sp.csr_matrix, open_year: IntArray, year: IntArray) -> 
 
 def nearest_alloc(cover: sp.csr_matrix, open_year: IntArray, year: IntArray,
                   served: FloatArray) -> sp.csr_matrix:
-    """Each served row's share on its covering open option with the smallest cover value."""
-    c = cover.tocoo()
+    """Each served row's share on its covering open option with the smallest cover value
+    (ties: the lower option index)."""
+    c = sp.csr_matrix(cover).sorted_indices().tocoo()  # row-major, columns ascending
     oy = open_year[c.col]
     ok = (oy >= 0) & (oy <= year[c.row])
     rows, cols, t = c.row[ok], c.col[ok], c.data[ok]
-    order = np.lexsort((cols, t, rows))
+    order = row_order(rows, t)  # ties: the lower column (COO of a sorted CSR: row-major)
     rows, cols = rows[order], cols[order]
     first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
     rows, cols = rows[first], cols[first]

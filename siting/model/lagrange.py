@@ -41,6 +41,8 @@ allocated exactly (:func:`siting.model.decode.allocation_for_plan`): a plan, han
 solver as a start. Once the bound has nearly settled (the step length halved to
 :data:`LATE_THETA`), plans get :data:`LATE_PLAN_SHARE` of the time, at the moving prices
 too: the plans of nearby prices scatter by ~1 % on the 100k city, and the best is kept.
+Their stations are mostly the same; once (at ``union_at``), the model restricted to the union
+of the best plans' stations is solved for a mix of them (:mod:`siting.model.union`).
 
 Measured (benchmarks/README.md, "Proving the plan", sixth session): the 10k city at 30 s
 from 8,373 … 9,276 (gap 10.8 %) to 8,609 … 8,921 (3.6 %); the 100k city (0.98M cover
@@ -60,7 +62,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from siting.model import decode, highs
+from siting.model import decode, highs, union
 from siting.model.build import Layout, layout
 from siting.model.inputs import FloatArray, IntArray
 from siting.model.reduce import Reduced
@@ -222,6 +224,9 @@ class Lagrangian:
         The best plan found, as a column vector of the full layout, or None.
     plan_value
         Its coverage (``-inf`` without a plan).
+    stations
+        The x blocks (state form) of the best plans found and of the start, best first
+        (at most ``keep`` of :func:`lagrangian`): what :mod:`siting.model.union` mixes.
     steps
         Subgradient steps taken.
     seconds
@@ -231,6 +236,7 @@ class Lagrangian:
     bound: float
     plan: FloatArray | None
     plan_value: float
+    stations: tuple[FloatArray, ...]
     steps: int
     seconds: float
 
@@ -285,7 +291,8 @@ def value_at(rd: Reduced, lay: Layout, coverage_obj: FloatArray, price: FloatArr
 
 
 def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price: FloatArray,
-               *, start: FloatArray | None, deadline: float, threads: int) -> Lagrangian:
+               *, start: FloatArray | None, deadline: float, threads: int, keep: int = 5,
+               union_at: float = math.inf) -> Lagrangian:
     """Subgradient steps on :math:`L(\\lambda)` until ``deadline`` (see the module).
 
     Parameters
@@ -305,6 +312,12 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price:
         ``time.perf_counter()`` instant by which the method stops.
     threads
         Solver threads.
+    keep
+        How many of the best plans' stations to keep (:attr:`Lagrangian.stations`).
+    union_at
+        ``time.perf_counter()`` instant after which, once, the model restricted to the union
+        of the kept plans' stations is solved for a plan
+        (:func:`siting.model.union.union_plan`); the steps then go on until ``deadline``.
     """
     t0 = time.perf_counter()
     dual = _Dual(rd, lay, coverage_obj, threads)
@@ -314,9 +327,14 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price:
     plan, plan_value = None, -math.inf if start is None else float(coverage_obj @ start)
     theta, stall, steps, plan_time = 1.0, 0, 0, 0.0
     tried: set[bytes] = set()
+    kept: list[tuple[float, FloatArray]] = []
     if start is not None:  # its stations are known: no LP to value them again
         tried.add(decode.plan_key(start[:lay.n_x]))
+        kept.append((plan_value, np.round(start[:lay.n_x])))
     while time.perf_counter() < deadline and theta >= MIN_THETA:
+        if time.perf_counter() >= union_at:
+            union_at = math.inf  # once
+            kept, plan, plan_value = _mix(dual, kept, plan, plan_value, keep, deadline)
         got = dual.value(price, deadline)
         if got is None:
             break
@@ -328,8 +346,8 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price:
             stall += 1
             if stall >= STALL:
                 theta, stall = theta / 2, 0
-        if best <= plan_value + 1e-9 * max(1.0, abs(best)):
-            break  # the plan is proven
+        if _proven(best, plan_value):
+            break
         late = theta <= LATE_THETA
         share_now = LATE_PLAN_SHARE if late else PLAN_SHARE
         if (stall == 0 or late) and plan_time <= share_now * (time.perf_counter() - t0):
@@ -337,8 +355,10 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price:
             # at this step's prices (the best ones when it improved the bound)
             found = _plan_at(dual, V, tried, deadline=deadline)
             plan_time += time.perf_counter() - t1
-            if found is not None and found[1] > plan_value:
-                plan, plan_value = found
+            if found is not None:
+                kept = _best_kept(kept, (found[1], np.round(found[0][:lay.n_x])), keep)
+                if found[1] > plan_value:
+                    plan, plan_value = found
         served = np.bincount(c.row, weights=share * x[c.key], minlength=rd.n_rows)
         g = 1.0 - served
         g[(price <= 0) & (g > 0)] = 0.0
@@ -347,9 +367,37 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price:
             break  # the LP's rows are served at most once, fully where priced: no step helps
         target = plan_value if math.isfinite(plan_value) else 0.0
         price = np.maximum(0.0, price - theta * max(value - target, 0.0) / norm * g)
+    if math.isfinite(union_at) and not _proven(best, plan_value):
+        # the steps ended before the union's turn (step length spent): its turn now
+        kept, plan, plan_value = _mix(dual, kept, plan, plan_value, keep, deadline)
     log.info("Lagrangian bound %.6g after %d steps, plan %.6g, in %.2f s", best, steps,
              plan_value, time.perf_counter() - t0)
-    return Lagrangian(best, plan, plan_value, steps, time.perf_counter() - t0)
+    return Lagrangian(best, plan, plan_value, tuple(x for _, x in kept), steps,
+                      time.perf_counter() - t0)
+
+
+def _proven(bound: float, plan_value: float) -> bool:
+    """Whether a plan of coverage ``plan_value`` meets the bound (to a relative 1e-9)."""
+    return math.isfinite(bound) and bound <= plan_value + 1e-9 * max(1.0, abs(bound))
+
+
+def _mix(dual: _Dual, kept: list[tuple[float, FloatArray]], plan: FloatArray | None,
+         plan_value: float, keep: int, deadline: float
+         ) -> tuple[list[tuple[float, FloatArray]], FloatArray | None, float]:
+    """(kept, plan, plan_value) after :func:`siting.model.union.union_plan` on the kept
+    plans' stations: its plan kept among them, and made the plan when it covers more."""
+    mixed = union.union_plan(dual.lay, dual.coverage_obj, [x for _, x in kept],
+                             deadline=deadline, threads=dual.threads)
+    if mixed is None:
+        return kept, plan, plan_value
+    kept = _best_kept(kept, (mixed[1], mixed[0][:dual.lay.n_x]), keep)
+    return (kept, *mixed) if mixed[1] > plan_value else (kept, plan, plan_value)
+
+
+def _best_kept(kept: list[tuple[float, FloatArray]], new: tuple[float, FloatArray], keep: int
+               ) -> list[tuple[float, FloatArray]]:
+    """The ``keep`` best of ``kept`` and ``new`` ((coverage, stations) pairs), best first."""
+    return sorted([*kept, new], key=lambda p: -p[0])[:keep]
 
 
 def _plan_at(dual: _Dual, V: FloatArray, tried: set[bytes], *, deadline: float

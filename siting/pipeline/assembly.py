@@ -26,6 +26,7 @@ from siting.figures import (
     unique_served,
 )
 from siting.model import ModelInput, Solution
+from siting.model.reduce import row_order
 from siting.network import RoadNetwork
 from siting.report import Report
 from siting.results import SitingResult, station_table
@@ -158,7 +159,7 @@ def _allocation_shares(sol: Solution, cover: sp.csr_matrix, open_year: np.ndarra
     c = cover.tocoo()
     ok = (open_year[c.col] >= 0) & (open_year[c.col] <= year[c.row])
     rows, cols, t = c.row[ok], c.col[ok], c.data[ok]
-    order = np.lexsort((t, rows))
+    order = row_order(rows, t)
     rows, cols = rows[order], cols[order]
     first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, bool)
     rows, cols = rows[first], cols[first]
