@@ -83,9 +83,10 @@ for LP-guided steps (over a million matrix entries, or a guide LP that does not 
 Lagrangian step instead (:mod:`siting.model.lagrange`: each demand row priced, each station
 valued as a fractional knapsack of its catchment): a bound with the stations' geography in
 it, where otherwise only the capacity-pool bound would be reported, and plans from the
-priced station problem (the 100k city: 70,230 … 70,884 at 180 s, gap 0.93 %, where the pool
-bound left 67,998 … 75,993). HiGHS gets the start with ``setSolution``, CBC through PuLP's
-``warmStart``.
+priced station problem, and one from the model restricted to the union of the best ones'
+stations (:mod:`siting.model.union`; the 100k city: 70,396 … 70,881 at 180 s, gap 0.69 %,
+where the pool bound left 67,998 … 75,993). HiGHS gets the start with ``setSolution``, CBC
+through PuLP's ``warmStart``.
 
 **Bound and gap** are on the objective (covered weight summed over the planning years plus
 corridor flows): HiGHS's ``mip_dual_bound`` of step 1 (or the uncapacitated relaxation's
@@ -111,6 +112,7 @@ solve of that year's coverage alone) — the objective's bound says nothing abou
 :mod:`~siting.model.neighbourhood` capacitated: a better start from the LP's neighbourhood
 :mod:`~siting.model.poolbound`     capacitated: the capacity the budget buys, as a bound
 :mod:`~siting.model.lagrange`      capacitated, too large for the LP: a Lagrangian bound, plans
+:mod:`~siting.model.union`         a plan from the union of several plans' stations
 :mod:`~siting.model.reform`        the opening-year form of a phased layout
 :mod:`~siting.model.phases`        coverage first, then least cost; LP first; cover-everything
 :mod:`~siting.model.decompose`     Benders decomposition (allocation projected out)

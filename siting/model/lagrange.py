@@ -44,10 +44,11 @@ too: the plans of nearby prices scatter by ~1 % on the 100k city, and the best i
 Their stations are mostly the same; once (at ``union_at``), the model restricted to the union
 of the best plans' stations is solved for a mix of them (:mod:`siting.model.union`).
 
-Measured (benchmarks/README.md, "Proving the plan", sixth session): the 10k city at 30 s
-from 8,373 … 9,276 (gap 10.8 %) to 8,609 … 8,921 (3.6 %); the 100k city (0.98M cover
-entries, 4,299 options) from 67,998 … 75,993 (11.8 %) to 70,230 … 70,884 (0.93 %) at 180 s,
-and between 0.84 % and 1.3 % in other runs (the plans scatter).
+Measured (benchmarks/README.md, "Proving the plan", sixth and seventh sessions): the 10k
+city at 30 s from 8,373 … 9,276 (gap 10.8 %) to 8,609 … 8,921 (3.6 %); the 100k city (0.98M
+cover entries, 4,299 options) from 67,998 … 75,993 (11.8 %) to 70,230 … 70,884 (0.93 %) at
+180 s with the priced plans alone (0.84-1.3 % in other runs: they scatter), and to 0.66-0.69 %
+with the union of the best plans (70,396 … 70,881 at 180 s).
 On the bundled scenario the LP's bound is tighter (1,848 against 1,869), so the step does
 not run there.
 """
