@@ -174,3 +174,31 @@ def test_steps_that_end_early_still_leave_the_union_its_turn(monkeypatch):
     lagrange.lagrangian(rd, lay, cov, pool.price, start=start, threads=1,
                         deadline=time.perf_counter() + 30)
     assert calls == [1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_on_phased_models_its_plan_holds_every_row_and_bounds_hold(seed):
+    # two years, yearly caps, an existing station on some seeds (as test_lagrange's)
+    from tests.helpers_capacitated import brute_force
+    from tests.test_lagrange import _random_instance
+
+    mi = _random_instance(seed)
+    rd, lay, cov = _parts(mi)
+    pool = pool_relaxation(rd, cov[lay.oy:lay.oy + lay.n_y])
+    lag = lagrange.lagrangian(rd, lay, cov, pool.price, start=None, threads=1,
+                              deadline=time.perf_counter() + 0.5)
+    plans = list(lag.stations)
+    if len(plans) < 2:  # one plan: make a second from its stations, the last one closed
+        x = plans[0].reshape(-1, lay.P).copy()
+        x[np.flatnonzero(x.any(axis=1) & ~np.asarray(mi.option_existing)[rd.opt])[-1:]] = 0
+        plans.append(x.ravel())
+    got = union.union_plan(lay, cov, plans, deadline=time.perf_counter() + 30, threads=1)
+    assert got is not None
+    full, value = got
+    free = np.zeros(lay.n_x, bool)
+    for x in plans:
+        free |= x > 0.5
+    assert not (full[:lay.n_x] > 0.5)[~free].any()
+    assert decode.rows_hold(lay, full)
+    assert value == pytest.approx(float(cov @ full))
+    assert value <= brute_force(mi) + 1e-6
