@@ -134,11 +134,16 @@ def test_no_union_where_its_lp_would_not_fit(monkeypatch):
     assert seen["union_at"] == math.inf
 
 
-def test_the_lagrangian_keeps_the_unions_plan_when_it_covers_more(monkeypatch):
-    mi = _instance(5)
-    rd, lay, cov = _parts(mi)
+def _priced_from_one_station():
+    """(rd, lay, cov, pool prices, a one-station start) of an instance."""
+    rd, lay, cov = _parts(_instance(5))
     pool = pool_relaxation(rd, cov[lay.oy:lay.oy + lay.n_y])
-    start = decode.allocation_for_plan(lay, _stations(lay, {0}), time_limit_s=10)
+    return rd, lay, cov, pool.price, decode.allocation_for_plan(
+        lay, _stations(lay, {0}), time_limit_s=10)
+
+
+def test_the_lagrangian_keeps_the_unions_plan_when_it_covers_more(monkeypatch):
+    rd, lay, cov, price, start = _priced_from_one_station()
     calls = []
     better = decode.allocation_for_plan(lay, _stations(lay, {1, 2, 3}), time_limit_s=10)
 
@@ -148,7 +153,7 @@ def test_the_lagrangian_keeps_the_unions_plan_when_it_covers_more(monkeypatch):
 
     monkeypatch.setattr(union, "union_plan", fake_union)
     monkeypatch.setattr(lagrange, "_plan_at", lambda *a, **k: None)  # no plans of its own
-    lag = lagrange.lagrangian(rd, lay, cov, pool.price, start=start, threads=1,
+    lag = lagrange.lagrangian(rd, lay, cov, price, start=start, threads=1,
                               deadline=time.perf_counter() + 0.5,
                               union_at=time.perf_counter())
     assert float(cov @ better) > float(cov @ start)  # three stations against one
@@ -158,20 +163,17 @@ def test_the_lagrangian_keeps_the_unions_plan_when_it_covers_more(monkeypatch):
 
 
 def test_steps_that_end_early_still_leave_the_union_its_turn(monkeypatch):
-    mi = _instance(5)
-    rd, lay, cov = _parts(mi)
-    pool = pool_relaxation(rd, cov[lay.oy:lay.oy + lay.n_y])
-    start = decode.allocation_for_plan(lay, _stations(lay, {0}), time_limit_s=10)
+    rd, lay, cov, price, start = _priced_from_one_station()
     calls = []
     monkeypatch.setattr(union, "union_plan",
                         lambda *a, **k: calls.append(1))  # finds nothing
     monkeypatch.setattr(lagrange, "MIN_THETA", 10.0)  # no step at all
-    lag = lagrange.lagrangian(rd, lay, cov, pool.price, start=start, threads=1,
+    lag = lagrange.lagrangian(rd, lay, cov, price, start=start, threads=1,
                               deadline=time.perf_counter() + 30,
                               union_at=time.perf_counter() + 20)
     assert lag.steps == 0 and calls == [1]
     # not when no union was asked for
-    lagrange.lagrangian(rd, lay, cov, pool.price, start=start, threads=1,
+    lagrange.lagrangian(rd, lay, cov, price, start=start, threads=1,
                         deadline=time.perf_counter() + 30)
     assert calls == [1]
 
