@@ -163,13 +163,22 @@ def _json_after(page: str, marker: str) -> list:
     """
     out = []
     for m in re.finditer(re.escape(marker), page):
-        lit = _balanced(page[m.end():].lstrip())
+        rest = page[m.end():].lstrip()
+        if not rest.startswith(("{", "[")):
+            continue  # a variable (a lazy layer's parsed data), not a literal
+        lit = _balanced(rest)
         out.append(json.loads(re.sub(r",(\s*[}\]])", r"\1", lit)))
     return out
 
 
 def _collections(page: str) -> list[dict]:
     return _json_after(page, "L.geoJSON(")
+
+
+def _inert_collections(page: str) -> dict[str, dict]:
+    """The lazy layers' data (``<script type="application/json" id=...>``) by element id."""
+    return {i: json.loads(d) for i, d in re.findall(
+        r'<script type="application/json" id="([^"]+)">(.*?)</script>', page, re.S)}
 
 
 def _marker_latlons(page: str) -> list[tuple[float, float]]:

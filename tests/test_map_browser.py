@@ -120,6 +120,31 @@ def test_offline_map_renders_without_any_request(open_map) -> None:
     assert o.page.locator(".leaflet-overlay-pane canvas").count() >= 1
 
 
+def test_minor_roads_of_a_city_wide_network_are_drawn_when_switched_on(
+        open_map, monkeypatch) -> None:
+    import re
+
+    from siting.i18n import t
+    from siting.maps import layers
+    from tests.test_maps import _with_minor_roads
+
+    monkeypatch.setattr(layers, "ROAD_SEGMENTS_COARSE", 1)  # every network is city-wide
+    o = open_map(_with_minor_roads(make_result()), basemap="none")
+    assert o.requests == [] and o.console_errors == []
+    lazy = re.search(r"var (lazy_data_layer_\w+) = null;", o.page.content()).group(1)
+    assert o.page.evaluate(f"{lazy} === null")  # not built when the page opened
+    control = o.page.locator(".leaflet-control-layers")
+    control.hover()
+    control.get_by_text(t("layer.roads_minor", "zh")).click()
+    # built once switched on: one polyline per road-class weight, every road in it
+    assert o.page.evaluate(f"{lazy}.getLayers().length") == 1
+    assert o.page.evaluate(f"{lazy}.getLayers()[0].getLatLngs().length") >= 1
+    control.get_by_text(t("layer.roads_minor", "zh")).click()  # off, then on again
+    control.get_by_text(t("layer.roads_minor", "zh")).click()
+    assert o.page.evaluate(f"{lazy}.getLayers().length") == 1  # not built twice
+    assert o.console_errors == []
+
+
 def test_osm_map_only_requests_tiles(open_map) -> None:
     result = make_result()
     o = open_map(result, basemap="osm")

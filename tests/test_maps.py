@@ -24,6 +24,7 @@ from tests.helpers_maps import (
     HOSTILE,
     WGS84,
     _collections,
+    _inert_collections,
     _json_after,
     _marker_latlons,
     _popups,
@@ -293,6 +294,57 @@ def test_city_wide_roads_are_written_at_the_scale_they_are_simplified_to(
     assert coarse and all(round(x, 4) == x and round(y, 4) == y for x, y in coarse)
     # still the same roads, within the ~10 m of the simplification and the rounding
     assert max(min(math.hypot(x - a, y - b) for a, b in fine) for x, y in coarse) < 1.5e-4
+
+
+def _with_minor_roads(result: SitingResult) -> SitingResult:
+    """``result`` with its roads doubled: the copies are residential streets nearby."""
+    minor = result.roads.copy()
+    minor["road_class"] = "residential"
+    minor["geometry"] = shapely.transform(minor.geometry.to_numpy(), lambda c: c + 2e-3)
+    roads = gpd.GeoDataFrame(pd.concat([result.roads, minor], ignore_index=True),
+                             crs=result.roads.crs)
+    return SitingResult(**{**result.__dict__, "roads": roads})
+
+
+def test_city_wide_minor_roads_wait_in_the_page_until_switched_on(
+        result: SitingResult, monkeypatch) -> None:
+    """On city-wide networks the minor roads are inert JSON in a layer that is off: the
+    page neither parses nor draws them when it opens."""
+    from siting.maps import layers
+
+    res = _with_minor_roads(result)
+
+    def by_weight(*fcs: dict) -> dict[float, int]:
+        """Lines per road-class weight."""
+        return {f["properties"]["s"]["weight"]: len(f["geometry"]["coordinates"])
+                for fc in fcs for f in fc["features"]}
+
+    def road_layers(page: str) -> list[dict]:
+        return [fc for fc in _collections(page) if fc["features"]
+                and fc["features"][0]["geometry"]["type"] == "MultiLineString"]
+
+    local = maps.build_map(res, basemap="none")
+    assert _inert_collections(local) == {}  # a small network: every road drawn
+    drawn = road_layers(local)
+    assert len(drawn) == 1 and set(by_weight(*drawn)) == {3.0, 2.2, 1.0}
+    assert "feature_group" in local and "L.geoJSON(data" not in local
+    monkeypatch.setattr(layers, "ROAD_SEGMENTS_COARSE", 1)  # every network is city-wide
+    city = maps.build_map(res, basemap="none")
+    inert = _inert_collections(city)
+    assert len(inert) == 1
+    (name, minor), = inert.items()
+    main = road_layers(city)
+    assert len(main) == 1
+    assert set(by_weight(minor)) == {1.0} and set(by_weight(*main)) == {3.0, 2.2}
+    assert {**by_weight(*main), **by_weight(minor)} == by_weight(*drawn)  # every road
+    # built from that data when its group is added, which the page does not do itself
+    lazy = name.removesuffix("_data")
+    group = re.search(rf"(\w+)\.on\(\"add\", function \(\) {{\s*if \({lazy}\)", city)
+    assert group and f"{group.group(1)}.addTo(" not in city
+    # ... and listed in the layer control under its own name
+    from siting.i18n import t
+
+    assert f'{json.dumps(t("layer.roads_minor", "zh"))} : {group.group(1)}' in city
 
 
 def test_zones_coverage_roads_and_extra_layers_drawn(result: SitingResult, page_zh: str) -> None:
