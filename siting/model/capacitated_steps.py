@@ -81,9 +81,9 @@ def lagrangian_step(rd: Reduced, lay: Layout, coverage_obj: FloatArray,
     step = LAGRANGE_SHARE * (deadline - t0)
     if step < LAGRANGE_MIN_S or not highs.highs_available():
         return bound, start
-    # time for the union of the best plans only when its root LP is expected to fit: the
-    # union is estimated from the start's stations (the 100k city: 610 of them against
-    # 698 in the union of the best five plans)
+    # time for the union of the best plans only when its root LP is expected to fit,
+    # estimated from the start's stations grown by UNION_GROWTH (on the 100k city the
+    # union of the best five plans had 698 (option, year)s, each plan ~610)
     share = UNION_SHARE if start is not None and UNION_GROWTH * union.expected_seconds(
         lay, [start]) <= UNION_SHARE * step else 0.0
     lag = lagrange.lagrangian(rd, lay, coverage_obj, pool.price, start=start, threads=threads,

@@ -368,7 +368,8 @@ def lagrangian(rd: Reduced, lay: Layout, coverage_obj: FloatArray, energy_price:
             break  # the LP's rows are served at most once, fully where priced: no step helps
         target = plan_value if math.isfinite(plan_value) else 0.0
         price = np.maximum(0.0, price - theta * max(value - target, 0.0) / norm * g)
-    if math.isfinite(union_at) and not _proven(best, plan_value):
+    if (math.isfinite(union_at) and time.perf_counter() < deadline
+            and not _proven(best, plan_value)):
         # the steps ended before the union's turn (step length spent): its turn now
         kept, plan, plan_value = _mix(dual, kept, plan, plan_value, keep, deadline)
     log.info("Lagrangian bound %.6g after %d steps, plan %.6g, in %.2f s", best, steps,

@@ -17,6 +17,11 @@ five was 70,048 (the bound: 70,896). The union of the best three gave 70,357, of
 values, then the allocation LP) gave 70,329 in 17 s, and pricing rows with the LP's duals
 44,893: HiGHS's rounding is kept.
 
+HiGHS's root cut rounds do not always heed an interrupt (on this model one round ran 70 s
+past a 25 s limit, after the plan was found); stopping at the first plan ends the run before
+them. Were the rounding to find no plan, the step could overrun its time that way: not seen
+in the six runs measured.
+
 It is a start only (what it finds is no bound): the solve keeps whichever plan covers more.
 """
 
