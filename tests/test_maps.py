@@ -347,6 +347,22 @@ def test_city_wide_minor_roads_wait_in_the_page_until_switched_on(
     assert f'{json.dumps(t("layer.roads_minor", "zh"))} : {group.group(1)}' in city
 
 
+def test_a_city_wide_network_without_road_classes_is_drawn_whole(
+        result: SitingResult, monkeypatch) -> None:
+    """No road of a weighted class: nothing would be drawn when the map opens, so the
+    roads are not split."""
+    from siting.maps import layers
+
+    res = _with_minor_roads(result)
+    res = SitingResult(**{**res.__dict__, "roads": res.roads.drop(columns="road_class")})
+    monkeypatch.setattr(layers, "ROAD_SEGMENTS_COARSE", 1)
+    page = maps.build_map(res, basemap="none")
+    assert _inert_collections(page) == {}
+    roads = [fc for fc in _collections(page) if fc["features"]
+             and fc["features"][0]["geometry"]["type"] == "MultiLineString"]
+    assert len(roads) == 1 and roads[0]["features"][0]["geometry"]["coordinates"]
+
+
 def test_zones_coverage_roads_and_extra_layers_drawn(result: SitingResult, page_zh: str) -> None:
     fcs = _collections(page_zh)
     tips = [re.sub(r"<[^>]+>", "", f["properties"].get("t", "")) for fc in fcs

@@ -1071,3 +1071,25 @@ def test_the_final_year_bound_runs_no_feasibility_jump(monkeypatch) -> None:
     mips = [h for h in seen if h.getOptionValue("mip_allow_restart")[1] is False]
     assert mips and all(
         h.getOptionValue("mip_heuristic_run_feasibility_jump")[1] is False for h in mips)
+
+
+def test_nearest_alloc_gives_each_served_row_its_nearest_station_open_that_year() -> None:
+    from siting.model.decode import nearest_alloc
+
+    # rows × options travel times; option 2 opens in year 1, option 3 never
+    times = np.array([[5.0, 3.0, 1.0, 0.5],
+                      [2.0, 2.0, 0.0, 9.0],
+                      [0.0, 0.0, 0.0, 0.0],
+                      [7.0, 0.0, 0.0, 0.0]])
+    mask = np.array([[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 1, 1], [1, 0, 0, 0]], bool)
+    r, c = np.nonzero(mask)
+    cover = sp.csr_matrix((times[r, c], (r, c)), shape=times.shape)
+    open_year = np.array([0, 0, 1, -1])
+    year = np.array([1, 0, 0, 1])
+    served = np.array([1.0, 0.5, 0.0, 0.25])
+    got = nearest_alloc(cover, open_year, year, served).toarray()
+    want = np.zeros((4, 4))
+    want[0, 2] = 1.0   # option 2 (1.0) is open in row 0's year 1; option 3 (0.5) never
+    want[1, 0] = 0.5   # year 0: option 2 not open yet; a tie 2.0/2.0 goes to option 0
+    want[3, 0] = 0.25  # its only option
+    assert np.array_equal(got, want)  # row 2 reaches option 2 only, not open in year 0

@@ -58,7 +58,8 @@ def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame, ctx: MapContext) -> Non
     ~10 m, and the minor roads (every class without a weight of its own in ``ROAD_WEIGHT``)
     go in a layer of their own, off when the map opens and drawn when switched on
     (:class:`~siting.maps.elements.LazyDataLayer`): on the 100k city they were 95 % of the
-    road layer's vertices and half the map's opening time.
+    road layer's vertices and half the map's opening time. A network with no road of a
+    weighted class (no ``road_class`` column, say) is drawn whole, as smaller ones are.
     """
     if not len(roads):
         return
@@ -88,6 +89,8 @@ def add_roads(fmap: folium.Map, roads: gpd.GeoDataFrame, ctx: MapContext) -> Non
             (minor if city_wide and w <= 1.0 else main).append(
                 feature(shapely.to_geojson(shapely.multilinestrings(pieces)),
                         {"s": {"weight": w}}))
+    if not main:  # no class of its own anywhere (e.g. no road_class): no map without roads
+        main, minor = minor, []
     style = {"color": ROAD_COLOR, "weight": 1.0, "opacity": 0.8, "interactive": False}
     if main:
         DataLayer(collection(main), style=style).add_to(layer_group(fmap, ctx.t("layer.roads")))

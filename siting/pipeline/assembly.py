@@ -26,7 +26,7 @@ from siting.figures import (
     unique_served,
 )
 from siting.model import ModelInput, Solution
-from siting.model.reduce import row_order
+from siting.model.decode import nearest_alloc
 from siting.network import RoadNetwork
 from siting.report import Report
 from siting.results import SitingResult, station_table
@@ -156,11 +156,4 @@ def _allocation_shares(sol: Solution, cover: sp.csr_matrix, open_year: np.ndarra
         inv = np.divide(1.0, energy, out=np.zeros_like(energy), where=energy > 0)
         return sp.csr_matrix(sp.diags(inv) @ alloc)
     # Uncapacitated: each served demand goes to its nearest station open in its year.
-    c = cover.tocoo()
-    ok = (open_year[c.col] >= 0) & (open_year[c.col] <= year[c.row])
-    rows, cols, t = c.row[ok], c.col[ok], c.data[ok]
-    order = row_order(rows, t)
-    rows, cols = rows[order], cols[order]
-    first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, bool)
-    rows, cols = rows[first], cols[first]
-    return sp.csr_matrix((served[rows], (rows, cols)), shape=cover.shape)
+    return nearest_alloc(cover, open_year, year, served)
