@@ -113,7 +113,10 @@ def demand_site_times(reach: SiteReach, demand_node: np.ndarray, demand_snap_m: 
         sel = np.flatnonzero(np.asarray(demand_class) == vc)
         if not len(sel):
             continue
-        block = T.tocsc()[:, np.asarray(demand_node)[sel]].T.tocoo()  # (len(sel), n_sites)
+        # (len(sel), n_sites). The columns are taken from the CSR matrix itself: converting
+        # it to CSC first took 4.6 s of the 100k city's coverage stage (two 2,000 × 200k
+        # matrices of 70-78M entries), taking them directly 0.7 s (2026-12-07)
+        block = sp.csr_matrix(T)[:, np.asarray(demand_node)[sel]].T.tocoo()
         t = (block.data + reach.access_s(demand_snap_m[sel][block.row])
              + site_access[block.col])
         keep = t <= threshold_s[sel][block.row]
