@@ -143,6 +143,14 @@ def plan_key(x: FloatArray) -> bytes:
     return np.round(np.asarray(x, dtype=float)).astype(np.int8).tobytes()
 
 
+def close_others(lay: Layout, free: BoolArray) -> tuple[FloatArray, FloatArray]:
+    """(lb, ub): ``lay``'s column bounds with every (option, year) outside ``free`` (n_x,)
+    fixed closed (an existing station outside it too: callers keep those in ``free``)."""
+    ub = lay.col_ub.copy()
+    ub[:lay.n_x][~free] = 0.0
+    return np.minimum(lay.col_lb, ub), ub
+
+
 def open_columns(lay: Layout, lb: FloatArray, ub: FloatArray) -> BoolArray:
     """The columns that can be non-zero once the x bounds in ``lb``/``ub`` are set.
 

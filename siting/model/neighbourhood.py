@@ -181,9 +181,7 @@ def lp_neighbourhood(mi: ModelInput, rd: Reduced, lay: Layout, start: FloatArray
         free |= start[:lay.n_x] > 0.5
     sub = layout(replace(rd, cover=nearest_cover(mi, rd, k_sub)), capacitated=True,
                  strengthen=False, tau=0.0)
-    ub = sub.col_ub.copy()
-    ub[:sub.n_x][~free] = 0.0
-    lb = np.minimum(sub.col_lb, ub)
+    lb, ub = decode.close_others(sub, free)
     sub = replace(sub, col_ub=ub, col_lb=lb)
     sub_start = None if start is None else decode.allocation_for_plan(
         sub, start[:lay.n_x], time_limit_s=deadline - time.perf_counter())

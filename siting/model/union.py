@@ -119,9 +119,7 @@ def _restriction(lay: Layout, stations: Sequence[FloatArray]
     free = np.zeros(lay.n_x, dtype=bool)
     for x in stations:
         free |= np.asarray(x[:lay.n_x]) > 0.5
-    ub = lay.col_ub.copy()
-    ub[:lay.n_x][~free] = 0.0
-    lb = np.minimum(lay.col_lb, ub)
+    lb, ub = decode.close_others(lay, free)
     return lb, ub, decode.open_columns(lay, lb, ub)
 
 
