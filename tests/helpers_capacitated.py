@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import scipy.sparse as sp
@@ -80,3 +81,20 @@ def random_cover(rng: np.random.Generator, n_rows: int, n_opt: int, most: int
     """Each row reached by 1 to ``most`` options drawn at random."""
     return [sorted(rng.choice(n_opt, size=rng.integers(1, most + 1), replace=False).tolist())
             for _ in range(n_rows)]
+
+
+def random_phased_instance(seed: int) -> ModelInput:
+    """Seven rows, four options, two years with a first-year cap; an infinite capacity on
+    every third seed, rows without energy on odd seeds, an existing station on every fourth."""
+    rng = np.random.default_rng(seed)
+    n_rows, n_opt, P = 7, 4, 2
+    cost = rng.integers(1, 4, n_opt).astype(float)
+    cap = rng.integers(2, 9, n_opt).astype(float)
+    if seed % 3 == 0:
+        cap[rng.integers(0, n_opt)] = math.inf
+    energy = rng.integers(0 if seed % 2 else 1, 6, n_rows).astype(float)
+    return small_input(rng.integers(1, 5, n_rows), energy, rng.integers(0, P, n_rows),
+                       random_cover(rng, n_rows, n_opt, 3), cost, cap,
+                       budget=float(cost.sum() * 0.6),
+                       by_year=[float(cost.sum()) * 0.4, math.inf],
+                       existing=[seed % 4 == 0] + [False] * (n_opt - 1))

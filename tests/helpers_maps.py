@@ -7,6 +7,8 @@ import re
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 from shapely.geometry import LineString, Point, Polygon
 
 from siting.results import SitingResult
@@ -195,3 +197,13 @@ def _popups(page: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- offline assets
+
+
+def with_minor_roads(result: SitingResult) -> SitingResult:
+    """``result`` with its roads doubled: the copies are residential streets nearby."""
+    minor = result.roads.copy()
+    minor["road_class"] = "residential"
+    minor["geometry"] = shapely.transform(minor.geometry.to_numpy(), lambda c: c + 2e-3)
+    roads = gpd.GeoDataFrame(pd.concat([result.roads, minor], ignore_index=True),
+                             crs=result.roads.crs)
+    return SitingResult(**{**result.__dict__, "roads": roads})

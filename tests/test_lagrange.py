@@ -14,7 +14,11 @@ from scipy.optimize import linprog
 
 from siting.model import SitingModel, capacitated_steps, lagrange, phases
 from siting.model.poolbound import pool_bound, pool_relaxation
-from tests.helpers_capacitated import brute_force, random_cover, small_input
+from tests.helpers_capacitated import (
+    brute_force,
+    random_phased_instance,
+    small_input,
+)
 
 
 def _parts(mi):
@@ -52,24 +56,9 @@ def test_each_knapsack_is_filled_as_its_lp_would(seed):
             assert amount[r[e]] @ take[e] <= room[k] + 1e-9
 
 
-def _random_instance(seed: int):
-    rng = np.random.default_rng(seed)
-    n_rows, n_opt, P = 7, 4, 2
-    cost = rng.integers(1, 4, n_opt).astype(float)
-    cap = rng.integers(2, 9, n_opt).astype(float)
-    if seed % 3 == 0:
-        cap[rng.integers(0, n_opt)] = math.inf
-    energy = rng.integers(0 if seed % 2 else 1, 6, n_rows).astype(float)
-    return small_input(rng.integers(1, 5, n_rows), energy, rng.integers(0, P, n_rows),
-                       random_cover(rng, n_rows, n_opt, 3), cost, cap,
-                       budget=float(cost.sum() * 0.6),
-                       by_year=[float(cost.sum()) * 0.4, math.inf],
-                       existing=[seed % 4 == 0] + [False] * (n_opt - 1))
-
-
 @pytest.mark.parametrize("seed", range(10))
 def test_any_prices_bound_every_plan(seed):
-    mi = _random_instance(seed)
+    mi = random_phased_instance(seed)
     best = brute_force(mi)
     _, rd, lay, cov = _parts(mi)
     rng = np.random.default_rng(seed)
@@ -82,7 +71,7 @@ def test_any_prices_bound_every_plan(seed):
 
 @pytest.mark.parametrize("seed", range(10))
 def test_the_method_bounds_every_plan_and_its_plan_is_what_it_says(seed):
-    mi = _random_instance(seed)
+    mi = random_phased_instance(seed)
     best = brute_force(mi)
     _, rd, lay, cov = _parts(mi)
     lag = _lagrangian(mi, seconds=0.4)
@@ -162,7 +151,7 @@ def test_a_one_year_model_reports_the_bound_as_its_final_year_bound_too(monkeypa
 
 
 def test_the_solve_leaves_it_out_where_the_lp_fits(monkeypatch):
-    mi = _random_instance(1)
+    mi = random_phased_instance(1)
     calls = _spy(monkeypatch)
     sol = SitingModel.from_input(mi, capacitated=True).solve(time_limit_s=6)
     assert not calls
@@ -170,7 +159,7 @@ def test_the_solve_leaves_it_out_where_the_lp_fits(monkeypatch):
 
 
 def test_no_time_no_step(monkeypatch):
-    mi = _random_instance(2)
+    mi = random_phased_instance(2)
     calls = _spy(monkeypatch)
     monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)
     monkeypatch.setattr(capacitated_steps, "LAGRANGE_MIN_S", 1e3)
@@ -183,7 +172,7 @@ def test_the_local_search_gives_way_only_to_a_lagrangian_step_that_will_run(monk
 
     monkeypatch.setattr(heuristics, "LOCAL_SEARCH_MIN_COLUMNS", 0)
     monkeypatch.setattr(phases, "LP_S_PER_NNZ", 1e3)  # too large for the LP
-    m = SitingModel.from_input(_random_instance(3), capacitated=True)
+    m = SitingModel.from_input(random_phased_instance(3), capacitated=True)
     share = heuristics.LOCAL_SEARCH_SHARE * 60
     assert m._search_seconds(60, lagrangian=True) == 0.0
     assert m._search_seconds(60, lagrangian=False) == pytest.approx(share)  # CBC, least cost

@@ -17,7 +17,7 @@ import pytest
 
 from devtools import browser as chromium
 from siting import maps
-from tests.helpers_maps import HOSTILE, make_result
+from tests.helpers_maps import HOSTILE, make_result, with_minor_roads
 
 pytestmark = [
     pytest.mark.slow,
@@ -126,10 +126,8 @@ def test_minor_roads_of_a_city_wide_network_are_drawn_when_switched_on(
 
     from siting.i18n import t
     from siting.maps import layers
-    from tests.test_maps import _with_minor_roads
-
     monkeypatch.setattr(layers, "ROAD_SEGMENTS_COARSE", 1)  # every network is city-wide
-    o = open_map(_with_minor_roads(make_result()), basemap="none")
+    o = open_map(with_minor_roads(make_result()), basemap="none")
     assert o.requests == [] and o.console_errors == []
     lazy = re.search(r"var (lazy_data_layer_\w+) = null;", o.page.content()).group(1)
     assert o.page.evaluate(f"{lazy} === null")  # not built when the page opened

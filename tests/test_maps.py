@@ -30,6 +30,7 @@ from tests.helpers_maps import (
     _popups,
     make_result,
     make_scenario,
+    with_minor_roads,
 )
 from tests.helpers_report import make_report
 
@@ -296,23 +297,13 @@ def test_city_wide_roads_are_written_at_the_scale_they_are_simplified_to(
     assert max(min(math.hypot(x - a, y - b) for a, b in fine) for x, y in coarse) < 1.5e-4
 
 
-def _with_minor_roads(result: SitingResult) -> SitingResult:
-    """``result`` with its roads doubled: the copies are residential streets nearby."""
-    minor = result.roads.copy()
-    minor["road_class"] = "residential"
-    minor["geometry"] = shapely.transform(minor.geometry.to_numpy(), lambda c: c + 2e-3)
-    roads = gpd.GeoDataFrame(pd.concat([result.roads, minor], ignore_index=True),
-                             crs=result.roads.crs)
-    return SitingResult(**{**result.__dict__, "roads": roads})
-
-
 def test_city_wide_minor_roads_wait_in_the_page_until_switched_on(
         result: SitingResult, monkeypatch) -> None:
     """On city-wide networks the minor roads are inert JSON in a layer that is off: the
     page neither parses nor draws them when it opens."""
     from siting.maps import layers
 
-    res = _with_minor_roads(result)
+    res = with_minor_roads(result)
 
     def by_weight(*fcs: dict) -> dict[float, int]:
         """Lines per road-class weight."""
@@ -353,7 +344,7 @@ def test_a_city_wide_network_without_road_classes_is_drawn_whole(
     roads are not split."""
     from siting.maps import layers
 
-    res = _with_minor_roads(result)
+    res = with_minor_roads(result)
     res = SitingResult(**{**res.__dict__, "roads": res.roads.drop(columns="road_class")})
     monkeypatch.setattr(layers, "ROAD_SEGMENTS_COARSE", 1)
     page = maps.build_map(res, basemap="none")

@@ -11,7 +11,13 @@ import pytest
 
 from siting.model import SitingModel, capacitated_steps, decode, lagrange, union
 from siting.model.poolbound import pool_relaxation
-from tests.helpers_capacitated import random_cover, served, small_input
+from tests.helpers_capacitated import (
+    brute_force,
+    random_cover,
+    random_phased_instance,
+    served,
+    small_input,
+)
 
 
 def _instance(seed: int):
@@ -181,10 +187,7 @@ def test_steps_that_end_early_still_leave_the_union_its_turn(monkeypatch):
 @pytest.mark.parametrize("seed", range(4))
 def test_on_phased_models_its_plan_holds_every_row_and_bounds_hold(seed):
     # two years, yearly caps, an existing station on some seeds (as test_lagrange's)
-    from tests.helpers_capacitated import brute_force
-    from tests.test_lagrange import _random_instance
-
-    mi = _random_instance(seed)
+    mi = random_phased_instance(seed)
     rd, lay, cov = _parts(mi)
     pool = pool_relaxation(rd, cov[lay.oy:lay.oy + lay.n_y])
     lag = lagrange.lagrangian(rd, lay, cov, pool.price, start=None, threads=1,
