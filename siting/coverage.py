@@ -55,6 +55,65 @@ class SiteReach:
         return np.asarray(snap_m, dtype=float) / (self.access_speed_kph / 3.6)
 
 
+@dataclass(frozen=True)
+class Reconnected:
+    """Demand snapped past a network piece that no candidate site is on
+    (:func:`reconnect_stranded`).
+
+    Attributes
+    ----------
+    node, snap_m
+        Every point's node and the distance to it, m (moved points changed).
+    moved
+        Indices of the points moved to a piece that holds a site.
+    """
+
+    node: np.ndarray
+    snap_m: np.ndarray
+    moved: np.ndarray
+
+
+def reconnect_stranded(net: RoadNetwork, xy: np.ndarray, node: np.ndarray,
+                       snap_m: np.ndarray, site_node: np.ndarray, max_snap_m: float
+                       ) -> Reconnected:
+    """Move points whose nearest road is on a network piece without any site to the nearest
+    road of a piece that has one, when that road is within ``max_snap_m``.
+
+    Real extracts hold many small pieces joined to nothing (service roads of a yard, a road
+    cut by the extract's edge); a depot beside one would otherwise never reach a station.
+    Points with no such road within ``max_snap_m`` keep their node
+    (:func:`siting._checks.check_reachable` then names them).
+
+    Parameters
+    ----------
+    net
+        The road network.
+    xy
+        (n, 2) point coordinates in ``net.crs`` (metres).
+    node, snap_m
+        Each point's nearest node (:meth:`RoadNetwork.snap`) and the distance to it.
+    site_node
+        Snapped node of every site.
+    max_snap_m
+        Longest straight leg allowed from a point to its road, m.
+    """
+    node = np.asarray(node, dtype=np.int64)
+    snap_m = np.asarray(snap_m, dtype=float)
+    labels = np.asarray(net.components().labels)
+    if not len(node) or not len(site_node):
+        return Reconnected(node, snap_m, np.zeros(0, dtype=np.int64))
+    served = np.isin(labels, np.unique(labels[np.asarray(site_node, dtype=np.int64)]))
+    stranded = np.flatnonzero(~served[node])
+    if not len(stranded):
+        return Reconnected(node, snap_m, np.zeros(0, dtype=np.int64))
+    new_node, new_m = net.snap_within(xy[stranded, 0], xy[stranded, 1], served)
+    ok = new_m <= max_snap_m
+    moved = stranded[ok]
+    node, snap_m = node.copy(), snap_m.copy()
+    node[moved], snap_m[moved] = new_node[ok], new_m[ok]
+    return Reconnected(node, snap_m, moved)
+
+
 def site_reach(net: RoadNetwork, site_xy: np.ndarray, cutoffs_s: dict[str, float],
                speeds_kph: dict[str, dict[str, float]], *, access_speed_kph: float,
                client: object | None = None,

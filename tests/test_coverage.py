@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from siting.coverage import MIN_TIME_S, demand_site_times, option_coverage, site_reach
+from siting.coverage import (
+    MIN_TIME_S,
+    demand_site_times,
+    option_coverage,
+    reconnect_stranded,
+    site_reach,
+)
 from tests.helpers_net import (
     SPEEDS_KPH,
     grid_edges,
@@ -207,3 +213,47 @@ def test_empty_inputs() -> None:
     cov = option_coverage(st2, np.array(["swap"], dtype=object),
                           pd.DataFrame({"site_idx": [0], "serves": [("charging",)]}))
     assert cov.shape == (1, 1) and cov.nnz == 0
+
+
+def _main_and_stray():
+    """A 2 km main road (nodes 0-1-2) and a stray 100 m piece (3-4) 300 m north of node 1."""
+    return make_net([(0, 0), (1000, 0), (2000, 0), (1000, 300), (1100, 300)],
+                    [(0, 1, "primary", False), (1, 2, "primary", False),
+                     (3, 4, "residential", False)])
+
+
+def test_reconnect_stranded_moves_points_off_a_piece_without_sites():
+    net = _main_and_stray()
+    xy = np.column_stack(to_metric(np.array([1000.0, 1100.0, 2000.0]),
+                                   np.array([310.0, 320.0, 5.0])))
+    node, snap_m = net.snap(xy[:, 0], xy[:, 1])
+    assert node.tolist() == [3, 4, 2]
+    sites = np.array([0])
+    got = reconnect_stranded(net, xy, node, snap_m, sites, max_snap_m=400.0)
+    # the two points beside the stray piece go to the main road's nearest node
+    assert got.moved.tolist() == [0, 1]
+    assert got.node.tolist() == [1, 1, 2]
+    assert got.snap_m[:2] == pytest.approx([310.0, np.hypot(100.0, 320.0)])
+    assert got.snap_m[2] == pytest.approx(snap_m[2])
+    # the input arrays are left as they were
+    assert node.tolist() == [3, 4, 2]
+    # within a tighter limit only the nearer one moves
+    got = reconnect_stranded(net, xy, node, snap_m, sites, max_snap_m=320.0)
+    assert got.moved.tolist() == [0] and got.node.tolist() == [1, 4, 2]
+    # a site on the stray piece makes it a piece worth reaching: nothing moves
+    got = reconnect_stranded(net, xy, node, snap_m, np.array([0, 4]), max_snap_m=400.0)
+    assert got.moved.tolist() == [] and got.node.tolist() == [3, 4, 2]
+    # no site at all: nothing to move to
+    got = reconnect_stranded(net, xy, node, snap_m, np.zeros(0, dtype=np.int64),
+                             max_snap_m=400.0)
+    assert got.moved.tolist() == [] and got.node.tolist() == [3, 4, 2]
+
+
+def test_snap_within_a_node_subset():
+    net = _main_and_stray()
+    x, y = to_metric(np.array([1000.0]), np.array([290.0]))
+    mask = np.array([True, True, True, False, False])
+    node, dist = net.snap_within(x, y, mask)
+    assert node.tolist() == [1] and dist == pytest.approx([290.0])
+    node, dist = net.snap_within(x, y, np.zeros(5, dtype=bool))
+    assert node.tolist() == [-1] and np.isinf(dist).all()

@@ -316,6 +316,30 @@ def test_self_intersecting_zone_is_repaired_with_warning(case, caplog):
                                                             "integrated"}
 
 
+def test_demand_beside_a_stray_road_is_snapped_to_the_connected_network(case, caplog):
+    """A short road joined to nothing, 15 m from fleet point 5: the point's nearest road. No
+    site is on it, so the point goes to the nearest road that reaches the candidates."""
+    fleet = case.layer("fleet.geojson")
+    lon, lat = fleet["features"][4]["geometry"]["coordinates"]
+    fid = fleet["features"][4]["properties"]["fleet_id"]
+    case.edit("roads.geojson", lambda d: d["features"].append({
+        "type": "Feature", "properties": {"highway": "residential", "name": "场内道路"},
+        "geometry": {"type": "LineString",
+                     "coordinates": [[lon - 0.0001, lat + 0.000135],
+                                     [lon + 0.0001, lat + 0.000135]]}}))
+    with caplog.at_level(logging.WARNING):
+        res = case.validate()
+    assert res.exit_code == 0, res.output
+    warned = [r.getMessage() for r in caplog.records if "snapped to the nearest road that "
+              "does connect" in r.getMessage()]
+    assert len(warned) == 1, res.output
+    assert warned[0].startswith(f"{case.dir / 'fleet.geojson'}: feature 5 (fleet_id '{fid}'): ")
+    assert "other fleet feature" not in warned[0] and "\n" not in warned[0]
+    # the new leg (to the bundled network's node 40 m away) is longer than the stray one
+    new, old = map(float, re.search(r"\((\d+) m away instead of (\d+) m", warned[0]).groups())
+    assert 30 < new < 50 and 10 < old < 25
+
+
 def _gcj_shift(doc: dict) -> None:
     for f in doc["features"]:
         lon, lat = f["geometry"]["coordinates"]

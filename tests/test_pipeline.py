@@ -262,3 +262,40 @@ def test_a_run_started_from_a_smaller_budgets_plan_covers_no_less(case):
     assert start is not None and (start >= 0).sum() == len(base.stations)
     more = run(more_sc, case.out / "more", basemap="none", start_from=base)
     assert more.report.solver.objective_range[0] >= base.report.solver.objective_range[0] - 1e-6
+
+
+def _unreachable_warnings(caplog, demand, cover, options, weight="vehicles"):
+    import logging
+    from types import SimpleNamespace
+
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from siting.pipeline.model_input import warn_unreachable
+
+    sc = SimpleNamespace(weight=weight, demand=SimpleNamespace(path="fleet.csv"))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        warn_unreachable(sc, pd.DataFrame(demand), sp.csr_matrix(cover),
+                         pd.DataFrame({"serves": options}))
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+
+def test_unreachable_demand_is_counted_by_weight_in_the_final_year(caplog):
+    demand = {"fleet_id": ["A", "A", "B", "C", "C", "D"],
+              "pathway": ["charging", "hydrogen", "charging", "charging", "hydrogen",
+                          "charging"],
+              "year": [2025, 2025, 2025, 2025, 2025, 2024],
+              "weight": [6.0, 1.0, 2.0, 3.0, 0.5, 50.0]}
+    # A's and C's charging rows reach the option; B's is beyond its threshold; no option
+    # serves hydrogen; D (2024, unreachable) does not count in 2025's figure
+    cover = [[1], [0], [0], [1], [0], [0]]
+    warned = _unreachable_warnings(caplog, demand, cover, [("charging", "swap")])
+    assert warned == [
+        "fleet.csv: in 2025, 3.5 of 12.5 NEV vehicles (28%) can reach no candidate option: "
+        "1.5 need the hydrogen pathway, which no candidate site's allowed_types offers; "
+        "2.0 are farther than their segment's threshold_min from every candidate of their "
+        "pathway (first: fleet_id 'B'); they cannot be covered"]
+    # a fifth or less of the final year's weight: no warning (2.0 of 11.0 lost)
+    demand["weight"] = [6.0, 1.0, 0.5, 3.0, 0.5, 50.0]
+    assert _unreachable_warnings(caplog, demand, cover, [("charging",)]) == []

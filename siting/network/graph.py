@@ -281,6 +281,31 @@ class RoadNetwork:
         dist, idx = self._tree.query(pts)
         return np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float64)
 
+    def snap_within(self, x: np.ndarray, y: np.ndarray, nodes: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest node of each point among ``nodes`` only (KD-tree over that subset).
+
+        Parameters
+        ----------
+        x, y
+            Point coordinates in metres of :attr:`crs`.
+        nodes
+            Boolean per node of the network: the nodes a point may snap to.
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray)
+            int64 node indices and float64 distances (m); index -1 and distance ``inf`` when
+            ``nodes`` selects no node.
+        """
+        pts = np.column_stack([np.atleast_1d(np.asarray(x, dtype=np.float64)),
+                               np.atleast_1d(np.asarray(y, dtype=np.float64))])
+        pick = np.flatnonzero(np.asarray(nodes, dtype=bool))
+        if not len(pick):
+            return (np.full(len(pts), -1, dtype=np.int64), np.full(len(pts), np.inf))
+        dist, idx = cKDTree(np.column_stack([self.x[pick], self.y[pick]])).query(pts)
+        return pick[np.asarray(idx, dtype=np.int64)], np.asarray(dist, dtype=np.float64)
+
     # ------------------------------------------------------------------ connectivity
     @cached_property
     def _components(self) -> ComponentReport:

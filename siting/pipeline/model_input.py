@@ -3,8 +3,9 @@
 :func:`build_model_input` turns demand rows, options and coverage into a
 :class:`~siting.model.ModelInput`: years, zone requirements, grid limits, budgets, hydrogen
 supply, coverage floors and corridor flows. Around it: the snap-distance check
-(:func:`check_snaps`), the hydrogen delivery cost (a tie-breaker) and supply distances, and
-warnings about limits an uncapacitated run does not model and about demand no option reaches.
+(:func:`check_snaps`; :func:`warn_reconnected` for points moved off a stray piece of road),
+the hydrogen delivery cost (a tie-breaker) and supply distances, and warnings about limits
+an uncapacitated run does not model and about demand no option reaches.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from siting._errors import NetworkError
+from siting._errors import NetworkError, echo
 from siting.candidates import RuleLayers
 from siting.corridors import Flow
+from siting.coverage import Reconnected
 from siting.crs import point_xy
+from siting.figures import weight_unit
 from siting.layers import feature_label
 from siting.model import ArcCoverFlow, CoverageFloor, GridGroup, ModelInput, ZoneMinimum
 from siting.network import RoadNetwork
@@ -49,6 +52,21 @@ def check_snaps(what: str, path: str | Path, ids: pd.Series, snap_m: np.ndarray,
                f"from the nearest road (limit {limit:.0f} m); move it, extend the network, or "
                f"raise network.max_snap_m [{len(far)} {what} feature(s) too far]")
         raise NetworkError(msg)
+
+
+def warn_reconnected(path: str | Path, ids: pd.Series, again: Reconnected, *,
+                     old_snap_m: np.ndarray) -> None:
+    """Warn that fleet points were snapped past a network piece no candidate site is on
+    (:func:`siting.coverage.reconnect_stranded`): the first, how many, the longest leg."""
+    k = int(again.moved[0])
+    others = len(again.moved) - 1
+    log.warning("%s%s: the nearest road is on a piece of the network that no road connects to "
+                "any candidate site, so it was snapped to the nearest road that does connect "
+                "(%.0f m away instead of %.0f m; longest such leg %.0f m, within "
+                "network.max_snap_m); check the road network there if that is wrong",
+                feature_label(path, k, ids.iloc[k], str(ids.name)),
+                f" and {others} other fleet feature(s)" if others else "",
+                again.snap_m[k], old_snap_m[k], float(again.snap_m[again.moved].max()))
 
 
 def delivery_cost(sc: Scenario, options: pd.DataFrame) -> np.ndarray | None:
@@ -114,18 +132,35 @@ def fleet_rows(fleet: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> np.ndarray:
     return pos.reindex(demand["fleet_id"].astype(str).to_numpy()).to_numpy(dtype=int)
 
 
-def warn_unreachable(sc: Scenario, demand: gpd.GeoDataFrame, cover: sp.csr_matrix) -> None:
-    """Warn when many demand points reach no option within their threshold."""
+def warn_unreachable(sc: Scenario, demand: gpd.GeoDataFrame, cover: sp.csr_matrix,
+                     options: pd.DataFrame) -> None:
+    """Warn when over a fifth of the final year's demand weight reaches no option, telling
+    apart the pathways no candidate offers from the demand beyond every threshold."""
     if not len(demand):
         return
+    year = demand["year"].to_numpy()
+    last = year == year.max()
+    w = demand["weight"].to_numpy(dtype=float)
     reach = np.asarray(cover.getnnz(axis=1) > 0)
-    share = 1.0 - float(reach.mean())
-    if share > 0.2:
-        k = int(np.flatnonzero(~reach)[0])
-        log.warning("%s: %.0f%% of demand points reach no candidate within their threshold "
-                    "(first: feature of fleet_id '%s'); they cannot be covered", sc.demand.path,
-                    100 * share, demand["fleet_id"].iloc[k])
-
+    total = float(w[last].sum())
+    lost = last & ~reach
+    if total <= 0 or float(w[lost].sum()) <= 0.2 * total:
+        return
+    offered = set().union(*options["serves"]) if len(options) else set()
+    pathway = demand["pathway"].to_numpy()
+    unit = weight_unit(sc.weight)
+    parts = []
+    for p in sorted(set(pathway[lost].tolist()) - offered):
+        parts.append(f"{w[lost & (pathway == p)].sum():,.1f} need the {p} pathway, which no "
+                     "candidate site's allowed_types offers")
+    far = np.flatnonzero(lost & np.isin(pathway, sorted(offered)))
+    if len(far):
+        parts.append(f"{w[far].sum():,.1f} are farther than their segment's threshold_min "
+                     f"from every candidate of their pathway (first: fleet_id "
+                     f"{echo(demand['fleet_id'].iloc[int(far[0])])})")
+    log.warning("%s: in %d, %s of %s %s (%.0f%%) can reach no candidate option: %s; they "
+                "cannot be covered", sc.demand.path, int(year.max()), f"{w[lost].sum():,.1f}",
+                f"{total:,.1f}", unit, 100 * w[lost].sum() / total, "; ".join(parts))
 
 
 def build_model_input(sc: Scenario, demand: gpd.GeoDataFrame, options: pd.DataFrame,

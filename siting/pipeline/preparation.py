@@ -33,7 +33,13 @@ from siting._resources import (
 )
 from siting.candidates import RuleLayers, build_options
 from siting.corridors import Flow, corridor_flows, warn_overlaps
-from siting.coverage import SiteReach, demand_site_times, option_coverage, site_reach
+from siting.coverage import (
+    SiteReach,
+    demand_site_times,
+    option_coverage,
+    reconnect_stranded,
+    site_reach,
+)
 from siting.crs import point_xy
 from siting.demand import build_demand
 from siting.model import ModelInput
@@ -44,6 +50,7 @@ from siting.pipeline.model_input import (
     check_snaps,
     fleet_rows,
     supply_measure,
+    warn_reconnected,
     warn_unmodelled_limits,
     warn_unreachable,
 )
@@ -161,7 +168,6 @@ def _travel_times(sc: Scenario, net: RoadNetwork, inputs: Inputs, demand: gpd.Ge
     check_snaps("demand", source_of(sc.demand), inputs.fleet["fleet_id"], fleet_snap,
                 sc.network.max_snap_m)
     row = fleet_rows(inputs.fleet, demand)
-    dem_node, dem_snap = np.asarray(fleet_node)[row], np.asarray(fleet_snap)[row]
     cutoffs = (demand.groupby("vehicle_class")["threshold_s"].max().to_dict()
                if len(demand) else {})
     reach = site_reach(net, site_xy, cutoffs, sc.network.speed_table(),
@@ -170,6 +176,12 @@ def _travel_times(sc: Scenario, net: RoadNetwork, inputs: Inputs, demand: gpd.Ge
     check_snaps("candidate", source_of(sc.candidates), sites["site_id"], reach.site_snap_m,
                 sc.network.max_snap_m, n_first=len(inputs.candidates),
                 second_path=source_of(sc.existing) if sc.existing else None)
+    again = reconnect_stranded(net, fleet_xy, fleet_node, fleet_snap, reach.site_node,
+                               sc.network.max_snap_m)
+    if len(again.moved):
+        warn_reconnected(source_of(sc.demand), inputs.fleet["fleet_id"], again,
+                         old_snap_m=np.asarray(fleet_snap))
+    dem_node, dem_snap = again.node[row], again.snap_m[row]
     return _Snapped(site_xy, dem_node, dem_snap, reach)
 
 
@@ -192,7 +204,7 @@ def _coverage(sc: Scenario, net: RoadNetwork, inputs: Inputs, demand: gpd.GeoDat
     check_reachable(cover, net, snapped.demand_node, snapped.reach.site_node,
                     demand_ids=demand["fleet_id"].tolist(), source=source_of(sc.demand),
                     fleet_ids=inputs.fleet["fleet_id"].astype(str).tolist())
-    warn_unreachable(sc, demand, cover)
+    warn_unreachable(sc, demand, cover, options)
     return cover
 
 
