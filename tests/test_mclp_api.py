@@ -197,6 +197,15 @@ def test_problem_is_inspectable_and_errors_are_one_line() -> None:
         MCLP.from_coverage(np.eye(3, dtype=bool), [1, 1], p_facilities=1)
     with pytest.raises(InputDataError, match="p_facilities, or facility_costs and budget"):
         MCLP.from_coverage(np.eye(3, dtype=bool), [1, 1, 1])
+    # numpy scalars are named as plain numbers, not as their repr
+    with pytest.raises(InputDataError, match=r"^weights\[1\] = -3.0 must be finite and >= 0$"):
+        MCLP.from_coverage(np.eye(3, dtype=bool), np.array([5.0, -3.0, 4.0]), p_facilities=1)
+    with pytest.raises(InputDataError, match=r"^service_radius = nan must be"):
+        MCLP.from_cost_matrix(np.eye(3), [1, 1, 1], service_radius=np.float64("nan"),
+                              p_facilities=1)
+    with pytest.raises(InputDataError, match=r"^budget = -1.0 must be"):
+        MCLP.from_coverage(np.eye(3, dtype=bool), [1, 1, 1], facility_costs=[1, 1, 1],
+                           budget=np.float64(-1))
     with pytest.raises(SolverError, match="not solved yet"):
         _ = MCLP.from_coverage(np.eye(3, dtype=bool), [1, 1, 1], p_facilities=1).selected
 

@@ -355,7 +355,7 @@ class ModelInput:
             a = np.asarray(getattr(self, name), dtype=float)
             if not np.all(np.isfinite(a)) or (a < 0).any():
                 i = int(np.flatnonzero(~np.isfinite(a) | (a < 0))[0])
-                bad(f"{name}[{i}] = {a[i]!r} must be finite and >= 0; fix that row")
+                bad(f"{name}[{i}] = {float(a[i])!r} must be finite and >= 0; fix that row")
         if self.unit is not None and np.asarray(self.unit).shape != (nd,):
             bad(f"unit has shape {np.asarray(self.unit).shape}; pass one value per demand row")
         if self.option_capacity_h2 is not None and np.asarray(

@@ -86,7 +86,7 @@ def _vector(values: Any, n: int, name: str, *, positive: bool = False) -> npt.ND
         i = int(np.flatnonzero(~np.isfinite(a) | (a < 0))[0]) if (
             ~np.isfinite(a) | (a < 0)).any() else int(np.flatnonzero(a <= 0)[0])
         rule = "> 0" if positive else ">= 0"
-        raise InputDataError(f"{name}[{i}] = {a[i]!r} must be finite and {rule}")
+        raise InputDataError(f"{name}[{i}] = {float(a[i])!r} must be finite and {rule}")
     return a
 
 
@@ -146,7 +146,7 @@ class MCLP:
         self.facility_costs = (None if facility_costs is None
                                else _vector(facility_costs, n_fac, "facility_costs"))
         if budget is not None and not (math.isfinite(budget) and budget >= 0):
-            raise InputDataError(f"budget = {budget!r} must be finite and >= 0")
+            raise InputDataError(f"budget = {float(budget)!r} must be finite and >= 0")
         self.budget = None if budget is None else float(budget)
         self._model: SitingModel | None = None
         self.solution: Solution | None = None
@@ -189,7 +189,8 @@ class MCLP:
             As in :class:`MCLP`.
         """
         if not (math.isfinite(service_radius) and service_radius >= 0):
-            raise InputDataError(f"service_radius = {service_radius!r} must be finite and >= 0")
+            raise InputDataError(f"service_radius = {float(service_radius)!r} must be finite "
+                                 "and >= 0")
         if sp.issparse(cost_matrix):
             c = sp.csr_matrix(cost_matrix)
             ok = c.data <= service_radius           # NaN compares False: out of reach
