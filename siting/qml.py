@@ -211,8 +211,12 @@ def _labels(expression: str, *, color: str = "34,34,34,255", size: float = 8.5,
 
 
 def _q(value: str) -> str:
-    """A QGIS expression string literal."""
-    return "'" + value.replace("'", "''") + "'"
+    """A QGIS expression string literal of ``value``, as ``QgsExpression.quotedString`` writes
+    it: QGIS reads a backslash in a literal as an escape, so backslashes are doubled (an id
+    ending in one would otherwise swallow the closing quote), quotes doubled, and line breaks
+    and tabs written as ``\\n`` and ``\\t``."""
+    text = value.replace("\\", "\\\\").replace("'", "''")
+    return "'" + text.replace("\n", "\\n").replace("\t", "\\t") + "'"
 
 
 # --------------------------------------------------------------------------- per layer

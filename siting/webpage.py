@@ -48,6 +48,8 @@ table.fig td.txt, table.fig th.txt {{ text-align: left; white-space: normal; }}
 .sw {{ flex: 0 0 auto; display: inline-flex; align-items: center; justify-content: center;
   min-width: 24px; }}
 .siting-station {{ background: transparent; border: 0; }}
+.siting-pop, .legend, .leaflet-control-layers label {{ overflow-wrap: anywhere; }}
+.leaflet-control-layers-expanded {{ max-width: min(360px, 80vw); }}
 .siting-pop table {{ border-collapse: collapse; }}
 .siting-pop td {{ padding: 1px 6px 1px 0; vertical-align: top; }}
 .siting-pop td:first-child {{ color: #666; white-space: nowrap; }}

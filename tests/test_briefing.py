@@ -534,3 +534,26 @@ def test_station_table_headers_break_between_words(lang: str) -> None:
         latin = re.findall(r"[A-Za-z0-9]+", text)
         got = [w for line in lines for w in re.findall(r"[A-Za-z0-9]+", line)]
         assert got == latin, (text, lines)
+
+
+def test_stopped_solver_tile_shows_its_whole_sentence(tmp_path: Path) -> None:
+    """The key-figures page's solver tile: "stopped at the time limit: within 40.0% of the
+    best possible (not proven optimal)" is three lines in English; only two were kept, and the
+    page said "... (not" (the bundled scenario's English briefing)."""
+    from siting.i18n import t
+
+    run = make_run(tmp_path)
+    report = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    report["solver"].update(status="time_limit", gap=0.4, bound=212.9)
+    report["corridors"] = [{  # a fifth tile: the tiles narrower, as in the bundled plan
+        "covered": 1.0, "energy_per_day": 58.1, "energy_unit": "kg/day", "id": "c1",
+        "length_km": 48.4, "name": "淅河化工园 → G70", "name_en": "", "pathway": "hydrogen",
+        "trucks_covered": 6.0, "trucks_per_day": 6.0, "weight": 6.0}]
+    (run / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    fonts = briefing.Fonts.resolve()
+    with matplotlib.rc_context(briefing.briefing_rc(fonts)):
+        figs = briefing.render_briefing(briefing.load_run(run), lang="en", fonts=fonts)
+    want = t("brief.solver_short_stopped", "en", gap="40.0%")
+    tile = [x.get_text() for x in figs[1].texts if x.get_text().startswith(want[:20])]
+    assert len(tile) == 1
+    assert " ".join(tile[0].split("\n")) == want

@@ -192,3 +192,30 @@ def test_screenshot_map_writes_a_non_blank_png(tmp_path: Path) -> None:
     assert rgb.std() > 0.05
     assert len(np.unique((rgb * 255).astype(np.uint8), axis=0)) > 50
     assert not (tmp_path / "shots" / "map.tmp.png").exists()
+
+
+#: Right edge of a box's widest descendant beyond the box's own right edge, per box (px).
+_OVERFLOW_JS = """(sel) => [...document.querySelectorAll(sel)].map(el => {
+  const right = el.getBoundingClientRect().right;
+  let inner = right;
+  for (const d of el.querySelectorAll('*')) {
+    const b = d.getBoundingClientRect();
+    if (b.width) { inner = Math.max(inner, b.right); }
+  }
+  return inner - right;
+})"""
+
+
+def test_very_long_names_stay_inside_their_boxes(open_map) -> None:
+    """A 400-character name without a space (and a 300-character zone name) wraps inside the
+    popup, the legend and the title box; the layer list stays narrow. Before, the popup's text
+    ran ~3,000 px past its bubble and the layer control covered the whole window."""
+    o = open_map(make_result(station_name="L" * 400, zone_name="Z" * 300), basemap="none")
+    o.page.locator('.siting-station [data-site="H1"]').click()
+    o.page.locator(".leaflet-popup-content").wait_for()
+    for sel in (".leaflet-popup-content-wrapper", "#siting-legend", "#siting-title"):
+        assert max(o.page.evaluate(_OVERFLOW_JS, sel)) <= 2, sel
+    control = o.page.locator(".leaflet-control-layers")
+    control.hover()
+    assert control.bounding_box()["width"] <= 362
+    assert o.console_errors == []

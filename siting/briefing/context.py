@@ -20,7 +20,7 @@ from matplotlib.text import Text
 
 from siting._format import MISSING
 from siting.briefing.fonts import Fonts
-from siting.briefing.text import wrap_width
+from siting.briefing.text import WIDTH_MARGIN, fit_width, text_width_pt, wrap_width
 from siting.i18n import LABELS, t
 from siting.report import Report
 from siting.report_text import solver_name as _solver_name
@@ -31,12 +31,14 @@ __all__ = [
     "CAVEAT_RED",
     "PAGE_SIZE_IN",
     "SYMBOL_HANDLER_MAP",
+    "TITLE_MIN_PT",
     "PageContext",
     "SymbolHandle",
     "SymbolHandler",
     "TypeStyle",
     "draw_caveat",
     "draw_symbol",
+    "fit_title",
     "make_context",
     "new_page",
     "pathway_name",
@@ -48,6 +50,10 @@ __all__ = [
 
 #: A4 landscape, inches.
 PAGE_SIZE_IN: tuple[float, float] = (11.69, 8.27)
+#: Smallest font size (pt) a long plan title shrinks to before it is cut.
+TITLE_MIN_PT = 12.0
+#: Space (pt) kept between the title and the page heading.
+_TITLE_GAP_PT = 18.0
 #: Colour of caveats (the schematic-network warning).
 CAVEAT_RED = "#c00000"
 #: matplotlib marker of each symbol shape.
@@ -132,10 +138,24 @@ def make_context(data: RunData, lang: str, fonts: Fonts) -> PageContext:
                        weight_unit=fonts.safe(unit, sc.weight_unit), report=rep)
 
 
+def fit_title(title: str, heading: str) -> tuple[str, float]:
+    """The plan's title on one line left of the page ``heading``, and its font size: 17 pt,
+    smaller down to :data:`TITLE_MIN_PT` for a long title, then cut with an ellipsis (line
+    breaks become spaces)."""
+    title = " ".join(title.split())
+    room = 0.94 * PAGE_SIZE_IN[0] * 72.0 - text_width_pt(heading, 12) - _TITLE_GAP_PT
+    size = 17.0
+    while size > TITLE_MIN_PT and text_width_pt(title, size, bold=True) > room * (
+            1.0 - WIDTH_MARGIN):
+        size -= 0.5
+    return fit_width(title, room, size, bold=True), size
+
+
 def new_page(ctx: PageContext, heading: str) -> Figure:
     """An A4 landscape page with the plan's title, ``heading`` and the subtitle."""
     fig = Figure(figsize=PAGE_SIZE_IN, facecolor="white")
-    fig.text(0.03, 0.955, ctx.title, fontsize=17, fontweight="bold", va="baseline")
+    title, size = fit_title(ctx.title, heading)
+    fig.text(0.03, 0.955, title, fontsize=size, fontweight="bold", va="baseline")
     fig.text(0.97, 0.955, heading, fontsize=12, ha="right", va="baseline", color="#333333")
     fig.text(0.03, 0.925, ctx.label("brief.subtitle"), fontsize=9.5, color="#555555",
              va="baseline")

@@ -89,12 +89,15 @@ class Fonts:
     cjk
         The CJK family name, or None when no CJK font is installed.
     latin_codepoints
-        Characters DejaVu Sans can draw (used when there is no CJK font).
+        Characters DejaVu Sans can draw.
+    cjk_codepoints
+        Characters the CJK font can draw (empty without one).
     """
 
     family: tuple[str, ...]
     cjk: str | None
     latin_codepoints: frozenset[int]
+    cjk_codepoints: frozenset[int] = frozenset()
 
     @classmethod
     def resolve(cls) -> Fonts:
@@ -103,23 +106,39 @@ class Fonts:
         latin = font_manager.get_font(font_manager.findfont(
             font_manager.FontProperties(family=LATIN_FAMILY)))
         codepoints = frozenset(latin.get_charmap())
+        cjk_points: frozenset[int] = frozenset()
+        if cjk is not None:
+            path = font_manager.findfont(font_manager.FontProperties(family=cjk),
+                                         fallback_to_default=False)
+            cjk_points = frozenset(font_manager.get_font(path).get_charmap())
         family = (cjk, LATIN_FAMILY) if cjk else (LATIN_FAMILY,)
-        return cls(family=family, cjk=cjk, latin_codepoints=codepoints)
+        return cls(family=family, cjk=cjk, latin_codepoints=codepoints,
+                   cjk_codepoints=cjk_points)
 
     def can_draw(self, text: str) -> bool:
-        """True when every character of ``text`` has a glyph in the page fonts."""
-        if self.cjk is not None:
-            return True
-        return all(ord(c) in self.latin_codepoints or c in "\n\t" for c in text)
+        """True when every character of ``text`` has a glyph in the page fonts (a line break
+        is drawn as one; a tab or another control character is not)."""
+        return all(c == "\n" or ord(c) in self.latin_codepoints or ord(c) in self.cjk_codepoints
+                   for c in text)
 
     def safe(self, text: str, fallback: str | None = None) -> str:
-        """``text`` if drawable, else ``fallback`` if drawable, else ``text`` with gaps as '?'."""
-        text = str(text)
+        """``text`` if drawable, else ``fallback`` if drawable, else ``text`` with gaps as '?'.
+
+        Control characters other than a line break (a tab, a carriage return, a bell) are
+        spaces first: no font has a glyph for them, and drawn they are empty boxes.
+        """
+        text = str(text).translate(_CONTROL_AS_SPACE)
         if self.can_draw(text):
             return text
-        if fallback is not None and self.can_draw(str(fallback)):
-            return str(fallback)
+        if fallback is not None:
+            other = str(fallback).translate(_CONTROL_AS_SPACE)
+            if self.can_draw(other):
+                return other
         return "".join(c if self.can_draw(c) else "?" for c in text)
+
+
+#: Control characters (C0 but the line break, DEL, C1) → a space, for :meth:`Fonts.safe`.
+_CONTROL_AS_SPACE: dict[int, str] = {c: " " for c in (*range(32), *range(127, 160)) if c != 10}
 
 
 _SUBSET_DROP_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "VORG", "vhea", "vmtx",

@@ -30,6 +30,9 @@ from siting.run_folder import RunData
 
 __all__ = ["page_figures", "year_table"]
 
+#: Lines of a tile's small print (more is cut with an ellipsis, never silently).
+_TILE_LINES = 3
+
 
 def page_figures(data: RunData, ctx: PageContext) -> Figure:
     """The key-figures page of a run."""
@@ -82,9 +85,9 @@ def _tiles(fig: Figure, data: RunData, ctx: PageContext) -> None:
                  va="top")
         fig.text(x + 0.01, 0.842, fit_width(value, room, 16, bold=True), fontsize=16,
                  fontweight="bold", va="top")
-        lines = wrap_width(sub, room, 7.5)[:2]
-        fig.text(x + 0.01, 0.79, "\n".join(lines), fontsize=7.5, color="#555555",
-                 va="center", linespacing=1.15)
+        lines = wrap_width(sub, room, 7.5, max_lines=_TILE_LINES)
+        fig.text(x + 0.01, 0.79 - 0.004 * max(0, len(lines) - 2), "\n".join(lines),
+                 fontsize=7.5, color="#555555", va="center", linespacing=1.15)
 
 
 def year_table(ctx: PageContext) -> Table:

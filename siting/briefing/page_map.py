@@ -50,6 +50,8 @@ _ROAD_STYLE: dict[str, tuple[float, str]] = {
 _MAP_RECT = (0.03, 0.09, 0.64, 0.81)
 _PANEL_X = 0.695
 _SYMBOL_PT = 11.0
+#: Lines a station type's legend entry may take (its name cut with "…", then the count).
+_LEGEND_LINES = 3
 
 _Limits = tuple[tuple[float, float], tuple[float, float]]
 
@@ -249,8 +251,10 @@ def _legend(fig: Figure, data: RunData, ctx: PageContext) -> float:
     width_pt = (0.97 - x - 0.03) * PAGE_SIZE_IN[0] * 72
     for tid, sym in ctx.styles.items():
         draw_symbol(ax, x + 0.01, y - 0.008, sym, size=_SYMBOL_PT)
-        label = f"{sym.label} ({counts.get(tid, 0)})"
-        lines = wrap_width(label, width_pt, 8.5)
+        count = f"({counts.get(tid, 0)})"
+        lines = wrap_width(f"{sym.label} {count}", width_pt, 8.5)
+        if len(lines) > _LEGEND_LINES:  # a very long type name: cut, the count kept
+            lines = [*wrap_width(sym.label, width_pt, 8.5, max_lines=_LEGEND_LINES - 1), count]
         fig.text(x + 0.028, y, "\n".join(lines), fontsize=8.5, va="top", linespacing=1.15)
         y -= step + 0.017 * (len(lines) - 1)
     first = next(iter(ctx.styles.values()), None)

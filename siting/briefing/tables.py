@@ -19,10 +19,16 @@ from matplotlib.patches import Rectangle
 from siting.briefing.context import PAGE_SIZE_IN, PageContext
 from siting.briefing.text import fit_width, wrap_width
 
-__all__ = ["Table", "draw_rows", "layout_rows", "line_height", "table_block"]
+__all__ = ["MAX_CELL_LINES", "PAGE_BOTTOM", "Table", "draw_rows", "layout_rows", "line_height",
+           "table_block"]
 
 #: Cell padding, points.
 _PAD_PT = 3.0
+#: Lines a wrapped body cell may take; a longer text is cut with an ellipsis (a 500-character
+#: name would otherwise push its table off the page).
+MAX_CELL_LINES = 4
+#: Lowest edge (page fraction) a table may reach: clear of the caveat and the page footer.
+PAGE_BOTTOM = 0.07
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class Table:
     wrap: Sequence[bool] = field(default_factory=tuple)
     total: Sequence[str] | None = None
     fontsize: float = 8.5
+    max_lines: int = MAX_CELL_LINES
 
 
 def _cells(table: Table, row: Sequence[str], width_fig: float, bold: bool, *,
@@ -52,8 +59,8 @@ def _cells(table: Table, row: Sequence[str], width_fig: float, bold: bool, *,
         room = max(4.0, w * width_pt - 2 * _PAD_PT)
         text = str(text)
         if wrap:
-            out.append(wrap_width(text, room, table.fontsize, bold=bold, slash=wrap_all)
-                       or [""])
+            out.append(wrap_width(text, room, table.fontsize, bold=bold, slash=wrap_all,
+                                  max_lines=None if wrap_all else table.max_lines) or [""])
         else:
             out.append([fit_width(text, room, table.fontsize, bold=bold)])
     return out
@@ -125,18 +132,42 @@ def draw_rows(fig: Figure, table: Table, laid: list[tuple[list[list[str]], float
 
 
 def table_block(fig: Figure, ctx: PageContext, title: str, table: Table, x: float, top: float,
-                width: float, *, max_rows: int | None = None) -> float:
+                width: float, *, max_rows: int | None = None,
+                bottom: float = PAGE_BOTTOM) -> float:
     """A titled table at (``x``, ``top``) of ``width`` (page fractions); at most ``max_rows``
-    body rows (the last then says how many more there are). Returns the bottom edge."""
+    body rows, and only the rows that end above ``bottom`` (the last row then says how many
+    more there are; nothing is drawn when not even that fits). Returns the bottom edge."""
     rows = list(table.rows)
-    if max_rows is not None and len(rows) > max_rows:
-        extra = len(rows) - (max_rows - 1)
-        rows = [*rows[: max_rows - 1],
-                [ctx.label("brief.more_rows", n=extra)] + [""] * (len(table.header) - 1)]
+    y = top - 10.5 * 1.6 / 72.0 / PAGE_SIZE_IN[1]
+    keep = len(rows) if max_rows is None or len(rows) <= max_rows else max_rows - 1
+    keep = min(keep, _rows_that_fit(table, width, y - bottom))
+    if keep < 0:
+        return top
+    if keep < len(rows):
+        rows = [*rows[:keep], [ctx.label("brief.more_rows", n=len(rows) - keep)]
+                + [""] * (len(table.header) - 1)]
     if not rows:
         rows = [[ctx.label("brief.no_data")] + [""] * (len(table.header) - 1)]
     t = Table(table.header, rows, table.widths, table.aligns, table.wrap, table.total,
-              table.fontsize)
+              table.fontsize, table.max_lines)
     fig.text(x, top, title, fontsize=10.5, va="top", fontweight="bold")
-    y = top - 10.5 * 1.6 / 72.0 / PAGE_SIZE_IN[1]
     return draw_rows(fig, t, layout_rows(t, width), x, y, width, total=t.total is not None)
+
+
+def _rows_that_fit(table: Table, width: float, room: float) -> int:
+    """How many body rows of ``table`` fit in ``room`` (a page fraction) with its header, its
+    total and, when not all fit, a one-line "n more" row; -1 when not even those fit."""
+    laid = layout_rows(table, width)
+    n = len(table.rows)
+    fixed = laid[0][1] + (laid[-1][1] if table.total is not None else 0.0)
+    heights = [h for _, h in laid[1:n + 1]]
+    if fixed + sum(heights) <= room:
+        return n
+    more = 1.6 * line_height(table.fontsize)
+    used, keep = fixed + more, 0
+    if used > room:
+        return -1
+    while keep < n and used + heights[keep] <= room:
+        used += heights[keep]
+        keep += 1
+    return keep

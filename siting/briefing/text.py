@@ -125,12 +125,26 @@ def wrap(text: str, cells: int) -> list[str]:
 
 
 def wrap_width(text: str, width_pt: float, size: float, *, bold: bool = False,
-               slash: bool = False) -> list[str]:
+               slash: bool = False, max_lines: int | None = None) -> list[str]:
     """Wrap ``text`` to lines no wider than ``width_pt`` at font ``size`` (measured, with
     :data:`WIDTH_MARGIN` to spare); a word wider than a line is split. ``slash``: a line may
     also break after a slash (column headers such as ``vehicles/day``; not names, where a
-    URL-like text would come apart)."""
-    width_pt *= 1.0 - WIDTH_MARGIN
+    URL-like text would come apart). ``max_lines``: at most that many lines, the last cut
+    with an ellipsis when there was more (a 500-character name must not run off the page)."""
+    lines = _wrap_lines(text, width_pt * (1.0 - WIDTH_MARGIN), size, bold=bold, slash=slash)
+    if max_lines is None or len(lines) <= max_lines:
+        return lines
+    kept = lines[: max(1, max_lines)]
+    last = kept[-1].rstrip()
+    while last and text_width_pt(last + "…", size, bold=bold) > width_pt * (1.0 - WIDTH_MARGIN):
+        last = last[:-1].rstrip()
+    kept[-1] = last + "…"
+    return kept
+
+
+def _wrap_lines(text: str, width_pt: float, size: float, *, bold: bool,
+                slash: bool) -> list[str]:
+    """:func:`wrap_width`'s lines, every one (``width_pt`` already less the margin)."""
     lines: list[str] = []
     for para in str(text).split("\n"):
         line = ""
@@ -143,10 +157,21 @@ def wrap_width(text: str, width_pt: float, size: float, *, bold: bool = False,
                 lines.append(line.rstrip())
             line = "" if tok == " " else tok
             while text_width_pt(line, size, bold=bold) > width_pt and len(line) > 1:
-                cut = len(line) - 1
-                while cut > 1 and text_width_pt(line[:cut], size, bold=bold) > width_pt:
-                    cut -= 1
+                cut = _longest_fit(line, width_pt, size, bold=bold)
                 lines.append(line[:cut])
                 line = line[cut:]
         lines.append(line.rstrip())
     return lines
+
+
+def _longest_fit(text: str, width_pt: float, size: float, *, bold: bool) -> int:
+    """The longest prefix length (at least 1) of ``text`` no wider than ``width_pt``: a
+    bisection, so a 500-character word is split in a few dozen measurements, not thousands."""
+    lo, hi = 1, len(text) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_width_pt(text[:mid], size, bold=bold) <= width_pt:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

@@ -85,6 +85,9 @@ class Overlay(MacroElement):
         #siting-legend .sub-row { padding-left: 32px; }
         .siting-pop { font: 12px/1.4 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
           sans-serif; }
+        .siting-box, .siting-pop, .leaflet-control-layers label { overflow-wrap: anywhere; }
+        .siting-pop table.grid th { overflow-wrap: normal; }
+        .leaflet-control-layers-expanded { max-width: min(360px, 80vw); }
         .siting-pop table { border-collapse: collapse; margin-top: 2px; }
         .siting-pop td, .siting-pop th { padding: 1px 6px 1px 0; vertical-align: top; }
         .siting-pop td:first-child { color: #666; white-space: nowrap; }
