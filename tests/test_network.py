@@ -509,6 +509,41 @@ def test_line_layer_files_oneway_and_multilines(tmp_path, suffix):
     assert by_pair[(b, e)] == DEFAULT_SPEEDS_KPH["residential"]["heavy"]
 
 
+def _osm_export_layer() -> gpd.GeoDataFrame:
+    """Two residential streets joined only by a footway, a service road off one of them, a
+    road under construction crossing both: a line layer as exported from OSM (QGIS, GDAL's
+    OSM driver, Geofabrik's shapefiles)."""
+    return gpd.GeoDataFrame(
+        {"highway": ["residential", "footway", "residential", "Service", "construction"]},
+        geometry=[LineString([(113.370, 31.690), (113.375, 31.690)]),
+                  LineString([(113.375, 31.690), (113.380, 31.690)]),
+                  LineString([(113.380, 31.690), (113.385, 31.690)]),
+                  LineString([(113.372, 31.690), (113.372, 31.695)]),
+                  LineString([(113.373, 31.680), (113.373, 31.700)])],
+        crs="EPSG:4326")
+
+
+def test_line_layer_gets_the_osm_fleet_road_filter(tmp_path, caplog):
+    """A footway between two streets is not a road for the fleet (the same data as an OSM
+    file gives two separate streets); service roads and construction sites neither."""
+    path = tmp_path / "osm_export.gpkg"
+    _osm_export_layer().to_file(path)
+    with caplog.at_level(logging.WARNING, logger="siting.network"):
+        net = load_network(NetworkSpec(path=path))
+    assert set(net.edge_class.tolist()) == {"residential"}
+    assert net.components().n_components == 2  # the footway no longer joins them
+    assert net.n_nodes == 4  # nothing of the dropped lines is left, not even crossings
+    assert dict(net.dropped) == {"footway": 1, "service": 1, "construction": 1}
+    assert "3 source edges dropped by the fleet road filter" in caplog.text
+    only_paths = _osm_export_layer().iloc[[1, 3]]
+    with pytest.raises(NetworkError, match=r"no drivable roads left after the fleet road "
+                       r"filter \(empty network; dropped: footway 1, service 1"):
+        from_lines(only_paths, source="paths.gpkg")
+    # a survey's own classes are still roads ("anything else counts as road")
+    own = _osm_export_layer().assign(highway=["支路", "人行道", "city street", None, "x"])
+    assert from_lines(own).dropped == {"人行道": 1}
+
+
 def test_line_layer_crs_rules(tmp_path):
     from pyproj import Transformer
 
