@@ -297,6 +297,65 @@ def test_graphml_filter_matches_osm_file(tmp_path):
                                                                          "no access"}
 
 
+def test_simplified_osmnx_graphml_keeps_the_road_shape(tmp_path):
+    """osmnx's default (simplify=True) keeps a road's shape only in the edge's geometry: its
+    inner vertices are nodes again, so points snap to the road as from the OSM file (they
+    snapped to junctions only, 400 m off on a real extract) and maps draw the road."""
+    import osmnx as ox
+
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=113.370, y=31.690)
+    G.add_node(3, x=113.380, y=31.690)
+    bend = [(113.370, 31.690), (113.375, 31.695), (113.380, 31.690)]
+    G.add_edge(1, 3, highway="primary", length=1500.0, geometry=LineString(bend))
+    G.add_edge(3, 1, highway="primary", length=1500.0, geometry=LineString(bend[::-1]))
+    G.add_edge(3, 1, highway="primary", length=900.0)  # a parallel straight road
+    path = tmp_path / "simplified.graphml"
+    ox.save_graphml(G, path)  # the geometry as WKT text
+    net = load_network(NetworkSpec(path=path))
+    assert net.n_nodes == 3  # the bend is one node for both directions
+    mid = _node_near(net, 113.375, 31.695)
+    a, b = _node_near(net, 113.370, 31.690), _node_near(net, 113.380, 31.690)
+    e = edge_dict(net)
+    ids = net.node_id
+    half = great_circle(113.370, 31.690, 113.375, 31.695)
+    assert e[(ids[a], ids[mid])][0] == pytest.approx(750.0)  # scaled to the edge's length
+    assert e[(ids[mid], ids[b])][0] == pytest.approx(750.0 * great_circle(
+        113.375, 31.695, 113.380, 31.690) / half)
+    assert e[(ids[b], ids[a])] == (900.0, "primary") and net.n_edges == 5
+    x, y = net.project(np.array([113.375]), np.array([31.6951]))
+    assert net.snap(x, y)[1][0] < 12.0  # on the bend, not 700 m away at a junction
+
+    # the tiny fixture, simplified by osmnx, gives the nodes and lengths of the OSM file
+    from_osm = load_network(NetworkSpec(path=TINY_OSM))
+    U = from_osm.to_networkx()
+    for _, _, d in U.edges(data=True):
+        d["osmid"] = 0
+    ox.save_graphml(ox.simplify_graph(U), tmp_path / "tiny_simplified.graphml")
+    back = load_network(NetworkSpec(path=tmp_path / "tiny_simplified.graphml"))
+    assert back.n_nodes == from_osm.n_nodes and back.n_edges == from_osm.n_edges
+    assert sorted(zip(back.lon.round(7), back.lat.round(7))) == sorted(
+        zip(from_osm.lon.round(7), from_osm.lat.round(7)))
+    assert back.edge_length_m.sum() == pytest.approx(from_osm.edge_length_m.sum())
+
+
+def test_simplified_graphml_edge_merging_a_footway_is_named(tmp_path, caplog):
+    import osmnx as ox
+
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=113.370, y=31.690)
+    G.add_node(2, x=113.380, y=31.690)
+    G.add_edge(1, 2, highway="['residential', 'footway']", length=950.0)
+    path = tmp_path / "merged.graphml"
+    ox.save_graphml(G, path)
+    with caplog.at_level(logging.WARNING, logger="siting.network"):
+        net = load_network(NetworkSpec(path=path))
+    assert net.n_edges == 1  # kept whole, as documented
+    assert "1 edge(s) join a fleet road and a way the fleet road filter leaves out (first: " \
+           "highway ['residential', 'footway']" in caplog.text
+    assert "simplify=False" in caplog.text
+
+
 def test_graphml_without_highway_is_kept_whole(tmp_path, caplog):
     G = nx.Graph(crs="EPSG:4326")
     G.add_node("a", x=113.37, y=31.69)
