@@ -603,6 +603,38 @@ def test_line_layer_gets_the_osm_fleet_road_filter(tmp_path, caplog):
     assert from_lines(own).dropped == {"人行道": 1}
 
 
+@pytest.mark.parametrize("encoding", ["GBK", "UTF-8"])
+def test_line_layer_shapefile_without_cpg_keeps_chinese_classes(tmp_path, encoding):
+    """A Chinese road Shapefile without its .cpg: the classes are read as for point layers
+    (UTF-8, else GBK), not as GDAL's Latin-1 (the class column was not found, or every
+    road fell back to class 'road')."""
+    g = gpd.GeoDataFrame({"等级": ["主干路", "支路"], "名称": ["解放路", "青年路"]},
+                         geometry=[LineString([(113.37, 31.69), (113.38, 31.69)]),
+                                   LineString([(113.38, 31.69), (113.38, 31.70)])],
+                         crs="EPSG:4326")
+    path = tmp_path / "道路.shp"
+    g.to_file(path, encoding=encoding)
+    path.with_suffix(".cpg").unlink()
+    net = load_network(NetworkSpec(path=path, class_column="等级"))
+    assert set(net.edge_class.tolist()) == {"主干路", "支路"}
+    speeds = net.edge_speeds_kph(DEFAULT_SPEEDS_KPH, "light")
+    assert sorted(set(speeds.tolist())) == sorted({DEFAULT_SPEEDS_KPH["primary"]["light"],
+                                                   DEFAULT_SPEEDS_KPH["residential"]["light"]})
+
+
+def test_line_layer_geojson_saved_as_gbk(tmp_path, caplog):
+    gj = tmp_path / "roads.geojson"
+    text = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"highway": "主干路"},
+         "geometry": {"type": "LineString", "coordinates": [[113.37, 31.69], [113.38, 31.69]]}}
+    ]}, ensure_ascii=False)
+    gj.write_bytes(text.encode("gbk"))
+    with caplog.at_level(logging.WARNING):
+        net = load_network(NetworkSpec(path=gj))
+    assert net.edge_class.tolist() == ["主干路", "主干路"]
+    assert "text is GBK, not UTF-8" in caplog.text
+
+
 def test_line_layer_crs_rules(tmp_path):
     from pyproj import Transformer
 

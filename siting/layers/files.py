@@ -192,6 +192,19 @@ def _read_gdal(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoD
     return gdf
 
 
+def read_gis_text(path: Path, layer: str | None, what: str) -> gpd.GeoDataFrame:
+    """A GIS file read through pyogrio with its text encoding found as for every layer: a
+    Shapefile without ``.cpg`` as UTF-8, else GBK (not GDAL's Latin-1); GeoJSON/GeoPackage
+    as UTF-8, else GBK with a warning. Used for the road line layer (``what`` names it).
+
+    Raises
+    ------
+    ScenarioError
+        Text in neither encoding (names the file and the fix).
+    """
+    return _read_with_encoding(path, layer, _shapefile_encoding(path), what)
+
+
 def _shapefile_encoding(path: Path) -> list[str | None]:
     """Encodings to try, in order: ``None`` lets GDAL decide (a .cpg or DBF id exists).
 

@@ -350,7 +350,8 @@ def read_lines(path: str | Path, *, layer: str | None = None, crs: str | None = 
     Parameters
     ----------
     path
-        GeoPackage, Shapefile or GeoJSON file.
+        GeoPackage, Shapefile or GeoJSON file; text as UTF-8, or GBK where the format allows
+        (a Shapefile without ``.cpg``, GeoJSON saved by Chinese software), as point layers.
     layer
         Layer name inside the file (GeoPackage); None = the first.
     crs
@@ -372,10 +373,13 @@ def read_lines(path: str | Path, *, layer: str | None = None, crs: str | None = 
     InputDataError
         A feature that is not a line.
     """
-    import geopandas as gpd
+    from siting._errors import ScenarioError
+    from siting.layers.files import read_gis_text  # text encodings as for every layer
 
     try:
-        gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+        gdf = read_gis_text(Path(path), layer, "road network")
+    except ScenarioError:
+        raise
     except Exception as e:  # pyogrio raises several error types for unreadable files
         msg = f"{path}: cannot read the line layer ({one_line(e)}); check the file and layer"
         raise NetworkError(msg) from None
