@@ -297,6 +297,65 @@ def test_graphml_filter_matches_osm_file(tmp_path):
                                                                          "no access"}
 
 
+def test_simplified_osmnx_graphml_keeps_the_road_shape(tmp_path):
+    """osmnx's default (simplify=True) keeps a road's shape only in the edge's geometry: its
+    inner vertices are nodes again, so points snap to the road as from the OSM file (they
+    snapped to junctions only, 400 m off on a real extract) and maps draw the road."""
+    import osmnx as ox
+
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=113.370, y=31.690)
+    G.add_node(3, x=113.380, y=31.690)
+    bend = [(113.370, 31.690), (113.375, 31.695), (113.380, 31.690)]
+    G.add_edge(1, 3, highway="primary", length=1500.0, geometry=LineString(bend))
+    G.add_edge(3, 1, highway="primary", length=1500.0, geometry=LineString(bend[::-1]))
+    G.add_edge(3, 1, highway="primary", length=900.0)  # a parallel straight road
+    path = tmp_path / "simplified.graphml"
+    ox.save_graphml(G, path)  # the geometry as WKT text
+    net = load_network(NetworkSpec(path=path))
+    assert net.n_nodes == 3  # the bend is one node for both directions
+    mid = _node_near(net, 113.375, 31.695)
+    a, b = _node_near(net, 113.370, 31.690), _node_near(net, 113.380, 31.690)
+    e = edge_dict(net)
+    ids = net.node_id
+    half = great_circle(113.370, 31.690, 113.375, 31.695)
+    assert e[(ids[a], ids[mid])][0] == pytest.approx(750.0)  # scaled to the edge's length
+    assert e[(ids[mid], ids[b])][0] == pytest.approx(750.0 * great_circle(
+        113.375, 31.695, 113.380, 31.690) / half)
+    assert e[(ids[b], ids[a])] == (900.0, "primary") and net.n_edges == 5
+    x, y = net.project(np.array([113.375]), np.array([31.6951]))
+    assert net.snap(x, y)[1][0] < 12.0  # on the bend, not 700 m away at a junction
+
+    # the tiny fixture, simplified by osmnx, gives the nodes and lengths of the OSM file
+    from_osm = load_network(NetworkSpec(path=TINY_OSM))
+    U = from_osm.to_networkx()
+    for _, _, d in U.edges(data=True):
+        d["osmid"] = 0
+    ox.save_graphml(ox.simplify_graph(U), tmp_path / "tiny_simplified.graphml")
+    back = load_network(NetworkSpec(path=tmp_path / "tiny_simplified.graphml"))
+    assert back.n_nodes == from_osm.n_nodes and back.n_edges == from_osm.n_edges
+    assert sorted(zip(back.lon.round(7), back.lat.round(7))) == sorted(
+        zip(from_osm.lon.round(7), from_osm.lat.round(7)))
+    assert back.edge_length_m.sum() == pytest.approx(from_osm.edge_length_m.sum())
+
+
+def test_simplified_graphml_edge_merging_a_footway_is_named(tmp_path, caplog):
+    import osmnx as ox
+
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=113.370, y=31.690)
+    G.add_node(2, x=113.380, y=31.690)
+    G.add_edge(1, 2, highway="['residential', 'footway']", length=950.0)
+    path = tmp_path / "merged.graphml"
+    ox.save_graphml(G, path)
+    with caplog.at_level(logging.WARNING, logger="siting.network"):
+        net = load_network(NetworkSpec(path=path))
+    assert net.n_edges == 1  # kept whole, as documented
+    assert "1 edge(s) join a fleet road and a way the fleet road filter leaves out (first: " \
+           "highway ['residential', 'footway']" in caplog.text
+    assert "simplify=False" in caplog.text
+
+
 def test_graphml_without_highway_is_kept_whole(tmp_path, caplog):
     G = nx.Graph(crs="EPSG:4326")
     G.add_node("a", x=113.37, y=31.69)
@@ -507,6 +566,73 @@ def test_line_layer_files_oneway_and_multilines(tmp_path, suffix):
                                                       strict=True)}
     assert by_pair[(a, b)] == DEFAULT_SPEEDS_KPH["primary"]["heavy"]  # alias 主干路
     assert by_pair[(b, e)] == DEFAULT_SPEEDS_KPH["residential"]["heavy"]
+
+
+def _osm_export_layer() -> gpd.GeoDataFrame:
+    """Two residential streets joined only by a footway, a service road off one of them, a
+    road under construction crossing both: a line layer as exported from OSM (QGIS, GDAL's
+    OSM driver, Geofabrik's shapefiles)."""
+    return gpd.GeoDataFrame(
+        {"highway": ["residential", "footway", "residential", "Service", "construction"]},
+        geometry=[LineString([(113.370, 31.690), (113.375, 31.690)]),
+                  LineString([(113.375, 31.690), (113.380, 31.690)]),
+                  LineString([(113.380, 31.690), (113.385, 31.690)]),
+                  LineString([(113.372, 31.690), (113.372, 31.695)]),
+                  LineString([(113.373, 31.680), (113.373, 31.700)])],
+        crs="EPSG:4326")
+
+
+def test_line_layer_gets_the_osm_fleet_road_filter(tmp_path, caplog):
+    """A footway between two streets is not a road for the fleet (the same data as an OSM
+    file gives two separate streets); service roads and construction sites neither."""
+    path = tmp_path / "osm_export.gpkg"
+    _osm_export_layer().to_file(path)
+    with caplog.at_level(logging.WARNING, logger="siting.network"):
+        net = load_network(NetworkSpec(path=path))
+    assert set(net.edge_class.tolist()) == {"residential"}
+    assert net.components().n_components == 2  # the footway no longer joins them
+    assert net.n_nodes == 4  # nothing of the dropped lines is left, not even crossings
+    assert dict(net.dropped) == {"footway": 1, "service": 1, "construction": 1}
+    assert "3 source edges dropped by the fleet road filter" in caplog.text
+    only_paths = _osm_export_layer().iloc[[1, 3]]
+    with pytest.raises(NetworkError, match=r"no drivable roads left after the fleet road "
+                       r"filter \(empty network; dropped: footway 1, service 1"):
+        from_lines(only_paths, source="paths.gpkg")
+    # a survey's own classes are still roads ("anything else counts as road")
+    own = _osm_export_layer().assign(highway=["支路", "人行道", "city street", None, "x"])
+    assert from_lines(own).dropped == {"人行道": 1}
+
+
+@pytest.mark.parametrize("encoding", ["GBK", "UTF-8"])
+def test_line_layer_shapefile_without_cpg_keeps_chinese_classes(tmp_path, encoding):
+    """A Chinese road Shapefile without its .cpg: the classes are read as for point layers
+    (UTF-8, else GBK), not as GDAL's Latin-1 (the class column was not found, or every
+    road fell back to class 'road')."""
+    g = gpd.GeoDataFrame({"等级": ["主干路", "支路"], "名称": ["解放路", "青年路"]},
+                         geometry=[LineString([(113.37, 31.69), (113.38, 31.69)]),
+                                   LineString([(113.38, 31.69), (113.38, 31.70)])],
+                         crs="EPSG:4326")
+    path = tmp_path / "道路.shp"
+    g.to_file(path, encoding=encoding)
+    path.with_suffix(".cpg").unlink()
+    net = load_network(NetworkSpec(path=path, class_column="等级"))
+    assert set(net.edge_class.tolist()) == {"主干路", "支路"}
+    speeds = net.edge_speeds_kph(DEFAULT_SPEEDS_KPH, "light")
+    assert sorted(set(speeds.tolist())) == sorted({DEFAULT_SPEEDS_KPH["primary"]["light"],
+                                                   DEFAULT_SPEEDS_KPH["residential"]["light"]})
+
+
+def test_line_layer_geojson_saved_as_gbk(tmp_path, caplog):
+    gj = tmp_path / "roads.geojson"
+    text = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"highway": "主干路"},
+         "geometry": {"type": "LineString", "coordinates": [[113.37, 31.69], [113.38, 31.69]]}}
+    ]}, ensure_ascii=False)
+    gj.write_bytes(text.encode("gbk"))
+    with caplog.at_level(logging.WARNING):
+        net = load_network(NetworkSpec(path=gj))
+    assert net.edge_class.tolist() == ["主干路", "主干路"]
+    assert "text is GBK, not UTF-8" in caplog.text
 
 
 def test_line_layer_crs_rules(tmp_path):

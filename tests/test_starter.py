@@ -134,6 +134,25 @@ def test_init_on_the_bundled_layers_then_run(tmp_path):
     assert (~stations["existing"]).sum() >= 1
 
 
+def test_init_on_a_road_layer_without_a_highway_column(tmp_path, caplog):
+    """A road layer whose classes are in another column (等级, Geofabrik's fclass): init
+    leaves class_column at its default, so the scenario validates with the documented
+    warning naming the columns (it wrote class_column = "highway" active, and the fresh
+    scenario failed: 'the road layer has no column highway')."""
+    roads = gpd.read_file(DATA / "roads.geojson").rename(columns={"highway": "等级"})
+    path = tmp_path / "道路.gpkg"
+    roads.to_file(path)
+    folder = tmp_path / "s"
+    res = invoke("init", str(folder), "--network", str(path), "--fleet",
+                 str(DATA / "fleet.geojson"), "--candidates", str(DATA / "candidates.geojson"))
+    out = ok(res)
+    assert "valid: fleet points" in out
+    assert "no 'highway' column" in caplog.text and "'等级'" in caplog.text
+    doc = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
+    assert "class_column" not in doc["network"]
+    assert "# class_column = " in (folder / "scenario.toml").read_text(encoding="utf-8")
+
+
 def test_init_links_layers_where_they_are(tmp_path):
     folder = tmp_path / "s"
     out = ok(init(folder, "--link", validate=False))

@@ -142,6 +142,30 @@ def test_csv_with_east_north_headers(tmp_path):
     assert metres_apart(got.geometry, want.geometry).max() < 0.01
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_csv_with_bom_and_semicolons_or_tabs(tmp_path, sep):
+    """Excel's "CSV (semicolon)" and tab-separated text: the separator is found from the
+    header line (it was one column: 'cannot read table: Error tokenizing data')."""
+    rows = layer_rows("fleet", FLEET_HEADERS, every=50)
+    rows[1][1] = "Müller, Söhne & Co"  # a comma inside a cell does not make it a CSV
+    path = tmp_path / "fleet.csv"
+    path.write_text("\n".join(sep.join(str(c) for c in r) for r in rows),
+                    encoding="utf-8-sig")
+    got = read_layer(path, what="demand", required=FLEET_COLUMNS, geom="point",
+                     id_column="fleet_id")
+    want = bundled("fleet", every=50)
+    assert got["fleet_id"].tolist() == want["fleet_id"].tolist()
+    assert metres_apart(got.geometry, want.geometry).max() < 0.01
+    assert got["vehicles"].tolist() == want["vehicles"].tolist()
+    # decimal commas (the reason for semicolons) are named as such
+    rows[1][-1] = str(rows[1][-1]).replace(".", ",")
+    path.write_text("\n".join(sep.join(str(c) for c in r) for r in rows),
+                    encoding="utf-8-sig")
+    with pytest.raises(InputDataError, match=r"row 1: coordinate column '纬度' has "
+                       r"'\d+,\d+', not a number; write numbers with a decimal point"):
+        read_layer(path, what="demand", required=FLEET_COLUMNS, geom="point")
+
+
 def test_first_sheet_is_default_and_others_are_named(tmp_path, caplog):
     path = write_workbook(tmp_path / "f.xlsx", {
         "车辆": layer_rows("fleet", FLEET_HEADERS, every=100),

@@ -44,7 +44,8 @@ def read_table(
     """Read a CSV table of points with longitude/latitude (or x/y) columns.
 
     The encoding is detected: UTF-8 (with or without BOM), else GB18030 (a superset of GBK,
-    what Excel on a Chinese Windows writes). Columns whose every non-empty value is a number
+    what Excel on a Chinese Windows writes); so is the separator (a comma, else the
+    semicolons or tabs of the header line). Columns whose every non-empty value is a number
     become numeric, unless a value has a leading zero (``"007"`` stays text, as ids often do).
 
     Parameters
@@ -99,13 +100,27 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if text is None:
         msg = f"{path}: cannot read table: neither UTF-8 nor GBK text; save it as UTF-8 CSV"
         raise ScenarioError(msg)
+    sep = _delimiter(text)
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True)
+        df = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        msg = f"{path}: cannot read table: {one_line(e)}; save it as comma-separated CSV"
+        kind = {",": "comma", ";": "semicolon", "\t": "tab"}[sep]
+        msg = (f"{path}: cannot read table ({kind}-separated, from its header line): "
+               f"{one_line(e)}; save it as comma-separated CSV")
         raise ScenarioError(msg) from None
     df.columns = [str(c).strip() for c in df.columns]
     return df.apply(_maybe_numeric)
+
+
+def _delimiter(text: str) -> str:
+    """The separator of a CSV file, from its header line: a comma, unless the header has
+    none but semicolons (Excel's "CSV" where the decimal mark is a comma) or tabs."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "," in header:
+        return ","
+    counts = {sep: header.count(sep) for sep in (";", "\t")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else ","
 
 
 def _coordinate_columns(df: pd.DataFrame, path: Path, crs: str | None, lon: str | None,
@@ -130,8 +145,14 @@ def _coordinates(df: pd.DataFrame, path: Path, col: str) -> np.ndarray:
     values = pd.to_numeric(df[col], errors="coerce")
     bad = np.flatnonzero(values.isna().to_numpy())
     if bad.size:
+        cell = df[col].iloc[bad[0]]
+        fix = "fix or delete the row"
+        if isinstance(cell, str) and pd.notna(pd.to_numeric(cell.replace(",", "."),
+                                                            errors="coerce")):
+            fix = ("write numbers with a decimal point (save the CSV with '.' as decimal "
+                   "mark, e.g. from Excel with English number settings)")
         msg = (f"{path}: row {bad[0] + 1}: coordinate column '{col}' has "
-               f"{show(df[col].iloc[bad[0]])}, not a number; fix or delete the row")
+               f"{show(cell)}, not a number; {fix}")
         raise InputDataError(msg)
     return values.to_numpy(dtype=np.float64)
 
@@ -190,6 +211,19 @@ def _read_gdal(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoD
                "with points/lines/polygons (or a CSV with lon/lat columns)")
         raise ScenarioError(msg)
     return gdf
+
+
+def read_gis_text(path: Path, layer: str | None, what: str) -> gpd.GeoDataFrame:
+    """A GIS file read through pyogrio with its text encoding found as for every layer: a
+    Shapefile without ``.cpg`` as UTF-8, else GBK (not GDAL's Latin-1); GeoJSON/GeoPackage
+    as UTF-8, else GBK with a warning. Used for the road line layer (``what`` names it).
+
+    Raises
+    ------
+    ScenarioError
+        Text in neither encoding (names the file and the fix).
+    """
+    return _read_with_encoding(path, layer, _shapefile_encoding(path), what)
 
 
 def _shapefile_encoding(path: Path) -> list[str | None]:

@@ -444,12 +444,14 @@ def make_network(lon: np.ndarray, lat: np.ndarray, node_id: np.ndarray, u: np.nd
 
 def from_pieces(node_key: np.ndarray, vlon: np.ndarray, vlat: np.ndarray, start: np.ndarray,
                 piece_class: np.ndarray, piece_oneway: np.ndarray, *, keys_are_ids: bool,
-                source: str, schematic: bool) -> RoadNetwork:
+                source: str, schematic: bool,
+                dropped: Mapping[str, int] | None = None) -> RoadNetwork:
     """Build a network from polylines given as flat vertex arrays.
 
     Piece ``k`` is vertices ``start[k]:start[k+1]``; vertices sharing a ``node_key`` are one
     node (a junction). Consecutive vertices of a piece form an edge, in both directions
-    unless ``piece_oneway`` is 1 (digitised direction) or -1 (against it).
+    unless ``piece_oneway`` is 1 (digitised direction) or -1 (against it). ``dropped``
+    counts what the fleet road filter left out (:attr:`RoadNetwork.dropped`).
     """
     nv = len(node_key)
     n_pieces = len(start) - 1
@@ -474,4 +476,4 @@ def from_pieces(node_key: np.ndarray, vlon: np.ndarray, vlat: np.ndarray, start:
     c = np.concatenate([cls[fwd], cls[bwd]])
     ids = uniq if keys_are_ids else np.arange(len(uniq))
     return make_network(vlon[first], vlat[first], ids, u, v, ln, c, source=source,
-                        schematic=schematic)
+                        schematic=schematic, dropped=dropped)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import ast
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import shapely
 from pyproj import CRS, Transformer
 
 from siting._errors import NetworkError
@@ -107,6 +108,8 @@ class _Edges:
     length: np.ndarray   # float64 metres, NaN where the graph gives none
     cls: np.ndarray      # object road classes
     dropped: dict[str, int]
+    shapes: list[np.ndarray | None]  # the edge's ``geometry`` vertices (graph CRS) or None
+    mixed: list[str] = field(default_factory=list)  # kept edges merged with dropped ways
 
 
 def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: bool = False,
@@ -119,7 +122,9 @@ def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: boo
     G
         Nodes need ``x``/``y`` (or ``lon``/``lat``) coordinates in ``G.graph["crs"]``
         (default EPSG:4326). Edges may carry ``length`` (m; else the straight great-circle
-        distance) and ``highway`` (road class; else ``"road"``). Undirected graphs give both
+        distance), ``highway`` (road class; else ``"road"``) and ``geometry`` (the road's
+        shape, a LineString or its WKT, as osmnx keeps it on simplified edges: its inner
+        vertices become nodes, see :func:`_with_shapes`). Undirected graphs give both
         directions.
     source
         Description kept on the network.
@@ -167,6 +172,14 @@ def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: boo
                f"dropped: {detail}; kept highway classes: {', '.join(TRUCK_HIGHWAYS)}); check "
                "the graph covers public roads")
         raise NetworkError(msg)
+    if e.mixed:
+        logger.warning(
+            "%s: %d edge(s) join a fleet road and a way the fleet road filter leaves out "
+            "(first: highway %s; osmnx merged them when it simplified the graph); they are "
+            "kept whole, so vehicles may be routed over the footway or service part - for "
+            "the exact OSM filter save the graph unsimplified (simplify=False) or simplify "
+            "it with edge_attrs_differ=['highway']", where, len(e.mixed), e.mixed[0])
+    xs, ys, ids, e = _with_shapes(G, e, xs, ys, ids, where, coords)
     u, v, length, cls = e.u, e.v, e.length, e.cls
     missing = ~np.isfinite(length)
     if missing.any():
@@ -178,6 +191,57 @@ def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: boo
         cls = np.concatenate([cls, cls])
     return make_network(xs, ys, ids, u, v, length, cls, source=source, schematic=schematic,
                         dropped=e.dropped)
+
+
+def _with_shapes(G: nx.Graph, e: _Edges, lon: np.ndarray, lat: np.ndarray, ids: np.ndarray,
+                 source: str, coords: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Edges]:
+    """Edges with a ``geometry`` (a simplified osmnx graph) split at its inner vertices.
+
+    Each inner vertex becomes a node (shared by the edge's two directions and parallel
+    copies: keyed by the end-node pair and the position to 1e-7 degrees), so that points
+    snap to the road's real shape, as from the OSM file, not only to its junctions, and maps
+    draw the road, not a chord. The pieces' lengths are great-circle metres scaled to add
+    up to the edge's ``length``. Returns lon, lat, node ids and edges, extended.
+    """
+    shaped = np.array([k for k, sh in enumerate(e.shapes) if sh is not None], dtype=np.int64)
+    if not len(shaped):
+        return lon, lat, ids, e
+    parts = [e.shapes[k] for k in shaped]
+    counts = np.array([len(sh) for sh in parts], dtype=np.int64)
+    raw = np.concatenate(parts)
+    vlon, vlat = _to_lonlat(G, raw[:, 0].copy(), raw[:, 1].copy(), source, coords)
+    edge = np.repeat(shaped, counts)                       # edge index per vertex
+    start = np.repeat(np.cumsum(counts) - counts, counts)
+    pos = np.arange(len(raw)) - start                      # position along the shape
+    a, b = e.u[edge], e.v[edge]
+    first, last = start, start + np.repeat(counts, counts) - 1
+    # drawn from v to u? read it backwards
+    flip = (haversine_m(vlon[first], vlat[first], lon[a], lat[a])
+            > haversine_m(vlon[last], vlat[last], lon[a], lat[a]))
+    src = np.where(flip, last - pos, first + pos)
+    vlon, vlat = vlon[src], vlat[src]
+    inner = (pos > 0) & (pos < np.repeat(counts, counts) - 1)
+    key = np.column_stack([np.minimum(a, b), np.maximum(a, b), np.round(vlon * 1e7),
+                           np.round(vlat * 1e7)]).astype(np.int64)[inner]
+    uniq, first_of, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    node = np.where(pos == 0, a, b)
+    node[inner] = len(lon) + inv.ravel()
+    lon = np.concatenate([lon, vlon[inner][first_of]])
+    lat = np.concatenate([lat, vlat[inner][first_of]])
+    ids = np.concatenate([ids, ids.max(initial=0) + 1 + np.arange(len(uniq), dtype=np.int64)])
+    seg = np.flatnonzero(edge[1:] == edge[:-1])            # vertex i -> i + 1, same edge
+    su, sv = node[seg], node[seg + 1]
+    piece = haversine_m(lon[su], lat[su], lon[sv], lat[sv])
+    total = np.bincount(edge[seg], weights=piece, minlength=len(e.u))[edge[seg]]
+    given = e.length[edge[seg]]
+    scale = np.where(np.isfinite(given) & (total > 0), given / np.where(total > 0, total, 1),
+                     1.0)
+    keep = np.ones(len(e.u), dtype=bool)
+    keep[shaped] = False
+    edges = _Edges(np.concatenate([e.u[keep], su]), np.concatenate([e.v[keep], sv]),
+                   np.concatenate([e.length[keep], piece * scale]),
+                   np.concatenate([e.cls[keep], e.cls[edge[seg]]]), e.dropped, [])
+    return lon, lat, ids, edges
 
 
 def _node_lonlat(G: nx.Graph, source: str, coords: str) -> tuple[np.ndarray, np.ndarray]:
@@ -193,6 +257,13 @@ def _node_lonlat(G: nx.Graph, source: str, coords: str) -> tuple[np.ndarray, np.
             msg = (f"{source}: node {node!r} has no numeric x/y (or lon/lat) coordinates; "
                    "every node needs them")
             raise NetworkError(msg) from None
+    return _to_lonlat(G, xs, ys, source, coords)
+
+
+def _to_lonlat(G: nx.Graph, xs: np.ndarray, ys: np.ndarray, source: str,
+               coords: str) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates in the graph's CRS (``G.graph["crs"]``, default WGS84; GCJ-02/BD-09 as
+    ``coords`` says) as WGS84 lon/lat degrees."""
     crs = CRS.from_user_input(G.graph.get("crs") or "EPSG:4326")
     if not crs.is_geographic or crs.to_epsg() != 4326:
         xs, ys = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
@@ -204,6 +275,8 @@ def _node_lonlat(G: nx.Graph, source: str, coords: str) -> tuple[np.ndarray, np.
 def _edge_arrays(G: nx.Graph, index: dict[Any, int], fleet_filter: bool) -> _Edges:
     """Edge endpoints, lengths (NaN = none given) and classes; filtered when asked."""
     us, vs, lens, classes = [], [], [], []
+    shapes: list[np.ndarray | None] = []
+    mixed: list[str] = []
     dropped: Counter[str] = Counter()
     for a, b, d in G.edges(data=True):
         if fleet_filter:
@@ -213,10 +286,14 @@ def _edge_arrays(G: nx.Graph, index: dict[Any, int], fleet_filter: bool) -> _Edg
                 dropped[reason] += 1
                 continue
             classes.append(edge_road_class(d))
+            values = tag_values(d.get("highway"))
+            if any(not _is_fleet_class(h) for h in values):
+                mixed.append(str(values))
         else:
             classes.append(normalise_class(d.get("highway")))
         us.append(index[a])
         vs.append(index[b])
+        shapes.append(_edge_shape(d.get("geometry")))
         ln = d.get("length")
         try:
             lens.append(float(ln) if ln is not None else np.nan)
@@ -224,7 +301,25 @@ def _edge_arrays(G: nx.Graph, index: dict[Any, int], fleet_filter: bool) -> _Edg
             lens.append(np.nan)
     return _Edges(np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64),
                   np.asarray(lens, dtype=np.float64), np.asarray(classes, dtype=object),
-                  dict(dropped))
+                  dict(dropped), shapes, mixed)
+
+
+def _edge_shape(raw: object) -> np.ndarray | None:
+    """The vertices of an edge's ``geometry`` (osmnx keeps the road's shape there when it
+    simplifies a graph: a shapely LineString, written to GraphML as WKT text); None when the
+    edge has none or it is not a line of at least three vertices (no vertex in between)."""
+    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
+        return None
+    geom = raw
+    if isinstance(raw, str):
+        try:
+            geom = shapely.from_wkt(raw)
+        except shapely.errors.GEOSException:
+            return None
+    if not isinstance(geom, shapely.LineString):
+        return None
+    xy = shapely.get_coordinates(geom)
+    return xy if len(xy) >= 3 and np.isfinite(xy).all() else None
 
 
 # --------------------------------------------------------------------------- files

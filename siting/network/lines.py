@@ -9,6 +9,7 @@ they were drawn stay straight.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ from siting.network.graph import (
     normalise_class,
     one_line,
 )
+from siting.network.osm import line_drop_reason
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -82,7 +84,10 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
         LineString/MultiLineString features with a CRS (any; converted internally).
     class_column
         Column with the road class (OSM ``highway`` values or Chinese class names, see
-        :data:`CLASS_ALIASES`); a missing column or empty value gives ``"road"``.
+        :data:`CLASS_ALIASES`); a missing column or empty value gives ``"road"``. Lines of
+        a class the fleet road filter leaves out (footway, cycleway, service, track,
+        construction ..., :data:`siting.network.osm.NON_FLEET_HIGHWAYS`) are dropped and
+        counted in :attr:`RoadNetwork.dropped`, as for OSM files.
     oneway_column
         Column saying a line is one-way in its digitised direction (yes/true/1/是) or against
         it (-1/reverse); None = all lines two-way.
@@ -115,6 +120,26 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
     if len(lines) == 0:
         msg = f"{source}: no line with non-zero length (empty network); check the layer"
         raise NetworkError(msg)
+    classes, oneway = _line_attributes(parts, class_column, oneway_column, source)
+    kept, dropped = _fleet_filter(classes, source)
+    parts, lines, classes, oneway = parts[kept], lines[kept], classes[kept], oneway[kept]
+    level = None
+    if level_column and level_column in parts.columns:
+        level = pd.to_numeric(parts[level_column], errors="coerce").fillna(0).to_numpy()
+    tol = snap_m / plane.metres_per_unit
+    xy, line_of, special = _node_geometry(lines, level, tol)
+    keys = _junction_keys(xy, special, tol)  # moves joined points to their mean
+    vlon, vlat = plane.to_wgs84(xy)
+    start = np.concatenate([[0], np.nonzero(np.diff(line_of))[0] + 1, [len(line_of)]])
+    piece = line_of[start[:-1]]
+    return from_pieces(keys, np.asarray(vlon), np.asarray(vlat), start, classes[piece],
+                       oneway[piece], keys_are_ids=False, source=source, schematic=schematic,
+                       dropped=dropped)
+
+
+def _line_attributes(parts: gpd.GeoDataFrame, class_column: str, oneway_column: str | None,
+                     source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Road class (object) and one-way code (int8: 1, -1, 0) of every line part."""
     if class_column in parts.columns:
         classes = np.array([_layer_class(c) for c in parts[class_column]], dtype=object)
     else:
@@ -132,17 +157,23 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
             logger.info("%s: an 'oneway' column exists but network.oneway_column is not set; "
                         "all lines are treated as two-way", source)
         oneway = np.zeros(len(parts), dtype=np.int8)
-    level = None
-    if level_column and level_column in parts.columns:
-        level = pd.to_numeric(parts[level_column], errors="coerce").fillna(0).to_numpy()
-    tol = snap_m / plane.metres_per_unit
-    xy, line_of, special = _node_geometry(lines, level, tol)
-    keys = _junction_keys(xy, special, tol)  # moves joined points to their mean
-    vlon, vlat = plane.to_wgs84(xy)
-    start = np.concatenate([[0], np.nonzero(np.diff(line_of))[0] + 1, [len(line_of)]])
-    piece = line_of[start[:-1]]
-    return from_pieces(keys, np.asarray(vlon), np.asarray(vlat), start, classes[piece],
-                       oneway[piece], keys_are_ids=False, source=source, schematic=schematic)
+    return classes, oneway
+
+
+def _fleet_filter(classes: np.ndarray, source: str) -> tuple[np.ndarray, dict[str, int]]:
+    """Which line parts the fleet road filter keeps (footways, service roads ... of an OSM
+    export are left out, :func:`siting.network.osm.line_drop_reason`) and the counts of
+    those left out by class; no line left is a :class:`NetworkError`."""
+    reasons = [line_drop_reason(c) for c in classes]
+    kept = np.array([r is None for r in reasons], dtype=bool)
+    dropped = dict(Counter(r for r in reasons if r is not None))
+    if not kept.any():
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items()))
+        msg = (f"{source}: no drivable roads left after the fleet road filter (empty network; "
+               f"dropped: {detail}; footways, cycleways, service roads, tracks and roads "
+               "under construction are left out); check the layer holds public roads")
+        raise NetworkError(msg)
+    return kept, dropped
 
 
 @dataclass(frozen=True)
@@ -319,7 +350,8 @@ def read_lines(path: str | Path, *, layer: str | None = None, crs: str | None = 
     Parameters
     ----------
     path
-        GeoPackage, Shapefile or GeoJSON file.
+        GeoPackage, Shapefile or GeoJSON file; text as UTF-8, or GBK where the format allows
+        (a Shapefile without ``.cpg``, GeoJSON saved by Chinese software), as point layers.
     layer
         Layer name inside the file (GeoPackage); None = the first.
     crs
@@ -341,10 +373,13 @@ def read_lines(path: str | Path, *, layer: str | None = None, crs: str | None = 
     InputDataError
         A feature that is not a line.
     """
-    import geopandas as gpd
+    from siting._errors import ScenarioError
+    from siting.layers.files import read_gis_text  # text encodings as for every layer
 
     try:
-        gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+        gdf = read_gis_text(Path(path), layer, "road network")
+    except ScenarioError:
+        raise
     except Exception as e:  # pyogrio raises several error types for unreadable files
         msg = f"{path}: cannot read the line layer ({one_line(e)}); check the file and layer"
         raise NetworkError(msg) from None

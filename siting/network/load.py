@@ -49,8 +49,8 @@ _LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 LOCAL_CACHE_MIN_BYTES = 5 * 2**20
 #: Version of what the cache of local files stores; bump it whenever parsing changes the
 #: result (filter, noding, lengths ...), so that old cache entries are no longer used.
-#: 2: GraphML files get the fleet road filter.
-LOCAL_CACHE_FORMAT = 2
+#: 2: GraphML files get the fleet road filter. 3: line layers get it too.
+LOCAL_CACHE_FORMAT = 3
 _SIDECAR_SUFFIXES = {".shp": (".dbf", ".shx", ".prj", ".cpg", ".DBF", ".SHX", ".PRJ", ".CPG")}
 #: NetworkSpec fields read while parsing a file (they are part of the cache key).
 _PARSE_FIELDS = ("crs", "coords", "layer", "class_column", "oneway_column", "schematic",

@@ -41,6 +41,18 @@ TRUCK_HIGHWAYS: tuple[str, ...] = (
     "residential", "living_street", "road",
 )
 _TRUCK_SET = frozenset(TRUCK_HIGHWAYS)
+#: OSM ``highway`` values (and Geofabrik ``fclass`` values) that are not fleet roads. A GIS
+#: line layer exported from OSM keeps them; :func:`line_drop_reason` leaves them out, so such
+#: a layer gives the network its OSM file gives. Other values of a line layer's class column
+#: (a survey's own classes) are kept as roads.
+NON_FLEET_HIGHWAYS: frozenset[str] = frozenset({
+    "footway", "cycleway", "path", "steps", "pedestrian", "bridleway", "track", "service",
+    "services", "rest_area", "corridor", "sidewalk", "crossing", "platform", "bus_stop",
+    "elevator", "via_ferrata", "construction", "proposed", "planned", "abandoned", "disused",
+    "razed", "raceway", "escape", "bus_guideway", "busway", "emergency_bay",
+    "track_grade1", "track_grade2", "track_grade3", "track_grade4", "track_grade5",
+    "人行道", "步行道", "自行车道", "非机动车道",
+})
 #: Tags that close a way to fleet vehicles when set to one of :data:`BLOCKED_ACCESS`.
 ACCESS_KEYS: tuple[str, ...] = ("access", "motor_vehicle", "motorcar")
 BLOCKED_ACCESS = frozenset({"private", "no"})
@@ -85,6 +97,27 @@ def drop_reason(tags: Mapping[str, str] | Any) -> str | None:
     if any(tags.get(k) in BLOCKED_ACCESS for k in ACCESS_KEYS):
         return "no access"
     return None
+
+
+def line_drop_reason(road_class: object) -> str | None:
+    """Why the fleet road filter leaves out a line of a GIS line layer with this class.
+
+    Parameters
+    ----------
+    road_class
+        The value of the layer's class column (``network.class_column``).
+
+    Returns
+    -------
+    str or None
+        The class in lower case when it is one of :data:`NON_FLEET_HIGHWAYS` (a footway,
+        cycleway, service road, track, a road under construction ... of an OSM export);
+        None otherwise (every other class, an empty value or a survey's own class is a road).
+    """
+    if not isinstance(road_class, str):
+        return None
+    value = road_class.strip().lower()
+    return value if value in NON_FLEET_HIGHWAYS else None
 
 
 def is_truck_way(tags: Mapping[str, str] | Any) -> bool:

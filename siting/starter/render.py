@@ -114,8 +114,11 @@ def _network(w: Writer, c: Choices) -> None:
     opts = c.layer_options.get("network", {})
     for k in ("layer", "crs", "coords"):
         w.key(k, opts.get(k, LAYER_EXAMPLES[k]), LAYER_KEY_DOCS[k], active=k in opts)
+    # left at its default: a line layer without that column is then a warning naming its
+    # columns, not an error (written active, a layer of 等级/fclass failed to validate)
     w.key("class_column", default(NetworkSpec, "class_column"), "Column of a line layer "
-          "with the road class (OSM highway values: motorway, trunk, primary ... residential).")
+          "with the road class (OSM highway values: motorway, trunk, primary ... residential, "
+          "or 主干路, 次干路, 支路 ...); default highway.", active=False)
     w.key("oneway_column", "oneway", "Column marking one-way lines (absent = all two-way).",
           active=False)
     w.key("schematic", default(NetworkSpec, "schematic"), "true for a network drawn by hand "
