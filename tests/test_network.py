@@ -1275,3 +1275,20 @@ def test_uncompressed_npz_keeps_xy_and_components(tmp_path):
         assert_same_network(back, net)
         assert back.components().n_components == 3
         assert back.components().largest_share == pytest.approx(7 / 11)
+
+
+def test_line_layer_oneway_column_left_unused_is_warned(caplog):
+    g = gpd.GeoDataFrame({"highway": ["primary", "primary"], "oneway": ["yes", "no"]},
+                         geometry=[LineString([(113.37, 31.69), (113.38, 31.69)]),
+                                   LineString([(113.38, 31.69), (113.38, 31.70)])],
+                         crs="EPSG:4326")
+    with caplog.at_level(logging.WARNING):
+        two_way = from_lines(g, source="roads.gpkg")
+    (msg,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert msg.startswith("roads.gpkg: the layer has a column 'oneway' but "
+                          "network.oneway_column is not set")
+    assert two_way.n_edges == 4
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        one_way = from_lines(g, source="roads.gpkg", oneway_column="oneway")
+    assert one_way.n_edges == 3 and not caplog.records

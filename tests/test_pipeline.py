@@ -299,3 +299,23 @@ def test_unreachable_demand_is_counted_by_weight_in_the_final_year(caplog):
     # a fifth or less of the final year's weight: no warning (2.0 of 11.0 lost)
     demand["weight"] = [6.0, 1.0, 0.5, 3.0, 0.5, 50.0]
     assert _unreachable_warnings(caplog, demand, cover, [("charging",)]) == []
+
+
+def test_far_fleet_points_are_warned_with_the_share_median_and_farthest(caplog):
+    import logging
+
+    import pandas as pd
+
+    from siting.pipeline.model_input import FAR_SNAP_M, warn_far_snaps
+
+    ids = pd.Series(["A", "B", "C", "D", "E"], name="fleet_id")
+    with caplog.at_level(logging.WARNING):
+        # one of five beyond the limit: a fifth, not more; no warning
+        warn_far_snaps("fleet.csv", ids, np.array([10.0, 20.0, 30.0, 40.0, 900.0]), 15.0)
+        assert caplog.records == []
+        warn_far_snaps("fleet.csv", ids, np.array([10.0, 350.0, 30.0, 400.0, 900.0]), 15.0)
+    (msg,) = [r.getMessage() for r in caplog.records]
+    assert msg.startswith(f"fleet.csv: 60% of the fleet features are more than {FAR_SNAP_M:.0f} "
+                          "m from the nearest road (median 350 m; farthest row 5 (fleet_id "
+                          "'E'), 900 m)")
+    assert "access_speed_kph = 15 km/h" in msg and msg.count("fleet.csv") == 1

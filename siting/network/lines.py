@@ -154,8 +154,9 @@ def _line_attributes(parts: gpd.GeoDataFrame, class_column: str, oneway_column: 
         oneway = np.array([_oneway_code(v) for v in parts[oneway_column]], dtype=np.int8)
     else:
         if "oneway" in parts.columns:
-            logger.info("%s: an 'oneway' column exists but network.oneway_column is not set; "
-                        "all lines are treated as two-way", source)
+            logger.warning("%s: the layer has a column 'oneway' but network.oneway_column is "
+                           "not set, so every road is two-way; set oneway_column = \"oneway\" "
+                           "in [network] to use it", source)
         oneway = np.zeros(len(parts), dtype=np.int8)
     return classes, oneway
 

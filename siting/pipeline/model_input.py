@@ -54,6 +54,33 @@ def check_snaps(what: str, path: str | Path, ids: pd.Series, snap_m: np.ndarray,
         raise NetworkError(msg)
 
 
+#: A fleet point this far (m) from its road has a long straight leg ...
+FAR_SNAP_M = 300.0
+#: ... and when more than this share of the fleet layer's points do, a warning says so.
+FAR_SNAP_SHARE = 0.2
+
+
+def warn_far_snaps(path: str | Path, ids: pd.Series, snap_m: np.ndarray,
+                   access_speed_kph: float) -> None:
+    """Warn when over :data:`FAR_SNAP_SHARE` of the fleet points lie more than
+    :data:`FAR_SNAP_M` from their road: their straight legs, timed at ``access_speed_kph``,
+    then make much of every drive (a sparse or clipped network extract covers more than it
+    should, or the coordinates are off)."""
+    snap_m = np.asarray(snap_m, dtype=float)
+    far = snap_m > FAR_SNAP_M
+    if not len(snap_m) or far.mean() <= FAR_SNAP_SHARE:
+        return
+    k = int(np.argmax(snap_m))
+    farthest = feature_label(path, k, ids.iloc[k], str(ids.name)).removeprefix(f"{path}: ")
+    log.warning("%s: %.0f%% of the fleet features are more than %.0f m from the nearest road "
+                "(median %.0f m; farthest %s, %.0f m); the straight leg to the road is timed "
+                "at network.access_speed_kph = %g km/h and makes much of their drives - check "
+                "that the road network holds the roads the vehicles use (not a sparse or "
+                "clipped extract) and that the points' coordinates are right",
+                path, 100 * far.mean(), FAR_SNAP_M, float(np.median(snap_m)),
+                farthest, snap_m[k], access_speed_kph)
+
+
 def warn_reconnected(path: str | Path, ids: pd.Series, again: Reconnected, *,
                      old_snap_m: np.ndarray) -> None:
     """Warn that fleet points were snapped past a network piece no candidate site is on

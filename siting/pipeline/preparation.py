@@ -50,6 +50,7 @@ from siting.pipeline.model_input import (
     check_snaps,
     fleet_rows,
     supply_measure,
+    warn_far_snaps,
     warn_reconnected,
     warn_unmodelled_limits,
     warn_unreachable,
@@ -181,6 +182,8 @@ def _travel_times(sc: Scenario, net: RoadNetwork, inputs: Inputs, demand: gpd.Ge
     if len(again.moved):
         warn_reconnected(source_of(sc.demand), inputs.fleet["fleet_id"], again,
                          old_snap_m=np.asarray(fleet_snap))
+    warn_far_snaps(source_of(sc.demand), inputs.fleet["fleet_id"], again.snap_m,
+                   sc.network.access_speed_kph)
     dem_node, dem_snap = again.node[row], again.snap_m[row]
     return _Snapped(site_xy, dem_node, dem_snap, reach)
 
