@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from siting import __version__
 from siting.economics import plan_economics
 from siting.report import (
+    OUTSIDE_ZONES,
     CorridorFigures,
     GridUse,
     Headline,
@@ -277,7 +278,7 @@ def _zone_figures(stations: gpd.GeoDataFrame, zone_names: dict[str, str],
                   zone_names_en: dict[str, str]) -> dict[str, ZoneFigures]:
     out = {}
     for z, grp in stations.groupby("zone"):
-        key = str(z) or "(outside zones)"
+        key = str(z) or OUTSIDE_ZONES
         out[key] = ZoneFigures(
             name=zone_names.get(str(z), ""), name_en=zone_names_en.get(str(z), ""),
             count=len(grp),

@@ -31,6 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from siting._errors import InputDataError
 
+#: Key of ``by_zone`` for the stations outside every zone (a zone may not have this id).
+OUTSIDE_ZONES = "(outside zones)"
 #: Lower heating value of hydrogen, kWh per kg, to put hydrogen on the energy scale.
 H2_KWH_PER_KG = 33.3
 
@@ -449,6 +451,7 @@ class Report(_Record):
     headline: Headline
     by_year: dict[str, YearFigures]
     by_type: dict[str, TypeFigures]
+    #: Per zone id, and :data:`OUTSIDE_ZONES` for the stations outside every zone.
     by_zone: dict[str, ZoneFigures] = Field(default_factory=dict)
     by_segment: dict[str, ShareFigures] = Field(default_factory=dict)
     by_pathway: dict[str, ShareFigures] = Field(default_factory=dict)

@@ -316,6 +316,15 @@ def test_self_intersecting_zone_is_repaired_with_warning(case, caplog):
                                                             "integrated"}
 
 
+def test_zone_id_of_the_outside_bucket_is_refused(case):
+    """The report keys the stations outside every zone as "(outside zones)": a zone with
+    that id would have its figures merged with theirs."""
+    case.set_prop("zones.geojson", 3, "zone_id", "(outside zones)")
+    line = error_line(case.validate())
+    assert "zones.geojson: feature 3 (zone_id '(outside zones)'): this id is kept" in line
+    assert "give the zone another id" in line
+
+
 def test_demand_beside_a_stray_road_is_snapped_to_the_connected_network(case, caplog):
     """A short road joined to nothing, 15 m from fleet point 5: the point's nearest road. No
     site is on it, so the point goes to the nearest road that reaches the candidates."""

@@ -22,7 +22,7 @@ from siting._format import MISSING
 from siting.briefing.fonts import Fonts
 from siting.briefing.text import WIDTH_MARGIN, fit_width, text_width_pt, wrap_width
 from siting.i18n import LABELS, t
-from siting.report import Report
+from siting.report import OUTSIDE_ZONES, Report
 from siting.report_text import solver_name as _solver_name
 from siting.run_folder import RunData
 from siting.symbology import TypeSymbol, symbols_from_report
@@ -92,7 +92,7 @@ class PageContext:
 
     def zone(self, zone_id: str) -> str:
         """Display name of a zone id (``outside zones`` when empty)."""
-        if not zone_id or zone_id == "(outside zones)":
+        if not zone_id or zone_id == OUTSIDE_ZONES:
             return self.label("brief.outside_zones")
         return self.fonts.safe(self.zone_names.get(zone_id, zone_id), zone_id)
 

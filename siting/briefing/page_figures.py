@@ -25,6 +25,7 @@ from siting.briefing.context import (
 )
 from siting.briefing.tables import Table, table_block
 from siting.briefing.text import fit_width, wrap_width
+from siting.report import OUTSIDE_ZONES
 from siting.report_text import solver_name
 from siting.run_folder import RunData
 
@@ -177,7 +178,7 @@ def _zone_order(ctx: PageContext) -> Callable[[tuple[str, Any]], tuple[int, int,
 
     def key(item: tuple[str, Any]) -> tuple[int, int, str]:
         zid = str(item[0])
-        if not zid or zid == "(outside zones)":
+        if not zid or zid == OUTSIDE_ZONES:
             return (2, 0, zid)
         return (0, order[zid], zid) if zid in order else (1, 0, zid)
 

@@ -17,7 +17,8 @@ from siting._checks import warn_unused_setbacks
 from siting._errors import InputDataError
 from siting.candidates import CANDIDATE_COLUMNS, EXISTING_COLUMNS, RuleLayers
 from siting.demand import FLEET_COLUMNS
-from siting.layers import read_layer
+from siting.layers import feature_label, read_layer
+from siting.report import OUTSIDE_ZONES
 from siting.scenario import Scenario, suggest
 
 
@@ -92,6 +93,12 @@ def _read_zones(sc: Scenario) -> gpd.GeoDataFrame | None:
     zones["name_en"] = (zones["name_en"].fillna("").astype(str)
                         if "name_en" in zones.columns else "")
     known = set(zones["zone_id"].astype(str))
+    if OUTSIDE_ZONES in known:
+        row = int((zones["zone_id"].astype(str) == OUTSIDE_ZONES).to_numpy().argmax())
+        where = feature_label(sc.zones.path, row, OUTSIDE_ZONES, sc.zones.id_column)
+        msg = (f"{where}: this id is kept for the stations outside every zone in the "
+               "report; give the zone another id")
+        raise InputDataError(msg)
     for what, zone in ([("zone_requirements", r.zone) for r in sc.zone_requirements]
                        + [("zone_coverage", z.zone) for z in sc.zone_coverage]):
         if zone not in known:
