@@ -19,7 +19,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["html_text", "script_json", "template_safe"]
+__all__ = ["close_bidi", "html_text", "script_json", "template_safe"]
 
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 #: A ``{`` that would open a Jinja2 tag. In compact JSON a structural ``{`` is followed by
@@ -36,7 +36,38 @@ def html_text(text: object, *, quote: bool = True) -> str:
     """
     if text is None:
         return ""
-    return html.escape(str(text), quote=quote).translate(_BRACES)
+    return close_bidi(html.escape(str(text), quote=quote).translate(_BRACES))
+
+
+#: Bidi controls that open an embedding or override (closed by PDF, U+202C) ...
+_OPEN_EMBEDDING = frozenset("\u202a\u202b\u202d\u202e")
+#: ... or an isolate (closed by PDI, U+2069).
+_OPEN_ISOLATE = frozenset("\u2066\u2067\u2068")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def close_bidi(text: str) -> str:
+    """``text`` with every bidi embedding, override or isolate it opens closed at its end.
+
+    A name holding a right-to-left override (U+202E) and no closing mark would otherwise
+    reverse the text after it on the page (the station type beside it in a tooltip, the
+    next cell of a row): a way to make one name look like another. Closed at the end of its
+    own text, it turns only that text around. Text without such controls is unchanged.
+    """
+    if not _BIDI.search(text):
+        return text
+    open_: list[str] = []
+    for ch in text:
+        if ch in _OPEN_EMBEDDING:
+            open_.append("\u202c")
+        elif ch in _OPEN_ISOLATE:
+            open_.append("\u2069")
+        elif ch == "\u202c" and open_ and open_[-1] == "\u202c":
+            open_.pop()
+        elif ch == "\u2069" and "\u2069" in open_:
+            while open_.pop() != "\u2069":  # an isolate's end closes what it holds
+                pass
+    return text + "".join(reversed(open_))
 
 
 def template_safe(text: str) -> str:

@@ -405,6 +405,28 @@ def test_hostile_text_is_escaped_everywhere() -> None:
     assert any(escaped in p for p in _popups(page))  # shown as text inside popups
 
 
+@pytest.mark.parametrize(("text", "closed"), [
+    ("plain 名称", "plain 名称"),
+    ("abc\u202exyz", "abc\u202exyz\u202c"),                  # an override left open
+    ("\u202ex\u202c tail", "\u202ex\u202c tail"),            # closed by the user: as is
+    ("\u2067a\u202eb", "\u2067a\u202eb\u202c\u2069"),       # nested: inner first
+    ("\u202e\u2067x\u2069", "\u202e\u2067x\u2069\u202c"),  # an isolate closes itself
+    ("a\u2069\u202c", "a\u2069\u202c"),                      # stray closers: nothing added
+])
+def test_close_bidi(text: str, closed: str) -> None:
+    from siting._escape import close_bidi, html_text
+
+    assert close_bidi(text) == closed
+    assert html_text(text) == html.escape(closed)
+
+
+def test_a_right_to_left_override_in_a_name_stops_at_the_name() -> None:
+    name = "\u202eC009 站"  # shows as "站 900C", and without a close would turn what follows
+    page = maps.build_map(make_result(station_name=name), basemap="none")
+    shown = [p for p in _popups(page) if "\u202e" in p]
+    assert shown and all("\u202eC009 站\u202c" in p for p in shown)
+
+
 def test_hostile_station_colour_is_replaced() -> None:
     bad = "red;background:url(https://evil.example/x.png)"
     page = maps.build_map(make_result(scenario=make_scenario(type_color=bad)), basemap="none")
