@@ -64,6 +64,9 @@ class SweepPoint:
     by_type: dict[str, int] = field(default_factory=dict)
 
 
+#: Longest station-type label in curve.png's legend (a longer name is cut with "…", so the
+#: legend stays inside the figure).
+LEGEND_LABEL_CHARS = 40
 #: Largest budget a sweep accepts, CNY (10 trillion; anything above is a unit slip).
 MAX_BUDGET_CNY = 1e13
 #: Most budgets one sweep solves.
@@ -337,6 +340,7 @@ def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path, *
         _coverage_axes(ax, points, knee, lang)
         _stations_axes(bx, points, symbols, lang)
         handles, labels = symbol_handles([symbols[k] for k in symbols if k in present])
+        labels = [clip(label, LEGEND_LABEL_CHARS) for label in labels]
         if handles:
             bx.legend(handles, labels, loc="upper left", fontsize=8.5, ncols=2,
                       handler_map=SYMBOL_HANDLER_MAP, framealpha=0.9)

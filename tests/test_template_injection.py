@@ -177,6 +177,8 @@ def test_compare_page_shows_names_literally(hostile, tmp_path):
 
 
 @pytest.mark.slow
+# long hostile type names must not push curve.png's legend out of the figure
+@pytest.mark.filterwarnings("error:Tight layout not applied")
 def test_sweep_maps_show_names_literally(hostile, tmp_path):
     case, texts, pwned = hostile
     res = invoke("sweep", str(case.toml), "--budgets", "40,60", "--out", str(tmp_path / "sw"),
