@@ -89,6 +89,7 @@ Y_NAMES: tuple[str, ...] = ("y", "y坐标", "坐标y", "纵坐标", "北坐标",
 
 _BRACKETS = re.compile(r"[(\[【{][^)\]】}]*[)\]】}]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,200 and 440,228.5
 _DMS = re.compile(
     r"^(?P<d>\d+(?:\.\d+)?)\s*[°度]\s*"
     r"(?:(?P<m>\d+(?:\.\d+)?)\s*['′’分]\s*)?"
@@ -284,8 +285,7 @@ def parse_coordinate(value: object) -> float | None:
         return v if math.isfinite(v) else None
     if not isinstance(value, str):
         return None
-    text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
-    text = _HEMISPHERE.sub("", text).strip()
+    text = number_text(_HEMISPHERE.sub("", unicodedata.normalize("NFKC", value).strip()))
     if _NUMBER.match(text):
         v = float(text)
         return v if math.isfinite(v) else None
@@ -296,6 +296,19 @@ def parse_coordinate(value: object) -> float | None:
     if mi >= 60 or s >= 60:
         return None
     return d + mi / 60.0 + s / 3600.0
+
+
+def number_text(text: str) -> str:
+    """A number typed as text, as Python reads numbers.
+
+    Full-width digits, signs and commas become ASCII (NFKC: ``１，２００`` is ``1,200``),
+    surrounding spaces go, and commas are dropped when they group the digits by three
+    (``1,200``, ``440,228.5``). Any other comma is kept, so a decimal comma (``113,38``,
+    ``12,5``) stays text that is not a number, and the cell is refused rather than read as
+    11338 or 125.
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
+    return text.replace(",", "") if _GROUPED.match(text) else text
 
 
 def _blank(v: object) -> bool:
@@ -579,6 +592,7 @@ def _no_coordinates(source: SheetSource, spec: LayerSpec | NetworkSpec, what: st
 __all__ = [
     "COLUMN_ALIASES", "LAT_NAMES", "LON_NAMES", "OPTIONAL_COLUMNS", "SPREADSHEET_SUFFIXES",
     "TABLE_SUFFIXES", "X_NAMES", "Y_NAMES", "SheetSource", "alias_hint", "apply_aliases",
-    "coordinate_columns", "find_column", "header_key", "is_spreadsheet", "parse_coordinate",
+    "coordinate_columns", "find_column", "header_key", "is_spreadsheet", "number_text",
+    "parse_coordinate",
     "read_sheet", "read_sheet_layer", "row_number", "sheet_names", "source_of",
 ]
