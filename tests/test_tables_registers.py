@@ -141,3 +141,43 @@ def test_allowed_types_separated_the_chinese_way(tmp_path, sep):
     (tmp_path / "plain").mkdir()
     want = candidate_sites(candidates_book(tmp_path / "plain")[0])
     assert got["_types"].tolist() == want["_types"].tolist()
+
+
+# =========================================================================== formulas
+def test_formula_without_a_saved_result_says_to_save_the_file_in_excel(tmp_path):
+    """A workbook written by a program (openpyxl, an export) holds formulas but no results;
+    the cells read as empty and the message said 'fill it in' although Excel shows a value."""
+    def edit(rows):
+        for r in rows[1:]:
+            r[VEHICLES] = f"={r[VEHICLES]}*1"
+
+    path, rows = fleet_book(tmp_path, edit)
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value) == (
+        f"{path}, sheet '车辆台账': row 2: cell D2 holds a formula ({rows[1][VEHICLES]}) whose "
+        "result was never saved (the file was written by a program, not by Excel); open it "
+        "in Excel or WPS and save it, or paste the values")
+
+
+def test_formula_with_its_saved_result_is_read(tmp_path):
+    """What Excel, WPS and LibreOffice write: the formula and its last result (<v>)."""
+    import re
+    import shutil
+    import zipfile
+
+    def edit(rows):
+        for r in rows[1:]:
+            r[VEHICLES] = f"={r[VEHICLES]}*1"
+
+    path, rows = fleet_book(tmp_path, edit)
+    cached = tmp_path / "cached.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(cached, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<f>(\d+)\*1</f><v\s*/>", rb"<f>\1*1</f><v>\1</v>", data)
+            zout.writestr(item, data)
+    shutil.move(cached, path)
+    got = read_fleet(path)
+    assert got["vehicles"].sum() == sum(int(r[VEHICLES][1:-2]) for r in rows[1:])
