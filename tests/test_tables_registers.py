@@ -66,6 +66,18 @@ def test_numbers_stored_as_text_with_separators_or_full_width(tmp_path, cell, va
     assert got["vehicles"].sum() == pytest.approx(expected)
 
 
+def test_a_whole_column_of_text_numbers_is_read(tmp_path):
+    """Every cell text (pandas 3 then gives the column its str dtype, not object)."""
+    def edit(rows):
+        for r in rows[1:]:
+            r[VEHICLES] = f"{r[VEHICLES] * 1000:,}".translate(str.maketrans("0123", "０１２３"))
+
+    path, _ = fleet_book(tmp_path, edit)
+    got = read_fleet(path)
+    want = layer_rows("fleet", FLEET_HEADERS, every=30)
+    assert got["vehicles"].tolist() == [r[VEHICLES] * 1000 for r in want[1:]]
+
+
 @pytest.mark.parametrize("cell", ["1,20", "12,5", "1,2000", "1.200,5"])
 def test_a_comma_that_is_not_a_thousands_separator_is_refused(tmp_path, cell):
     def edit(rows):

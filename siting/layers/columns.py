@@ -128,7 +128,7 @@ def to_numbers(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     Text is read as :func:`siting.tables.number_text` reads it (full-width digits, ``1,200``);
     a true/false cell (Excel's TRUE) is not a number: pandas would read it as 1 or 0.
     """
-    if s.dtype != object:
+    if s.dtype != object and not pd.api.types.is_string_dtype(s):  # pandas 3: str columns
         return pd.to_numeric(s, errors="coerce"), np.zeros(len(s), dtype=bool)
     truth = s.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
     cells = s.map(lambda v: tables.number_text(v) if isinstance(v, str)
