@@ -24,6 +24,8 @@ a rule excluded (``;``-joined), for code that needs the outcome rather than the 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +39,10 @@ from siting._errors import InputDataError, echo
 from siting.crs import layer_utm_crs, point_xy
 from siting.i18n import LABELS, t
 from siting.layers import feature_label
+from siting.layers.columns import to_numbers, truth_text
 from siting.scenario import Scenario, StationType, suggest
 from siting.supply import SupplyDistances, straight_line
+from siting.tables import number_text
 
 #: Columns of the candidate layer (name → kind).
 CANDIDATE_COLUMNS: dict[str, str] = {"site_id": "text", "allowed_types": "text"}
@@ -286,8 +290,9 @@ def _spare(sites: gpd.GeoDataFrame, i: int, col: str, source: str | Path) -> flo
     v = sites[col].iloc[i]
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
-    try:
-        value = float(v)
+    try:  # TRUE is not 1 (a string such as '1,200' is read as a number)
+        value = math.nan if isinstance(v, (bool, np.bool_)) else float(
+            number_text(v) if isinstance(v, str) else v)
     except (TypeError, ValueError):
         value = math.nan
     if not math.isfinite(value) or value < 0:
@@ -332,15 +337,15 @@ def _stack_sites(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
     if "capex_factor" not in sites.columns:
         sites["capex_factor"] = 1.0
     raw = sites["capex_factor"]
-    factor = pd.to_numeric(raw, errors="coerce")
-    bad = (factor.isna() & raw.notna() & (raw.astype(str).str.strip() != "")) | ~(
+    factor, truth = to_numbers(raw)
+    bad = truth | (factor.isna() & raw.notna() & (raw.astype(str).str.strip() != "")) | ~(
         np.isfinite(factor.fillna(1.0)) & (factor.fillna(1.0) >= 0))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         src = source if i < len(candidates) else existing_source
         row = i if i < len(candidates) else i - len(candidates)
         v = raw.iloc[i]
-        shown = echo(v)
+        shown = truth_text(v) if truth[i] else echo(v)
         msg = (f"{feature_label(src, row, sites['site_id'].iloc[i], 'site_id')}: capex_factor "
                f"is {shown}; give a number >= 0 (1 = the station type's capex), or "
                "leave it empty")
@@ -349,10 +354,15 @@ def _stack_sites(candidates: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
     return sites
 
 
+#: What separates station type ids in a cell: ``;`` or ``,`` (also full-width, as a Chinese
+#: input method types them), ``、``, ``/`` or a line break inside the cell (Alt+Enter).
+_TYPE_SEPARATORS = re.compile(r"[;,、/\r\n]")
+
+
 def _parse_types(value: object, type_ids: list[str], source: str | Path, row: int,
                  site_id: object) -> list[str]:
-    parts = [p.strip() for p in str(value if value is not None else "").replace(",", ";")
-             .split(";") if p.strip()]
+    parts = [p.strip() for p in _TYPE_SEPARATORS.split(
+        unicodedata.normalize("NFKC", str(value if value is not None else ""))) if p.strip()]
     if not parts:
         msg = (f"{feature_label(source, row, site_id, 'site_id')}: allowed_types is empty; "
                f"list station type ids separated by ';' from {type_ids}")

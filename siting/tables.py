@@ -34,11 +34,13 @@ brackets become ASCII), ignoring letter case, spaces and a unit in brackets
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -89,6 +91,7 @@ Y_NAMES: tuple[str, ...] = ("y", "y坐标", "坐标y", "纵坐标", "北坐标",
 
 _BRACKETS = re.compile(r"[(\[【{][^)\]】}]*[)\]】}]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,200 and 440,228.5
 _DMS = re.compile(
     r"^(?P<d>\d+(?:\.\d+)?)\s*[°度]\s*"
     r"(?:(?P<m>\d+(?:\.\d+)?)\s*['′’分]\s*)?"
@@ -284,8 +287,7 @@ def parse_coordinate(value: object) -> float | None:
         return v if math.isfinite(v) else None
     if not isinstance(value, str):
         return None
-    text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
-    text = _HEMISPHERE.sub("", text).strip()
+    text = number_text(_HEMISPHERE.sub("", unicodedata.normalize("NFKC", value).strip()))
     if _NUMBER.match(text):
         v = float(text)
         return v if math.isfinite(v) else None
@@ -296,6 +298,19 @@ def parse_coordinate(value: object) -> float | None:
     if mi >= 60 or s >= 60:
         return None
     return d + mi / 60.0 + s / 3600.0
+
+
+def number_text(text: str) -> str:
+    """A number typed as text, as Python reads numbers.
+
+    Full-width digits, signs and commas become ASCII (NFKC: ``１，２００`` is ``1,200``),
+    surrounding spaces go, and commas are dropped when they group the digits by three
+    (``1,200``, ``440,228.5``). Any other comma is kept, so a decimal comma (``113,38``,
+    ``12,5``) stays text that is not a number, and the cell is refused rather than read as
+    11338 or 125.
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
+    return text.replace(",", "") if _GROUPED.match(text) else text
 
 
 def _blank(v: object) -> bool:
@@ -479,6 +494,7 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
         msg = (f"{source}: no data rows below the column names in row {header_row}; fill in "
                f"the sheet, or point [{what}] to another sheet (sheet = ...)")
         raise InputDataError(msg)
+    _refuse_unsaved_formulas(source, len(df))
     _refuse_blank_rows(df, source)
     x = _coordinates(df, x_col, source, "longitude" if is_lonlat else "x")
     y = _coordinates(df, y_col, source, "latitude" if is_lonlat else "y")
@@ -503,6 +519,38 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
     filled = ~df.map(_blank).all(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
     return df.iloc[:last].reset_index(drop=True)
+
+
+#: A cell holding a formula and no saved result (``<v/>`` or no ``<v>``), in a sheet's XML.
+_UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>([^<]*)'
+                              rb"</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+
+
+def _refuse_unsaved_formulas(source: SheetSource, n_rows: int) -> None:
+    """Refuse a data row's formula whose result was never saved (an ``.xlsx`` written by a
+    program: openpyxl, some exports). pandas reads such a cell as empty, so the message would
+    otherwise say "fill it in" about a cell Excel shows a value in."""
+    if source.path.suffix.lower() == ".xls":
+        return
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(source.path, read_only=True)  # lazy: names, parts
+        part = book[source.sheet]._worksheet_path
+        book.close()
+        with zipfile.ZipFile(source.path) as z:
+            xml = z.read(part)
+    except Exception:  # only a better message is lost: pandas has read the file
+        return
+    for m in _UNSAVED_FORMULA.finditer(xml):
+        row = int(m.group(2))
+        if source.header_row < row <= source.header_row + n_rows:
+            formula = html.unescape((m.group(3) or b"").decode("utf-8", "replace"))
+            msg = (f"{source}: row {row}: cell {m.group(1).decode()}{row} holds a formula "
+                   f"({'=' + formula if len(formula) < 40 else '=' + formula[:36] + '...'}) "
+                   "whose result was never saved (the file was written by a program, not by "
+                   "Excel); open it in Excel or WPS and save it, or paste the values")
+            raise InputDataError(msg)
 
 
 def _refuse_blank_rows(df: pd.DataFrame, source: SheetSource) -> None:
@@ -579,6 +627,7 @@ def _no_coordinates(source: SheetSource, spec: LayerSpec | NetworkSpec, what: st
 __all__ = [
     "COLUMN_ALIASES", "LAT_NAMES", "LON_NAMES", "OPTIONAL_COLUMNS", "SPREADSHEET_SUFFIXES",
     "TABLE_SUFFIXES", "X_NAMES", "Y_NAMES", "SheetSource", "alias_hint", "apply_aliases",
-    "coordinate_columns", "find_column", "header_key", "is_spreadsheet", "parse_coordinate",
+    "coordinate_columns", "find_column", "header_key", "is_spreadsheet", "number_text",
+    "parse_coordinate",
     "read_sheet", "read_sheet_layer", "row_number", "sheet_names", "source_of",
 ]

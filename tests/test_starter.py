@@ -261,3 +261,31 @@ def test_toml_values_are_escaped():
 def test_init_name_with_quotes_round_trips(tmp_path):
     ok(init(tmp_path / "s", "--name", '随州 "示范" \\ 方案', validate=False))
     assert load_scenario(tmp_path / "s" / "scenario.toml").name == '随州 "示范" \\ 方案'
+
+
+def test_init_keeps_the_registers_segments_when_a_row_is_wrong(tmp_path):
+    """A totals row (合计) stops validation, but the segments must still be the register's own
+    words: they used to fall back to the bundled ids, so after deleting the totals row the
+    scenario failed again on every 环卫 row (and init never overwrites it)."""
+    import openpyxl
+
+    rows = layer_rows("fleet", FLEET_HEADERS, every=25)
+    words = {"sanitation": "环卫", "municipal": "市政", "logistics": "物流配送",
+             "muck_truck": "渣土车"}
+    for r in rows[1:]:
+        r[2] = words[r[2]]
+    rows.append(["合计", None, None, sum(r[3] for r in rows[1:]), None, None, None])
+    book = write_workbook(tmp_path / "台账.xlsx", {"台账": rows})
+    folder = tmp_path / "s"
+    res = init(folder, fleet=book)
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().splitlines()[-1] == (
+        f"error: {folder / '台账.xlsx'}, sheet '台账': row {len(rows)}: column '经度' is empty; "
+        "fill in the longitude or delete the row")
+    doc = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
+    assert [s["id"] for s in doc["segments"]] == list(dict.fromkeys(
+        r[2] for r in rows[1:-1]))
+    wb = openpyxl.load_workbook(folder / "台账.xlsx")
+    wb.active.delete_rows(len(rows))
+    wb.save(folder / "台账.xlsx")
+    ok(invoke("validate", str(folder / "scenario.toml")))

@@ -90,16 +90,17 @@ def check_column(s: pd.Series, kind: str, path: Path, what: str, col: str,
     if kind not in ("number", "int"):
         msg = f"unknown column kind {kind!r} for '{col}'; use 'number', 'int' or 'text'"
         raise ValueError(msg)
-    values = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_bool_dtype(s) else None
-    if values is None:
+    if pd.api.types.is_bool_dtype(s):
         msg = (f"{path}: column '{col}' of the {what} layer holds true/false values, not "
                "numbers; give numbers")
         raise InputDataError(msg)
+    values, truth = to_numbers(s)
     arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
     was_missing = s.isna().to_numpy()
     checks: list[tuple[np.ndarray, Callable[[int], str], str]] = [
         (was_missing, lambda i: "is empty (NaN)", "fill it in"),
-        (np.isnan(arr) & ~was_missing,
+        (truth, lambda i: f"has {truth_text(s.iloc[i])}, not a number", "give a number"),
+        (np.isnan(arr) & ~was_missing & ~truth,
          lambda i: f"has {show(s.iloc[i])}, not a number", "give a number"),
         (np.isinf(arr), lambda i: f"is {arr[i]}", "give a finite number"),
         (arr < 0, lambda i: f"is negative ({num(float(arr[i]))})", "give a value >= 0"),
@@ -118,6 +119,26 @@ def check_column(s: pd.Series, kind: str, path: Path, what: str, col: str,
     if kind == "int":
         return pd.Series(np.round(arr).astype(np.int64), index=s.index, name=s.name)
     return pd.Series(arr, index=s.index, name=s.name)
+
+
+def to_numbers(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The cells of ``s`` as numbers (NaN where a cell is not one) and which cells are
+    true/false.
+
+    Text is read as :func:`siting.tables.number_text` reads it (full-width digits, ``1,200``);
+    a true/false cell (Excel's TRUE) is not a number: pandas would read it as 1 or 0.
+    """
+    if s.dtype != object and not pd.api.types.is_string_dtype(s):  # pandas 3: str columns
+        return pd.to_numeric(s, errors="coerce"), np.zeros(len(s), dtype=bool)
+    truth = s.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
+    cells = s.map(lambda v: tables.number_text(v) if isinstance(v, str)
+                  else None if isinstance(v, (bool, np.bool_)) else v)
+    return pd.to_numeric(cells, errors="coerce"), truth
+
+
+def truth_text(v: object) -> str:
+    """A true/false cell as a message shows it: ``TRUE (true/false)``, as Excel writes it."""
+    return f"{'TRUE' if v else 'FALSE'} (true/false)"
 
 
 def check_unique(s: pd.Series, raw: pd.Series, path: Path, what: str, col: str) -> None:

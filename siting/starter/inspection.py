@@ -66,14 +66,44 @@ def inspect_table(path: Path, crs: str | None, sheet: object = None) -> LayerInf
 
 
 def fleet_segments(spec: LayerSpec) -> list[str] | None:
-    """Distinct ``segment`` values of the fleet layer in file order, or None if unreadable."""
+    """Distinct ``segment`` values of the fleet layer in file order, or None if unreadable.
+
+    A workbook whose rows do not all pass the layer checks yet (a totals row 合计, a
+    coordinate cell to fix, x/y without a CRS) still gives its segment column's values
+    (:func:`_sheet_segments`): the validation after writing names the row to fix, and the
+    scenario must already hold the register's own segment words when it is fixed.
+    """
     from siting.layers import read_layer
 
     try:
         fleet = read_layer(spec, what="demand", required={"segment": "text"}, geom="point")
     except SitingError:
-        return None
+        return _sheet_segments(spec)
     return list(dict.fromkeys(str(v) for v in fleet["segment"]))
+
+
+def _sheet_segments(spec: LayerSpec) -> list[str] | None:
+    """The non-blank cells of a workbook sheet's segment column (车辆类别 ...) as text, in
+    order and once each; None for other files or when there is no such column."""
+    path = Path(str(spec.path))
+    if not tables.is_spreadsheet(path):
+        return None
+    import pandas as pd
+
+    try:
+        with tables._open(path, "demand") as book, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl: unsupported extensions ...
+            df = pd.read_excel(book, sheet_name=spec.sheet or spec.layer or 0,
+                               header=spec.header_row - 1, dtype=object)
+    except (SitingError, ValueError, KeyError):
+        return None
+    col = tables.find_column(df.columns, ("segment", *tables.COLUMN_ALIASES["segment"]))
+    if col is None:
+        return None
+    from siting.layers.records import cell_text
+
+    values = [t for t in (cell_text(v).strip() for v in df[col]) if t]
+    return list(dict.fromkeys(values)) or None
 
 
 

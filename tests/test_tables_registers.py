@@ -1,0 +1,195 @@
+"""Fleet registers and candidate sheets as planners keep them: cells that must be read, or
+refused with one line naming the file, sheet, Excel row and column (never misread).
+
+Each workbook is written here with openpyxl (tests/helpers_excel.py); the sums read back are
+compared with the sheet's own cells.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from helpers_excel import CANDIDATE_HEADERS, DATA, FLEET_HEADERS, layer_rows, write_workbook
+
+from siting import candidates, tables
+from siting._errors import InputDataError
+from siting.candidates import CANDIDATE_COLUMNS
+from siting.demand import FLEET_COLUMNS
+from siting.layers import read_layer
+from siting.scenario import LayerSpec, load_scenario
+
+VEHICLES = 3  # column of 车辆数（辆） in layer_rows
+CAPEX = 3  # column of 造价系数 in the candidates' layer_rows
+
+
+def fleet_book(tmp_path: Path, edit=None, *, name: str = "fleet.xlsx") -> tuple[Path, list]:
+    """A register of every 30th bundled fleet point (header in row 1), edited by ``edit``."""
+    rows = layer_rows("fleet", FLEET_HEADERS, every=30)
+    if edit is not None:
+        edit(rows)
+    return write_workbook(tmp_path / name, {"车辆台账": rows}), rows
+
+
+def read_fleet(path: Path, **spec) -> gpd.GeoDataFrame:
+    return read_layer(LayerSpec(path=path, **spec), what="demand", required=FLEET_COLUMNS,
+                      geom="point", id_column="fleet_id")
+
+
+# =========================================================================== number cells
+def test_true_in_a_number_column_is_refused_not_read_as_one(tmp_path):
+    """Excel's TRUE in 车辆数 was read as 1 vehicle without a word."""
+    def edit(rows):
+        rows[4][VEHICLES] = True  # Excel row 5
+
+    path, rows = fleet_book(tmp_path, edit)
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value) == (
+        f"{path}, sheet '车辆台账': row 5 (fleet_id '{rows[4][0]}'): column '车辆数（辆）' has "
+        "TRUE (true/false), not a number; give a number")
+
+
+@pytest.mark.parametrize(("cell", "value"), [
+    ("1,200", 1200.0), ("１２", 12.0), (" 1,200.5 ", 1200.5), ("１，２００", 1200.0),
+    ("+12", 12.0),
+])
+def test_numbers_stored_as_text_with_separators_or_full_width(tmp_path, cell, value):
+    def edit(rows):
+        rows[3][VEHICLES] = cell
+
+    path, rows = fleet_book(tmp_path, edit)
+    got = read_fleet(path)
+    assert got["vehicles"].iloc[2] == value
+    expected = sum(float(r[VEHICLES]) for i, r in enumerate(rows[1:]) if i != 2) + value
+    assert got["vehicles"].sum() == pytest.approx(expected)
+
+
+def test_a_whole_column_of_text_numbers_is_read(tmp_path):
+    """Every cell text (pandas 3 then gives the column its str dtype, not object)."""
+    def edit(rows):
+        for r in rows[1:]:
+            r[VEHICLES] = f"{r[VEHICLES] * 1000:,}".translate(str.maketrans("0123", "０１２３"))
+
+    path, _ = fleet_book(tmp_path, edit)
+    got = read_fleet(path)
+    want = layer_rows("fleet", FLEET_HEADERS, every=30)
+    assert got["vehicles"].tolist() == [r[VEHICLES] * 1000 for r in want[1:]]
+
+
+@pytest.mark.parametrize("cell", ["1,20", "12,5", "1,2000", "1.200,5"])
+def test_a_comma_that_is_not_a_thousands_separator_is_refused(tmp_path, cell):
+    def edit(rows):
+        rows[3][VEHICLES] = cell
+
+    path, _ = fleet_book(tmp_path, edit)
+    with pytest.raises(InputDataError, match=rf"row 4 \(fleet_id '\w+'\): column '车辆数（辆）' "
+                       rf"has '{cell}', not a number; give a number"):
+        read_fleet(path)
+
+
+@pytest.mark.parametrize(("cell", "value"), [
+    ("113,38", None), ("113,380,1", None), ("440,228.5", 440228.5), ("1,234,567", 1234567.0),
+])
+def test_parse_coordinate_reads_commas_only_as_thousands_separators(cell, value):
+    """A decimal comma (113,38) used to become 11338 and the layer was said to be in metres."""
+    assert tables.parse_coordinate(cell) == value
+
+
+def test_decimal_comma_in_a_longitude_names_the_cell(tmp_path):
+    def edit(rows):
+        rows[3][-2] = f"{rows[3][-2]:.5f}".replace(".", ",")
+
+    path, rows = fleet_book(tmp_path, edit)
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value).startswith(
+        f"{path}, sheet '车辆台账': row 4: column '经度' has '{rows[3][-2]}', not a longitude; "
+        "give a number (decimal degrees")
+
+
+# =========================================================================== candidates
+def candidates_book(tmp_path: Path, edit=None) -> tuple[Path, list]:
+    rows = layer_rows("candidates", CANDIDATE_HEADERS)
+    if edit is not None:
+        edit(rows)
+    return write_workbook(tmp_path / "cand.xlsx", {"候选站点": rows}), rows
+
+
+def candidate_sites(path: Path) -> gpd.GeoDataFrame:
+    """The candidates of ``path`` stacked as the model sees them (``_types``, ``capex_factor``)."""
+    sc = load_scenario(DATA / "scenario.toml")
+    cand = read_layer(LayerSpec(path=path), what="candidates", required=CANDIDATE_COLUMNS,
+                      geom="point", id_column="site_id")
+    return candidates._stack_sites(cand, None, [t.id for t in sc.station_types],
+                                   tables.source_of(LayerSpec(path=path)), "existing layer")
+
+
+def test_true_as_capex_factor_is_refused(tmp_path):
+    def edit(rows):
+        rows[3][CAPEX] = True  # Excel row 4
+
+    path, rows = candidates_book(tmp_path, edit)
+    with pytest.raises(InputDataError, match=rf"row 4 \(site_id '{rows[3][0]}'\): capex_factor "
+                       r"is TRUE \(true/false\); give a number >= 0"):
+        candidate_sites(path)
+
+
+@pytest.mark.parametrize("sep", ["；", "，", "、", "\n", " / "])
+def test_allowed_types_separated_the_chinese_way(tmp_path, sep):
+    """An IME's full-width ；，、 or a line break in the cell (Alt+Enter) separates types too."""
+    multi = []
+
+    def edit(rows):
+        for i, r in enumerate(rows[1:], start=1):
+            if ";" in r[2]:
+                multi.append(i)
+                r[2] = r[2].replace(";", sep)
+
+    path, _ = candidates_book(tmp_path, edit)
+    assert multi
+    got = candidate_sites(path)
+    (tmp_path / "plain").mkdir()
+    want = candidate_sites(candidates_book(tmp_path / "plain")[0])
+    assert got["_types"].tolist() == want["_types"].tolist()
+
+
+# =========================================================================== formulas
+def test_formula_without_a_saved_result_says_to_save_the_file_in_excel(tmp_path):
+    """A workbook written by a program (openpyxl, an export) holds formulas but no results;
+    the cells read as empty and the message said 'fill it in' although Excel shows a value."""
+    def edit(rows):
+        for r in rows[1:]:
+            r[VEHICLES] = f"={r[VEHICLES]}*1"
+
+    path, rows = fleet_book(tmp_path, edit)
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value) == (
+        f"{path}, sheet '车辆台账': row 2: cell D2 holds a formula ({rows[1][VEHICLES]}) whose "
+        "result was never saved (the file was written by a program, not by Excel); open it "
+        "in Excel or WPS and save it, or paste the values")
+
+
+def test_formula_with_its_saved_result_is_read(tmp_path):
+    """What Excel, WPS and LibreOffice write: the formula and its last result (<v>)."""
+    import re
+    import shutil
+    import zipfile
+
+    def edit(rows):
+        for r in rows[1:]:
+            r[VEHICLES] = f"={r[VEHICLES]}*1"
+
+    path, rows = fleet_book(tmp_path, edit)
+    cached = tmp_path / "cached.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(cached, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<f>(\d+)\*1</f><v\s*/>", rb"<f>\1*1</f><v>\1</v>", data)
+            zout.writestr(item, data)
+    shutil.move(cached, path)
+    got = read_fleet(path)
+    assert got["vehicles"].sum() == sum(int(r[VEHICLES][1:-2]) for r in rows[1:])
