@@ -522,8 +522,11 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
 
 
 #: A cell holding a formula and no saved result (``<v/>`` or no ``<v>``), in a sheet's XML.
-_UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>([^<]*)'
-                              rb"</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+#: A text cell (``t="str"``) with an empty ``<v>`` is a saved result: the empty text that
+#: Excel stores for ``=IF(...,"",...)``.
+_UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"(?![^>]*\bt="str")[^>]*>\s*'
+                              rb"<f(?:\s[^>]*)?(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?"
+                              rb"\s*</c>")
 
 
 def _refuse_unsaved_formulas(source: SheetSource, n_rows: int) -> None:
