@@ -34,13 +34,11 @@ brackets become ASCII), ignoring letter case, spaces and a unit in brackets
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 import re
 import unicodedata
 import warnings
-import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -53,6 +51,7 @@ from pyproj import CRS
 from siting._errors import InputDataError, ScenarioError
 from siting.crs import WGS84, is_shift, parse_crs
 from siting.scenario import LayerSpec, NetworkSpec, suggest
+from siting.sheet_formulas import refuse_unsaved_formulas
 
 logger = logging.getLogger(__name__)
 
@@ -483,7 +482,12 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
                 warnings.simplefilter("ignore")
                 head = pd.read_excel(book, sheet_name=sheet, header=None,
                                      nrows=header_row + 10, dtype=object)
-            raise InputDataError(_no_coordinates(source, spec, what, list(df.columns), head))
+            msg = _no_coordinates(source, spec, what, list(df.columns), head)
+            other = None if wanted is not None else _sheet_with_coordinates(
+                book, [n for n in names if n != sheet], header_row)
+            if other is not None:  # a workbook whose first sheet is a description (说明)
+                msg += f"; sheet '{other}' has them: set sheet = \"{other}\" in [{what}]"
+            raise InputDataError(msg)
     x_col, y_col, is_lonlat = cols
     if projected and is_lonlat:
         msg = (f"{source}: columns '{x_col}'/'{y_col}' hold longitude/latitude (degrees) but "
@@ -494,7 +498,7 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
         msg = (f"{source}: no data rows below the column names in row {header_row}; fill in "
                f"the sheet, or point [{what}] to another sheet (sheet = ...)")
         raise InputDataError(msg)
-    _refuse_unsaved_formulas(source, len(df))
+    refuse_unsaved_formulas(source, len(df))
     _refuse_blank_rows(df, source)
     x = _coordinates(df, x_col, source, "longitude" if is_lonlat else "x")
     y = _coordinates(df, y_col, source, "latitude" if is_lonlat else "y")
@@ -519,41 +523,6 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
     filled = ~df.map(_blank).all(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
     return df.iloc[:last].reset_index(drop=True)
-
-
-#: A cell holding a formula and no saved result (``<v/>`` or no ``<v>``), in a sheet's XML.
-#: A text cell (``t="str"``) with an empty ``<v>`` is a saved result: the empty text that
-#: Excel stores for ``=IF(...,"",...)``.
-_UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"(?![^>]*\bt="str")[^>]*>\s*'
-                              rb"<f(?:\s[^>]*)?(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?"
-                              rb"\s*</c>")
-
-
-def _refuse_unsaved_formulas(source: SheetSource, n_rows: int) -> None:
-    """Refuse a data row's formula whose result was never saved (an ``.xlsx`` written by a
-    program: openpyxl, some exports). pandas reads such a cell as empty, so the message would
-    otherwise say "fill it in" about a cell Excel shows a value in."""
-    if source.path.suffix.lower() == ".xls":
-        return
-    try:
-        import openpyxl
-
-        book = openpyxl.load_workbook(source.path, read_only=True)  # lazy: names, parts
-        part = book[source.sheet]._worksheet_path
-        book.close()
-        with zipfile.ZipFile(source.path) as z:
-            xml = z.read(part)
-    except Exception:  # only a better message is lost: pandas has read the file
-        return
-    for m in _UNSAVED_FORMULA.finditer(xml):
-        row = int(m.group(2))
-        if source.header_row < row <= source.header_row + n_rows:
-            formula = html.unescape((m.group(3) or b"").decode("utf-8", "replace"))
-            msg = (f"{source}: row {row}: cell {m.group(1).decode()}{row} holds a formula "
-                   f"({'=' + formula if len(formula) < 40 else '=' + formula[:36] + '...'}) "
-                   "whose result was never saved (the file was written by a program, not by "
-                   "Excel); open it in Excel or WPS and save it, or paste the values")
-            raise InputDataError(msg)
 
 
 def _refuse_blank_rows(df: pd.DataFrame, source: SheetSource) -> None:
@@ -605,6 +574,18 @@ def _surveyors_xy(x: np.ndarray, y: np.ndarray, x_col: str, y_col: str,
                        source, x_col, y_col, y_col, x_col)
         return y, x
     return x, y
+
+
+def _sheet_with_coordinates(book: pd.ExcelFile, sheets: list[str],
+                            header_row: int) -> str | None:
+    """The first of ``sheets`` whose column names (in ``header_row``) hold coordinates."""
+    for name in sheets:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cols = pd.read_excel(book, sheet_name=name, header=header_row - 1, nrows=0).columns
+        if coordinate_columns(list(cols)) is not None:
+            return name
+    return None
 
 
 def _no_coordinates(source: SheetSource, spec: LayerSpec | NetworkSpec, what: str,

@@ -198,3 +198,19 @@ def test_formula_with_its_saved_result_is_read(tmp_path):
     shutil.move(cached, path)
     got = read_fleet(path)
     assert got["vehicles"].sum() == sum(int(r[VEHICLES][1:-2]) for r in rows[1:])
+
+
+# =========================================================================== sheets
+def test_a_description_sheet_first_names_the_sheet_with_the_data(tmp_path):
+    """A register whose first sheet explains the table (说明): the message says which sheet
+    holds coordinates, not only to rename columns in the description."""
+    rows = layer_rows("fleet", FLEET_HEADERS, every=30)
+    path = write_workbook(tmp_path / "fleet.xlsx", {"说明": [["本表为环卫车辆台账"]],
+                                                    "环卫车辆": rows})
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    msg = str(e.value)
+    assert msg.startswith(f"{path}, sheet '说明': no coordinate columns")
+    assert msg.endswith("; sheet '环卫车辆' has them: set sheet = \"环卫车辆\" in [demand]")
+    assert read_fleet(path, sheet="环卫车辆")["vehicles"].sum() == sum(
+        r[VEHICLES] for r in rows[1:])
