@@ -12,6 +12,8 @@ opened. The symbols are :mod:`siting.symbology`'s, as on the map and in the brie
   labelled with the zone name (``name_en`` in English);
 - ``candidates`` — small hollow grey dots, sites every rule excluded as red crosses;
 - ``roads`` — greys, wider for higher road classes;
+- a schematic road network's caveat (``map.schematic_note``) as the layer notes of ``roads``
+  and ``coverage_areas`` (QGIS shows a notes icon beside them in the Layers panel);
 - ``h2_supply``, ``substations``, ``sensitive`` — white triangles outlined in their colour
   (supply sites labelled with their daily capacity and the final year's use), ``corridors`` —
   dashed brown lines; any other layer a plain grey symbol.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from matplotlib.colors import to_rgba
 
@@ -124,12 +126,23 @@ def _line(name: str, color: str, width: float, style: str = "solid") -> str:
 
 
 # --------------------------------------------------------------------------- renderers
-def _qml(renderer: str, labeling: str = "") -> str:
+def _qml(renderer: str, labeling: str = "", notes: str = "") -> str:
+    """A QML document: the renderer, optional labels and optional layer notes.
+
+    ``notes`` (plain text) become the layer's *notes* (QGIS 3.20+: an icon beside the layer
+    in the Layers panel, the text as its tooltip, and Layer Properties ▸ Notes).
+    """
     cats = "Symbology|Labeling" if labeling else "Symbology"
     enabled = ' labelsEnabled="1"' if labeling else ""
+    props = ""
+    if notes:
+        cats += "|CustomProperties"
+        props = ('<customproperties><Option type="Map"><Option type="QString" '
+                 f'name="userNotes" value={quoteattr(f"<p>{escape(notes)}</p>")}/></Option>'
+                 "</customproperties>\n")
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
             f'<qgis version="3.22.0" styleCategories="{cats}"{enabled}>\n'
-            f"{renderer}\n{labeling}\n<blendMode>0</blendMode>\n"
+            f"{renderer}\n{labeling}\n{props}<blendMode>0</blendMode>\n"
             "<featureBlendMode>0</featureBlendMode>\n</qgis>\n")
 
 
@@ -236,11 +249,11 @@ def _stations(symbols: Mapping[str, TypeSymbol], lang: str) -> str:
     return _qml(renderer, _labels('"name"', size=8, dist=2.5))
 
 
-def _coverage(symbols: Mapping[str, TypeSymbol]) -> str:
+def _coverage(symbols: Mapping[str, TypeSymbol], notes: str = "") -> str:
     cats = [(tid, sym.label, _fill(str(i), rgba(sym.color, 45), rgba(sym.color, 200),
                                    width=0.3))
             for i, (tid, sym) in enumerate(symbols.items())]
-    return _qml(_categorized("station_type", cats))
+    return _qml(_categorized("station_type", cats), notes=notes)
 
 
 def _candidates(lang: str) -> str:
@@ -252,14 +265,14 @@ def _candidates(lang: str) -> str:
     return _qml(_rules(rules, else_symbol=other))
 
 
-def _roads() -> str:
+def _roads(notes: str = "") -> str:
     cats = []
     for i, (cls, width) in enumerate(_ROAD_MM):
         cats.append((cls, cls, _line(str(2 * i), rgba(ROAD_COLOR), width)))
         cats.append((f"{cls}_link", f"{cls}_link", _line(str(2 * i + 1), rgba(ROAD_COLOR),
                                                          width * 0.7)))
     cats.append(("", "", _line(str(len(cats)), rgba(ROAD_COLOR, 200), 0.2)))
-    return _qml(_categorized("road_class", cats))
+    return _qml(_categorized("road_class", cats), notes=notes)
 
 
 def _zones(lang: str) -> str:
@@ -295,13 +308,16 @@ def layer_styles(result: SitingResult, lang: str, layers: Mapping[str, Sequence[
                if "station_type" in result.stations.columns else [])
     symbols = symbols_from_types(result.scenario.station_types, lang, extra_ids=present)
     year = result.report.final_year
+    # a schematic network's caveat, where a planner looks in QGIS: the layer notes of the
+    # roads and of the service areas drawn along them
+    notes = t("map.schematic_note", lang) if result.report.network.schematic else ""
     out = {
         "stations": _stations(symbols, lang),
-        "coverage_areas": _coverage(symbols),
+        "coverage_areas": _coverage(symbols, notes),
         "demand": _qml(_graduated_demand(1.8, lang)),
         "candidates": _candidates(lang),
         "zones": _zones(lang),
-        "roads": _roads(),
+        "roads": _roads(notes),
     }
     for name, columns in layers.items():
         if name not in out:

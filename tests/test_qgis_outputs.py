@@ -1,0 +1,83 @@
+"""The run folder as a planner opens it in QGIS: results.gpkg read back by QGIS itself.
+
+The QGIS checks run in QGIS's own Python (``/usr/bin/python3`` with Debian's python3-qgis,
+``QT_QPA_PLATFORM=offscreen``) and are skipped cleanly without it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from siting.export.geopackage import write_geopackage
+from siting.i18n import t
+from siting.qml import layer_styles
+from tests.helpers_maps import make_result
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _has_qgis() -> bool:
+    if not Path(SYSTEM_PYTHON).exists():
+        return False
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True,
+                           check=False)
+    return probe.returncode == 0
+
+
+needs_qgis = pytest.mark.skipif(not _has_qgis(), reason="QGIS's python3-qgis is not installed")
+
+
+def _notes(qml: str) -> str | None:
+    """The ``userNotes`` custom property of a QML document, else None."""
+    root = ET.fromstring(qml.split("\n", 1)[1])
+    for opt in root.iterfind("customproperties/Option/Option"):
+        if opt.get("name") == "userNotes":
+            return opt.get("value")
+    return None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_schematic_network_caveat_is_in_the_qgis_layer_notes(lang):
+    """A schematic network's caveat was on the map, in the briefing and on the console, but
+    nowhere in results.gpkg: a planner opening the GeoPackage in QGIS did not see it."""
+    styles = layer_styles(make_result(schematic=True), lang, {})
+    note = t("map.schematic_note", lang)
+    for layer in ("roads", "coverage_areas"):
+        assert _notes(styles[layer]) == f"<p>{note}</p>", layer
+        assert "CustomProperties" in styles[layer].split("\n", 2)[1]
+    assert _notes(styles["stations"]) is None
+    plain = layer_styles(make_result(schematic=False), lang, {})
+    assert all(_notes(q) is None for q in plain.values())
+    assert all("CustomProperties" not in q for q in plain.values())
+
+
+QGIS_NOTES = r"""
+import json, sys
+from qgis.core import QgsApplication, QgsLayerNotesUtils, QgsVectorLayer
+app = QgsApplication([b"t"], False); app.initQgis()
+out = {}
+for name in ("roads", "coverage_areas", "stations"):
+    layer = QgsVectorLayer(sys.argv[1] + "|layername=" + name, name, "ogr")
+    out[name] = [layer.isValid(), layer.renderer().type(), QgsLayerNotesUtils.layerNotes(layer)]
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+@needs_qgis
+def test_qgis_shows_the_schematic_caveat_as_layer_notes(tmp_path):
+    gpkg = write_geopackage(make_result(schematic=True), tmp_path / "results.gpkg", lang="zh")
+    res = subprocess.run([SYSTEM_PYTHON, "-c", QGIS_NOTES, str(gpkg)], capture_output=True,
+                         text=True, check=False,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    note = f"<p>{t('map.schematic_note', 'zh')}</p>"
+    assert got["roads"] == [True, "categorizedSymbol", note]
+    assert got["coverage_areas"] == [True, "categorizedSymbol", note]
+    assert got["stations"] == [True, "RuleRenderer", ""]
