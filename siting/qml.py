@@ -162,15 +162,17 @@ def _categorized(attr: str, cats: list[tuple[str, str, str]]) -> str:
             f"<symbols>{symbols}</symbols></renderer-v2>")
 
 
-def _rules(rules: list[tuple[str, str, str]], *, else_symbol: str | None = None) -> str:
-    """A rule-based renderer: [(filter expression, label, symbol xml named by its index)]."""
+def _rules(rules: list[tuple[str, str, str]], *, else_symbol: str | None = None,
+           else_label: str = "") -> str:
+    """A rule-based renderer: [(filter expression, label, symbol xml named by its index)],
+    then an ELSE rule drawn with ``else_symbol`` (``else_label`` in the legend)."""
     items = "".join(
         f'<rule key="r{i}" symbol="{i}" filter={quoteattr(expr)} label={quoteattr(lab)}/>'
         for i, (expr, lab, _) in enumerate(rules))
     syms = [sym for _, _, sym in rules]
     if else_symbol is not None:
         k = len(rules)
-        items += f'<rule key="r{k}" symbol="{k}" filter="ELSE" label=""/>'
+        items += f'<rule key="r{k}" symbol="{k}" filter="ELSE" label={quoteattr(else_label)}/>'
         syms.append(else_symbol)
     return ('<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="0" '
             f'forceraster="0"><rules key="root">{items}</rules>'
@@ -245,7 +247,8 @@ def _stations(symbols: Mapping[str, TypeSymbol], lang: str) -> str:
             rules.append((expr, label, station_symbol(str(2 * i + existing), sym,
                                                       existing=existing)))
     renderer = _rules(rules, else_symbol=_marker("else", "circle", rgba("#555555"),
-                                                 "255,255,255,255", 4.0))
+                                                 "255,255,255,255", 4.0),
+                      else_label=t("legend.other_station", lang))
     return _qml(renderer, _labels('"name"', size=8, dist=2.5))
 
 
@@ -262,16 +265,17 @@ def _candidates(lang: str) -> str:
     rules = [(excluded, t("legend.excluded", lang),
               _marker("0", "cross2", rgba(EXCLUDED_COLOR), rgba(EXCLUDED_COLOR), 2.6, 0.5))]
     other = _marker("1", "circle", "255,255,255,230", rgba(CANDIDATE_COLOR), 1.8, 0.3)
-    return _qml(_rules(rules, else_symbol=other))
+    return _qml(_rules(rules, else_symbol=other, else_label=t("legend.candidates", lang)))
 
 
-def _roads(notes: str = "") -> str:
+def _roads(lang: str, notes: str = "") -> str:
     cats = []
     for i, (cls, width) in enumerate(_ROAD_MM):
         cats.append((cls, cls, _line(str(2 * i), rgba(ROAD_COLOR), width)))
         cats.append((f"{cls}_link", f"{cls}_link", _line(str(2 * i + 1), rgba(ROAD_COLOR),
                                                          width * 0.7)))
-    cats.append(("", "", _line(str(len(cats)), rgba(ROAD_COLOR, 200), 0.2)))
+    cats.append(("", t("legend.other_roads", lang), _line(str(len(cats)), rgba(ROAD_COLOR, 200),
+                                                        0.2)))
     return _qml(_categorized("road_class", cats), notes=notes)
 
 
@@ -317,7 +321,7 @@ def layer_styles(result: SitingResult, lang: str, layers: Mapping[str, Sequence[
         "demand": _qml(_graduated_demand(1.8, lang)),
         "candidates": _candidates(lang),
         "zones": _zones(lang),
-        "roads": _roads(notes),
+        "roads": _roads(lang, notes),
     }
     for name, columns in layers.items():
         if name not in out:

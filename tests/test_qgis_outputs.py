@@ -81,3 +81,19 @@ def test_qgis_shows_the_schematic_caveat_as_layer_notes(tmp_path):
     assert got["roads"] == [True, "categorizedSymbol", note]
     assert got["coverage_areas"] == [True, "categorizedSymbol", note]
     assert got["stations"] == [True, "RuleRenderer", ""]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_legend_entry_of_the_qgis_styles_has_a_label(lang):
+    """QGIS's Layers panel lists every rule, category and range with its label: the fallback
+    rules of stations and candidates and the catch-all road category showed as a bare symbol
+    with no text (candidates: a hollow dot beside nothing; roads: residential streets)."""
+    result = make_result()
+    columns = {name: [str(c) for c in gdf.columns]
+               for name, gdf in (result.extra_layers or {}).items()}
+    for layer, qml in layer_styles(result, lang, columns).items():
+        renderer = ET.fromstring(qml.split("\n", 1)[1]).find("renderer-v2")
+        assert renderer is not None, layer
+        entries = [*renderer.iter("rule"), *renderer.iter("category"), *renderer.iter("range")]
+        assert all((e.get("label") or "").strip() for e in entries), (layer, [
+            (e.get("filter") or e.get("value"), e.get("label")) for e in entries])
