@@ -47,7 +47,15 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication, QVariant
 
-from .runner import SETTING_KEY, SitingCancelled, SitingError, StageProgress, find_executable
+from .runner import (
+    SETTING_KEY,
+    SitingCancelled,
+    SitingError,
+    StageProgress,
+    command_line,
+    find_executable,
+    scenario_time_limit,
+)
 from .runner import run_siting as _run_siting
 
 LANGS = ("zh", "en")
@@ -84,11 +92,10 @@ def run_siting(args: list[str], feedback: Any, *, progress: StageProgress | None
     layer the file was written from).
     """
     exe = executable()
-    feedback.pushCommandInfo(" ".join([exe, "--progress-json", *args]))
+    feedback.pushCommandInfo(command_line([exe, "--progress-json", *args]))
     try:
         return _run_siting(args, feedback, executable=exe, progress=progress)
-    except SitingCancelled as e:
-        feedback.pushInfo(str(e))
+    except SitingCancelled as e:  # reported once, by Processing, as the algorithm's error
         raise QgsProcessingException(str(e)) from None
     except SitingError as e:
         text = str(e)
@@ -200,7 +207,7 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
                 raise QgsProcessingException(f"{given}: scenario file not found")
             feedback.pushInfo(tr("Using the scenario file {}; the layer inputs are not used")
                               .format(given))
-            return given, None, {}
+            return given, scenario_time_limit(given), {}
         folder = os.path.join(QgsProcessingUtils.tempFolder(), f"siting-{uuid.uuid4().hex[:8]}")
         os.makedirs(folder)
         files: dict[str, str] = {}
