@@ -511,3 +511,49 @@ def test_qgis_run_of_a_scenario_file_reports_progress_and_one_cancel_message(qgi
     assert cancel["error"] is not None and said in cancel["error"]
     assert said not in cancel["infos"], cancel["infos"]
     assert not (tmp_path / "输出 2").exists()
+
+
+SWEEP_LOAD = r'''
+import json, sys
+from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingUtils, QgsProject
+app = QgsApplication([b"t"], False)
+app.initQgis()
+sys.path[:0] = ["/usr/share/qgis/python/plugins", sys.argv[1]]
+from processing.core.Processing import Processing
+Processing.initialize()
+from siting_qgis.provider import SitingProvider
+provider = SitingProvider()
+QgsApplication.processingRegistry().addProvider(provider)
+import processing
+context = QgsProcessingContext()
+context.setProject(QgsProject.instance())
+processing.run("siting:sweep", {"SCENARIO": sys.argv[2], "BUDGETS": "10,40", "MAPS": False,
+                                "OUTPUT": sys.argv[3]}, context=context)
+out = {}
+for uri in context.layersToLoadOnCompletion():
+    layer = QgsProcessingUtils.mapLayerFromString(uri, context)
+    out[uri] = {f.name(): f.typeName() for f in layer.fields()}
+print(json.dumps(out, ensure_ascii=False))
+'''
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_sweep_curve_loads_with_numeric_columns(qgis, tmp_path):
+    """The sweep's curve.csv, loaded into the project, has numbers as numbers (OGR read every
+    column of it as text: budgets sorted as strings, nothing to plot)."""
+    from siting.i18n import t
+
+    toml = small_scenario(tmp_path, 3.0)
+    out = tmp_path / "扫描 1"
+    res = subprocess.run([SYSTEM_PYTHON, "-c", SWEEP_LOAD, str(ROOT / "qgis_plugin"), str(toml),
+                          str(out)], env=qgis.env, capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    layers = json.loads(res.stdout.strip().splitlines()[-1])
+    assert len(layers) == 1
+    uri, fields = next(iter(layers.items()))
+    assert uri.split("|")[0] == str(out / "curve.csv")
+    assert fields[t("sweep.csv_budget", "zh")] in ("Integer", "Integer64", "Real")
+    assert fields[t("sweep.csv_coverage", "zh")] == "Real"
+    assert fields[t("sweep.csv_status", "zh")] == "String"

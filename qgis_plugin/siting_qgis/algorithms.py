@@ -489,7 +489,9 @@ class SweepAlgorithm(SitingAlgorithm):
         curve = os.path.join(out, "curve.csv")
         details = QgsProcessingContext.LayerDetails(tr("coverage against budget"),
                                                     context.project(), self.OUTPUT)
-        context.addLayerToLoadOnCompletion(curve, details)
+        # OGR reads every CSV column as text unless told to detect types: the budgets,
+        # coverage and costs load as numbers (sortable, plottable)
+        context.addLayerToLoadOnCompletion(f"{curve}|option:AUTODETECT_TYPE=YES", details)
         return {self.OUTPUT: out, self.CURVE: curve}
 
 
