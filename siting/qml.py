@@ -7,7 +7,8 @@ opened. The symbols are :mod:`siting.symbology`'s, as on the map and in the brie
 - ``stations`` — per station type its colour, shape (circle = charging, square = swap, diamond
   = hydrogen) and glyph; existing stations hollow; labelled with the station name;
 - ``demand`` — small grey circles, darker where less is served (graduated on
-  ``served_share``), so demand never reads as a station;
+  ``served_share``), so demand never reads as a station; a location's rows (one per pathway
+  and year) drawn so that its final year's least-served pathway is on top, as its notes say;
 - ``coverage_areas`` — light fills in the type colours; ``zones`` — dashed purple outlines,
   labelled with the zone name (``name_en`` in English);
 - ``candidates`` — small hollow grey dots, sites every rule excluded as red crosses;
@@ -179,8 +180,18 @@ def _rules(rules: list[tuple[str, str, str]], *, else_symbol: str | None = None,
             f'<symbols>{"".join(syms)}</symbols></renderer-v2>')
 
 
+#: Drawing order of the demand rows (one per location, pathway and year, all at the
+#: location's point): earlier years first, then the better-served pathways, so the circle on
+#: top is the final year's least-served pathway (without an order QGIS drew them in file
+#: order and a location showed whichever row came last).
+_DEMAND_ORDER = ('<orderby><orderByClause asc="1" nullsFirst="1">"year"</orderByClause>'
+                 '<orderByClause asc="0" nullsFirst="0">"served_share"</orderByClause>'
+                 "</orderby>")
+
+
 def _graduated_demand(size: float, lang: str) -> str:
-    """Demand circles graduated on ``served_share``: greys, darkest where nothing is served."""
+    """Demand circles graduated on ``served_share``: greys, darkest where nothing is served;
+    drawn in :data:`_DEMAND_ORDER`."""
     bounds = [0.0, *[u for u, _, _ in DEMAND_SHARE_CLASSES[:-1]], 1.0]
     ranges, symbols = [], []
     for i, (lo, hi, (_, color, label)) in enumerate(zip(
@@ -191,9 +202,10 @@ def _graduated_demand(size: float, lang: str) -> str:
         symbols.append(_marker(str(i), "circle", rgba(color, 210), rgba(DEMAND_OUTLINE),
                                size, 0.15))
     return ('<renderer-v2 type="graduatedSymbol" attr="served_share" '
-            'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="0" '
+            'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="1" '
             f'forceraster="0"><ranges>{"".join(ranges)}</ranges>'
-            f'<symbols>{"".join(symbols)}</symbols><mode name="fixed"/></renderer-v2>')
+            f'<symbols>{"".join(symbols)}</symbols><mode name="fixed"/>{_DEMAND_ORDER}'
+            "</renderer-v2>")
 
 
 def _labels(expression: str, *, color: str = "34,34,34,255", size: float = 8.5,
@@ -318,7 +330,8 @@ def layer_styles(result: SitingResult, lang: str, layers: Mapping[str, Sequence[
     out = {
         "stations": _stations(symbols, lang),
         "coverage_areas": _coverage(symbols, notes),
-        "demand": _qml(_graduated_demand(1.8, lang)),
+        "demand": _qml(_graduated_demand(1.8, lang),
+                       notes=t("legend.demand_layer_note", lang, year=year)),
         "candidates": _candidates(lang),
         "zones": _zones(lang),
         "roads": _roads(lang, notes),

@@ -6,11 +6,13 @@ The QGIS checks run in QGIS's own Python (``/usr/bin/python3`` with Debian's pyt
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from siting.export.geopackage import write_geopackage
@@ -52,8 +54,8 @@ def test_schematic_network_caveat_is_in_the_qgis_layer_notes(lang):
         assert "CustomProperties" in styles[layer].split("\n", 2)[1]
     assert _notes(styles["stations"]) is None
     plain = layer_styles(make_result(schematic=False), lang, {})
-    assert all(_notes(q) is None for q in plain.values())
-    assert all("CustomProperties" not in q for q in plain.values())
+    for layer in ("roads", "coverage_areas", "stations", "zones"):
+        assert _notes(plain[layer]) is None and "CustomProperties" not in plain[layer], layer
 
 
 QGIS_NOTES = r"""
@@ -97,3 +99,66 @@ def test_every_legend_entry_of_the_qgis_styles_has_a_label(lang):
         entries = [*renderer.iter("rule"), *renderer.iter("category"), *renderer.iter("range")]
         assert all((e.get("label") or "").strip() for e in entries), (layer, [
             (e.get("filter") or e.get("value"), e.get("label")) for e in entries])
+
+
+QGIS_DEMAND_ORDER = r"""
+import json, sys
+from qgis.core import QgsApplication, QgsFeatureRequest, QgsLayerNotesUtils, QgsVectorLayer
+app = QgsApplication([b"t"], False); app.initQgis()
+layer = QgsVectorLayer(sys.argv[1] + "|layername=demand", "demand", "ogr")
+renderer = layer.renderer()
+request = QgsFeatureRequest()
+if renderer.orderByEnabled():
+    request.setOrderBy(renderer.orderBy())
+on_top = {}
+for f in layer.getFeatures(request):  # the order QGIS draws them in: the last is on top
+    on_top[f["fleet_id"]] = [f["year"], f["served_share"]]
+print(json.dumps({"type": renderer.type(), "ordered": renderer.orderByEnabled(),
+                  "on_top": on_top, "notes": QgsLayerNotesUtils.layerNotes(layer)},
+                 ensure_ascii=False))
+"""
+
+
+def _stacked_demand_result():
+    """make_result() with 4 locations x 3 pathways x 2 years, every row at its location."""
+    import geopandas as gpd
+    import numpy as np
+
+    result = make_result()
+    base = result.demand.iloc[:4].reset_index(drop=True)
+    rows = []
+    rng = np.random.default_rng(7)
+    for year in (2025, 2024):  # the final year first: file order alone would bury it
+        for pathway in ("swap", "charging", "hydrogen"):
+            part = base.copy()
+            part["year"], part["pathway"] = year, pathway
+            part["served_share"] = rng.choice([0.0, 0.4, 1.0], len(part))
+            rows.append(part)
+    demand = gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs=base.crs)
+    demand["demand_id"] = [f"{f}:{p}:{y}" for f, p, y in
+                           zip(demand["fleet_id"], demand["pathway"], demand["year"],
+                               strict=True)]
+    return dataclasses.replace(result, demand=demand)
+
+
+@pytest.mark.slow
+@needs_qgis
+def test_qgis_draws_each_locations_final_year_least_served_row_on_top(tmp_path):
+    """Demand has a row per location, pathway and year at one point; QGIS drew them in file
+    order, so a location's shade was whichever row came last (in the bundled run, 297 of 352
+    locations had rows more than 50 points of served share apart)."""
+    result = _stacked_demand_result()
+    gpkg = write_geopackage(result, tmp_path / "results.gpkg", lang="en")
+    res = subprocess.run([SYSTEM_PYTHON, "-c", QGIS_DEMAND_ORDER, str(gpkg)],
+                         capture_output=True, text=True, check=False,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["type"] == "graduatedSymbol" and got["ordered"] is True
+    final = result.report.final_year
+    dem = result.demand
+    want = {fid: [final, float(dem[(dem["fleet_id"] == fid) & (dem["year"] == final)]
+                               ["served_share"].min())]
+            for fid in dem["fleet_id"].unique()}
+    assert got["on_top"] == want
+    assert got["notes"] == f"<p>{t('legend.demand_layer_note', 'en', year=final)}</p>"
