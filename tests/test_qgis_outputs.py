@@ -161,4 +161,7 @@ def test_qgis_draws_each_locations_final_year_least_served_row_on_top(tmp_path):
                                ["served_share"].min())]
             for fid in dem["fleet_id"].unique()}
     assert got["on_top"] == want
-    assert got["notes"] == f"<p>{t('legend.demand_layer_note', 'en', year=final)}</p>"
+    note = t("legend.demand_layer_note", "en", year=final, year_field="year",
+             pathway_field="pathway")
+    assert got["notes"] == f"<p>{note}</p>"
+    assert "Filter on year or pathway" in note
