@@ -557,3 +557,51 @@ def test_qgis_sweep_curve_loads_with_numeric_columns(qgis, tmp_path):
     assert fields[t("sweep.csv_budget", "zh")] in ("Integer", "Integer64", "Real")
     assert fields[t("sweep.csv_coverage", "zh")] == "Real"
     assert fields[t("sweep.csv_status", "zh")] == "String"
+
+
+TWO_RUNS = r'''
+import json, sys
+from qgis.core import QgsApplication, QgsLayerTreeGroup, QgsProcessingContext, QgsProject
+app = QgsApplication([b"t"], False)
+app.initQgis()
+sys.path[:0] = ["/usr/share/qgis/python/plugins", sys.argv[1]]
+from processing.core.Processing import Processing
+Processing.initialize()
+from processing.gui.Postprocessing import handleAlgorithmResults
+from siting_qgis.algorithms import RunAlgorithm, load_results
+
+project = QgsProject.instance()
+for out in sys.argv[2:]:
+    ctx = QgsProcessingContext()
+    ctx.setProject(project)
+    load_results(out + "/results.gpkg", ctx, "OUTPUT")
+    alg = RunAlgorithm()
+    alg.initAlgorithm()
+    assert handleAlgorithmResults(alg, ctx, showResults=False, parameters={"OUTPUT": out})
+tree = []
+for node in project.layerTreeRoot().children():
+    if isinstance(node, QgsLayerTreeGroup):
+        tree.append([node.name(), [n.layer().source().rsplit("=", 1)[1]
+                                   for n in node.children()]])
+    else:
+        tree.append([None, node.layer().source()])
+print(json.dumps(tree, ensure_ascii=False))
+'''
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_two_runs_load_into_one_group_each(qgis, qgis_run, tmp_path):
+    """Two runs loaded into one project: each run's layers sit in a group named after its
+    output folder (they were loose in the tree, twice 'stations', 'demand' ... with nothing
+    to tell which run a layer came from)."""
+    out, _ = qgis_run
+    second = tmp_path / "预算 40 run"
+    shutil.copytree(out, second)
+    res = subprocess.run([SYSTEM_PYTHON, "-c", TWO_RUNS, str(ROOT / "qgis_plugin"), str(out),
+                          str(second)], env=qgis.env, capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    tree = json.loads(res.stdout.strip().splitlines()[-1])
+    order = ["stations", "demand", "candidates", "roads", "zones", "coverage_areas"]
+    assert tree == [["预算 40 run", order], [out.name, order]]

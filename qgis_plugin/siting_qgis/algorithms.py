@@ -548,9 +548,27 @@ def gpkg_layers(path: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+#: Custom property of the layer-tree group that holds one run's layers: its results.gpkg.
+GROUP_KEY = "siting/results"
+
+
+def result_group(project: Any, gpkg: str) -> Any:
+    """The layer-tree group of the run of ``gpkg`` (named after its output folder), made at
+    the top of the tree the first time, so two runs' layers (both named stations, demand
+    ...) are told apart."""
+    root = project.layerTreeRoot()
+    for group in root.findGroups():
+        if group.customProperty(GROUP_KEY) == gpkg:
+            return group
+    folder = os.path.dirname(os.path.abspath(gpkg))
+    group = root.insertGroup(0, os.path.basename(folder) or folder)
+    group.setCustomProperty(GROUP_KEY, gpkg)
+    return group
+
+
 def order_result_layers(project: Any, gpkg: str) -> list[str]:
-    """Put the loaded layers of ``gpkg`` in :data:`RESULT_LAYERS` order (stations on top)
-    within their group of the layer tree; return the names, top first."""
+    """Put the loaded layers of ``gpkg`` into the run's group (:func:`result_group`) in
+    :data:`RESULT_LAYERS` order (stations on top); return the names, top first."""
     root = project.layerTreeRoot()
     nodes = {}
     prefix = f"{gpkg}|layername="
@@ -559,20 +577,23 @@ def order_result_layers(project: Any, gpkg: str) -> list[str]:
             node = root.findLayer(layer.id())
             if node is not None:
                 nodes[layer.source()[len(prefix):].split("|")[0]] = node
-    for name in RESULT_LAYERS:  # bottom to top: each goes to the top of its group
+    if not nodes:
+        return []
+    group = result_group(project, gpkg)
+    for name in RESULT_LAYERS:  # bottom to top: each goes to the top of the group
         node = nodes.get(name)
         if node is None:
             continue
         parent = node.parent()
-        parent.insertChildNode(0, node.clone())
+        group.insertChildNode(0, node.clone())
         parent.removeChildNode(node)
     return [n for n in reversed(RESULT_LAYERS) if n in nodes]
 
 
 class StyledResult(QgsProcessingLayerPostProcessorInterface):
     """Run by Processing as each result layer is loaded: apply the GeoPackage's default
-    style (Processing opens result layers without it) and keep the result layers in order
-    (stations on top; Processing loads them sorted by name)."""
+    style (Processing opens result layers without it) and keep the result layers in their
+    run's group, in order (stations on top; Processing loads them sorted by name)."""
 
     def __init__(self, gpkg: str, project: Any) -> None:
         super().__init__()
