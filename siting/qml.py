@@ -7,11 +7,14 @@ opened. The symbols are :mod:`siting.symbology`'s, as on the map and in the brie
 - ``stations`` — per station type its colour, shape (circle = charging, square = swap, diamond
   = hydrogen) and glyph; existing stations hollow; labelled with the station name;
 - ``demand`` — small grey circles, darker where less is served (graduated on
-  ``served_share``), so demand never reads as a station;
+  ``served_share``), so demand never reads as a station; a location's rows (one per pathway
+  and year) drawn so that its final year's least-served pathway is on top, as its notes say;
 - ``coverage_areas`` — light fills in the type colours; ``zones`` — dashed purple outlines,
   labelled with the zone name (``name_en`` in English);
 - ``candidates`` — small hollow grey dots, sites every rule excluded as red crosses;
 - ``roads`` — greys, wider for higher road classes;
+- a schematic road network's caveat (``map.schematic_note``) as the layer notes of ``roads``
+  and ``coverage_areas`` (QGIS shows a notes icon beside them in the Layers panel);
 - ``h2_supply``, ``substations``, ``sensitive`` — white triangles outlined in their colour
   (supply sites labelled with their daily capacity and the final year's use), ``corridors`` —
   dashed brown lines; any other layer a plain grey symbol.
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from matplotlib.colors import to_rgba
 
@@ -124,12 +127,23 @@ def _line(name: str, color: str, width: float, style: str = "solid") -> str:
 
 
 # --------------------------------------------------------------------------- renderers
-def _qml(renderer: str, labeling: str = "") -> str:
+def _qml(renderer: str, labeling: str = "", notes: str = "") -> str:
+    """A QML document: the renderer, optional labels and optional layer notes.
+
+    ``notes`` (plain text) become the layer's *notes* (QGIS 3.20+: an icon beside the layer
+    in the Layers panel, the text as its tooltip, and Layer Properties ▸ Notes).
+    """
     cats = "Symbology|Labeling" if labeling else "Symbology"
     enabled = ' labelsEnabled="1"' if labeling else ""
+    props = ""
+    if notes:
+        cats += "|CustomProperties"
+        props = ('<customproperties><Option type="Map"><Option type="QString" '
+                 f'name="userNotes" value={quoteattr(f"<p>{escape(notes)}</p>")}/></Option>'
+                 "</customproperties>\n")
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
             f'<qgis version="3.22.0" styleCategories="{cats}"{enabled}>\n'
-            f"{renderer}\n{labeling}\n<blendMode>0</blendMode>\n"
+            f"{renderer}\n{labeling}\n{props}<blendMode>0</blendMode>\n"
             "<featureBlendMode>0</featureBlendMode>\n</qgis>\n")
 
 
@@ -149,23 +163,35 @@ def _categorized(attr: str, cats: list[tuple[str, str, str]]) -> str:
             f"<symbols>{symbols}</symbols></renderer-v2>")
 
 
-def _rules(rules: list[tuple[str, str, str]], *, else_symbol: str | None = None) -> str:
-    """A rule-based renderer: [(filter expression, label, symbol xml named by its index)]."""
+def _rules(rules: list[tuple[str, str, str]], *, else_symbol: str | None = None,
+           else_label: str = "") -> str:
+    """A rule-based renderer: [(filter expression, label, symbol xml named by its index)],
+    then an ELSE rule drawn with ``else_symbol`` (``else_label`` in the legend)."""
     items = "".join(
         f'<rule key="r{i}" symbol="{i}" filter={quoteattr(expr)} label={quoteattr(lab)}/>'
         for i, (expr, lab, _) in enumerate(rules))
     syms = [sym for _, _, sym in rules]
     if else_symbol is not None:
         k = len(rules)
-        items += f'<rule key="r{k}" symbol="{k}" filter="ELSE" label=""/>'
+        items += f'<rule key="r{k}" symbol="{k}" filter="ELSE" label={quoteattr(else_label)}/>'
         syms.append(else_symbol)
     return ('<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="0" '
             f'forceraster="0"><rules key="root">{items}</rules>'
             f'<symbols>{"".join(syms)}</symbols></renderer-v2>')
 
 
+#: Drawing order of the demand rows (one per location, pathway and year, all at the
+#: location's point): earlier years first, then the better-served pathways, so the circle on
+#: top is the final year's least-served pathway (without an order QGIS drew them in file
+#: order and a location showed whichever row came last).
+_DEMAND_ORDER = ('<orderby><orderByClause asc="1" nullsFirst="1">"year"</orderByClause>'
+                 '<orderByClause asc="0" nullsFirst="0">"served_share"</orderByClause>'
+                 "</orderby>")
+
+
 def _graduated_demand(size: float, lang: str) -> str:
-    """Demand circles graduated on ``served_share``: greys, darkest where nothing is served."""
+    """Demand circles graduated on ``served_share``: greys, darkest where nothing is served;
+    drawn in :data:`_DEMAND_ORDER`."""
     bounds = [0.0, *[u for u, _, _ in DEMAND_SHARE_CLASSES[:-1]], 1.0]
     ranges, symbols = [], []
     for i, (lo, hi, (_, color, label)) in enumerate(zip(
@@ -176,9 +202,10 @@ def _graduated_demand(size: float, lang: str) -> str:
         symbols.append(_marker(str(i), "circle", rgba(color, 210), rgba(DEMAND_OUTLINE),
                                size, 0.15))
     return ('<renderer-v2 type="graduatedSymbol" attr="served_share" '
-            'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="0" '
+            'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="1" '
             f'forceraster="0"><ranges>{"".join(ranges)}</ranges>'
-            f'<symbols>{"".join(symbols)}</symbols><mode name="fixed"/></renderer-v2>')
+            f'<symbols>{"".join(symbols)}</symbols><mode name="fixed"/>{_DEMAND_ORDER}'
+            "</renderer-v2>")
 
 
 def _labels(expression: str, *, color: str = "34,34,34,255", size: float = 8.5,
@@ -232,15 +259,16 @@ def _stations(symbols: Mapping[str, TypeSymbol], lang: str) -> str:
             rules.append((expr, label, station_symbol(str(2 * i + existing), sym,
                                                       existing=existing)))
     renderer = _rules(rules, else_symbol=_marker("else", "circle", rgba("#555555"),
-                                                 "255,255,255,255", 4.0))
+                                                 "255,255,255,255", 4.0),
+                      else_label=t("legend.other_station", lang))
     return _qml(renderer, _labels('"name"', size=8, dist=2.5))
 
 
-def _coverage(symbols: Mapping[str, TypeSymbol]) -> str:
+def _coverage(symbols: Mapping[str, TypeSymbol], notes: str = "") -> str:
     cats = [(tid, sym.label, _fill(str(i), rgba(sym.color, 45), rgba(sym.color, 200),
                                    width=0.3))
             for i, (tid, sym) in enumerate(symbols.items())]
-    return _qml(_categorized("station_type", cats))
+    return _qml(_categorized("station_type", cats), notes=notes)
 
 
 def _candidates(lang: str) -> str:
@@ -249,17 +277,18 @@ def _candidates(lang: str) -> str:
     rules = [(excluded, t("legend.excluded", lang),
               _marker("0", "cross2", rgba(EXCLUDED_COLOR), rgba(EXCLUDED_COLOR), 2.6, 0.5))]
     other = _marker("1", "circle", "255,255,255,230", rgba(CANDIDATE_COLOR), 1.8, 0.3)
-    return _qml(_rules(rules, else_symbol=other))
+    return _qml(_rules(rules, else_symbol=other, else_label=t("legend.candidates", lang)))
 
 
-def _roads() -> str:
+def _roads(lang: str, notes: str = "") -> str:
     cats = []
     for i, (cls, width) in enumerate(_ROAD_MM):
         cats.append((cls, cls, _line(str(2 * i), rgba(ROAD_COLOR), width)))
         cats.append((f"{cls}_link", f"{cls}_link", _line(str(2 * i + 1), rgba(ROAD_COLOR),
                                                          width * 0.7)))
-    cats.append(("", "", _line(str(len(cats)), rgba(ROAD_COLOR, 200), 0.2)))
-    return _qml(_categorized("road_class", cats))
+    cats.append(("", t("legend.other_roads", lang), _line(str(len(cats)), rgba(ROAD_COLOR, 200),
+                                                        0.2)))
+    return _qml(_categorized("road_class", cats), notes=notes)
 
 
 def _zones(lang: str) -> str:
@@ -295,13 +324,18 @@ def layer_styles(result: SitingResult, lang: str, layers: Mapping[str, Sequence[
                if "station_type" in result.stations.columns else [])
     symbols = symbols_from_types(result.scenario.station_types, lang, extra_ids=present)
     year = result.report.final_year
+    # a schematic network's caveat, where a planner looks in QGIS: the layer notes of the
+    # roads and of the service areas drawn along them
+    notes = t("map.schematic_note", lang) if result.report.network.schematic else ""
     out = {
         "stations": _stations(symbols, lang),
-        "coverage_areas": _coverage(symbols),
-        "demand": _qml(_graduated_demand(1.8, lang)),
+        "coverage_areas": _coverage(symbols, notes),
+        "demand": _qml(_graduated_demand(1.8, lang),
+                       notes=t("legend.demand_layer_note", lang, year=year,
+                               year_field="year", pathway_field="pathway")),
         "candidates": _candidates(lang),
         "zones": _zones(lang),
-        "roads": _roads(),
+        "roads": _roads(lang, notes),
     }
     for name, columns in layers.items():
         if name not in out:

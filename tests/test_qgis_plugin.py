@@ -201,6 +201,36 @@ def test_runner_reports_the_error_line(tmp_path):
     assert e.value.exit_code == 2
 
 
+def test_command_line_can_be_pasted_into_a_shell():
+    """The command the plugin logs: paths with spaces, quotes or Chinese characters quoted
+    (it was joined with spaces: a planner pasting it into a shell ran a different command)."""
+    import shlex
+
+    args = ["/opt/siting env/bin/siting", "--progress-json", "run", "/数据/随州 场景/s.toml",
+            "--name", "随州 “测试” 'A' 方案", "--out", "/tmp/x"]
+    line = runner.command_line(args)
+    assert shlex.split(line) == args
+    assert runner.command_line(["siting", "validate", "a.toml"]) == "siting validate a.toml"
+
+
+def test_scenario_time_limit_is_read_from_the_file(tmp_path):
+    """A run given as a scenario file: the solver's time limit comes from the file, so the
+    progress bar moves during the solve (it sat still until the solve ended)."""
+    toml = small_scenario(tmp_path, 7.5)
+    assert runner.scenario_time_limit(str(toml)) == 7.5
+    assert runner.scan_time_limit(toml.read_text(encoding="utf-8")) == 7.5  # Python < 3.11
+    text = "[budget]\ntime_limit_s = 9\n[solver]\n# time_limit_s = 1\ntime_limit_s = 1_200\n"
+    (tmp_path / "b.toml").write_text(text, encoding="utf-8")
+    assert runner.scenario_time_limit(str(tmp_path / "b.toml")) == 1200.0
+    assert runner.scan_time_limit(text) == 1200.0
+    (tmp_path / "c.toml").write_text("[solver]\nmip_gap = 0.01\n", encoding="utf-8")
+    assert runner.scenario_time_limit(str(tmp_path / "c.toml")) is None
+    assert runner.scan_time_limit("[solver]\nmip_gap = 0.01\n") is None
+    (tmp_path / "d.toml").write_text("[solver\n", encoding="utf-8")
+    assert runner.scenario_time_limit(str(tmp_path / "d.toml")) is None
+    assert runner.scenario_time_limit(str(tmp_path / "none.toml")) is None
+
+
 # =========================================================================== qgis_process
 @pytest.fixture(scope="module")
 def qgis(tmp_path_factory):
@@ -402,3 +432,176 @@ def test_qgis_sweep_from_a_scenario_file(qgis, tmp_path):
     budget = t("sweep.csv_budget", load_scenario(toml).lang)  # headers in the run's language
     assert [float(r[budget]) for r in rows] == [10e6, 40e6]
     assert (out / "curve.png").is_file()
+
+
+PROCESSING_RUN = r'''
+import json, sys
+from qgis.core import QgsApplication, QgsProcessingFeedback
+app = QgsApplication([b"t"], False)
+app.initQgis()
+sys.path[:0] = ["/usr/share/qgis/python/plugins", sys.argv[1]]
+from processing.core.Processing import Processing
+Processing.initialize()
+from siting_qgis.provider import SitingProvider
+provider = SitingProvider()
+QgsApplication.processingRegistry().addProvider(provider)
+import processing
+
+
+class Feedback(QgsProcessingFeedback):
+    def __init__(self, cancel_on=None):
+        super().__init__()
+        self.progress, self.infos, self.commands, self.cancel_on = [], [], [], cancel_on
+        self.progressChanged.connect(self.progress.append)
+
+    def pushInfo(self, text):
+        self.infos.append(text)
+
+    def pushCommandInfo(self, text):
+        self.commands.append(text)
+
+    def setProgressText(self, text):
+        if text == self.cancel_on:
+            self.cancel()
+
+
+out = {}
+for key, toml, folder, cancel_on in json.loads(sys.argv[2]):
+    fb = Feedback(cancel_on)
+    try:
+        processing.run("siting:run", {"SCENARIO": toml, "OUTPUT": folder, "BASEMAP": 3,
+                                      "LOAD": False}, feedback=fb)
+        error = None
+    except Exception as e:
+        error = str(e)
+    out[key] = {"progress": fb.progress, "infos": fb.infos, "commands": fb.commands,
+                "error": error}
+print(json.dumps(out, ensure_ascii=False))
+'''
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_run_of_a_scenario_file_reports_progress_and_one_cancel_message(qgis, tmp_path):
+    """Through Processing, with a scenario file in a folder named with spaces and Chinese:
+    the progress bar moves during the solve (it stood at 29 % until the solve ended, as the
+    time limit was not read from the file), the logged command pastes into a shell, and a
+    cancel is reported once (it was logged twice)."""
+    import shlex
+
+    toml = small_scenario(tmp_path / "规划 项目", 3.0)
+    slow = small_scenario(tmp_path / "慢 场景", 120.0)
+    cases = [["run", str(toml), str(tmp_path / "输出 1"), None],
+             ["cancel", str(slow), str(tmp_path / "输出 2"), "Building and solving the MIP"]]
+    res = subprocess.run([SYSTEM_PYTHON, "-c", PROCESSING_RUN, str(ROOT / "qgis_plugin"),
+                          json.dumps(cases)], env=qgis.env, capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    run, cancel = got["run"], got["cancel"]
+    assert run["error"] is None, run
+    prepare = sum(runner.RUN_WEIGHTS[s] for s in runner._PREPARE)
+    solved = prepare + runner.RUN_WEIGHTS["model"]
+    assert any(prepare + 1 < p < solved - 1 for p in run["progress"]), run["progress"]
+    assert run["progress"] == sorted(run["progress"]) and run["progress"][-1] == 100.0
+    assert shlex.split(run["commands"][-1])[1:5] == ["--progress-json", "run", str(toml),
+                                                     "--out"]
+    assert (tmp_path / "输出 1" / "results.gpkg").is_file()
+    said = "cancelled; siting stopped and left the output folder as it was"
+    assert cancel["error"] is not None and said in cancel["error"]
+    assert said not in cancel["infos"], cancel["infos"]
+    assert not (tmp_path / "输出 2").exists()
+
+
+SWEEP_LOAD = r'''
+import json, sys
+from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingUtils, QgsProject
+app = QgsApplication([b"t"], False)
+app.initQgis()
+sys.path[:0] = ["/usr/share/qgis/python/plugins", sys.argv[1]]
+from processing.core.Processing import Processing
+Processing.initialize()
+from siting_qgis.provider import SitingProvider
+provider = SitingProvider()
+QgsApplication.processingRegistry().addProvider(provider)
+import processing
+context = QgsProcessingContext()
+context.setProject(QgsProject.instance())
+processing.run("siting:sweep", {"SCENARIO": sys.argv[2], "BUDGETS": "10,40", "MAPS": False,
+                                "OUTPUT": sys.argv[3]}, context=context)
+out = {}
+for uri in context.layersToLoadOnCompletion():
+    layer = QgsProcessingUtils.mapLayerFromString(uri, context)
+    out[uri] = {f.name(): f.typeName() for f in layer.fields()}
+print(json.dumps(out, ensure_ascii=False))
+'''
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_sweep_curve_loads_with_numeric_columns(qgis, tmp_path):
+    """The sweep's curve.csv, loaded into the project, has numbers as numbers (OGR read every
+    column of it as text: budgets sorted as strings, nothing to plot)."""
+    from siting.i18n import t
+
+    toml = small_scenario(tmp_path, 3.0)
+    out = tmp_path / "扫描 1"
+    res = subprocess.run([SYSTEM_PYTHON, "-c", SWEEP_LOAD, str(ROOT / "qgis_plugin"), str(toml),
+                          str(out)], env=qgis.env, capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    layers = json.loads(res.stdout.strip().splitlines()[-1])
+    assert len(layers) == 1
+    uri, fields = next(iter(layers.items()))
+    assert uri.split("|")[0] == str(out / "curve.csv")
+    assert fields[t("sweep.csv_budget", "zh")] in ("Integer", "Integer64", "Real")
+    assert fields[t("sweep.csv_coverage", "zh")] == "Real"
+    assert fields[t("sweep.csv_status", "zh")] == "String"
+
+
+TWO_RUNS = r'''
+import json, sys
+from qgis.core import QgsApplication, QgsLayerTreeGroup, QgsProcessingContext, QgsProject
+app = QgsApplication([b"t"], False)
+app.initQgis()
+sys.path[:0] = ["/usr/share/qgis/python/plugins", sys.argv[1]]
+from processing.core.Processing import Processing
+Processing.initialize()
+from processing.gui.Postprocessing import handleAlgorithmResults
+from siting_qgis.algorithms import RunAlgorithm, load_results
+
+project = QgsProject.instance()
+for out in sys.argv[2:]:
+    ctx = QgsProcessingContext()
+    ctx.setProject(project)
+    load_results(out + "/results.gpkg", ctx, "OUTPUT")
+    alg = RunAlgorithm()
+    alg.initAlgorithm()
+    assert handleAlgorithmResults(alg, ctx, showResults=False, parameters={"OUTPUT": out})
+tree = []
+for node in project.layerTreeRoot().children():
+    if isinstance(node, QgsLayerTreeGroup):
+        tree.append([node.name(), [n.layer().source().rsplit("=", 1)[1]
+                                   for n in node.children()]])
+    else:
+        tree.append([None, node.layer().source()])
+print(json.dumps(tree, ensure_ascii=False))
+'''
+
+
+@needs_qgis
+@pytest.mark.slow
+def test_qgis_two_runs_load_into_one_group_each(qgis, qgis_run, tmp_path):
+    """Two runs loaded into one project: each run's layers sit in a group named after its
+    output folder (they were loose in the tree, twice 'stations', 'demand' ... with nothing
+    to tell which run a layer came from)."""
+    out, _ = qgis_run
+    second = tmp_path / "预算 40 run"
+    shutil.copytree(out, second)
+    res = subprocess.run([SYSTEM_PYTHON, "-c", TWO_RUNS, str(ROOT / "qgis_plugin"), str(out),
+                          str(second)], env=qgis.env, capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    tree = json.loads(res.stdout.strip().splitlines()[-1])
+    order = ["stations", "demand", "candidates", "roads", "zones", "coverage_areas"]
+    assert tree == [["预算 40 run", order], [out.name, order]]

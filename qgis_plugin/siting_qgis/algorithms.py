@@ -47,7 +47,15 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication, QVariant
 
-from .runner import SETTING_KEY, SitingCancelled, SitingError, StageProgress, find_executable
+from .runner import (
+    SETTING_KEY,
+    SitingCancelled,
+    SitingError,
+    StageProgress,
+    command_line,
+    find_executable,
+    scenario_time_limit,
+)
 from .runner import run_siting as _run_siting
 
 LANGS = ("zh", "en")
@@ -84,11 +92,10 @@ def run_siting(args: list[str], feedback: Any, *, progress: StageProgress | None
     layer the file was written from).
     """
     exe = executable()
-    feedback.pushCommandInfo(" ".join([exe, "--progress-json", *args]))
+    feedback.pushCommandInfo(command_line([exe, "--progress-json", *args]))
     try:
         return _run_siting(args, feedback, executable=exe, progress=progress)
-    except SitingCancelled as e:
-        feedback.pushInfo(str(e))
+    except SitingCancelled as e:  # reported once, by Processing, as the algorithm's error
         raise QgsProcessingException(str(e)) from None
     except SitingError as e:
         text = str(e)
@@ -200,7 +207,7 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
                 raise QgsProcessingException(f"{given}: scenario file not found")
             feedback.pushInfo(tr("Using the scenario file {}; the layer inputs are not used")
                               .format(given))
-            return given, None, {}
+            return given, scenario_time_limit(given), {}
         folder = os.path.join(QgsProcessingUtils.tempFolder(), f"siting-{uuid.uuid4().hex[:8]}")
         os.makedirs(folder)
         files: dict[str, str] = {}
@@ -482,7 +489,9 @@ class SweepAlgorithm(SitingAlgorithm):
         curve = os.path.join(out, "curve.csv")
         details = QgsProcessingContext.LayerDetails(tr("coverage against budget"),
                                                     context.project(), self.OUTPUT)
-        context.addLayerToLoadOnCompletion(curve, details)
+        # OGR reads every CSV column as text unless told to detect types: the budgets,
+        # coverage and costs load as numbers (sortable, plottable)
+        context.addLayerToLoadOnCompletion(f"{curve}|option:AUTODETECT_TYPE=YES", details)
         return {self.OUTPUT: out, self.CURVE: curve}
 
 
@@ -539,9 +548,27 @@ def gpkg_layers(path: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+#: Custom property of the layer-tree group that holds one run's layers: its results.gpkg.
+GROUP_KEY = "siting/results"
+
+
+def result_group(project: Any, gpkg: str) -> Any:
+    """The layer-tree group of the run of ``gpkg`` (named after its output folder), made at
+    the top of the tree the first time, so two runs' layers (both named stations, demand
+    ...) are told apart."""
+    root = project.layerTreeRoot()
+    for group in root.findGroups():
+        if group.customProperty(GROUP_KEY) == gpkg:
+            return group
+    folder = os.path.dirname(os.path.abspath(gpkg))
+    group = root.insertGroup(0, os.path.basename(folder) or folder)
+    group.setCustomProperty(GROUP_KEY, gpkg)
+    return group
+
+
 def order_result_layers(project: Any, gpkg: str) -> list[str]:
-    """Put the loaded layers of ``gpkg`` in :data:`RESULT_LAYERS` order (stations on top)
-    within their group of the layer tree; return the names, top first."""
+    """Put the loaded layers of ``gpkg`` into the run's group (:func:`result_group`) in
+    :data:`RESULT_LAYERS` order (stations on top); return the names, top first."""
     root = project.layerTreeRoot()
     nodes = {}
     prefix = f"{gpkg}|layername="
@@ -550,20 +577,23 @@ def order_result_layers(project: Any, gpkg: str) -> list[str]:
             node = root.findLayer(layer.id())
             if node is not None:
                 nodes[layer.source()[len(prefix):].split("|")[0]] = node
-    for name in RESULT_LAYERS:  # bottom to top: each goes to the top of its group
+    if not nodes:
+        return []
+    group = result_group(project, gpkg)
+    for name in RESULT_LAYERS:  # bottom to top: each goes to the top of the group
         node = nodes.get(name)
         if node is None:
             continue
         parent = node.parent()
-        parent.insertChildNode(0, node.clone())
+        group.insertChildNode(0, node.clone())
         parent.removeChildNode(node)
     return [n for n in reversed(RESULT_LAYERS) if n in nodes]
 
 
 class StyledResult(QgsProcessingLayerPostProcessorInterface):
     """Run by Processing as each result layer is loaded: apply the GeoPackage's default
-    style (Processing opens result layers without it) and keep the result layers in order
-    (stations on top; Processing loads them sorted by name)."""
+    style (Processing opens result layers without it) and keep the result layers in their
+    run's group, in order (stations on top; Processing loads them sorted by name)."""
 
     def __init__(self, gpkg: str, project: Any) -> None:
         super().__init__()

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -80,6 +82,59 @@ def find_executable(setting: str | None = None) -> str:
            "Options ▸ Processing ▸ Providers ▸ siting ▸ siting executable to its full path "
            "(e.g. /home/me/siting/.venv/bin/siting)")
     raise SitingError(msg)
+
+
+def command_line(args: Sequence[str]) -> str:
+    """``args`` as one command a planner can paste into a shell (paths with spaces quoted):
+    ``cmd.exe`` quoting on Windows, POSIX shell quoting elsewhere."""
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        return subprocess.list2cmdline(list(args))
+    return shlex.join(args)
+
+
+_SECTION = re.compile(r"^\s*\[\s*([^\]\s]+)\s*\]")
+_TIME_LIMIT = re.compile(r"^\s*time_limit_s\s*=\s*([0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?\d+)?)")
+
+
+def scan_time_limit(text: str) -> float | None:
+    """``time_limit_s`` of the ``[solver]`` table by a line scan (for a QGIS Python without
+    ``tomllib``); None when not set."""
+    section = ""
+    for line in text.splitlines():
+        head = _SECTION.match(line)
+        if head:
+            section = head.group(1)
+            continue
+        found = _TIME_LIMIT.match(line) if section == "solver" else None
+        if found:
+            return float(found.group(1).replace("_", ""))
+    return None
+
+
+def scenario_time_limit(path: str) -> float | None:
+    """``[solver] time_limit_s`` of a scenario file, else None (unreadable, or not set).
+
+    It lets the progress bar move during the solve of a run given as a scenario file.
+    Read with ``tomllib`` where QGIS's Python has it (3.11+), else :func:`scan_time_limit`.
+    """
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - QGIS builds with Python < 3.11
+        value: Any = scan_time_limit(text)
+    else:
+        try:
+            solver = tomllib.loads(text).get("solver")
+        except ValueError:
+            return None
+        value = solver.get("time_limit_s") if isinstance(solver, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return float(value)
 
 
 # --------------------------------------------------------------------------- progress
