@@ -434,9 +434,12 @@ def test_qgis_sweep_from_a_scenario_file(qgis, tmp_path):
     assert (out / "curve.png").is_file()
 
 
-PROCESSING_RUN = r'''
+#: The start of a script run by QGIS's Python: QGIS and Processing up, the plugin (from the
+#: folder in argv[1]) registered, ``processing`` imported.
+QGIS_PROCESSING = r'''
 import json, sys
-from qgis.core import QgsApplication, QgsProcessingFeedback
+from qgis.core import (QgsApplication, QgsProcessingContext, QgsProcessingFeedback,
+                       QgsProcessingUtils, QgsProject)
 app = QgsApplication([b"t"], False)
 app.initQgis()
 sys.path[:0] = ["/usr/share/qgis/python/plugins", sys.argv[1]]
@@ -446,6 +449,10 @@ from siting_qgis.provider import SitingProvider
 provider = SitingProvider()
 QgsApplication.processingRegistry().addProvider(provider)
 import processing
+'''
+
+
+PROCESSING_RUN = QGIS_PROCESSING + r'''
 
 
 class Feedback(QgsProcessingFeedback):
@@ -513,18 +520,7 @@ def test_qgis_run_of_a_scenario_file_reports_progress_and_one_cancel_message(qgi
     assert not (tmp_path / "输出 2").exists()
 
 
-SWEEP_LOAD = r'''
-import json, sys
-from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingUtils, QgsProject
-app = QgsApplication([b"t"], False)
-app.initQgis()
-sys.path[:0] = ["/usr/share/qgis/python/plugins", sys.argv[1]]
-from processing.core.Processing import Processing
-Processing.initialize()
-from siting_qgis.provider import SitingProvider
-provider = SitingProvider()
-QgsApplication.processingRegistry().addProvider(provider)
-import processing
+SWEEP_LOAD = QGIS_PROCESSING + r'''
 context = QgsProcessingContext()
 context.setProject(QgsProject.instance())
 processing.run("siting:sweep", {"SCENARIO": sys.argv[2], "BUDGETS": "10,40", "MAPS": False,
