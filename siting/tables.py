@@ -50,6 +50,7 @@ from pyproj import CRS
 
 from siting._errors import InputDataError, ScenarioError
 from siting.crs import WGS84, is_shift, parse_crs
+from siting.file_kind import misnamed_hint
 from siting.scenario import LayerSpec, NetworkSpec, suggest
 from siting.sheet_formulas import refuse_unsaved_formulas
 
@@ -355,8 +356,9 @@ def _open(path: Path, what: str) -> pd.ExcelFile:
     except Exception as e:  # zipfile, xlrd and openpyxl raise many types for bad files
         reason = " ".join(str(e).split()) or type(e).__name__
         kind = ".xls (Excel 97-2003)" if engine == "xlrd" else ".xlsx"
-        msg = (f"{path}: cannot read {what} layer: not an Excel {kind} workbook ({reason}); "
-               "open it in Excel or WPS and save it again as .xlsx (not password-protected)")
+        fix = misnamed_hint(path) or ("open it in Excel or WPS and save it again as .xlsx "
+                                      "(not password-protected)")
+        msg = f"{path}: cannot read {what} layer: not an Excel {kind} workbook ({reason}); {fix}"
         raise ScenarioError(msg) from None
 
 

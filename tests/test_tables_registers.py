@@ -214,3 +214,36 @@ def test_a_description_sheet_first_names_the_sheet_with_the_data(tmp_path):
     assert msg.endswith("; sheet '环卫车辆' has them: set sheet = \"环卫车辆\" in [demand]")
     assert read_fleet(path, sheet="环卫车辆")["vehicles"].sum() == sum(
         r[VEHICLES] for r in rows[1:])
+
+
+@pytest.mark.parametrize(("name", "content", "fix"), [
+    ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+     "it is an Excel 97-2003 workbook or a password-protected one"),
+    ("table.xlsx", "编号,经度,纬度\nA1,113.38,31.69\n".encode("gb18030"),
+     "it is a text (CSV) table with an Excel name: rename it .csv"),
+    ("export.xls", b"<html><body><table><tr><td>1</td></tr></table></body></html>",
+     "it is a web page (HTML/XML) with an Excel name"),
+    ("new.xls", None, "it is an .xlsx workbook named .xls: rename it .xlsx"),
+])
+def test_a_misnamed_workbook_says_what_the_file_is(tmp_path, name, content, fix):
+    """A file that does not open as its name says: the message names what it really is
+    (was only the reader's 'File is not a zip file')."""
+    from siting._errors import ScenarioError
+
+    path = tmp_path / name
+    if content is None:  # a real .xlsx, renamed
+        fleet_book(tmp_path)[0].rename(path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ScenarioError) as e:
+        tables.sheet_names(path, "demand")
+    msg = str(e.value)
+    assert msg.startswith(f"{path}: cannot read demand layer: not an Excel ")
+    assert fix in msg and "\n" not in msg
+
+
+def test_a_corrupt_workbook_keeps_the_general_fix(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(Exception, match=r"save it again as \.xlsx \(not password-protected\)$"):
+        tables.sheet_names(path, "demand")
