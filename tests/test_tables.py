@@ -280,7 +280,8 @@ def test_not_a_workbook(tmp_path):
     path = tmp_path / "fleet.xlsx"
     path.write_text("编号,经度,纬度\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"fleet.xlsx: cannot read demand layer: not an "
-                       r"Excel \.xlsx workbook \(.*\); open it in Excel or WPS and save it again"):
+                       r"Excel \.xlsx workbook \(.*\); it is a text \(CSV\) table with an "
+                       r"Excel name: rename it \.csv$"):
         read_fleet(path)
 
 
