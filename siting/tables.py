@@ -549,8 +549,12 @@ def _coordinates(df: pd.DataFrame, col: str, source: SheetSource, kind: str) -> 
         if parsed is None:
             example = ("decimal degrees such as 113.38, or 113°22′48″" if kind in (
                 "longitude", "latitude") else "metres, such as 440228.2")
+            fix = f"give a number ({example})"
+            if i == 0 and len(values) > 1 and parse_coordinate(values[1]) is not None:
+                fix = ("if it is a row of units under the column names, delete that row; "
+                       f"otherwise {fix}")
             msg = (f"{source}: row {row_number(source, i)}: column '{col}' has {_shown(v)}, "
-                   f"not a {kind}; give a number ({example})")
+                   f"not a {kind}; {fix}")
             raise InputDataError(msg)
         out[i] = parsed
     return out

@@ -247,3 +247,19 @@ def test_a_corrupt_workbook_keeps_the_general_fix(tmp_path):
     path.write_bytes(b"PK\x03\x04" + bytes(100))
     with pytest.raises(Exception, match=r"save it again as \.xlsx \(not password-protected\)$"):
         tables.sheet_names(path, "demand")
+
+
+def test_a_units_row_under_the_column_names_is_named_as_such(tmp_path):
+    rows = layer_rows("fleet", FLEET_HEADERS, every=30)
+    units = ["", "", "", "辆", "km", "度", "度"][: len(rows[0])]
+    path = write_workbook(tmp_path / "fleet.xlsx", {"车辆台账": [rows[0], units, *rows[1:]]})
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value).startswith(f"{path}, sheet '车辆台账': row 2: column '")
+    assert "has '度', not a longitude; if it is a row of units under the column names, " \
+           "delete that row; otherwise give a number" in str(e.value)
+    # a bad value further down keeps the plain fix
+    rows[3][rows[0].index("经度")] = "度"
+    with pytest.raises(InputDataError, match=r"row 4: column '经度' has '度', not a longitude; "
+                       r"give a number"):
+        read_fleet(write_workbook(tmp_path / "f2.xlsx", {"车辆台账": rows}))
