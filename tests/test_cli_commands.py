@@ -183,9 +183,16 @@ def test_compare_missing_run_is_a_clean_error(tmp_path):
 
 def test_brief_writes_pdf_and_pages(two_runs):
     a, _ = two_runs
-    _ok(runner.invoke(app, ["brief", str(a)]))
+    res = runner.invoke(app, ["--progress-json", "brief", str(a)])
+    _ok(res)
     assert (a / "briefing.pdf").read_bytes()[:5] == b"%PDF-"
     assert (a / "briefing-1.png").is_file()
+    # the briefing's progress, for the QGIS plugin's bar: start, rising shares, finish
+    events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [e["event"] for e in events[:1] + events[-1:]] == ["start", "finish"]
+    assert {e["stage"] for e in events} == {"brief"}
+    shares = [e["fraction"] for e in events if e["event"] == "update"]
+    assert shares == sorted(shares) and len(shares) >= 4 and shares[-1] == 1.0
 
 
 def test_validate_summarises_without_writing(tmp_path):

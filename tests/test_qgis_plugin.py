@@ -155,6 +155,16 @@ def test_stage_progress_is_monotone_and_reaches_100():
     assert seen[9] == pytest.approx(100 * prepare / sum(runner.RUN_WEIGHTS.values()), abs=0.1)
 
 
+def test_brief_progress_has_its_own_stage():
+    p = runner.StageProgress(weights=runner.BRIEF_WEIGHTS)
+    assert p.percent(0.0) == 0.0
+    p.feed({"event": "start", "stage": "brief"}, 0.0)
+    p.feed({"event": "update", "stage": "brief", "fraction": 0.4}, 1.0)
+    assert p.percent(1.0) == 40.0
+    p.feed({"event": "finish", "stage": "brief"}, 2.0)
+    assert p.percent(2.0) == 100.0
+
+
 def test_runner_streams_progress_of_a_real_run(tmp_path):
     toml = small_scenario(tmp_path, 3.0)
     fb = Feedback()

@@ -48,6 +48,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QVariant
 
 from .runner import (
+    BRIEF_WEIGHTS,
     SETTING_KEY,
     SitingCancelled,
     SitingError,
@@ -521,7 +522,8 @@ class BriefAlgorithm(SitingAlgorithm):
     def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,
                          feedback: Any) -> dict:
         folder = self.parameterAsFile(parameters, self.RUN, context)
-        run_siting(["brief", folder, "--lang", self.language(parameters, context)], feedback)
+        run_siting(["brief", folder, "--lang", self.language(parameters, context)], feedback,
+                   progress=StageProgress(weights=BRIEF_WEIGHTS))
         return {self.PDF: os.path.join(folder, "briefing.pdf"), "FOLDER": folder}
 
 

@@ -144,6 +144,8 @@ RUN_WEIGHTS: dict[str, float] = {
     "results": 6, "outputs": 10,
 }
 _PREPARE = ("layers", "network", "demand", "travel_times", "coverage")
+#: ``siting brief`` has one stage.
+BRIEF_WEIGHTS: dict[str, float] = {"brief": 1}
 
 
 class StageProgress:
@@ -156,11 +158,16 @@ class StageProgress:
     time_limit_s
         The solver's time limit, if known: progress inside a solve grows with time (capped
         at 95 % of the stage), since HiGHS reports nothing until it stops.
+    weights
+        Share of the time of each stage (default :data:`RUN_WEIGHTS`; :data:`BRIEF_WEIGHTS`
+        for ``siting brief``).
     """
 
-    def __init__(self, solves: int = 1, time_limit_s: float | None = None) -> None:
+    def __init__(self, solves: int = 1, time_limit_s: float | None = None,
+                 weights: dict[str, float] | None = None) -> None:
         self.solves = max(1, solves)
         self.time_limit_s = time_limit_s
+        self.weights = RUN_WEIGHTS if weights is None else weights
         self.done: dict[str, float] = {}
         self.solves_done = 0
         self.current: str | None = None
@@ -186,17 +193,17 @@ class StageProgress:
 
     def percent(self, now: float | None = None) -> float:
         now = time.monotonic() if now is None else now
-        total = sum(RUN_WEIGHTS.values())
+        total = sum(self.weights.values())
         got = 0.0
-        for stage, w in RUN_WEIGHTS.items():
+        for stage, w in self.weights.items():
             reps = self.solves if stage in ("model", "results") else 1
             got += w * min(self.done.get(stage, 0.0), reps) / reps
-        if self.current in RUN_WEIGHTS:
+        if self.current in self.weights:
             reps = self.solves if self.current in ("model", "results") else 1
             frac = self.current_fraction
             if self.current == "model" and self.time_limit_s:
                 frac = max(frac, min(0.95, (now - self.started) / (self.time_limit_s + 5.0)))
-            got += RUN_WEIGHTS[self.current] * frac / reps
+            got += self.weights[self.current] * frac / reps
         return round(100.0 * min(got / total, 1.0), 1)
 
 

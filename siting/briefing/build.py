@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 #: Resolution of the PNG copies of the pages (dots per inch).
 PNG_DPI: int = 110
+#: Share of a briefing's time taken once its pages are drawn (the rest is writing them).
+_DRAWN = 0.4
 #: Label groups of other outputs, never drawn in the briefing (left out of the font subset).
 _OTHER_OUTPUTS = ("csv.", "compare.")
 
@@ -134,28 +137,34 @@ def data_chars(data: RunData, lang: str) -> str:
     return "".join(sorted(chars))
 
 
-def _save_pages(figs: list[Figure], pdf_path: Path, *, title: str, creator: str) -> list[Path]:
-    """Write ``<stem>-<n>.png`` per page and the PDF, each atomically; return the PNG paths."""
+def _save_pages(figs: list[Figure], pdf_path: Path, *, title: str, creator: str,
+                progress: Callable[[float], None]) -> list[Path]:
+    """Write ``<stem>-<n>.png`` per page and the PDF, each atomically; return the PNG paths.
+    ``progress`` gets the share of the pages written (PNGs then PDF pages) as it grows."""
     pngs = []
+    steps = 2 * len(figs)
     for i, fig in enumerate(figs, start=1):
         png = pdf_path.with_name(f"{pdf_path.stem}-{i}.png")
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=PNG_DPI)
         atomic_write_bytes(png, buf.getvalue())
         pngs.append(png)
+        progress(i / steps)
     buf = io.BytesIO()
     meta = {"Title": title, "Creator": creator, "CreationDate": output_date()}
     # matplotlib subsets the embedded fonts with fontTools, which stamps each subset with the
     # time unless SOURCE_DATE_EPOCH is set: set it for this write only
     with source_date_epoch(), PdfPages(buf, metadata=meta) as pdf:
-        for fig in figs:
+        for i, fig in enumerate(figs, start=len(figs) + 1):
             pdf.savefig(fig)
+            progress(i / steps)
     atomic_write_bytes(pdf_path, buf.getvalue())
     return pngs
 
 
 def write_briefing(run_dir: str | os.PathLike[str], *, lang: str | None = None,
-                   out_pdf: str | os.PathLike[str] | None = None) -> list[Path]:
+                   out_pdf: str | os.PathLike[str] | None = None,
+                   progress: Callable[[float], None] | None = None) -> list[Path]:
     """Write the review-board briefing of a run: a PDF and one PNG per page.
 
     Parameters
@@ -165,6 +174,9 @@ def write_briefing(run_dir: str | os.PathLike[str], *, lang: str | None = None,
     lang
         ``"zh"`` or ``"en"``; default: the report's language, else ``"zh"``. Chinese falls back
         to English (with a logged warning) when no CJK font is installed.
+    progress
+        Called with the share of the work done (0..1): after reading the run, after drawing
+        the pages, then as each page is written (the briefing takes ~10 s).
     out_pdf
         Where to write the PDF (default ``run_dir/briefing.pdf``); the PNGs go next to it as
         ``<stem>-1.png``, ``<stem>-2.png`` ...
@@ -182,7 +194,9 @@ def write_briefing(run_dir: str | os.PathLike[str], *, lang: str | None = None,
     ScenarioError
         When ``lang`` is not supported.
     """
+    report = progress or (lambda _share: None)
     data = load_run(run_dir)
+    report(0.05)
     pdf_path = Path(out_pdf) if out_pdf is not None else data.run_dir / "briefing.pdf"
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     fonts = Fonts.resolve()
@@ -195,13 +209,15 @@ def write_briefing(run_dir: str | os.PathLike[str], *, lang: str | None = None,
                 embedding_fonts(fonts, chars, Path(tmp)) as pdf_fonts, \
                 matplotlib.rc_context(briefing_rc(pdf_fonts)):
             figs = render_briefing(data, lang=chosen, fonts=pdf_fonts)
+            report(_DRAWN)
             unseen = set(figure_chars(figs)) - set(chars)
             if unseen and attempt == 1 and pdf_fonts is not fonts:
                 logger.debug("characters outside the font subset: %r; redoing it", unseen)
                 chars += "".join(sorted(unseen))
                 continue
             pngs = _save_pages(figs, pdf_path, title=title,
-                               creator=f"siting {data.report.siting_version}")
+                               creator=f"siting {data.report.siting_version}",
+                               progress=lambda k: report(_DRAWN + (1.0 - _DRAWN) * k))
             break
     for old in pdf_path.parent.glob(f"{pdf_path.stem}-*.png"):
         suffix = old.stem[len(pdf_path.stem) + 1:]

@@ -7,6 +7,7 @@ checked before any work.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from siting.cli.common import (
     progress_bars,
     shown,
 )
+from siting.i18n import t
 
 if TYPE_CHECKING:
     from siting.export import OutputOptions
@@ -318,8 +320,15 @@ def brief(
         from siting.briefing import write_briefing
         from siting.console import print_written
 
-        files = write_briefing(folder, lang=lang)
-        print_written(out, files, _run_lang(folder, lang))
+        shown_lang = _run_lang(folder, lang)
+        prog = progress_bars(False)
+        hooks = RichHooks(prog, shown_lang)
+        hooks.start("brief", t("console.stage_brief", shown_lang))
+        started = time.perf_counter()
+        files = shown(prog, lambda: write_briefing(
+            folder, lang=lang, progress=lambda share: hooks.update("brief", share)))
+        hooks.finish("brief", time.perf_counter() - started)
+        print_written(out, files, shown_lang)
 
     guard(go, debug)
 
