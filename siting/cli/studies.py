@@ -323,11 +323,16 @@ def brief(
         shown_lang = _run_lang(folder, lang)
         prog = progress_bars(False)
         hooks = RichHooks(prog, shown_lang)
-        hooks.start("brief", t("console.stage_brief", shown_lang))
-        started = time.perf_counter()
-        files = shown(prog, lambda: write_briefing(
-            folder, lang=lang, progress=lambda share: hooks.update("brief", share)))
-        hooks.finish("brief", time.perf_counter() - started)
+        started: list[float] = []
+
+        def progress(share: float) -> None:
+            if not started:  # the run folder has been read: a broken one is one error line
+                started.append(time.perf_counter())
+                hooks.start("brief", t("console.stage_brief", shown_lang))
+            hooks.update("brief", share)
+
+        files = shown(prog, lambda: write_briefing(folder, lang=lang, progress=progress))
+        hooks.finish("brief", time.perf_counter() - started[0] if started else 0.0)
         print_written(out, files, shown_lang)
 
     guard(go, debug)
