@@ -335,6 +335,9 @@ def test_qgis_run_writes_the_outputs(qgis_run):
     out, doc = qgis_run
     results = doc["results"]
     assert Path(results["OUTPUT"]) == out
+    # the scenario built from the layers sits in QGIS's temporary folder: the log says so
+    said = [m for m in doc["log"]["info"] if m.startswith("Scenario written to ")]
+    assert len(said) == 1 and "a temporary folder that QGIS empties when it closes" in said[0]
     assert Path(results["GEOPACKAGE"]) == out / "results.gpkg"
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["budget"] == 20e6 and report["spent"] <= 20e6

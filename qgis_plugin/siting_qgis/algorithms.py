@@ -261,8 +261,9 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
             args += ["--output-crs", crs]
         run_siting(args, feedback, renames=renames)
         scenario = os.path.join(folder, "scenario.toml")
-        feedback.pushInfo(tr("Scenario written to {} (reuse it with `siting run`)")
-                          .format(scenario))
+        feedback.pushInfo(tr("Scenario written to {} - a temporary folder that QGIS empties "
+                             "when it closes: copy the folder to keep the scenario and rerun "
+                             "it with `siting run`").format(scenario))
         return scenario, time_limit, renames
 
     def layer_file(self, parameters: dict, name: str,
