@@ -500,8 +500,10 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
         msg = (f"{source}: no data rows below the column names in row {header_row}; fill in "
                f"the sheet, or point [{what}] to another sheet (sheet = ...)")
         raise InputDataError(msg)
-    refuse_unsaved_formulas(source, len(df))
-    _refuse_blank_rows(df, source)
+    empty = df.map(_blank).to_numpy(dtype=bool)
+    if empty.any():  # a formula without a saved result reads as an empty cell
+        refuse_unsaved_formulas(source, len(df))
+    _refuse_blank_rows(empty, source)
     x = _coordinates(df, x_col, source, "longitude" if is_lonlat else "x")
     y = _coordinates(df, y_col, source, "latitude" if is_lonlat else "y")
     if projected and not is_lonlat:
@@ -527,8 +529,9 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
     return df.iloc[:last].reset_index(drop=True)
 
 
-def _refuse_blank_rows(df: pd.DataFrame, source: SheetSource) -> None:
-    blank = np.flatnonzero(df.map(_blank).all(axis=1).to_numpy())
+def _refuse_blank_rows(empty: np.ndarray, source: SheetSource) -> None:
+    """Refuse a row whose every cell is empty (``empty``: per cell) above rows with data."""
+    blank = np.flatnonzero(empty.all(axis=1))
     if blank.size:
         n = row_number(source, int(blank[0]))
         more = f" ({blank.size} empty rows)" if blank.size > 1 else ""
