@@ -399,17 +399,6 @@ def test_split_total_sums_and_stays_positive(generator):
         generator.split_total(3, 4, rng)
 
 
-@pytest.mark.slow
-def test_bundled_budget_gives_partial_coverage(scenario):
-    from siting import pipeline
-    sc = scenario.model_copy(update={"solver": scenario.solver.model_copy(
-        update={"time_limit_s": 30.0})})
-    result, _ = pipeline.solve_scenario(sc)
-    share = result.report.coverage_share
-    assert 0.4 <= share <= 0.95
-    assert result.report.spent <= scenario.budget.total + 1e-6
-
-
 def test_no_hydrogen_candidate_in_the_urban_core(layers, scenario):
     """GB 50516 4.0.2 keeps grade-one hydrogen stations out of the city centre."""
     core = layers["zones.geojson"].set_index("zone_id").loc["urban_core", "geometry"]

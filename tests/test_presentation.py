@@ -118,6 +118,22 @@ def _rect(page, selector: str) -> dict:
         " return {l: r.left, t: r.top, r: r.right, b: r.bottom}; }", selector)
 
 
+def _settled_rect(page, selector: str, timeout_ms: int = 5000) -> dict:
+    """The element's box once it has stayed put for 0.2 s, read no sooner than 0.45 s after
+    it shows: the map's own pan clear of the panels starts 0.3 s after a popup opens."""
+    page.wait_for_selector(selector, timeout=timeout_ms)
+    page.wait_for_timeout(450)
+    last, still = _rect(page, selector), 0
+    for _ in range(timeout_ms // 100):
+        page.wait_for_timeout(100)
+        now = _rect(page, selector)
+        still = still + 1 if now == last else 0
+        if still >= 2:
+            return now
+        last = now
+    raise AssertionError(f"{selector} still moving after {timeout_ms} ms")
+
+
 def _rects(page, selector: str) -> list[dict]:
     return page.evaluate(
         "(s) => Array.from(document.querySelectorAll(s)).filter(e => e.offsetParent !== null"
@@ -250,14 +266,10 @@ def test_map_panels_popups_and_labels_at_1366x768(runs, browser):
         # a popup opens clear of the title box and the legend, inside the window
         n = page.locator(".siting-station").count()
         for k in range(n):
-            # the map as it opens: every station reachable (nothing covers it), its popup
-            # clear of the panels
-            page.evaluate("(() => { for (const k in window) { if (k.startsWith('map_') &&"
-                          " window[k].closePopup) { window[k].closePopup(); } } })()")
-            page.wait_for_timeout(400)
+            # the map as it opens (reloaded after each popup): every station reachable
+            # (nothing covers it), its popup clear of the panels once the map stops panning
             page.locator(".siting-station").nth(k).click(timeout=5000)
-            page.wait_for_timeout(700)
-            pop = _rect(page, ".leaflet-popup")
+            pop = _settled_rect(page, ".leaflet-popup")
             title, legend = _rect(page, "#siting-title"), _rect(page, "#siting-legend")
             assert not _overlap(pop, title) and not _overlap(pop, legend), (k, pop)
             page.reload(wait_until="load")
