@@ -209,24 +209,31 @@ def test_symlink_out_of_the_scenario_folder_is_refused(tmp_path):
 
 
 def test_console_prints_markup_and_formulas_as_text(tmp_path):
-    """A zone and a scenario named with rich markup, a template and a formula: the console
-    summary shows them as they are (no MarkupError, no style applied, nothing evaluated)."""
+    """A zone and a scenario named with rich markup, a template, a formula, a terminal escape
+    sequence and a right-to-left override: the console summary shows them as they are (no
+    MarkupError, no style applied, nothing evaluated), the escape as a visible symbol and the
+    override closed at the end of its name, so the rest of the row reads left to right."""
     case = Case(tmp_path).fast()
     zone = "[/] [bold]Z {{7*7}} =1+1"
+    escape = "\x1b[2J\x1b]0;pwned\x1b\\ \u202eevil"
 
     def rename(doc: dict) -> None:
         for f in doc["features"]:
             if f["properties"]["zone_id"] == "hedian":
                 f["properties"]["name"] = zone
+            if f["properties"]["zone_id"] == "chengdong":
+                f["properties"]["name"] = escape
 
     case.edit("zones.geojson", rename)
     text = case.toml.read_text(encoding="utf-8")
     first = text.index('\nname = "') + 1
     end = text.index("\n", first)
-    case.toml.write_text(text[:first] + 'name = "[red]S[/red] {{7*7}}"' + text[end:],
-                         encoding="utf-8")
+    case.toml.write_text(text[:first] + 'name = "[red]S[/red] {{7*7}} \\u001b[5m"'
+                         + text[end:], encoding="utf-8")
     res = case.run()
     assert res.exit_code == 0, res.output
+    assert "\x1b" not in res.output  # CliRunner is no terminal: rich adds no escapes itself
     flat = " ".join(res.output.split())
-    assert "[red]S[/red] {{7*7}}" in flat and zone in flat
+    shown = escape.replace("\x1b", "\u241b").replace("\u202eevil", "\u202eevil\u202c")
+    assert "[red]S[/red] {{7*7}} \u241b[5m" in flat and zone in flat and shown in flat
     assert "49" not in flat.replace(",", " ").split()

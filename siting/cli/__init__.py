@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 
+from siting._terminal import SafeFormatter
+
 # The command modules register their commands on ``app`` when imported, in this order (the
 # order ``siting --help`` lists them).
 from siting.cli.common import RichHooks, app, emit_progress, err, out
@@ -40,7 +42,9 @@ def main() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, _terminated)
-    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(SafeFormatter("warning: %(message)s"))  # names from files: data
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     app(prog_name="siting")
 
 

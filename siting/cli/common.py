@@ -14,18 +14,19 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from siting._errors import SitingError
+from siting._terminal import SafeConsole
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Site battery-swap, charging and hydrogen stations for working fleets.")
-err = Console(stderr=True, highlight=False)
+err = SafeConsole(stderr=True, highlight=False)
 #: Results go to stdout as plain text: names and paths from the user are never read as rich
-#: markup (a zone called "[/]" would otherwise stop the summary with a MarkupError).
-out = Console(highlight=False, markup=False)
+#: markup (a zone called "[/]" would otherwise stop the summary with a MarkupError). Both
+#: consoles show control characters in user text as symbols (:mod:`siting._terminal`).
+out = SafeConsole(highlight=False, markup=False)
 
 T = TypeVar("T")
 
