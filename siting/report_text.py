@@ -70,16 +70,29 @@ def solver_name(name: str | None) -> str:
     return names.get(str(name).lower(), str(name)) if name else MISSING
 
 
+def objective_what(report: Report, lang: str) -> str:
+    """What the objective counts, with its years and unit: a score summing the planning
+    years (and corridor trucks), not a count of vehicles in any one year."""
+    years = sorted(int(y) for y in report.by_year)
+    span = (f"{years[0]}–{years[-1]}" if len(years) > 1 else
+            str(years[0]) if years else MISSING)
+    weight = "vehicles" if report.scenario.weight == "vehicles" else "energy"
+    what = t(f"plan.objective_what_{weight}{'' if len(years) > 1 else '_one'}", lang,
+             years=span)
+    return what + (t("plan.objective_what_corridors", lang) if report.corridors else "")
+
+
 def objective_text(report: Report, lang: str) -> str:
-    """The objective, and for a plan not proven optimal its range up to the bound."""
+    """The objective with what it counts, and for a plan not proven optimal its range up to
+    the bound."""
     s = report.solver
-    obj = number(report.objective, 1)
+    obj, what = number(report.objective, 1), objective_what(report, lang)
     if s.status == "optimal":
-        return t("plan.objective_optimal", lang, objective=obj)
+        return t("plan.objective_optimal", lang, objective=obj, what=what)
     if s.bound is not None and s.gap is not None:
-        return t("plan.objective_range", lang, objective=obj, bound=number(s.bound, 1),
-                 gap=percent(s.gap, 1))
-    return t("plan.objective_unproven", lang, objective=obj)
+        return t("plan.objective_range", lang, objective=obj, what=what,
+                 bound=number(s.bound, 1), gap=percent(s.gap, 1))
+    return t("plan.objective_unproven", lang, objective=obj, what=what)
 
 
 def solver_text(report: Report, lang: str, *, seconds: bool = False) -> str:

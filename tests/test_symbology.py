@@ -106,6 +106,22 @@ def test_a_time_limited_plan_is_a_range_never_optimal():
     assert "proven optimal" in objective_text(done, "en")
 
 
+def test_the_objective_says_it_sums_years_and_corridor_trucks():
+    """The objective is a score over every planning year (plus corridor trucks), not a count
+    of vehicles: wherever it is shown, it says so, with its years and unit."""
+    rep = make_report(years=(2023, 2024, 2025), corridors=[{
+        "id": "c", "trucks_per_day": 80.0, "length_km": 40.0, "trucks_covered": 60.0,
+        "weight": 80.0}])
+    assert objective_text(rep, "en") == (
+        "objective 900.0 (a score: new-energy vehicles covered, summed over 2023–2025, plus "
+        "corridor trucks/day × their weight; proven optimal)")
+    assert "2023–2025 各年覆盖的新能源车辆数之和，加通道货车" in objective_text(rep, "zh")
+    one = make_report(years=(2025,), scenario={"name": "p", "years": [2025],
+                                                "weight": "energy", "lang": "en"})
+    assert objective_text(one, "en") == "objective 300.0 (kWh/day covered in 2025; proven optimal)"
+    assert "2025 年覆盖的日能耗（kWh/日）" in objective_text(one, "zh")
+
+
 def test_headline_is_the_final_year_and_corridors_apart():
     rep = make_report(years=(2023, 2024, 2025), coverage=0.85, vehicles=528.0)
     assert headline_text(rep, "zh") == "2025 年：新能源车辆覆盖 449 / 528 辆（85.0%）"

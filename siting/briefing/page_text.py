@@ -38,8 +38,6 @@ def method_blocks(data: RunData, ctx: PageContext) -> list[tuple[str, str]]:
               ("p", ctx.label("brief.per_year_note")),
               ("h", ctx.label("brief.solver_title")),
               ("p", ctx.fonts.safe(solver_text(rep, ctx.lang))),
-              ("p", ctx.label("plan.objective_note_vehicles" if rep.scenario.weight ==
-                              "vehicles" else "plan.objective_note_energy")),
               ("p", ctx.label(
                   "brief.inputs_line", demand=number(inputs.demand_points),
                   fleet=number(inputs.fleet_points), cand=number(inputs.candidates),
