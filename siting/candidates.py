@@ -42,7 +42,6 @@ from siting.layers import feature_label
 from siting.layers.columns import to_numbers, truth_text
 from siting.scenario import Scenario, StationType, suggest
 from siting.supply import SupplyDistances, straight_line
-from siting.tables import number_text
 
 #: Columns of the candidate layer (name → kind).
 CANDIDATE_COLUMNS: dict[str, str] = {"site_id": "text", "allowed_types": "text"}
@@ -290,11 +289,9 @@ def _spare(sites: gpd.GeoDataFrame, i: int, col: str, source: str | Path) -> flo
     v = sites[col].iloc[i]
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
-    try:  # TRUE is not 1 (a string such as '1,200' is read as a number)
-        value = math.nan if isinstance(v, (bool, np.bool_)) else float(
-            number_text(v) if isinstance(v, str) else v)
-    except (TypeError, ValueError):
-        value = math.nan
+    # read as every numeric column is: TRUE is not 1, '1,200' is 1200
+    nums, truth = to_numbers(sites[col].iloc[i:i + 1])
+    value = math.nan if truth[0] else float(nums.iloc[0])
     if not math.isfinite(value) or value < 0:
         msg = (f"{source}: station '{sites['site_id'].iloc[i]}': {col} = {v!r}; give a number "
                ">= 0 (what the station can still serve per day), or leave it blank")

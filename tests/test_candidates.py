@@ -344,3 +344,18 @@ def test_rule_outcomes_are_in_the_scenario_language(tmp_path):
     for text in sites_zh["rule_outcome"]:
         assert not re.search(r"\b(excluded|allowed|supply|setback|km|away)\b", text), text
     assert any("排除" in text for text in sites_zh["rule_outcome"])
+
+
+def test_spare_figures_of_existing_stations_are_read_as_numeric_columns_are():
+    from siting.candidates import _spare
+
+    sites = gpd.GeoDataFrame({"site_id": ["E1", "E2", "E3", "E4", "E5", "E6"],
+                              "spare_capacity": ["1,200", 35.5, None, "１２", True, -1.0]},
+                             geometry=[Point(0, 0)] * 6, crs=4326)
+    read = [_spare(sites, i, "spare_capacity", "existing.xlsx") for i in range(4)]
+    assert read == [1200.0, 35.5, None, 12.0]
+    for i, shown in ((4, "True"), (5, "-1.0")):
+        with pytest.raises(InputDataError, match=rf"existing.xlsx: station 'E{i + 1}': "
+                           rf"spare_capacity = {shown}; give a number >= 0"):
+            _spare(sites, i, "spare_capacity", "existing.xlsx")
+    assert _spare(sites, 0, "spare_vehicles_per_day", "existing.xlsx") is None
