@@ -76,9 +76,11 @@ def objective_what(report: Report, lang: str) -> str:
     years = sorted(int(y) for y in report.by_year)
     span = (f"{years[0]}–{years[-1]}" if len(years) > 1 else
             str(years[0]) if years else MISSING)
-    weight = "vehicles" if report.scenario.weight == "vehicles" else "energy"
-    what = t(f"plan.objective_what_{weight}{'' if len(years) > 1 else '_one'}", lang,
-             years=span)
+    vehicles = report.scenario.weight == "vehicles"
+    key = (("plan.objective_what_vehicles" if vehicles else "plan.objective_what_energy")
+           if len(years) > 1 else
+           ("plan.objective_what_vehicles_one" if vehicles else "plan.objective_what_energy_one"))
+    what = t(key, lang, years=span)
     return what + (t("plan.objective_what_corridors", lang) if report.corridors else "")
 
 
