@@ -5,7 +5,9 @@ Printed on a console without rich markup (``siting.cli.out``): user text is show
 The same sentences as the map and the briefing (:mod:`siting.report_text`): the final
 planning year's headline first, then the money, stations by type (by name), corridor trucks
 apart, the solver's outcome (a time-limited plan as a range, never "optimal"), then a table per
-planning year. Labels come from the ``console.*`` group of :mod:`siting.i18n`.
+planning year. Labels come from the ``console.*`` group of :mod:`siting.i18n`. Tables are drawn
+with box characters and padded columns, or, with ``siting --plain-tables`` (the QGIS plugin,
+whose log is in a proportional font), printed one line per row (:func:`print_table`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from siting._format import money, number, percent
+from siting._terminal import terminal_text
 from siting.i18n import LABELS, t
 from siting.report import Report
 from siting.report_text import (
@@ -37,13 +40,44 @@ if TYPE_CHECKING:
     from siting.sweep import SweepPoint
 
 __all__ = ["print_comparison", "print_cost_curve", "print_robust", "print_run", "print_sweep",
-           "print_written", "stage_label", "target_text"]
+           "print_table", "print_written", "stage_label", "table_lines", "target_text"]
 
 
 def stage_label(stage: str, label: str, lang: str) -> str:
     """A pipeline stage's progress label in ``lang`` (``label`` when there is none)."""
     key = f"console.stage_{stage}"
     return t(key, lang) if key in LABELS.get(lang, {}) else label
+
+
+def print_table(out: Console, table: Table, lang: str) -> None:
+    """Print ``table`` drawn with box characters, or, on a console whose ``plain_tables`` is
+    set (``siting --plain-tables``, :class:`siting.cli.common.ResultsConsole`), as
+    :func:`table_lines`."""
+    if not getattr(out, "plain_tables", False):
+        out.print(table)
+        return
+    for line in table_lines(table, lang):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def table_lines(table: Table, lang: str) -> list[str]:
+    """``table`` as plain lines that read the same in any font: its title, then one line per
+    row, each cell after its column's header (``年份：2023；覆盖率：26.1%``; a table without
+    a header: ``label：value``), empty cells left out. Cell text is printed as it is, but each
+    cell made safe on its own (:func:`siting._terminal.terminal_text`: control characters as
+    symbols, a bidi override closed at the end of its cell, not of the row)."""
+    sep = t("rule.sep", lang)
+    headers = [terminal_text(str(col.header)) for col in table.columns]
+    lines = [terminal_text(str(table.title))] if table.title else []
+    for cells in zip(*([terminal_text(str(c)) for c in col.cells] for col in table.columns)):
+        if table.show_header:
+            parts = [t("console.cell", lang, label=h, value=v)
+                     for h, v in zip(headers, cells) if v]
+        else:
+            parts = [t("console.cell", lang, label=cells[0],
+                       value=sep.join(v for v in cells[1:] if v))]
+        lines.append(sep.join(parts))
+    return lines
 
 
 def print_written(out: Console, files: Sequence[Path], lang: str) -> None:
@@ -83,7 +117,7 @@ def print_run(out: Console, report: Report, target: Path) -> None:
             f"{stage_label(k, k, lang)} {v:.1f} {t('unit.seconds', lang)}"
             for k, v in report.timings.items()))
     tab.add_row(t("console.written", lang), str(target))
-    out.print(tab)
+    print_table(out, tab, lang)
     years = _table(t("console.by_year", lang), (
         "field.year", "console.col_nev", "console.col_covered", "console.col_share",
         "console.col_new", "console.col_spent"), lang, justify="right")
@@ -91,7 +125,7 @@ def print_run(out: Console, report: Report, target: Path) -> None:
         years.add_row(str(y.year), number(y.nev_vehicles), number(y.vehicles_covered),
                       percent(y.coverage_share), str(y.new_stations),
                       money(y.spent, lang, unit=False))
-    out.print(years)
+    print_table(out, years, lang)
     _print_commission(out, report, lang)
 
 
@@ -129,7 +163,7 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
             name = zc.name_en if lang == "en" and zc.name_en else zc.name or zid
             z.add_row(name, number(zc.demand_weight, 1),
                       number(zc.weight_covered, 1), percent(zc.coverage_share), floor)
-        out.print(z)
+        print_table(out, z, lang)
     if report.mandates:
         symbols = symbols_from_report(report, lang)
 
@@ -158,7 +192,7 @@ def _print_commission(out: Console, report: Report, lang: str) -> None:
                       number(100 * (p.coverage_gained or 0.0), 1),
                       money(p.money_saved, lang),
                       t("word.yes" if p.binding else "word.no", lang))
-        out.print(m)
+        print_table(out, m, lang)
 
 
 def _table(title: str, keys: Sequence[str], lang: str, *, justify: JustifyMethod = "left",
@@ -183,7 +217,7 @@ def print_sweep(out: Console, points: Sequence[SweepPoint], *, name: str, lang: 
             status += t("console.plan_of", lang, budget=money(p.carried_from, lang))
         tab.add_row(money(p.budget, lang, unit=False), money(p.spent, lang, unit=False),
                     percent(p.coverage_share), str(p.stations), status)
-    out.print(tab)
+    print_table(out, tab, lang)
     out.print(t("console.sweep_written", lang, target=str(target)), markup=False,
               soft_wrap=True)  # paths are never broken over lines
 
@@ -202,7 +236,7 @@ def print_cost_curve(out: Console, points: Sequence[CostPoint], *, name: str, la
             status += t("console.cost_at_least", lang, bound=money(p.cost_bound, lang))
         tab.add_row(percent(p.target), money(p.spent, lang), percent(p.achieved_share),
                     str(p.stations), status)
-    out.print(tab)
+    print_table(out, tab, lang)
     for p in points:
         if not p.folder:
             out.print(f"{percent(p.target)}: {p.note}", markup=False, soft_wrap=True)
@@ -230,7 +264,7 @@ def print_robust(out: Console, report: Report, target: Path) -> None:
                 st.station_type
             tab.add_row(st.site_id, label, percent(st.chosen_share),
                         t("word.yes" if st.in_base_plan else "word.no", lang))
-    out.print(tab)
+    print_table(out, tab, lang)
     out.print(t("console.robust_written", lang, target=str(target)), markup=False,
               soft_wrap=True)
 
@@ -247,7 +281,7 @@ def print_comparison(out: Console, cmp: Comparison, target: Path) -> None:
         key = str(r.key)
         tab.add_row(str(r.figure), _fmt(key, r.a, lang), _fmt(key, r.b, lang),
                     _fmt_change(key, r.change, lang))
-    out.print(tab)
+    print_table(out, tab, lang)
     counts = cmp.stations["status"].value_counts().to_dict()
     out.print(t("console.changes", lang) + t("rule.list_sep", lang).join(
         f"{t(f'compare.status_{k}', lang)} {v}" for k, v in sorted(counts.items())))

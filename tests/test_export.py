@@ -565,3 +565,29 @@ def test_empty_result_still_writes(tmp_path):
     rows = (out / "summary.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 1
     assert len(gpd.read_file(out / "results.gpkg", layer="stations", engine="pyogrio")) == 0
+
+
+def test_geopackage_layers_are_titled_in_the_runs_language(run_4547, tmp_path):
+    """Each layer's title (gpkg_contents.identifier, the name the QGIS plugin gives the layer)
+    is the map legend's, in the run's language: a Chinese run's layers were loaded into QGIS as
+    stations, demand, coverage_areas ..."""
+    from siting.export.geopackage import write_geopackage, write_layer_titles
+    from siting.i18n import t
+
+    def titles(gpkg: Path) -> dict[str, str]:
+        with sqlite3.connect(gpkg) as con:
+            return dict(con.execute("SELECT table_name, identifier FROM gpkg_contents"))
+
+    zh = titles(run_4547[0] / "results.gpkg")
+    want = {"stations": "layer.stations", "demand": "layer.demand",
+            "candidates": "layer.candidates", "coverage_areas": "layer.coverage",
+            "zones": "layer.zones", "roads": "layer.roads", "h2_supply": "layer.h2_supply"}
+    assert {k: zh[k] for k in want} == {k: t(v, "zh") for k, v in want.items()}
+    assert zh["stations"] == "站点" and zh["coverage_areas"] == "服务范围"
+    assert zh["layer_styles"] == "layer_styles"  # tables without a title keep their name
+    en = titles(write_geopackage(make_result(), tmp_path / "en.gpkg", lang="en"))
+    assert {k: en[k] for k in want} == {k: t(v, "en") for k, v in want.items()}
+    assert en["stations"] == "Stations" and en["coverage_areas"] == "Coverage areas"
+    # identifiers are unique in a GeoPackage: a title another table has is not given
+    write_layer_titles(tmp_path / "en.gpkg", {"roads": "Zones", "no_such_layer": "x"})
+    assert titles(tmp_path / "en.gpkg")["roads"] == "Roads"

@@ -112,3 +112,44 @@ def test_english_console_names_a_zone_without_stations_in_english() -> None:
     buf = io.StringIO()
     print_run(Console(file=buf, width=200), rep_zh, Path("out"))
     assert "淅河" in buf.getvalue()
+
+
+def test_plain_tables_print_one_line_per_row_with_user_text_as_it_is() -> None:
+    """``siting --plain-tables`` (what the QGIS plugin runs): each table one line per row, each
+    cell after its header, without box drawing or padding (QGIS's log is in a proportional
+    font, where the padded columns collapsed into an unreadable jumble); lines are not wrapped;
+    the scenario's and the zones' names are printed as they are, made safe cell by cell."""
+    import io
+
+    from siting.cli.common import ResultsConsole
+    from siting.console import print_run
+    from tests.helpers_report import make_report
+
+    name = "随州 [/] {x} <b>方案</b>"
+    rep = make_report(name=name, years=(2024, 2025), zone_coverage={"z1": {
+        "name": "淅河 [b]{0}\x1b[2J\u202e", "year": 2025, "coverage_share": 0.5,
+        "demand_weight": 10.0, "weight_covered": 5.0}})
+    buf = io.StringIO()
+    plain = ResultsConsole(file=buf, width=40, highlight=False, markup=False)
+    plain.plain_tables = True
+    print_run(plain, rep, Path("out"))
+    lines = buf.getvalue().splitlines()
+    assert not set("".join(lines)) & set("│┃─━┏┡└"), lines
+    assert lines[0] == name
+    assert i18n.t("console.written", "zh") + "：out" in lines
+    share = i18n.t("console.col_share", "zh")
+    rows = [ln for ln in lines if ln.startswith("年份：")]
+    assert rows == [f"年份：{y}；新能源车辆：400；已覆盖：300；{share}：75.0%；新建站点：1；"
+                    f"投资（万元）：850" for y in (2024, 2025)], lines
+    # a name's escape sequence shown as a symbol, its bidi override closed in its own cell
+    assert any(ln.startswith("片区：淅河 [b]{0}\u241b[2J\u202e\u202c；") for ln in lines), lines
+    assert "\x1b" not in buf.getvalue()
+    drawn = io.StringIO()  # a terminal's: drawn tables, as before
+    print_run(ResultsConsole(file=drawn, width=100, markup=False), rep, Path("out"))
+    assert "│" in drawn.getvalue() and "年份：2024" not in drawn.getvalue()
+    en = io.StringIO()
+    plain_en = ResultsConsole(file=en, width=40)
+    plain_en.plain_tables = True
+    print_run(plain_en, make_report(scenario={"name": "p", "years": [2025],
+                                              "weight": "vehicles", "lang": "en"}), Path("o"))
+    assert any(ln.startswith("Year: 2025; ") for ln in en.getvalue().splitlines()), en.getvalue()

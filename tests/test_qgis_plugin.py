@@ -44,9 +44,10 @@ needs_qgis = pytest.mark.skipif(QGIS_PROCESS is None, reason="qgis_process not i
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-def load_runner():
-    spec = importlib.util.spec_from_file_location("siting_qgis_runner",
-                                                  PLUGIN_SRC / "runner.py")
+def load_plugin_module(name: str):
+    """A module of the plugin that imports nothing from QGIS, loaded from its file."""
+    spec = importlib.util.spec_from_file_location(f"siting_qgis_{name}",
+                                                  PLUGIN_SRC / f"{name}.py")
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
@@ -54,7 +55,8 @@ def load_runner():
     return mod
 
 
-runner = load_runner()
+runner = load_plugin_module("runner")
+run_folder = load_plugin_module("run_folder")
 
 
 # =========================================================================== the zip
@@ -68,7 +70,8 @@ def test_plugin_zip_is_installable_and_reproducible(tmp_path):
         names = z.namelist()
         meta = z.read("siting_qgis/metadata.txt").decode("utf-8")
     assert {"siting_qgis/__init__.py", "siting_qgis/metadata.txt", "siting_qgis/provider.py",
-            "siting_qgis/algorithms.py", "siting_qgis/runner.py"} <= set(names)
+            "siting_qgis/algorithms.py", "siting_qgis/runner.py",
+            "siting_qgis/run_folder.py"} <= set(names)
     assert all(n.startswith("siting_qgis/") and "__pycache__" not in n for n in names)
     assert f"version={__version__}" in meta and "hasProcessingProvider=yes" in meta
     assert "SITING_EXECUTABLE" in res.output
@@ -176,6 +179,15 @@ def test_runner_streams_progress_of_a_real_run(tmp_path):
     assert fb.texts[:2] == ["Reading layers", "Loading road network"]
     assert not any(line.startswith("{") for line in lines)  # JSON lines are not echoed
     assert (out / "report.json").is_file()
+    # the summary's tables one line per row, each cell after its header: Processing's log is
+    # in a proportional font, where a drawn table's padded columns collapse into a jumble
+    from siting.i18n import t
+
+    assert fb.info == lines
+    assert not [ln for ln in lines if set(ln) & set("│┃─━┏┡└")], lines
+    rows = [ln for ln in lines if ln.startswith("年份：")]
+    assert [ln.split("；")[0] for ln in rows] == ["年份：2023", "年份：2024", "年份：2025"], lines
+    assert rows[0].split("；")[3].startswith(t("console.col_share", "zh") + "：")
 
 
 @pytest.mark.slow
@@ -239,6 +251,56 @@ def test_scenario_time_limit_is_read_from_the_file(tmp_path):
     (tmp_path / "d.toml").write_text("[solver\n", encoding="utf-8")
     assert runner.scenario_time_limit(str(tmp_path / "d.toml")) is None
     assert runner.scenario_time_limit(str(tmp_path / "none.toml")) is None
+
+
+# =========================================================================== the run folder
+def test_result_layers_are_named_from_the_geopackage_in_the_runs_language(tmp_path):
+    """The plugin names each result layer by its title in results.gpkg, which siting writes in
+    the run's language (a Chinese run's layers were loaded as stations, demand,
+    coverage_areas ...); read from a folder whose name has URI characters in it (it was
+    opened as a sqlite URI unquoted: '#' cut the path, and no layer was loaded)."""
+    from siting.export.geopackage import write_geopackage
+    from siting.i18n import t
+    from tests.helpers_maps import make_result
+
+    folder = tmp_path / "预算 50% #2 ?a=b"
+    folder.mkdir()
+    gpkg = write_geopackage(make_result(n_demand=5), folder / "results.gpkg", lang="zh")
+    titles = run_folder.gpkg_layers(str(gpkg))
+    assert {k: titles[k] for k in ("stations", "demand", "coverage_areas", "roads")} == {
+        "stations": "站点", "demand": t("layer.demand", "zh"),
+        "coverage_areas": t("layer.coverage", "zh"), "roads": t("layer.roads", "zh")}
+    assert "layer_styles" not in titles  # feature layers only
+    with sqlite3.connect(gpkg) as con:  # an English run ... and a GeoPackage without titles
+        con.execute("UPDATE gpkg_contents SET identifier = 'Stations' WHERE table_name = "
+                    "'stations'")
+        con.execute("UPDATE gpkg_contents SET identifier = NULL WHERE table_name = 'roads'")
+    titles = run_folder.gpkg_layers(str(gpkg))
+    assert titles["stations"] == "Stations" and titles["roads"] == "roads"
+    assert run_folder.gpkg_layers(str(tmp_path / "none.gpkg")) == {}
+
+
+def test_result_group_is_named_after_the_scenario_in_the_runs_language(tmp_path):
+    """The group of a run's layers is named after the scenario as the run's outputs name it
+    (name_en in English), and the output folder; the scenario's name is the user's text,
+    shown as it is."""
+    group = run_folder.group_name
+    title = "随州 “方案” <b>A</b> & 'x' | {y}"
+
+    def report(lang: str, name: str = title, name_en: str = "") -> dict:
+        return {"scenario": {"name": name, "name_en": name_en, "lang": lang}}
+
+    zh = report("zh", name_en="Suizhou plan")
+    assert group(zh, "/data/预算 40") == f"{title} · 预算 40"
+    assert group(report("en", name_en="Suizhou plan"), "/data/run/") == "Suizhou plan · run"
+    assert group(report("en"), "/data/run") == f"{title} · run"  # no English name
+    # a folder QGIS made (temporary output, named OUTPUT): the scenario's name alone
+    assert group(zh, "/tmp/processing_x/ab12/OUTPUT", temporary=True) == title
+    assert group(report("zh", name="run"), "/data/run") == "run"
+    assert group({}, "/data/run") == "run" and group({"scenario": None}, "/data/r") == "r"
+    (tmp_path / "report.json").write_text(json.dumps(zh, ensure_ascii=False), encoding="utf-8")
+    assert run_folder.read_report(str(tmp_path)) == zh
+    assert run_folder.read_report(str(tmp_path / "none")) == {}
 
 
 # =========================================================================== qgis_process
@@ -323,7 +385,7 @@ def qgis_run(qgis, tmp_path_factory):
                f"NETWORK={DATA / 'roads.geojson'}", f"FLEET={DATA / 'fleet.geojson'}",
                f"CANDIDATES={DATA / 'candidates.geojson'}",
                f"EXISTING={DATA / 'existing.geojson'}", f"ZONES={DATA / 'zones.geojson'}",
-               "BUDGET=20", "YEARS=2024,2025", "TIME_LIMIT=5", "LANGUAGE=1",
+               "BUDGET=20", "YEARS=2024,2025", "TIME_LIMIT=5", "LANGUAGE=0",
                "OUTPUT_CRS=EPSG:4547", "BASEMAP=3", "NAME=随州 QGIS", f"OUTPUT={out}")
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     return out, json.loads(res.stdout)
@@ -358,12 +420,20 @@ def test_qgis_run_writes_the_outputs(qgis_run):
     assert {"stations", "demand", "candidates"} <= styled
     log = "\n".join(doc["log"]["info"])
     assert "Road network: using the file" in log  # a GIS file is passed as it is
+    # siting's summary in QGIS's log: a line per table row, readable in a proportional font
+    # (drawn tables with padded columns collapsed there into a jumble)
+    assert not set(log) & set("│┃─━┏┡└"), log
+    info = doc["log"]["info"]
+    assert [ln.split("；")[0] for ln in info if ln.startswith("年份：")] == ["年份：2024",
+                                                                          "年份：2025"], log
+    assert f"输出位置：{out}" in info
 
 
 @needs_qgis
 @pytest.mark.slow
 def test_qgis_loads_results_with_their_styles(qgis, qgis_run, tmp_path):
-    """The layers the run queues for loading open in QGIS with the GeoPackage's styles."""
+    """The layers the run queues for loading open in QGIS with the GeoPackage's styles, named
+    in the run's language."""
     out, _ = qgis_run
     script = tmp_path / "load.py"
     script.write_text(f'''
@@ -388,8 +458,9 @@ layers = {{}}
 for node in project.layerTreeRoot().findLayers():  # top first
     layer = node.layer()
     name = layer.source().rsplit("=", 1)[1]
-    layers[name] = [layer.isValid(), layer.renderer().type(), layer.featureCount()]
-print(json.dumps({{"ok": ok, "uris": uris, "layers": layers}}))
+    layers[name] = [layer.isValid(), layer.renderer().type(), layer.featureCount(),
+                    layer.name(), node.parent().name()]
+print(json.dumps({{"ok": ok, "uris": uris, "layers": layers}}, ensure_ascii=False))
 ''', encoding="utf-8")
     res = subprocess.run([SYSTEM_PYTHON, str(script)], env=qgis.env, capture_output=True,
                          text=True, timeout=300, check=False)
@@ -409,6 +480,16 @@ print(json.dumps({{"ok": ok, "uris": uris, "layers": layers}}))
         kind = re.search(r'<renderer-v2[^>]* type="([A-Za-z]+)"', qml[name])
         assert kind is not None and layers[name][1] == kind.group(1), name
     assert layers["stations"][2] == len(gpd.read_file(out / "results.gpkg", layer="stations"))
+    # named in the run's language (Chinese), as the map's legend: they were loaded as
+    # stations, demand, coverage_areas ... in every run; their group after the scenario
+    from siting.i18n import t
+
+    names = {k: v[3] for k, v in layers.items()}
+    assert names == {"stations": "站点", "demand": t("layer.demand", "zh"),
+                     "candidates": t("layer.candidates", "zh"),
+                     "roads": t("layer.roads", "zh"), "zones": t("layer.zones", "zh"),
+                     "coverage_areas": t("layer.coverage", "zh")}
+    assert {v[4] for v in layers.values()} == {f"随州 QGIS · {out.name}"}
 
 
 @needs_qgis
@@ -524,8 +605,8 @@ def test_qgis_run_of_a_scenario_file_reports_progress_and_one_cancel_message(qgi
     solved = prepare + runner.RUN_WEIGHTS["model"]
     assert any(prepare + 1 < p < solved - 1 for p in run["progress"]), run["progress"]
     assert run["progress"] == sorted(run["progress"]) and run["progress"][-1] == 100.0
-    assert shlex.split(run["commands"][-1])[1:5] == ["--progress-json", "run", str(toml),
-                                                     "--out"]
+    assert shlex.split(run["commands"][-1])[1:6] == ["--progress-json", "--plain-tables",
+                                                     "run", str(toml), "--out"]
     assert (tmp_path / "输出 1" / "results.gpkg").is_file()
     said = "cancelled; siting stopped and left the output folder as it was"
     assert cancel["error"] is not None and said in cancel["error"]
@@ -602,8 +683,8 @@ print(json.dumps(tree, ensure_ascii=False))
 @pytest.mark.slow
 def test_qgis_two_runs_load_into_one_group_each(qgis, qgis_run, tmp_path):
     """Two runs loaded into one project: each run's layers sit in a group named after its
-    output folder (they were loose in the tree, twice 'stations', 'demand' ... with nothing
-    to tell which run a layer came from)."""
+    scenario and output folder (they were loose in the tree, twice 'stations', 'demand' ...
+    with nothing to tell which run a layer came from)."""
     out, _ = qgis_run
     second = tmp_path / "预算 40 run"
     shutil.copytree(out, second)
@@ -613,4 +694,4 @@ def test_qgis_two_runs_load_into_one_group_each(qgis, qgis_run, tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     tree = json.loads(res.stdout.strip().splitlines()[-1])
     order = ["stations", "demand", "candidates", "roads", "zones", "coverage_areas"]
-    assert tree == [["预算 40 run", order], [out.name, order]]
+    assert tree == [["随州 QGIS · 预算 40 run", order], [f"随州 QGIS · {out.name}", order]]

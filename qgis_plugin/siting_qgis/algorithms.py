@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import uuid
 from typing import Any
 
@@ -47,8 +46,10 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication, QVariant
 
+from .run_folder import gpkg_layers, group_name, read_report
 from .runner import (
     BRIEF_WEIGHTS,
+    GLOBAL_OPTIONS,
     SETTING_KEY,
     SitingCancelled,
     SitingError,
@@ -93,7 +94,7 @@ def run_siting(args: list[str], feedback: Any, *, progress: StageProgress | None
     layer the file was written from).
     """
     exe = executable()
-    feedback.pushCommandInfo(command_line([exe, "--progress-json", *args]))
+    feedback.pushCommandInfo(command_line([exe, *GLOBAL_OPTIONS, *args]))
     try:
         return _run_siting(args, feedback, executable=exe, progress=progress)
     except SitingCancelled as e:  # reported once, by Processing, as the algorithm's error
@@ -532,46 +533,26 @@ ALGORITHMS = (ValidateAlgorithm, RunAlgorithm, SweepAlgorithm, BriefAlgorithm)
 
 
 # --------------------------------------------------------------------------- outputs
-def read_report(folder: str) -> dict:
-    try:
-        with open(os.path.join(folder, "report.json"), encoding="utf-8") as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return {}
-
-
-def gpkg_layers(path: str) -> list[str]:
-    """Layer names of a GeoPackage (from gpkg_contents), in file order."""
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
-            rows = con.execute("SELECT table_name FROM gpkg_contents WHERE data_type = "
-                               "'features'").fetchall()
-    except sqlite3.Error:
-        return []
-    return [r[0] for r in rows]
-
-
 #: Custom property of the layer-tree group that holds one run's layers: its results.gpkg.
 GROUP_KEY = "siting/results"
 
 
-def result_group(project: Any, gpkg: str) -> Any:
-    """The layer-tree group of the run of ``gpkg`` (named after its output folder), made at
-    the top of the tree the first time, so two runs' layers (both named stations, demand
-    ...) are told apart."""
+def result_group(project: Any, gpkg: str, name: str) -> Any:
+    """The layer-tree group of the run of ``gpkg``, made at the top of the tree named ``name``
+    (:func:`.run_folder.group_name`) the first time, so two runs' layers (both named
+    stations, demand ...) are told apart."""
     root = project.layerTreeRoot()
     for group in root.findGroups():
         if group.customProperty(GROUP_KEY) == gpkg:
             return group
-    folder = os.path.dirname(os.path.abspath(gpkg))
-    group = root.insertGroup(0, os.path.basename(folder) or folder)
+    group = root.insertGroup(0, name)
     group.setCustomProperty(GROUP_KEY, gpkg)
     return group
 
 
-def order_result_layers(project: Any, gpkg: str) -> list[str]:
+def order_result_layers(project: Any, gpkg: str, group: str) -> list[str]:
     """Put the loaded layers of ``gpkg`` into the run's group (:func:`result_group`) in
-    :data:`RESULT_LAYERS` order (stations on top); return the names, top first."""
+    :data:`RESULT_LAYERS` order (stations on top); return the layer names, top first."""
     root = project.layerTreeRoot()
     nodes = {}
     prefix = f"{gpkg}|layername="
@@ -582,13 +563,13 @@ def order_result_layers(project: Any, gpkg: str) -> list[str]:
                 nodes[layer.source()[len(prefix):].split("|")[0]] = node
     if not nodes:
         return []
-    group = result_group(project, gpkg)
+    tree_group = result_group(project, gpkg, group)
     for name in RESULT_LAYERS:  # bottom to top: each goes to the top of the group
         node = nodes.get(name)
         if node is None:
             continue
         parent = node.parent()
-        group.insertChildNode(0, node.clone())
+        tree_group.insertChildNode(0, node.clone())
         parent.removeChildNode(node)
     return [n for n in reversed(RESULT_LAYERS) if n in nodes]
 
@@ -598,10 +579,11 @@ class StyledResult(QgsProcessingLayerPostProcessorInterface):
     style (Processing opens result layers without it) and keep the result layers in their
     run's group, in order (stations on top; Processing loads them sorted by name)."""
 
-    def __init__(self, gpkg: str, project: Any) -> None:
+    def __init__(self, gpkg: str, project: Any, group: str) -> None:
         super().__init__()
         self.gpkg = gpkg
         self.project = project
+        self.group = group
 
     def postProcessLayer(self, layer: Any, context: QgsProcessingContext,
                          feedback: Any) -> None:
@@ -611,7 +593,7 @@ class StyledResult(QgsProcessingLayerPostProcessorInterface):
                 feedback.pushInfo(tr("{}: no style in the GeoPackage").format(layer.name()))
             layer.triggerRepaint()
         if self.project is not None:
-            order_result_layers(self.project, self.gpkg)
+            order_result_layers(self.project, self.gpkg, self.group)
 
 
 #: Post-processors handed to Processing, kept alive until QGIS has used them.
@@ -621,15 +603,20 @@ _POST_PROCESSORS: list[StyledResult] = []
 def load_results(gpkg: str, context: QgsProcessingContext, output: str) -> list[str]:
     """Queue the result layers for loading when the algorithm ends, each with a
     :class:`StyledResult` post-processor (the styles are in the GeoPackage's layer_styles
-    table)."""
-    present = gpkg_layers(gpkg)
+    table). The layers and their group are named in the run's language, from the run folder
+    (:mod:`.run_folder`)."""
+    titles = gpkg_layers(gpkg)
+    folder = os.path.dirname(os.path.abspath(gpkg))
+    temporary = folder.startswith(os.path.abspath(QgsProcessingUtils.tempFolder()) + os.sep)
+    group = group_name(read_report(folder), folder, temporary=temporary)
     uris = []
     del _POST_PROCESSORS[:-50]  # earlier runs' (Processing has used them by now)
     for name in RESULT_LAYERS:
-        if name in present:
+        if name in titles:
             uri = f"{gpkg}|layername={name}"
-            details = QgsProcessingContext.LayerDetails(name, context.project(), output)
-            post = StyledResult(gpkg, context.project())
+            details = QgsProcessingContext.LayerDetails(titles[name], context.project(), output)
+            details.forceName = True  # the title, even when QGIS prefers the layer's name
+            post = StyledResult(gpkg, context.project(), group)
             _POST_PROCESSORS.append(post)
             details.setPostProcessor(post)
             context.addLayerToLoadOnCompletion(uri, details)

@@ -34,6 +34,10 @@ ENV_VAR = "SITING_EXECUTABLE"
 SETTING_KEY = "SITING_EXECUTABLE"
 #: Seconds to wait for siting to stop after Cancel before killing it.
 GRACE_S = 30.0
+#: Options of every siting command the plugin runs: progress as JSON lines (for the progress
+#: bar), tables one line per row (Processing's log is in a proportional font, where the
+#: padded columns of a drawn table collapse).
+GLOBAL_OPTIONS = ("--progress-json", "--plain-tables")
 
 
 class Feedback(Protocol):
@@ -239,7 +243,8 @@ def run_siting(
     on_line: Callable[[str], None] | None = None,
     grace_s: float = GRACE_S,
 ) -> list[str]:
-    """Run ``siting --progress-json ARGS``, streaming into ``feedback``; return its lines.
+    """Run ``siting --progress-json --plain-tables ARGS`` (:data:`GLOBAL_OPTIONS`), streaming
+    into ``feedback``; return its lines.
 
     Progress lines move the progress bar; every other line is passed to
     ``feedback.pushInfo`` (and ``on_line``). When ``feedback.isCanceled()`` turns true,
@@ -254,7 +259,7 @@ def run_siting(
         siting exited with an error: the message is its ``error: ...`` line (exit code 2:
         bad input, 3: infeasible or solver failure).
     """
-    cmd = [executable, "--progress-json", *args]
+    cmd = [executable, *GLOBAL_OPTIONS, *args]
     kwargs: dict[str, Any] = {}
     if sys.platform == "win32":  # pragma: no cover - no console window per run
         kwargs["creationflags"] = subprocess.CREATE_NO_WINDOW  # type: ignore[attr-defined]

@@ -23,10 +23,21 @@ from siting._terminal import SafeConsole
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Site battery-swap, charging and hydrogen stations for working fleets.")
 err = SafeConsole(stderr=True, highlight=False)
+
+
+class ResultsConsole(SafeConsole):
+    """The console results are printed on. ``plain_tables`` (``siting --plain-tables``) prints
+    tables as one line per row, without box drawing or padding (see
+    :func:`siting.console.print_table`): for a log shown in a proportional font, as QGIS's
+    Processing log, where padded columns collapse."""
+
+    plain_tables = False
+
+
 #: Results go to stdout as plain text: names and paths from the user are never read as rich
 #: markup (a zone called "[/]" would otherwise stop the summary with a MarkupError). Both
 #: consoles show control characters in user text as symbols (:mod:`siting._terminal`).
-out = SafeConsole(highlight=False, markup=False)
+out = ResultsConsole(highlight=False, markup=False)
 
 T = TypeVar("T")
 
@@ -137,9 +148,14 @@ def _options(
     progress_json: Annotated[bool, typer.Option(
         "--progress-json", help="Report stage progress as JSON lines on stdout instead of "
         "progress bars (for the QGIS plugin and other programs).")] = False,
+    plain_tables: Annotated[bool, typer.Option(
+        "--plain-tables", help="Print tables as one line per row ('label: value; ...'), "
+        "without box drawing or padded columns (for logs shown in a proportional font, such "
+        "as QGIS's).")] = False,
 ) -> None:
     """Site battery-swap, charging and hydrogen stations for working fleets."""
     JSON_PROGRESS["on"] = progress_json
+    out.plain_tables = plain_tables
 
 
 def check_options(lang: str | None, basemap: str | None = None,

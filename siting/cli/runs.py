@@ -166,13 +166,14 @@ def validate(
 
         # The path first: a bad one is refused before the pipeline is even imported.
         path = check_path_text(scenario, "scenario")
+        from siting.console import print_table
         from siting.validate import validate_scenario
 
         summary = validate_scenario(path)
         t = Table(title=f"{scenario}: valid", show_header=False)
         for k, v in summary.items():
             t.add_row(k, str(v))
-        out.print(t)
+        print_table(out, t, "en")
 
     guard(check, debug)
 

@@ -1,4 +1,5 @@
-"""``results.gpkg``: every layer in the output CRS, GeoPackage 1.2, QGIS styles embedded."""
+"""``results.gpkg``: every layer in the output CRS, titled in the run's language, GeoPackage 1.2,
+QGIS styles embedded."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from siting import qml
 from siting._reproducible import output_date_iso
 from siting.crs import WGS84, parse_crs, to_output_crs
 from siting.export.json_files import clean_value
+from siting.i18n import t
 from siting.results import SitingResult
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,14 @@ logger = logging.getLogger(__name__)
 #: Core GeoPackage layers, in write order.
 GPKG_LAYERS: tuple[str, ...] = ("stations", "demand", "candidates", "coverage_areas", "zones",
                                 "roads")
+#: Label key of each layer's title (``gpkg_contents.identifier``), in the run's language: the
+#: name the QGIS plugin gives the layer, as the map's legend names it.
+LAYER_TITLES: dict[str, str] = {
+    "stations": "layer.stations", "demand": "layer.demand", "candidates": "layer.candidates",
+    "coverage_areas": "layer.coverage", "zones": "layer.zones", "roads": "layer.roads",
+    "h2_supply": "layer.h2_supply", "substations": "layer.substations",
+    "sensitive": "layer.sensitive_sites", "corridors": "layer.corridors",
+    "robustness": "layer.robustness"}
 #: GeoPackage version written (``application_id`` GPKG, ``user_version`` 10200).
 GPKG_VERSION = "1.2"
 
@@ -83,7 +93,7 @@ def write_geopackage(result: SitingResult, path: str | Path, *, crs: str = WGS84
     crs
         Output CRS (see :func:`siting.crs.to_output_crs`); default EPSG:4326.
     lang
-        Language of the style legend labels.
+        Language of the layers' titles (:data:`LAYER_TITLES`) and of the styles' legend labels.
 
     Returns
     -------
@@ -108,6 +118,7 @@ def write_geopackage(result: SitingResult, path: str | Path, *, crs: str = WGS84
                                     driver="GPKG")
     write_layer_styles(path, _styles(result, lang, {name: [str(c) for c in gdf.columns]
                                                     for name, gdf in layers.items()}))
+    write_layer_titles(path, {name: t(key, lang) for name, key in LAYER_TITLES.items()})
     return path
 
 
@@ -180,6 +191,31 @@ def write_layer_styles(path: str | Path, styles: Mapping[str, str]) -> None:
                     "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, ?)",
                     (layer, geom_cols[layer], f"siting {layer}", qml,
                      "written by siting", output_date_iso()))
+    finally:
+        con.close()
+
+
+def write_layer_titles(path: str | Path, titles: Mapping[str, str]) -> None:
+    """Give a GeoPackage's layers human-readable titles (``gpkg_contents.identifier``).
+
+    Parameters
+    ----------
+    path
+        An existing GeoPackage.
+    titles
+        ``{layer name: title}``; layers not in the GeoPackage are skipped. The GeoPackage
+        standard wants identifiers unique: a title another table already has as its identifier
+        is not given (the layer keeps its name as its identifier).
+    """
+    con = sqlite3.connect(str(path))
+    try:
+        with con:
+            for layer, title in titles.items():
+                taken = con.execute("SELECT 1 FROM gpkg_contents WHERE identifier = ? AND "
+                                    "table_name <> ?", (title, layer)).fetchone()
+                if taken is None:
+                    con.execute("UPDATE gpkg_contents SET identifier = ? WHERE table_name = ?",
+                                (title, layer))
     finally:
         con.close()
 
