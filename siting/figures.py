@@ -494,4 +494,5 @@ def _network_info(net: RoadNetwork) -> NetworkInfo:
     comp = net.components()
     return NetworkInfo(source=net.source, schematic=bool(net.schematic),
                        components=int(comp.n_components),
-                       largest_component_share=float(comp.largest_share), crs=net.crs)
+                       largest_component_share=float(comp.largest_share), crs=net.crs,
+                       posted_limits=net.n_posted_limits)

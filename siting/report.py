@@ -403,6 +403,8 @@ class NetworkInfo(_Record):
     components: int = 1
     largest_component_share: float = 1.0
     crs: str = ""
+    #: Directed links with a posted speed limit (``maxspeed``), which caps their speed.
+    posted_limits: int = 0
 
 
 class SupplyUse(_Record):

@@ -20,7 +20,9 @@ def validate_scenario(path: str | Path) -> dict[str, Any]:
     """Validate the scenario at ``path``; return counts describing it.
 
     The ``"road filter"`` entry (only when the fleet road filter dropped edges of a GraphML
-    network) says how many and why (:meth:`RoadNetwork.filter_summary`).
+    network or line layer) says how many and why (:meth:`RoadNetwork.filter_summary`);
+    ``"posted speed limits"`` counts the edges with a ``maxspeed``, ``"unread maxspeed"``
+    the values that hold no readable limit (:meth:`RoadNetwork.maxspeed_summary`).
 
     Raises
     ------
@@ -33,6 +35,11 @@ def validate_scenario(path: str | Path) -> dict[str, Any]:
     coverable = np.asarray(prep.cover.getnnz(axis=1) > 0)
     comp = net.components()
     filtered = {"road filter": net.filter_summary()} if net.dropped else {}
+    if net.n_posted_limits:
+        filtered["posted speed limits"] = (f"{net.n_posted_limits:,} of {net.n_edges:,} "
+                                           "directed edges (maxspeed)")
+    if net.unread_maxspeed:
+        filtered["unread maxspeed"] = net.maxspeed_summary()
     return {
         "scenario": sc.name,
         "network": f"{len(net.node_id)} nodes, {len(net.edge_u)} directed edges"

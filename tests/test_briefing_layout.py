@@ -20,6 +20,7 @@ from siting import briefing
 from siting.briefing.context import TITLE_MIN_PT, PageContext, fit_title, new_page
 from siting.briefing.tables import MAX_CELL_LINES, PAGE_BOTTOM, Table, layout_rows, table_block
 from siting.briefing.text import text_width_pt, wrap_width
+from siting.i18n import t
 from tests.helpers_report import make_report
 
 LONG = "L" * 500
@@ -125,3 +126,22 @@ def test_safe_keeps_drawable_text_and_marks_what_it_cannot_draw(rc):
     assert not rc.can_draw("🚛")                         # no emoji in Noto CJK/DejaVu
     assert rc.safe("🚛 车队", "C01") == "C01"            # the fallback, as for Chinese
     assert rc.safe("🚛 车队", "🚛") == "? 车队"          # no drawable fallback: marked
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_method_names_the_posted_speed_limits_when_the_network_has_them(fonts, lang):
+    from types import SimpleNamespace
+
+    from siting.briefing.page_text import _method
+
+    texts = {}
+    for limits in (0, 1234):
+        rep = make_report(network={"source": "OpenStreetMap file roads.osm.pbf",
+                                   "posted_limits": limits})
+        ctx = PageContext(lang=lang, fonts=fonts, title="t", zone_names={}, styles={},
+                          weight_unit="vehicles", report=rep)
+        texts[limits] = _method(SimpleNamespace(report=rep), ctx)  # type: ignore[arg-type]
+    phrase = {"en": "no faster than the posted limit on the 1,234 links that have one",
+              "zh": "其中 1,234 条路段的车速不超过其标注限速"}[lang]
+    assert phrase in texts[1234] and "1,234" not in texts[0]
+    assert texts[1234].replace(t("brief.method_limits", lang, n="1,234"), "") == texts[0]

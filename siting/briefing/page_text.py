@@ -65,7 +65,8 @@ def method_blocks(data: RunData, ctx: PageContext) -> list[tuple[str, str]]:
 
 
 def _method(data: RunData, ctx: PageContext) -> str:
-    """The method paragraph: model, budget, coverage rule, network size, capacity, zones."""
+    """The method paragraph: model, budget, coverage rule, network size (and its posted speed
+    limits), capacity, zones."""
     rep = data.report
     solver = rep.solver
     reqs = _zone_requirements(data, ctx)
@@ -77,6 +78,8 @@ def _method(data: RunData, ctx: PageContext) -> str:
     return ctx.label(
         "brief.method", budget=money(rep.budget, ctx.lang), unit=ctx.weight_unit,
         nodes=number(rep.inputs.network_nodes), edges=number(rep.inputs.network_edges),
+        limits=(ctx.label("brief.method_limits", n=number(rep.network.posted_limits))
+                if rep.network.posted_limits else ""),
         capacity=capacity,
         zones=ctx.label("brief.method_zones", items=sep.join(reqs)) if reqs else "",
         variables=number(solver.variables), constraints=number(solver.constraints),

@@ -8,6 +8,7 @@ One module per job:
   one pass with pyosmium) and the fleet road filter every OSM-derived source shares;
 - :mod:`~siting.network.graphml` — networkx graphs and GraphML files (same filter);
 - :mod:`~siting.network.lines` — GIS line layers noded into a routable graph;
+- :mod:`~siting.network.tags` — GDAL's ``other_tags`` text and posted limits (``maxspeed``);
 - :mod:`~siting.network.npz` — the compact ``.npz`` file (:func:`save_network`,
   :func:`read_npz`);
 - :mod:`~siting.network.download` — online OpenStreetMap (Nominatim geocoder, Overpass API)

@@ -24,7 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from siting._errors import CRSMismatchError, NetworkError
+from siting._errors import CRSMismatchError, NetworkError, echo
 from siting.crs import utm_crs
 
 if TYPE_CHECKING:
@@ -158,6 +158,12 @@ class RoadNetwork:
         private/no). Counted for GraphML input (see
         :func:`siting.network.graphml.from_networkx`); empty when nothing was dropped or the
         source was filtered before it was read (OSM files, Overpass downloads).
+    edge_maxspeed_kph
+        float32 posted speed limit per edge (km/h, the source's ``maxspeed``; NaN where none
+        is given), or None when no edge has one. Caps :meth:`edge_speeds_kph`.
+    unread_maxspeed
+        ``maxspeed`` values that hold no readable limit (``"signals"``, ``"CN:urban"`` ...)
+        and the number of source roads with each (see :meth:`maxspeed_summary`).
     """
 
     node_id: np.ndarray
@@ -173,6 +179,8 @@ class RoadNetwork:
     source: str
     schematic: bool = False
     dropped: Mapping[str, int] = field(default_factory=dict)
+    edge_maxspeed_kph: np.ndarray | None = None
+    unread_maxspeed: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = len(self.node_id)
@@ -181,8 +189,8 @@ class RoadNetwork:
                 msg = f"RoadNetwork.{name} has {len(getattr(self, name))} values, expected {n}"
                 raise ValueError(msg)
         m = len(self.edge_u)
-        for name in ("edge_v", "edge_length_m", "edge_class"):
-            if len(getattr(self, name)) != m:
+        for name in ("edge_v", "edge_length_m", "edge_class", "edge_maxspeed_kph"):
+            if getattr(self, name) is not None and len(getattr(self, name)) != m:
                 msg = f"RoadNetwork.{name} has {len(getattr(self, name))} values, expected {m}"
                 raise ValueError(msg)
         if m and (min(self.edge_u.min(), self.edge_v.min()) < 0
@@ -206,6 +214,13 @@ class RoadNetwork:
         """Edges of the source left out by the fleet road filter (see :attr:`dropped`)."""
         return int(sum(self.dropped.values()))
 
+    @property
+    def n_posted_limits(self) -> int:
+        """Directed edges with a posted speed limit (:attr:`edge_maxspeed_kph`)."""
+        if self.edge_maxspeed_kph is None:
+            return 0
+        return int(np.isfinite(self.edge_maxspeed_kph).sum())
+
     def filter_summary(self) -> str:
         """One line on what the fleet road filter dropped, most frequent reason first.
 
@@ -220,6 +235,25 @@ class RoadNetwork:
         parts = sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0]))
         detail = ", ".join(f"{k} {v:,}" for k, v in parts)
         return f"{self.n_dropped:,} source edges dropped by the fleet road filter ({detail})"
+
+    def maxspeed_summary(self) -> str:
+        """One line on the ``maxspeed`` values that hold no readable limit.
+
+        Returns
+        -------
+        str
+            e.g. ``"maxspeed of 12 source roads holds no speed limit siting reads ('signals'
+            8, 'CN:urban' 3, 'walk' 1); their road-class speed is used"``; ``""`` when every
+            value was read.
+        """
+        if not self.unread_maxspeed:
+            return ""
+        parts = sorted(self.unread_maxspeed.items(), key=lambda kv: (-kv[1], kv[0]))
+        detail = ", ".join(f"{echo(k)} {v:,}" for k, v in parts[:5])
+        more = f" and {len(parts) - 5} other value(s)" if len(parts) > 5 else ""
+        n = sum(self.unread_maxspeed.values())
+        return (f"maxspeed of {n:,} source roads holds no speed limit siting reads ({detail}"
+                f"{more}); their road-class speed is used")
 
     # ------------------------------------------------------------------ speeds
     def edge_speeds_kph(self, speeds: dict[str, dict[str, float]],
@@ -239,13 +273,18 @@ class RoadNetwork:
         Returns
         -------
         numpy.ndarray
-            float64 km/h, one per edge.
+            float64 km/h, one per edge: the class speed, or the edge's posted limit
+            (:attr:`edge_maxspeed_kph`) where that is lower. A limit above the class speed
+            does not raise it: the class speeds are what working trucks drive.
         """
         if self.n_edges == 0:
             return np.zeros(0)
         classes, inv = np.unique(self.edge_class.astype(str), return_inverse=True)
         per_class = np.array([_class_speed(c, speeds, vehicle_class) for c in classes])
-        return per_class[inv.ravel()]
+        speed = per_class[inv.ravel()]
+        if self.edge_maxspeed_kph is None:
+            return speed
+        return np.fmin(speed, self.edge_maxspeed_kph.astype(np.float64))  # NaN: no limit
 
     # ------------------------------------------------------------------ geometry
     @cached_property
@@ -386,17 +425,21 @@ class RoadNetwork:
     def to_networkx(self) -> nx.MultiDiGraph:
         """The network as a networkx MultiDiGraph keyed by node index (for tests/tools).
 
-        Nodes carry ``x`` (lon), ``y`` (lat), ``node_id``; edges ``length`` (m) and
-        ``highway`` (road class). Graph attribute ``crs`` is ``"EPSG:4326"``.
+        Nodes carry ``x`` (lon), ``y`` (lat), ``node_id``; edges ``length`` (m),
+        ``highway`` (road class) and, where posted, ``maxspeed`` (km/h). Graph attribute
+        ``crs`` is ``"EPSG:4326"``.
         """
         import networkx as nx
 
         g = nx.MultiDiGraph(crs="EPSG:4326")
         g.add_nodes_from((i, {"x": float(self.lon[i]), "y": float(self.lat[i]),
                               "node_id": int(self.node_id[i])}) for i in range(self.n_nodes))
-        g.add_edges_from((int(u), int(v), {"length": float(ln), "highway": str(c)})
-                         for u, v, ln, c in zip(self.edge_u, self.edge_v, self.edge_length_m,
-                                                self.edge_class, strict=True))
+        limits = (self.edge_maxspeed_kph if self.edge_maxspeed_kph is not None
+                  else np.full(self.n_edges, np.nan))
+        g.add_edges_from((int(u), int(v), {"length": float(ln), "highway": str(c)}
+                          | ({"maxspeed": float(m)} if np.isfinite(m) else {}))
+                         for u, v, ln, c, m in zip(self.edge_u, self.edge_v, self.edge_length_m,
+                                                   self.edge_class, limits, strict=True))
         return g
 
 
@@ -414,17 +457,22 @@ def component_report(labels: np.ndarray) -> ComponentReport:
 def make_network(lon: np.ndarray, lat: np.ndarray, node_id: np.ndarray, u: np.ndarray,
                  v: np.ndarray, length: np.ndarray, cls: np.ndarray, *, source: str,
                  schematic: bool, crs: str | None = None,
-                 dropped: Mapping[str, int] | None = None) -> RoadNetwork:
+                 dropped: Mapping[str, int] | None = None, maxspeed: np.ndarray | None = None,
+                 unread_maxspeed: Mapping[str, int] | None = None) -> RoadNetwork:
     """Drop unused nodes and self-loops, project, and build the RoadNetwork.
 
     ``lon``/``lat`` are WGS84 degrees per node, ``u``/``v`` directed node indices, ``length``
-    metres per edge; ``crs`` defaults to :func:`siting.crs.utm_crs` of the used nodes.
+    metres per edge, ``maxspeed`` the posted limit per edge (km/h, NaN = none); ``crs``
+    defaults to :func:`siting.crs.utm_crs` of the used nodes.
     """
     keep = u != v
     u, v, length, cls = u[keep], v[keep], length[keep], cls[keep]
     if len(u) == 0:
         msg = f"{source}: no usable road segments (empty network); check the data covers roads"
         raise NetworkError(msg)
+    limits = None
+    if maxspeed is not None and np.isfinite(maxspeed[keep]).any():
+        limits = np.asarray(maxspeed[keep], dtype=np.float32)
     used = np.zeros(len(lon), dtype=bool)
     used[u] = True
     used[v] = True
@@ -439,19 +487,22 @@ def make_network(lon: np.ndarray, lat: np.ndarray, node_id: np.ndarray, u: np.nd
         y=np.asarray(y, dtype=np.float64), crs=crs, edge_u=u.astype(np.int32),
         edge_v=v.astype(np.int32), edge_length_m=np.asarray(length, dtype=np.float64),
         edge_class=np.asarray(cls, dtype=object), source=source, schematic=schematic,
-        dropped=dict(dropped or {}))
+        dropped=dict(dropped or {}), edge_maxspeed_kph=limits,
+        unread_maxspeed=dict(unread_maxspeed or {}))
 
 
 def from_pieces(node_key: np.ndarray, vlon: np.ndarray, vlat: np.ndarray, start: np.ndarray,
                 piece_class: np.ndarray, piece_oneway: np.ndarray, *, keys_are_ids: bool,
-                source: str, schematic: bool,
-                dropped: Mapping[str, int] | None = None) -> RoadNetwork:
+                source: str, schematic: bool, dropped: Mapping[str, int] | None = None,
+                piece_maxspeed: np.ndarray | None = None,
+                unread_maxspeed: Mapping[str, int] | None = None) -> RoadNetwork:
     """Build a network from polylines given as flat vertex arrays.
 
     Piece ``k`` is vertices ``start[k]:start[k+1]``; vertices sharing a ``node_key`` are one
     node (a junction). Consecutive vertices of a piece form an edge, in both directions
-    unless ``piece_oneway`` is 1 (digitised direction) or -1 (against it). ``dropped``
-    counts what the fleet road filter left out (:attr:`RoadNetwork.dropped`).
+    unless ``piece_oneway`` is 1 (digitised direction) or -1 (against it); ``piece_maxspeed``
+    is its posted limit (km/h, NaN = none). ``dropped`` counts what the fleet road filter
+    left out (:attr:`RoadNetwork.dropped`), ``unread_maxspeed`` the limits not understood.
     """
     nv = len(node_key)
     n_pieces = len(start) - 1
@@ -474,6 +525,10 @@ def from_pieces(node_key: np.ndarray, vlon: np.ndarray, vlat: np.ndarray, start:
     v = np.concatenate([pv[fwd], pu[bwd]])
     ln = np.concatenate([length[fwd], length[bwd]])
     c = np.concatenate([cls[fwd], cls[bwd]])
+    limits = None
+    if piece_maxspeed is not None:
+        limits = np.concatenate([piece_maxspeed[p][fwd], piece_maxspeed[p][bwd]])
     ids = uniq if keys_are_ids else np.arange(len(uniq))
     return make_network(vlon[first], vlat[first], ids, u, v, ln, c, source=source,
-                        schematic=schematic, dropped=dropped)
+                        schematic=schematic, dropped=dropped, maxspeed=limits,
+                        unread_maxspeed=unread_maxspeed)

@@ -32,6 +32,7 @@ from siting.network.graph import (
     one_line,
 )
 from siting.network.osm import ACCESS_KEYS, BLOCKED_ACCESS, TRUCK_HIGHWAYS, drop_reason
+from siting.network.tags import MaxspeedTally
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -42,8 +43,8 @@ _TRUCK_SET = frozenset(TRUCK_HIGHWAYS)
 
 
 # --------------------------------------------------------------------------- edge tags
-def tag_values(raw: object) -> list[str]:
-    """An edge attribute as a list of lower-case strings.
+def tag_values(raw: object, *, lower: bool = True) -> list[str]:
+    """An edge attribute as a list of strings (lower-case unless ``lower`` is False).
 
     osmnx keeps the merged ways' values of a simplified edge as a list, written to GraphML
     as text (``"['primary', 'service']"``); both forms give ``["primary", "service"]``.
@@ -62,7 +63,8 @@ def tag_values(raw: object) -> list[str]:
                 items = list(parsed) if isinstance(parsed, (list, tuple)) else [parsed]
             except (ValueError, SyntaxError):
                 items = [p.strip(" '\"") for p in text[1:-1].split(",")]
-    out = [str(i).strip().lower() for i in items if i is not None]
+    out = [str(i).strip() for i in items if i is not None]
+    out = [v.lower() for v in out] if lower else out
     return [v for v in out if v and v != "nan"]
 
 
@@ -109,7 +111,9 @@ class _Edges:
     cls: np.ndarray      # object road classes
     dropped: dict[str, int]
     shapes: list[np.ndarray | None]  # the edge's ``geometry`` vertices (graph CRS) or None
+    maxspeed: np.ndarray  # float32 posted limit, km/h (NaN = none)
     mixed: list[str] = field(default_factory=list)  # kept edges merged with dropped ways
+    unread_maxspeed: dict[str, int] = field(default_factory=dict)
 
 
 def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: bool = False,
@@ -122,7 +126,9 @@ def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: boo
     G
         Nodes need ``x``/``y`` (or ``lon``/``lat``) coordinates in ``G.graph["crs"]``
         (default EPSG:4326). Edges may carry ``length`` (m; else the straight great-circle
-        distance), ``highway`` (road class; else ``"road"``) and ``geometry`` (the road's
+        distance), ``highway`` (road class; else ``"road"``), ``maxspeed`` (posted limit,
+        the lowest of an osmnx list; :func:`siting.network.tags.maxspeed_kph`), and
+        ``geometry`` (the road's
         shape, a LineString or its WKT, as osmnx keeps it on simplified edges: its inner
         vertices become nodes, see :func:`_with_shapes`). Undirected graphs give both
         directions.
@@ -180,7 +186,7 @@ def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: boo
             "the exact OSM filter save the graph unsimplified (simplify=False) or simplify "
             "it with edge_attrs_differ=['highway']", where, len(e.mixed), e.mixed[0])
     xs, ys, ids, e = _with_shapes(G, e, xs, ys, ids, where, coords)
-    u, v, length, cls = e.u, e.v, e.length, e.cls
+    u, v, length, cls, limits = e.u, e.v, e.length, e.cls, e.maxspeed
     missing = ~np.isfinite(length)
     if missing.any():
         length[missing] = haversine_m(xs[u[missing]], ys[u[missing]], xs[v[missing]],
@@ -189,8 +195,10 @@ def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: boo
         u, v = np.concatenate([u, v]), np.concatenate([v, u])
         length = np.concatenate([length, length])
         cls = np.concatenate([cls, cls])
+        limits = np.concatenate([limits, limits])
     return make_network(xs, ys, ids, u, v, length, cls, source=source, schematic=schematic,
-                        dropped=e.dropped)
+                        dropped=e.dropped, maxspeed=limits,
+                        unread_maxspeed=e.unread_maxspeed)
 
 
 def _with_shapes(G: nx.Graph, e: _Edges, lon: np.ndarray, lat: np.ndarray, ids: np.ndarray,
@@ -240,7 +248,9 @@ def _with_shapes(G: nx.Graph, e: _Edges, lon: np.ndarray, lat: np.ndarray, ids: 
     keep[shaped] = False
     edges = _Edges(np.concatenate([e.u[keep], su]), np.concatenate([e.v[keep], sv]),
                    np.concatenate([e.length[keep], piece * scale]),
-                   np.concatenate([e.cls[keep], e.cls[edge[seg]]]), e.dropped, [])
+                   np.concatenate([e.cls[keep], e.cls[edge[seg]]]), e.dropped, [],
+                   np.concatenate([e.maxspeed[keep], e.maxspeed[edge[seg]]]),
+                   unread_maxspeed=e.unread_maxspeed)
     return lon, lat, ids, edges
 
 
@@ -273,8 +283,11 @@ def _to_lonlat(G: nx.Graph, xs: np.ndarray, ys: np.ndarray, source: str,
 
 
 def _edge_arrays(G: nx.Graph, index: dict[Any, int], fleet_filter: bool) -> _Edges:
-    """Edge endpoints, lengths (NaN = none given) and classes; filtered when asked."""
+    """Edge endpoints, lengths (NaN = none given), classes and posted limits (``maxspeed``,
+    see :func:`siting.network.tags.maxspeed_kph`); filtered when asked."""
     us, vs, lens, classes = [], [], [], []
+    limits: list[float] = []
+    tally = MaxspeedTally()
     shapes: list[np.ndarray | None] = []
     mixed: list[str] = []
     dropped: Counter[str] = Counter()
@@ -294,6 +307,8 @@ def _edge_arrays(G: nx.Graph, index: dict[Any, int], fleet_filter: bool) -> _Edg
         us.append(index[a])
         vs.append(index[b])
         shapes.append(_edge_shape(d.get("geometry")))
+        limit = tag_values(d.get("maxspeed"), lower=False)
+        limits.append(tally.kph(limit) if limit else np.nan)
         ln = d.get("length")
         try:
             lens.append(float(ln) if ln is not None else np.nan)
@@ -301,7 +316,8 @@ def _edge_arrays(G: nx.Graph, index: dict[Any, int], fleet_filter: bool) -> _Edg
             lens.append(np.nan)
     return _Edges(np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64),
                   np.asarray(lens, dtype=np.float64), np.asarray(classes, dtype=object),
-                  dict(dropped), shapes, mixed)
+                  dict(dropped), shapes, np.asarray(limits, dtype=np.float32), mixed,
+                  dict(tally.unread))
 
 
 def _edge_shape(raw: object) -> np.ndarray | None:

@@ -32,7 +32,8 @@ from siting.network.graph import (
     normalise_class,
     one_line,
 )
-from siting.network.osm import line_drop_reason
+from siting.network.osm import ACCESS_KEYS, closed_reason, line_drop_reason, oneway_direction
+from siting.network.tags import LayerTags, MaxspeedTally, is_blank
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -78,6 +79,11 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
     a line end within ``snap_m`` of another line is joined to it (undershoots/overshoots of
     hand-drawn data), and junction points within ``snap_m`` of each other become one node.
 
+    A layer that GDAL's OSM driver made (QGIS opening an ``.osm``/``.osm.pbf`` file, its
+    ``lines`` layer saved as GeoPackage or Shapefile) keeps most tags in one ``other_tags``
+    column (:func:`siting.network.tags.parse_other_tags`); they are read as an OSM file's
+    tags would be. Per feature, a column named as the tag wins over ``other_tags``.
+
     Parameters
     ----------
     gdf
@@ -87,13 +93,19 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
         :data:`CLASS_ALIASES`); a missing column or empty value gives ``"road"``. Lines of
         a class the fleet road filter leaves out (footway, cycleway, service, track,
         construction ..., :data:`siting.network.osm.NON_FLEET_HIGHWAYS`) are dropped and
-        counted in :attr:`RoadNetwork.dropped`, as for OSM files.
+        counted in :attr:`RoadNetwork.dropped`, as for OSM files; so are lines tagged
+        ``area=yes`` or ``access``/``motor_vehicle``/``motorcar`` = private/no (a column of
+        that name, or ``other_tags``).
     oneway_column
         Column saying a line is one-way in its digitised direction (yes/true/1/是) or against
-        it (-1/reverse); None = all lines two-way.
+        it (-1/reverse); None = all lines two-way, except in a layer with ``other_tags``:
+        there the ``oneway`` tag (and OSM's implied one-way motorways and roundabouts) sets
+        the direction, as :func:`siting.network.osm.oneway_direction` does for OSM files.
+        Where ``oneway_column``'s value is empty, ``other_tags`` decides.
     level_column
-        If this column exists, crossing lines are joined only when their values are equal
-        (grade separation: bridges, tunnels; OSM ``layer`` convention, missing = 0).
+        If this column (or, with ``other_tags``, this tag) exists, crossing lines are joined
+        only when their values are equal (grade separation: bridges, tunnels; OSM ``layer``
+        convention, missing = 0).
     snap_m
         Snapping tolerance in metres.
     source, schematic
@@ -102,77 +114,140 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
     Returns
     -------
     RoadNetwork
-        ``node_id`` is 0..n-1.
+        ``node_id`` is 0..n-1. A ``maxspeed`` column or tag gives the posted limits
+        (:attr:`RoadNetwork.edge_maxspeed_kph`, read by
+        :func:`siting.network.tags.maxspeed_kph`).
     """
     if gdf.crs is None:
         msg = f"{source}: the line layer has no CRS; set one (e.g. EPSG:4326) before noding"
         raise CRSMismatchError(msg)
     gdf = _check_line_geometry(gdf, source)
+    attrs = _line_attributes(gdf, class_column, oneway_column, level_column, source)
     plane = _NodingPlane.for_layer(gdf)
-    parts = gdf.explode(index_parts=False)
-    lines = shapely.transform(np.asarray(parts.geometry.values, dtype=object), plane.forward)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    parts, feature = shapely.get_parts(geoms, return_index=True)
+    lines = shapely.transform(parts, plane.forward)
     lines = shapely.remove_repeated_points(lines, 0.0)
     degenerate = shapely.length(lines) <= 0
     if degenerate.any():
         logger.warning("%s: %d zero-length line part(s) ignored", source, int(degenerate.sum()))
-    parts = parts[~degenerate]
-    lines = lines[~degenerate]
+    lines, feature = lines[~degenerate], feature[~degenerate]
     if len(lines) == 0:
         msg = f"{source}: no line with non-zero length (empty network); check the layer"
         raise NetworkError(msg)
-    classes, oneway = _line_attributes(parts, class_column, oneway_column, source)
-    kept, dropped = _fleet_filter(classes, source)
-    parts, lines, classes, oneway = parts[kept], lines[kept], classes[kept], oneway[kept]
-    level = None
-    if level_column and level_column in parts.columns:
-        level = pd.to_numeric(parts[level_column], errors="coerce").fillna(0).to_numpy()
+    kept, dropped = _fleet_filter([attrs.drop[f] for f in feature], source)
+    lines, feature = lines[kept], feature[kept]
+    level = attrs.level[feature] if attrs.level is not None else None
     tol = snap_m / plane.metres_per_unit
     xy, line_of, special = _node_geometry(lines, level, tol)
     keys = _junction_keys(xy, special, tol)  # moves joined points to their mean
     vlon, vlat = plane.to_wgs84(xy)
     start = np.concatenate([[0], np.nonzero(np.diff(line_of))[0] + 1, [len(line_of)]])
-    piece = line_of[start[:-1]]
-    return from_pieces(keys, np.asarray(vlon), np.asarray(vlat), start, classes[piece],
-                       oneway[piece], keys_are_ids=False, source=source, schematic=schematic,
-                       dropped=dropped)
+    piece = feature[line_of[start[:-1]]]
+    return from_pieces(keys, np.asarray(vlon), np.asarray(vlat), start,
+                       attrs.road_class[piece], attrs.oneway[piece], keys_are_ids=False,
+                       source=source, schematic=schematic, dropped=dropped,
+                       piece_maxspeed=attrs.maxspeed[piece],
+                       unread_maxspeed=attrs.unread_maxspeed)
 
 
-def _line_attributes(parts: gpd.GeoDataFrame, class_column: str, oneway_column: str | None,
-                     source: str) -> tuple[np.ndarray, np.ndarray]:
-    """Road class (object) and one-way code (int8: 1, -1, 0) of every line part."""
-    if class_column in parts.columns:
-        classes = np.array([_layer_class(c) for c in parts[class_column]], dtype=object)
+@dataclass(frozen=True)
+class _LineAttributes:
+    """What a line layer's attributes say about each feature."""
+
+    road_class: np.ndarray        # object
+    oneway: np.ndarray            # int8: 1, -1, 0
+    level: np.ndarray | None      # float grade level (None: the layer gives none)
+    maxspeed: np.ndarray          # float32 posted limit, km/h (NaN = none)
+    drop: list[str | None]        # why the fleet road filter leaves it out (None = kept)
+    unread_maxspeed: dict[str, int]
+
+
+def _line_attributes(gdf: gpd.GeoDataFrame, class_column: str, oneway_column: str | None,
+                     level_column: str | None, source: str) -> _LineAttributes:
+    """Road class, direction, grade level, posted limit and filter outcome per feature."""
+    if class_column in gdf.columns:
+        classes = np.array([_layer_class(c) for c in gdf[class_column]], dtype=object)
     else:
         logger.info("%s: no '%s' column; every line is road class 'road'", source,
                     class_column)
-        classes = np.full(len(parts), "road", dtype=object)
-    if oneway_column is not None:
-        if oneway_column not in parts.columns:
-            msg = (f"{source}: one-way column '{oneway_column}' not found (columns: "
-                   f"{[c for c in parts.columns if c != 'geometry']}); fix network.oneway_column")
-            raise InputDataError(msg)
-        oneway = np.array([_oneway_code(v) for v in parts[oneway_column]], dtype=np.int8)
+        classes = np.full(len(gdf), "road", dtype=object)
+    tags = LayerTags(gdf)
+    if tags.incomplete:
+        i = tags.incomplete[0]
+        logger.warning("%s: %s: the %s text could not be read to its end (%d such "
+                       "feature(s); a Shapefile cuts text at 254 bytes); the tags before the "
+                       "cut are used - save the layer as GeoPackage to keep them all", source,
+                       _feature_label(gdf, i), tags.tag_column, len(tags.incomplete))
+    level = None
+    if level_column and tags.has(level_column):
+        raw = pd.Series(tags.values(level_column), dtype=object)
+        level = pd.to_numeric(raw, errors="coerce").fillna(0).to_numpy(dtype=np.float64)
+    tally = MaxspeedTally()
+    maxspeed = np.full(len(gdf), np.nan, dtype=np.float32)
+    if tags.has("maxspeed"):
+        maxspeed[:] = [np.nan if v is None else tally.kph(v) for v in tags.values("maxspeed")]
+    drop = [line_drop_reason(c) for c in classes]
+    closed_keys = [k for k in ("area", *ACCESS_KEYS) if tags.has(k)]
+    if closed_keys:
+        closed = [closed_reason({k: _tag_text(v) for k, v in zip(closed_keys, row, strict=True)})
+                  for row in zip(*(tags.values(k) for k in closed_keys), strict=True)]
+        drop = [d or r for d, r in zip(drop, closed, strict=True)]
+    return _LineAttributes(classes, _oneway(gdf, classes, oneway_column, tags, source), level,
+                           maxspeed, drop, dict(tally.unread))
+
+
+def _oneway(gdf: gpd.GeoDataFrame, classes: np.ndarray, oneway_column: str | None,
+            tags: LayerTags, source: str) -> np.ndarray:
+    """One-way code (int8: 1, -1, 0) per feature: ``oneway_column`` where it has a value,
+    else, in a layer with ``other_tags``, OSM's rules (:func:`oneway_direction`)."""
+    n = len(gdf)
+    if oneway_column is not None and oneway_column not in gdf.columns:
+        msg = (f"{source}: one-way column '{oneway_column}' not found (columns: "
+               f"{[c for c in gdf.columns if c != 'geometry']}); fix network.oneway_column")
+        raise InputDataError(msg)
+    if tags.tag_column is not None:
+        osm = {k: tags.values(k) for k in ("oneway", "junction")}
+        codes = [oneway_direction({"highway": c, "oneway": _tag_text(ow), "junction": j})
+                 for c, ow, j in zip(classes, osm["oneway"], osm["junction"], strict=True)]
+        osm_code = np.array(codes, dtype=np.int8)
     else:
-        if "oneway" in parts.columns:
+        osm_code = np.zeros(n, dtype=np.int8)
+        if oneway_column is None and "oneway" in gdf.columns:
             logger.warning("%s: the layer has a column 'oneway' but network.oneway_column is "
                            "not set, so every road is two-way; set oneway_column = \"oneway\" "
                            "in [network] to use it", source)
-        oneway = np.zeros(len(parts), dtype=np.int8)
-    return classes, oneway
+    if oneway_column is None:
+        return osm_code
+    given = gdf[oneway_column].tolist()
+    codes = [osm_code[i] if is_blank(v) else _oneway_code(v) for i, v in enumerate(given)]
+    return np.array(codes, dtype=np.int8)
 
 
-def _fleet_filter(classes: np.ndarray, source: str) -> tuple[np.ndarray, dict[str, int]]:
-    """Which line parts the fleet road filter keeps (footways, service roads ... of an OSM
-    export are left out, :func:`siting.network.osm.line_drop_reason`) and the counts of
-    those left out by class; no line left is a :class:`NetworkError`."""
-    reasons = [line_drop_reason(c) for c in classes]
+def _tag_text(value: object) -> str | None:
+    """A column value as OSM tag text (1.0 -> "1", True -> "yes"); None stays None."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _fleet_filter(reasons: list[str | None], source: str
+                  ) -> tuple[np.ndarray, dict[str, int]]:
+    """Which line parts the fleet road filter keeps (footways, service roads, private
+    roads ... of an OSM export are left out, :func:`siting.network.osm.line_drop_reason`,
+    :func:`siting.network.osm.closed_reason`) and the counts of those left out by reason;
+    no line left is a :class:`NetworkError`."""
     kept = np.array([r is None for r in reasons], dtype=bool)
     dropped = dict(Counter(r for r in reasons if r is not None))
     if not kept.any():
         detail = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items()))
         msg = (f"{source}: no drivable roads left after the fleet road filter (empty network; "
-               f"dropped: {detail}; footways, cycleways, service roads, tracks and roads "
-               "under construction are left out); check the layer holds public roads")
+               f"dropped: {detail}; footways, cycleways, service roads, tracks, private roads "
+               "and roads under construction are left out); check the layer holds public roads")
         raise NetworkError(msg)
     return kept, dropped
 

@@ -49,8 +49,9 @@ _LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 LOCAL_CACHE_MIN_BYTES = 5 * 2**20
 #: Version of what the cache of local files stores; bump it whenever parsing changes the
 #: result (filter, noding, lengths ...), so that old cache entries are no longer used.
-#: 2: GraphML files get the fleet road filter. 3: line layers get it too.
-LOCAL_CACHE_FORMAT = 3
+#: 2: GraphML files get the fleet road filter. 3: line layers get it too. 4: posted limits
+#: (``maxspeed``) and a line layer's GDAL ``other_tags``.
+LOCAL_CACHE_FORMAT = 4
 _SIDECAR_SUFFIXES = {".shp": (".dbf", ".shx", ".prj", ".cpg", ".DBF", ".SHX", ".PRJ", ".CPG")}
 #: NetworkSpec fields read while parsing a file (they are part of the cache key).
 _PARSE_FIELDS = ("crs", "coords", "layer", "class_column", "oneway_column", "schematic",
@@ -79,7 +80,11 @@ def _load_online(spec: NetworkSpec, osmnx_settings: dict[str, Any] | None) -> Ro
     cached = cache_dir / f"{cache_key(spec)}.npz"
     if cached.is_file():
         logger.info("road network from cache %s", cached)
-        return read_npz(cached)
+        net, meta = read_npz_meta(cached)
+        if "maxspeed" not in meta.get("reads", ()):
+            logger.info("%s was downloaded before siting read posted speed limits (maxspeed); "
+                        "delete it to download the network again with them", cached)
+        return net
     what = f"place '{spec.place}'" if spec.place else f"bbox {list(spec.bbox or ())}"
     http_cache = cache_dir / "http"
     with _removed_on_error(http_cache):
@@ -268,8 +273,9 @@ def load_network(spec: NetworkSpec, *,
     -------
     RoadNetwork
         Logs a warning when the largest weakly connected component holds less than 95% of
-        the nodes, and when the fleet road filter dropped edges of a GraphML file
-        (:attr:`RoadNetwork.dropped`).
+        the nodes, when the fleet road filter dropped edges of a GraphML file or line layer
+        (:attr:`RoadNetwork.dropped`), and when ``maxspeed`` values held no readable limit
+        (:attr:`RoadNetwork.unread_maxspeed`).
 
     Raises
     ------
@@ -298,6 +304,9 @@ def load_network(spec: NetworkSpec, *,
         logger.warning("road network %s: %s; fleet vehicles do not drive on them (the "
                        "filter of OSM data, see README 'Road networks')", net.source,
                        net.filter_summary())
+    if net.unread_maxspeed:
+        logger.warning("road network %s: %s (see README 'Road networks')", net.source,
+                       net.maxspeed_summary())
     if rep.largest_share < COMPONENT_WARN_SHARE:
         logger.warning(
             "road network %s: the largest connected part holds only %.1f%% of %d nodes "

@@ -59,10 +59,13 @@ def save_network(net: RoadNetwork, path: str | Path, *, compress: bool = True,
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     classes, codes = np.unique(net.edge_class.astype(str), return_inverse=True)
-    meta = {"format": NPZ_FORMAT, "source": net.source, "schematic": bool(net.schematic),
-            "crs": net.crs}
+    meta: dict[str, Any] = {"format": NPZ_FORMAT, "source": net.source,
+                            "schematic": bool(net.schematic), "crs": net.crs,
+                            "reads": ["maxspeed"]}  # what the source was read for
     if net.dropped:
         meta["dropped"] = {str(k): int(v) for k, v in net.dropped.items()}
+    if net.unread_maxspeed:
+        meta["unread_maxspeed"] = {str(k): int(v) for k, v in net.unread_maxspeed.items()}
     if cache_meta is not None:
         meta["cache"] = cache_meta
     code_type = np.uint8 if len(classes) <= 256 else np.int32
@@ -71,6 +74,8 @@ def save_network(net: RoadNetwork, path: str | Path, *, compress: bool = True,
               "class_code": codes.ravel().astype(code_type),
               "component": net.components().labels,
               "meta": np.array(json.dumps(meta, ensure_ascii=False))}
+    if net.edge_maxspeed_kph is not None:
+        arrays["edge_maxspeed_kph"] = np.asarray(net.edge_maxspeed_kph, dtype=np.float32)
     if not compress:  # reading then skips the reprojection (~40% of the read time)
         arrays.update(x=net.x, y=net.y)
     save = np.savez_compressed if compress else np.savez
@@ -122,7 +127,10 @@ def read_npz_meta(path: str | Path) -> tuple[RoadNetwork, dict[str, Any]]:
                 edge_length_m=z["edge_length_m"],
                 edge_class=z["classes"].astype(object)[z["class_code"]],
                 source=meta["source"], schematic=bool(meta["schematic"]),
-                dropped=_dropped(meta))
+                dropped=_counts(meta, "dropped"),
+                edge_maxspeed_kph=(z["edge_maxspeed_kph"].astype(np.float32)
+                                   if "edge_maxspeed_kph" in z.files else None),
+                unread_maxspeed=_counts(meta, "unread_maxspeed"))
             if "component" in z.files:  # written since the cache of local files
                 labels = z["component"]
                 if len(labels) != net.n_nodes:
@@ -138,11 +146,12 @@ def read_npz_meta(path: str | Path) -> tuple[RoadNetwork, dict[str, Any]]:
     return net, meta
 
 
-def _dropped(meta: dict[str, Any]) -> dict[str, int]:
-    """The filter counts of a ``meta`` record (files written before they existed: none)."""
-    raw = meta.get("dropped") or {}
+def _counts(meta: dict[str, Any], key: str) -> dict[str, int]:
+    """The counts under ``key`` of a ``meta`` record (the filter's ``dropped``, the
+    ``unread_maxspeed`` values; files written before they existed: none)."""
+    raw = meta.get(key) or {}
     try:
         return {str(k): int(v) for k, v in dict(raw).items()}
     except (TypeError, ValueError):
-        msg = "meta 'dropped' is not a mapping of counts"
+        msg = f"meta '{key}' is not a mapping of counts"
         raise ValueError(msg) from None

@@ -16,13 +16,17 @@ GraphML of the same area give the same graph:
 One-way rules (also for every OSM source): ``oneway`` = yes/true/1 -> forward only,
 -1/reverse -> backward only, no/false/0 -> both ways; without an ``oneway`` tag,
 ``junction=roundabout|circular`` and ``highway=motorway`` are one-way (OSM's implied default).
+
+Posted limits (also for every OSM source): a way's ``maxspeed`` caps its speed where it is
+below the road class's speed (:func:`siting.network.tags.maxspeed_kph` reads it; values it
+cannot read are counted in :attr:`RoadNetwork.unread_maxspeed`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ import numpy as np
 from siting._errors import NetworkError
 from siting._files import file_suffix
 from siting.network.graph import RoadNetwork, from_pieces, one_line
+from siting.network.tags import MaxspeedTally
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +97,13 @@ def drop_reason(tags: Mapping[str, str] | Any) -> str | None:
         return "untagged"
     if highway not in _TRUCK_SET:
         return str(highway)
+    return closed_reason(tags)
+
+
+def closed_reason(tags: Mapping[str, str] | Any) -> str | None:
+    """``"area"`` (``area=yes``), ``"no access"`` (``access``/``motor_vehicle``/``motorcar``
+    = private/no) or None: the part of :func:`drop_reason` that does not look at the road
+    class (a GIS line layer's class is filtered by :func:`line_drop_reason`)."""
     if tags.get("area") == "yes":
         return "area"
     if any(tags.get(k) in BLOCKED_ACCESS for k in ACCESS_KEYS):
@@ -158,6 +170,8 @@ class OsmWays:
     oneway: np.ndarray        # int8 direction per piece (1, -1, 0)
     n_ways: int               # ways kept
     n_missing: int            # way nodes without a location (dropped)
+    maxspeed: np.ndarray      # float32 posted limit per piece, km/h (NaN = none)
+    unread_maxspeed: dict[str, int] = field(default_factory=dict)  # values not understood
 
 
 def read_osm_ways(path: str | Path) -> OsmWays:
@@ -177,7 +191,8 @@ def read_osm_ways(path: str | Path) -> OsmWays:
     Returns
     -------
     OsmWays
-        Vertex arrays in WGS84 degrees; see :func:`is_truck_way` for the filter.
+        Vertex arrays in WGS84 degrees, and each piece's posted limit (``maxspeed``); see
+        :func:`is_truck_way` for the filter.
     """
     import osmium
 
@@ -194,6 +209,8 @@ def read_osm_ways(path: str | Path) -> OsmWays:
     counts: list[int] = []
     highway: list[str] = []
     oneway: list[int] = []
+    maxspeed: list[float] = []
+    tally = MaxspeedTally()
     add_ref, add_x, add_y = refs.append, xs.append, ys.append
     for w in fp:
         tags = w.tags
@@ -208,9 +225,13 @@ def read_osm_ways(path: str | Path) -> OsmWays:
         counts.append(len(refs) - before)
         highway.append(tags["highway"])  # kept ways have one (TagFilter, is_truck_way)
         oneway.append(oneway_direction(tags))
-    return _pieces(np.asarray(refs, dtype=np.int64), np.asarray(xs, dtype=np.int64),
+        limit = tags.get("maxspeed")
+        maxspeed.append(np.nan if limit is None else tally.kph(limit))
+    ways = _pieces(np.asarray(refs, dtype=np.int64), np.asarray(xs, dtype=np.int64),
                    np.asarray(ys, dtype=np.int64), np.asarray(counts, dtype=np.int64),
-                   np.asarray(highway, dtype=object), np.asarray(oneway, dtype=np.int8))
+                   np.asarray(highway, dtype=object), np.asarray(oneway, dtype=np.int8),
+                   np.asarray(maxspeed, dtype=np.float32))
+    return replace(ways, unread_maxspeed=dict(tally.unread))
 
 
 def _way_nodes(w: Any) -> Iterator[Any]:
@@ -228,7 +249,7 @@ def _way_nodes(w: Any) -> Iterator[Any]:
 
 
 def _pieces(refs: np.ndarray, x: np.ndarray, y: np.ndarray, counts: np.ndarray,
-            highway: np.ndarray, oneway: np.ndarray) -> OsmWays:
+            highway: np.ndarray, oneway: np.ndarray, maxspeed: np.ndarray) -> OsmWays:
     """Cut ways at nodes without a location; keep pieces with >= 2 vertices."""
     n_ways = len(counts)
     valid = (np.abs(x) <= 1_800_000_000) & (np.abs(y) <= 900_000_000)
@@ -250,7 +271,7 @@ def _pieces(refs: np.ndarray, x: np.ndarray, y: np.ndarray, counts: np.ndarray,
     pw = way_of[first]
     return OsmWays(node_ref=refs, lon=x / 1e7, lat=y / 1e7, start=start,
                    highway=highway[pw], oneway=oneway[pw], n_ways=n_ways,
-                   n_missing=int((~valid).sum()))
+                   n_missing=int((~valid).sum()), maxspeed=maxspeed[pw])
 
 
 def read_osm(path: str | Path, *, source: str, schematic: bool = False) -> RoadNetwork:
@@ -286,4 +307,5 @@ def read_osm(path: str | Path, *, source: str, schematic: bool = False) -> RoadN
                f"{', '.join(TRUCK_HIGHWAYS)}); check the extract covers the area")
         raise NetworkError(msg)
     return from_pieces(ways.node_ref, ways.lon, ways.lat, ways.start, ways.highway,
-                       ways.oneway, keys_are_ids=True, source=source, schematic=schematic)
+                       ways.oneway, keys_are_ids=True, source=source, schematic=schematic,
+                       piece_maxspeed=ways.maxspeed, unread_maxspeed=ways.unread_maxspeed)
