@@ -575,6 +575,32 @@ def test_line_layer_files_oneway_and_multilines(tmp_path, suffix):
     assert by_pair[(b, e)] == DEFAULT_SPEEDS_KPH["residential"]["heavy"]
 
 
+def test_geofabrik_shapefile_oneway_f_t_b(tmp_path, caplog):
+    """Geofabrik's roads shapefile: fclass for the class, oneway F (as drawn), T (against
+    the drawn direction, not "true") and B (both ways)."""
+    g = gpd.GeoDataFrame(
+        {"fclass": ["primary", "residential", "residential"], "oneway": ["F", "T", "B"],
+         "maxspeed": [0, 30, 0]},
+        geometry=[LineString([(113.37, 31.69), (113.38, 31.69)]),
+                  LineString([(113.38, 31.69), (113.38, 31.70)]),
+                  LineString([(113.38, 31.69), (113.39, 31.69)])],
+        crs="EPSG:4326")
+    path = tmp_path / "gis_osm_roads_free_1.shp"
+    g.to_file(path)
+    with caplog.at_level(logging.INFO, logger="siting.network"):
+        net = load_network(NetworkSpec(path=path, class_column="fclass",
+                                       oneway_column="oneway"))
+    a, b = _node_near(net, 113.37, 31.69), _node_near(net, 113.38, 31.69)
+    c, e = _node_near(net, 113.38, 31.70), _node_near(net, 113.39, 31.69)
+    pairs = {(int(u), int(v)) for u, v in zip(net.edge_u, net.edge_v, strict=True)}
+    assert pairs == {(a, b), (c, b), (b, e), (e, b)}
+    assert "Geofabrik" in caplog.text
+    # a yes/no column that happens to hold T/F only is still read as true/false
+    g["oneway"] = ["T", "F", "F"]
+    net = from_lines(g, class_column="fclass", oneway_column="oneway")
+    assert net.n_edges == 1 + 2 + 2
+
+
 def _osm_export_layer() -> gpd.GeoDataFrame:
     """Two residential streets joined only by a footway, a service road off one of them, a
     road under construction crossing both: a line layer as exported from OSM (QGIS, GDAL's

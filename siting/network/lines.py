@@ -220,8 +220,30 @@ def _oneway(gdf: gpd.GeoDataFrame, classes: np.ndarray, oneway_column: str | Non
     if oneway_column is None:
         return osm_code
     given = gdf[oneway_column].tolist()
-    codes = [osm_code[i] if is_blank(v) else _oneway_code(v) for i, v in enumerate(given)]
+    read = _oneway_code
+    if _geofabrik_oneway(given):
+        logger.info("%s: column '%s' holds only F/T/B: read as Geofabrik's shapefiles write "
+                    "it (F = one-way as drawn, T = against it, B = both ways)", source,
+                    oneway_column)
+        read = _geofabrik_code
+    codes = [osm_code[i] if is_blank(v) else read(v) for i, v in enumerate(given)]
     return np.array(codes, dtype=np.int8)
+
+
+#: Geofabrik's shapefiles (``gis_osm_roads_free``): ``oneway`` is F (one-way in the drawn
+#: direction), T (one-way against it) or B (both ways): T is not "true".
+_GEOFABRIK_ONEWAY = {"F": 1, "T": -1, "B": 0}
+
+
+def _geofabrik_code(value: object) -> int:
+    return _GEOFABRIK_ONEWAY[str(value)]
+
+
+def _geofabrik_oneway(values: list[object]) -> bool:
+    """True when a one-way column follows Geofabrik's F/T/B convention: every value given is
+    one of those capital letters and some road is two-way (B), which no yes/no column has."""
+    given = {v for v in values if not is_blank(v)}
+    return bool(given) and "B" in given and given <= _GEOFABRIK_ONEWAY.keys()
 
 
 def _tag_text(value: object) -> str | None:
