@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import html
 import re
-import zipfile
 from typing import TYPE_CHECKING
 
 from siting._errors import InputDataError
+from siting.sheet_layout import worksheet_xml
 
 if TYPE_CHECKING:
     from siting.tables import SheetSource
@@ -26,21 +26,16 @@ _UNSAVED_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"(?![^>]*\bt="str")[^>]*
                               rb"\s*</c>")
 
 
-def refuse_unsaved_formulas(source: SheetSource, n_rows: int) -> None:
+def refuse_unsaved_formulas(source: SheetSource, n_rows: int, xml: bytes | None = None) -> None:
     """Refuse a data row's formula whose result was never saved (an ``.xlsx`` written by a
     program: openpyxl, some exports). pandas reads such a cell as empty, so the message would
-    otherwise say "fill it in" about a cell Excel shows a value in."""
-    if source.path.suffix.lower() == ".xls":
-        return
-    try:
-        import openpyxl
+    otherwise say "fill it in" about a cell Excel shows a value in.
 
-        book = openpyxl.load_workbook(source.path, read_only=True)  # lazy: names, parts
-        part = book[source.sheet]._worksheet_path
-        book.close()
-        with zipfile.ZipFile(source.path) as z:
-            xml = z.read(part)
-    except Exception:  # only a better message is lost: pandas has read the file
+    ``xml`` is the sheet's XML part when the caller has it already
+    (:func:`siting.sheet_layout.worksheet_xml`); an ``.xls`` is not scanned."""
+    if xml is None and source.path.suffix.lower() != ".xls":
+        xml = worksheet_xml(source.path, source.sheet)
+    if xml is None:  # only a better message is lost: pandas has read the file
         return
     for m in _UNSAVED_FORMULA.finditer(xml):
         row = int(m.group(2))

@@ -3,9 +3,11 @@
 Planning offices keep fleet registers (车辆台账), plot lists and station lists in Excel. Any
 point layer of a scenario (fleet, candidates, existing stations, hydrogen supply,
 substations, sensitive sites) may be a sheet of a workbook: one row per point, the
-coordinates in two columns. :func:`read_sheet` reads it with pandas (``openpyxl`` for
-``.xlsx``/``.xlsm``, ``xlrd`` for the older ``.xls``) and :func:`siting.layers.read_layer`
-checks it like any other layer.
+coordinates in two columns. :func:`read_sheet` reads it with pandas (python-calamine for
+``.xlsx``/``.xlsm``, ``xlrd`` for the older ``.xls``: :mod:`siting.workbook`) and
+:func:`siting.layers.read_layer` checks it like any other layer. Hidden rows and columns are
+read like the others, with a warning; column names must take one row (a merged two-level
+header is refused with the fix): :mod:`siting.sheet_layout`.
 
 Rows are numbered **as Excel shows them** (the header row counts: with the column names in
 row 1, the first point is row 2), and messages name the file and the sheet:
@@ -38,10 +40,9 @@ import logging
 import math
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -50,9 +51,16 @@ from pyproj import CRS
 
 from siting._errors import InputDataError, ScenarioError
 from siting.crs import WGS84, is_shift, parse_crs
-from siting.file_kind import misnamed_hint
 from siting.scenario import LayerSpec, NetworkSpec, suggest
 from siting.sheet_formulas import refuse_unsaved_formulas
+from siting.sheet_layout import (
+    SheetLayout,
+    read_layout,
+    two_level_message,
+    two_level_rows,
+    warn_hidden,
+)
+from siting.workbook import open_workbook, pick_sheet, read_cells, sheet_names, wanted_sheet
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +187,12 @@ def header_key(name: object) -> str:
     text = unicodedata.normalize("NFKC", str(name)).strip().lower()
     text = _BRACKETS.sub("", text)
     return re.sub(r"\s+", "", text).rstrip(":")
+
+
+#: :func:`header_key` of every name siting reads a column by (a hidden one is warned about).
+_READ_NAMES: frozenset[str] = frozenset(header_key(n) for n in (
+    *COLUMN_ALIASES, *(a for names in COLUMN_ALIASES.values() for a in names), *LON_NAMES,
+    *LAT_NAMES, *X_NAMES, *Y_NAMES))
 
 
 def find_column(columns: Iterable[object], names: Sequence[str]) -> str | None:
@@ -327,67 +341,9 @@ def _shown(v: object) -> str:
 
 
 # --------------------------------------------------------------------------- workbooks
-def _engine(path: Path) -> Literal["xlrd", "openpyxl"]:
-    if path.suffix.lower() == ".xls":
-        try:
-            import xlrd  # noqa: F401
-        except ImportError:
-            msg = (f"{path}: cannot read .xls workbooks: the xlrd package is not installed; "
-                   "pip install xlrd, or save the sheet as .xlsx from Excel")
-            raise ScenarioError(msg) from None
-        return "xlrd"
-    return "openpyxl"
-
-
-def _open(path: Path, what: str) -> pd.ExcelFile:
-    if not path.exists():
-        msg = (f"{path}: cannot read {what} layer: file not found; check path in [{what}] of "
-               "the scenario")
-        raise ScenarioError(msg)
-    if not path.is_file():
-        msg = (f"{path}: cannot read {what} layer: it is not a file; give the path of an "
-               f"Excel workbook in [{what}] of the scenario")
-        raise ScenarioError(msg)
-    engine = _engine(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl: "no default style", extensions ...
-            return pd.ExcelFile(path, engine=engine)
-    except Exception as e:  # zipfile, xlrd and openpyxl raise many types for bad files
-        reason = " ".join(str(e).split()) or type(e).__name__
-        kind = ".xls (Excel 97-2003)" if engine == "xlrd" else ".xlsx"
-        fix = misnamed_hint(path) or ("open it in Excel or WPS and save it again as .xlsx "
-                                      "(not password-protected)")
-        msg = f"{path}: cannot read {what} layer: not an Excel {kind} workbook ({reason}); {fix}"
-        raise ScenarioError(msg) from None
-
-
-def sheet_names(path: str | Path, what: str = "input") -> list[str]:
-    """The sheet names of a workbook, in order."""
-    with _open(Path(path), what) as book:
-        return [str(s) for s in book.sheet_names]
-
-
-def _wanted_sheet(spec: LayerSpec | NetworkSpec, what: str) -> str | None:
-    sheet = getattr(spec, "sheet", None)
-    layer = spec.layer
-    if sheet is not None and layer is not None and sheet != layer:
-        msg = (f"{spec.path}: [{what}] sets sheet = '{sheet}' and layer = '{layer}'; for a "
-               "workbook give only sheet")
-        raise ScenarioError(msg)
-    return sheet if sheet is not None else layer
-
-
 def _sheet_name(path: Path, spec: LayerSpec | NetworkSpec, what: str = "input") -> str:
-    wanted = _wanted_sheet(spec, what)
-    names = sheet_names(path, what)
-    if wanted is None:
-        return names[0] if names else "Sheet1"
-    if wanted not in names:
-        msg = (f"{path}: cannot read {what} layer: no sheet '{wanted}'{suggest(wanted, names)}; "
-               f"sheets are {names}; fix sheet in [{what}]")
-        raise ScenarioError(msg)
-    return wanted
+    with open_workbook(path, what) as book:
+        return pick_sheet(book, path, spec, what)[0]
 
 
 def read_sheet(
@@ -405,10 +361,10 @@ def read_sheet(
     Parameters
     ----------
     path
-        The ``.xlsx``/``.xlsm`` (read by openpyxl) or ``.xls`` (read by xlrd) file.
+        The ``.xlsx``/``.xlsm`` (read by python-calamine) or ``.xls`` (read by xlrd) file.
     sheet
-        Sheet name; default the first sheet (a warning names the others when there are
-        several).
+        Sheet name; default the first sheet Excel shows, hidden ones skipped (a warning names
+        the others when there are several).
     header_row
         Row holding the column names, as Excel numbers rows (rows above it, e.g. a title,
         are skipped).
@@ -433,9 +389,9 @@ def read_sheet(
     ScenarioError
         The file or sheet cannot be read.
     InputDataError
-        No coordinate columns, an empty row between data rows, or a coordinate cell that is
-        empty or not a number; the message gives the sheet, Excel's row number and the
-        column.
+        No coordinate columns, column names in two rows, an empty row between data rows, or
+        a coordinate cell that is empty or not a number; the message gives the sheet,
+        Excel's row number and the column.
     """
     spec = LayerSpec(path=Path(path), crs=crs, sheet=sheet, header_row=header_row,
                      x_column=x_column, y_column=y_column)
@@ -449,47 +405,17 @@ def read_sheet_layer(spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFra
 
 
 def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFrame:
-    header_row = int(getattr(spec, "header_row", 1))
     crs = None
     if spec.crs is not None:
         parsed = parse_crs(spec.crs, where=f"{path}: [{what}] crs")
         crs = WGS84 if is_shift(parsed) else parsed
     projected = crs is not None and CRS.from_user_input(crs).is_projected
-    with _open(path, what) as book:
-        names = [str(s) for s in book.sheet_names]
-        wanted = _wanted_sheet(spec, what)
-        if wanted is None:
-            if not names:
-                msg = f"{path}: cannot read {what} layer: the workbook has no sheets"
-                raise ScenarioError(msg)
-            sheet = names[0]
-            if len(names) > 1:
-                logger.warning("%s has %d sheets; reading the first, '%s' (set sheet = ... in "
-                               "[%s] to choose)", path, len(names), sheet, what)
-        elif wanted in names:
-            sheet = wanted
-        else:
-            msg = (f"{path}: cannot read {what} layer: no sheet '{wanted}'"
-                   f"{suggest(wanted, names)}; sheets are {names}; fix sheet in [{what}]")
-            raise ScenarioError(msg)
-        source = SheetSource(path, sheet, header_row)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl: unsupported extensions ...
-            df = _tidy(pd.read_excel(book, sheet_name=sheet, header=header_row - 1,
-                                     dtype=object))
+    with open_workbook(path, what) as book:
+        source, df, names, layout = _sheet_table(book, path, spec, what)
         cols = coordinate_columns(list(df.columns), x_column=getattr(spec, "x_column", None),
                                   y_column=getattr(spec, "y_column", None), projected=projected)
         if cols is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                head = pd.read_excel(book, sheet_name=sheet, header=None,
-                                     nrows=header_row + 10, dtype=object)
-            msg = _no_coordinates(source, spec, what, list(df.columns), head)
-            other = None if wanted is not None else _sheet_with_coordinates(
-                book, [n for n in names if n != sheet], header_row)
-            if other is not None:  # a workbook whose first sheet is a description (说明)
-                msg += f"; sheet '{other}' has them: set sheet = \"{other}\" in [{what}]"
-            raise InputDataError(msg)
+            raise InputDataError(_no_coordinates(book, source, spec, what, list(df.columns)))
     x_col, y_col, is_lonlat = cols
     if projected and is_lonlat:
         msg = (f"{source}: columns '{x_col}'/'{y_col}' hold longitude/latitude (degrees) but "
@@ -497,12 +423,14 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
                "name the coordinate columns with x_column/y_column")
         raise InputDataError(msg)
     if len(df) == 0:
-        msg = (f"{source}: no data rows below the column names in row {header_row}; fill in "
-               f"the sheet, or point [{what}] to another sheet (sheet = ...)")
+        msg = (f"{source}: no data rows below the column names in row {source.header_row}; "
+               f"fill in the sheet, or point [{what}] to another sheet (sheet = ...)")
         raise InputDataError(msg)
+    warn_hidden(source, layout, len(df), names,
+                lambda n: n in (x_col, y_col) or header_key(n) in _READ_NAMES)
     empty = df.map(_blank).to_numpy(dtype=bool)
     if empty.any():  # a formula without a saved result reads as an empty cell
-        refuse_unsaved_formulas(source, len(df))
+        refuse_unsaved_formulas(source, len(df), layout.xml)
     _refuse_blank_rows(empty, source)
     x = _coordinates(df, x_col, source, "longitude" if is_lonlat else "x")
     y = _coordinates(df, y_col, source, "latitude" if is_lonlat else "y")
@@ -513,6 +441,22 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
     gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=crs)
     gdf.attrs["siting_crs_from_spec"] = True
     return gdf
+
+
+def _sheet_table(book: pd.ExcelFile, path: Path, spec: LayerSpec | NetworkSpec, what: str,
+                 ) -> tuple[SheetSource, pd.DataFrame, list[str], SheetLayout]:
+    """The chosen sheet's table (:func:`_tidy`), the names in its header row from column A,
+    and its layout (hidden rows, merged cells); a two-level header is refused."""
+    sheet, _ = pick_sheet(book, path, spec, what, warn=True)
+    source = SheetSource(path, sheet, int(getattr(spec, "header_row", 1)))
+    layout = read_layout(path, sheet)
+    raw = read_cells(book, sheet, source.header_row - 1)
+    first = raw.iloc[0].tolist() if len(raw) else []
+    rows = two_level_rows(layout, source.header_row, list(raw.columns), first, parse_coordinate)
+    if rows is not None:  # a merged group title over 编号 | 类型 | 数量 ...
+        head = read_cells(book, sheet, None, rows[1])
+        raise InputDataError(two_level_message(source, layout, head, rows, what))
+    return source, _tidy(raw), [str(c).strip() for c in raw.columns], layout
 
 
 def _tidy(df: pd.DataFrame) -> pd.DataFrame:
@@ -589,16 +533,28 @@ def _sheet_with_coordinates(book: pd.ExcelFile, sheets: list[str],
                             header_row: int) -> str | None:
     """The first of ``sheets`` whose column names (in ``header_row``) hold coordinates."""
     for name in sheets:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cols = pd.read_excel(book, sheet_name=name, header=header_row - 1, nrows=0).columns
+        cols = read_cells(book, name, header_row - 1, 0).columns
         if coordinate_columns(list(cols)) is not None:
             return name
     return None
 
 
-def _no_coordinates(source: SheetSource, spec: LayerSpec | NetworkSpec, what: str,
-                    columns: list[object], head: pd.DataFrame) -> str:
+def _no_coordinates(book: pd.ExcelFile, source: SheetSource, spec: LayerSpec | NetworkSpec,
+                    what: str, columns: list[object]) -> str:
+    """The message for a sheet without coordinate columns, naming a sheet that has them when
+    none was chosen (a workbook whose first sheet is a description, 说明)."""
+    head = read_cells(book, source.sheet, None, source.header_row + 10)
+    msg = _why_no_coordinates(source, spec, what, columns, head)
+    if wanted_sheet(spec, what) is None:
+        other = _sheet_with_coordinates(
+            book, [str(n) for n in book.sheet_names if n != source.sheet], source.header_row)
+        if other is not None:
+            msg += f"; sheet '{other}' has them: set sheet = \"{other}\" in [{what}]"
+    return msg
+
+
+def _why_no_coordinates(source: SheetSource, spec: LayerSpec | NetworkSpec, what: str,
+                        columns: list[object], head: pd.DataFrame) -> str:
     shown = [str(c) for c in columns]
     given = [n for n in (getattr(spec, "x_column", None), getattr(spec, "y_column", None)) if n]
     if given:

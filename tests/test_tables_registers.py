@@ -263,3 +263,160 @@ def test_a_units_row_under_the_column_names_is_named_as_such(tmp_path):
     with pytest.raises(InputDataError, match=r"row 4: column '经度' has '度', not a longitude; "
                        r"give a number"):
         read_fleet(write_workbook(tmp_path / "f2.xlsx", {"车辆台账": rows}))
+
+
+# =========================================================================== what Excel hides
+def hidden_book(tmp_path: Path, edit) -> tuple[Path, list]:
+    """:func:`fleet_book` with ``edit(workbook, sheet)`` applied by openpyxl."""
+    import openpyxl
+
+    path, rows = fleet_book(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    edit(wb, wb["车辆台账"])
+    wb.save(path)
+    return path, rows
+
+
+def test_hidden_rows_are_counted_and_named(tmp_path, caplog):
+    """Hiding rows is how many planners leave vehicles out; they were read without a word."""
+    def edit(wb, ws):
+        for r in (3, 4, 5, 9, 20):  # 20: below the last point (row 13), not data
+            ws.row_dimensions[r].hidden = True
+
+    path, rows = hidden_book(tmp_path, edit)
+    got = read_fleet(path)
+    assert got["vehicles"].sum() == sum(r[VEHICLES] for r in rows[1:])  # read, as before
+    assert (f"{path}, sheet '车辆台账': 4 rows (3-5, 9) are hidden in Excel, but siting reads "
+            "hidden rows like the others; to leave them out, delete them; otherwise unhide them "
+            "(or clear the filter)") in caplog.messages
+
+
+def test_a_row_hidden_by_a_filter_and_a_hidden_column_siting_reads(tmp_path, caplog):
+    def edit(wb, ws):
+        ws.auto_filter.ref = "A1:H13"  # Excel hides the rows a filter leaves out
+        ws.row_dimensions[7].hidden = True
+        ws["H1"] = "备注"
+        ws["H2"] = "旧车"
+        for col in ("D", "H"):  # 车辆数（辆） is read, 备注 is not
+            ws.column_dimensions[col].hidden = True
+
+    path, _ = hidden_book(tmp_path, edit)
+    read_fleet(path)
+    assert caplog.messages == [
+        f"{path}, sheet '车辆台账': row 7 is hidden in Excel, but siting reads hidden rows like "
+        "the others; to leave it out, delete it; otherwise unhide it (or clear the filter)",
+        f"{path}, sheet '车辆台账': column D ('车辆数（辆）') is hidden in Excel, but siting reads "
+        "it by its name; unhide it to check the values, or delete it if not to be used"]
+
+
+def test_a_hidden_first_sheet_is_skipped_and_one_chosen_by_name_is_named(tmp_path, caplog):
+    """The default sheet is the first one Excel shows, not an old copy hidden before it."""
+    def edit(wb, ws):
+        old = wb.create_sheet("旧台账", 0)
+        for row in ws.iter_rows(max_row=4, values_only=True):
+            old.append(row)
+        old.sheet_state = "hidden"
+
+    path, rows = hidden_book(tmp_path, edit)
+    assert len(read_fleet(path)) == len(rows) - 1
+    assert (f"{path} has 2 sheets; reading the first one Excel shows, '车辆台账' (set sheet = "
+            "... in [demand] to choose)") in caplog.messages
+    caplog.clear()
+    assert len(read_fleet(path, sheet="旧台账")) == 3
+    assert caplog.messages == [
+        f"{path}: sheet '旧台账' is hidden in Excel, but sheet = \"旧台账\" in [demand] names it, "
+        "so siting reads it; check that it is the sheet you mean (or unhide it)"]
+
+
+# =========================================================================== two-level headers
+def two_level_book(tmp_path: Path, merges: list[str]) -> Path:
+    """车辆信息 over 编号 … 日均里程 (A1:E1) and 经度/纬度 in row 1 only (F1:F2, G1:G2 when
+    merged): the column names take rows 1 and 2."""
+    import openpyxl
+
+    rows = layer_rows("fleet", FLEET_HEADERS, every=30)
+    path, _ = fleet_book(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["车辆台账"]
+    ws.insert_rows(1)
+    for col, text in (("A", "车辆信息"), ("F", rows[0][5]), ("G", rows[0][6])):
+        ws[f"{col}1"] = text
+    ws["F2"] = ws["G2"] = None
+    for ref in merges:
+        ws.merge_cells(ref)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("merges", "header_row", "fix"), [
+    (["A1:E1", "F1:F2", "G1:G2"], 1, "unmerge F1:F2 and G1:G2, write '经度' and '纬度' in row 2, "
+     "then set header_row = 2 in [demand] (rows above it are skipped)"),
+    (["A1:E1", "F1:F2", "G1:G2"], 2, "unmerge F1:F2 and G1:G2, then write '经度' and '纬度' in "
+     "row 2"),
+])
+def test_a_merged_two_level_header_names_the_cells_and_the_fix(tmp_path, merges, header_row,
+                                                                fix):
+    """Was: columns 'Unnamed: 5' ... and 'no coordinate columns', or 'row 2: column '经度' is
+    empty'."""
+    path = two_level_book(tmp_path, merges)
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path, header_row=header_row)
+    assert str(e.value) == (
+        f"{path}, sheet '车辆台账': the column names take two rows, 1-2 (merged cells A1:E1 "
+        f"'车辆信息', F1:F2 '经度' and G1:G2 '纬度'), but siting reads them from one row "
+        f"(header_row = {header_row}); {fix}")
+
+
+def test_the_fix_of_a_two_level_header_reads_the_register(tmp_path):
+    """Unmerged, the names written in row 2 and header_row = 2, as the message says."""
+    import openpyxl
+
+    path = two_level_book(tmp_path, ["A1:E1", "F1:F2", "G1:G2"])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["车辆台账"]
+    for ref in ("F1:F2", "G1:G2"):
+        ws.unmerge_cells(ref)
+    ws["F2"], ws["G2"] = "经度", "纬度"
+    wb.save(path)
+    assert read_fleet(path, header_row=2)["vehicles"].sum() == sum(
+        r[VEHICLES] for r in layer_rows("fleet", FLEET_HEADERS, every=30)[1:])
+
+
+def test_a_two_level_header_without_merged_cells(tmp_path):
+    path = two_level_book(tmp_path, [])
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value) == (
+        f"{path}, sheet '车辆台账': the column names take two rows, 1-2 (row 2 has names under "
+        "columns left unnamed in row 1), but siting reads them from one row (header_row = 1); "
+        "write '经度' and '纬度' in row 2, then set header_row = 2 in [demand] (rows above it "
+        "are skipped)")
+
+
+def test_a_merged_title_over_the_table_is_not_a_second_header_row(tmp_path):
+    """A title merged across the whole table keeps the title-row hint (and reads once set)."""
+    import openpyxl
+
+    path, rows = fleet_book(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["车辆台账"]
+    ws.insert_rows(1)
+    ws["A1"] = "随州市专用车辆台账"
+    ws.merge_cells("A1:G1")
+    wb.save(path)
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value) == (f"{path}, sheet '车辆台账': no coordinate columns in row 1, but "
+                            "row 2 holds column names; set header_row = 2 in [demand]")
+    assert len(read_fleet(path, header_row=2)) == len(rows) - 1
+
+
+def test_xlsx_without_python_calamine_says_what_to_install(tmp_path, monkeypatch):
+    from siting._errors import ScenarioError
+
+    path, _ = fleet_book(tmp_path)
+    monkeypatch.setitem(__import__("sys").modules, "python_calamine", None)
+    with pytest.raises(ScenarioError) as e:
+        read_fleet(path)
+    assert str(e.value) == (f"{path}: cannot read .xlsx workbooks: the python-calamine package "
+                            "is not installed; pip install python-calamine")

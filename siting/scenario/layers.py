@@ -43,7 +43,7 @@ class LayerSpec(StrictModel):
     crs: str | None = None
     coords: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
     # Tables of points (Excel workbooks, CSV): see siting/tables.py.
-    #: Excel: the sheet to read (default the first).
+    #: Excel: the sheet to read (default the first one Excel shows: hidden sheets are skipped).
     sheet: str | None = None
     #: Excel: the row holding the column names, as Excel numbers rows (rows above are skipped).
     header_row: Annotated[int, Field(ge=1, le=10_000)] = 1

@@ -11,6 +11,7 @@ from pathlib import Path
 from siting import tables
 from siting._errors import SitingError
 from siting.scenario import LayerSpec
+from siting.workbook import open_workbook
 
 
 @dataclass
@@ -41,7 +42,7 @@ def inspect_table(path: Path, crs: str | None, sheet: object = None) -> LayerInf
     try:
         import pandas as pd
 
-        with tables._open(path, "input") as book:
+        with open_workbook(path, "input") as book:
             names = [str(s) for s in book.sheet_names]
             for name in [n for n in names if sheet is None or n == str(sheet)]:
                 with warnings.catch_warnings():
@@ -91,7 +92,7 @@ def _sheet_segments(spec: LayerSpec) -> list[str] | None:
     import pandas as pd
 
     try:
-        with tables._open(path, "demand") as book, warnings.catch_warnings():
+        with open_workbook(path, "demand") as book, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl: unsupported extensions ...
             df = pd.read_excel(book, sheet_name=spec.sheet or spec.layer or 0,
                                header=spec.header_row - 1, dtype=object)
