@@ -177,6 +177,59 @@ def make_run(tmp_path: Path, *, stations: list[tuple] | None = None, schematic: 
     return run
 
 
+# Very long names (a review board got a briefing whose corridor table had vanished under a
+# stations-by-zone table of 500-character zone names): the whole-briefing fixtures carry, beside
+# the plan above, two stations and two zones with such names and more corridors, supply sites,
+# levelised costs, mandates and robustness rows than each table's place on its page holds.
+LONG_STATIONS = [
+    ("L01", "", "swap", 113.410, 31.680, 1_000_000, 5_000, "ZL1", 2025, False, 5.0),
+    ("L02", "", "hydrogen", 113.460, 31.712, 1_000_000, 500, "ZL2", 2025, False, 2.0)]
+LONG_IDS = {"corridor": [f"COR{k:02d}" for k in range(1, 7)],       # the table holds 5
+            "supply": [f"SUP{k:02d}" for k in range(1, 8)],         # 6
+            "levelised": [f"LEV{k:02d}" for k in range(1, 10)],     # 8
+            "mandate": [f"MAN{k:02d}" for k in range(1, 9)],        # 7
+            "robust": [f"ROB{k:02d}" for k in range(1, 20)]}        # 18
+
+
+def long_name(word: str) -> str:
+    """A 300-character name (wrapped to more than a cell's four lines) that holds no id."""
+    return (word * 300)[:300]
+
+
+def add_long_names(run: Path) -> None:
+    """Give a :func:`make_run` folder (made with ``LONG_STATIONS``) the long names and rows."""
+    st = gpd.read_file(run / "stations.geojson")
+    long_rows = st["site_id"].isin([s[0] for s in LONG_STATIONS])
+    st.loc[long_rows, "name"] = long_name("城东换电站Depot")
+    st.to_file(run / "stations.geojson", driver="GeoJSON")
+    doc = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    for zid, tid in (("ZL1", "swap"), ("ZL2", "hydrogen")):
+        doc["by_zone"][zid] = {"name": long_name("淅河化工园区Zone"), "count": 1,
+                               "by_type": {tid: 1}, "capex": 1_000_000.0}
+    doc["corridors"] = [{"id": c, "name": long_name("Corridor通道"), "pathway": "hydrogen",
+                         "trucks_per_day": 6.0, "trucks_covered": 3.0, "length_km": 40.0,
+                         "weight": 6.0, "covered": 0.5} for c in LONG_IDS["corridor"]]
+    doc["hydrogen_supply"] = {s: {"name": long_name("Supply氢源"), "kg_per_day": 500.0,
+                                  "used_kg_per_day": {"2024": 10.0, "2025": 20.0}}
+                              for s in LONG_IDS["supply"]}
+    doc["economics"] = {
+        "discount_rate": 0.08, "operating_days": 330, "electricity_cny_per_kwh": 0.8,
+        "hydrogen_cny_per_kg": 35.0, "diesel_co2_kg_per_l": 2.6, "grid_co2_kg_per_kwh": 0.58,
+        "grid_factor_source": "test", "hydrogen_co2_kg_per_kg": 0.0,
+        "levelised_by_type": {t: 1.5 for t in LONG_IDS["levelised"]},
+        "levelised_unit_by_type": {t: "CNY/kWh" for t in LONG_IDS["levelised"]}}
+    doc["mandates"] = [{"key": m, "kind": "custom", "label": long_name("Mandate约束"),
+                        "coverage_with": 0.62, "coverage_without": 0.63, "spent_with": 3e7,
+                        "spent_without": 2.9e7, "coverage_gained": 0.01, "money_saved": 1e6,
+                        "binding": True} for m in LONG_IDS["mandate"]]
+    doc["robustness"] = {
+        "samples": 20, "seed": 1, "no_regret_share": 0.9, "own_share_mean": 0.64,
+        "base_share_mean": 0.6, "regret_mean": 0.02, "regret_p90": 0.04, "regret_max": 0.06,
+        "stations": [{"site_id": r, "station_type": "swap", "name": long_name("Robust稳健"),
+                      "chosen_share": 0.5, "in_base_plan": True} for r in LONG_IDS["robust"]]}
+    (run / "report.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
 def pdf_text(path: Path) -> str:
     out = subprocess.run([PDFTOTEXT, "-layout", str(path), "-"], capture_output=True,
                          text=True, check=True)
@@ -205,8 +258,10 @@ def red_pixels(png: Path, *, below: float = 0.0) -> int:
 # and several tests read it.
 @pytest.fixture(scope="module")
 def zh_briefing(tmp_path_factory) -> tuple[Path, list[Path], list[str]]:
-    """The default (Chinese, schematic network) briefing; also the matplotlib warnings."""
-    run = make_run(tmp_path_factory.mktemp("zh"))
+    """The default (Chinese, schematic network) briefing; also the matplotlib warnings. The
+    plan has long names too (:func:`add_long_names`)."""
+    run = make_run(tmp_path_factory.mktemp("zh"), stations=STATIONS + LONG_STATIONS)
+    add_long_names(run)
     (run / "briefing-99.png").write_bytes(b"stale")   # from an earlier, longer briefing
     (run / "briefing-notes.png").write_bytes(b"keep")  # not a page: left alone
     with warnings.catch_warnings(record=True) as caught:
@@ -217,9 +272,10 @@ def zh_briefing(tmp_path_factory) -> tuple[Path, list[Path], list[str]]:
 
 @pytest.fixture(scope="module")
 def en_briefing(tmp_path_factory) -> tuple[Path, list[Path]]:
-    """English, surveyed network, written to a custom PDF path."""
+    """English, surveyed network, written to a custom PDF path; long names as in Chinese."""
     base = tmp_path_factory.mktemp("en")
-    run = make_run(base, schematic=False)
+    run = make_run(base, stations=STATIONS + LONG_STATIONS, schematic=False)
+    add_long_names(run)
     out = base / "elsewhere" / "board.pdf"
     return run, briefing.write_briefing(run, lang="en", out_pdf=out)
 
@@ -299,6 +355,42 @@ def test_schematic_caveat_is_red_on_the_map(zh_briefing, en_briefing) -> None:
     # the strip under the map (a hydrogen station's red symbol on the map does not count)
     assert red_pixels(zh_briefing[1][1], below=0.91) > 500   # schematic: red caveat
     assert red_pixels(en_briefing[1][1], below=0.91) == 0    # surveyed network: none
+
+
+@needs_pdftotext
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_long_names_leave_no_table_or_row_out(request, lang: str) -> None:
+    """Every table's title and every row of the long-name plan is in the PDF: a table that
+    does not fit its place continues on the next pages, a cut name ends with its id."""
+    from siting.i18n import t
+
+    if lang == "zh" and not HAS_CJK:
+        pytest.skip("no CJK font")
+    files = request.getfixturevalue(f"{lang}_briefing")[1]
+    text = pdf_text(files[0])
+    assert text.count("\f") == len(files) - 1  # one PNG per PDF page
+
+    def flat(s: str) -> str:
+        return re.sub(r"\s+", "", s)
+
+    for key in ("brief.page_map", "brief.page_figures", "brief.page_commission",
+                "brief.page_robustness", "brief.page_stations", "brief.by_year",
+                "brief.by_zone", "brief.corridors", "brief.h2_supply", "brief.levelised",
+                "brief.mandates", "brief.robust_table", "brief.method_title",
+                "brief.caveat_title"):
+        assert flat(t(key, lang, year=2025)) in flat(text), key
+    # every row is there: the long names cut, each with its id
+    ids = [s[0] for s in LONG_STATIONS] + ["ZL1", "ZL2"] + [
+        i for group in LONG_IDS.values() for i in group]
+    assert [i for i in ids if i not in text] == []
+    assert long_name("Corridor通道") not in flat(text)  # cut ...
+    assert flat(t("brief.names_cut", lang)) in flat(text)  # ... and said so
+    assert flat(t("brief.continued", lang)) in flat(text)
+    pages = text.split("\f")[:-1]
+    for i, page in enumerate(pages, start=1):  # nothing drawn under or over the page footer
+        footer = t("brief.page_of", lang, i=i, n=len(pages))
+        assert re.fullmatch(rf"siting 0\.1\.0\s+{re.escape(footer)}",
+                            page.rstrip().splitlines()[-1].strip()), page[-300:]
 
 
 @pytest.mark.slow

@@ -18,7 +18,16 @@ from matplotlib.figure import Figure
 
 from siting import briefing
 from siting.briefing.context import TITLE_MIN_PT, PageContext, fit_title, new_page
-from siting.briefing.tables import MAX_CELL_LINES, PAGE_BOTTOM, Table, layout_rows, table_block
+from siting.briefing.tables import (
+    MAX_CELL_LINES,
+    PAGE_BOTTOM,
+    Named,
+    Table,
+    TableFlow,
+    flow_pages,
+    layout_rows,
+    table_block,
+)
 from siting.briefing.text import text_width_pt, wrap_width
 from siting.i18n import t
 from tests.helpers_report import make_report
@@ -89,22 +98,64 @@ def test_wrap_width_max_lines_keeps_short_text_whole(rc):
     assert len(lines) == 2 and lines[1].endswith("…")
 
 
-def test_a_table_stops_above_the_page_bottom_and_says_how_many_more(rc):
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.texts]
+
+
+def test_a_table_that_does_not_fit_continues_on_the_next_pages(rc):
+    """A table stopped above the page foot and said "... n more rows"; the rows were left out
+    of the document. Now they continue on pages of their own, title and header repeated."""
+    ctx = _ctx(rc, "t")
     fig = Figure(figsize=briefing.PAGE_SIZE_IN)
-    rows = [[f"{LONG} {k}", str(k)] for k in range(12)]
-    table = Table(["zone", "n"], rows, [0.7, 0.3], ["left", "right"], wrap=[True, False])
-    bottom = table_block(fig, _ctx(rc, "t"), "Stations by zone", table, 0.03, 0.6, 0.55)
-    assert bottom >= PAGE_BOTTOM
-    texts = [t.get_text() for t in fig.texts]
-    more = [t for t in texts if t.startswith("...") and "more rows" in t]
-    assert len(more) == 1
-    shown = sum(1 for t in texts if t.startswith("LLLL") and t.endswith("…"))  # one a row
-    assert f"... {12 - shown} more rows" == more[0]
-    # a table that fits is drawn whole, as before
-    fig2 = Figure(figsize=briefing.PAGE_SIZE_IN)
-    short = Table(["zone", "n"], [["a", "1"], ["b", "2"]], [0.7, 0.3], ["left", "right"])
-    table_block(fig2, _ctx(rc, "t"), "Stations by zone", short, 0.03, 0.6, 0.55)
-    assert not [t for t in fig2.texts if "more rows" in t.get_text()]
+    rows = [[Named(f"{LONG} {k}", f"Z{k:02d}"), str(k)] for k in range(20)]
+    table = Table(["zone", "n"], rows, [0.7, 0.3], ["left", "right"], wrap=[True, False],
+                  total=["total", "190"])
+    rest: list[TableFlow] = []
+    bottom = table_block(fig, ctx, "Stations by zone", table, 0.03, 0.6, 0.55, rest=rest)
+    assert bottom >= PAGE_BOTTOM and len(rest) == 1
+    shown = [t for t in _texts(fig) if "… [" in t]  # a row's last line
+    assert 0 < len(shown) < 20
+    assert f"... {20 - len(shown)} more on the following pages" in _texts(fig)
+    pages, end = flow_pages(ctx, "Key figures", rest)
+    assert len(pages) >= 2 and end >= PAGE_BOTTOM
+    for page in pages:
+        texts = _texts(page)
+        assert "Key figures (continued)" in texts
+        assert "Stations by zone (continued)" in texts and "zone" in texts  # header again
+        assert min(t.get_position()[1] for t in page.texts if t.get_text().startswith(
+            ("LLLL", "total", "..."))) > PAGE_BOTTOM
+    every = [t for f in (fig, *pages) for t in _texts(f)]
+    # each row once, its name cut (four lines) and ending with its id; the total at the end
+    assert [t.split("[")[-1] for t in every if "… [" in t] == [f"Z{k:02d}]" for k in range(20)]
+    assert every.count("total") == 1 and "total" in _texts(pages[-1])
+    assert rest[0].left == 0 and ctx.cut_tables == {"Stations by zone"}
+
+
+def test_a_table_with_no_room_says_where_it_is(rc):
+    ctx = _ctx(rc, "t")
+    fig = Figure(figsize=briefing.PAGE_SIZE_IN)
+    table = Table(["corridor", "km"], [["G70", "48.4"]], [0.7, 0.3], ["left", "right"])
+    rest: list[TableFlow] = []
+    table_block(fig, ctx, "Truck corridors", table, 0.03, 0.13, 0.55, rest=rest)
+    assert _texts(fig) == ["Truck corridors", "... rows on the following pages: 1"]
+    pages, _ = flow_pages(ctx, "Key figures", rest)
+    assert len(pages) == 1 and {"Truck corridors (continued)", "G70"} <= set(_texts(pages[0]))
+    assert ctx.cut_tables == set()  # nothing was cut
+    # no room even for the title: nothing on this page, the whole table on the next
+    fig, rest = Figure(figsize=briefing.PAGE_SIZE_IN), []
+    assert table_block(fig, ctx, "Truck corridors", table, 0.03, 0.08, 0.55, rest=rest) == 0.08
+    assert _texts(fig) == []
+    assert "Truck corridors" in _texts(flow_pages(ctx, "Key figures", rest)[0][0])
+
+
+def test_a_cut_name_ends_with_its_id(rc):
+    lines = wrap_width(LONG, 100, 8, max_lines=4, ref="S01")
+    assert len(lines) == 4 and lines[-1].endswith("… [S01]")
+    assert all(text_width_pt(line, 8) <= 100 for line in lines)
+    assert wrap_width("short", 100, 8, max_lines=4, ref="S01") == ["short"]
+    # an id too long to end a line takes lines of its own
+    lines = wrap_width(LONG, 100, 8, max_lines=4, ref="X" * 40)
+    assert len(lines) == 4 and lines[1].endswith("…") and lines[2].startswith("[XXX")
 
 
 @pytest.mark.parametrize("text", ["\t=1 50", "bell\x07x", "a\rb", "🚛⚡🔋 61"])

@@ -10,6 +10,10 @@
 3. the station table (as many pages as it needs), then the method, the solver outcome, the data
    provenance and the caveats.
 
+A table that does not fit its place on a page continues on the pages right after it, its header
+repeated (:func:`siting.briefing.tables.flow_pages`); nothing is left out. A name longer than
+its cell's four lines is cut with "…" and its id, and the caveats say where it is whole.
+
 Chinese labels need a CJK font: the Noto Sans CJK fonts of Debian's ``fonts-noto-cjk`` (or a
 common Windows/macOS CJK font) are looked up through :mod:`matplotlib.font_manager`. Without one
 the briefing falls back to English labels, replaces text it cannot draw, and logs a warning, so

@@ -73,15 +73,18 @@ def render_briefing(data: RunData, *, lang: str = "zh",
     list of matplotlib.figure.Figure
         Map, key figures, the commission's page (cost, savings, zones, mandates) and the
         robustness page when the run has them, station table page(s) (the method text starts
-        below the table when there is room), method page(s) — each with a page footer.
+        below the table when there is room), method page(s) — each with a page footer. A
+        table that does not fit its place continues on pages right after its own, its header
+        repeated (nothing is left out).
     """
     fonts = fonts or Fonts.resolve()
     ctx = make_context(data, lang, fonts)
-    extra = [p for p in (page_commission(data, ctx), page_robustness(data, ctx))
-             if p is not None]
+    figs = [page_map(data, ctx), *page_figures(data, ctx), *page_commission(data, ctx),
+            *page_robustness(data, ctx)]
     tables, bottom = pages_stations(data, ctx)
+    # the method text last: it says where the full names are when a table cut some
     text = pages_text(method_blocks(data, ctx), ctx, start=(tables[-1], bottom))
-    figs = [page_map(data, ctx), page_figures(data, ctx), *extra, *tables, *text]
+    figs += [*tables, *text]
     version = data.report.siting_version
     for i, fig in enumerate(figs, start=1):
         fig.text(0.97, 0.02, ctx.label("brief.page_of", i=i, n=len(figs)), ha="right",

@@ -9,7 +9,7 @@ existing stations. Labels come from the one table in :mod:`siting.i18n`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from matplotlib import patheffects
@@ -85,6 +85,9 @@ class PageContext:
     styles: dict[str, TypeSymbol]
     weight_unit: str
     report: Report
+    #: Titles of the tables in which a name was cut ("" for the station table), filled as
+    #: the pages are drawn; the method text then says where the full names are.
+    cut_tables: set[str] = field(default_factory=set)
 
     def label(self, key: str, **values: object) -> str:
         """The label ``key`` (see :mod:`siting.i18n`), with what the fonts cannot draw replaced."""

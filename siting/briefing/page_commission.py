@@ -13,7 +13,7 @@ from matplotlib.patches import Rectangle
 
 from siting._format import MISSING, money, number, percent
 from siting.briefing.context import PageContext, new_page, pathway_name
-from siting.briefing.tables import Table, table_block
+from siting.briefing.tables import Named, Table, TableFlow, flow_pages, named, table_block
 from siting.briefing.text import fit, wrap
 from siting.report import MandatePrice, Report
 from siting.report_text import mandate_text
@@ -21,18 +21,24 @@ from siting.run_folder import RunData
 
 __all__ = ["page_commission"]
 
+#: Top edges of the mandates table and of the economics note at the foot of the page.
+_MANDATES_TOP, _NOTE_TOP = 0.36, 0.088
 
-def page_commission(data: RunData, ctx: PageContext) -> Figure | None:
-    """The page, or None when the run has none of its figures."""
+
+def page_commission(data: RunData, ctx: PageContext) -> list[Figure]:
+    """The page, then the pages continuing its tables when they did not fit on it; none when
+    the run has none of its figures."""
     rep = data.report
     if not (rep.target or rep.economics or rep.zone_coverage or rep.mandates):
-        return None
-    fig = new_page(ctx, ctx.label("brief.page_commission"))
+        return []
+    heading = ctx.label("brief.page_commission")
+    fig = new_page(ctx, heading)
     year = str(rep.headline.year)
     _tiles(fig, rep, year, ctx)
     _zone_chart(fig, rep, year, ctx)
-    _levelised_table(fig, rep, year, ctx)
-    _mandates_table(fig, rep, year, ctx)
+    rest: list[TableFlow] = []
+    _levelised_table(fig, rep, year, ctx, rest)
+    _mandates_table(fig, rep, year, ctx, rest)
     ec = rep.economics
     notes = []
     if ec is not None:
@@ -40,9 +46,9 @@ def page_commission(data: RunData, ctx: PageContext) -> Figure | None:
                                source=ctx.fonts.safe(ec.grid_factor_source),
                                days=number(ec.operating_days),
                                rate=percent(ec.discount_rate)))
-    fig.text(0.03, 0.088, "\n".join(wrap(" ".join(notes), 205)), fontsize=7,
+    fig.text(0.03, _NOTE_TOP, "\n".join(wrap(" ".join(notes), 205)), fontsize=7,
              color="#555555", va="top", linespacing=1.3)
-    return fig
+    return [fig, *flow_pages(ctx, heading, rest)[0]]
 
 
 def _tile(fig: Figure, k: int, key: str, value: str, sub: str) -> None:
@@ -112,7 +118,9 @@ def _zone_chart(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
         ax.spines[side].set_visible(False)
 
 
-def _levelised_table(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
+def _levelised_table(fig: Figure, rep: Report, year: str, ctx: PageContext,
+                     rest: list[TableFlow]) -> None:
+    """Levelised cost by station type, right of the zone chart (above the mandates)."""
     lev = rep.economics.levelised_by_type if rep.economics is not None else {}
     units = rep.economics.levelised_unit_by_type if rep.economics is not None else {}
     rows = []
@@ -124,7 +132,7 @@ def _levelised_table(fig: Figure, rep: Report, year: str, ctx: PageContext) -> N
               ctx.label("brief.col_unit")]
     table_block(fig, ctx, ctx.label("brief.levelised", year=year),
                 Table(header, rows, [0.5, 0.22, 0.28], ["left", "right", "left"]),
-                0.53, 0.72, 0.44, max_rows=8)
+                0.53, 0.72, 0.44, max_rows=8, bottom=_MANDATES_TOP + 0.02, rest=rest)
 
 
 def _unit_key(unit: str) -> str:
@@ -132,12 +140,14 @@ def _unit_key(unit: str) -> str:
             "CNY/kWh-eq": "brief.unit_cny_kwh_eq"}.get(unit, "brief.unit_cny_kwh_eq")
 
 
-def _mandates_table(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
+def _mandates_table(fig: Figure, rep: Report, year: str, ctx: PageContext,
+                    rest: list[TableFlow]) -> None:
+    """What each mandate costs: coverage without it, points gained, money saved, binding."""
     mandates = rep.mandates
     least_cost = rep.mode == "least_cost"
-    rows = []
+    rows: list[list[str | Named]] = []
     for m in mandates:
-        label = ctx.fonts.safe(_mandate_label(m, rep, ctx))
+        label = named(ctx, ctx.fonts.safe(_mandate_label(m, rep, ctx)), m.key)
         if m.coverage_without is None:
             rows.append([label, ctx.label("brief.mandate_failed"), MISSING, MISSING, MISSING])
             continue
@@ -154,7 +164,7 @@ def _mandates_table(fig: Figure, rep: Report, year: str, ctx: PageContext) -> No
     table_block(fig, ctx, title,
                 Table(header, rows, [0.52, 0.13, 0.12, 0.13, 0.1],
                       ["left", "right", "right", "right", "left"], wrap=[True]),
-                0.03, 0.36, 0.94, max_rows=7)
+                0.03, _MANDATES_TOP, 0.94, max_rows=7, bottom=_NOTE_TOP + 0.008, rest=rest)
 
 
 def _mandate_label(m: MandatePrice, rep: Report, ctx: PageContext) -> str:

@@ -23,7 +23,15 @@ from siting.briefing.context import (
     pathway_name,
     status_text,
 )
-from siting.briefing.tables import Table, table_block
+from siting.briefing.tables import (
+    Named,
+    Table,
+    TableFlow,
+    flow_pages,
+    named,
+    table_block,
+    zone_cell,
+)
 from siting.briefing.text import fit_width, wrap_width
 from siting.report import OUTSIDE_ZONES
 from siting.report_text import solver_name
@@ -35,16 +43,20 @@ __all__ = ["page_figures", "year_table"]
 _TILE_LINES = 3
 
 
-def page_figures(data: RunData, ctx: PageContext) -> Figure:
-    """The key-figures page of a run."""
-    fig = new_page(ctx, ctx.label("brief.page_figures"))
+def page_figures(data: RunData, ctx: PageContext) -> list[Figure]:
+    """The key-figures page of a run, then the pages continuing the tables that did not fit
+    on it (none usually)."""
+    heading = ctx.label("brief.page_figures")
+    fig = new_page(ctx, heading)
     _tiles(fig, data, ctx)
-    y = table_block(fig, ctx, ctx.label("brief.by_year"), year_table(ctx), 0.03, 0.73, 0.55)
-    y = _zone_table(fig, ctx, y - 0.03)
-    _corridor_table(fig, ctx, y - 0.03)
+    rest: list[TableFlow] = []
+    y = table_block(fig, ctx, ctx.label("brief.by_year"), year_table(ctx), 0.03, 0.73, 0.55,
+                    rest=rest)
+    y = _zone_table(fig, ctx, y - 0.03, rest)
+    _corridor_table(fig, ctx, y - 0.03, rest)
     _coverage_charts(fig, ctx)
-    _supply_table(fig, ctx, 0.37)
-    return fig
+    _supply_table(fig, ctx, 0.37, rest)
+    return [fig, *flow_pages(ctx, heading, rest)[0]]
 
 
 def _tiles(fig: Figure, data: RunData, ctx: PageContext) -> None:
@@ -113,10 +125,10 @@ def year_table(ctx: PageContext) -> Table:
                  ["left"] + ["right"] * 9, wrap=[True] * 10, fontsize=7.8)
 
 
-def _zone_table(fig: Figure, ctx: PageContext, top: float) -> float:
+def _zone_table(fig: Figure, ctx: PageContext, top: float, rest: list[TableFlow]) -> float:
     """Stations by zone: count, types and capex, zones in the layer's order."""
     types = list(ctx.styles)
-    rows = []
+    rows: list[list[str | Named]] = []
     sep = ctx.label("rule.list_sep")
     zones = sorted(ctx.report.by_zone.items(), key=_zone_order(ctx))
     capex = money_column([info.capex for _, info in zones], ctx.lang)
@@ -124,44 +136,47 @@ def _zone_table(fig: Figure, ctx: PageContext, top: float) -> float:
         detail = sep.join(f"{ctx.type_name(t)} {n}" for t, n in sorted(
             info.by_type.items(), key=lambda kv: (
                 types.index(kv[0]) if kv[0] in types else len(types), kv[0])))
-        rows.append([ctx.zone(str(zid)), str(info.count), ctx.fonts.safe(detail), cost])
+        rows.append([zone_cell(ctx, str(zid)), str(info.count), ctx.fonts.safe(detail), cost])
     table = Table([ctx.label("field.zone"), ctx.label("brief.col_count"),
                    ctx.label("field.type"), ctx.label("brief.col_capex")], rows,
                   [0.25, 0.1, 0.5, 0.15], ["left", "right", "left", "right"],
                   wrap=[True, False, True, False], fontsize=8)
     return table_block(fig, ctx, ctx.label("brief.by_zone"), table, 0.03, top, 0.55,
-                       max_rows=8)
+                       max_rows=8, rest=rest)
 
 
-def _supply_table(fig: Figure, ctx: PageContext, top: float) -> float:
+def _supply_table(fig: Figure, ctx: PageContext, top: float,
+                  rest: list[TableFlow]) -> float:
     """Hydrogen supply sites: capacity and the plan's use per year, kg/day."""
     rep = ctx.report
     if not rep.hydrogen_supply:
         return top
     years = [str(y) for y in rep.scenario.years]
-    rows = []
+    rows: list[list[str | Named]] = []
     for sid, s in rep.hydrogen_supply.items():
-        rows.append([ctx.fonts.safe(s.name or sid, sid), number(s.kg_per_day)]
-                    + [number(s.used_kg_per_day.get(y)) for y in years])
+        rows.append([named(ctx, ctx.fonts.safe(s.name or sid, sid), sid), number(s.kg_per_day),
+                     *(number(s.used_kg_per_day.get(y)) for y in years)])
     header = [ctx.label("brief.col_supply"), ctx.label("brief.col_supply_cap")] + [
         ctx.label("brief.col_used", year=y) for y in years]
     n = len(years)
     table = Table(header, rows, [0.4, 0.18] + [0.42 / n] * n, ["left"] + ["right"] * (n + 1),
                   wrap=[True] * (n + 2), fontsize=8)
     return table_block(fig, ctx, ctx.label("brief.h2_supply"), table, 0.62, top, 0.35,
-                       max_rows=6)
+                       max_rows=6, rest=rest)
 
 
-def _corridor_table(fig: Figure, ctx: PageContext, top: float) -> float:
+def _corridor_table(fig: Figure, ctx: PageContext, top: float,
+                    rest: list[TableFlow]) -> float:
     """Truck corridors: trucks per day and those that refuel on the route (final plan),
     counted apart from the point demand."""
     rep = ctx.report
     if not rep.corridors:
         return top
-    rows = []
+    rows: list[list[str | Named]] = []
     for c in rep.corridors:
         name = (c.name_en or c.name) if ctx.lang == "en" else (c.name or c.name_en)
-        rows.append([ctx.fonts.safe(name or c.id, c.id), pathway_name(c.pathway, ctx),
+        rows.append([named(ctx, ctx.fonts.safe(name or c.id, c.id), c.id),
+                     pathway_name(c.pathway, ctx),
                      number(c.trucks_per_day), number(c.trucks_covered),
                      number(c.length_km, 1)])
     table = Table([ctx.label("brief.col_corridor"), ctx.label("field.pathway"),
@@ -169,7 +184,7 @@ def _corridor_table(fig: Figure, ctx: PageContext, top: float) -> float:
                    ctx.label("brief.col_km")], rows, [0.5, 0.12, 0.13, 0.13, 0.12],
                   ["left", "left", "right", "right", "right"], wrap=[True] * 5, fontsize=8)
     return table_block(fig, ctx, ctx.label("brief.corridors"), table, 0.03, top, 0.55,
-                       max_rows=5)
+                       max_rows=5, rest=rest)
 
 
 def _zone_order(ctx: PageContext) -> Callable[[tuple[str, Any]], tuple[int, int, str]]:

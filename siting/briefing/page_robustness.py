@@ -8,20 +8,25 @@ from matplotlib.figure import Figure
 
 from siting._format import number, percent
 from siting.briefing.context import PageContext, new_page
-from siting.briefing.tables import Table, table_block
+from siting.briefing.tables import Table, TableFlow, flow_pages, table_block
 from siting.briefing.text import fit, wrap
 from siting.report import RobustStation
 from siting.run_folder import RunData
 
 __all__ = ["page_robustness"]
 
+#: Top edge of the note at the foot of the page; the table ends above it.
+_NOTE_TOP = 0.075
 
-def page_robustness(data: RunData, ctx: PageContext) -> Figure | None:
-    """The page, or None when the run is not a robustness study's plan."""
+
+def page_robustness(data: RunData, ctx: PageContext) -> list[Figure]:
+    """The page, then the pages continuing its table when it did not fit on it; none when the
+    run is not a robustness study's plan."""
     rob = data.report.robustness
     if rob is None:
-        return None
-    fig = new_page(ctx, ctx.label("brief.page_robustness"))
+        return []
+    heading = ctx.label("brief.page_robustness")
+    fig = new_page(ctx, heading)
     year = data.report.headline.year
     summary = ctx.label(
         "brief.robust_summary", n=rob.samples, seed=rob.seed, year=year,
@@ -40,13 +45,14 @@ def page_robustness(data: RunData, ctx: PageContext) -> Figure | None:
     header = [ctx.label("field.site_id"), ctx.label("brief.col_name"), ctx.label("field.type"),
               ctx.label("brief.col_chosen"), ctx.label("brief.col_in_plan"),
               ctx.label("brief.col_no_regret")]
+    rest: list[TableFlow] = []
     table_block(fig, ctx, ctx.label("brief.robust_table"),
                 Table(header, rows, [0.11, 0.29, 0.25, 0.12, 0.1, 0.13],
                       ["left", "left", "left", "right", "left", "left"]),
-                0.5, 0.76, 0.47, max_rows=18)
-    fig.text(0.03, 0.075, "\n".join(wrap(ctx.label("brief.robust_note"), 205)), fontsize=7,
-             color="#555555", va="top", linespacing=1.3)
-    return fig
+                0.5, 0.76, 0.47, max_rows=18, bottom=_NOTE_TOP + 0.008, rest=rest)
+    fig.text(0.03, _NOTE_TOP, "\n".join(wrap(ctx.label("brief.robust_note"), 205)),
+             fontsize=7, color="#555555", va="top", linespacing=1.3)
+    return [fig, *flow_pages(ctx, heading, rest)[0]]
 
 
 def _type_label(type_id: str, ctx: PageContext) -> str:

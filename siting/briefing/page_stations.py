@@ -1,11 +1,11 @@
 """Pages 3+ of the briefing: the station table, as many pages as it needs, with a totals row.
 
-Rows are numbered as the stations are on the map and carry the type's symbol; names wrap
-instead of being cut; capex in 万元 (Chinese) or million CNY (English); capacity with its unit;
-what each station serves is the final planning year's (vehicles per day, energy per day,
-utilisation), the year named in the header; coordinates in the run's output CRS. The method
-text follows on the last table page when there is room (:func:`pages_stations` returns where
-the table ends).
+Rows are numbered as the stations are on the map and carry the type's symbol; names wrap (a
+name longer than four lines is cut with "…" and the station's id); capex in 万元 (Chinese) or
+million CNY (English); capacity with its unit; what each station serves is the final planning
+year's (vehicles per day, energy per day, utilisation), the year named in the header;
+coordinates in the run's output CRS. The method text follows on the last table page when there
+is room (:func:`pages_stations` returns where the table ends).
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ from matplotlib.figure import Figure
 
 from siting._format import MISSING, as_float, money_column, number, percent
 from siting.briefing.context import PageContext, draw_symbol, new_page
-from siting.briefing.tables import Table, draw_rows, layout_rows, line_height
+from siting.briefing.tables import (
+    PAGE_TOP,
+    Named,
+    Table,
+    TableFlow,
+    flow_pages,
+    line_height,
+    named,
+    zone_cell,
+)
 from siting.crs import WGS84, parse_crs, to_output_crs
 from siting.run_folder import RunData
 
@@ -24,7 +33,7 @@ __all__ = ["ROWS_PER_PAGE", "pages_stations", "station_table"]
 
 #: Station rows per table page, at most (fewer when names wrap).
 ROWS_PER_PAGE: int = 24
-_TOP, _BOTTOM, _X, _WIDTH = 0.885, 0.075, 0.03, 0.94
+_X, _WIDTH = 0.03, 0.94
 _WIDTHS = [0.045, 0.15, 0.13, 0.11, 0.05, 0.06, 0.085, 0.07, 0.1, 0.07, 0.13]
 _ALIGNS = ["right", "left", "left", "left", "right", "right", "right", "right", "right",
            "right", "right"]
@@ -38,7 +47,7 @@ def station_table(data: RunData, ctx: PageContext) -> Table:
     year = rep.final_year
     per_year = {(s.site_id, s.station_type): s for s in rep.station_years if s.year == year}
     coords, coord_head = _coordinates(data, ctx)
-    rows = []
+    rows: list[list[str | Named]] = []
     kwh = kg = veh = capex = 0.0
     for k, s in enumerate(data.stations.itertuples(index=False), start=1):
         sy = per_year.get((str(s.site_id), str(s.station_type)))
@@ -61,8 +70,9 @@ def station_table(data: RunData, ctx: PageContext) -> Table:
         veh += vehicles
         capex += 0.0 if s.existing else float(s.capex or 0.0)
         rows.append([
-            str(k), ctx.fonts.safe(str(s.name), s.site_id), ctx.type_name(str(s.station_type)),
-            ctx.zone(str(s.zone)),
+            str(k), named(ctx, ctx.fonts.safe(str(s.name), s.site_id), s.site_id),
+            named(ctx, ctx.type_name(str(s.station_type)), s.station_type),
+            zone_cell(ctx, str(s.zone)),
             ctx.label("brief.status_existing") if s.existing else _year(s.year),
             "",
             number(s.capacity, unit=ctx.unit(unit)), number(vehicles), energy,
@@ -104,39 +114,24 @@ def _coordinates(data: RunData, ctx: PageContext) -> tuple[list[str], str]:
 
 
 def pages_stations(data: RunData, ctx: PageContext) -> tuple[list[Figure], float]:
-    """The station table pages, and the height left free on the last one (the bottom edge
-    of the table, a page fraction)."""
+    """The station table pages (:func:`~siting.briefing.tables.flow_pages`: at most
+    :data:`ROWS_PER_PAGE` rows a page, the header repeated), and the height left free on the
+    last one (the bottom edge of the table, a page fraction)."""
     table = station_table(data, ctx)
+    heading = ctx.label("brief.page_stations")
     if not table.rows:
-        fig = new_page(ctx, ctx.label("brief.page_stations"))
-        fig.text(_X, _TOP, ctx.label("brief.no_stations"), fontsize=11, va="top")
-        return [fig], _TOP - 0.05
-    laid = layout_rows(table, _WIDTH)
-    head, body = laid[0], laid[1:]
-    figs: list[Figure] = []
-    k = 0
-    y = _TOP
+        fig = new_page(ctx, heading)
+        fig.text(_X, PAGE_TOP, ctx.label("brief.no_stations"), fontsize=11, va="top")
+        return [fig], PAGE_TOP - 0.05
     styles = [ctx.styles.get(str(t)) for t in data.stations["station_type"]]
     existing = [bool(e) for e in data.stations["existing"]]
-    while k < len(body):
-        heading = ctx.label("brief.page_stations") + (ctx.label("brief.continued") if figs
-                                                       else "")
-        fig = new_page(ctx, heading)
-        room = _TOP - _BOTTOM - head[1]
-        chunk: list[Any] = []
-        while k < len(body) and len(chunk) < ROWS_PER_PAGE and (
-                room - body[k][1] >= 0 or not chunk):
-            room -= body[k][1]
-            chunk.append(body[k])
-            k += 1
-        is_last = k >= len(body)
-        tops: list[float] = []
-        y = draw_rows(fig, table, [head, *chunk], _X, _TOP, _WIDTH, total=is_last and
-                      table.total is not None, tops=tops)
-        _symbols(fig, tops[1:], styles[k - len(chunk):k], existing[k - len(chunk):k],
-                 table.fontsize)
-        figs.append(fig)
-    return figs, y
+
+    def symbols(fig: Figure, first: int, tops: list[float]) -> None:
+        end = first + len(tops)
+        _symbols(fig, tops, styles[first:end], existing[first:end], table.fontsize)
+
+    flow = TableFlow(None, table, _WIDTH, on_rows=symbols)
+    return flow_pages(ctx, heading, [flow], continued=False, limit=ROWS_PER_PAGE, x=_X)
 
 
 def _symbols(fig: Figure, tops: list[float], styles: list[Any], existing: list[bool],

@@ -31,7 +31,8 @@ _TOP, _BOTTOM = 0.88, 0.07
 
 
 def method_blocks(data: RunData, ctx: PageContext) -> list[tuple[str, str]]:
-    """(style, text) blocks of the method text: style in {"h", "p", "red"}."""
+    """(style, text) blocks of the method text: style in {"h", "p", "red"}. Call after the
+    table pages are drawn: when a name was cut in a table, a caveat says where it is whole."""
     rep = data.report
     inputs = rep.inputs
     blocks = [("h", ctx.label("brief.method_title")), ("p", _method(data, ctx)),
@@ -60,6 +61,8 @@ def method_blocks(data: RunData, ctx: PageContext) -> list[tuple[str, str]]:
         blocks.append(("red", ctx.fonts.safe(note)))
     if rep.network.schematic:
         blocks.append(("red", ctx.label("brief.schematic_caveat")))
+    if ctx.cut_tables:
+        blocks.append(("p", ctx.label("brief.names_cut")))
     blocks.append(("p", ctx.label("brief.general_caveat")))
     return blocks
 

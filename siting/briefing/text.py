@@ -125,20 +125,28 @@ def wrap(text: str, cells: int) -> list[str]:
 
 
 def wrap_width(text: str, width_pt: float, size: float, *, bold: bool = False,
-               slash: bool = False, max_lines: int | None = None) -> list[str]:
+               slash: bool = False, max_lines: int | None = None, ref: str = "") -> list[str]:
     """Wrap ``text`` to lines no wider than ``width_pt`` at font ``size`` (measured, with
     :data:`WIDTH_MARGIN` to spare); a word wider than a line is split. ``slash``: a line may
     also break after a slash (column headers such as ``vehicles/day``; not names, where a
     URL-like text would come apart). ``max_lines``: at most that many lines, the last cut
-    with an ellipsis when there was more (a 500-character name must not run off the page)."""
-    lines = _wrap_lines(text, width_pt * (1.0 - WIDTH_MARGIN), size, bold=bold, slash=slash)
+    with an ellipsis when there was more (a 500-character name must not run off the page),
+    followed by ``ref`` in brackets when given (the id to find the full name by)."""
+    limit = width_pt * (1.0 - WIDTH_MARGIN)
+    lines = _wrap_lines(text, limit, size, bold=bold, slash=slash)
     if max_lines is None or len(lines) <= max_lines:
         return lines
+    tail = f"… [{ref}]" if ref else "…"
+    if ref and max_lines > 1 and text_width_pt(tail, size, bold=bold) > limit:
+        # an id too long to end a line: on lines of its own under the cut name
+        ref_lines = wrap_width(f"[{ref}]", width_pt, size, bold=bold, max_lines=max_lines // 2)
+        return wrap_width(text, width_pt, size, bold=bold, slash=slash,
+                          max_lines=max_lines - len(ref_lines)) + ref_lines
     kept = lines[: max(1, max_lines)]
     last = kept[-1].rstrip()
-    while last and text_width_pt(last + "…", size, bold=bold) > width_pt * (1.0 - WIDTH_MARGIN):
+    while last and text_width_pt(last + tail, size, bold=bold) > limit:
         last = last[:-1].rstrip()
-    kept[-1] = last + "…"
+    kept[-1] = fit_width(last + tail, width_pt, size, bold=bold)
     return kept
 
 
