@@ -54,7 +54,6 @@ def test_placeholders_match_between_languages() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_every_key_the_code_names_is_in_the_table() -> None:
     # a literal ending in "_" is the fixed part of a computed key (f"rule.cat_{c}")
     missing = {k: where for k, where in _literals().items() if k not in i18n.ZH
@@ -62,7 +61,6 @@ def test_every_key_the_code_names_is_in_the_table() -> None:
     assert not missing
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 def test_every_label_is_used() -> None:
     used = set(_literals())

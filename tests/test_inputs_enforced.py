@@ -146,7 +146,6 @@ def test_light_demand_needs_a_type_for_light_vehicles(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_heavy_only_swap_serves_no_van(tmp_path):
     case = Case(tmp_path).fast(time_limit_s=30)
     _logistics_swap(case)
@@ -171,7 +170,6 @@ def test_bad_fixed_pathway_names_the_feature(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_corridor_ends_on_one_node_is_an_error(tmp_path):
     case = Case(tmp_path)
     text = case.toml.read_text(encoding="utf-8")
@@ -184,7 +182,6 @@ def test_corridor_ends_on_one_node_is_an_error(tmp_path):
     assert "same road node" in line
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 def test_corridor_next_to_a_fleet_point_of_its_segment_warns(tmp_path, caplog):
     case = Case(tmp_path)
@@ -202,7 +199,6 @@ def test_corridor_next_to_a_fleet_point_of_its_segment_warns(tmp_path, caplog):
                for r in caplog.records)
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 def test_uncapacitated_run_says_which_limits_it_ignores(tmp_path, caplog):
     case = Case(tmp_path)

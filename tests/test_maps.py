@@ -499,7 +499,6 @@ def test_hexagon_aggregation_conserves_and_assigns_by_containment() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_large_demand_is_aggregated_and_small() -> None:
     res = make_result(n_demand=100_000, seed=3)
     page = maps.build_map(res, basemap="none")

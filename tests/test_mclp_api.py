@@ -106,7 +106,6 @@ def test_highs_result_is_checked_against_the_objective_it_reports(monkeypatch) -
 
 # =========================================================================== API vs spopt
 @pytest.mark.slow
-@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
 def test_from_cost_matrix_matches_spopt(seed: int) -> None:
     spopt_locate = pytest.importorskip("spopt.locate")

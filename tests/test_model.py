@@ -526,7 +526,6 @@ def test_reductions_report_merges_and_drops() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), capacitated=st.booleans(), years=st.integers(1, 2))
 def test_reductions_on_or_off_give_the_same_optimum(seed: int, capacitated: bool,
@@ -574,7 +573,6 @@ def test_matches_spopt_mclp() -> None:
     assert int((sol.open_year >= 0).sum()) <= p
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 def test_builds_a_10k_by_1k_capacitated_model() -> None:
     rng = np.random.default_rng(0)
@@ -689,7 +687,6 @@ def test_local_search_escapes_the_per_yuan_trap() -> None:
     assert value(inst, better.open_year, False) == pytest.approx(better.objective)
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 @pytest.mark.parametrize("capacitated", [False, True])
 def test_local_search_plans_are_feasible_and_never_worse(capacitated: bool) -> None:

@@ -395,7 +395,6 @@ def test_graphml_chinese_classes_are_fleet_roads(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_validate_reports_what_the_graphml_filter_dropped(tmp_path):
     """The bundled scenario with its roads as an osmnx-style GraphML holding footway
     shortcuts, a service road and an untagged outline: `siting validate` shows the network
@@ -509,7 +508,6 @@ def test_line_layer_crossings_snapping_and_classes():
     assert total == pytest.approx(expected, abs=10.0)  # the two gaps (5.8 m) and snap moves
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 @pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:4547"])
 def test_line_layer_noded_in_its_own_crs(crs):
@@ -941,7 +939,6 @@ def test_online_bbox_download_then_caches(tmp_path, replay_server):
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_online_place_geocodes_then_downloads(tmp_path, replay_server):
     url, log = replay_server
     settings = {"overpass_url": f"{url}/api", "nominatim_url": f"{url}/nominatim/",
@@ -964,7 +961,6 @@ def test_online_empty_area_is_network_error(tmp_path, replay_server, monkeypatch
     assert not (tmp_path / "osm").exists()  # the cache folder it made is gone
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 def test_online_unknown_place_names_the_geocoder(tmp_path, replay_server, monkeypatch):
     url, log = replay_server
@@ -997,7 +993,6 @@ def test_online_overpass_unreachable_names_overpass(tmp_path, dead_url):
     assert _osmnx_state() == before
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 def test_online_geocoder_unreachable_names_nominatim(tmp_path, dead_url):
     before = _osmnx_state()
@@ -1053,7 +1048,6 @@ def _one_error_line(res) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 @pytest.mark.parametrize("how", ["bbox", "place"])
 def test_fetch_cli_downloads_saves_and_caches(tmp_path, replay_server, how):
     url, log = replay_server
@@ -1087,7 +1081,6 @@ def test_fetch_cli_offline_overpass(tmp_path, dead_url, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # no .cache/, no roads.npz
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 def test_fetch_cli_offline_geocoder(tmp_path, dead_url):
     res = _fetch(str(tmp_path / "roads.npz"), "--place", "Suizhou, Hubei", "--cache-dir",

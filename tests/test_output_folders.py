@@ -121,7 +121,6 @@ def test_compare_never_deletes_what_out_names(runs, tmp_path, monkeypatch, targe
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_compare_replaces_its_own_output(runs, tmp_path):
     a, b, _ = runs
     out = tmp_path / "cmp"
@@ -271,7 +270,6 @@ def test_lock_is_reentrant_within_a_process(tmp_path):
 
 
 # --------------------------------------------------------------------------- a full disk
-@pytest.mark.slow
 @pytest.mark.slow
 def test_full_disk_while_writing_is_one_line_and_keeps_the_old_run(runs, tmp_path, monkeypatch):
     _, _, toml = runs

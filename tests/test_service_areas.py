@@ -77,7 +77,6 @@ def _exact(x: np.ndarray, y: np.ndarray) -> shapely.Geometry:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_demo_areas_hold_every_reached_node_and_match_the_exact_hull(demo):
     open_year = np.zeros(len(demo.options), dtype=int)  # every option chosen
     open_year[::7] = -1
@@ -110,7 +109,6 @@ def test_demo_areas_hold_every_reached_node_and_match_the_exact_hull(demo):
     assert abs(np.median(ratios) - 1.0) < 0.02
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 def test_expressways_alone_shape_no_area_and_areas_stay_on_the_roads(demo):
     # The finding: the schematic expressway carried areas ~20 km out of town. With

@@ -321,7 +321,6 @@ def excel_case(tmp_path: Path, *, every: int = 30) -> Case:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_run_on_excel_layers_gives_the_geojson_plan(tmp_path):
     """The same scenario from workbooks and from the bundled GeoJSON: the same optimum.
 

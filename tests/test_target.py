@@ -180,7 +180,6 @@ def solve(c: Case, *, minimise_cost: bool, capacitated: bool):
 
 # =========================================================================== least cost
 @pytest.mark.slow
-@pytest.mark.slow
 @pytest.mark.parametrize("capacitated", [False, True])
 @pytest.mark.parametrize("seed", range(6))
 def test_least_cost_to_target_matches_brute_force(seed: int, capacitated: bool) -> None:
