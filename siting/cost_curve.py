@@ -22,6 +22,7 @@ import numpy as np
 from siting._atomic import atomic_dir
 from siting._csv import write_csv
 from siting._errors import InfeasibleError, ScenarioError, SolverError
+from siting.i18n import t
 from siting.pipeline import Prepared, StageHooks, solve_prepared
 from siting.results import SitingResult
 from siting.scenario import ObjectiveSpec
@@ -137,14 +138,15 @@ def cost_sweep(prep: Prepared, targets: Iterable[float], out_dir: Path, *,
             prev = (share, result)
     points.sort(key=lambda p: p.target)
     with atomic_dir(out_dir, kind="sweep", inputs=inputs) as tmp:
-        _write(points, tmp)
+        _write(points, tmp, lang=prep.scenario.lang, year=max(prep.scenario.years))
         if write_run is not None:
             for folder, result in results:
                 write_run(result, tmp / folder)
     return points
 
 
-def _write(points: list[CostPoint], folder: Path) -> None:
+def _write(points: list[CostPoint], folder: Path, *, lang: str = "en",
+           year: int | None = None) -> None:
     def num(v: float | None, fmt: str) -> str:
         return "" if v is None or np.isnan(v) else format(v, fmt)
 
@@ -157,50 +159,61 @@ def _write(points: list[CostPoint], folder: Path) -> None:
         "coverage_share_final_year", "stations", "status", "plan_of_target", "run_folder",
         "note"])
     if points:
-        _plot(points, folder / "cost_curve.png")
+        _plot(points, folder / "cost_curve.png", lang=lang, year=year)
 
 
-def _plot(points: list[CostPoint], path: Path) -> None:
-    """Least cost (M CNY) against the target share; every target drawn."""
+def _plot(points: list[CostPoint], path: Path, *, lang: str = "en",
+          year: int | None = None) -> None:
+    """The least cost against the target share of ``year``'s demand, in ``lang`` (English
+    when no CJK font is installed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from siting.briefing.build import briefing_rc
+    from siting.briefing.fonts import Fonts
+
+    fonts = Fonts.resolve()
+    if lang == "zh" and fonts.cjk is None:
+        log.warning("no CJK font found (install fonts-noto-cjk); cost_curve.png uses English "
+                    "labels")
+        lang = "en"
     ok = [p for p in points if p.folder]
     proven = [p for p in ok if p.plan_of_target is None and p.status == "optimal"]
     stopped = [p for p in ok if p.plan_of_target is None and p.status != "optimal"]
     carried = [p for p in ok if p.plan_of_target is not None]
     none = [p for p in points if not p.folder]
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
-    if ok:
-        ax.plot([p.target * 100 for p in ok], [p.spent / 1e6 for p in ok], color="#1f6feb",
-                zorder=2)
-    if proven:
-        ax.scatter([p.target * 100 for p in proven], [p.spent / 1e6 for p in proven],
-                   color="#1f6feb", zorder=3, label="proven least cost")
-    if stopped:
-        ax.scatter([p.target * 100 for p in stopped], [p.spent / 1e6 for p in stopped],
-                   color="#bf8700", marker="s", zorder=3, label="time limit (not proven)")
-        bounds = [p for p in stopped if p.cost_bound is not None]
-        if bounds:
-            ax.vlines([p.target * 100 for p in bounds],
-                      [(p.cost_bound or 0.0) / 1e6 for p in bounds],
-                      [p.spent / 1e6 for p in bounds], color="#bf8700", alpha=0.6,
-                      label="between bound and plan")
-    if carried:
-        ax.scatter([p.target * 100 for p in carried], [p.spent / 1e6 for p in carried],
-                   facecolors="white", edgecolors="#1f6feb", zorder=3,
-                   label="a higher target's plan (solver stopped)")
-    if none:
-        ax.scatter([p.target * 100 for p in none], [0.0] * len(none), marker="x",
-                   color="#d1242f", zorder=3, clip_on=False, label="cannot be reached")
-    ax.set_xlabel("NEV demand covered in the final year (target, %)")
-    ax.set_ylabel("least capital cost (M CNY)")
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-    ax.set_title("Cost of reaching a coverage target")
-    fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
+    with plt.rc_context(briefing_rc(fonts)):
+        fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+        if ok:
+            ax.plot([p.target * 100 for p in ok], [p.spent / 1e6 for p in ok],
+                    color="#1f6feb", zorder=2)
+        if proven:
+            ax.scatter([p.target * 100 for p in proven], [p.spent / 1e6 for p in proven],
+                       color="#1f6feb", zorder=3, label=t("cost.proven", lang))
+        if stopped:
+            ax.scatter([p.target * 100 for p in stopped], [p.spent / 1e6 for p in stopped],
+                       color="#bf8700", marker="s", zorder=3, label=t("cost.stopped", lang))
+            bounds = [p for p in stopped if p.cost_bound is not None]
+            if bounds:
+                ax.vlines([p.target * 100 for p in bounds],
+                          [(p.cost_bound or 0.0) / 1e6 for p in bounds],
+                          [p.spent / 1e6 for p in bounds], color="#bf8700", alpha=0.6,
+                          label=t("cost.between", lang))
+        if carried:
+            ax.scatter([p.target * 100 for p in carried], [p.spent / 1e6 for p in carried],
+                       facecolors="white", edgecolors="#1f6feb", zorder=3,
+                       label=t("cost.carried", lang))
+        if none:
+            ax.scatter([p.target * 100 for p in none], [0.0] * len(none), marker="x",
+                       color="#d1242f", zorder=3, clip_on=False, label=t("cost.none", lang))
+        ax.set_xlabel(t("cost.x_axis", lang, year=year if year is not None else "—"))
+        ax.set_ylabel(t("cost.y_axis", lang))
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8)
+        ax.set_title(t("cost.title", lang))
+        fig.tight_layout()
+        fig.savefig(path, metadata={"Software": None})
+        plt.close(fig)

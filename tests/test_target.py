@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -273,3 +274,32 @@ def test_cost_bound_of_a_stopped_solve() -> None:
     raw = RawResult("time_limit", None, bound=-4.0, gap=0.1, seconds=1.0)
     low, gap = cost_bound_and_gap(raw, 5e6, 1e6)
     assert low == 4e6 and gap == pytest.approx(0.2)
+
+
+@pytest.mark.slow  # matplotlib and the font search: ~1-5 s the first time
+@pytest.mark.parametrize(("lang", "xlabel", "legend"), [
+    ("en", "target: share of the 2025 demand covered (%)", "proven least cost"),
+    ("zh", "目标：2025 年需求覆盖率（%）", "已证明最低投资")])
+def test_cost_curve_png_is_in_the_runs_language_and_names_the_year(tmp_path, monkeypatch,
+                                                                    lang, xlabel, legend):
+    from matplotlib.figure import Figure
+
+    from siting.briefing.fonts import Fonts
+    from siting.cost_curve import CostPoint, _plot
+
+    if lang == "zh" and Fonts.resolve().cjk is None:
+        pytest.skip("no CJK font: the chart falls back to English")
+    seen: dict[str, object] = {}
+
+    def capture(fig, path, **kw):
+        ax = fig.axes[0]
+        seen.update(x=ax.get_xlabel(), title=ax.get_title(),
+                    legend=[x.get_text() for x in ax.get_legend().get_texts()])
+        Path(path).write_bytes(b"png")
+
+    monkeypatch.setattr(Figure, "savefig", capture)
+    points = [CostPoint(0.8, 3e7, 0.81, "optimal", 0.0, 3e7, 9, "target_0.800"),
+              CostPoint(0.9, 5e7, 0.9, "time_limit", 0.02, 4.9e7, 14, "target_0.900")]
+    _plot(points, tmp_path / "cost_curve.png", lang=lang, year=2025)
+    assert seen["x"] == xlabel and legend in seen["legend"]
+    assert (seen["title"] == "达到覆盖率目标的最低投资") == (lang == "zh")
