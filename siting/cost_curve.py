@@ -191,29 +191,29 @@ def _plot(points: list[CostPoint], path: Path, *, lang: str = "en",
                     color="#1f6feb", zorder=2)
         if proven:
             ax.scatter([p.target * 100 for p in proven], [p.spent / 1e6 for p in proven],
-                       color="#1f6feb", zorder=3, label=t("cost.proven", lang))
+                       color="#1f6feb", zorder=3, label=t("sweep.cost_proven", lang))
         if stopped:
             ax.scatter([p.target * 100 for p in stopped], [p.spent / 1e6 for p in stopped],
-                       color="#bf8700", marker="s", zorder=3, label=t("cost.stopped", lang))
+                       color="#bf8700", marker="s", zorder=3, label=t("sweep.cost_stopped", lang))
             bounds = [p for p in stopped if p.cost_bound is not None]
             if bounds:
                 ax.vlines([p.target * 100 for p in bounds],
                           [(p.cost_bound or 0.0) / 1e6 for p in bounds],
                           [p.spent / 1e6 for p in bounds], color="#bf8700", alpha=0.6,
-                          label=t("cost.between", lang))
+                          label=t("sweep.cost_between", lang))
         if carried:
             ax.scatter([p.target * 100 for p in carried], [p.spent / 1e6 for p in carried],
                        facecolors="white", edgecolors="#1f6feb", zorder=3,
-                       label=t("cost.carried", lang))
+                       label=t("sweep.cost_carried", lang))
         if none:
             ax.scatter([p.target * 100 for p in none], [0.0] * len(none), marker="x",
-                       color="#d1242f", zorder=3, clip_on=False, label=t("cost.none", lang))
-        ax.set_xlabel(t("cost.x_axis", lang, year=year if year is not None else "—"))
-        ax.set_ylabel(t("cost.y_axis", lang))
+                       color="#d1242f", zorder=3, clip_on=False, label=t("sweep.cost_none", lang))
+        ax.set_xlabel(t("sweep.cost_x_axis", lang, year=year if year is not None else "—"))
+        ax.set_ylabel(t("sweep.cost_y_axis", lang))
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
-        ax.set_title(t("cost.title", lang))
+        ax.set_title(t("sweep.cost_title", lang))
         fig.tight_layout()
         fig.savefig(path, metadata={"Software": None})
         plt.close(fig)
