@@ -3,11 +3,12 @@
 Planning offices keep fleet registers (车辆台账), plot lists and station lists in Excel. Any
 point layer of a scenario (fleet, candidates, existing stations, hydrogen supply,
 substations, sensitive sites) may be a sheet of a workbook: one row per point, the
-coordinates in two columns. :func:`read_sheet` reads it with pandas (python-calamine for
-``.xlsx``/``.xlsm``, ``xlrd`` for the older ``.xls``: :mod:`siting.workbook`) and
+coordinates in two columns. :func:`read_sheet` reads it with pandas and python-calamine
+(``.xlsx``/``.xlsm`` and the older ``.xls``: :mod:`siting.workbook`) and
 :func:`siting.layers.read_layer` checks it like any other layer. Hidden rows and columns are
 read like the others, with a warning; column names must take one row (a merged two-level
-header is refused with the fix): :mod:`siting.sheet_layout`.
+header is refused with the fix): :mod:`siting.sheet_layout`. A cell merged down over several
+data rows counts on each of them, as Excel shows it (:mod:`siting.sheet_merged`).
 
 Rows are numbered **as Excel shows them** (the header row counts: with the column names in
 row 1, the first point is row 2), and messages name the file and the sheet:
@@ -54,12 +55,14 @@ from siting.crs import WGS84, is_shift, parse_crs
 from siting.scenario import LayerSpec, NetworkSpec, suggest
 from siting.sheet_formulas import refuse_unsaved_formulas
 from siting.sheet_layout import (
+    Merge,
     SheetLayout,
     read_layout,
     two_level_message,
     two_level_rows,
     warn_hidden,
 )
+from siting.sheet_merged import fill_merged, merged_note, warn_merged
 from siting.workbook import open_workbook, pick_sheet, read_cells, sheet_names, wanted_sheet
 
 logger = logging.getLogger(__name__)
@@ -361,7 +364,7 @@ def read_sheet(
     Parameters
     ----------
     path
-        The ``.xlsx``/``.xlsm`` (read by python-calamine) or ``.xls`` (read by xlrd) file.
+        The ``.xlsx``/``.xlsm`` or ``.xls`` file (read by python-calamine).
     sheet
         Sheet name; default the first sheet Excel shows, hidden ones skipped (a warning names
         the others when there are several).
@@ -411,7 +414,7 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
         crs = WGS84 if is_shift(parsed) else parsed
     projected = crs is not None and CRS.from_user_input(crs).is_projected
     with open_workbook(path, what) as book:
-        source, df, names, layout = _sheet_table(book, path, spec, what)
+        source, df, names, layout, merged = _sheet_table(book, path, spec, what)
         cols = coordinate_columns(list(df.columns), x_column=getattr(spec, "x_column", None),
                                   y_column=getattr(spec, "y_column", None), projected=projected)
         if cols is None:
@@ -426,8 +429,11 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
         msg = (f"{source}: no data rows below the column names in row {source.header_row}; "
                f"fill in the sheet, or point [{what}] to another sheet (sheet = ...)")
         raise InputDataError(msg)
-    warn_hidden(source, layout, len(df), names,
-                lambda n: n in (x_col, y_col) or header_key(n) in _READ_NAMES)
+    def used(name: str) -> bool:
+        return name in (x_col, y_col) or header_key(name) in _READ_NAMES
+
+    warn_hidden(source, layout, len(df), names, used)
+    warn_merged(source, merged, names, used)
     empty = df.map(_blank).to_numpy(dtype=bool)
     if empty.any():  # a formula without a saved result reads as an empty cell
         refuse_unsaved_formulas(source, len(df), layout.xml)
@@ -444,9 +450,10 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
 
 
 def _sheet_table(book: pd.ExcelFile, path: Path, spec: LayerSpec | NetworkSpec, what: str,
-                 ) -> tuple[SheetSource, pd.DataFrame, list[str], SheetLayout]:
-    """The chosen sheet's table (:func:`_tidy`), the names in its header row from column A,
-    and its layout (hidden rows, merged cells); a two-level header is refused."""
+                 ) -> tuple[SheetSource, pd.DataFrame, list[str], SheetLayout, list[Merge]]:
+    """The chosen sheet's table (:func:`_tidy`, merged cells over data rows filled down), the
+    names in its header row from column A, its layout (hidden rows, merged cells) and the
+    merged ranges filled down; a two-level header is refused."""
     sheet, _ = pick_sheet(book, path, spec, what, warn=True)
     source = SheetSource(path, sheet, int(getattr(spec, "header_row", 1)))
     layout = read_layout(path, sheet)
@@ -456,12 +463,15 @@ def _sheet_table(book: pd.ExcelFile, path: Path, spec: LayerSpec | NetworkSpec, 
     if rows is not None:  # a merged group title over 编号 | 类型 | 数量 ...
         head = read_cells(book, sheet, None, rows[1])
         raise InputDataError(two_level_message(source, layout, head, rows, what))
-    return source, _tidy(raw), [str(c).strip() for c in raw.columns], layout
+    cells = raw.map(lambda v: (None if v.strip() == "" else v.strip())
+                    if isinstance(v, str) else v)
+    cells, merged = fill_merged(cells, layout, source.header_row)
+    return source, _tidy(cells), [str(c).strip() for c in raw.columns], layout, merged
 
 
 def _tidy(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells stripped (blank -> None), headers as text, empty unnamed columns dropped."""
-    df = df.map(lambda v: (None if v.strip() == "" else v.strip()) if isinstance(v, str) else v)
+    """Headers as text, empty unnamed columns dropped, empty rows after the last one dropped
+    (``df``: text cells stripped, blank -> None)."""
     names = [str(c).strip() for c in df.columns]
     df.columns = pd.Index(names, dtype=object)
     keep = [not (n.startswith("Unnamed:") and df.iloc[:, i].map(_blank).all())
@@ -489,8 +499,10 @@ def _coordinates(df: pd.DataFrame, col: str, source: SheetSource, kind: str) -> 
     out = np.empty(len(values), dtype=np.float64)
     for i, v in enumerate(values):
         if _blank(v):
-            msg = (f"{source}: row {row_number(source, i)}: column '{col}' is empty; fill in "
-                   f"the {kind} or delete the row")
+            why, fix = merged_note(source, i, col) or ("", f"fill in the {kind} or delete "
+                                                           "the row")
+            msg = (f"{source}: row {row_number(source, i)}: column '{col}' is empty"
+                   f"{f' ({why})' if why else ''}; {fix}")
             raise InputDataError(msg)
         parsed = parse_coordinate(v)
         if parsed is None:

@@ -14,7 +14,7 @@ import pytest
 from helpers_excel import FLEET_HEADERS, layer_rows, write_workbook
 from pydantic import BaseModel
 
-from siting.scenario import Scenario, load_scenario
+from siting.scenario import LayerSpec, Scenario, load_scenario
 from siting.starter import INTERNAL_KEYS, match_segment, toml_value
 from tests.helpers_cli import error_line, invoke
 
@@ -193,6 +193,36 @@ def test_excel_register_with_own_segment_names(tmp_path):
     assert "ASSUMPTION" in (folder / "scenario.toml").read_text(encoding="utf-8")
     assert "check [[segments]] 环卫车, 洒水车, 物流配送, 渣土车" in out
     assert "valid: fleet points 15" in out
+
+
+def hidden_copy_book(path: Path, rows: list[list[object]]) -> Path:
+    """A register ('台账') behind a hidden old copy of it ('旧台账', first, segments 'old')."""
+    import openpyxl
+
+    write_workbook(path, {"旧台账": [rows[0], *([*r[:2], "old", *r[3:]] for r in rows[1:3])],
+                          "台账": rows})
+    wb = openpyxl.load_workbook(path)
+    wb["旧台账"].sheet_state = "hidden"
+    wb.save(path)
+    return path
+
+
+def test_init_skips_a_hidden_sheet_as_the_reader_does(tmp_path):
+    """init wrote sheet = "旧台账": the first sheet with coordinates, hidden in Excel, so the
+    scenario read a sheet the planner cannot see."""
+    from siting.starter.inspection import fleet_segments, inspect_table
+
+    rows = layer_rows("fleet", FLEET_HEADERS, every=30)
+    book = hidden_copy_book(tmp_path / "台账.xlsx", rows)
+    info = inspect_table(book, None)
+    assert info.options == {"sheet": "台账"}
+    assert info.notes == ["台账.xlsx: using sheet '台账' (sheets: 旧台账, 台账; hidden in Excel, "
+                          "so skipped: 旧台账)"]
+    # the segment words of a register that does not validate yet (a totals row) come from
+    # the sheet the reader reads, not from the hidden first one
+    rows.append(["合计", None, None, 1, None, None, None])
+    book = hidden_copy_book(tmp_path / "合计.xlsx", rows)
+    assert fleet_segments(LayerSpec(path=book)) == list(dict.fromkeys(r[2] for r in rows[1:-1]))
 
 
 @pytest.mark.parametrize(("value", "want", "how"), [

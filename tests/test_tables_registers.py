@@ -411,6 +411,73 @@ def test_a_merged_title_over_the_table_is_not_a_second_header_row(tmp_path):
     assert len(read_fleet(path, header_row=2)) == len(rows) - 1
 
 
+# =========================================================================== merged data cells
+def test_a_cell_merged_down_over_rows_counts_on_each_row(tmp_path, caplog):
+    """One 车辆类别 for a block of vehicles, one 经度/纬度 for a depot's rows: pandas read the
+    value in the first row only, and the others were 'column 车辆类别 is empty'."""
+    def edit(wb, ws):
+        ws["C3"] = "渣土车"
+        ws["B10"] = "同一停车场"
+        for r in (8, 9):
+            ws[f"F{r}"], ws[f"G{r}"] = 113.38, 31.69
+        ws["H1"], ws["H2"] = "备注", "同上"
+        for ref in ("C3:C6", "F8:F9", "G8:G9", "B10:B11", "C12:C16", "H2:H5"):
+            ws.merge_cells(ref)  # C12:C16 runs past the last point (row 13); 备注 is not read
+
+    path, rows = hidden_book(tmp_path, edit)
+    got = read_fleet(path)
+    assert len(got) == len(rows) - 1  # no rows added below row 13
+    assert got["segment"].tolist()[:5] == [rows[1][2]] + ["渣土车"] * 4
+    assert got["segment"].tolist()[10:] == [rows[11][2]] * 2
+    assert got["name"].tolist()[8:10] == ["同一停车场"] * 2
+    assert got.geometry.x.tolist()[6:8] == [113.38] * 2
+    assert got.geometry.y.tolist()[6:8] == [31.69] * 2
+    assert caplog.messages == [
+        f"{path}, sheet '车辆台账': 5 merged cells (C3:C6, F8:F9, G8:G9 ...) span several rows "
+        "in columns '车辆类别', '经度', '纬度' and '名称'; siting used the value of each merged "
+        "cell for every row it spans, as Excel shows it; if a value is the total of its rows "
+        "rather than each row's (车辆数), unmerge it and give each row its own"]
+
+
+@pytest.mark.parametrize(("merge", "end"), [
+    ("D5:E5", "row 5 (fleet_id '{id}'): column '日均里程(km)' is empty (cell E5 is part of "
+     "merged cell D5:E5, whose value Excel keeps in D5); unmerge D5:E5 and fill in E5"),
+    ("B4:C4", "row 4 (fleet_id '{id}'): column '车辆类别' is empty (cell C4 is part of merged "
+     "cell B4:C4, whose value Excel keeps in B4); unmerge B4:C4 and fill in C4 (the demand "
+     "layer needs it)"),
+    ("F6:G7", "row 6: column '纬度' is empty (cell G6 is part of merged cell F6:G7, whose value "
+     "Excel keeps in F6); unmerge F6:G7 and fill in G6"),
+])
+def test_a_cell_merged_across_columns_names_the_range_in_the_error(tmp_path, merge, end):
+    """Excel keeps a merged value in the first column only: the cell to its right is empty,
+    and the message says why (it was only 'is empty; fill it in')."""
+    path, rows = hidden_book(tmp_path, lambda wb, ws: ws.merge_cells(merge))
+    row = int(merge[1])
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value) == f"{path}, sheet '车辆台账': " + end.format(id=rows[row - 1][0])
+
+
+def test_xls_merged_cells_hidden_row_and_hidden_sheet_as_in_xlsx(caplog):
+    """An .xls got none of these checks: the hidden old copy was read as the register, and
+    车辆类别 merged over each block of four was empty in three rows of four."""
+    path = Path(__file__).resolve().parent / "fixtures" / "tables" / "fleet_merged_2003.xls"
+    got = read_fleet(path)
+    bundled = gpd.read_file(DATA / "fleet.geojson")
+    want = bundled.groupby("segment", sort=False).head(4)
+    assert got["fleet_id"].tolist() == want["fleet_id"].tolist()
+    assert got["segment"].tolist() == want["segment"].tolist()
+    assert caplog.messages == [
+        f"{path} has 2 sheets; reading the first one Excel shows, '车辆台账' (set sheet = ... "
+        "in [demand] to choose)",
+        f"{path}, sheet '车辆台账': row 7 is hidden in Excel, but siting reads hidden rows like "
+        "the others; to leave it out, delete it; otherwise unhide it (or clear the filter)",
+        f"{path}, sheet '车辆台账': 4 merged cells (C2:C5, C6:C9, C10:C13 ...) span several rows "
+        "in column '车辆类别'; siting used the value of each merged cell for every row it "
+        "spans, as Excel shows it; if a value is the total of its rows rather than each row's "
+        "(车辆数), unmerge it and give each row its own"]
+
+
 def test_xlsx_without_python_calamine_says_what_to_install(tmp_path, monkeypatch):
     from siting._errors import ScenarioError
 

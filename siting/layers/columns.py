@@ -29,6 +29,7 @@ from siting.layers.records import (
     where,
 )
 from siting.scenario import suggest
+from siting.sheet_merged import merged_note
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,8 @@ def check_column(s: pd.Series, kind: str, path: Path, what: str, col: str,
             text = s.map(cell_text)
             missing = np.flatnonzero((text.str.strip() == "").to_numpy())
         if missing.size:
-            msg = (f"{where(path, missing[0], ids)}: column '{col}' is empty; fill it in "
+            why, fix = _empty(path, int(missing[0]), col)
+            msg = (f"{where(path, missing[0], ids)}: column '{col}' is empty{why}; {fix} "
                    f"(the {what} layer needs it)")
             raise InputDataError(msg)
         return s.map(cell_text).astype(str)
@@ -97,8 +99,9 @@ def check_column(s: pd.Series, kind: str, path: Path, what: str, col: str,
     values, truth = to_numbers(s)
     arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
     was_missing = s.isna().to_numpy()
+    why, fix = _empty(path, int(np.argmax(was_missing)), col) if was_missing.any() else ("", "")
     checks: list[tuple[np.ndarray, Callable[[int], str], str]] = [
-        (was_missing, lambda i: "is empty (NaN)", "fill it in"),
+        (was_missing, lambda i: f"is empty{why or ' (NaN)'}", fix),
         (truth, lambda i: f"has {truth_text(s.iloc[i])}, not a number", "give a number"),
         (np.isnan(arr) & ~was_missing & ~truth,
          lambda i: f"has {show(s.iloc[i])}, not a number", "give a number"),
@@ -119,6 +122,13 @@ def check_column(s: pd.Series, kind: str, path: Path, what: str, col: str,
     if kind == "int":
         return pd.Series(np.round(arr).astype(np.int64), index=s.index, name=s.name)
     return pd.Series(arr, index=s.index, name=s.name)
+
+
+def _empty(path: Path, index: int, col: str) -> tuple[str, str]:
+    """Why the cell of row ``index`` in column ``col`` is empty (``" (cell D5 is part of merged
+    cell C5:D5 ...)"``, or ``""``) and the fix, for the "is empty" messages."""
+    note = merged_note(path, index, col) if isinstance(path, tables.SheetSource) else None
+    return (f" ({note[0]})", note[1]) if note else ("", "fill it in")
 
 
 def to_numbers(s: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -11,7 +11,8 @@ from pathlib import Path
 from siting import tables
 from siting._errors import SitingError
 from siting.scenario import LayerSpec
-from siting.workbook import open_workbook
+from siting.sheet_layout import hidden_sheets
+from siting.workbook import open_workbook, pick_sheet
 
 
 @dataclass
@@ -25,7 +26,11 @@ class LayerInfo:
 
 def inspect_table(path: Path, crs: str | None, sheet: object = None) -> LayerInfo:
     """Sheet and header row of the first sheet (or of ``sheet``) with coordinate columns, and
-    whether those are x/y (metres) or lon/lat."""
+    whether those are x/y (metres) or lon/lat.
+
+    Without ``sheet``, sheets hidden in Excel are skipped, as the reader skips them
+    (:func:`siting.workbook.pick_sheet`), and a note names them: the scenario must not send
+    the planner to a sheet they cannot see (an old copy of the register, kept hidden)."""
     info = LayerInfo()
     if path.suffix.lower() in (".csv", ".txt"):
         from siting.layers import read_table
@@ -44,7 +49,10 @@ def inspect_table(path: Path, crs: str | None, sheet: object = None) -> LayerInf
 
         with open_workbook(path, "input") as book:
             names = [str(s) for s in book.sheet_names]
-            for name in [n for n in names if sheet is None or n == str(sheet)]:
+            hidden = [n for n in names if n in hidden_sheets(book)] if sheet is None else []
+            skipped = (f"; hidden in Excel, so skipped: {', '.join(hidden)}" if hidden else "")
+            looked = [n for n in names if n not in hidden and (sheet is None or n == str(sheet))]
+            for name in looked:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # openpyxl: unsupported extensions ...
                     head = pd.read_excel(book, sheet_name=name, header=None, nrows=12,
@@ -59,8 +67,11 @@ def inspect_table(path: Path, crs: str | None, sheet: object = None) -> LayerInf
                         info.xy_metres = not cols[2]
                         if len(names) > 1 and sheet is None:
                             info.notes.append(f"{path.name}: using sheet '{name}' (sheets: "
-                                              f"{', '.join(names)})")
+                                              f"{', '.join(names)}{skipped})")
                         return info
+            if hidden:
+                info.notes.append(f"{path.name}: no coordinate columns in the sheets Excel "
+                                  f"shows{skipped}")
     except SitingError:
         return info  # validation will say what is wrong with the file
     return info
@@ -94,7 +105,7 @@ def _sheet_segments(spec: LayerSpec) -> list[str] | None:
     try:
         with open_workbook(path, "demand") as book, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl: unsupported extensions ...
-            df = pd.read_excel(book, sheet_name=spec.sheet or spec.layer or 0,
+            df = pd.read_excel(book, sheet_name=pick_sheet(book, path, spec, "demand")[0],
                                header=spec.header_row - 1, dtype=object)
     except (SitingError, ValueError, KeyError):
         return None
