@@ -3,8 +3,9 @@
 Registers merge a cell down over a block of rows: one 车辆类别, 所属单位 or 片区 for several
 vehicles, one 经度 for a depot's rows. pandas reads the value in the range's first row only
 and leaves the other rows empty, while Excel shows it on every row: :func:`fill_merged`
-copies it down over the range, and :func:`warn_merged` says so in one line naming the ranges
-(a merged 车辆数 may be the total of its rows rather than each row's).
+copies it down over the range, and :func:`warn_merged` says so in one line naming the ranges.
+A count (车辆数) merged over rows is refused (:func:`refuse_merged_counts`): it may be the
+rows' total rather than each row's, and copying a total would multiply it.
 
 A range across columns keeps its value in its first column, as Excel stores it (the top-left
 cell holds the value, the others are empty): the other columns stay empty, and when one of
@@ -25,14 +26,14 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils.cell import get_column_letter
 
-from siting._errors import SitingError, clip
+from siting._errors import InputDataError, SitingError, clip
 from siting.sheet_layout import Merge, SheetLayout, first_few, merge_ref, read_layout
 from siting.workbook import open_workbook, read_cells
 
 if TYPE_CHECKING:
     from siting.tables import SheetSource
 
-__all__ = ["fill_merged", "merged_note", "warn_merged"]
+__all__ = ["fill_merged", "merged_note", "refuse_merged_counts", "warn_merged"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,25 @@ def fill_merged(cells: pd.DataFrame, layout: SheetLayout, header_row: int,
     return cells, sorted(filled)
 
 
+def refuse_merged_counts(source: SheetSource, filled: Sequence[Merge], columns: Sequence[str],
+                         is_count: Callable[[str], bool]) -> None:
+    """Refuse a merged cell spanning several rows of a count column (车辆数): its value may
+    be each row's or the rows' total, and copying it down would multiply a total by the
+    number of rows, so siting does not guess.
+
+    ``columns`` are the names in the header row from column A; ``is_count`` tells whether a
+    column holds counts that add up over rows."""
+    hits = [m for m in filled if m[1] <= len(columns) and is_count(columns[m[1] - 1])]
+    if not hits:
+        return
+    m = hits[0]
+    more = f" (and {len(hits) - 1} more such cells)" if len(hits) > 1 else ""
+    msg = (f"{source}: column '{clip(columns[m[1] - 1])}': merged cell {merge_ref(m)} spans "
+           f"rows {m[0]}-{m[2]}{more}, and siting cannot tell whether its value is each "
+           "row's count or the rows' total; unmerge it and give each row its own count")
+    raise InputDataError(msg)
+
+
 def warn_merged(source: SheetSource, filled: Sequence[Merge], columns: Sequence[str],
                 used: Callable[[str], bool]) -> None:
     """Say in one line that the value of each merged range (``filled``, of
@@ -96,8 +116,8 @@ def warn_merged(source: SheetSource, filled: Sequence[Merge], columns: Sequence[
     cells = (f"merged cell {refs[0]} spans" if len(refs) == 1 else
              f"{len(refs)} merged cells ({first_few(refs)}) span")
     logger.warning("%s: %s several rows in %s %s; siting used the value of each merged cell "
-                   "for every row it spans, as Excel shows it; if a value is the total of its "
-                   "rows rather than each row's (车辆数), unmerge it and give each row its own",
+                   "for every row it spans, as Excel shows it; if that is not what a row "
+                   "means, unmerge the cell and give each row its own value",
                    source, cells, "column" if len(cols) == 1 else "columns",
                    " and ".join([", ".join(cols[:-1]), cols[-1]] if len(cols) > 1 else cols))
 

@@ -62,7 +62,7 @@ from siting.sheet_layout import (
     two_level_rows,
     warn_hidden,
 )
-from siting.sheet_merged import fill_merged, merged_note, warn_merged
+from siting.sheet_merged import fill_merged, merged_note, refuse_merged_counts, warn_merged
 from siting.workbook import open_workbook, pick_sheet, read_cells, sheet_names, wanted_sheet
 
 logger = logging.getLogger(__name__)
@@ -196,6 +196,11 @@ def header_key(name: object) -> str:
 _READ_NAMES: frozenset[str] = frozenset(header_key(n) for n in (
     *COLUMN_ALIASES, *(a for names in COLUMN_ALIASES.values() for a in names), *LON_NAMES,
     *LAT_NAMES, *X_NAMES, *Y_NAMES))
+
+#: Header keys of the columns holding counts that add up over rows (车辆数): a merged cell
+#: over rows of such a column is refused, not copied down.
+_COUNT_NAMES: frozenset[str] = frozenset(header_key(n) for n in (
+    "vehicles", *COLUMN_ALIASES["vehicles"]))
 
 
 def find_column(columns: Iterable[object], names: Sequence[str]) -> str | None:
@@ -433,6 +438,7 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
         return name in (x_col, y_col) or header_key(name) in _READ_NAMES
 
     warn_hidden(source, layout, len(df), names, used)
+    refuse_merged_counts(source, merged, names, lambda name: header_key(name) in _COUNT_NAMES)
     warn_merged(source, merged, names, used)
     empty = df.map(_blank).to_numpy(dtype=bool)
     if empty.any():  # a formula without a saved result reads as an empty cell

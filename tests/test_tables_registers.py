@@ -435,8 +435,29 @@ def test_a_cell_merged_down_over_rows_counts_on_each_row(tmp_path, caplog):
     assert caplog.messages == [
         f"{path}, sheet '车辆台账': 5 merged cells (C3:C6, F8:F9, G8:G9 ...) span several rows "
         "in columns '车辆类别', '经度', '纬度' and '名称'; siting used the value of each merged "
-        "cell for every row it spans, as Excel shows it; if a value is the total of its rows "
-        "rather than each row's (车辆数), unmerge it and give each row its own"]
+        "cell for every row it spans, as Excel shows it; if that is not what a row means, "
+        "unmerge the cell and give each row its own value"]
+
+
+def test_a_count_merged_over_rows_is_refused(tmp_path):
+    """A 车辆数 merged over three rows may be each row's count or the rows' total: copying a
+    total down would triple it, so siting asks instead of guessing."""
+    col = "ABCDEFGH"[VEHICLES]
+    path, _ = hidden_book(tmp_path, lambda wb, ws: ws.merge_cells(f"{col}4:{col}6"))
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    header = openpyxl_header(path)[VEHICLES]
+    assert str(e.value) == (
+        f"{path}, sheet '车辆台账': column '{header}': merged cell {col}4:{col}6 spans rows 4-6, "
+        "and siting cannot tell whether its value is each row's count or the rows' total; "
+        "unmerge it and give each row its own count")
+
+
+def openpyxl_header(path: Path) -> list[str]:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path, read_only=True)["车辆台账"]
+    return [str(c.value) for c in next(ws.iter_rows(max_row=1))]
 
 
 @pytest.mark.parametrize(("merge", "end"), [
@@ -474,8 +495,8 @@ def test_xls_merged_cells_hidden_row_and_hidden_sheet_as_in_xlsx(caplog):
         "the others; to leave it out, delete it; otherwise unhide it (or clear the filter)",
         f"{path}, sheet '车辆台账': 4 merged cells (C2:C5, C6:C9, C10:C13 ...) span several rows "
         "in column '车辆类别'; siting used the value of each merged cell for every row it "
-        "spans, as Excel shows it; if a value is the total of its rows rather than each row's "
-        "(车辆数), unmerge it and give each row its own"]
+        "spans, as Excel shows it; if that is not what a row means, unmerge the cell and give "
+        "each row its own value"]
 
 
 def test_xlsx_without_python_calamine_says_what_to_install(tmp_path, monkeypatch):
