@@ -25,7 +25,9 @@ from siting.i18n import LABELS, t
 from siting.report import Report
 from siting.report_text import (
     corridor_text,
+    headline_label,
     headline_text,
+    labelled,
     mandate_text,
     money_text,
     notes,
@@ -71,11 +73,9 @@ def table_lines(table: Table, lang: str) -> list[str]:
     lines = [terminal_text(str(table.title))] if table.title else []
     for cells in zip(*([terminal_text(str(c)) for c in col.cells] for col in table.columns)):
         if table.show_header:
-            parts = [t("console.cell", lang, label=h, value=v)
-                     for h, v in zip(headers, cells) if v]
+            parts = [labelled(h, v, lang) for h, v in zip(headers, cells) if v]
         else:
-            parts = [t("console.cell", lang, label=cells[0],
-                       value=sep.join(v for v in cells[1:] if v))]
+            parts = [labelled(cells[0], sep.join(v for v in cells[1:] if v), lang)]
         lines.append(sep.join(parts))
     return lines
 
@@ -93,8 +93,8 @@ def print_run(out: Console, report: Report, target: Path) -> None:
     name = report.scenario.name_en if lang == "en" and report.scenario.name_en else \
         report.scenario.name
     tab = Table(title=name, show_header=False)
-    tab.add_row(t("console.coverage", lang, year=report.final_year),
-                headline_text(report, lang))
+    # each sentence without its own label: the table prints that in the first column
+    tab.add_row(headline_label(report, lang), headline_text(report, lang, label=False))
     if report.target is not None:
         tab.add_row(t("console.target", lang), target_text(report, lang))
     else:
@@ -104,10 +104,11 @@ def print_run(out: Console, report: Report, target: Path) -> None:
     tab.add_row(t("console.stations", lang), sep.join(
         f"{symbols[k].label if k in symbols else k} {v.count}"
         for k, v in report.by_type.items() if v.count))
-    corr = corridor_text(report, lang)
+    corr = corridor_text(report, lang, label=False)
     if corr:
-        tab.add_row(t("console.corridors", lang), corr)
-    tab.add_row(t("console.solver", lang), solver_text(report, lang, seconds=True))
+        tab.add_row(t("plan.corridors_label", lang), corr)
+    tab.add_row(t("plan.solver_label", lang),
+                solver_text(report, lang, seconds=True, label=False))
     for note in notes(report):
         tab.add_row(t("console.note", lang), note)
     if report.network.schematic:

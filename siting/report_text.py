@@ -7,6 +7,10 @@ the headline, the money, the corridor trucks and the solver outcome with these f
 - the **headline** is the final planning year: new-energy vehicles covered of that year's
   new-energy fleet, and the share (with the weight when the scenario weighs by energy);
 - **corridor trucks** are counted apart from the point coverage;
+- each sentence starts with its label (``货运通道：…``, ``求解：…``) where it stands alone
+  (the map, the briefing, the explorer); ``label=False`` leaves the label out for the console,
+  whose summary table prints it in a column of its own (it was printed twice:
+  ``货运通道：货运通道：26 / 26 …``);
 - a plan the solver stopped at its time limit is never called optimal: the sentence gives the
   objective as a range, from the plan's value to the solver's bound (the bound is on the
   objective, a score summed over the planning years plus corridor trucks, not on the
@@ -22,15 +26,26 @@ from siting.i18n import LABELS, t
 from siting.report import MandatePrice, Report
 
 __all__ = [
-    "corridor_text", "headline_text", "money_text", "notes", "objective_text", "solver_name",
-    "solver_text", "status_name",
+    "corridor_text", "headline_label", "headline_text", "labelled", "money_text", "notes",
+    "objective_text", "solver_name", "solver_text", "status_name",
 ]
 
 
-def headline_text(report: Report, lang: str) -> str:
-    """``2025 年：新能源车辆覆盖 450 / 528 辆（85.2%）`` — the final planning year."""
+def labelled(label: str, value: str, lang: str) -> str:
+    """``label：value`` (``label: value`` in English)."""
+    return t("plan.labelled", lang, label=label, value=value)
+
+
+def headline_label(report: Report, lang: str) -> str:
+    """The headline's label: its year (``2025 年``)."""
+    return t("plan.headline_label", lang, year=report.headline.year)
+
+
+def headline_text(report: Report, lang: str, *, label: bool = True) -> str:
+    """``2025 年：新能源车辆覆盖 450 / 528 辆（85.2%）`` — the final planning year; without
+    its year (:func:`headline_label`) when ``label`` is false."""
     h = report.headline
-    text = t("plan.headline", lang, year=h.year, covered=number(h.vehicles_covered),
+    text = t("plan.headline", lang, covered=number(h.vehicles_covered),
              total=number(h.vehicles_total), share=percent(
                  h.vehicles_covered / h.vehicles_total if h.vehicles_total else None))
     if report.scenario.weight == "energy":
@@ -38,7 +53,7 @@ def headline_text(report: Report, lang: str) -> str:
                   total=number(h.total), share=percent(h.share))
     if h.share_bound is not None:  # not proven optimal: the most any plan could reach
         text += t("plan.headline_bound", lang, share=percent(h.share_bound))
-    return text
+    return labelled(headline_label(report, lang), text, lang) if label else text
 
 
 def money_text(report: Report, lang: str) -> str:
@@ -47,15 +62,17 @@ def money_text(report: Report, lang: str) -> str:
              budget=money(report.budget, lang))
 
 
-def corridor_text(report: Report, lang: str) -> str:
-    """Corridor trucks refuelling on their route, per day (apart from point coverage); ``""``
-    when the scenario has no corridors."""
+def corridor_text(report: Report, lang: str, *, label: bool = True) -> str:
+    """``货运通道：26 / 26 辆/日货车可在途中补能（…）``: corridor trucks refuelling on their
+    route, per day (apart from point coverage), without ``货运通道：`` when ``label`` is false;
+    ``""`` when the scenario has no corridors."""
     if not report.corridors:
         return ""
     covered = sum(c.trucks_covered or 0.0 for c in report.corridors)
     total = sum(c.trucks_per_day for c in report.corridors)
-    return t("plan.corridors", lang, covered=number(covered), total=number(total),
+    text = t("plan.corridors", lang, covered=number(covered), total=number(total),
              n=len(report.corridors))
+    return labelled(t("plan.corridors_label", lang), text, lang) if label else text
 
 
 def status_name(status: str, lang: str) -> str:
@@ -97,8 +114,10 @@ def objective_text(report: Report, lang: str) -> str:
     return t("plan.objective_unproven", lang, objective=obj, what=what)
 
 
-def solver_text(report: Report, lang: str, *, seconds: bool = False) -> str:
-    """One sentence on how the plan was found: proven optimal, or stopped with its range.
+def solver_text(report: Report, lang: str, *, seconds: bool = False,
+                label: bool = True) -> str:
+    """One sentence on how the plan was found: proven optimal, or stopped with its range
+    (``求解：已证明最优（HiGHS）``; without ``求解：`` when ``label`` is false).
 
     ``seconds`` adds the solve time (the console; files leave it out, so reruns of the same
     scenario write the same bytes).
@@ -107,11 +126,13 @@ def solver_text(report: Report, lang: str, *, seconds: bool = False) -> str:
     how = (t("plan.solver", lang, name=solver_name(s.name), seconds=number(s.seconds, 1))
            if seconds else solver_name(s.name))
     if s.status == "optimal":
-        return t("plan.solver_optimal", lang, how=how)
-    if s.status == "time_limit":
-        return t("plan.solver_time_limit", lang, how=how, range=objective_text(report, lang))
-    return t("plan.solver_other", lang, how=how, status=status_name(s.status, lang),
-             range=objective_text(report, lang))
+        text = t("plan.solver_optimal", lang, how=how)
+    elif s.status == "time_limit":
+        text = t("plan.solver_time_limit", lang, how=how, range=objective_text(report, lang))
+    else:
+        text = t("plan.solver_other", lang, how=how, status=status_name(s.status, lang),
+                 range=objective_text(report, lang))
+    return labelled(t("plan.solver_label", lang), text, lang) if label else text
 
 
 def notes(report: Report) -> list[str]:

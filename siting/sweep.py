@@ -13,11 +13,15 @@ Everything is written in the run's language (``scenario.lang``, set by ``--lang`
 ``curve.png`` (the coverage of the final planning year against the budget, and below it the
 stations each budget builds, by type in the one symbology of :mod:`siting.symbology`),
 ``curve.csv``'s headers, the notes, and ``explorer.html`` (:mod:`siting.explorer`): the curve
-with a slider that shows each budget's plan on a map with its figures.
+with a slider that shows each budget's plan on a map with its figures. ``sweep.json`` names
+that language and the sweep's title (:func:`sweep_info`:
+``{"lang": "zh", "name": "随州", "title": "随州：覆盖率与预算"}``) for readers of the folder,
+such as the QGIS plugin, which names the curve's layer by it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import textwrap
@@ -39,7 +43,7 @@ if TYPE_CHECKING:  # the pipeline is imported when solving: parsing --budgets st
     from siting.pipeline import Prepared, StageHooks
     from siting.report import Report
     from siting.results import SitingResult
-    from siting.scenario import StationType
+    from siting.scenario import Scenario, StationType
     from siting.symbology import TypeSymbol
 
 log = logging.getLogger(__name__)
@@ -71,6 +75,8 @@ LEGEND_LABEL_CHARS = 40
 MAX_BUDGET_CNY = 1e13
 #: Most budgets one sweep solves.
 MAX_BUDGETS = 1000
+#: The file of a sweep folder naming its language and title (:func:`sweep_info`).
+INFO_FILE = "sweep.json"
 
 
 def budget_folder(budget: float) -> str:
@@ -243,6 +249,9 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
     lang = prep.scenario.lang
     with atomic_dir(out_dir, kind="sweep", inputs=inputs) as tmp:
         _write_curve(points, tmp, lang=lang, types=prep.scenario.station_types)
+        (tmp / INFO_FILE).write_text(json.dumps(sweep_info(prep.scenario), ensure_ascii=False,
+                                                indent=2, sort_keys=True) + "\n",
+                                     encoding="utf-8")
         if results:
             from siting.explorer import explorer_page
 
@@ -252,6 +261,14 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
             for folder, result in results:
                 write_run(result, tmp / folder)
     return points
+
+
+def sweep_info(scenario: Scenario) -> dict[str, str]:
+    """What ``sweep.json`` says of a sweep: its language (``--lang``, else the scenario's), the
+    scenario's name in that language and the sweep's title, as the command line prints it
+    above the sweep's table (``随州：覆盖率与预算``)."""
+    lang, name = scenario.lang, scenario.display_name
+    return {"lang": lang, "name": name, "title": t("console.sweep_title", lang, name=name)}
 
 
 def _carried_report(report: Report, mi: ModelInput) -> Report:

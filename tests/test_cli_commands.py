@@ -97,6 +97,11 @@ def test_sweep_over_eight_budgets_never_decreases(tmp_path):
     assert all(float(r["spent_cny"]) <= float(r["budget_cny"]) + 1e-6 for r in feasible)
     assert sum(r["knee"] == "yes" for r in rows) <= 1
     assert (out / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the sweep's language and title, for the QGIS plugin's curve layer (it named it in
+    # English whatever the sweep's language)
+    name = load_scenario(toml).name_en
+    assert json.loads((out / "sweep.json").read_text(encoding="utf-8")) == {
+        "lang": "en", "name": name, "title": f"{name}: coverage against budget"}
 
 
 def test_sweep_with_maps_writes_a_run_per_budget(tmp_path):

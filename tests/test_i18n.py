@@ -112,6 +112,48 @@ def test_english_console_names_a_zone_without_stations_in_english() -> None:
     assert "淅河" in buf.getvalue()
 
 
+def test_the_run_summary_says_each_label_once() -> None:
+    """The coverage, corridor and solver rows of the run summary print their label once (the
+    sentences carry their label where they stand alone, on the map and in the explorer, and
+    the console printed it again: ``货运通道：货运通道：26 / 26 …``, ``求解：求解：已证明最优``);
+    the map's sentences keep theirs."""
+    import io
+
+    from siting.cli.common import ResultsConsole
+    from siting.console import print_run
+    from siting.report_text import corridor_text, headline_text, solver_text
+    from tests.helpers_report import make_report
+
+    corridor = [{"id": "c", "trucks_per_day": 26.0, "length_km": 40.0, "trucks_covered": 26.0,
+                 "weight": 26.0}]
+    want = {"zh": ["2025 年：新能源车辆覆盖 300 / 400 辆（75.0%）",
+                   "货运通道：26 / 26 辆/日货车可在途中补能（1 条通道，另计，不含在上述覆盖中）",
+                   "求解：已证明最优（HiGHS，1.0 秒）"],
+            "en": ["2025: 300 of 400 new-energy vehicles covered (75.0%)",
+                   "corridors: 26 of 26 trucks/day can refuel on their route (1 corridors, "
+                   "counted apart from the coverage above)",
+                   "solver: proven optimal (HiGHS, 1.0 s)"]}
+    for lang, rows in want.items():
+        rep = make_report(scenario={"name": "p", "years": [2025], "weight": "vehicles",
+                                    "lang": lang}, corridors=corridor)
+        # standalone (the map, the explorer): each sentence with its label
+        assert [headline_text(rep, lang), corridor_text(rep, lang),
+                solver_text(rep, lang, seconds=True)] == rows
+        buf = io.StringIO()
+        plain = ResultsConsole(file=buf, width=40)
+        plain.plain_tables = True
+        print_run(plain, rep, Path("out"))
+        lines = buf.getvalue().splitlines()
+        assert lines[1] == rows[0] and rows[1] in lines and rows[2] in lines, lines
+        drawn = io.StringIO()  # a terminal's table: the label in its column, not in the value
+        print_run(ResultsConsole(file=drawn, width=200), rep, Path("out"))
+        cells = [[c.strip() for c in ln.strip("│ ").split("│")]
+                 for ln in drawn.getvalue().splitlines() if ln.startswith("│")]
+        for row in rows:
+            label, value = row.split("：" if lang == "zh" else ": ", 1)
+            assert [label, value] in cells, cells
+
+
 def test_plain_tables_print_one_line_per_row_with_user_text_as_it_is() -> None:
     """``siting --plain-tables`` (what the QGIS plugin runs): each table one line per row, each
     cell after its header, without box drawing or padding (QGIS's log is in a proportional

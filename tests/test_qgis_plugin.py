@@ -11,8 +11,9 @@ here directly, with the real ``siting`` executable.
 
 from __future__ import annotations
 
+import ast
 import hashlib
-import importlib.util
+import importlib
 import json
 import os
 import re
@@ -45,18 +46,16 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 def load_plugin_module(name: str):
-    """A module of the plugin that imports nothing from QGIS, loaded from its file."""
-    spec = importlib.util.spec_from_file_location(f"siting_qgis_{name}",
-                                                  PLUGIN_SRC / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    """A module of the plugin that imports nothing from QGIS (nor do the plugin modules it
+    imports), from the plugin's source folder."""
+    if str(PLUGIN_SRC.parent) not in sys.path:
+        sys.path.insert(0, str(PLUGIN_SRC.parent))
+    return importlib.import_module(f"{PLUGIN_SRC.name}.{name}")
 
 
 runner = load_plugin_module("runner")
 run_folder = load_plugin_module("run_folder")
+plugin_i18n = load_plugin_module("i18n")
 
 
 # =========================================================================== the zip
@@ -71,7 +70,7 @@ def test_plugin_zip_is_installable_and_reproducible(tmp_path):
         meta = z.read("siting_qgis/metadata.txt").decode("utf-8")
     assert {"siting_qgis/__init__.py", "siting_qgis/metadata.txt", "siting_qgis/provider.py",
             "siting_qgis/algorithms.py", "siting_qgis/runner.py",
-            "siting_qgis/run_folder.py"} <= set(names)
+            "siting_qgis/run_folder.py", "siting_qgis/i18n.py"} <= set(names)
     assert all(n.startswith("siting_qgis/") and "__pycache__" not in n for n in names)
     assert f"version={__version__}" in meta and "hasProcessingProvider=yes" in meta
     assert "SITING_EXECUTABLE" in res.output
@@ -303,6 +302,87 @@ def test_result_group_is_named_after_the_scenario_in_the_runs_language(tmp_path)
     assert run_folder.read_report(str(tmp_path / "none")) == {}
 
 
+def test_sweep_layer_is_named_in_the_sweeps_language(tmp_path):
+    """The sweep's curve layer is named by the title siting writes into sweep.json, in the
+    sweep's language (it was 'coverage against budget' whatever the language); a folder
+    without sweep.json (an older siting) gets the plugin's own name for it."""
+    from siting.scenario import load_scenario
+    from siting.sweep import sweep_info
+
+    sc = load_scenario(DATA / "scenario.toml")
+    folder = tmp_path / "扫描 1"
+    folder.mkdir()
+    info = sweep_info(sc)
+    (folder / "sweep.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    assert info["lang"] == "zh" and info["title"].startswith(sc.name)
+    name = run_folder.sweep_layer_name
+    assert name(str(folder), "coverage against budget") == f"{info['title']} · 扫描 1"
+    assert name(str(folder), "x", temporary=True) == info["title"]
+    en = sweep_info(sc.model_copy(update={"lang": "en"}))
+    assert en["title"] == f"{sc.name_en}: coverage against budget"
+    (folder / "sweep.json").write_text("[]", encoding="utf-8")
+    assert name(str(folder), "覆盖率与预算") == "覆盖率与预算 · 扫描 1"
+    assert name(str(tmp_path / "none"), "覆盖率与预算", temporary=True) == "覆盖率与预算"
+
+
+# =========================================================================== its language
+def _plugin_texts() -> dict[str, str]:
+    """Every text the plugin shows through ``tr`` (and its layer names) -> where."""
+    found: dict[str, str] = {}
+    for path in sorted(PLUGIN_SRC.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr"
+                    and node.args):
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant):
+                    found[arg.value] = f"{path.name}:{node.lineno}"
+            if (isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") ==
+                    "LAYER_NAMES" and isinstance(node.value, ast.Dict)):
+                found.update({v.value: path.name for v in node.value.values
+                              if isinstance(v, ast.Constant)})
+    return found
+
+
+def test_every_text_of_the_plugin_is_in_chinese():
+    """The plugin's own texts (parameters, log lines, its errors) have a Chinese version with
+    the same placeholders, and none is left over."""
+    texts = _plugin_texts()
+    assert len(texts) > 60
+    missing = {text: where for text, where in texts.items() if text not in plugin_i18n.ZH}
+    assert not missing
+    assert set(plugin_i18n.ZH) <= set(texts), set(plugin_i18n.ZH) - set(texts)
+    for en, zh in plugin_i18n.ZH.items():
+        assert en.count("{}") == zh.count("{}"), en
+        assert zh != en and re.search(r"[\u4e00-\u9fff]", zh), en
+
+
+def test_the_plugin_speaks_the_language_of_qgis(tmp_path, monkeypatch):
+    """In a QGIS whose locale starts with zh, the plugin's own messages are Chinese (they
+    were English only); elsewhere English. siting's own lines are passed on as they are."""
+    lang = plugin_i18n.language_of
+    assert [lang(x) for x in ("zh_CN", "zh-Hans", "ZH_tw", " zh", "en_US", "C", "", None,
+                              "de_DE")] == ["zh"] * 4 + ["en"] * 5
+    monkeypatch.delenv(runner.ENV_VAR, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    try:
+        assert plugin_i18n.set_locale("zh_CN") == "zh" == plugin_i18n.language()
+        assert plugin_i18n.tr("Output folder") == "输出文件夹"
+        with pytest.raises(runner.SitingError, match=r"^找不到 siting 可执行文件.*"
+                           r"SITING_EXECUTABLE"):
+            runner.find_executable(None)
+        with pytest.raises(runner.SitingError) as e:
+            runner.find_executable("/nowhere/siting")
+        assert str(e.value).startswith("处理工具设置“siting 可执行文件”为“/nowhere/siting”，"
+                                       "不是可执行文件")
+        assert runner.error_message(["a", "b"], 3) == "siting 已停止，退出码 3：a | b"
+        assert runner.error_message(["error: x.toml: bad"], 2) == "x.toml: bad"  # siting's
+    finally:
+        plugin_i18n.set_locale("en_US")
+    assert plugin_i18n.language() == "en"
+    assert plugin_i18n.tr("Output folder") == "Output folder"
+    assert runner.error_message([], 3) == "siting stopped with exit code 3: no output"
+
+
 # =========================================================================== qgis_process
 @pytest.fixture(scope="module")
 def qgis(tmp_path_factory):
@@ -327,8 +407,11 @@ def qgis(tmp_path_factory):
     env["PATH"] = os.pathsep.join(
         p for p in env.get("PATH", "").split(os.pathsep)
         if p != venv_bin and not (Path(p).parent / "pyvenv.cfg").is_file())
+    # the plugin's own texts follow QGIS's locale, here the system's: English, whatever the
+    # locale of the shell the tests run in
     env.update({"QT_QPA_PLATFORM": "offscreen", "QGIS_CUSTOM_CONFIG_PATH": str(root / "config"),
-                "SITING_EXECUTABLE": str(SITING), "XDG_RUNTIME_DIR": str(xdg)})
+                "SITING_EXECUTABLE": str(SITING), "XDG_RUNTIME_DIR": str(xdg),
+                "LC_ALL": "C.UTF-8"})
 
     def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         return subprocess.run([QGIS_PROCESS, *args], env=env, capture_output=True, text=True,
@@ -499,7 +582,7 @@ def test_qgis_brief_of_the_run(qgis, qgis_run):
                                           "/usr/share/fonts/truetype/noto")):
         pytest.skip("the briefing wants fonts-noto-cjk")
     out, _ = qgis_run
-    res = qgis("--json", "run", "siting:brief", "--", f"RUN={out}", "LANGUAGE=1")
+    res = qgis("--json", "run", "siting:brief", "--", f"RUN={out}", "LANGUAGE=2")  # English
     assert res.returncode == 0, res.stderr[-3000:]
     pdf = Path(json.loads(res.stdout)["results"]["PDF"])
     assert pdf == out / "briefing.pdf"
@@ -509,7 +592,10 @@ def test_qgis_brief_of_the_run(qgis, qgis_run):
 @needs_qgis
 @pytest.mark.slow
 def test_qgis_sweep_from_a_scenario_file(qgis, tmp_path):
+    """By default the run's language is the scenario file's own ``lang`` (the plugin passed
+    --lang zh whatever the file said)."""
     toml = small_scenario(tmp_path, 3.0)
+    set_key(toml, "lang", '"en"')
     out = tmp_path / "sweep"
     res = qgis("--json", "run", "siting:sweep", "--", f"SCENARIO={toml}", "BUDGETS=10,40",
                "MAPS=false", f"OUTPUT={out}")
@@ -518,13 +604,10 @@ def test_qgis_sweep_from_a_scenario_file(qgis, tmp_path):
     assert curve == out / "curve.csv"
     import csv
 
-    from siting.i18n import t
-    from siting.scenario import load_scenario
-
     with open(curve, encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    budget = t("sweep.csv_budget", load_scenario(toml).lang)  # headers in the run's language
-    assert [float(r[budget]) for r in rows] == [10e6, 40e6]
+    assert [float(r["budget_cny"]) for r in rows] == [10e6, 40e6]  # English headers
+    assert json.loads((out / "sweep.json").read_text(encoding="utf-8"))["lang"] == "en"
     assert (out / "curve.png").is_file()
 
 
@@ -615,15 +698,27 @@ def test_qgis_run_of_a_scenario_file_reports_progress_and_one_cancel_message(qgi
 
 
 SWEEP_LOAD = QGIS_PROCESSING + r'''
+class Feedback(QgsProcessingFeedback):
+    infos = []
+
+    def pushInfo(self, text):
+        self.infos.append(text)
+
+
 context = QgsProcessingContext()
 context.setProject(QgsProject.instance())
 processing.run("siting:sweep", {"SCENARIO": sys.argv[2], "BUDGETS": "10,40", "MAPS": False,
-                                "OUTPUT": sys.argv[3]}, context=context)
-out = {}
+                                "OUTPUT": sys.argv[3]}, context=context, feedback=Feedback())
+layers = {}
 for uri in context.layersToLoadOnCompletion():
     layer = QgsProcessingUtils.mapLayerFromString(uri, context)
-    out[uri] = {f.name(): f.typeName() for f in layer.fields()}
-print(json.dumps(out, ensure_ascii=False))
+    layers[uri] = {"fields": {f.name(): f.typeName() for f in layer.fields()},
+                   "name": context.layerToLoadOnCompletionDetails(uri).name}
+language = QgsApplication.processingRegistry().algorithmById("siting:sweep") \
+    .parameterDefinition("LANGUAGE")
+print(json.dumps({"layers": layers, "infos": Feedback.infos,
+                  "language": [language.description(), *language.options()]},
+                 ensure_ascii=False))
 '''
 
 
@@ -631,22 +726,31 @@ print(json.dumps(out, ensure_ascii=False))
 @pytest.mark.slow
 def test_qgis_sweep_curve_loads_with_numeric_columns(qgis, tmp_path):
     """The sweep's curve.csv, loaded into the project, has numbers as numbers (OGR read every
-    column of it as text: budgets sorted as strings, nothing to plot)."""
+    column of it as text: budgets sorted as strings, nothing to plot), and is named in the
+    sweep's language (it was 'coverage against budget' in every language). In a Chinese QGIS
+    the plugin's own texts are Chinese (they were English only)."""
     from siting.i18n import t
+    from siting.scenario import load_scenario
 
     toml = small_scenario(tmp_path, 3.0)
     out = tmp_path / "扫描 1"
     res = subprocess.run([SYSTEM_PYTHON, "-c", SWEEP_LOAD, str(ROOT / "qgis_plugin"), str(toml),
-                          str(out)], env=qgis.env, capture_output=True, text=True, timeout=300,
-                         check=False)
+                          str(out)], env={**qgis.env, "LC_ALL": "zh_CN.UTF-8"},
+                         capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, res.stderr[-3000:]
-    layers = json.loads(res.stdout.strip().splitlines()[-1])
+    doc = json.loads(res.stdout.strip().splitlines()[-1])
+    layers = doc["layers"]
     assert len(layers) == 1
-    uri, fields = next(iter(layers.items()))
+    uri, layer = next(iter(layers.items()))
     assert uri.split("|")[0] == str(out / "curve.csv")
+    fields = layer["fields"]
     assert fields[t("sweep.csv_budget", "zh")] in ("Integer", "Integer64", "Real")
     assert fields[t("sweep.csv_coverage", "zh")] == "Real"
     assert fields[t("sweep.csv_status", "zh")] == "String"
+    title = t("console.sweep_title", "zh", name=load_scenario(toml).name)
+    assert layer["name"] == f"{title} · 扫描 1"
+    assert doc["language"] == ["输出语言", "方案设定", "中文 (zh)", "English (en)"]
+    assert f"使用方案文件 {toml}；不使用图层输入" in doc["infos"], doc["infos"]
 
 
 TWO_RUNS = r'''

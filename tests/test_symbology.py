@@ -93,7 +93,7 @@ def test_a_time_limited_plan_is_a_range_never_optimal():
     stopped = make_report(status="time_limit", solver={
         "name": "highs", "status": "time_limit", "gap": 0.0702, "bound": 1247.9,
         "seconds": 10.4})
-    for lang, proven in (("zh", "已证明最优"), ("en", "solved to proven optimality")):
+    for lang, proven in (("zh", "已证明最优"), ("en", "solver: proven optimal")):
         text = solver_text(stopped, lang)
         assert proven not in text
         assert "1,247.9" in text and "7.0%" in text  # up to the bound, the gap

@@ -5,6 +5,10 @@ either a scenario file, or QGIS layers (any format QGIS opens, selected features
 asked) plus a few parameters: the layers are written to GeoPackages in a fresh temporary
 folder and ``siting init`` builds the scenario there (the same code as on the command line),
 so the run sees exactly what a planner would get from ``siting init`` + ``siting run``.
+
+The plugin's own texts (parameters, log lines, its errors) are in QGIS's language
+(:mod:`.i18n`); siting's summary, errors and outputs are in the run's language: the scenario's
+``lang`` unless the LANGUAGE parameter picks one.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from qgis.core import (
     NULL,
@@ -44,9 +48,10 @@ from qgis.core import (
     QgsVectorFileWriter,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QVariant
+from qgis.PyQt.QtCore import QVariant
 
-from .run_folder import gpkg_layers, group_name, read_report
+from .i18n import tr
+from .run_folder import gpkg_layers, group_name, read_report, sweep_layer_name
 from .runner import (
     BRIEF_WEIGHTS,
     GLOBAL_OPTIONS,
@@ -60,7 +65,8 @@ from .runner import (
 )
 from .runner import run_siting as _run_siting
 
-LANGS = ("zh", "en")
+#: ``--lang`` of each LANGUAGE choice: None, the scenario's ``lang`` (no ``--lang``).
+LANGS = (None, "zh", "en")
 #: GIS files siting reads itself: such a layer is passed as the file, not copied, so
 #: siting's messages name the user's file and its feature numbers.
 DIRECT_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
@@ -72,10 +78,6 @@ COORDS = ("wgs84", "gcj02", "bd09")
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 #: Layers of results.gpkg, loaded bottom to top.
 RESULT_LAYERS = ("coverage_areas", "zones", "roads", "candidates", "demand", "stations")
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("siting", text)
 
 
 def executable() -> str:
@@ -122,6 +124,10 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
     TIME_LIMIT = "TIME_LIMIT"
     LANGUAGE = "LANGUAGE"
     OUTPUT_CRS = "OUTPUT_CRS"
+    #: The layer inputs as messages name them (English; shown through ``tr``).
+    LAYER_NAMES: ClassVar[dict[str, str]] = {
+        NETWORK: "Road network", FLEET: "Fleet points", CANDIDATES: "Candidate sites",
+        EXISTING: "Existing stations", ZONES: "Zones"}
 
     def group(self) -> str:
         return tr("Station siting")
@@ -178,11 +184,13 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
 
     def add_language(self) -> None:
         self.addParameter(QgsProcessingParameterEnum(
-            self.LANGUAGE, tr("Language of labels"), options=["中文 (zh)", "English (en)"],
-            defaultValue=0))
+            self.LANGUAGE, tr("Language of the outputs"),
+            options=[tr("Scenario's language"), "中文 (zh)", "English (en)"], defaultValue=0))
 
-    def language(self, parameters: dict, context: QgsProcessingContext) -> str:
-        return LANGS[self.parameterAsEnum(parameters, self.LANGUAGE, context)]
+    def lang_args(self, parameters: dict, context: QgsProcessingContext) -> list[str]:
+        """``["--lang", zh|en]`` as chosen; ``[]`` for the scenario's own ``lang``."""
+        lang = LANGS[self.parameterAsEnum(parameters, self.LANGUAGE, context)]
+        return ["--lang", lang] if lang else []
 
     def output_crs(self, parameters: dict, context: QgsProcessingContext) -> str | None:
         if parameters.get(self.OUTPUT_CRS) in (None, ""):
@@ -206,7 +214,8 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
         given = self.parameterAsFile(parameters, self.SCENARIO, context)
         if given:
             if not os.path.isfile(given):
-                raise QgsProcessingException(f"{given}: scenario file not found")
+                raise QgsProcessingException(tr("{}: scenario file not found; choose an "
+                                                "existing .toml file").format(given))
             feedback.pushInfo(tr("Using the scenario file {}; the layer inputs are not used")
                               .format(given))
             return given, scenario_time_limit(given), {}
@@ -222,7 +231,7 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
             if direct is not None:
                 path, label = direct, ""
                 feedback.pushInfo(tr("{}: using the file {}").format(
-                    self.parameterDefinition(name).description().split(" (")[0], direct))
+                    tr(self.LAYER_NAMES[name]), direct))
             else:
                 path, label = self.export(parameters, name, context, folder)
             if name == self.FLEET and path is not None:
@@ -232,8 +241,7 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
                 if required:
                     raise QgsProcessingException(tr(
                         "Give a scenario file, or the {} layer (with the road network, fleet "
-                        "and candidate layers)").format(self.parameterDefinition(name)
-                                                        .description().split(" (")[0]))
+                        "and candidate layers)").format(tr(self.LAYER_NAMES[name])))
                 continue
             files[name] = path
             if label:
@@ -241,7 +249,7 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
         title = self.parameterAsString(parameters, self.NAME, context).strip() or fleet_name
         args = ["init", folder, "--network", files[self.NETWORK], "--fleet", files[self.FLEET],
                 "--candidates", files[self.CANDIDATES], "--no-validate", "--link",
-                "--lang", self.language(parameters, context)]
+                *self.lang_args(parameters, context)]
         if title:
             args += ["--name", title]
         for name, opt in ((self.EXISTING, "--existing"), (self.ZONES, "--zones")):
@@ -297,11 +305,12 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
         source = self.parameterAsSource(parameters, name, context)
         if source is None:
             return None, ""
-        label = f"{self.parameterDefinition(name).description().split(' (')[0]} layer " \
-                f"'{source.sourceName()}'"
+        # siting's messages are English: the layer is named in English in them
+        label = f"{self.LAYER_NAMES[name]} layer '{source.sourceName()}'"
+        shown = tr("{} layer '{}'").format(tr(self.LAYER_NAMES[name]), source.sourceName())
         if not source.sourceCrs().isValid():
             raise QgsProcessingException(tr("{} has no CRS; set it in QGIS (Layer ▸ Set CRS) "
-                                            "and run again").format(label))
+                                            "and run again").format(shown))
         path = os.path.join(folder, f"{name.lower()}.gpkg")  # init references it there
         options = QgsVectorFileWriter.SaveVectorOptions()
         options.driverName = "GPKG"
@@ -320,8 +329,8 @@ class SitingAlgorithm(QgsProcessingAlgorithm):
                                             source.sourceCrs(), context.transformContext(),
                                             options)
         if writer.hasError() != QgsVectorFileWriter.NoError:
-            raise QgsProcessingException(f"{label}: cannot write {path}: "
-                                         f"{writer.errorMessage()}")
+            raise QgsProcessingException(tr("{}: cannot write {}: {}").format(
+                shown, path, writer.errorMessage()))
         for feature in source.getFeatures():
             if as_text:
                 out = QgsFeature(fields)
@@ -403,9 +412,9 @@ class RunAlgorithm(SitingAlgorithm):
             self.LOAD, tr("Load the result layers into the project"), defaultValue=True))
         self.addParameter(QgsProcessingParameterFolderDestination(
             self.OUTPUT, tr("Output folder")))
-        self.addOutput(QgsProcessingOutputFile(self.GEOPACKAGE, tr("results.gpkg")))
-        self.addOutput(QgsProcessingOutputFile(self.MAP, tr("map.html")))
-        self.addOutput(QgsProcessingOutputFile(self.REPORT, tr("report.json")))
+        self.addOutput(QgsProcessingOutputFile(self.GEOPACKAGE, "results.gpkg"))
+        self.addOutput(QgsProcessingOutputFile(self.MAP, "map.html"))
+        self.addOutput(QgsProcessingOutputFile(self.REPORT, "report.json"))
         self.addOutput(QgsProcessingOutputFile(self.SCENARIO_FILE, tr("Scenario file used")))
         self.addOutput(QgsProcessingOutputNumber(self.COVERAGE, tr("Coverage share (0-1)")))
 
@@ -413,7 +422,7 @@ class RunAlgorithm(SitingAlgorithm):
                          feedback: Any) -> dict:
         out = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         scenario, time_limit, renames = self.scenario(parameters, context, feedback)
-        args = ["run", scenario, "--out", out, "--lang", self.language(parameters, context),
+        args = ["run", scenario, "--out", out, *self.lang_args(parameters, context),
                 "--basemap", BASEMAPS[self.parameterAsEnum(parameters, self.BASEMAP, context)]]
         crs = self.output_crs(parameters, context)
         if crs:
@@ -470,14 +479,14 @@ class SweepAlgorithm(SitingAlgorithm):
             self.MAPS, tr("Write a full run (map and exports) per budget"), defaultValue=True))
         self.addParameter(QgsProcessingParameterFolderDestination(
             self.OUTPUT, tr("Output folder")))
-        self.addOutput(QgsProcessingOutputFile(self.CURVE, tr("curve.csv")))
+        self.addOutput(QgsProcessingOutputFile(self.CURVE, "curve.csv"))
 
     def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,
                          feedback: Any) -> dict:
         out = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         scenario, time_limit, renames = self.scenario(parameters, context, feedback)
         budgets = self.parameterAsString(parameters, self.BUDGETS, context).strip()
-        args = ["sweep", scenario, "--out", out, "--lang", self.language(parameters, context),
+        args = ["sweep", scenario, "--out", out, *self.lang_args(parameters, context),
                 "--maps" if self.parameterAsBoolean(parameters, self.MAPS, context)
                 else "--no-maps"]
         if budgets:
@@ -490,8 +499,9 @@ class SweepAlgorithm(SitingAlgorithm):
                      "--to", repr(self.parameterAsDouble(parameters, self.TO, context))]
         run_siting(args, feedback, progress=StageProgress(solves, time_limit), renames=renames)
         curve = os.path.join(out, "curve.csv")
-        details = QgsProcessingContext.LayerDetails(tr("coverage against budget"),
-                                                    context.project(), self.OUTPUT)
+        # named in the sweep's language, from its sweep.json (the scenario's lang, or --lang)
+        name = sweep_layer_name(out, tr("coverage against budget"), temporary=temporary(out))
+        details = QgsProcessingContext.LayerDetails(name, context.project(), self.OUTPUT)
         # OGR reads every CSV column as text unless told to detect types: the budgets,
         # coverage and costs load as numbers (sortable, plottable)
         context.addLayerToLoadOnCompletion(f"{curve}|option:AUTODETECT_TYPE=YES", details)
@@ -518,13 +528,13 @@ class BriefAlgorithm(SitingAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.RUN, tr("Run folder"), behavior=QgsProcessingParameterFile.Folder))
         self.add_language()
-        self.addOutput(QgsProcessingOutputFile(self.PDF, tr("briefing.pdf")))
+        self.addOutput(QgsProcessingOutputFile(self.PDF, "briefing.pdf"))
         self.addOutput(QgsProcessingOutputFolder("FOLDER", tr("Run folder")))
 
     def processAlgorithm(self, parameters: dict, context: QgsProcessingContext,
                          feedback: Any) -> dict:
         folder = self.parameterAsFile(parameters, self.RUN, context)
-        run_siting(["brief", folder, "--lang", self.language(parameters, context)], feedback,
+        run_siting(["brief", folder, *self.lang_args(parameters, context)], feedback,
                    progress=StageProgress(weights=BRIEF_WEIGHTS))
         return {self.PDF: os.path.join(folder, "briefing.pdf"), "FOLDER": folder}
 
@@ -533,6 +543,12 @@ ALGORITHMS = (ValidateAlgorithm, RunAlgorithm, SweepAlgorithm, BriefAlgorithm)
 
 
 # --------------------------------------------------------------------------- outputs
+def temporary(folder: str) -> bool:
+    """Whether ``folder`` is in QGIS's temporary folder (an output left to QGIS to name)."""
+    return os.path.abspath(folder).startswith(
+        os.path.abspath(QgsProcessingUtils.tempFolder()) + os.sep)
+
+
 #: Custom property of the layer-tree group that holds one run's layers: its results.gpkg.
 GROUP_KEY = "siting/results"
 
@@ -607,8 +623,7 @@ def load_results(gpkg: str, context: QgsProcessingContext, output: str) -> list[
     (:mod:`.run_folder`)."""
     titles = gpkg_layers(gpkg)
     folder = os.path.dirname(os.path.abspath(gpkg))
-    temporary = folder.startswith(os.path.abspath(QgsProcessingUtils.tempFolder()) + os.sep)
-    group = group_name(read_report(folder), folder, temporary=temporary)
+    group = group_name(read_report(folder), folder, temporary=temporary(folder))
     uris = []
     del _POST_PROCESSORS[:-50]  # earlier runs' (Processing has used them by now)
     for name in RESULT_LAYERS:

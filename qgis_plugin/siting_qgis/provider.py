@@ -1,16 +1,30 @@
-"""The ``siting`` Processing provider and its setting (where the siting executable is)."""
+"""The ``siting`` Processing provider and its setting (where the siting executable is).
+
+Loading it sets the language of the plugin's own texts from QGIS's locale (:mod:`.i18n`).
+"""
 
 from __future__ import annotations
 
 import os
 
-from qgis.core import QgsProcessingProvider
+from qgis.core import QgsProcessingProvider, QgsSettings
+from qgis.PyQt.QtCore import QLocale
 from qgis.PyQt.QtGui import QIcon
 
-from .algorithms import ALGORITHMS, tr
+from .algorithms import ALGORITHMS
+from .i18n import set_locale, tr
 from .runner import SETTING_KEY
 
 ICON = os.path.join(os.path.dirname(__file__), "icon.svg")
+#: QGIS's setting of its interface language (QGIS writes it at start, from *Settings ▸
+#: Options ▸ General ▸ Override system locale* or the system's locale).
+LOCALE_KEY = "locale/userLocale"
+
+
+def user_locale() -> str:
+    """QGIS's locale (``zh_CN``, ``en_US`` ...): :data:`LOCALE_KEY`, else the system's (in
+    ``qgis_process``, which does not write the setting)."""
+    return str(QgsSettings().value(LOCALE_KEY, "", type=str) or QLocale().name())
 
 
 class SitingProvider(QgsProcessingProvider):
@@ -32,6 +46,7 @@ class SitingProvider(QgsProcessingProvider):
         return ICON
 
     def load(self) -> bool:
+        set_locale(user_locale())  # before the algorithms and the setting are made
         try:  # the setting shows under Settings ▸ Options ▸ Processing ▸ Providers
             from processing.core.ProcessingConfig import ProcessingConfig, Setting
 

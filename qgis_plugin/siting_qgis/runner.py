@@ -4,7 +4,8 @@ QGIS runs plugins in its own Python (on Debian the system Python with ``python3-
 siting and its dependencies (pandas, HiGHS, geopandas ...) are usually not installed. The
 plugin therefore never imports siting: it runs the ``siting`` executable of the environment
 siting is installed in, as a subprocess. This module holds everything about that subprocess
-and imports nothing from QGIS, so it is tested on its own.
+and imports nothing from QGIS, so it is tested on its own. Its own messages are in the
+plugin's language (:mod:`.i18n`); siting's lines are passed on as siting prints them.
 
 Where ``siting`` is found, first match wins:
 
@@ -29,6 +30,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+
+from .i18n import tr
 
 ENV_VAR = "SITING_EXECUTABLE"
 SETTING_KEY = "SITING_EXECUTABLE"
@@ -69,22 +72,23 @@ def find_executable(setting: str | None = None) -> str:
     SitingError
         Not found, or the configured path is not an executable file.
     """
-    for where, value in ((f"environment variable {ENV_VAR}", os.environ.get(ENV_VAR)),
-                         ("Processing setting 'siting executable'", setting)):
+    for where, value in ((tr("environment variable {}").format(ENV_VAR),
+                          os.environ.get(ENV_VAR)),
+                         (tr("Processing setting 'siting executable'"), setting)):
         if value:
             path = Path(value).expanduser()
             if path.is_file() and os.access(path, os.X_OK):
                 return str(path)
-            msg = (f"{where} is '{value}', which is not an executable file; give the full path "
-                   "of siting (e.g. /home/me/siting/.venv/bin/siting)")
+            msg = tr("{} is '{}', which is not an executable file; give the full path of siting "
+                     "(e.g. /home/me/siting/.venv/bin/siting)").format(where, value)
             raise SitingError(msg)
     found = shutil.which("siting")
     if found:
         return found
-    msg = (f"the siting executable was not found: install siting (pip install siting in a "
-           f"virtual environment), then set the environment variable {ENV_VAR} or Settings ▸ "
-           "Options ▸ Processing ▸ Providers ▸ siting ▸ siting executable to its full path "
-           "(e.g. /home/me/siting/.venv/bin/siting)")
+    msg = tr("the siting executable was not found: install siting (pip install siting in a "
+             "virtual environment), then set the environment variable {} or Settings ▸ "
+             "Options ▸ Processing ▸ Providers ▸ siting ▸ siting executable to its full path "
+             "(e.g. /home/me/siting/.venv/bin/siting)").format(ENV_VAR)
     raise SitingError(msg)
 
 
@@ -267,7 +271,7 @@ def run_siting(
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, env=child_env(), **kwargs)
     except OSError as e:
-        msg = f"cannot start {executable}: {e.strerror or e}"
+        msg = tr("cannot start {}: {}").format(executable, e.strerror or e)
         raise SitingError(msg) from None
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -286,8 +290,8 @@ def run_siting(
     while True:
         if not cancelled and feedback.isCanceled():
             cancelled = True
-            feedback.pushInfo("cancelling: asking siting to stop (outputs are left as they "
-                              "were)")
+            feedback.pushInfo(tr("cancelling: asking siting to stop (outputs are left as "
+                                 "they were)"))
             proc.terminate()
             deadline = time.monotonic() + grace_s
         if cancelled and proc.poll() is None and time.monotonic() > deadline:
@@ -320,7 +324,7 @@ def run_siting(
     if proc.stdout is not None:
         proc.stdout.close()
     if cancelled:
-        msg = "cancelled; siting stopped and left the output folder as it was"
+        msg = tr("cancelled; siting stopped and left the output folder as it was")
         raise SitingCancelled(msg, code)
     if code != 0:
         raise SitingError(error_message(seen, code), code)
@@ -335,6 +339,6 @@ def error_message(lines: Sequence[str], code: int) -> str:
         if line.startswith("internal error: "):
             return line
     if code == 130:
-        return "interrupted; previous outputs left as they were"
-    tail = " | ".join(lines[-3:]) if lines else "no output"
-    return f"siting stopped with exit code {code}: {tail}"
+        return tr("interrupted; previous outputs left as they were")
+    tail = " | ".join(lines[-3:]) if lines else tr("no output")
+    return tr("siting stopped with exit code {}: {}").format(code, tail)

@@ -38,7 +38,7 @@ def method_blocks(data: RunData, ctx: PageContext) -> list[tuple[str, str]]:
     blocks = [("h", ctx.label("brief.method_title")), ("p", _method(data, ctx)),
               ("p", ctx.label("brief.per_year_note")),
               ("h", ctx.label("brief.solver_title")),
-              ("p", ctx.fonts.safe(solver_text(rep, ctx.lang))),
+              ("p", ctx.fonts.safe(solver_text(rep, ctx.lang, label=False))),  # under its title
               ("p", ctx.label(
                   "brief.inputs_line", demand=number(inputs.demand_points),
                   fleet=number(inputs.fleet_points), cand=number(inputs.candidates),
