@@ -40,7 +40,7 @@ import numpy as np
 from siting._errors import NetworkError
 from siting._files import file_suffix
 from siting.network.graph import RoadNetwork, from_pieces, one_line
-from siting.network.tags import LIMIT_FIELDS, MaxspeedTally
+from siting.network.tags import LIMIT_FIELDS, LIMIT_TAGS, MaxspeedTally
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,8 @@ _OSMIUM_FORMATS = {".osm": "osm", ".osm.bz2": "osm.bz2", ".osm.gz": "osm.gz", ".
 _FORWARD = frozenset({"yes", "true", "1"})
 _BACKWARD = frozenset({"-1", "reverse"})
 _TWO_WAY = frozenset({"no", "false", "0"})
+_NO_TAGS = (None,) * len(LIMIT_TAGS)
+_NO_LIMITS = (np.nan,) * len(LIMIT_FIELDS)
 
 
 def overpass_truck_filter() -> str:
@@ -230,12 +232,24 @@ def read_osm_ways(path: str | Path) -> OsmWays:
         counts.append(len(refs) - before)
         highway.append(tags["highway"])  # kept ways have one (TagFilter, is_truck_way)
         oneway.append(oneway_direction(tags))
-        limits.append(tally.limits(tags.get))
+        given = _limit_tags(tags)
+        limits.append(_NO_LIMITS if given == _NO_TAGS
+                      else tally.limits(dict(zip(LIMIT_TAGS, given, strict=True)).get))
     ways = _pieces(np.asarray(refs, dtype=np.int64), np.asarray(xs, dtype=np.int64),
                    np.asarray(ys, dtype=np.int64), np.asarray(counts, dtype=np.int64),
                    np.asarray(highway, dtype=object), np.asarray(oneway, dtype=np.int8),
                    np.asarray(limits, dtype=np.float32).reshape(-1, len(LIMIT_FIELDS)))
     return replace(ways, unread_maxspeed=dict(tally.unread))
+
+
+def _limit_tags(tags: Any) -> tuple[str | None, ...]:
+    """The way's values of :data:`~siting.network.tags.LIMIT_TAGS` (None = not tagged);
+    calls pyosmium's tag lookup directly when available (half the time of ``tags.get``)."""
+    data = getattr(tags, "_pyosmium_data", None)
+    get = getattr(data, "tags_get_value_by_key", None)
+    if get is None:
+        return tuple(map(tags.get, LIMIT_TAGS))
+    return tuple(map(get, LIMIT_TAGS, _NO_TAGS))
 
 
 def _way_nodes(w: Any) -> Iterator[Any]:

@@ -45,6 +45,7 @@ LIMIT_FIELDS: tuple[str, ...] = ("forward", "backward", "hgv_forward", "hgv_back
 #: Every tag a way's limits are read from (each key, and with ``:forward``/``:backward``).
 LIMIT_TAGS: tuple[str, ...] = tuple(f"{k}{d}" for k in LIMIT_KEYS
                                     for d in ("", ":forward", ":backward"))
+_NO_LIMITS = (math.nan,) * len(LIMIT_FIELDS)
 #: Highest limit taken as a speed (km/h); larger numbers are typing errors.
 MAX_LIMIT_KPH = 300.0
 #: km/h per unit of a ``maxspeed`` value (OSM: a bare number is km/h).
@@ -196,12 +197,15 @@ class MaxspeedTally:
             where it gives a number, else ``key`` (an unreadable value is counted in
             :attr:`unread`).
         """
+        raw = {k: get(k) for k in LIMIT_TAGS}
+        if all(raw[k] is None for k in LIMIT_TAGS[1:]):  # the common case, fast
+            return (self.kph(raw["maxspeed"]),) * 2 + _NO_LIMITS[2:]
         out: list[float] = []
         for key in LIMIT_KEYS:
-            both = self.kph(get(key))
+            both = self.kph(raw[key])
             for way in ("forward", "backward"):
-                raw = get(f"{key}:{way}")
-                kph = None if is_blank(raw) else self._read(raw)
+                value = raw[f"{key}:{way}"]
+                kph = None if is_blank(value) else self._read(value)
                 out.append(both if kph is None or math.isnan(kph) else kph)
         return tuple(out)
 
