@@ -36,8 +36,10 @@ def validate_scenario(path: str | Path) -> dict[str, Any]:
     comp = net.components()
     filtered = {"road filter": net.filter_summary()} if net.dropped else {}
     if net.n_posted_limits:
+        hgv = (f"; {net.n_hgv_limits:,} for heavy vehicles (maxspeed:hgv)"
+               if net.n_hgv_limits else "")
         filtered["posted speed limits"] = (f"{net.n_posted_limits:,} of {net.n_edges:,} "
-                                           "directed edges (maxspeed)")
+                                           f"directed edges (maxspeed){hgv}")
     if net.unread_maxspeed:
         filtered["unread maxspeed"] = net.maxspeed_summary()
     return {

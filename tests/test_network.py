@@ -418,9 +418,10 @@ def test_validate_reports_what_the_graphml_filter_dropped(tmp_path):
         extra = ({"highway": "footway"} if k < 20 else {"highway": "service"} if k < 22
                  else {"building": "yes"})
         G.add_edge(a, b, **extra)
-    kept = list(G.edges(keys=True))[:4]  # posted limits on three links, one unreadable
-    for (a, b, k), limit in zip(kept, ["30", "20 mph", "60", "signals"], strict=True):
+    kept = list(G.edges(keys=True))[:5]  # posted limits on three links, one unreadable
+    for (a, b, k), limit in zip(kept, ["30", "20 mph", "60", "signals"], strict=False):
         G.edges[a, b, k]["maxspeed"] = limit
+    G.edges[kept[4]]["maxspeed:hgv"] = "30"  # and one for heavy vehicles only
     ox.save_graphml(G, folder / "roads.graphml")
     text = toml.read_text(encoding="utf-8")
     assert 'path = "roads.geojson"' in text
@@ -430,7 +431,8 @@ def test_validate_reports_what_the_graphml_filter_dropped(tmp_path):
     assert summary["network"] == f"{net.n_nodes} nodes, {net.n_edges} directed edges (SCHEMATIC)"
     assert summary["road filter"] == ("23 source edges dropped by the fleet road filter "
                                       "(footway 20, service 2, untagged 1)")
-    assert summary["posted speed limits"] == f"3 of {net.n_edges:,} directed edges (maxspeed)"
+    assert summary["posted speed limits"] == (f"4 of {net.n_edges:,} directed edges "
+                                              "(maxspeed); 1 for heavy vehicles (maxspeed:hgv)")
     assert summary["unread maxspeed"] == ("maxspeed of 1 source roads holds no speed limit "
                                           "siting reads ('signals' 1); their road-class "
                                           "speed is used")
@@ -812,7 +814,8 @@ def test_npz_roundtrip(tmp_path):
 def _overpass_json() -> dict:
     ways = [(100, [1, 2, 3], {"highway": "primary"}),
             (101, [4, 2, 5], {"highway": "residential"}),
-            (102, [3, 6], {"highway": "secondary", "oneway": "yes", "maxspeed": "20"}),
+            (102, [3, 6], {"highway": "secondary", "oneway": "yes", "maxspeed": "20",
+                           "maxspeed:hgv:forward": "15"}),
             (103, [6, 7], {"highway": "tertiary", "oneway": "-1"})]
     els = [{"type": "node", "id": i, "lon": TINY_NODES[i][0], "lat": TINY_NODES[i][1]}
            for i in range(1, 8)]
@@ -928,10 +931,11 @@ def test_online_bbox_download_then_caches(tmp_path, replay_server):
     again = load_network(spec, osmnx_settings=settings)
     assert len(log) == 2
     assert edge_dict(again) == got
-    for n in (net, again):  # way 102's posted limit, below its class speed (35 km/h heavy)
-        speed = n.edge_speeds_kph(DEFAULT_SPEEDS_KPH, "heavy")
-        assert n.n_posted_limits == 1
-        assert speed[np.isfinite(n.edge_maxspeed_kph)].tolist() == [20.0]
+    for n in (net, again):  # way 102's posted limits, below its class speed (35 km/h heavy)
+        heavy, light = (n.edge_speeds_kph(DEFAULT_SPEEDS_KPH, v) for v in ("heavy", "light"))
+        assert n.n_posted_limits == n.n_hgv_limits == 1
+        limited = np.isfinite(n.edge_maxspeed_kph)
+        assert (heavy[limited].tolist(), light[limited].tolist()) == ([15.0], [20.0])
     # without our cache, osmnx's HTTP cache still answers (and no server is asked)
     cached[0].unlink()
     assert edge_dict(load_network(spec, osmnx_settings=settings)) == got

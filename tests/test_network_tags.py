@@ -13,6 +13,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pyogrio
 import pytest
@@ -278,3 +279,157 @@ def test_unread_maxspeed_is_warned_and_kept_in_npz(tmp_path, caplog):
     plain = read_npz(save_network(replace(net, edge_maxspeed_kph=None, unread_maxspeed={}),
                                   tmp_path / "plain.npz"))
     assert plain.edge_maxspeed_kph is None and plain.unread_maxspeed == {}
+
+
+# ----------------------------------------------------------------- maxspeed:hgv, by direction
+# Way 102 (B-E, primary: 50 km/h light, 40 heavy) with a limit for heavy goods vehicles and
+# one per direction (forward = B->E, as drawn).
+LIMITED = (102, [2, 5], {"highway": "primary", "maxspeed:forward": "20",
+                         "maxspeed:backward": "45", "maxspeed:hgv": "30"})
+E = NODES[5]
+
+
+def edge_speeds(net: RoadNetwork) -> dict[tuple, tuple[float, float]]:
+    """Directed edges keyed by their end coordinates: (light, heavy) speed, km/h."""
+    light, heavy = (net.edge_speeds_kph(DEFAULT_SPEEDS_KPH, v) for v in ("light", "heavy"))
+    return {tuple(round(float(x), 6) for x in (net.lon[u], net.lat[u], net.lon[v], net.lat[v])):
+            (round(float(a), 3), round(float(b), 3))
+            for u, v, a, b in zip(net.edge_u, net.edge_v, light, heavy, strict=True)}
+
+
+def osmnx_graph(ways):
+    """The ways as osmnx builds a graph: each way's tags on its edges, ``reversed`` True on
+    the edges of a two-way road that run against the way's direction."""
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    for n, (lon, lat) in NODES.items():
+        G.add_node(n, x=lon, y=lat)
+    for _, refs, tags in ways:
+        for a, b in itertools.pairwise(refs):
+            G.add_edge(a, b, reversed=False, **tags)
+            if tags.get("oneway") != "yes" and tags["highway"] != "motorway":
+                G.add_edge(b, a, reversed=True, **tags)
+    return G
+
+
+def _limited_network(fmt: str, tmp_path: Path) -> RoadNetwork:
+    ways = [LIMITED if w[0] == 102 else w for w in WAYS]
+    osm = write_osm(tmp_path / "block.osm", ways)
+    if fmt == "gpkg":  # GDAL's other_tags
+        gdal_export(osm, tmp_path / "lines.gpkg")
+        return load_network(NetworkSpec(path=tmp_path / "lines.gpkg"))
+    if fmt == "graphml":
+        nx.write_graphml(osmnx_graph(ways), tmp_path / "block.graphml")
+        return load_network(NetworkSpec(path=tmp_path / "block.graphml"))
+    net = load_network(NetworkSpec(path=osm))
+    return read_npz(save_network(net, tmp_path / "net.npz")) if fmt == "npz" else net
+
+
+@pytest.mark.parametrize("fmt", ["osm", "gpkg", "graphml", "npz"])
+def test_hgv_limit_caps_heavy_vehicles_and_directional_limits_their_direction(tmp_path, fmt):
+    net = _limited_network(fmt, tmp_path)
+    speeds = edge_speeds(net)
+    be, eb = (tuple(round(x, 6) for x in (*p, *q)) for p, q in ((B, E), (E, B)))
+    assert speeds[be] == (20.0, 20.0)  # maxspeed:forward, for both classes
+    assert speeds[eb] == (45.0, 30.0)  # maxspeed:backward; heavy: maxspeed:hgv as well
+    assert (net.n_posted_limits, net.n_hgv_limits) == (3, 2)  # A->B 15, B->E, E->B
+    osm = load_network(NetworkSpec(path=tmp_path / "block.osm"))
+    assert speeds == edge_speeds(osm)  # every other edge as the OSM file has it
+
+
+@pytest.mark.parametrize("names", [("maxspeed_hgv", "maxspeed_forward", "maxspeed_backward"),
+                                   ("maxspeed:hgv", "maxspeed:forward", "maxspeed:backward")])
+def test_line_layer_columns_give_hgv_and_directional_limits(names):
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    g = gpd.GeoDataFrame({"highway": ["primary"], **{n: [v] for n, v in zip(
+        names, [30, "20", 45.0], strict=True)}}, geometry=[LineString([B, E])], crs="EPSG:4326")
+    speeds = edge_speeds(from_lines(g))
+    assert sorted(speeds.values()) == [(20.0, 20.0), (45.0, 30.0)]
+    drawn = speeds[tuple(round(x, 6) for x in (*B, *E))]
+    assert drawn == (20.0, 20.0)  # forward is the digitised direction
+
+
+def test_graphml_edge_of_unknown_direction_keeps_to_the_lower_limit():
+    H = nx.DiGraph()  # no osmnx 'reversed' attribute: the way's direction is unknown
+    H.add_edge(1, 2, highway="primary", **{"maxspeed:forward": "20", "maxspeed:backward": "45",
+                                          "maxspeed:hgv:backward": "15"})
+    for n in (1, 2):
+        H.nodes[n].update(x=NODES[n][0], y=NODES[n][1])
+    assert list(edge_speeds(from_networkx(H)).values()) == [(20.0, 15.0)]
+
+
+@pytest.mark.parametrize(("tags", "limits", "unread"), [
+    ({}, (None, None, None, None), {}),
+    ({"maxspeed": "50"}, (50, 50, None, None), {}),
+    ({"maxspeed": "50", "maxspeed:forward": "30"}, (30, 50, None, None), {}),
+    ({"maxspeed": "50", "maxspeed:backward": "signals"}, (50, 50, None, None), {"signals": 1}),
+    ({"maxspeed": "50", "maxspeed:forward": "none"}, (50, 50, None, None), {}),
+    ({"maxspeed:hgv": "60", "maxspeed:hgv:backward": "40 mph"}, (None, None, 60, 64.37376), {}),
+])
+def test_maxspeed_tally_limits(tags, limits, unread):
+    from siting.network.tags import MaxspeedTally
+
+    tally = MaxspeedTally()
+    got = tally.limits(tags.get)
+    assert [None if math.isnan(x) else pytest.approx(x) for x in got] == list(limits)
+    assert dict(tally.unread) == unread
+
+
+# --------------------------------------------------------------------------- bridges, tunnels
+@pytest.mark.parametrize("structure", [{"bridge": "yes"}, {"tunnel": "yes"},
+                                       {"bridge": "viaduct", "layer": "0"}])
+def test_gdal_layer_bridge_without_layer_does_not_join_the_roads_it_crosses(tmp_path,
+                                                                          structure):
+    """Way 105 crosses ways 100 and 101 with no shared node: the OSM file never joins it
+    there, and neither does its GDAL layer (a bridge is above, a tunnel below)."""
+    ways = [(105, [6, 7], {"highway": "primary", **structure}) if w[0] == 105 else w
+            for w in WAYS]
+    osm = write_osm(tmp_path / "block.osm", ways)
+    gdal_export(osm, tmp_path / "lines.gpkg")
+    from_osm = load_network(NetworkSpec(path=osm))
+    from_layer = load_network(NetworkSpec(path=tmp_path / "lines.gpkg"))
+    assert from_layer.components().n_components == from_osm.components().n_components == 2
+    assert directed_edges(from_layer) == directed_edges(from_osm)
+
+
+@pytest.mark.parametrize("layer", [{}, {"layer": "1"}])
+def test_bridge_ending_on_a_road_joins_it_as_in_the_osm_file(tmp_path, layer):
+    """A bridge from node 6 over way 100 down to node 3, a middle node of way 101: joined
+    there (a shared node), not where it crosses way 100."""
+    ways = [(105, [6, 3], {"highway": "primary", "bridge": "yes", **layer}) if w[0] == 105
+            else w for w in WAYS]
+    osm = write_osm(tmp_path / "block.osm", ways)
+    gdal_export(osm, tmp_path / "lines.gpkg")
+    from_osm = load_network(NetworkSpec(path=osm))
+    from_layer = load_network(NetworkSpec(path=tmp_path / "lines.gpkg"))
+    assert from_layer.components().n_components == from_osm.components().n_components == 1
+    assert directed_edges(from_layer) == directed_edges(from_osm)
+    assert from_layer.n_nodes == from_osm.n_nodes
+
+
+@pytest.mark.parametrize(("over", "joined"), [
+    ({"bridge": "F", "tunnel": "F", "layer": 0}, True),
+    ({"bridge": "T", "tunnel": "F", "layer": 0}, False),   # Geofabrik: layer 0 = not tagged
+    ({"bridge": "F", "tunnel": "T", "layer": 0}, False),
+    ({"bridge": "T", "tunnel": "F", "layer": -1}, True),   # a layer given: it decides
+    ({"bridge": True, "tunnel": None, "layer": None}, False),
+    ({"bridge": "no", "tunnel": "building_passage", "layer": None}, True),
+    ({"bridge": np.nan, "tunnel": "", "layer": np.nan}, True),
+])
+def test_geofabrik_bridge_and_tunnel_columns_set_the_level(over, joined):
+    """Geofabrik's gis_osm_roads_free: bridge/tunnel T/F, layer 0 where OSM has none. The
+    road under the crossing line is at level -1 in one case, at 0 (F/F/0) otherwise."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    mid = ((A[0] + B[0]) / 2, A[1])
+    under = {"bridge": "F", "tunnel": "F", "layer": -1 if over["layer"] == -1 else 0}
+    g = gpd.GeoDataFrame([{"fclass": "primary", **under}, {"fclass": "primary", **over}],
+                         geometry=[LineString([A, B]), LineString([(mid[0], mid[1] - 0.002),
+                                                                  (mid[0], mid[1] + 0.002)])],
+                         crs="EPSG:4326")
+    if over["layer"] is None:
+        g = g.drop(columns="layer")
+    net = from_lines(g, class_column="fclass")
+    assert net.components().n_components == (1 if joined else 2)

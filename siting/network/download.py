@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 from siting._errors import DownloadError, NetworkError
 from siting.network.graph import one_line
 from siting.network.osm import overpass_truck_filter
+from siting.network.tags import LIMIT_TAGS
 
 #: What the services are called in messages, and the CLI option that changes each.
 NOMINATIM = "the geocoder (Nominatim)"
@@ -100,8 +101,11 @@ def download_graph(*, place: str | None, bbox: tuple[float, float, float, float]
     """
     import osmnx as ox
 
+    # the way tags siting reads beyond osmnx's own (posted limits for trucks, by direction)
+    tags = [*ox.settings.useful_tags_way, *(t for t in LIMIT_TAGS
+                                            if t not in ox.settings.useful_tags_way)]
     opts: dict[str, Any] = {"cache_folder": str(http_cache), "use_cache": True,
-                            "log_console": False, "log_file": False}
+                            "log_console": False, "log_file": False, "useful_tags_way": tags}
     opts.update(settings or {})
     unknown = sorted(k for k in opts if not hasattr(ox.settings, k))
     if unknown:

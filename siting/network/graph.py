@@ -41,6 +41,10 @@ CLASS_ALIASES: dict[str, str] = {
     "次干路": "secondary", "次干道": "secondary", "县道": "tertiary", "支路": "residential",
     "乡道": "unclassified", "村道": "unclassified", "匝道": "motorway_link",
 }
+#: Vehicle classes that keep to the limits for heavy goods vehicles (OSM ``maxspeed:hgv``,
+#: vehicles over 3.5 t): the scenario's ``heavy`` class (compactors, washers, sprinklers,
+#: dump trucks). ``light`` (vans and light trucks) keeps to ``maxspeed`` only.
+HGV_VEHICLE_CLASSES: frozenset[str] = frozenset({"heavy"})
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -159,8 +163,13 @@ class RoadNetwork:
         :func:`siting.network.graphml.from_networkx`); empty when nothing was dropped or the
         source was filtered before it was read (OSM files, Overpass downloads).
     edge_maxspeed_kph
-        float32 posted speed limit per edge (km/h, the source's ``maxspeed``; NaN where none
+        float32 posted speed limit per edge (km/h, the source's ``maxspeed``, or
+        ``maxspeed:forward``/``maxspeed:backward`` in the edge's direction; NaN where none
         is given), or None when no edge has one. Caps :meth:`edge_speeds_kph`.
+    edge_maxspeed_hgv_kph
+        float32 posted limit for heavy goods vehicles per edge (km/h, ``maxspeed:hgv``, by
+        direction as above; NaN where none), or None when no edge has one. Caps the speed of
+        :data:`HGV_VEHICLE_CLASSES` only.
     unread_maxspeed
         ``maxspeed`` values that hold no readable limit (``"signals"``, ``"CN:urban"`` ...)
         and the number of source roads with each (see :meth:`maxspeed_summary`).
@@ -181,6 +190,7 @@ class RoadNetwork:
     dropped: Mapping[str, int] = field(default_factory=dict)
     edge_maxspeed_kph: np.ndarray | None = None
     unread_maxspeed: Mapping[str, int] = field(default_factory=dict)
+    edge_maxspeed_hgv_kph: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.node_id)
@@ -189,7 +199,8 @@ class RoadNetwork:
                 msg = f"RoadNetwork.{name} has {len(getattr(self, name))} values, expected {n}"
                 raise ValueError(msg)
         m = len(self.edge_u)
-        for name in ("edge_v", "edge_length_m", "edge_class", "edge_maxspeed_kph"):
+        for name in ("edge_v", "edge_length_m", "edge_class", "edge_maxspeed_kph",
+                     "edge_maxspeed_hgv_kph"):
             if getattr(self, name) is not None and len(getattr(self, name)) != m:
                 msg = f"RoadNetwork.{name} has {len(getattr(self, name))} values, expected {m}"
                 raise ValueError(msg)
@@ -216,10 +227,20 @@ class RoadNetwork:
 
     @property
     def n_posted_limits(self) -> int:
-        """Directed edges with a posted speed limit (:attr:`edge_maxspeed_kph`)."""
-        if self.edge_maxspeed_kph is None:
+        """Directed edges with a posted speed limit (:attr:`edge_maxspeed_kph` or
+        :attr:`edge_maxspeed_hgv_kph`)."""
+        posted = np.zeros(self.n_edges, dtype=bool)
+        for limits in (self.edge_maxspeed_kph, self.edge_maxspeed_hgv_kph):
+            if limits is not None:
+                posted |= np.isfinite(limits)
+        return int(posted.sum())
+
+    @property
+    def n_hgv_limits(self) -> int:
+        """Directed edges with a limit for heavy goods vehicles (:attr:`edge_maxspeed_hgv_kph`)."""
+        if self.edge_maxspeed_hgv_kph is None:
             return 0
-        return int(np.isfinite(self.edge_maxspeed_kph).sum())
+        return int(np.isfinite(self.edge_maxspeed_hgv_kph).sum())
 
     def filter_summary(self) -> str:
         """One line on what the fleet road filter dropped, most frequent reason first.
@@ -274,17 +295,23 @@ class RoadNetwork:
         -------
         numpy.ndarray
             float64 km/h, one per edge: the class speed, or the edge's posted limit
-            (:attr:`edge_maxspeed_kph`) where that is lower. A limit above the class speed
-            does not raise it: the class speeds are what working trucks drive.
+            (:attr:`edge_maxspeed_kph`) where that is lower; for the heavy class
+            (:data:`HGV_VEHICLE_CLASSES`) also the limit for heavy goods vehicles
+            (:attr:`edge_maxspeed_hgv_kph`). A limit above the class speed does not raise
+            it: the class speeds are what working trucks drive.
         """
         if self.n_edges == 0:
             return np.zeros(0)
         classes, inv = np.unique(self.edge_class.astype(str), return_inverse=True)
         per_class = np.array([_class_speed(c, speeds, vehicle_class) for c in classes])
         speed = per_class[inv.ravel()]
-        if self.edge_maxspeed_kph is None:
-            return speed
-        return np.fmin(speed, self.edge_maxspeed_kph.astype(np.float64))  # NaN: no limit
+        limits = [self.edge_maxspeed_kph]
+        if vehicle_class in HGV_VEHICLE_CLASSES:
+            limits.append(self.edge_maxspeed_hgv_kph)
+        for limit in limits:
+            if limit is not None:
+                speed = np.fmin(speed, limit.astype(np.float64))  # NaN: no limit
+        return speed
 
     # ------------------------------------------------------------------ geometry
     @cached_property
@@ -426,20 +453,23 @@ class RoadNetwork:
         """The network as a networkx MultiDiGraph keyed by node index (for tests/tools).
 
         Nodes carry ``x`` (lon), ``y`` (lat), ``node_id``; edges ``length`` (m),
-        ``highway`` (road class) and, where posted, ``maxspeed`` (km/h). Graph attribute
-        ``crs`` is ``"EPSG:4326"``.
+        ``highway`` (road class) and, where posted, ``maxspeed`` and ``maxspeed:hgv``
+        (km/h, of the edge's direction). Graph attribute ``crs`` is ``"EPSG:4326"``.
         """
         import networkx as nx
 
         g = nx.MultiDiGraph(crs="EPSG:4326")
         g.add_nodes_from((i, {"x": float(self.lon[i]), "y": float(self.lat[i]),
                               "node_id": int(self.node_id[i])}) for i in range(self.n_nodes))
-        limits = (self.edge_maxspeed_kph if self.edge_maxspeed_kph is not None
-                  else np.full(self.n_edges, np.nan))
+        none = np.full(self.n_edges, np.nan)
+        limits = [none if a is None else a
+                  for a in (self.edge_maxspeed_kph, self.edge_maxspeed_hgv_kph)]
         g.add_edges_from((int(u), int(v), {"length": float(ln), "highway": str(c)}
-                          | ({"maxspeed": float(m)} if np.isfinite(m) else {}))
-                         for u, v, ln, c, m in zip(self.edge_u, self.edge_v, self.edge_length_m,
-                                                   self.edge_class, limits, strict=True))
+                          | {k: float(m) for k, m in (("maxspeed", m), ("maxspeed:hgv", h))
+                             if np.isfinite(m)})
+                         for u, v, ln, c, m, h in zip(self.edge_u, self.edge_v,
+                                                      self.edge_length_m, self.edge_class,
+                                                      *limits, strict=True))
         return g
 
 
@@ -458,21 +488,22 @@ def make_network(lon: np.ndarray, lat: np.ndarray, node_id: np.ndarray, u: np.nd
                  v: np.ndarray, length: np.ndarray, cls: np.ndarray, *, source: str,
                  schematic: bool, crs: str | None = None,
                  dropped: Mapping[str, int] | None = None, maxspeed: np.ndarray | None = None,
-                 unread_maxspeed: Mapping[str, int] | None = None) -> RoadNetwork:
+                 unread_maxspeed: Mapping[str, int] | None = None,
+                 maxspeed_hgv: np.ndarray | None = None) -> RoadNetwork:
     """Drop unused nodes and self-loops, project, and build the RoadNetwork.
 
     ``lon``/``lat`` are WGS84 degrees per node, ``u``/``v`` directed node indices, ``length``
-    metres per edge, ``maxspeed`` the posted limit per edge (km/h, NaN = none); ``crs``
-    defaults to :func:`siting.crs.utm_crs` of the used nodes.
+    metres per edge, ``maxspeed`` and ``maxspeed_hgv`` the posted limits per edge (km/h, NaN
+    = none; see :attr:`RoadNetwork.edge_maxspeed_hgv_kph`); ``crs`` defaults to
+    :func:`siting.crs.utm_crs` of the used nodes.
     """
     keep = u != v
     u, v, length, cls = u[keep], v[keep], length[keep], cls[keep]
     if len(u) == 0:
         msg = f"{source}: no usable road segments (empty network); check the data covers roads"
         raise NetworkError(msg)
-    limits = None
-    if maxspeed is not None and np.isfinite(maxspeed[keep]).any():
-        limits = np.asarray(maxspeed[keep], dtype=np.float32)
+    limits, hgv = (None if a is None or not np.isfinite(a[keep]).any()
+                   else np.asarray(a[keep], dtype=np.float32) for a in (maxspeed, maxspeed_hgv))
     used = np.zeros(len(lon), dtype=bool)
     used[u] = True
     used[v] = True
@@ -488,21 +519,24 @@ def make_network(lon: np.ndarray, lat: np.ndarray, node_id: np.ndarray, u: np.nd
         edge_v=v.astype(np.int32), edge_length_m=np.asarray(length, dtype=np.float64),
         edge_class=np.asarray(cls, dtype=object), source=source, schematic=schematic,
         dropped=dict(dropped or {}), edge_maxspeed_kph=limits,
-        unread_maxspeed=dict(unread_maxspeed or {}))
+        unread_maxspeed=dict(unread_maxspeed or {}), edge_maxspeed_hgv_kph=hgv)
 
 
 def from_pieces(node_key: np.ndarray, vlon: np.ndarray, vlat: np.ndarray, start: np.ndarray,
                 piece_class: np.ndarray, piece_oneway: np.ndarray, *, keys_are_ids: bool,
                 source: str, schematic: bool, dropped: Mapping[str, int] | None = None,
-                piece_maxspeed: np.ndarray | None = None,
+                piece_limits: np.ndarray | None = None,
                 unread_maxspeed: Mapping[str, int] | None = None) -> RoadNetwork:
     """Build a network from polylines given as flat vertex arrays.
 
     Piece ``k`` is vertices ``start[k]:start[k+1]``; vertices sharing a ``node_key`` are one
     node (a junction). Consecutive vertices of a piece form an edge, in both directions
-    unless ``piece_oneway`` is 1 (digitised direction) or -1 (against it); ``piece_maxspeed``
-    is its posted limit (km/h, NaN = none). ``dropped`` counts what the fleet road filter
-    left out (:attr:`RoadNetwork.dropped`), ``unread_maxspeed`` the limits not understood.
+    unless ``piece_oneway`` is 1 (digitised direction) or -1 (against it); row ``k`` of
+    ``piece_limits`` (shape ``(n_pieces, 4)``, the columns of
+    :data:`siting.network.tags.LIMIT_FIELDS`) is its posted limits (km/h, NaN = none) in the
+    digitised direction and against it, for every vehicle and for heavy goods vehicles.
+    ``dropped`` counts what the fleet road filter left out (:attr:`RoadNetwork.dropped`),
+    ``unread_maxspeed`` the limits not understood.
     """
     nv = len(node_key)
     n_pieces = len(start) - 1
@@ -525,10 +559,12 @@ def from_pieces(node_key: np.ndarray, vlon: np.ndarray, vlat: np.ndarray, start:
     v = np.concatenate([pv[fwd], pu[bwd]])
     ln = np.concatenate([length[fwd], length[bwd]])
     c = np.concatenate([cls[fwd], cls[bwd]])
-    limits = None
-    if piece_maxspeed is not None:
-        limits = np.concatenate([piece_maxspeed[p][fwd], piece_maxspeed[p][bwd]])
+    limits = hgv = None
+    if piece_limits is not None:
+        lim = piece_limits[p]
+        limits = np.concatenate([lim[fwd, 0], lim[bwd, 1]])
+        hgv = np.concatenate([lim[fwd, 2], lim[bwd, 3]])
     ids = uniq if keys_are_ids else np.arange(len(uniq))
     return make_network(vlon[first], vlat[first], ids, u, v, ln, c, source=source,
                         schematic=schematic, dropped=dropped, maxspeed=limits,
-                        unread_maxspeed=unread_maxspeed)
+                        unread_maxspeed=unread_maxspeed, maxspeed_hgv=hgv)

@@ -111,7 +111,7 @@ class _Edges:
     cls: np.ndarray      # object road classes
     dropped: dict[str, int]
     shapes: list[np.ndarray | None]  # the edge's ``geometry`` vertices (graph CRS) or None
-    maxspeed: np.ndarray  # float32 posted limit, km/h (NaN = none)
+    limits: np.ndarray   # float32 (n, 2) posted limits, km/h (NaN = none): maxspeed, hgv
     mixed: list[str] = field(default_factory=list)  # kept edges merged with dropped ways
     unread_maxspeed: dict[str, int] = field(default_factory=dict)
 
@@ -127,10 +127,10 @@ def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: boo
         Nodes need ``x``/``y`` (or ``lon``/``lat``) coordinates in ``G.graph["crs"]``
         (default EPSG:4326). Edges may carry ``length`` (m; else the straight great-circle
         distance), ``highway`` (road class; else ``"road"``), ``maxspeed`` (posted limit,
-        the lowest of an osmnx list; :func:`siting.network.tags.maxspeed_kph`), and
-        ``geometry`` (the road's
-        shape, a LineString or its WKT, as osmnx keeps it on simplified edges: its inner
-        vertices become nodes, see :func:`_with_shapes`). Undirected graphs give both
+        the lowest of an osmnx list; :func:`siting.network.tags.maxspeed_kph`), ``maxspeed:hgv``
+        and ``maxspeed:forward``/``:backward`` (see :func:`_edge_limits`), and ``geometry``
+        (the road's shape, a LineString or its WKT, as osmnx keeps it on simplified edges: its
+        inner vertices become nodes, see :func:`_with_shapes`). Undirected graphs give both
         directions.
     source
         Description kept on the network.
@@ -186,7 +186,7 @@ def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: boo
             "the exact OSM filter save the graph unsimplified (simplify=False) or simplify "
             "it with edge_attrs_differ=['highway']", where, len(e.mixed), e.mixed[0])
     xs, ys, ids, e = _with_shapes(G, e, xs, ys, ids, where, coords)
-    u, v, length, cls, limits = e.u, e.v, e.length, e.cls, e.maxspeed
+    u, v, length, cls, limits = e.u, e.v, e.length, e.cls, e.limits
     missing = ~np.isfinite(length)
     if missing.any():
         length[missing] = haversine_m(xs[u[missing]], ys[u[missing]], xs[v[missing]],
@@ -197,8 +197,8 @@ def from_networkx(G: nx.Graph, *, source: str = "networkx graph", schematic: boo
         cls = np.concatenate([cls, cls])
         limits = np.concatenate([limits, limits])
     return make_network(xs, ys, ids, u, v, length, cls, source=source, schematic=schematic,
-                        dropped=e.dropped, maxspeed=limits,
-                        unread_maxspeed=e.unread_maxspeed)
+                        dropped=e.dropped, maxspeed=limits[:, 0],
+                        unread_maxspeed=e.unread_maxspeed, maxspeed_hgv=limits[:, 1])
 
 
 def _with_shapes(G: nx.Graph, e: _Edges, lon: np.ndarray, lat: np.ndarray, ids: np.ndarray,
@@ -249,7 +249,7 @@ def _with_shapes(G: nx.Graph, e: _Edges, lon: np.ndarray, lat: np.ndarray, ids: 
     edges = _Edges(np.concatenate([e.u[keep], su]), np.concatenate([e.v[keep], sv]),
                    np.concatenate([e.length[keep], piece * scale]),
                    np.concatenate([e.cls[keep], e.cls[edge[seg]]]), e.dropped, [],
-                   np.concatenate([e.maxspeed[keep], e.maxspeed[edge[seg]]]),
+                   np.concatenate([e.limits[keep], e.limits[edge[seg]]]),
                    unread_maxspeed=e.unread_maxspeed)
     return lon, lat, ids, edges
 
@@ -284,9 +284,9 @@ def _to_lonlat(G: nx.Graph, xs: np.ndarray, ys: np.ndarray, source: str,
 
 def _edge_arrays(G: nx.Graph, index: dict[Any, int], fleet_filter: bool) -> _Edges:
     """Edge endpoints, lengths (NaN = none given), classes and posted limits (``maxspeed``,
-    see :func:`siting.network.tags.maxspeed_kph`); filtered when asked."""
+    ``maxspeed:hgv``, see :func:`_edge_limits`); filtered when asked."""
     us, vs, lens, classes = [], [], [], []
-    limits: list[float] = []
+    limits: list[tuple[float, float]] = []
     tally = MaxspeedTally()
     shapes: list[np.ndarray | None] = []
     mixed: list[str] = []
@@ -307,8 +307,7 @@ def _edge_arrays(G: nx.Graph, index: dict[Any, int], fleet_filter: bool) -> _Edg
         us.append(index[a])
         vs.append(index[b])
         shapes.append(_edge_shape(d.get("geometry")))
-        limit = tag_values(d.get("maxspeed"), lower=False)
-        limits.append(tally.kph(limit) if limit else np.nan)
+        limits.append(_edge_limits(d, tally, G.is_directed()))
         ln = d.get("length")
         try:
             lens.append(float(ln) if ln is not None else np.nan)
@@ -316,8 +315,24 @@ def _edge_arrays(G: nx.Graph, index: dict[Any, int], fleet_filter: bool) -> _Edg
             lens.append(np.nan)
     return _Edges(np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64),
                   np.asarray(lens, dtype=np.float64), np.asarray(classes, dtype=object),
-                  dict(dropped), shapes, np.asarray(limits, dtype=np.float32), mixed,
-                  dict(tally.unread))
+                  dict(dropped), shapes, np.asarray(limits, dtype=np.float32).reshape(-1, 2),
+                  mixed, dict(tally.unread))
+
+
+def _edge_limits(d: dict[str, Any], tally: MaxspeedTally, directed: bool
+                 ) -> tuple[float, float]:
+    """An edge's posted limits (km/h, NaN = none), for every vehicle and for heavy goods
+    vehicles, in its direction: osmnx's ``reversed`` (False: the way's direction, True:
+    against it) picks ``maxspeed:forward`` or ``:backward``; an edge without it (or merged
+    from both, or of an undirected graph) keeps to the lower of the two."""
+    fwd, bwd, hgv_fwd, hgv_bwd = tally.limits(lambda k: tag_values(d.get(k), lower=False)
+                                              or None)
+    rev = set(tag_values(d.get("reversed"))) if directed else set()
+    if rev == {"false"}:
+        return fwd, hgv_fwd
+    if rev == {"true"}:
+        return bwd, hgv_bwd
+    return float(np.fmin(fwd, bwd)), float(np.fmin(hgv_fwd, hgv_bwd))
 
 
 def _edge_shape(raw: object) -> np.ndarray | None:

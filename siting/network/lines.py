@@ -1,9 +1,16 @@
 """GIS line layers (GeoPackage, Shapefile, GeoJSON) noded into a routable road network.
 
 Lines are split at every vertex, at shared endpoints and at crossings with other lines (of the
-same ``layer`` level); line ends within the snapping tolerance of another line are joined to
-it. Noding happens in the layer's own CRS (see :class:`_NodingPlane`), so lines straight where
-they were drawn stay straight.
+same ``layer`` level; a bridge or tunnel without one is at level 1 or -1, see
+:func:`_levels`); a line end on another line joins it at any level, and line ends within the
+snapping tolerance of another line of their level are joined to it. Noding happens in the
+layer's own CRS (see :class:`_NodingPlane`), so lines straight where they were drawn stay
+straight.
+
+An OSM file needs none of this: its ways join only at shared nodes (:mod:`siting.network.osm`),
+so a bridge crossing a road without one never joins it, and a way that ends on another at a
+shared node joins it whatever their ``layer``. Line layers have no node ids: the levels keep
+crossings apart, and a line's end on another line stands for the shared node.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from siting.network.graph import (
     one_line,
 )
 from siting.network.osm import ACCESS_KEYS, closed_reason, line_drop_reason, oneway_direction
-from siting.network.tags import LayerTags, MaxspeedTally, is_blank
+from siting.network.tags import LIMIT_FIELDS, LIMIT_TAGS, LayerTags, MaxspeedTally, is_blank
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -43,6 +50,10 @@ logger = logging.getLogger(__name__)
 _TRUTHY = frozenset({"yes", "true", "1", "y", "t", "forward", "ft", "是", "单向"})
 
 _BACKWARD = frozenset({"-1", "reverse", "backward", "tf", "反向"})
+#: ``bridge``/``tunnel`` values that mean none (Geofabrik's shapefiles write T/F).
+_NO_STRUCTURE = frozenset({"no", "false", "0", "f", "n", "否"})
+#: ``tunnel`` values at ground level: a passage through a building is under no road.
+_GROUND_TUNNELS = frozenset({"building_passage"})
 
 
 def _layer_class(value: object) -> str:
@@ -105,7 +116,9 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
     level_column
         If this column (or, with ``other_tags``, this tag) exists, crossing lines are joined
         only when their values are equal (grade separation: bridges, tunnels; OSM ``layer``
-        convention, missing = 0).
+        convention, missing = 0); a ``bridge`` (column or tag: yes/T/viaduct ...) at 0 is at
+        1, a ``tunnel`` at -1 (:func:`_levels`). A line's end on another line joins it at
+        any level. None: every crossing joins.
     snap_m
         Snapping tolerance in metres.
     source, schematic
@@ -116,7 +129,9 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
     RoadNetwork
         ``node_id`` is 0..n-1. A ``maxspeed`` column or tag gives the posted limits
         (:attr:`RoadNetwork.edge_maxspeed_kph`, read by
-        :func:`siting.network.tags.maxspeed_kph`).
+        :func:`siting.network.tags.maxspeed_kph`); ``maxspeed:hgv``/``maxspeed_hgv`` those
+        of heavy vehicles, ``maxspeed:forward``/``:backward`` those of the digitised
+        direction or against it (:meth:`siting.network.tags.MaxspeedTally.limits`).
     """
     if gdf.crs is None:
         msg = f"{source}: the line layer has no CRS; set one (e.g. EPSG:4326) before noding"
@@ -147,7 +162,7 @@ def from_lines(gdf: gpd.GeoDataFrame, *, class_column: str = "highway",
     return from_pieces(keys, np.asarray(vlon), np.asarray(vlat), start,
                        attrs.road_class[piece], attrs.oneway[piece], keys_are_ids=False,
                        source=source, schematic=schematic, dropped=dropped,
-                       piece_maxspeed=attrs.maxspeed[piece],
+                       piece_limits=attrs.limits[piece],
                        unread_maxspeed=attrs.unread_maxspeed)
 
 
@@ -158,7 +173,7 @@ class _LineAttributes:
     road_class: np.ndarray        # object
     oneway: np.ndarray            # int8: 1, -1, 0
     level: np.ndarray | None      # float grade level (None: the layer gives none)
-    maxspeed: np.ndarray          # float32 posted limit, km/h (NaN = none)
+    limits: np.ndarray            # float32 (n, 4) posted limits, km/h (tags.LIMIT_FIELDS)
     drop: list[str | None]        # why the fleet road filter leaves it out (None = kept)
     unread_maxspeed: dict[str, int]
 
@@ -179,22 +194,48 @@ def _line_attributes(gdf: gpd.GeoDataFrame, class_column: str, oneway_column: st
                        "feature(s); a Shapefile cuts text at 254 bytes); the tags before the "
                        "cut are used - save the layer as GeoPackage to keep them all", source,
                        _feature_label(gdf, i), tags.tag_column, len(tags.incomplete))
-    level = None
-    if level_column and tags.has(level_column):
-        raw = pd.Series(tags.values(level_column), dtype=object)
-        level = pd.to_numeric(raw, errors="coerce").fillna(0).to_numpy(dtype=np.float64)
     tally = MaxspeedTally()
-    maxspeed = np.full(len(gdf), np.nan, dtype=np.float32)
-    if tags.has("maxspeed"):
-        maxspeed[:] = [np.nan if v is None else tally.kph(v) for v in tags.values("maxspeed")]
+    limits = np.full((len(gdf), len(LIMIT_FIELDS)), np.nan, dtype=np.float32)
+    present = [k for k in LIMIT_TAGS if tags.has(k)]
+    for i, row in enumerate(zip(*(tags.values(k) for k in present), strict=True)):
+        if not all(is_blank(v) for v in row):
+            limits[i] = tally.limits(dict(zip(present, row, strict=True)).get)
     drop = [line_drop_reason(c) for c in classes]
     closed_keys = [k for k in ("area", *ACCESS_KEYS) if tags.has(k)]
     if closed_keys:
         closed = [closed_reason({k: _tag_text(v) for k, v in zip(closed_keys, row, strict=True)})
                   for row in zip(*(tags.values(k) for k in closed_keys), strict=True)]
         drop = [d or r for d, r in zip(drop, closed, strict=True)]
-    return _LineAttributes(classes, _oneway(gdf, classes, oneway_column, tags, source), level,
-                           maxspeed, drop, dict(tally.unread))
+    return _LineAttributes(classes, _oneway(gdf, classes, oneway_column, tags, source),
+                           _levels(tags, level_column, len(gdf)), limits, drop,
+                           dict(tally.unread))
+
+
+def _levels(tags: LayerTags, level_column: str | None, n: int) -> np.ndarray | None:
+    """Grade level per feature: ``level_column``'s number (missing or not a number: 0); where
+    that is 0, 1 for a bridge and -1 for a tunnel (``bridge``/``tunnel`` given and not
+    no/false/0/F: OSM's bridges pass over what they cross, tunnels under it; Geofabrik's
+    shapefiles write 0 for a missing ``layer``). None: no ``level_column``, or the layer has
+    neither it nor ``bridge``/``tunnel``."""
+    if not level_column:
+        return None
+    keys = [k for k in (level_column, "bridge", "tunnel") if tags.has(k)]
+    if not keys:
+        return None
+    level = np.zeros(n)
+    if level_column in keys:
+        raw = pd.Series(tags.values(level_column), dtype=object)
+        level = pd.to_numeric(raw, errors="coerce").fillna(0).to_numpy(dtype=np.float64,
+                                                                       copy=True)
+    flat = level == 0
+    for key, up, ground in (("tunnel", -1.0, _GROUND_TUNNELS), ("bridge", 1.0, frozenset())):
+        if key in keys:
+            text = ["" if is_blank(v) else str(_tag_text(v)).strip().lower()
+                    for v in tags.values(key)]
+            structure = np.array([bool(t) and t not in _NO_STRUCTURE and t not in ground
+                                  for t in text], dtype=bool)
+            level[flat & structure] = up
+    return level
 
 
 def _oneway(gdf: gpd.GeoDataFrame, classes: np.ndarray, oneway_column: str | None,
@@ -364,17 +405,23 @@ def _node_geometry(lines: np.ndarray, level: np.ndarray | None,
     is_end[-1] = True
 
     tree = shapely.STRtree(lines)
-    # crossings and touches between different lines (same level only)
+    # crossings and touches between different lines: at the same level, or where one line
+    # ends on the other (at any level: where a bridge comes down, an OSM file's shared node)
     a, b = tree.query(lines, predicate="intersects")
     m = a < b
-    if level is not None:
-        m &= level[a] == level[b]
     a, b = a[m], b[m]
     split_line: list[np.ndarray] = []
     split_xy: list[np.ndarray] = []
     if len(a):
         inter = shapely.intersection(lines[a], lines[b])
         pts, which = shapely.get_coordinates(inter, return_index=True)
+        if level is not None:
+            ends_xy = np.stack([coords[line_start], coords[np.r_[line_start[1:] - 1, nv - 1]]])
+            pa, pb = a[which], b[which]
+            keep = level[pa] == level[pb]
+            for line in (pa, pb):
+                keep |= (np.hypot(*(ends_xy[:, line] - pts).transpose(2, 0, 1)) < 1e-6).any(0)
+            pts, which = pts[keep], which[keep]
         split_line += [a[which], b[which]]
         split_xy += [pts, pts]
     # line ends within snap_m of another line (not touching it): join at the projection

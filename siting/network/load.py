@@ -33,6 +33,7 @@ from siting.network.graphml import from_networkx, read_graphml
 from siting.network.lines import from_lines, read_lines
 from siting.network.npz import NPZ_FORMAT, npz_meta, read_npz, read_npz_meta, save_network
 from siting.network.osm import overpass_truck_filter, read_osm
+from siting.network.tags import LIMIT_TAGS
 
 if TYPE_CHECKING:
     from siting.scenario import NetworkSpec
@@ -50,8 +51,9 @@ LOCAL_CACHE_MIN_BYTES = 5 * 2**20
 #: Version of what the cache of local files stores; bump it whenever parsing changes the
 #: result (filter, noding, lengths ...), so that old cache entries are no longer used.
 #: 2: GraphML files get the fleet road filter. 3: line layers get it too. 4: posted limits
-#: (``maxspeed``) and a line layer's GDAL ``other_tags``.
-LOCAL_CACHE_FORMAT = 4
+#: (``maxspeed``) and a line layer's GDAL ``other_tags``. 5: ``maxspeed:hgv``, limits by
+#: direction, and the implied level of a line layer's bridges and tunnels.
+LOCAL_CACHE_FORMAT = 5
 _SIDECAR_SUFFIXES = {".shp": (".dbf", ".shx", ".prj", ".cpg", ".DBF", ".SHX", ".PRJ", ".CPG")}
 #: NetworkSpec fields read while parsing a file (they are part of the cache key).
 _PARSE_FIELDS = ("crs", "coords", "layer", "class_column", "oneway_column", "schematic",
@@ -81,9 +83,11 @@ def _load_online(spec: NetworkSpec, osmnx_settings: dict[str, Any] | None) -> Ro
     if cached.is_file():
         logger.info("road network from cache %s", cached)
         net, meta = read_npz_meta(cached)
-        if "maxspeed" not in meta.get("reads", ()):
-            logger.info("%s was downloaded before siting read posted speed limits (maxspeed); "
-                        "delete it to download the network again with them", cached)
+        unread = [k for k in LIMIT_TAGS if k not in meta.get("reads", ())]
+        if unread:
+            logger.info("%s was downloaded before siting read the posted speed limits %s; "
+                        "delete it to download the network again with them", cached,
+                        ", ".join(unread))
         return net
     what = f"place '{spec.place}'" if spec.place else f"bbox {list(spec.bbox or ())}"
     http_cache = cache_dir / "http"

@@ -18,6 +18,7 @@ from pyproj import Transformer
 from siting._atomic import atomic_write_stream
 from siting._errors import NetworkError
 from siting.network.graph import RoadNetwork, component_report, one_line
+from siting.network.tags import LIMIT_TAGS
 
 #: Version of the ``.npz`` layout; files of another version are refused.
 NPZ_FORMAT = 1
@@ -61,7 +62,7 @@ def save_network(net: RoadNetwork, path: str | Path, *, compress: bool = True,
     classes, codes = np.unique(net.edge_class.astype(str), return_inverse=True)
     meta: dict[str, Any] = {"format": NPZ_FORMAT, "source": net.source,
                             "schematic": bool(net.schematic), "crs": net.crs,
-                            "reads": ["maxspeed"]}  # what the source was read for
+                            "reads": list(LIMIT_TAGS)}  # what the source was read for
     if net.dropped:
         meta["dropped"] = {str(k): int(v) for k, v in net.dropped.items()}
     if net.unread_maxspeed:
@@ -74,8 +75,9 @@ def save_network(net: RoadNetwork, path: str | Path, *, compress: bool = True,
               "class_code": codes.ravel().astype(code_type),
               "component": net.components().labels,
               "meta": np.array(json.dumps(meta, ensure_ascii=False))}
-    if net.edge_maxspeed_kph is not None:
-        arrays["edge_maxspeed_kph"] = np.asarray(net.edge_maxspeed_kph, dtype=np.float32)
+    for name in ("edge_maxspeed_kph", "edge_maxspeed_hgv_kph"):
+        if getattr(net, name) is not None:
+            arrays[name] = np.asarray(getattr(net, name), dtype=np.float32)
     if not compress:  # reading then skips the reprojection (~40% of the read time)
         arrays.update(x=net.x, y=net.y)
     save = np.savez_compressed if compress else np.savez
@@ -128,9 +130,9 @@ def read_npz_meta(path: str | Path) -> tuple[RoadNetwork, dict[str, Any]]:
                 edge_class=z["classes"].astype(object)[z["class_code"]],
                 source=meta["source"], schematic=bool(meta["schematic"]),
                 dropped=_counts(meta, "dropped"),
-                edge_maxspeed_kph=(z["edge_maxspeed_kph"].astype(np.float32)
-                                   if "edge_maxspeed_kph" in z.files else None),
-                unread_maxspeed=_counts(meta, "unread_maxspeed"))
+                edge_maxspeed_kph=_limits(z, "edge_maxspeed_kph"),
+                unread_maxspeed=_counts(meta, "unread_maxspeed"),
+                edge_maxspeed_hgv_kph=_limits(z, "edge_maxspeed_hgv_kph"))
             if "component" in z.files:  # written since the cache of local files
                 labels = z["component"]
                 if len(labels) != net.n_nodes:
@@ -144,6 +146,11 @@ def read_npz_meta(path: str | Path) -> tuple[RoadNetwork, dict[str, Any]]:
         msg = f"{path}: not a siting network file ({one_line(e)}); delete it or re-fetch"
         raise NetworkError(msg) from None
     return net, meta
+
+
+def _limits(z: Any, name: str) -> np.ndarray | None:
+    """The posted limits array ``name`` of an open ``.npz`` (None when not stored)."""
+    return z[name].astype(np.float32) if name in z.files else None
 
 
 def _counts(meta: dict[str, Any], key: str) -> dict[str, int]:

@@ -10,10 +10,15 @@
   ``"50;60"`` (the lowest), ``"none"`` (no limit); a zone (``"CN:urban"``, ``"DE:rural"``),
   ``"signals"``, ``"variable"``, ``"walk"`` or other text gives no number.
   :class:`MaxspeedTally` counts such values so that the network can report them.
+- :meth:`MaxspeedTally.limits` reads a way's limits by direction and vehicle group
+  (:data:`LIMIT_FIELDS`): ``maxspeed`` for every vehicle, ``maxspeed:hgv`` for heavy goods
+  vehicles (over 3.5 t: the scenario's ``heavy`` class), each as ``key:forward`` (the way's
+  drawn direction) or ``key:backward`` where that is given, else ``key``.
 
 A posted limit only ever lowers an edge's speed (see
 :meth:`siting.network.RoadNetwork.edge_speeds_kph`): the scenario's class speeds are what
-working trucks drive, usually below the limit, and they may not drive faster than it.
+working trucks drive, usually below the limit, and they may not drive faster than it. A heavy
+vehicle keeps to both limits: ``min(class speed, maxspeed, maxspeed:hgv)``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from siting._errors import clip
@@ -32,6 +37,15 @@ if TYPE_CHECKING:
 
 #: Columns in which GDAL's OSM driver keeps the tags that have no column of their own.
 TAG_COLUMNS: tuple[str, ...] = ("other_tags", "all_tags")
+#: The OSM keys of posted limits: every vehicle, heavy goods vehicles (``hgv``, over 3.5 t).
+LIMIT_KEYS: tuple[str, ...] = ("maxspeed", "maxspeed:hgv")
+#: What :meth:`MaxspeedTally.limits` gives per way, in this order (km/h, NaN = none):
+#: ``maxspeed`` forward (the way's drawn direction) and backward, ``maxspeed:hgv`` likewise.
+LIMIT_FIELDS: tuple[str, ...] = ("forward", "backward", "hgv_forward", "hgv_backward")
+#: Every tag a way's limits are read from (each key, and with ``:forward``/``:backward``).
+LIMIT_TAGS: tuple[str, ...] = tuple(f"{k}{d}" for k in LIMIT_KEYS
+                                    for d in ("", ":forward", ":backward"))
+_NO_LIMITS = (math.nan,) * len(LIMIT_FIELDS)
 #: Highest limit taken as a speed (km/h); larger numbers are typing errors.
 MAX_LIMIT_KPH = 300.0
 #: km/h per unit of a ``maxspeed`` value (OSM: a bare number is km/h).
@@ -154,21 +168,55 @@ class MaxspeedTally:
 
     def kph(self, raw: object) -> float:
         """:func:`maxspeed_kph` of ``raw``, NaN (counted in :attr:`unread`) when unreadable."""
+        kph = self._read(raw)
+        return math.nan if kph is None else kph
+
+    def _read(self, raw: object) -> float | None:
+        """:func:`maxspeed_kph` of ``raw``; an unreadable value is counted in :attr:`unread`."""
         kph = maxspeed_kph(raw)
         if kph is None:
             text = ";".join(map(str, raw)) if isinstance(raw, Sequence) and not isinstance(
                 raw, str) else str(raw)
             self.unread[clip(" ".join(text.split()))] += 1
-            return math.nan
         return kph
+
+    def limits(self, get: Callable[[str], object]) -> tuple[float, ...]:
+        """A way's posted limits by direction and vehicle group (:data:`LIMIT_FIELDS`).
+
+        Parameters
+        ----------
+        get
+            The way's value of a tag (None when it has none): ``dict.get``, pyosmium's
+            ``TagList.get``, a line layer's or a graph edge's lookup.
+
+        Returns
+        -------
+        tuple of float
+            km/h, NaN = no limit: for each key of :data:`LIMIT_KEYS`, the forward and the
+            backward limit. ``key:forward``/``key:backward`` is the limit in that direction
+            where it gives a number, else ``key`` (an unreadable value is counted in
+            :attr:`unread`).
+        """
+        raw = {k: get(k) for k in LIMIT_TAGS}
+        if all(raw[k] is None for k in LIMIT_TAGS[1:]):  # the common case, fast
+            return (self.kph(raw["maxspeed"]),) * 2 + _NO_LIMITS[2:]
+        out: list[float] = []
+        for key in LIMIT_KEYS:
+            both = self.kph(raw[key])
+            for way in ("forward", "backward"):
+                value = raw[f"{key}:{way}"]
+                kph = None if is_blank(value) else self._read(value)
+                out.append(both if kph is None or math.isnan(kph) else kph)
+        return tuple(out)
 
 
 class LayerTags:
     """The OSM tags of a GIS line layer's features.
 
     A tag's value is the feature's value in the column of the tag's name (``maxspeed``,
-    ``access`` ... as a custom ``osmconf.ini`` or a Geofabrik shapefile has them); where that
-    is missing or blank, the tag from GDAL's ``other_tags`` (:data:`TAG_COLUMNS`).
+    ``access`` ... as a custom ``osmconf.ini`` or a Geofabrik shapefile has them; for a key
+    with ``:``, such as ``maxspeed:hgv``, also a column with ``_`` instead: ``maxspeed_hgv``);
+    where that is missing or blank, the tag from GDAL's ``other_tags`` (:data:`TAG_COLUMNS`).
 
     Parameters
     ----------
@@ -191,15 +239,22 @@ class LayerTags:
                 if not whole:
                     self.incomplete.append(i)
 
+    def column(self, key: str) -> str | None:
+        """The column holding tag ``key``: ``key`` itself, else ``key`` with ``_`` for ``:``
+        (``maxspeed_hgv``); None when the layer has neither."""
+        return next((c for c in (key, key.replace(":", "_")) if c in self._table.columns),
+                    None)
+
     def has(self, key: str) -> bool:
         """True when some feature may give ``key`` (a column of that name, or other_tags)."""
-        return key in self._table.columns or self.tag_column is not None
+        return self.column(key) is not None or self.tag_column is not None
 
     def values(self, key: str) -> list[object]:
         """``key``'s value for every feature (column first, then other_tags; None = none)."""
-        if key not in self._table.columns:
+        name = self.column(key)
+        if name is None:
             return [r.get(key) for r in self.rows] if self.rows else [None] * len(self._table)
-        col = self._table[key].tolist()
+        col = self._table[name].tolist()
         if not self.rows:
             return [None if is_blank(v) else v for v in col]
         return [r.get(key) if is_blank(v) else v for v, r in zip(col, self.rows, strict=True)]
