@@ -160,7 +160,7 @@ def test_labels_of_one_language_only():
     for key, text in ZH.items():
         if key.startswith(("csv.", "layer.basemap")):
             continue
-        text = re.sub(r"\{[a-z_]+\}|[\w.-]+\.(csv|png|html|md|pdf|json)\b", "", text)
+        text = re.sub(r"\{[a-z_]+\}|[\w.-]+\.(csv|png|html|md|pdf|json|gpkg|geojson)\b", "", text)
         text = re.sub(r"siting [a-z]+( --?[a-z-]+)*", "", text)  # a command line is code
         text = re.sub(r"\b[a-z_]+/", "", text)  # a folder name (plan/)
         words = set(re.findall(r"[A-Za-z]{2,}", text))
