@@ -248,7 +248,8 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
                     "curve.png)", p.budget, 100 * p.coverage_share)
     lang = prep.scenario.lang
     with atomic_dir(out_dir, kind="sweep", inputs=inputs) as tmp:
-        _write_curve(points, tmp, lang=lang, types=prep.scenario.station_types)
+        _write_curve(points, tmp, lang=lang, types=prep.scenario.station_types,
+                     year=max(prep.scenario.years))
         (tmp / INFO_FILE).write_text(json.dumps(sweep_info(prep.scenario), ensure_ascii=False,
                                                 indent=2, sort_keys=True) + "\n",
                                      encoding="utf-8")
@@ -304,6 +305,7 @@ def final_year_dips(points: Sequence[SweepPoint]) -> list[SweepPoint]:
 
 
 def _write_curve(points: list[SweepPoint], folder: Path, *, lang: str = "en",
+                 year: int | None = None,
                  types: Sequence[StationType] = ()) -> None:
     feasible = [p for p in points if p.folder]
     x = np.array([p.budget for p in feasible])
@@ -327,11 +329,12 @@ def _write_curve(points: list[SweepPoint], folder: Path, *, lang: str = "en",
         "knee", "folder")]
     write_csv(folder / "curve.csv", rows, header=header)
     if points:
-        _plot_curve(points, knee, folder / "curve.png", lang=lang, types=types)
+        _plot_curve(points, knee, folder / "curve.png", lang=lang, types=types, year=year)
 
 
 def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path, *,
-                lang: str = "en", types: Sequence[StationType] = ()) -> None:
+                lang: str = "en", types: Sequence[StationType] = (),
+                year: int | None = None) -> None:
     """Coverage of the final year against the budget (every budget drawn, none dropped), and
     below it the stations each budget builds, by type in the types' colours and glyphs."""
     import matplotlib
@@ -354,7 +357,7 @@ def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path, *
     with plt.rc_context(briefing_rc(fonts)):
         fig, (ax, bx) = plt.subplots(2, 1, figsize=(7.5, 6.2), dpi=120, sharex=True,
                                      gridspec_kw={"height_ratios": [3, 2]})
-        _coverage_axes(ax, points, knee, lang)
+        _coverage_axes(ax, points, knee, lang, year)
         _stations_axes(bx, points, symbols, lang)
         handles, labels = symbol_handles([symbols[k] for k in symbols if k in present])
         labels = [clip(label, LEGEND_LABEL_CHARS) for label in labels]
@@ -382,7 +385,7 @@ def dip_note(points: Sequence[SweepPoint], lang: str) -> str:
 
 
 def _coverage_axes(ax: Any, points: list[SweepPoint], knee: SweepPoint | None,
-                   lang: str) -> None:
+                   lang: str, year: int | None = None) -> None:
     ok = [p for p in points if p.folder]
     solved = [p for p in ok if not p.carried]
     carried = [p for p in ok if p.carried]
@@ -410,7 +413,7 @@ def _coverage_axes(ax: Any, points: list[SweepPoint], knee: SweepPoint | None,
                    edgecolors="#d1242f", linewidths=2, zorder=4,
                    label=t("sweep.knee", lang, budget=money(knee.budget, lang),
                            share=percent(knee.coverage_share, 0)))
-    ax.set_ylabel(t("sweep.y_axis", lang))
+    ax.set_ylabel(t("sweep.y_axis", lang, year=year if year is not None else "—"))
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=7.5)

@@ -303,3 +303,22 @@ def test_cost_curve_png_is_in_the_runs_language_and_names_the_year(tmp_path, mon
     _plot(points, tmp_path / "cost_curve.png", lang=lang, year=2025)
     assert seen["x"] == xlabel and legend in seen["legend"]
     assert (seen["title"] == "达到覆盖率目标的最低投资") == (lang == "zh")
+
+
+@pytest.mark.slow  # matplotlib and the font search
+def test_budget_curve_png_names_the_year_its_share_counts(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from siting.sweep import SweepPoint, _plot_curve
+
+    seen: dict[str, str] = {}
+
+    def capture(fig, path, **kw):
+        seen["y"] = fig.axes[0].get_ylabel()
+        Path(path).write_bytes(b"png")
+
+    monkeypatch.setattr(Figure, "savefig", capture)
+    points = [SweepPoint(3e7, 2.9e7, 0.8, 1500.0, 9, "optimal", 0.0, False, "b30"),
+              SweepPoint(6e7, 5.8e7, 0.9, 1800.0, 14, "time_limit", 0.02, False, "b60")]
+    _plot_curve(points, None, tmp_path / "curve.png", lang="en", year=2025)
+    assert seen["y"] == "share of the 2025 demand covered (%)"
