@@ -12,9 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from siting._format import MISSING, money, number, percent
-from siting.briefing.context import PageContext, new_page, pathway_name
+from siting.briefing.context import PAGE_SIZE_IN, PageContext, new_page, pathway_name
 from siting.briefing.tables import Named, Table, TableFlow, flow_pages, named, table_block
-from siting.briefing.text import fit, wrap
+from siting.briefing.text import fit, fit_ref, wrap
 from siting.report import MandatePrice, Report
 from siting.report_text import mandate_text
 from siting.run_folder import RunData
@@ -89,10 +89,12 @@ def _tiles(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
 
 
 def _zone_chart(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
-    """Share of each zone's demand covered (bars), the zone's floor as a tick."""
+    """Share of each zone's demand covered (bars), the zone's floor as a tick; a zone's name
+    too long for its label is cut to end with its id."""
     zc = rep.zone_coverage
     ax = fig.add_axes((0.16, 0.48, 0.3, 0.24))
-    ax.set_title(ctx.label("brief.zone_coverage", year=year), fontsize=10.5, loc="left")
+    title = ctx.label("brief.zone_coverage", year=year)
+    ax.set_title(title, fontsize=10.5, loc="left")
     ax.set_xlim(0, 100)
     rows = [(zid, info) for zid, info in zc.items()]
     if not rows:
@@ -102,7 +104,11 @@ def _zone_chart(fig: Figure, rep: Report, year: str, ctx: PageContext) -> None:
     ypos = np.arange(len(rows))[::-1]
     vals = [100.0 * (info.coverage_share or 0.0) for _, info in rows]
     ax.barh(ypos, vals, color="#6a3d9a", height=0.6)
-    labels = [fit(ctx.zone(zid), 16) for zid, _ in rows]
+    room = 0.12 * PAGE_SIZE_IN[0] * 72
+    labels = [fit_ref(ctx.zone(zid), ctx.fonts.safe(zid, "?"), room, 8) for zid, _ in rows]
+    if any(shown != " ".join(ctx.zone(zid).split()) for shown, (zid, _) in zip(
+            labels, rows, strict=True)):
+        ctx.cut_tables.add(title)
     ax.set_yticks(ypos, labels, fontsize=8)
     for y, v, (_, info) in zip(ypos, vals, rows, strict=True):
         ax.text(min(v, 100) + 1.5 if v < 85 else v - 1.5, y,

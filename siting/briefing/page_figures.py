@@ -32,7 +32,7 @@ from siting.briefing.tables import (
     table_block,
     zone_cell,
 )
-from siting.briefing.text import fit_width, wrap_width
+from siting.briefing.text import fit_ref, fit_width, wrap_width
 from siting.report import OUTSIDE_ZONES
 from siting.report_text import solver_name
 from siting.run_folder import RunData
@@ -205,18 +205,19 @@ def _coverage_charts(fig: Figure, ctx: PageContext) -> None:
     rep = ctx.report
     year = rep.final_year
     seg_rows = [(ctx.fonts.safe((s.name_en or s.name) if ctx.lang == "en" else
-                                (s.name or s.name_en) or sid, sid), s.coverage_share)
+                                (s.name or s.name_en) or sid, sid), sid, s.coverage_share)
                 for sid, s in rep.by_segment.items()]
-    pw_rows = [(pathway_name(p, ctx), s.coverage_share) for p, s in rep.by_pathway.items()]
+    pw_rows = [(pathway_name(p, ctx), p, s.coverage_share) for p, s in rep.by_pathway.items()]
     _bar_chart(fig.add_axes((0.76, 0.575, 0.21, 0.13)), seg_rows,
                ctx.label("brief.by_segment", year=year), ctx)
     _bar_chart(fig.add_axes((0.76, 0.42, 0.21, 0.09)), pw_rows,
                ctx.label("brief.by_pathway", year=year), ctx, color="#4d7f4d")
 
 
-def _bar_chart(ax: Any, rows: Sequence[tuple[str, float | None]], title: str,
+def _bar_chart(ax: Any, rows: Sequence[tuple[str, str, float | None]], title: str,
                ctx: PageContext, *, color: str = "#4a6fa5") -> None:
-    """Horizontal bars of shares (0-1) in percent, each labelled with its value."""
+    """Horizontal bars of shares (0-1) in percent, each labelled with its value; rows are
+    (label, id, share), a label too long for its place cut to end with its id."""
     ax.set_title(title, fontsize=9.5, loc="right", fontweight="bold")
     ax.set_xlim(0, 100)
     if not rows:
@@ -225,12 +226,15 @@ def _bar_chart(ax: Any, rows: Sequence[tuple[str, float | None]], title: str,
         ax.set_ylim(0, 1)
         return
     room = 0.16 * PAGE_SIZE_IN[0] * 72
-    labels = [fit_width(lbl, room, 8) for lbl, _ in rows]
-    values = [100.0 * v if isinstance(v, int | float) else 0.0 for _, v in rows]
+    labels = [fit_ref(lbl, ctx.fonts.safe(ref, "?"), room, 8) for lbl, ref, _ in rows]
+    if any(shown != " ".join(lbl.split()) for shown, (lbl, _, _) in zip(labels, rows,
+                                                                        strict=True)):
+        ctx.cut_tables.add(title)
+    values = [100.0 * v if isinstance(v, int | float) else 0.0 for _, _, v in rows]
     ypos = np.arange(len(rows))[::-1]
     ax.barh(ypos, values, color=color, height=0.6)
     ax.set_yticks(ypos, labels, fontsize=8)
-    for y, v, (_, raw) in zip(ypos, values, rows, strict=True):
+    for y, v, (_, _, raw) in zip(ypos, values, rows, strict=True):
         ax.text(min(v, 100) + 1.5 if v < 80 else v - 1.5, y, percent(raw), va="center",
                 ha="left" if v < 80 else "right", fontsize=7.5,
                 color="black" if v < 80 else "white")

@@ -7,9 +7,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from siting._format import number, percent
-from siting.briefing.context import PageContext, new_page
+from siting.briefing.context import PAGE_SIZE_IN, PageContext, new_page
 from siting.briefing.tables import Table, TableFlow, flow_pages, table_block
-from siting.briefing.text import fit, wrap
+from siting.briefing.text import fit_width, wrap, wrap_width
 from siting.report import RobustStation
 from siting.run_folder import RunData
 
@@ -17,6 +17,8 @@ __all__ = ["page_robustness"]
 
 #: Top edge of the note at the foot of the page; the table ends above it.
 _NOTE_TOP = 0.075
+#: Room (page fraction) and font size (pt) of the chart's bar labels.
+_LABEL_ROOM, _LABEL_PT = 0.095, 7.5
 
 
 def page_robustness(data: RunData, ctx: PageContext) -> list[Figure]:
@@ -59,6 +61,18 @@ def _type_label(type_id: str, ctx: PageContext) -> str:
     return ctx.styles[type_id].label if type_id in ctx.styles else type_id
 
 
+def _chart_label(site_id: str, type_name: str) -> str:
+    """A bar's label: the site's id whole (the table beside the chart and summary.csv are
+    looked up by it) and its type, cut to the label's room; an id too long for the room alone
+    takes two lines."""
+    room = _LABEL_ROOM * PAGE_SIZE_IN[0] * 72
+    text = " ".join(f"{site_id} {type_name}".split())
+    if fit_width(text, room, _LABEL_PT) == text or fit_width(site_id + " …", room,
+                                                            _LABEL_PT) == site_id + " …":
+        return fit_width(text, room, _LABEL_PT)
+    return "\n".join(wrap_width(site_id, room, _LABEL_PT, max_lines=2))
+
+
 def _share_chart(fig: Figure, stations: list[RobustStation], no_regret: float,
                  ctx: PageContext) -> None:
     """Share of samples choosing each station (the 16 most chosen), no-regret line."""
@@ -76,8 +90,9 @@ def _share_chart(fig: Figure, stations: list[RobustStation], no_regret: float,
               else "#777777" for s in top]
     ax.barh(ypos, vals, color=colors, height=0.6,
             edgecolor=["black" if s.in_base_plan else "none" for s in top])
-    ax.set_yticks(ypos, [fit(f"{s.site_id} {_type_label(s.station_type, ctx)}", 24)
-                         for s in top], fontsize=7.5)
+    labels = [_chart_label(ctx.fonts.safe(s.site_id, "?"), _type_label(s.station_type, ctx))
+              for s in top]
+    ax.set_yticks(ypos, labels, fontsize=_LABEL_PT)
     ax.axvline(100 * no_regret, color="#d1242f", linewidth=1.2, linestyle="--")
     ax.text(100 * no_regret, len(top) - 0.4, ctx.label("brief.no_regret_line",
                                                          share=percent(no_regret)),

@@ -15,8 +15,8 @@ from matplotlib import rcParams
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
-__all__ = ["WIDTH_MARGIN", "display_width", "fit", "fit_width", "text_width_pt", "wrap",
-           "wrap_width"]
+__all__ = ["WIDTH_MARGIN", "display_width", "fit", "fit_ref", "fit_width", "text_width_pt",
+           "wrap", "wrap_width"]
 
 _T2P = TextToPath()
 #: Share of a measured width kept free: raster pages (PNG) draw hinted glyphs a little wider
@@ -70,6 +70,19 @@ def fit_width(text: str, width_pt: float, size: float, *, bold: bool = False) ->
         else:
             hi = mid - 1
     return text[:lo] + "…"
+
+
+def fit_ref(text: str, ref: str, width_pt: float, size: float, *, bold: bool = False) -> str:
+    """``text`` on one line no wider than ``width_pt`` at ``size``: whole when it fits, else cut
+    to end with "… [ref]" (the id to find the full name by; on a line of its own when too
+    long to end the first) — for a chart's or a legend's label, where a name cut with "…"
+    alone could not be traced."""
+    text = " ".join(text.split())
+    if fit_width(text, width_pt, size, bold=bold) == text:
+        return text
+    one = text_width_pt(f"… [{ref}]", size, bold=bold) <= width_pt * (1.0 - WIDTH_MARGIN)
+    return "\n".join(wrap_width(text, width_pt, size, bold=bold, max_lines=1 if one else 2,
+                                ref=ref))
 
 
 def _tokens(para: str, *, slash: bool = False) -> list[str]:
