@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -189,6 +190,12 @@ LONG_IDS = {"corridor": [f"COR{k:02d}" for k in range(1, 7)],       # the table 
             "levelised": [f"LEV{k:02d}" for k in range(1, 10)],     # 8
             "mandate": [f"MAN{k:02d}" for k in range(1, 9)],        # 7
             "robust": [f"ROB{k:02d}" for k in range(1, 20)]}        # 18
+# Beside them: more station types than the map page's legend holds, zones whose names have no
+# room on the map (two without stations), a fleet segment whose name is too long for the
+# chart's label, zones too long for the zone-coverage chart.
+LONG_TYPES = [f"TYPE{k:02d}" for k in range(1, 13)]
+EMPTY_ZONES = ["ZE1", "ZE2"]
+LONG_SEGMENT = "SEGLONG"
 
 
 def long_name(word: str) -> str:
@@ -227,7 +234,27 @@ def add_long_names(run: Path) -> None:
         "base_share_mean": 0.6, "regret_mean": 0.02, "regret_p90": 0.04, "regret_max": 0.06,
         "stations": [{"site_id": r, "station_type": "swap", "name": long_name("Robust稳健"),
                       "chosen_share": 0.5, "in_base_plan": True} for r in LONG_IDS["robust"]]}
+    for k, tid in enumerate(LONG_TYPES):
+        doc["by_type"][tid] = {
+            "name": long_name(f"类型Type{k}"), "count": 0, "new": 0, "existing": 0,
+            "capex": 0.0, "capacity": 0.0, "capacity_unit": "kWh/day", "served_demand": 0.0,
+            "served_vehicles": 0.0, "served_energy": 0.0, "family": "charging"}
+    for row in doc["robustness"]["stations"][::2]:
+        row["station_type"] = LONG_TYPES[0]
+    doc["by_segment"][LONG_SEGMENT] = {"name": long_name("车队细分Segment"),
+                                       "coverage_share": 0.5, "demand_weight": 3.0}
+    doc["zone_coverage"] = {z: {"year": 2025, "coverage_share": 0.3, "demand_weight": 5.0}
+                            for z in ("ZL1", *EMPTY_ZONES)}
     (run / "report.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    zones = gpd.read_file(run / "results.gpkg", layer="zones")
+    more = gpd.GeoDataFrame(
+        {"zone_id": ["ZL1", "ZL2", *EMPTY_ZONES],
+         "name": [long_name("淅河化工园区Zone")] * 2 + [long_name("空白片区Empty"), "无站片区"]},
+        geometry=[box(113.405, 31.675, 113.415, 31.685), box(113.455, 31.708, 113.465, 31.716),
+                  box(113.355, 31.650, 113.365, 31.658), box(113.500, 31.660, 113.505, 31.664)],
+        crs="EPSG:4326")
+    pd.concat([zones, more], ignore_index=True).to_file(run / "results.gpkg", layer="zones",
+                                                        driver="GPKG", mode="w")
 
 
 def pdf_text(path: Path) -> str:
@@ -391,6 +418,48 @@ def test_long_names_leave_no_table_or_row_out(request, lang: str) -> None:
         footer = t("brief.page_of", lang, i=i, n=len(pages))
         assert re.fullmatch(rf"siting 0\.1\.0\s+{re.escape(footer)}",
                             page.rstrip().splitlines()[-1].strip()), page[-300:]
+
+
+@needs_pdftotext
+@needs_cjk  # the names are Chinese
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_type_zone_and_segment_is_named(request, lang: str) -> None:
+    """Twelve more station types than the map's panel holds, zones whose names have no room
+    on the map (two without stations), a fleet segment too long for the chart's label: each
+    is named where the reader looks for it — whole, or cut and ending with its id — and the
+    panel's headline is still on the map page (the legend ran over the page footer, and the
+    headline under the page's edge; a zone name with no room was left out of the PDF; chart
+    labels were cut with "…" alone)."""
+    from siting.i18n import t
+    from siting.report_text import headline_text
+    from siting.run_folder import read_report
+
+    run, files = request.getfixturevalue(f"{lang}_briefing")[:2]
+    pages = pdf_text(files[0]).split("\f")[:-1]
+
+    def flat(s: str) -> str:
+        return re.sub(r"\s+", "", s)
+
+    def heading(key: str) -> str:
+        return flat("\n".join(p for p in pages if flat(t(key, lang)) in flat(p[:400])))
+
+    def unnamed(where: str, names: dict[str, str]) -> list[str]:
+        return [i for i, name in names.items() if flat(name) not in where and f"[{i}]" not in
+                where]
+
+    doc = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    layer = gpd.read_file(run / "results.gpkg", layer="zones")
+    zones = dict(zip(layer["zone_id"], layer["name"], strict=True))
+    map_pages = heading("brief.page_map")  # the map page and the page continuing its panel
+    assert unnamed(map_pages, {k: v["name"] for k, v in doc["by_type"].items()}) == []
+    assert unnamed(map_pages, zones) == []
+    assert set(LONG_TYPES) | {"ZL1", "ZL2", "ZE1"} <= set(re.findall(r"\[(\w+)\]", map_pages))
+    assert flat(headline_text(read_report(run), lang)) in flat(pages[0])
+    assert unnamed(heading("brief.page_figures"),
+                   {k: v["name"] for k, v in doc["by_segment"].items()}) == []
+    assert f"[{LONG_SEGMENT}]" in heading("brief.page_figures")
+    assert unnamed(heading("brief.page_commission"),
+                   {k: zones[k] for k in doc["zone_coverage"]}) == []
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ and a tab, a bell or an emoji came out as a missing-glyph box although a CJK fon
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -17,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from siting import briefing
+from siting.briefing.cartography import zone_letter
 from siting.briefing.context import TITLE_MIN_PT, PageContext, fit_title, new_page
 from siting.briefing.tables import (
     MAX_CELL_LINES,
@@ -28,7 +30,7 @@ from siting.briefing.tables import (
     layout_rows,
     table_block,
 )
-from siting.briefing.text import text_width_pt, wrap_width
+from siting.briefing.text import fit_ref, text_width_pt, wrap_width
 from siting.i18n import t
 from tests.helpers_report import make_report
 
@@ -196,3 +198,76 @@ def test_method_names_the_posted_speed_limits_when_the_network_has_them(fonts, l
               "zh": "其中 1,234 条路段的车速不超过其标注限速"}[lang]
     assert phrase in texts[1234] and "1,234" not in texts[0]
     assert texts[1234].replace(t("brief.method_limits", lang, n="1,234"), "") == texts[0]
+
+
+def test_a_cut_label_ends_with_its_id_on_one_line(rc):
+    assert fit_ref("Sanitation", "SEG1", 200, 8) == "Sanitation"
+    label = fit_ref(LONG, "SEG1", 120, 8)
+    assert "\n" not in label and label.endswith("… [SEG1]")
+    assert text_width_pt(label, 8) <= 120
+    # an id too long to end the line: on a line of its own
+    label = fit_ref(LONG, "S" * 12, 60, 8)
+    assert label.split("\n")[0].endswith("…") and label.split("\n")[1].startswith("[SSS")
+
+
+def test_zone_letters_run_past_z():
+    assert [zone_letter(k) for k in (0, 1, 25, 26, 27, 701, 702)] == [
+        "A", "B", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+def _panel(fonts: briefing.Fonts, n_types: int, label: str, zones: int) -> tuple[
+        Figure, PageContext, list[TableFlow]]:
+    """The map page's side panel of a plan with ``n_types`` station types named ``label``
+    and ``zones`` zones marked with a letter (their names too long for the map)."""
+    import geopandas as gpd
+
+    from siting.briefing.map_panel import draw_panel
+    from siting.run_folder import RunData
+    from siting.symbology import TypeSymbol
+
+    styles = {f"T{k:02d}": TypeSymbol(f"T{k:02d}", f"{label} {k}", "#1f77b4", "?", "swap")
+              for k in range(n_types)}
+    ctx = PageContext(lang="en", fonts=fonts, title="t", styles=styles,
+                      zone_names={f"Z{k}": f"{LONG[:200]} {k}" for k in range(zones)},
+                      weight_unit="vehicles", report=make_report())
+    data = RunData(run_dir=Path("run"), report=ctx.report,
+                   stations=gpd.GeoDataFrame({"station_type": ["T00"] * 3}))
+    fig = Figure(figsize=briefing.PAGE_SIZE_IN)
+    rest = draw_panel(fig, data, ctx, [(zone_letter(k), f"Z{k}") for k in range(zones)])
+    return fig, ctx, rest
+
+
+def test_the_map_panel_ends_above_the_page_foot(rc):
+    """Fourteen station types with long names and three zones named only in the key drew the
+    legend over the page footer and the headline under the page's edge: now the panel
+    shrinks, and what still has no room continues on the next page, each name (cut: with its
+    id) once."""
+    fig, ctx, rest = _panel(rc, 14, "Battery swap station for heavy trucks " * 3, 3)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    low = min(t.get_window_extent(renderer).y0 for t in fig.texts if t.get_text())
+    assert low >= PAGE_BOTTOM * fig.bbox.height
+    texts = _texts(fig)
+    assert any(x.startswith("2025: 300 of 400 new-energy vehicles") for x in texts)  # headline
+    shown = [k for k in range(14) if any(f"[T{k:02d}]" in x for x in texts)]
+    assert 0 < len(shown) < 14 and "... rows on the following pages: 3" in texts
+    assert [f.title for f in rest] == ["Legend", "Zones marked with a letter"]
+    pages, end = flow_pages(ctx, "Plan map", rest)
+    assert len(pages) == 1 and end >= PAGE_BOTTOM
+    later = _texts(pages[0])
+    assert {"Plan map (continued)", "Legend (continued)",
+            "Zones marked with a letter (continued)"} <= set(later)
+    assert [row[1].ref for row in rest[0].table.rows] == [
+        f"T{k:02d}" for k in range(14) if k not in shown]
+    assert all(f.left == 0 for f in rest)  # every row drawn
+    assert [row[1].ref for row in rest[1].table.rows] == ["Z0", "Z1", "Z2"]
+    marks = [t.get_text() for ax in pages[0].axes for t in ax.texts]
+    assert [x for x in marks if x.isalpha()] == list("ABC")  # ringed as on the map
+    assert "Legend" in ctx.cut_tables
+
+
+def test_a_short_legend_is_drawn_whole_at_its_size(rc):
+    fig, ctx, rest = _panel(rc, 3, "swap", 1)
+    assert rest == [] and ctx.cut_tables == {"Zones marked with a letter"}
+    texts = {t.get_text(): t.get_fontsize() for t in fig.texts}
+    assert [texts[f"swap {k} ({3 if k == 0 else 0})"] for k in range(3)] == [8.5] * 3
+    assert any(x.endswith("… [Z0]") for x in texts)

@@ -79,7 +79,7 @@ def render_briefing(data: RunData, *, lang: str = "zh",
     """
     fonts = fonts or Fonts.resolve()
     ctx = make_context(data, lang, fonts)
-    figs = [page_map(data, ctx), *page_figures(data, ctx), *page_commission(data, ctx),
+    figs = [*page_map(data, ctx), *page_figures(data, ctx), *page_commission(data, ctx),
             *page_robustness(data, ctx)]
     tables, bottom = pages_stations(data, ctx)
     # the method text last: it says where the full names are when a table cut some

@@ -20,8 +20,11 @@ from pyproj import CRS, Transformer
 
 __all__ = [
     "centre_lonlat", "line_segments", "map_extent", "nice_scale_length", "north_angle_deg",
-    "north_arrow", "polygon_patches", "scale_bar",
+    "north_arrow", "polygon_patches", "scale_bar", "zone_letter", "zone_marker",
 ]
+
+#: Colour of zone names and of the letters marking zones on the map.
+ZONE_INK = "#4a2370"
 
 
 def nice_scale_length(max_length_m: float) -> float:
@@ -151,3 +154,23 @@ def north_arrow(ax: Any, xlim: tuple[float, float], ylim: tuple[float, float],
                             "linewidth": 1.8})
     ax.text(tip[0], tip[1] + 0.01 * h, label, ha="center", va="bottom", fontsize=11,
             fontweight="bold", zorder=9)
+
+
+def zone_letter(k: int) -> str:
+    """The letter marking the ``k``-th zone (0-based) whose name has no room on the map: A … Z,
+    then AA, AB …"""
+    out = ""
+    k += 1
+    while k:
+        k, r = divmod(k - 1, 26)
+        out = chr(ord("A") + r) + out
+    return out
+
+
+def zone_marker(ax: Any, x: float, y: float, letter: str, *, fontsize: float = 7.5,
+                **kw: Any) -> Any:
+    """A zone's letter in a white ring of the zones' colour, centred on (``x``, ``y``)."""
+    return ax.text(x, y, letter, fontsize=fontsize, fontweight="bold", color=ZONE_INK,
+                   ha="center", va="center", zorder=7,
+                   bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white",
+                         "edgecolor": ZONE_INK, "linewidth": 0.8}, **kw)

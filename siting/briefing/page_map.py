@@ -5,11 +5,14 @@ is a projected one (``--crs EPSG:4547``), else in the UTM zone of the data — s
 true, with a north arrow, the CRS named in a corner and, for schematic road networks, the red
 caveat. Stations carry the map's symbols (type colour, glyph, shape; existing ones hollow) and
 their number in the station table; zone names are placed clear of the stations and of each
-other (a name that finds no free place is left to the station table).
+other (a zone whose name finds no free place is marked with a letter, named in the panel's
+key). The side panel (:mod:`siting.briefing.map_panel`) ends above the page foot; what it
+has no room for continues on the next page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -22,6 +25,7 @@ from matplotlib.figure import Figure
 from pyproj import CRS
 
 from siting.briefing.cartography import (
+    ZONE_INK,
     centre_lonlat,
     line_segments,
     map_extent,
@@ -29,13 +33,16 @@ from siting.briefing.cartography import (
     north_arrow,
     polygon_patches,
     scale_bar,
+    zone_letter,
+    zone_marker,
 )
 from siting.briefing.context import PAGE_SIZE_IN, PageContext, draw_caveat, draw_symbol, new_page
-from siting.briefing.text import text_width_pt, wrap_width
+from siting.briefing.map_panel import draw_panel
+from siting.briefing.tables import flow_pages
+from siting.briefing.text import text_width_pt
 from siting.crs import layer_utm_crs, parse_crs
-from siting.report_text import corridor_text, headline_text, money_text
 from siting.run_folder import RunData
-from siting.symbology import ROAD_COLOR, ZONE_COLOR
+from siting.symbology import ZONE_COLOR
 
 __all__ = ["MAX_MAP_LABELS", "map_crs", "page_map"]
 
@@ -46,14 +53,14 @@ _ROAD_STYLE: dict[str, tuple[float, str]] = {
     "motorway": (1.6, "#8a8a8a"), "trunk": (1.4, "#8a8a8a"), "primary": (1.1, "#9a9a9a"),
     "secondary": (0.9, "#a6a6a6"), "tertiary": (0.7, "#b0b0b0"), "other": (0.4, "#c4c4c4"),
 }
-#: The map's frame on the page (figure fractions) and the side panel's left edge.
+#: The map's frame on the page (figure fractions).
 _MAP_RECT = (0.03, 0.09, 0.64, 0.81)
-_PANEL_X = 0.695
 _SYMBOL_PT = 11.0
-#: Lines a station type's legend entry may take (its name cut with "…", then the count).
-_LEGEND_LINES = 3
+#: Font size (pt) of the letters marking zones whose names have no room on the map.
+_MARKER_PT = 7.5
 
 _Limits = tuple[tuple[float, float], tuple[float, float]]
+_Box = tuple[float, float, float, float]
 
 
 def map_crs(data: RunData, layers: list[gpd.GeoDataFrame]) -> CRS:
@@ -70,10 +77,13 @@ def map_crs(data: RunData, layers: list[gpd.GeoDataFrame]) -> CRS:
     return CRS.from_user_input(layer_utm_crs(layers[0]))
 
 
-def page_map(data: RunData, ctx: PageContext) -> Figure:
-    """The map page of a run (layers in EPSG:4326, drawn in :func:`map_crs`)."""
+def page_map(data: RunData, ctx: PageContext) -> list[Figure]:
+    """The map page of a run (layers in EPSG:4326, drawn in :func:`map_crs`), then the page
+    continuing its legend when the panel has no room for all of it (none usually)."""
     schematic = bool(data.report.network.schematic)
-    fig = new_page(ctx, ctx.label("brief.page_map"))
+    heading = ctx.label("brief.page_map")
+    fig = new_page(ctx, heading)
+    zone_key: list[tuple[str, str]] = []
     ax = fig.add_axes(_MAP_RECT)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -94,12 +104,11 @@ def page_map(data: RunData, ctx: PageContext) -> Figure:
         _draw_coverage(ax, proj["coverage"], ctx)
         _draw_zone_lines(ax, proj["zones"])
         taken = _draw_stations(ax, proj["stations"], ctx, limits)
-        _draw_zone_names(ax, proj["zones"], limits, ctx, taken)
+        zone_key = _draw_zone_names(ax, proj["zones"], limits, ctx, taken)
         _draw_furniture(ax, limits, crs, ctx)
-    y = _legend(fig, data, ctx)
-    _facts(fig, ctx, y)
+    rest = draw_panel(fig, data, ctx, zone_key)
     draw_caveat(fig, ctx, schematic)
-    return fig
+    return [fig, *flow_pages(ctx, heading, rest)[0]]
 
 
 def _draw_roads(ax: Any, roads: gpd.GeoDataFrame | None, limits: _Limits) -> None:
@@ -152,7 +161,7 @@ def _m_per_pt(ax: Any, limits: _Limits) -> float:
 
 
 def _draw_stations(ax: Any, st: gpd.GeoDataFrame | None, ctx: PageContext,
-                   limits: _Limits) -> list[tuple[float, float, float, float]]:
+                   limits: _Limits) -> list[_Box]:
     """Stations with their type symbols (existing ones hollow), numbered when few enough;
     returns the boxes (x0, y0, x1, y1, metres) the symbols and numbers take."""
     if st is None:
@@ -170,45 +179,79 @@ def _draw_stations(ax: Any, st: gpd.GeoDataFrame | None, ctx: PageContext,
     for x, y in zip(st.geometry.x, st.geometry.y, strict=True):
         taken.append((x - half, y - half, x + half, y + half))
     if len(st) <= MAX_MAP_LABELS:
-        halo = [patheffects.withStroke(linewidth=2, foreground="white")]
         for k, (x, y) in enumerate(zip(st.geometry.x, st.geometry.y, strict=True), start=1):
-            ax.annotate(str(k), (x, y), xytext=(6, 4), textcoords="offset points",
-                        fontsize=7, zorder=8, path_effects=halo, fontweight="bold")
+            _on_halo(ax.annotate, 2.0, 8, str(k), (x, y), xytext=(6, 4),
+                     textcoords="offset points", fontsize=7, fontweight="bold")
             w = text_width_pt(str(k), 7) * k_pt
             taken.append((x + 6 * k_pt, y + 4 * k_pt, x + 6 * k_pt + w, y + 12 * k_pt))
     return taken
 
 
+def _on_halo(draw: Callable[..., Any], halo: float, zorder: float, *args: Any,
+             **kw: Any) -> None:
+    """``draw(*args, **kw)`` (``ax.text``, ``ax.annotate``) on a white halo ``halo`` points
+    wide: the halo is an outline drawn first, the text is drawn over it as text (drawn through
+    a path effect, it would be outlines in the PDF, which no one can search or copy)."""
+    draw(*args, zorder=zorder, path_effects=[patheffects.Stroke(linewidth=halo,
+                                                                 foreground="white")], **kw)
+    draw(*args, zorder=zorder + 0.01, **kw)
+
+
 def _draw_zone_names(ax: Any, zones: gpd.GeoDataFrame | None, limits: _Limits,
-                     ctx: PageContext, taken: list[tuple[float, float, float, float]]) -> None:
+                     ctx: PageContext, taken: list[_Box]) -> list[tuple[str, str]]:
     """Each zone's name at its top edge, moved down into the zone or up when it would cover
-    a station, a number or another name; larger zones are placed first."""
+    a station, a number or another name; larger zones are placed first. A zone whose name
+    finds no free place is marked with a letter instead (placed likewise; where it covers
+    something when nothing is free): returns (letter, zone id) of those, in the layer's
+    order, for the panel's key — so every zone is named on the page."""
     if zones is None:
-        return
-    xlim, ylim = limits
+        return []
     k_pt = _m_per_pt(ax, limits)
     fs = 8.0
-    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
     ids = (zones["zone_id"].astype(str) if "zone_id" in zones.columns
            else pd.Series("", index=zones.index))
     order = np.argsort(-zones.geometry.area.to_numpy(), kind="stable")
     boxes = list(taken)
     h = fs * 1.3 * k_pt
+    unplaced = []
     for i in order:
-        zid, geom = ids.iloc[i], zones.geometry.iloc[i]
-        name = ctx.zone(zid)
+        name = ctx.zone(ids.iloc[i])
         w = text_width_pt(name, fs, bold=True) * k_pt
-        x0, _, x1, top = geom.bounds
-        x = min(max((x0 + x1) / 2, xlim[0] + w / 2), xlim[1] - w / 2)
-        for y in (top, top - 1.2 * h, top + 1.0 * h, top - 2.4 * h, top - 3.6 * h,
-                  top + 2.2 * h):
-            box = (x - w / 2, y, x + w / 2, y + h)
-            inside = xlim[0] <= box[0] and box[2] <= xlim[1] and ylim[0] <= y and box[3] <= ylim[1]
-            if inside and not any(_overlap(box, b) for b in boxes):
-                ax.text(x, y, name, fontsize=fs, color="#4a2370", ha="center", va="bottom",
-                        zorder=4, path_effects=halo, fontweight="bold")
-                boxes.append(box)
-                break
+        box = _free_box(zones.geometry.iloc[i].bounds, w, h, limits, boxes)
+        if box is None:
+            unplaced.append(i)
+            continue
+        _on_halo(ax.text, 2.5, 4, (box[0] + box[2]) / 2, box[1], name, fontsize=fs,
+                 color=ZONE_INK, ha="center", va="bottom", fontweight="bold")
+        boxes.append(box)
+    key = []
+    for k, i in enumerate(sorted(unplaced)):
+        letter = zone_letter(k)
+        size = (text_width_pt(letter, _MARKER_PT, bold=True) + 0.9 * _MARKER_PT) * k_pt
+        bounds = zones.geometry.iloc[i].bounds
+        box = _free_box(bounds, size, size, limits, boxes) or _free_box(
+            bounds, size, size, limits, [])
+        x, y = ((box[0] + box[2]) / 2, box[1] + size / 2) if box else (
+            (bounds[0] + bounds[2]) / 2, bounds[3])
+        zone_marker(ax, x, y, letter, fontsize=_MARKER_PT)
+        boxes.append((x - size / 2, y - size / 2, x + size / 2, y + size / 2))
+        key.append((letter, str(ids.iloc[i])))
+    return key
+
+
+def _free_box(bounds: tuple[float, ...], w: float, h: float, limits: _Limits,
+              boxes: list[_Box]) -> _Box | None:
+    """A ``w`` × ``h`` box (metres) centred on a zone's top edge, or a little below or above,
+    inside the map and clear of ``boxes``; None when there is none."""
+    (mx0, mx1), (my0, my1) = limits
+    x0, _, x1, top = bounds
+    x = min(max((x0 + x1) / 2, mx0 + w / 2), mx1 - w / 2)
+    for y in (top, top - 1.2 * h, top + 1.0 * h, top - 2.4 * h, top - 3.6 * h, top + 2.2 * h):
+        box = (x - w / 2, y, x + w / 2, y + h)
+        inside = mx0 <= box[0] and box[2] <= mx1 and my0 <= y and box[3] <= my1
+        if inside and not any(_overlap(box, b) for b in boxes):
+            return box
+    return None
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -233,86 +276,3 @@ def _draw_furniture(ax: Any, limits: _Limits, crs: CRS, ctx: PageContext) -> Non
     ax.text(0.995, 0.005, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5,
             color="#555555", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75,
                                    "pad": 1})
-
-
-def _legend(fig: Figure, data: RunData, ctx: PageContext) -> float:
-    """The legend right of the map: station types (their symbols, count in the plan), new and
-    existing, coverage areas, zones, roads. Returns the bottom edge."""
-    x = _PANEL_X
-    y = 0.885
-    fig.text(x, y, ctx.label("map.legend"), fontsize=10.5, fontweight="bold", va="top")
-    y -= 0.035
-    counts = data.stations["station_type"].value_counts().to_dict() if len(data.stations) else {}
-    ax = fig.add_axes((0, 0, 1, 1), facecolor="none")
-    ax.set_axis_off()
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    step = 0.03
-    width_pt = (0.97 - x - 0.03) * PAGE_SIZE_IN[0] * 72
-    for tid, sym in ctx.styles.items():
-        draw_symbol(ax, x + 0.01, y - 0.008, sym, size=_SYMBOL_PT)
-        count = f"({counts.get(tid, 0)})"
-        lines = wrap_width(f"{sym.label} {count}", width_pt, 8.5)
-        if len(lines) > _LEGEND_LINES:  # a very long type name: cut, the count kept
-            lines = [*wrap_width(sym.label, width_pt, 8.5, max_lines=_LEGEND_LINES - 1), count]
-        fig.text(x + 0.028, y, "\n".join(lines), fontsize=8.5, va="top", linespacing=1.15)
-        y -= step + 0.017 * (len(lines) - 1)
-    first = next(iter(ctx.styles.values()), None)
-    if first is not None:
-        draw_symbol(ax, x + 0.01, y - 0.008, first, size=_SYMBOL_PT)
-        draw_symbol(ax, x + 0.03, y - 0.008, first, existing=True, size=_SYMBOL_PT)
-        fig.text(x + 0.048, y, ctx.label("brief.legend_new_existing"), fontsize=8.5, va="top")
-        y -= step
-    for kind, label in (("coverage", "layer.coverage"), ("zones", "layer.zones"),
-                        ("roads", "layer.roads")):
-        layer = {"coverage": data.coverage_areas, "zones": data.zones,
-                 "roads": data.roads}[kind]
-        if layer is None or not len(layer):
-            continue
-        if kind == "coverage":
-            ax.add_patch(_rect(x + 0.002, y - 0.016, 0.018, 0.013, "#7f7f7f", 0.25, "-"))
-        elif kind == "zones":
-            ax.add_patch(_rect(x + 0.002, y - 0.016, 0.018, 0.013, "none", 1.0, "--",
-                               edge=ZONE_COLOR))
-        else:
-            ax.plot([x + 0.002, x + 0.02], [y - 0.009, y - 0.009], color=ROAD_COLOR,
-                    linewidth=1.1)
-        fig.text(x + 0.028, y, ctx.label(label), fontsize=8.5, va="top")
-        y -= step
-    return y
-
-
-def _rect(x: float, y: float, w: float, h: float, face: str, alpha: float, style: str, *,
-          edge: str | None = None) -> Any:
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x, y), w, h, facecolor=face, alpha=alpha, linestyle=style,
-                     edgecolor=edge or face, linewidth=1.0)
-
-
-def _facts(fig: Figure, ctx: PageContext, top: float) -> None:
-    """The headline (final planning year), the money and the corridor trucks under the
-    legend, wrapped to the panel."""
-    rep = ctx.report
-    x = _PANEL_X
-    width_pt = (0.97 - x) * PAGE_SIZE_IN[0] * 72
-    y = min(top - 0.02, 0.5)
-    blocks = [(headline_text(rep, ctx.lang), 11.5, True), (money_text(rep, ctx.lang), 9.5, False)]
-    corr = corridor_text(rep, ctx.lang)
-    if corr:
-        blocks.append((corr, 8.5, False))
-    status = ctx.label("brief.solver_short_optimal") if rep.solver.status == "optimal" else \
-        ctx.label("brief.solver_short_stopped", gap=_gap(rep))
-    blocks.append((status, 8.5, False))
-    for text, size, bold in blocks:
-        lines = wrap_width(ctx.fonts.safe(text), width_pt, size, bold=bold)
-        fig.text(x, y, "\n".join(lines), fontsize=size, va="top", linespacing=1.25,
-                 fontweight="bold" if bold else "normal",
-                 color="#111111" if bold else "#333333")
-        y -= (len(lines) * size * 1.25 + 6) / 72 / PAGE_SIZE_IN[1]
-
-
-def _gap(rep: Any) -> str:
-    from siting._format import percent
-
-    return percent(rep.solver.gap, 1)

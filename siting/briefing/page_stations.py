@@ -15,14 +15,14 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from siting._format import MISSING, as_float, money_column, number, percent
-from siting.briefing.context import PageContext, draw_symbol, new_page
+from siting.briefing.context import PageContext, new_page
 from siting.briefing.tables import (
     PAGE_TOP,
     Named,
     Table,
     TableFlow,
+    draw_row_symbols,
     flow_pages,
-    line_height,
     named,
     zone_cell,
 )
@@ -128,24 +128,11 @@ def pages_stations(data: RunData, ctx: PageContext) -> tuple[list[Figure], float
 
     def symbols(fig: Figure, first: int, tops: list[float]) -> None:
         end = first + len(tops)
-        _symbols(fig, tops, styles[first:end], existing[first:end], table.fontsize)
+        draw_row_symbols(fig, _X + 0.009, tops, styles[first:end], existing[first:end],
+                         table.fontsize, _SYMBOL_PT)
 
     flow = TableFlow(None, table, _WIDTH, on_rows=symbols)
     return flow_pages(ctx, heading, [flow], continued=False, limit=ROWS_PER_PAGE, x=_X)
-
-
-def _symbols(fig: Figure, tops: list[float], styles: list[Any], existing: list[bool],
-             fontsize: float) -> None:
-    """Each row's type symbol in the number column, left of the number."""
-    ax = fig.add_axes((0, 0, 1, 1), facecolor="none")
-    ax.set_axis_off()
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    x = _X + 0.009
-    lh = line_height(fontsize)
-    for top, sym, old in zip(tops, styles, existing, strict=False):
-        if sym is not None:
-            draw_symbol(ax, x, top - 0.3 * lh - 0.45 * lh, sym, existing=old, size=_SYMBOL_PT)
 
 
 def _year(value: Any) -> str:

@@ -21,12 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from siting.briefing.context import PAGE_SIZE_IN, PageContext, new_page
+from siting.briefing.context import PAGE_SIZE_IN, PageContext, draw_symbol, new_page
 from siting.briefing.text import fit_width, wrap_width
+from siting.symbology import TypeSymbol
 
 __all__ = ["MAX_CELL_LINES", "PAGE_BOTTOM", "PAGE_TOP", "Named", "Table", "TableFlow",
-           "draw_rows", "flow_pages", "layout_rows", "line_height", "named", "table_block",
-           "zone_cell"]
+           "draw_row_symbols", "draw_rows", "flow_pages", "layout_rows", "line_height", "named",
+           "table_block", "zone_cell"]
 
 #: Cell padding, points.
 _PAD_PT = 3.0
@@ -165,6 +166,20 @@ def draw_rows(fig: Figure, table: Table, laid: list[tuple[list[list[str]], float
                                   transform=fig.transFigure))
     return y
 
+
+def draw_row_symbols(fig: Figure, x: float, tops: Sequence[float],
+                     styles: Sequence[TypeSymbol | None], existing: Sequence[bool],
+                     fontsize: float, size: float) -> None:
+    """A station type's symbol at ``x`` (page fraction) on the first line of each row whose
+    top edge is in ``tops`` (rows of a table at ``fontsize``), hollow when ``existing``."""
+    ax = fig.add_axes((0, 0, 1, 1), facecolor="none")
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    lh = line_height(fontsize)
+    for top, sym, old in zip(tops, styles, existing, strict=False):
+        if sym is not None:
+            draw_symbol(ax, x, top - 0.3 * lh - 0.45 * lh, sym, existing=old, size=size)
 
 
 @dataclass
