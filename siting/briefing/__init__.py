@@ -4,7 +4,9 @@
 ``results.gpkg``; see :mod:`siting.run_folder`) and draws A4 landscape pages with matplotlib only:
 
 1. a static map of the plan in a metric (UTM) CRS — roads, zones, coverage areas and stations,
-   with a scale bar, a north arrow, a legend and, for schematic road networks, a red caveat;
+   with a scale bar, a north arrow, a legend and, for schematic road networks, a red caveat (a
+   zone whose name has no room on the map is marked with a letter named in the panel's key;
+   what the side panel has no room for continues on the next page);
 2. the key figures — budget, spent, coverage, coverage by fleet segment and by technology
    pathway, stations by zone and by year;
 3. the station table (as many pages as it needs), then the method, the solver outcome, the data
@@ -12,7 +14,8 @@
 
 A table that does not fit its place on a page continues on the pages right after it, its header
 repeated (:func:`siting.briefing.tables.flow_pages`); nothing is left out. A name longer than
-its cell's four lines is cut with "…" and its id, and the caveats say where it is whole.
+its cell's four lines — or too long for a chart's label or the map's legend — is cut with "…"
+and its id, and the caveats say where it is whole.
 
 Chinese labels need a CJK font: the Noto Sans CJK fonts of Debian's ``fonts-noto-cjk`` (or a
 common Windows/macOS CJK font) are looked up through :mod:`matplotlib.font_manager`. Without one
@@ -26,7 +29,7 @@ Modules
 ``build``
     :func:`render_briefing`, :func:`write_briefing`, :func:`briefing_rc`: pages, language, files.
 ``page_map``, ``page_figures``, ``page_stations``, ``page_text``
-    One module per page kind.
+    One module per page kind (``map_panel``: the map page's side panel).
 ``context``
     The page frame and what every page shares (language, fonts, type styles, names).
 ``cartography``
