@@ -103,7 +103,7 @@ def print_run(out: Console, report: Report, target: Path) -> None:
     sep = t("rule.list_sep", lang)
     tab.add_row(t("console.stations", lang), sep.join(
         f"{symbols[k].label if k in symbols else k} {v.count}"
-        for k, v in report.by_type.items() if v.count))
+        for k, v in report.by_type.items() if v.count) or t("word.none", lang))
     corr = corridor_text(report, lang, label=False)
     if corr:
         tab.add_row(t("plan.corridors_label", lang), corr)

@@ -70,8 +70,9 @@ def corridor_text(report: Report, lang: str, *, label: bool = True) -> str:
         return ""
     covered = sum(c.trucks_covered or 0.0 for c in report.corridors)
     total = sum(c.trucks_per_day for c in report.corridors)
-    text = t("plan.corridors", lang, covered=number(covered), total=number(total),
-             n=len(report.corridors))
+    n = len(report.corridors)
+    text = t("plan.corridors_one" if n == 1 else "plan.corridors", lang,
+             covered=number(covered), total=number(total), n=n)
     return labelled(t("plan.corridors_label", lang), text, lang) if label else text
 
 

@@ -130,7 +130,7 @@ def test_the_run_summary_says_each_label_once() -> None:
                    "货运通道：26 / 26 辆/日货车可在途中补能（1 条通道，另计，不含在上述覆盖中）",
                    "求解：已证明最优（HiGHS，1.0 秒）"],
             "en": ["2025: 300 of 400 new-energy vehicles covered (75.0%)",
-                   "corridors: 26 of 26 trucks/day can refuel on their route (1 corridors, "
+                   "corridors: 26 of 26 trucks/day can refuel on their route (1 corridor, "
                    "counted apart from the coverage above)",
                    "solver: proven optimal (HiGHS, 1.0 s)"]}
     for lang, rows in want.items():
@@ -152,6 +152,8 @@ def test_the_run_summary_says_each_label_once() -> None:
         for row in rows:
             label, value = row.split("：" if lang == "zh" else ": ", 1)
             assert [label, value] in cells, cells
+        # a plan without stations says so rather than leaving the row empty
+        assert [i18n.t("console.stations", lang), i18n.t("word.none", lang)] in cells, cells
 
 
 def test_plain_tables_print_one_line_per_row_with_user_text_as_it_is() -> None:

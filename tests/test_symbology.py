@@ -130,6 +130,10 @@ def test_headline_is_the_final_year_and_corridors_apart():
     rep = make_report(corridors=[{"id": "c", "trucks_per_day": 80.0, "length_km": 40.0,
                                   "trucks_covered": 60.0, "weight": 80.0}])
     assert "60 / 80" in corridor_text(rep, "zh") and "另计" in corridor_text(rep, "zh")
+    assert "(1 corridor, counted apart" in corridor_text(rep, "en")
+    two = make_report(corridors=[{"id": c, "trucks_per_day": 40.0, "length_km": 9.0,
+                                  "trucks_covered": 30.0, "weight": 40.0} for c in "ab"])
+    assert "(2 corridors, counted apart" in corridor_text(two, "en")
 
 
 # --------------------------------------------------------------------------- formats

@@ -82,7 +82,8 @@ def _tiles(fig: Figure, data: RunData, ctx: PageContext) -> None:
         covered = sum(c.trucks_covered or 0.0 for c in rep.corridors)
         total = sum(c.trucks_per_day for c in rep.corridors)
         tiles.append((ctx.label("brief.tile_corridors"), number(covered),
-                       ctx.label("brief.corridor_sub", total=number(total),
+                       ctx.label("brief.corridor_sub_one" if len(rep.corridors) == 1
+                                 else "brief.corridor_sub", total=number(total),
                                  n=len(rep.corridors))))
     sub = (solver_name(s.name) if s.status == "optimal" else
            ctx.label("brief.solver_short_stopped", gap=percent(s.gap, 1)))
