@@ -195,3 +195,16 @@ def test_plain_tables_print_one_line_per_row_with_user_text_as_it_is() -> None:
     print_run(plain_en, make_report(scenario={"name": "p", "years": [2025],
                                               "weight": "vehicles", "lang": "en"}), Path("o"))
     assert any(ln.startswith("Year: 2025; ") for ln in en.getvalue().splitlines()), en.getvalue()
+
+
+def test_progress_json_labels_are_in_the_runs_language(capsys, monkeypatch) -> None:
+    """The QGIS plugin shows the JSON progress lines' labels: they were English in a Chinese
+    run while the terminal's bars were Chinese."""
+    from siting.cli import common
+
+    monkeypatch.setitem(common.JSON_PROGRESS, "on", True)
+    for lang in ("zh", "en"):
+        common.RichHooks(None, lang).start("network", "Loading road network")
+        line = json.loads(capsys.readouterr().out)
+        assert line["label"] == i18n.t("console.stage_network", lang)
+    assert i18n.t("console.stage_network", "zh") != i18n.t("console.stage_network", "en")

@@ -71,7 +71,8 @@ def emit_progress(event: str, stage: str, **fields: object) -> None:
     """One machine-readable progress line on stdout (``--progress-json`` only).
 
     ``{"siting": "progress", "event": "start"|"update"|"finish", "stage": "network",
-    "step": 2, "steps": 8, "label": ..., "fraction": 0.4, "seconds": 1.2}``: ``step`` is the
+    "step": 2, "steps": 8, "label": ..., "fraction": 0.4, "seconds": 1.2}`` (``label`` in the
+    run's language, as the progress bars show it): ``step`` is the
     stage's 1-based position in :data:`siting.pipeline.STAGES` (a sweep repeats the solve
     stages once per budget). Used by the QGIS plugin to drive Processing's progress bar.
     """
@@ -99,12 +100,12 @@ class RichHooks:
         self.lang = lang
 
     def start(self, stage: str, label: str) -> None:
-        emit_progress("start", stage, label=label, fraction=0.0)
-        if self.progress is not None:
-            from siting.console import stage_label
+        from siting.console import stage_label
 
-            self.tasks[stage] = self.progress.add_task(stage_label(stage, label, self.lang),
-                                                       total=1.0)
+        shown = stage_label(stage, label, self.lang)  # the run's language, bar and JSON alike
+        emit_progress("start", stage, label=shown, fraction=0.0)
+        if self.progress is not None:
+            self.tasks[stage] = self.progress.add_task(shown, total=1.0)
 
     def update(self, stage: str, fraction: float) -> None:
         emit_progress("update", stage, fraction=round(min(max(fraction, 0.0), 1.0), 4))
