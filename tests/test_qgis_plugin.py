@@ -29,6 +29,7 @@ import geopandas as gpd
 import pytest
 
 from siting import __version__
+from siting.i18n import t
 from tests.helpers_cli import invoke, set_key
 
 pytestmark = pytest.mark.slow  # end to end: left out of the fast lane
@@ -175,13 +176,12 @@ def test_runner_streams_progress_of_a_real_run(tmp_path):
                               executable=str(SITING),
                               progress=runner.StageProgress(1, 3.0))
     assert fb.progress == sorted(fb.progress) and fb.progress[-1] == 100.0
-    assert fb.texts[:2] == ["Reading layers", "Loading road network"]
+    # the stage labels in the run's language (the bundled scenario's: Chinese)
+    assert fb.texts[:2] == [t("console.stage_layers", "zh"), t("console.stage_network", "zh")]
     assert not any(line.startswith("{") for line in lines)  # JSON lines are not echoed
     assert (out / "report.json").is_file()
     # the summary's tables one line per row, each cell after its header: Processing's log is
     # in a proportional font, where a drawn table's padded columns collapse into a jumble
-    from siting.i18n import t
-
     assert fb.info == lines
     assert not [ln for ln in lines if set(ln) & set("│┃─━┏┡└")], lines
     rows = [ln for ln in lines if ln.startswith("年份：")]
@@ -200,7 +200,7 @@ def test_runner_cancel_stops_siting_and_keeps_the_previous_run(tmp_path):
                          check=False)
     assert res.returncode == 0, res.stderr
     before = digest(out)
-    fb = Feedback(cancel_when=lambda f: "Building and solving the MIP" in f.texts)
+    fb = Feedback(cancel_when=lambda f: t("console.stage_model", "zh") in f.texts)
     t0 = time.monotonic()
     with pytest.raises(runner.SitingCancelled) as e:
         runner.run_siting(["run", str(toml), "--out", str(out), "--basemap", "none"], fb,
@@ -259,7 +259,6 @@ def test_result_layers_are_named_from_the_geopackage_in_the_runs_language(tmp_pa
     coverage_areas ...); read from a folder whose name has URI characters in it (it was
     opened as a sqlite URI unquoted: '#' cut the path, and no layer was loaded)."""
     from siting.export.geopackage import write_geopackage
-    from siting.i18n import t
     from tests.helpers_maps import make_result
 
     folder = tmp_path / "预算 50% #2 ?a=b"
@@ -565,8 +564,6 @@ print(json.dumps({{"ok": ok, "uris": uris, "layers": layers}}, ensure_ascii=Fals
     assert layers["stations"][2] == len(gpd.read_file(out / "results.gpkg", layer="stations"))
     # named in the run's language (Chinese), as the map's legend: they were loaded as
     # stations, demand, coverage_areas ... in every run; their group after the scenario
-    from siting.i18n import t
-
     names = {k: v[3] for k, v in layers.items()}
     assert names == {"stations": "站点", "demand": t("layer.demand", "zh"),
                      "candidates": t("layer.candidates", "zh"),
@@ -676,7 +673,7 @@ def test_qgis_run_of_a_scenario_file_reports_progress_and_one_cancel_message(qgi
     toml = small_scenario(tmp_path / "规划 项目", 3.0)
     slow = small_scenario(tmp_path / "慢 场景", 120.0)
     cases = [["run", str(toml), str(tmp_path / "输出 1"), None],
-             ["cancel", str(slow), str(tmp_path / "输出 2"), "Building and solving the MIP"]]
+             ["cancel", str(slow), str(tmp_path / "输出 2"), t("console.stage_model", "zh")]]
     res = subprocess.run([SYSTEM_PYTHON, "-c", PROCESSING_RUN, str(ROOT / "qgis_plugin"),
                           json.dumps(cases)], env=qgis.env, capture_output=True, text=True,
                          timeout=300, check=False)
@@ -729,7 +726,6 @@ def test_qgis_sweep_curve_loads_with_numeric_columns(qgis, tmp_path):
     column of it as text: budgets sorted as strings, nothing to plot), and is named in the
     sweep's language (it was 'coverage against budget' in every language). In a Chinese QGIS
     the plugin's own texts are Chinese (they were English only)."""
-    from siting.i18n import t
     from siting.scenario import load_scenario
 
     toml = small_scenario(tmp_path, 3.0)
