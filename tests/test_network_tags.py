@@ -71,6 +71,14 @@ def write_osm(path: Path, ways=WAYS) -> Path:
     return path
 
 
+def osm_and_gdal_layer(tmp_path: Path, ways) -> tuple[RoadNetwork, RoadNetwork]:
+    """The networks of ``ways`` from the OSM file and from its GDAL export (a GeoPackage)."""
+    osm = write_osm(tmp_path / "block.osm", ways)
+    gdal_export(osm, tmp_path / "lines.gpkg")
+    return (load_network(NetworkSpec(path=osm)),
+            load_network(NetworkSpec(path=tmp_path / "lines.gpkg")))
+
+
 def gdal_export(osm: Path, dst: Path):
     """What QGIS does: GDAL's OSM driver reads the file's ``lines`` layer, saved as ``dst``."""
     gdf = pyogrio.read_dataframe(osm, layer="lines")
@@ -385,10 +393,7 @@ def test_gdal_layer_bridge_without_layer_does_not_join_the_roads_it_crosses(tmp_
     there, and neither does its GDAL layer (a bridge is above, a tunnel below)."""
     ways = [(105, [6, 7], {"highway": "primary", **structure}) if w[0] == 105 else w
             for w in WAYS]
-    osm = write_osm(tmp_path / "block.osm", ways)
-    gdal_export(osm, tmp_path / "lines.gpkg")
-    from_osm = load_network(NetworkSpec(path=osm))
-    from_layer = load_network(NetworkSpec(path=tmp_path / "lines.gpkg"))
+    from_osm, from_layer = osm_and_gdal_layer(tmp_path, ways)
     assert from_layer.components().n_components == from_osm.components().n_components == 2
     assert directed_edges(from_layer) == directed_edges(from_osm)
 
@@ -399,10 +404,7 @@ def test_bridge_ending_on_a_road_joins_it_as_in_the_osm_file(tmp_path, layer):
     there (a shared node), not where it crosses way 100."""
     ways = [(105, [6, 3], {"highway": "primary", "bridge": "yes", **layer}) if w[0] == 105
             else w for w in WAYS]
-    osm = write_osm(tmp_path / "block.osm", ways)
-    gdal_export(osm, tmp_path / "lines.gpkg")
-    from_osm = load_network(NetworkSpec(path=osm))
-    from_layer = load_network(NetworkSpec(path=tmp_path / "lines.gpkg"))
+    from_osm, from_layer = osm_and_gdal_layer(tmp_path, ways)
     assert from_layer.components().n_components == from_osm.components().n_components == 1
     assert directed_edges(from_layer) == directed_edges(from_osm)
     assert from_layer.n_nodes == from_osm.n_nodes
