@@ -458,6 +458,8 @@ def test_every_type_zone_and_segment_is_named(request, lang: str) -> None:
     assert unnamed(heading("brief.page_figures"),
                    {k: v["name"] for k, v in doc["by_segment"].items()}) == []
     assert f"[{LONG_SEGMENT}]" in heading("brief.page_figures")
+    # the stations-by-zone table lists every zone, those without a station with 0
+    assert unnamed(heading("brief.page_figures"), zones) == []
     assert unnamed(heading("brief.page_commission"),
                    {k: zones[k] for k in doc["zone_coverage"]}) == []
 

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from siting._format import money, money_column, number, percent
+from siting._format import MISSING, money, money_column, number, percent
 from siting.briefing.context import (
     PAGE_SIZE_IN,
     PageContext,
@@ -127,17 +127,21 @@ def year_table(ctx: PageContext) -> Table:
 
 
 def _zone_table(fig: Figure, ctx: PageContext, top: float, rest: list[TableFlow]) -> float:
-    """Stations by zone: count, types and capex, zones in the layer's order."""
+    """Stations by zone: count, types and capex, zones in the layer's order; a zone of the
+    zones layer without a station is listed with 0 (a reader looks for it by name)."""
     types = list(ctx.styles)
     rows: list[list[str | Named]] = []
     sep = ctx.label("rule.list_sep")
-    zones = sorted(ctx.report.by_zone.items(), key=_zone_order(ctx))
-    capex = money_column([info.capex for _, info in zones], ctx.lang)
+    by_zone = ctx.report.by_zone
+    zones = sorted([*by_zone.items(), *((z, None) for z in ctx.zone_names if z not in by_zone)],
+                   key=_zone_order(ctx))
+    capex = money_column([info.capex if info else 0.0 for _, info in zones], ctx.lang)
     for (zid, info), cost in zip(zones, capex, strict=True):
         detail = sep.join(f"{ctx.type_name(t)} {n}" for t, n in sorted(
-            info.by_type.items(), key=lambda kv: (
+            info.by_type.items() if info else (), key=lambda kv: (
                 types.index(kv[0]) if kv[0] in types else len(types), kv[0])))
-        rows.append([zone_cell(ctx, str(zid)), str(info.count), ctx.fonts.safe(detail), cost])
+        rows.append([zone_cell(ctx, str(zid)), str(info.count if info else 0),
+                     ctx.fonts.safe(detail) or MISSING, cost])
     table = Table([ctx.label("field.zone"), ctx.label("brief.col_count"),
                    ctx.label("field.type"), ctx.label("brief.col_capex")], rows,
                   [0.25, 0.1, 0.5, 0.15], ["left", "right", "left", "right"],
