@@ -33,7 +33,8 @@ from siting.workbook import open_workbook, read_cells
 if TYPE_CHECKING:
     from siting.tables import SheetSource
 
-__all__ = ["fill_merged", "merged_note", "refuse_merged_counts", "warn_merged"]
+__all__ = ["fill_merged", "merged_note", "refuse_merged_counts", "warn_across",
+           "warn_merged"]
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,31 @@ def refuse_merged_counts(source: SheetSource, filled: Sequence[Merge], columns: 
            f"rows {m[0]}-{m[2]}{more}, and siting cannot tell whether its value is each "
            "row's count or the rows' total; unmerge it and give each row its own count")
     raise InputDataError(msg)
+
+
+def warn_across(source: SheetSource, layout: SheetLayout, n_rows: int,
+                columns: Sequence[str], used: Callable[[str], bool]) -> None:
+    """Say in one line which cells of columns siting reads are covered by a merged cell
+    across columns, so read as empty: Excel keeps the value in the merged cell's first column.
+
+    An empty cell a column needs is refused anyway (naming the merge, :func:`merged_note`);
+    this line is for optional columns (造价系数 ...), whose empty cell takes the default.
+    ``n_rows`` data rows follow the header row; ``columns`` are the header row's names from
+    column A; ``used`` tells whether siting reads a column."""
+    first, last = source.header_row + 1, source.header_row + n_rows
+    hits = [(m, c) for m in layout.merged if m[3] > m[1] and m[2] >= first and m[0] <= last
+            for c in range(m[1] + 1, min(m[3], len(columns)) + 1) if used(columns[c - 1])]
+    if not hits:
+        return
+    refs = list(dict.fromkeys(merge_ref(m) for m, _ in hits))
+    cols = list(dict.fromkeys(f"'{clip(columns[c - 1])}'" for _, c in hits))
+    logger.warning("%s: %s %s %s across columns, so %s %s read as empty (Excel keeps a merged "
+                   "cell's value in its first column) and an optional column takes its "
+                   "default there; unmerge and fill in each column", source,
+                   "merged cell" if len(refs) == 1 else f"{len(refs)} merged cells",
+                   first_few(refs), "spans" if len(refs) == 1 else "span",
+                   "column" if len(cols) == 1 else "columns", first_few(cols)
+                   + (" is" if len(cols) == 1 else " are"))
 
 
 def warn_merged(source: SheetSource, filled: Sequence[Merge], columns: Sequence[str],

@@ -62,7 +62,13 @@ from siting.sheet_layout import (
     two_level_rows,
     warn_hidden,
 )
-from siting.sheet_merged import fill_merged, merged_note, refuse_merged_counts, warn_merged
+from siting.sheet_merged import (
+    fill_merged,
+    merged_note,
+    refuse_merged_counts,
+    warn_across,
+    warn_merged,
+)
 from siting.workbook import open_workbook, pick_sheet, read_cells, sheet_names, wanted_sheet
 
 logger = logging.getLogger(__name__)
@@ -440,6 +446,7 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
     warn_hidden(source, layout, len(df), names, used)
     refuse_merged_counts(source, merged, names, lambda name: header_key(name) in _COUNT_NAMES)
     warn_merged(source, merged, names, used)
+    warn_across(source, layout, len(df), names, used)
     empty = df.map(_blank).to_numpy(dtype=bool)
     if empty.any():  # a formula without a saved result reads as an empty cell
         refuse_unsaved_formulas(source, len(df), layout.xml)

@@ -479,6 +479,18 @@ def test_a_cell_merged_across_columns_names_the_range_in_the_error(tmp_path, mer
     assert str(e.value) == f"{path}, sheet '车辆台账': " + end.format(id=rows[row - 1][0])
 
 
+def test_an_optional_cell_a_merge_across_columns_empties_is_warned(tmp_path, caplog):
+    """编号 merged over 名称 (A5:B5): Excel shows the id across both cells and keeps it in A5,
+    so 名称 reads as empty and takes its default without a word."""
+    path, rows = hidden_book(tmp_path, lambda wb, ws: ws.merge_cells("A5:B5"))
+    got = read_fleet(path)
+    assert len(got) == len(rows) - 1
+    assert caplog.messages == [
+        f"{path}, sheet '车辆台账': merged cell A5:B5 spans across columns, so column '名称' is "
+        "read as empty (Excel keeps a merged cell's value in its first column) and an optional "
+        "column takes its default there; unmerge and fill in each column"]
+
+
 def test_xls_merged_cells_hidden_row_and_hidden_sheet_as_in_xlsx(caplog):
     """An .xls got none of these checks: the hidden old copy was read as the register, and
     车辆类别 merged over each block of four was empty in three rows of four."""
