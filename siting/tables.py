@@ -57,6 +57,7 @@ from siting.sheet_formulas import refuse_unsaved_formulas
 from siting.sheet_layout import (
     Merge,
     SheetLayout,
+    hidden_sheets,
     read_layout,
     two_level_message,
     two_level_rows,
@@ -571,10 +572,18 @@ def _no_coordinates(book: pd.ExcelFile, source: SheetSource, spec: LayerSpec | N
     head = read_cells(book, source.sheet, None, source.header_row + 10)
     msg = _why_no_coordinates(source, spec, what, columns, head)
     if wanted_sheet(spec, what) is None:
-        other = _sheet_with_coordinates(
-            book, [str(n) for n in book.sheet_names if n != source.sheet], source.header_row)
-        if other is not None:
-            msg += f"; sheet '{other}' has them: set sheet = \"{other}\" in [{what}]"
+        hidden = hidden_sheets(book)
+        others = [str(n) for n in book.sheet_names if n != source.sheet]
+        shown = _sheet_with_coordinates(book, [n for n in others if n not in hidden],
+                                        source.header_row)
+        if shown is not None:
+            msg += f"; sheet '{shown}' has them: set sheet = \"{shown}\" in [{what}]"
+        else:  # a sheet Excel hides (an old copy?) is named as such
+            kept = _sheet_with_coordinates(book, [n for n in others if n in hidden],
+                                           source.header_row)
+            if kept is not None:
+                msg += (f"; sheet '{kept}', hidden in Excel, has them: unhide it and set "
+                        f"sheet = \"{kept}\" in [{what}] if it is the one to read")
     return msg
 
 

@@ -216,6 +216,24 @@ def test_a_description_sheet_first_names_the_sheet_with_the_data(tmp_path):
         r[VEHICLES] for r in rows[1:])
 
 
+def test_a_hidden_sheet_with_coordinates_is_named_as_hidden(tmp_path):
+    """The only sheet with coordinates is hidden (an old copy?): the hint says so rather than
+    pointing to it as the sheet to read."""
+    import openpyxl
+
+    rows = layer_rows("fleet", FLEET_HEADERS, every=30)
+    path = write_workbook(tmp_path / "fleet.xlsx", {"说明": [["本表为环卫车辆台账"]],
+                                                    "旧台账": rows})
+    wb = openpyxl.load_workbook(path)
+    wb["旧台账"].sheet_state = "hidden"
+    wb.save(path)
+    with pytest.raises(InputDataError) as e:
+        read_fleet(path)
+    assert str(e.value).endswith(
+        "; sheet '旧台账', hidden in Excel, has them: unhide it and set sheet = \"旧台账\" in "
+        "[demand] if it is the one to read")
+
+
 @pytest.mark.parametrize(("name", "content", "fix"), [
     ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
      "it is an Excel 97-2003 workbook or a password-protected one"),
