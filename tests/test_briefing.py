@@ -195,6 +195,8 @@ LONG_IDS = {"corridor": [f"COR{k:02d}" for k in range(1, 7)],       # the table 
 # chart's label, zones too long for the zone-coverage chart.
 LONG_TYPES = [f"TYPE{k:02d}" for k in range(1, 13)]
 EMPTY_ZONES = ["ZE1", "ZE2"]
+#: A site id wider than the robustness table's id column: it wraps, never cut.
+LONG_ROBUST_ID = "ROBUST_SITE_ID_0042_EAST"
 LONG_SEGMENT = "SEGLONG"
 
 
@@ -233,7 +235,8 @@ def add_long_names(run: Path) -> None:
         "samples": 20, "seed": 1, "no_regret_share": 0.9, "own_share_mean": 0.64,
         "base_share_mean": 0.6, "regret_mean": 0.02, "regret_p90": 0.04, "regret_max": 0.06,
         "stations": [{"site_id": r, "station_type": "swap", "name": long_name("Robust稳健"),
-                      "chosen_share": 0.5, "in_base_plan": True} for r in LONG_IDS["robust"]]}
+                      "chosen_share": 0.5, "in_base_plan": True}
+                     for r in [*LONG_IDS["robust"], LONG_ROBUST_ID]]}
     for k, tid in enumerate(LONG_TYPES):
         doc["by_type"][tid] = {
             "name": long_name(f"类型Type{k}"), "count": 0, "new": 0, "existing": 0,
@@ -257,8 +260,10 @@ def add_long_names(run: Path) -> None:
                                                         driver="GPKG", mode="w")
 
 
-def pdf_text(path: Path) -> str:
-    out = subprocess.run([PDFTOTEXT, "-layout", str(path), "-"], capture_output=True,
+def pdf_text(path: Path, mode: str = "-layout") -> str:
+    """The PDF's text: laid out as on the page, or ``-raw`` in drawing order (a cell's lines
+    one after the other, not interleaved with the cells beside it)."""
+    out = subprocess.run([PDFTOTEXT, mode, str(path), "-"], capture_output=True,
                          text=True, check=True)
     return out.stdout
 
@@ -410,6 +415,8 @@ def test_long_names_leave_no_table_or_row_out(request, lang: str) -> None:
     ids = [s[0] for s in LONG_STATIONS] + ["ZL1", "ZL2"] + [
         i for group in LONG_IDS.values() for i in group]
     assert [i for i in ids if i not in text] == []
+    # wrapped over lines in its cell, not cut: whole in drawing order
+    assert LONG_ROBUST_ID in flat(pdf_text(files[0], "-raw"))
     assert long_name("Corridor通道") not in flat(text)  # cut ...
     assert flat(t("brief.names_cut", lang)) in flat(text)  # ... and said so
     assert flat(t("brief.continued", lang)) in flat(text)

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from siting._format import number, percent
 from siting.briefing.context import PAGE_SIZE_IN, PageContext, new_page
-from siting.briefing.tables import Table, TableFlow, flow_pages, table_block
+from siting.briefing.tables import Named, Table, TableFlow, flow_pages, named, table_block
 from siting.briefing.text import fit_width, wrap, wrap_width
 from siting.report import RobustStation
 from siting.run_folder import RunData
@@ -39,18 +39,22 @@ def page_robustness(data: RunData, ctx: PageContext) -> list[Figure]:
              linespacing=1.35)
     stations = rob.stations
     _share_chart(fig, stations, rob.no_regret_share, ctx)
-    rows = [[ctx.fonts.safe(s.site_id), ctx.fonts.safe(s.name, s.site_id),
-             _type_label(s.station_type, ctx), percent(s.chosen_share),
-             ctx.label("word.yes") if s.in_base_plan else ctx.label("word.no"),
-             ctx.label("word.yes") if s.no_regret else ""]
-            for s in stations]
+    # ids and names wrap (a long id is never cut); a name too long for its lines ends with
+    # its id, as in every briefing table
+    rows: list[list[str | Named]] = [
+        [ctx.fonts.safe(s.site_id), named(ctx, ctx.fonts.safe(s.name, s.site_id), s.site_id),
+         _type_label(s.station_type, ctx), percent(s.chosen_share),
+         ctx.label("word.yes") if s.in_base_plan else ctx.label("word.no"),
+         ctx.label("word.yes") if s.no_regret else ""]
+        for s in stations]
     header = [ctx.label("field.site_id"), ctx.label("brief.col_name"), ctx.label("field.type"),
               ctx.label("brief.col_chosen"), ctx.label("brief.col_in_plan"),
               ctx.label("brief.col_no_regret")]
     rest: list[TableFlow] = []
     table_block(fig, ctx, ctx.label("brief.robust_table"),
                 Table(header, rows, [0.11, 0.29, 0.25, 0.12, 0.1, 0.13],
-                      ["left", "left", "left", "right", "left", "left"]),
+                      ["left", "left", "left", "right", "left", "left"],
+                      wrap=[True, True, True, False, False, False]),
                 0.5, 0.76, 0.47, max_rows=18, bottom=_NOTE_TOP + 0.008, rest=rest)
     fig.text(0.03, _NOTE_TOP, "\n".join(wrap(ctx.label("brief.robust_note"), 205)),
              fontsize=7, color="#555555", va="top", linespacing=1.3)
