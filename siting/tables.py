@@ -445,7 +445,9 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
         return name in (x_col, y_col) or header_key(name) in _READ_NAMES
 
     warn_hidden(source, layout, len(df), names, used)
-    refuse_merged_counts(source, merged, names, lambda name: header_key(name) in _COUNT_NAMES)
+    if what == "demand":  # the fleet's 车辆数 (数量 in another layer is not read as one)
+        refuse_merged_counts(source, merged, names,
+                             lambda name: header_key(name) in _COUNT_NAMES)
     warn_merged(source, merged, names, used)
     warn_across(source, layout, len(df), names, used)
     empty = df.map(_blank).to_numpy(dtype=bool)

@@ -471,6 +471,16 @@ def test_a_count_merged_over_rows_is_refused(tmp_path):
         "unmerge it and give each row its own count")
 
 
+def test_a_merged_count_column_of_another_layer_is_copied_like_any_cell(tmp_path, caplog):
+    """Only the fleet's 车辆数 is refused when merged: in another layer a column of that name
+    is not read as a count."""
+    col = "ABCDEFGH"[VEHICLES]
+    path, rows = hidden_book(tmp_path, lambda wb, ws: ws.merge_cells(f"{col}4:{col}6"))
+    got = read_layer(LayerSpec(path=path), what="existing", required={"fleet_id": "text"},
+                     geom="point", id_column="fleet_id")
+    assert len(got) == len(rows) - 1
+
+
 def openpyxl_header(path: Path) -> list[str]:
     import openpyxl
 
