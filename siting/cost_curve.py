@@ -22,6 +22,7 @@ import numpy as np
 from siting._atomic import atomic_dir
 from siting._csv import write_csv
 from siting._errors import InfeasibleError, ScenarioError, SolverError
+from siting._format import MISSING
 from siting.i18n import t
 from siting.pipeline import Prepared, StageHooks, solve_prepared
 from siting.results import SitingResult
@@ -172,13 +173,10 @@ def _plot(points: list[CostPoint], path: Path, *, lang: str = "en",
     import matplotlib.pyplot as plt
 
     from siting.briefing.build import briefing_rc
-    from siting.briefing.fonts import Fonts
+    from siting.briefing.fonts import Fonts, english_without_cjk
 
     fonts = Fonts.resolve()
-    if lang == "zh" and fonts.cjk is None:
-        log.warning("no CJK font found (install fonts-noto-cjk); cost_curve.png uses English "
-                    "labels")
-        lang = "en"
+    lang = english_without_cjk(lang, fonts, "cost_curve.png")
     ok = [p for p in points if p.folder]
     proven = [p for p in ok if p.plan_of_target is None and p.status == "optimal"]
     stopped = [p for p in ok if p.plan_of_target is None and p.status != "optimal"]
@@ -208,7 +206,7 @@ def _plot(points: list[CostPoint], path: Path, *, lang: str = "en",
         if none:
             ax.scatter([p.target * 100 for p in none], [0.0] * len(none), marker="x",
                        color="#d1242f", zorder=3, clip_on=False, label=t("sweep.cost_none", lang))
-        ax.set_xlabel(t("sweep.cost_x_axis", lang, year=year if year is not None else "—"))
+        ax.set_xlabel(t("sweep.cost_x_axis", lang, year=MISSING if year is None else year))
         ax.set_ylabel(t("sweep.cost_y_axis", lang))
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)

@@ -35,7 +35,7 @@ import numpy as np
 from siting._atomic import atomic_dir
 from siting._csv import write_csv
 from siting._errors import InfeasibleError, ScenarioError, SolverError, clip, echo
-from siting._format import money, percent
+from siting._format import MISSING, money, percent
 from siting.i18n import t
 
 if TYPE_CHECKING:  # the pipeline is imported when solving: parsing --budgets stays quick
@@ -344,12 +344,10 @@ def _plot_curve(points: list[SweepPoint], knee: SweepPoint | None, path: Path, *
 
     from siting.briefing.build import briefing_rc
     from siting.briefing.context import SYMBOL_HANDLER_MAP, symbol_handles
-    from siting.briefing.fonts import Fonts
+    from siting.briefing.fonts import Fonts, english_without_cjk
 
     fonts = Fonts.resolve()
-    if lang == "zh" and fonts.cjk is None:
-        log.warning("no CJK font found (install fonts-noto-cjk); curve.png uses English labels")
-        lang = "en"
+    lang = english_without_cjk(lang, fonts, "curve.png")
     present = {k for p in points for k in p.by_type}
     from siting.symbology import symbols_from_types
 
@@ -413,7 +411,7 @@ def _coverage_axes(ax: Any, points: list[SweepPoint], knee: SweepPoint | None,
                    edgecolors="#d1242f", linewidths=2, zorder=4,
                    label=t("sweep.knee", lang, budget=money(knee.budget, lang),
                            share=percent(knee.coverage_share, 0)))
-    ax.set_ylabel(t("sweep.y_axis", lang, year=year if year is not None else "—"))
+    ax.set_ylabel(t("sweep.y_axis", lang, year=MISSING if year is None else year))
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=7.5)

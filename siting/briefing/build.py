@@ -25,7 +25,7 @@ from siting._atomic import atomic_write_bytes
 from siting._errors import ScenarioError
 from siting._reproducible import output_date, source_date_epoch
 from siting.briefing.context import make_context
-from siting.briefing.fonts import Fonts, embedding_fonts, figure_chars
+from siting.briefing.fonts import Fonts, embedding_fonts, english_without_cjk, figure_chars
 from siting.briefing.page_commission import page_commission
 from siting.briefing.page_figures import page_figures
 from siting.briefing.page_map import page_map
@@ -114,11 +114,8 @@ def resolve_lang(lang: str | None, report: Report, fonts: Fonts, where: Path) ->
     if chosen not in LANGS:
         msg = f"{where}: language '{chosen}' is not supported; use --lang zh or --lang en"
         raise ScenarioError(msg)
-    if chosen == "zh" and fonts.cjk is None:
-        logger.warning("no CJK font found (install fonts-noto-cjk); the briefing uses English "
-                       "labels and replaces Chinese text it cannot draw")
-        chosen = "en"
-    return chosen
+    return english_without_cjk(chosen, fonts, "the briefing",
+                               " and replaces Chinese text it cannot draw")
 
 
 def data_chars(data: RunData, lang: str) -> str:

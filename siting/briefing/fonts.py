@@ -23,7 +23,8 @@ import matplotlib.text
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-__all__ = ["LATIN_FAMILY", "Fonts", "embedding_fonts", "figure_chars", "find_cjk_font"]
+__all__ = ["LATIN_FAMILY", "Fonts", "embedding_fonts", "english_without_cjk", "figure_chars",
+           "find_cjk_font"]
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +216,17 @@ def _subset_to_truetype(src: str, face_index: int, chars: str, dst: Path, family
         if record.nameID in (1, 16):
             record.string = family
     font.save(str(dst))
+
+
+def english_without_cjk(lang: str, fonts: Fonts, what: str, also: str = "") -> str:
+    """``lang``, or ``"en"`` with a warning when it is ``"zh"`` and no CJK font is installed
+    (Chinese labels would be drawn as empty boxes); ``what`` names the output in the warning
+    (``"curve.png"``), ``also`` adds to it."""
+    if lang == "zh" and fonts.cjk is None:
+        logger.warning("no CJK font found (install fonts-noto-cjk); %s uses English labels%s",
+                       what, also)
+        return "en"
+    return lang
 
 
 @contextlib.contextmanager
