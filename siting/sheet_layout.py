@@ -29,6 +29,7 @@ from xml.etree import ElementTree
 import pandas as pd
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
+from siting._cells import is_blank
 from siting._errors import clip
 
 if TYPE_CHECKING:
@@ -220,10 +221,6 @@ def warn_hidden(source: SheetSource, layout: SheetLayout, n_rows: int, columns: 
 
 
 # --------------------------------------------------------------------------- two-level headers
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
-
-
 def _unnamed(name: object) -> bool:
     return str(name).startswith("Unnamed:")
 
@@ -257,7 +254,7 @@ def two_level_rows(layout: SheetLayout, header_row: int, columns: Sequence[objec
         Parses a cell as a number (None when it is not one): a cell that parses is data.
     """
     width = [i + 1 for i, c in enumerate(columns) if not _unnamed(c)]
-    width += [i + 1 for i, v in enumerate(first_row) if not _blank(v)]
+    width += [i + 1 for i, v in enumerate(first_row) if not is_blank(v)]
     if not width:
         return None
     lo, hi = min(width), max(width)
@@ -272,7 +269,7 @@ def two_level_rows(layout: SheetLayout, header_row: int, columns: Sequence[objec
     if vertical or group:
         return (min([header_row] + [m[0] for m in vertical]),
                 max([header_row + 1 if group else header_row] + [m[2] for m in vertical]))
-    filled = [v for v in first_row if not _blank(v)]
+    filled = [v for v in first_row if not is_blank(v)]
     under_unnamed = any(_unnamed(c) and i < len(first_row) and _is_name(first_row[i], number)
                         for i, c in enumerate(columns))
     if (len(columns) - sum(map(_unnamed, columns)) >= 2 and under_unnamed and len(filled) >= 2
@@ -295,7 +292,7 @@ def two_level_message(source: SheetSource, layout: SheetLayout, head: pd.DataFra
     def cell(r: int, c: int) -> object:
         ok = r - 1 < len(head) and c - 1 < head.shape[1]
         v = head.iat[r - 1, c - 1] if ok else None
-        return None if _blank(v) else v
+        return None if is_blank(v) else v
 
     moves = []
     for c in range(1, head.shape[1] + 1):

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from siting._cells import is_blank
 from siting._errors import InputDataError, ScenarioError
 from siting.crs import WGS84, is_shift, parse_crs
 from siting.scenario import LayerSpec, NetworkSpec, suggest
@@ -342,14 +343,6 @@ def number_text(text: str) -> str:
     return text.replace(",", "") if _GROUPED.match(text) else text
 
 
-def _blank(v: object) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    if isinstance(v, float) and math.isnan(v):
-        return True
-    return isinstance(v, str) and v.strip() == ""
-
-
 def _shown(v: object) -> str:
     text = str(v)
     return repr(text if len(text) <= 40 else text[:37] + "...")
@@ -450,7 +443,7 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
                              lambda name: header_key(name) in _COUNT_NAMES)
     warn_merged(source, merged, names, used)
     warn_across(source, layout, len(df), names, used)
-    empty = df.map(_blank).to_numpy(dtype=bool)
+    empty = df.map(is_blank).to_numpy(dtype=bool)
     if empty.any():  # a formula without a saved result reads as an empty cell
         refuse_unsaved_formulas(source, len(df), layout.xml)
     _refuse_blank_rows(empty, source)
@@ -490,11 +483,11 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
     (``df``: text cells stripped, blank -> None)."""
     names = [str(c).strip() for c in df.columns]
     df.columns = pd.Index(names, dtype=object)
-    keep = [not (n.startswith("Unnamed:") and df.iloc[:, i].map(_blank).all())
+    keep = [not (n.startswith("Unnamed:") and df.iloc[:, i].map(is_blank).all())
             for i, n in enumerate(names)]
     df = df.loc[:, keep]
     # pandas trims trailing empty rows of .xlsx but not always of .xls
-    filled = ~df.map(_blank).all(axis=1).to_numpy()
+    filled = ~df.map(is_blank).all(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
     return df.iloc[:last].reset_index(drop=True)
 
@@ -514,7 +507,7 @@ def _coordinates(df: pd.DataFrame, col: str, source: SheetSource, kind: str) -> 
     values = df[col].tolist()
     out = np.empty(len(values), dtype=np.float64)
     for i, v in enumerate(values):
-        if _blank(v):
+        if is_blank(v):
             why, fix = merged_note(source, i, col) or ("", f"fill in the {kind} or delete "
                                                            "the row")
             msg = (f"{source}: row {row_number(source, i)}: column '{col}' is empty"
@@ -600,7 +593,7 @@ def _why_no_coordinates(source: SheetSource, spec: LayerSpec | NetworkSpec, what
                 f"[{what}]); columns in row {source.header_row} are {shown}; fix the name")
     # the column names may sit lower (a title row above them)
     for r in range(source.header_row, len(head)):
-        cells = [c for c in head.iloc[r].tolist() if not _blank(c)]
+        cells = [c for c in head.iloc[r].tolist() if not is_blank(c)]
         if coordinate_columns(cells) is not None:
             return (f"{source}: no coordinate columns in row {source.header_row}, but row "
                     f"{r + 1} holds column names; set header_row = {r + 1} in [{what}]")

@@ -29,6 +29,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from siting._cells import is_blank
 from siting._errors import CRSMismatchError, InputDataError, NetworkError
 from siting.crs import WGS84, shift_geometries
 from siting.network.graph import (
@@ -40,7 +41,7 @@ from siting.network.graph import (
     one_line,
 )
 from siting.network.osm import ACCESS_KEYS, closed_reason, line_drop_reason, oneway_direction
-from siting.network.tags import LIMIT_FIELDS, LIMIT_TAGS, LayerTags, MaxspeedTally, is_blank
+from siting.network.tags import LIMIT_FIELDS, LIMIT_TAGS, LayerTags, MaxspeedTally
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from siting._cells import is_blank
 from siting._errors import clip
 
 if TYPE_CHECKING:
@@ -59,11 +60,6 @@ _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def is_blank(value: object) -> bool:
-    """True for None, NaN and text of only white space (an attribute without a value)."""
-    return _is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
 def parse_other_tags(text: object) -> tuple[dict[str, str], bool]:
