@@ -22,7 +22,7 @@ from rich.text import Text
 
 from siting._escape import close_bidi
 
-__all__ = ["SafeConsole", "SafeFormatter", "terminal_text"]
+__all__ = ["SafeConsole", "SafeFormatter", "terminal_text", "visible_controls"]
 
 #: C0 controls but tab and newline, DEL, and the C1 controls (U+0080-U+009F; U+009B alone
 #: starts a control sequence in terminals that read 8-bit controls).
@@ -36,14 +36,22 @@ def _picture(m: re.Match[str]) -> str:
     return "\u2421" if code == 0x7F else "\ufffd"
 
 
+def visible_controls(text: str) -> str:
+    """``text`` with its control characters shown as symbols (tab and newline kept).
+
+    ESC becomes ``␛`` (U+241B), other C0 controls their Control Pictures symbol, DEL ``␡``,
+    C1 controls U+FFFD. Plain text comes back unchanged.
+    """
+    return _CONTROL.sub(_picture, text) if _CONTROL.search(text) else text
+
+
 def terminal_text(text: str) -> str:
     """``text`` with control characters shown as symbols and bidi overrides closed per line.
 
-    Tab and newline are kept; ESC becomes ``␛`` (U+241B), other C0 controls their Control
-    Pictures symbol, DEL ``␡``, C1 controls U+FFFD. Plain text comes back unchanged.
+    Control characters as :func:`visible_controls` shows them. Plain text comes back
+    unchanged.
     """
-    if _CONTROL.search(text):
-        text = _CONTROL.sub(_picture, text)
+    text = visible_controls(text)
     if "\n" in text:
         return "\n".join(close_bidi(line) for line in text.split("\n"))
     return close_bidi(text)

@@ -25,7 +25,13 @@ from siting._escape import html_text
 from siting._format import MISSING, money, number, percent
 from siting.i18n import LANGS, t
 from siting.report import Report
-from siting.report_text import headline_text, money_text, objective_text, status_name
+from siting.report_text import (
+    headline_text,
+    money_text,
+    objective_text,
+    scenario_title,
+    status_name,
+)
 from siting.run_folder import RunData, load_run
 from siting.symbology import TypeSymbol, symbols_from_report
 from siting.webpage import (
@@ -357,7 +363,7 @@ def compare_page(cmp: Comparison) -> str:
         return (
             f'<div class="pane"><div class="map" id="map-{side}"></div>'
             f'<div class="label box"><b>{side.upper()}: {html_text(name)}</b> · '
-            f"{html_text(_scenario_name(rep, lang))}"
+            f"{html_text(scenario_title(rep, lang))}"
             f'<div title="{html_text(headline_text(rep, lang))}">'
             f"{html_text(headline_text(rep, lang))}</div>"
             f"<div>{html_text(money_text(rep, lang))}</div>"
@@ -400,11 +406,6 @@ def _symbols(cmp: Comparison) -> dict[str, TypeSymbol]:
     return symbols
 
 
-def _scenario_name(rep: Report, lang: str) -> str:
-    sc = rep.scenario
-    return sc.name_en if lang == "en" and sc.name_en else sc.name
-
-
 def _mark_legend(side: str, lang: str) -> str:
     shown = ("removed", "type_changed", "year_changed") if side == "a" else (
         "new", "type_changed", "year_changed")
@@ -420,10 +421,12 @@ def _mark_legend(side: str, lang: str) -> str:
 
 def write_comparison(cmp: Comparison, run_a: Path, run_b: Path, out_dir: Path, *,
                      lang: str | None = None) -> Path:
-    """Write ``compare.html``, ``compare_kpis.csv``, ``compare_stations.csv`` and
-    ``compare_stations.geojson`` into ``out_dir`` (atomically; see the module)."""
+    """Write ``compare.html``, ``compare_kpis.csv``, ``compare_stations.csv`` (and the same
+    table as ``compare_stations.xlsx``) and ``compare_stations.geojson`` into ``out_dir``
+    (atomically; see the module)."""
     from siting._atomic import atomic_dir
     from siting._csv import write_csv
+    from siting._xlsx import write_xlsx
 
     if lang is not None and lang != cmp.lang:
         if lang not in LANGS:
@@ -452,6 +455,8 @@ def write_comparison(cmp: Comparison, run_a: Path, run_b: Path, out_dir: Path, *
         (tmp / "compare.html").write_text(html, encoding="utf-8")
         write_csv(tmp / "compare_kpis.csv", kpis)
         write_csv(tmp / "compare_stations.csv", stations)
+        # typed cells: a site id such as 001 or 3/4 stays text in a spreadsheet
+        write_xlsx(tmp / "compare_stations.xlsx", stations, sheet=t("compare.title", lang))
         cmp.stations.to_file(tmp / "compare_stations.geojson", driver="GeoJSON")
     return out_dir
 

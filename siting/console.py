@@ -31,6 +31,7 @@ from siting.report_text import (
     mandate_text,
     money_text,
     notes,
+    scenario_title,
     solver_text,
     status_name,
 )
@@ -90,8 +91,7 @@ def print_written(out: Console, files: Sequence[Path], lang: str) -> None:
 def print_run(out: Console, report: Report, target: Path) -> None:
     """The run summary: headline, money, stations, corridors, solver, notes, per-year table."""
     lang = report.scenario.lang
-    name = report.scenario.name_en if lang == "en" and report.scenario.name_en else \
-        report.scenario.name
+    name = scenario_title(report, lang)
     tab = Table(title=name, show_header=False)
     # each sentence without its own label: the table prints that in the first column
     tab.add_row(headline_label(report, lang), headline_text(report, lang, label=False))

@@ -4,7 +4,8 @@ Every user-visible label lives in ``siting/locale/<lang>.json`` (package data): 
 object per language, with the same keys in both. Keys are grouped by prefix: ``map.`` (map
 furniture), ``layer.``, ``legend.``, ``field.`` (popup and table fields), ``unit.``, ``word.``,
 ``pathway.``, ``status.`` (solver outcomes), ``brief.`` (the PDF briefing), ``csv.`` (the
-headers of ``summary.csv``), ``compare.`` (``compare.html`` and its CSVs), ``rule.`` (rule
+headers of ``summary.csv`` and ``summary.xlsx``), ``xlsx.`` (the workbooks' sheet names and
+their "about" sheet), ``compare.`` (``compare.html`` and its CSVs), ``rule.`` (rule
 outcomes of candidate sites), ``reason.`` (why a station is in the plan), ``plan.`` (the
 report's sentences every output shares, :mod:`siting.report_text`), ``sweep.`` (``curve.png``,
 ``curve.csv``, ``explorer.html``) and ``console.`` (what the command line prints). An output

@@ -27,8 +27,14 @@ from siting.report import MandatePrice, Report
 
 __all__ = [
     "corridor_text", "headline_label", "headline_text", "labelled", "money_text", "notes",
-    "objective_text", "solver_name", "solver_text", "status_name",
+    "objective_text", "scenario_title", "solver_name", "solver_text", "status_name",
 ]
+
+
+def scenario_title(report: Report, lang: str) -> str:
+    """The scenario's name in ``lang``: its English name in English when it has one."""
+    sc = report.scenario
+    return sc.name_en if lang == "en" and sc.name_en else sc.name
 
 
 def labelled(label: str, value: str, lang: str) -> str:

@@ -46,6 +46,7 @@ import scipy.sparse as sp
 from siting._csv import write_csv
 from siting._errors import InfeasibleError, ScenarioError, SolverError
 from siting._parallel import default_workers, run_dask, run_local, shared
+from siting._xlsx import write_xlsx
 from siting.model import ArcCoverFlow, ModelInput, SitingModel, Solution
 from siting.pipeline import Prepared
 from siting.report import RobustnessFigures, RobustStation
@@ -379,14 +380,18 @@ def _year_cell(year: object) -> int | str:
 
 
 def write_tables(outcome: RobustOutcome, folder: Path) -> None:
-    """``robustness.csv`` (per candidate) and ``samples.csv`` (per sample) into ``folder``."""
+    """``robustness.csv`` and ``robustness.xlsx`` (per candidate) and ``samples.csv`` (per
+    sample) into ``folder``."""
     st = outcome.stations
+    header = ["site_id", "name", "station_type", "zone", "existing", "in_base_plan",
+              "base_open_year", "samples_chosen", "chosen_share", "no_regret"]
+    rows = [[r.site_id, r.name, r.station_type, r.zone, r.existing, r.in_base_plan,
+             _year_cell(r.base_open_year), r.samples_chosen, round(float(r.chosen_share), 4),
+             r.no_regret] for r in st.itertuples(index=False)]
     write_csv(folder / "robustness.csv",
-              [[r.site_id, r.name, r.station_type, r.zone, r.existing, r.in_base_plan,
-                _year_cell(r.base_open_year), r.samples_chosen, f"{r.chosen_share:.4f}",
-                r.no_regret] for r in st.itertuples(index=False)],
-              header=["site_id", "name", "station_type", "zone", "existing", "in_base_plan",
-                      "base_open_year", "samples_chosen", "chosen_share", "no_regret"])
+              [[*row[:8], f"{row[8]:.4f}", row[9]] for row in rows], header=header)
+    # the same table with typed cells: a site id such as 001 stays text in a spreadsheet
+    write_xlsx(folder / "robustness.xlsx", rows, header, sheet="robustness")
     sm = outcome.samples.join(outcome.params, on="sample")
     cols = list(sm.columns)
 

@@ -164,6 +164,13 @@ def test_compare_lists_station_differences(two_runs, tmp_path):
     with open(out / "compare_stations.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     status = {r["站址编号"]: r["变化"] for r in rows}
+    from python_calamine import CalamineWorkbook  # the same table, typed, for spreadsheets
+
+    book = CalamineWorkbook.from_path(str(out / "compare_stations.xlsx"))
+    cells = book.get_sheet_by_index(0).to_python()
+    assert book.sheet_names == ["方案对比"] and cells[0] == list(rows[0])
+    assert [dict(zip(cells[0], r, strict=True))["变化"] for r in cells[1:]] == [
+        r["变化"] for r in rows]
     assert set(status) == set(ta) | set(tb)
     assert {s for s, v in status.items() if v == "B 取消"} == set(ta) - set(tb)
     assert {s for s, v in status.items() if v == "B 新增"} == set(tb) - set(ta)

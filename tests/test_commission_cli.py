@@ -110,6 +110,13 @@ def test_robust_with_local_processes(small: Case) -> None:
     with open(small.out / "samples.csv", encoding="utf-8-sig") as f:
         samples = list(csv.DictReader(f))
     assert len(samples) == 3
+    from python_calamine import CalamineWorkbook  # the same table, typed, for spreadsheets
+
+    cells = CalamineWorkbook.from_path(str(small.out / "robustness.xlsx")).get_sheet_by_index(
+        0).to_python()
+    assert cells[0] == list(stations[0]) and len(cells) == len(stations) + 1
+    for got, row in zip(cells[1:], stations, strict=True):
+        assert got[0] == row["site_id"] and got[8] == pytest.approx(float(row["chosen_share"]))
     for s in stations:
         share = float(s["chosen_share"])
         assert 0 <= share <= 1

@@ -405,7 +405,36 @@ def test_summary_csv_english(tmp_path):
     assert not [k for k in rows[0] if k.startswith("x_")]
     assert not (out / "map.html").exists()  # no map writer, no map
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "report.json", "results.gpkg",
-                                                    "stations.geojson", "summary.csv"]
+                                                    "stations.geojson", "summary.csv",
+                                                    "summary.xlsx"]
+
+
+def test_summary_xlsx_holds_the_csv_table_typed(run_4547):
+    """summary.xlsx, re-read by calamine: the CSV's table cell for cell (text as text,
+    numbers as numbers), and an about sheet naming the final year, the solver's outcome and
+    the data's provenance."""
+    from python_calamine import CalamineWorkbook
+
+    out, result = run_4547
+    rows = list(csv.reader(io.StringIO((out / "summary.csv").read_text("utf-8-sig"))))
+    wb = CalamineWorkbook.from_path(str(out / "summary.xlsx"))
+    assert wb.sheet_names == ["站点", "说明"]
+    cells = wb.get_sheet_by_index(0).to_python()
+    assert cells[0] == rows[0]
+    assert len(cells) == len(rows) == len(result.stations) + 1
+    for got, want in zip(cells[1:], rows[1:], strict=True):
+        for g, w in zip(got, want, strict=True):
+            if isinstance(g, float):
+                assert g == pytest.approx(float(w), rel=1e-12)
+            else:
+                assert g == w
+    assert [r[0] for r in cells[1:]] == ["c1", "c2", "e1"]
+    about = dict(wb.get_sheet_by_index(1).to_python())
+    rep = result.report
+    assert str(rep.final_year) in about["数据口径"]
+    assert about["数据来源"] == rep.data_provenance
+    assert "求解" in about and "HiGHS" in about["求解"]
+    assert about["方案"] == result.scenario.name
 
 
 def test_shapefiles(run_4547):

@@ -18,7 +18,7 @@ DYNAMIC = ("pathway.", "status.", "csv.", "rule.cat_", "sweep.csv_", "compare.st
            "console.stage_")
 #: The key groups (see siting/i18n.py).
 GROUPS = ("map", "layer", "legend", "field", "unit", "word", "pathway", "status", "brief", "csv",
-          "compare", "rule", "reason", "sweep", "console", "plan")
+          "xlsx", "compare", "rule", "reason", "sweep", "console", "plan")
 #: A string literal that looks like a label key (file names like "map.html" are not keys).
 KEY = re.compile(r"^(?:" + "|".join(GROUPS) + r")\.[a-z0-9_]+$")
 FILE_SUFFIXES = (".html", ".json", ".csv", ".png", ".pdf", ".gpkg", ".geojson")

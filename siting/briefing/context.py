@@ -23,6 +23,7 @@ from siting.briefing.fonts import Fonts
 from siting.briefing.text import WIDTH_MARGIN, fit_width, text_width_pt, wrap_width
 from siting.i18n import LABELS, t
 from siting.report import OUTSIDE_ZONES, Report
+from siting.report_text import scenario_title
 from siting.report_text import solver_name as _solver_name
 from siting.run_folder import RunData
 from siting.symbology import TypeSymbol, symbols_from_report
@@ -132,8 +133,8 @@ def make_context(data: RunData, lang: str, fonts: Fonts) -> PageContext:
     """The page context of a run in ``lang``: title, zone names, symbols, weight unit."""
     rep = data.report
     sc = rep.scenario
-    title = sc.name_en if lang == "en" and sc.name_en else sc.name
-    title = fonts.safe(title, sc.name_en or data.run_dir.name) or data.run_dir.name
+    title = (fonts.safe(scenario_title(rep, lang), sc.name_en or data.run_dir.name)
+             or data.run_dir.name)
     unit = t("brief.weight_vehicles" if sc.weight == "vehicles" else "brief.weight_energy", lang)
     return PageContext(lang=lang, fonts=fonts, title=title,
                        zone_names=_zone_names(data, lang),

@@ -16,6 +16,9 @@ Ctrl-C never leaves a half-written run and never destroys the previous one:
   GeoPackage ``layer_styles`` table (QGIS applies them when the layers are opened);
 - ``summary.csv`` — one row per station, UTF-8 with BOM (Excel), Chinese headers for
   ``lang="zh"``;
+- ``summary.xlsx`` — the same table as an Excel workbook with typed cells (a site id such as
+  ``001`` stays text) and an "about" sheet: what the figures count, for which year, how the
+  plan was found, where the data come from (:mod:`siting._xlsx`);
 - ``map.html`` — through the ``map_writer`` callable (see :mod:`siting.maps`);
 - optionally Shapefiles (:func:`write_shapefile`): GBK-encoded with ``.cpg``, ASCII field
   names of at most 10 characters, a ``shapefile_fields.csv`` listing the full column names.
@@ -52,11 +55,16 @@ from siting.export.shapefile import (
     shapefile_field_names,
     write_shapefile,
 )
-from siting.export.summary import summary_frame, write_summary_csv
+from siting.export.summary import (
+    summary_about,
+    summary_frame,
+    write_summary_csv,
+    write_summary_xlsx,
+)
 
 __all__ = ["CONTRACT_FILES", "DEGREE_DECIMALS", "FLOAT_DECIMALS", "GPKG_LAYERS",
            "GPKG_VERSION", "METRE_DECIMALS", "SHAPEFILE_FIELDS", "SHAPEFILE_LAYERS",
            "MapWriter", "OutputOptions", "check_replaceable", "clean_value", "geojson_text",
-           "report_text", "shapefile_field_names", "summary_frame", "write_geopackage",
-           "write_layer_styles", "write_outputs", "write_run", "write_shapefile",
-           "write_summary_csv"]
+           "report_text", "shapefile_field_names", "summary_about", "summary_frame",
+           "write_geopackage", "write_layer_styles", "write_outputs", "write_run",
+           "write_shapefile", "write_summary_csv", "write_summary_xlsx"]

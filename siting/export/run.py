@@ -14,7 +14,7 @@ from siting.crs import WGS84, crs_slug, parse_crs, to_output_crs
 from siting.export import geopackage
 from siting.export.json_files import geojson_text, report_text
 from siting.export.shapefile import write_shapefile
-from siting.export.summary import write_summary_csv
+from siting.export.summary import write_summary_csv, write_summary_xlsx
 from siting.results import STATION_COLUMNS, SitingResult
 from siting.scenario import input_paths
 
@@ -124,6 +124,7 @@ def write_outputs(
         _write_text(tmp / "report.json", report_text(result.report, output_crs=target))
         geopackage.write_geopackage(result, tmp / "results.gpkg", crs=target, lang=lang)
         write_summary_csv(result, tmp / "summary.csv", crs=target, lang=lang)
+        write_summary_xlsx(result, tmp / "summary.xlsx", crs=target, lang=lang)
         if shapefile:
             write_shapefile(result, tmp / "shapefile", target)
         if map_writer is not None:

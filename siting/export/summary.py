@@ -1,4 +1,11 @@
-"""``summary.csv``: one row per station in the run's language (the one CSV writer)."""
+"""``summary.csv`` and ``summary.xlsx``: one row per station in the run's language.
+
+The CSV goes through the one CSV writer (:mod:`siting._csv`), for scripts and GIS; the
+workbook through the one Excel writer (:mod:`siting._xlsx`), for whoever opens the table in
+Excel, WPS or LibreOffice: there a site id such as ``001`` or ``3/4`` stays text (a CSV
+loses it to a number or a date), and a second sheet says what the figures count, for which
+year, how the plan was found and where the data come from.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +18,19 @@ import shapely
 
 from siting import i18n
 from siting._csv import write_csv
+from siting._xlsx import write_xlsx
 from siting.crs import WGS84, crs_slug, parse_crs, to_output_crs
 from siting.export.json_files import METRE_DECIMALS
 from siting.names import zone_names
+from siting.report_text import (
+    corridor_text,
+    headline_label,
+    headline_text,
+    money_text,
+    notes,
+    scenario_title,
+    solver_text,
+)
 from siting.results import STATION_COLUMNS, SitingResult
 from siting.symbology import symbols_from_types
 
@@ -104,6 +121,38 @@ def write_summary_csv(result: SitingResult, path: str | Path, *, crs: str = WGS8
     """
     df = summary_frame(result, crs=parse_crs(crs), lang=lang)
     return write_csv(path, df)
+
+def write_summary_xlsx(result: SitingResult, path: str | Path, *, crs: str = WGS84,
+                       lang: str = "zh") -> Path:
+    """Write summary.xlsx: the table of :func:`summary_frame` with typed cells (ids stay
+    text, numbers are numbers, nothing is a formula) and a second sheet on the plan
+    (:func:`summary_about`). Returns ``path``."""
+    df = summary_frame(result, crs=parse_crs(crs), lang=lang)
+    return write_xlsx(path, df, sheet=i18n.t("xlsx.sheet_stations", lang),
+                      about=summary_about(result, lang),
+                      about_sheet=i18n.t("xlsx.sheet_about", lang))
+
+
+def summary_about(result: SitingResult, lang: str) -> list[tuple[str, str]]:
+    """Label/value pairs on the plan behind a station table: scenario, the final year's
+    headline, money, corridors, how the plan was found, the data's provenance, notes."""
+    rep = result.report
+    wu = i18n.t("unit.vehicles", lang) if rep.scenario.weight == "vehicles" else \
+        i18n.t("unit.kwh_day", lang)
+    pairs = [(i18n.t("xlsx.scenario", lang), scenario_title(rep, lang)),
+             (i18n.t("xlsx.figures", lang), i18n.t("xlsx.figures_text", lang,
+                                                  year=rep.final_year, wu=wu)),
+             (headline_label(rep, lang), headline_text(rep, lang, label=False)),
+             (i18n.t("xlsx.money", lang), money_text(rep, lang))]
+    if rep.corridors:
+        pairs.append((i18n.t("plan.corridors_label", lang),
+                      corridor_text(rep, lang, label=False)))
+    pairs += [(i18n.t("plan.solver_label", lang), solver_text(rep, lang, label=False)),
+              (i18n.t("xlsx.data", lang), rep.data_provenance),
+              (i18n.t("xlsx.written_by", lang), f"siting {rep.siting_version}")]
+    pairs += [(i18n.t("xlsx.note", lang), n) for n in notes(rep)]
+    return pairs
+
 
 def _summary_headers(lang: str, *, year: object, wu: str) -> dict[str, str]:
     """summary.csv headers by column: the ``csv.*`` labels of :mod:`siting.i18n`, filled with
