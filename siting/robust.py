@@ -385,11 +385,14 @@ def write_tables(outcome: RobustOutcome, folder: Path) -> None:
     st = outcome.stations
     header = ["site_id", "name", "station_type", "zone", "existing", "in_base_plan",
               "base_open_year", "samples_chosen", "chosen_share", "no_regret"]
+    shares = st["chosen_share"].to_numpy(dtype=float).round(4)
     rows = [[r.site_id, r.name, r.station_type, r.zone, r.existing, r.in_base_plan,
-             _year_cell(r.base_open_year), r.samples_chosen, round(float(r.chosen_share), 4),
-             r.no_regret] for r in st.itertuples(index=False)]
+             _year_cell(r.base_open_year), r.samples_chosen, float(share), r.no_regret]
+            for r, share in zip(st.itertuples(index=False), shares, strict=True)]
     write_csv(folder / "robustness.csv",
-              [[*row[:8], f"{row[8]:.4f}", row[9]] for row in rows], header=header)
+              [[*row[:8], f"{share:.4f}", row[9]] for row, share in zip(rows, shares,
+                                                                         strict=True)],
+              header=header)
     # the same table with typed cells: a site id such as 001 stays text in a spreadsheet
     write_xlsx(folder / "robustness.xlsx", rows, header, sheet="robustness")
     sm = outcome.samples.join(outcome.params, on="sample")
