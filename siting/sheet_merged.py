@@ -5,7 +5,8 @@ vehicles, one 经度 for a depot's rows. pandas reads the value in the range's f
 and leaves the other rows empty, while Excel shows it on every row: :func:`fill_merged`
 copies it down over the range, and :func:`warn_merged` says so in one line naming the ranges.
 A count (车辆数) merged over rows is refused (:func:`refuse_merged_counts`): it may be the
-rows' total rather than each row's, and copying a total would multiply it.
+rows' total rather than each row's, and copying a total would multiply it. So is an id (编号)
+merged over rows (:func:`refuse_merged_ids`): copied down it would be a duplicate id.
 
 A range across columns keeps its value in its first column, as Excel stores it (the top-left
 cell holds the value, the others are empty): the other columns stay empty, and when one of
@@ -33,8 +34,8 @@ from siting.workbook import open_workbook, read_cells
 if TYPE_CHECKING:
     from siting.tables import SheetSource
 
-__all__ = ["fill_merged", "merged_note", "refuse_merged_counts", "warn_across",
-           "warn_merged"]
+__all__ = ["fill_merged", "merged_note", "refuse_merged_counts", "refuse_merged_ids",
+           "warn_across", "warn_merged"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,14 +92,31 @@ def refuse_merged_counts(source: SheetSource, filled: Sequence[Merge], columns: 
 
     ``columns`` are the names in the header row from column A; ``is_count`` tells whether a
     column holds counts that add up over rows."""
-    hits = [m for m in filled if m[1] <= len(columns) and is_count(columns[m[1] - 1])]
+    _refuse(source, filled, columns, is_count,
+            "and siting cannot tell whether its value is each row's count or the rows' "
+            "total; unmerge it and give each row its own count")
+
+
+def refuse_merged_ids(source: SheetSource, filled: Sequence[Merge], columns: Sequence[str],
+                      is_id: Callable[[str], bool]) -> None:
+    """Refuse a merged cell spanning several rows of an id column (编号): copied down, every
+    row of the range would carry the same id, which the layer refuses as a duplicate without
+    saying why. ``columns`` and ``filled`` as for :func:`refuse_merged_counts`."""
+    _refuse(source, filled, columns, is_id,
+            "so every row it spans would have the same id; unmerge it and give each row its "
+            "own id")
+
+
+def _refuse(source: SheetSource, filled: Sequence[Merge], columns: Sequence[str],
+            hit: Callable[[str], bool], why: str) -> None:
+    """Raise for the first range of ``filled`` in a column that ``hit`` names."""
+    hits = [m for m in filled if m[1] <= len(columns) and hit(columns[m[1] - 1])]
     if not hits:
         return
     m = hits[0]
     more = f" (and {len(hits) - 1} more such cells)" if len(hits) > 1 else ""
     msg = (f"{source}: column '{clip(columns[m[1] - 1])}': merged cell {merge_ref(m)} spans "
-           f"rows {m[0]}-{m[2]}{more}, and siting cannot tell whether its value is each "
-           "row's count or the rows' total; unmerge it and give each row its own count")
+           f"rows {m[0]}-{m[2]}{more}, {why}")
     raise InputDataError(msg)
 
 

@@ -68,6 +68,7 @@ from siting.sheet_merged import (
     fill_merged,
     merged_note,
     refuse_merged_counts,
+    refuse_merged_ids,
     warn_across,
     warn_merged,
 )
@@ -209,6 +210,11 @@ _READ_NAMES: frozenset[str] = frozenset(header_key(n) for n in (
 #: over rows of such a column is refused, not copied down.
 _COUNT_NAMES: frozenset[str] = frozenset(header_key(n) for n in (
     "vehicles", *COLUMN_ALIASES["vehicles"]))
+
+
+#: Header keys of the id columns (编号 ...): a merged cell over rows of one is refused.
+_ID_NAMES: frozenset[str] = frozenset(header_key(n) for key, names in COLUMN_ALIASES.items()
+                                      if key.endswith("_id") for n in (key, *names))
 
 
 def find_column(columns: Iterable[object], names: Sequence[str]) -> str | None:
@@ -441,6 +447,7 @@ def _read(path: Path, spec: LayerSpec | NetworkSpec, what: str) -> gpd.GeoDataFr
     if what == "demand":  # the fleet's 车辆数 (数量 in another layer is not read as one)
         refuse_merged_counts(source, merged, names,
                              lambda name: header_key(name) in _COUNT_NAMES)
+    refuse_merged_ids(source, merged, names, lambda name: header_key(name) in _ID_NAMES)
     warn_merged(source, merged, names, used)
     warn_across(source, layout, len(df), names, used)
     empty = df.map(is_blank).to_numpy(dtype=bool)

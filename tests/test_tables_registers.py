@@ -471,6 +471,23 @@ def test_a_count_merged_over_rows_is_refused(tmp_path):
         "unmerge it and give each row its own count")
 
 
+@pytest.mark.parametrize("what", ["demand", "existing"])
+def test_an_id_merged_over_rows_is_refused_as_merged(tmp_path, what):
+    """A 编号 merged over rows, copied down, was refused as a duplicate id without a word on
+    the merge; every layer now names the merged cell and the fix."""
+    path, _ = hidden_book(tmp_path, lambda wb, ws: ws.merge_cells("A4:A5"))
+    header = openpyxl_header(path)[0]
+    with pytest.raises(InputDataError) as e:
+        if what == "demand":
+            read_fleet(path)
+        else:
+            read_layer(LayerSpec(path=path), what=what, required={"fleet_id": "text"},
+                       geom="point", id_column="fleet_id")
+    assert str(e.value) == (
+        f"{path}, sheet '车辆台账': column '{header}': merged cell A4:A5 spans rows 4-5, so "
+        "every row it spans would have the same id; unmerge it and give each row its own id")
+
+
 def test_a_merged_count_column_of_another_layer_is_copied_like_any_cell(tmp_path, caplog):
     """Only the fleet's 车辆数 is refused when merged: in another layer a column of that name
     is not read as a count."""
