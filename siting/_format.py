@@ -123,3 +123,14 @@ def percent(share: object, digits: int = 1) -> str:
     """
     v = as_float(share)
     return MISSING if v is None else f"{v:.{digits}%}"
+
+
+def header_years(years: Iterable[int | None]) -> dict[str, str]:
+    """``{"year": "2025", "years": "2023-2025"}`` for column headers that name the final
+    planning year and the span of years a figure sums (ASCII hyphen, for scripts);
+    :data:`MISSING` when no year is known."""
+    ys = sorted({int(y) for y in years if y is not None})
+    if not ys:
+        return {"year": MISSING, "years": MISSING}
+    return {"year": str(ys[-1]), "years": f"{ys[0]}-{ys[-1]}" if len(ys) > 1 else str(ys[0])}
+

@@ -22,7 +22,7 @@ import numpy as np
 from siting._atomic import atomic_dir
 from siting._csv import write_csv
 from siting._errors import InfeasibleError, ScenarioError, SolverError
-from siting._format import MISSING
+from siting._format import MISSING, header_years
 from siting.i18n import t
 from siting.pipeline import Prepared, StageHooks, solve_prepared
 from siting.results import SitingResult
@@ -151,14 +151,19 @@ def _write(points: list[CostPoint], folder: Path, *, lang: str = "en",
     def num(v: float | None, fmt: str) -> str:
         return "" if v is None or np.isnan(v) else format(v, fmt)
 
+    from siting.report_text import status_name
+
     rows = [[f"{p.target:.4f}", num(p.spent, ".0f"), num(p.cost_bound, ".0f"),
-             num(p.gap, ".6f"), num(p.achieved_share, ".6f"), p.stations, p.status,
+             num(p.gap, ".6f"), num(p.achieved_share, ".6f"), p.stations,
+             status_name(p.status, lang),
              "" if p.plan_of_target is None else f"{p.plan_of_target:.4f}", p.folder, p.note]
             for p in points]
-    write_csv(folder / "cost_curve.csv", rows, header=[
-        "target_share_final_year", "spent_cny", "cost_bound_cny", "gap",
-        "coverage_share_final_year", "stations", "status", "plan_of_target", "run_folder",
-        "note"])
+    # headers in the run's language, naming the year the shares are of (as curve.csv)
+    named = header_years([year])
+    write_csv(folder / "cost_curve.csv", rows, header=[t(k, lang, **named) for k in (
+        "sweep.cost_csv_target", "sweep.csv_spent", "sweep.cost_csv_bound", "sweep.csv_gap",
+        "sweep.csv_coverage", "sweep.csv_stations", "sweep.csv_status",
+        "sweep.cost_csv_plan_of", "sweep.csv_folder", "sweep.cost_csv_note")])
     if points:
         _plot(points, folder / "cost_curve.png", lang=lang, year=year)
 

@@ -35,7 +35,7 @@ import numpy as np
 from siting._atomic import atomic_dir
 from siting._csv import write_csv
 from siting._errors import InfeasibleError, ScenarioError, SolverError, clip, echo
-from siting._format import MISSING, money, percent
+from siting._format import MISSING, header_years, money, percent
 from siting.i18n import t
 
 if TYPE_CHECKING:  # the pipeline is imported when solving: parsing --budgets stays quick
@@ -249,7 +249,7 @@ def sweep(prep: Prepared, budgets: np.ndarray, out_dir: Path, *, hooks: StageHoo
     lang = prep.scenario.lang
     with atomic_dir(out_dir, kind="sweep", inputs=inputs) as tmp:
         _write_curve(points, tmp, lang=lang, types=prep.scenario.station_types,
-                     year=max(prep.scenario.years))
+                     year=max(prep.scenario.years), years=prep.scenario.years)
         (tmp / INFO_FILE).write_text(json.dumps(sweep_info(prep.scenario), ensure_ascii=False,
                                                 indent=2, sort_keys=True) + "\n",
                                      encoding="utf-8")
@@ -305,7 +305,7 @@ def final_year_dips(points: Sequence[SweepPoint]) -> list[SweepPoint]:
 
 
 def _write_curve(points: list[SweepPoint], folder: Path, *, lang: str = "en",
-                 year: int | None = None,
+                 year: int | None = None, years: Sequence[int] = (),
                  types: Sequence[StationType] = ()) -> None:
     feasible = [p for p in points if p.folder]
     x = np.array([p.budget for p in feasible])
@@ -324,7 +324,8 @@ def _write_curve(points: list[SweepPoint], folder: Path, *, lang: str = "en",
              "" if p.carried_from is None else f"{p.carried_from:.0f}",
              t("word.yes" if p is knee else "word.no", lang), p.folder]
             for p in points]
-    header = [t(f"sweep.csv_{c}", lang) for c in (
+    named = header_years([*years, year])
+    header = [t(f"sweep.csv_{c}", lang, **named) for c in (
         "budget", "spent", "coverage", "objective", "stations", "status", "gap", "plan_of",
         "knee", "folder")]
     write_csv(folder / "curve.csv", rows, header=header)

@@ -63,11 +63,15 @@ def test_cost_curve(small: Case) -> None:
     ok(res)
     with open(small.out / "cost_curve.csv", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
-    assert [float(r["target_share_final_year"]) for r in rows] == [0.3, 0.6]
-    spent = [float(r["spent_cny"]) for r in rows]
+    # headers in the run's language (zh), naming the year the shares are of
+    year = max(load_scenario(small.toml).years)
+    target, covered = f"目标：{year}年覆盖率", f"{year}年覆盖率（规划末年）"
+    assert [float(r[target]) for r in rows] == [0.3, 0.6]
+    spent = [float(r["投资（元）"]) for r in rows]
     assert spent[0] <= spent[1]  # a higher target never costs less
     for r in rows:
-        assert float(r["coverage_share_final_year"]) >= float(r["target_share_final_year"]) - 1e-6
+        assert float(r[covered]) >= float(r[target]) - 1e-6
+        assert r["求解状态"] in {"最优", "达到时限"}  # the status in words, as in curve.csv
     assert (small.out / "cost_curve.png").stat().st_size > 0
     # the console in the scenario's language (zh): the table's title, the files written
     flat = "".join(res.output.split())  # the console wraps long lines

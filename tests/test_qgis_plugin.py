@@ -726,6 +726,7 @@ def test_qgis_sweep_curve_loads_with_numeric_columns(qgis, tmp_path):
     column of it as text: budgets sorted as strings, nothing to plot), and is named in the
     sweep's language (it was 'coverage against budget' in every language). In a Chinese QGIS
     the plugin's own texts are Chinese (they were English only)."""
+    from siting._format import header_years
     from siting.scenario import load_scenario
 
     toml = small_scenario(tmp_path, 3.0)
@@ -741,7 +742,8 @@ def test_qgis_sweep_curve_loads_with_numeric_columns(qgis, tmp_path):
     assert uri.split("|")[0] == str(out / "curve.csv")
     fields = layer["fields"]
     assert fields[t("sweep.csv_budget", "zh")] in ("Integer", "Integer64", "Real")
-    assert fields[t("sweep.csv_coverage", "zh")] == "Real"
+    years = header_years(load_scenario(toml).years)
+    assert fields[t("sweep.csv_coverage", "zh", **years)] == "Real"
     assert fields[t("sweep.csv_status", "zh")] == "String"
     title = t("console.sweep_title", "zh", name=load_scenario(toml).name)
     assert layer["name"] == f"{title} · 扫描 1"
