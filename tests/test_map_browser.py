@@ -219,3 +219,30 @@ def test_very_long_names_stay_inside_their_boxes(open_map) -> None:
     control.hover()
     assert control.bounding_box()["width"] <= 362
     assert o.console_errors == []
+
+
+def test_printed_map_is_a4_landscape_with_the_whole_legend(open_map, tmp_path: Path) -> None:
+    """Printed (Save as PDF), the legend scrolled inside 60 % of the window and was cut
+    after five rows, on a portrait Letter page; now every legend row is in the PDF, on one
+    A4 landscape page, without the zoom and layer buttons."""
+    import subprocess
+
+    o = open_map(make_result(), basemap="none")
+    rows = o.page.locator("#siting-legend .row").all_inner_texts()
+    assert len(rows) >= 8, "test set-up: a legend longer than five rows"
+    o.page.emulate_media(media="print")
+    assert not o.page.locator(".leaflet-control-zoom").is_visible()
+    assert not o.page.locator(".leaflet-control-layers").is_visible()
+    assert o.page.evaluate("""() => { const g = document.getElementById('siting-legend');
+        return g.scrollHeight <= g.clientHeight + 1; }""")
+    pdf = tmp_path / "map.pdf"
+    o.page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Pages:           1" in info
+    size = next(line for line in info.splitlines() if line.startswith("Page size:")).split()
+    assert (round(float(size[2])), round(float(size[4]))) == (842, 595)  # A4 landscape, pt
+    text = "".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                  text=True, check=True).stdout.split())
+    labels = ["".join(r.strip().split("\n")[-1].split()) for r in rows]  # after the symbol
+    assert [w for w in labels if w not in text] == []

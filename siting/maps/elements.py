@@ -55,7 +55,12 @@ class Overlay(MacroElement):
     """Title box, banners and legend: fixed HTML outside the map (pre-escaped), and the page
     script that keeps them readable: popups open clear of the title box, the legend fits
     between the title and the foot of the window, zone labels never cover a station or each
-    other (a label moves up or down, or hides until the reader zooms in)."""
+    other (a label moves up or down, or hides until the reader zooms in).
+
+    Printed (the browser's Print, or Save as PDF), the page is A4 landscape with the whole
+    legend on the right (on screen it scrolls: printed, it was cut after five rows), the
+    zoom and layer buttons left out and the colours kept; the map shows the view on screen.
+    """
 
     _template = Template("""
         {% macro header(this, kwargs) %}
@@ -103,6 +108,14 @@ class Overlay(MacroElement):
         .siting-zone-label:before { display: none; }
         .siting-station, .siting-excluded, .siting-extra { background: transparent; border: 0; }
         {% if this.background %}.leaflet-container { background: {{ this.background }}; }{% endif %}
+        @page { size: A4 landscape; margin: 8mm; }
+        @media print {
+          html, body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+          #siting-legend { max-height: none !important; overflow: visible !important;
+            left: auto; right: 10px; bottom: 10px; }
+          .leaflet-control-zoom, .leaflet-control-layers { display: none !important; }
+          .siting-box { box-shadow: none; border: 1px solid #888; }
+        }
         </style>
         {% endmacro %}
         {% macro html(this, kwargs) %}
