@@ -55,8 +55,13 @@ def stage_label(stage: str, label: str, lang: str) -> str:
 def print_table(out: Console, table: Table, lang: str) -> None:
     """Print ``table`` drawn with box characters, or, on a console whose ``plain_tables`` is
     set (``siting --plain-tables``, :class:`siting.cli.common.ResultsConsole`), as
-    :func:`table_lines`."""
+    :func:`table_lines`.
+
+    Cells fold rather than end in ``…``: rich wraps text at spaces, so a Chinese sentence
+    (no spaces) or a long output path wider than its column lost its end."""
     if not getattr(out, "plain_tables", False):
+        for col in table.columns:
+            col.overflow = "fold"
         out.print(table)
         return
     for line in table_lines(table, lang):

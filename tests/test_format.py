@@ -63,3 +63,16 @@ def test_money_reads_back_to_the_amount(cny: float) -> None:
     assert abs(float(zh) * 1e4 - cny) <= step / 2 + 1e-6 * cny
     en = F.money(cny, "en", unit=False).replace(",", "")
     assert abs(float(en) * 1e6 - cny) <= 1e4 / 2 + 1e-6 * cny
+
+
+def test_busy_note_only_for_a_stopped_solve_that_got_little_processor_time() -> None:
+    from siting.pipeline.solving import BUSY_CPU_SHARE, busy_note
+
+    assert busy_note(9.2, 19.3, "optimal", "en") is None  # proven: the load did not matter
+    assert busy_note(0.1, 1.0, "time_limit", "en") is None  # too short to tell
+    assert busy_note(BUSY_CPU_SHARE * 20, 20.0, "time_limit", "en") is None
+    assert busy_note(25.0, 19.1, "time_limit", "en") is None  # idle: 1.3 cores
+    en = busy_note(9.2, 19.3, "time_limit", "en")
+    assert en is not None and "about 48% of one processor core's time (9.2 s in 19.3 s)" in en
+    zh = busy_note(9.2, 19.3, "time_limit", "zh")
+    assert zh is not None and "约 48% 的计算时间（19.3 秒内 9.2 秒）" in zh

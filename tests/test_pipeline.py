@@ -246,6 +246,42 @@ def test_a_plan_not_proven_is_reported_as_a_range(tmp_path, monkeypatch):
     assert f"the best possible is at most {hi:,.1f}" in console, console
 
 
+def test_a_stopped_solve_on_a_busy_machine_says_so(tmp_path, monkeypatch):
+    """A time-limited solve that got little processor time (measured on the bundled
+    scenario: 1,796 idle, 1,613 with four other jobs on two cores, CPU 0.48 of the wall
+    time) carries a note in the run's language: in report.json, on the console, the map
+    and summary.xlsx. The stop and the starved clock are forced, as above."""
+    from dataclasses import replace as _replace
+
+    from helpers_cli import Case
+    from python_calamine import CalamineWorkbook
+
+    from siting.model import SitingModel
+    from siting.pipeline import solving
+
+    real = SitingModel.solve
+
+    def stopped(self, *a, **k):
+        sol = real(self, *a, **k)
+        time.sleep(solving.BUSY_MIN_WALL_S)  # a model stage long enough to measure
+        return _replace(sol, status="time_limit", bound=sol.objective * 1.05, gap=0.05)
+
+    clock = iter(range(10_000))
+    monkeypatch.setattr(SitingModel, "solve", stopped)
+    monkeypatch.setattr(solving.time, "process_time", lambda: 0.01 * next(clock))
+    case = Case(tmp_path).fast()
+    res = case.run()
+    assert res.exit_code == 0, res.output
+    rep = json.loads((case.out / "report.json").read_text(encoding="utf-8"))
+    note = next(n for n in rep["notes"] if n.startswith("求解期间计算机繁忙"))
+    assert "空闲时重新运行可能得到更好的方案" in note
+    assert "".join(note.split()) in "".join(re.sub(r"[│┃]", " ", res.output).split())
+    assert note in (case.out / "map.html").read_text(encoding="utf-8")
+    about = dict(CalamineWorkbook.from_path(str(case.out / "summary.xlsx"))
+                 .get_sheet_by_index(1).to_python())
+    assert about["注意"] == note
+
+
 @pytest.mark.slow
 def test_a_run_started_from_a_smaller_budgets_plan_covers_no_less(case):
     """``run(start_from=)``: the larger budget's run starts from the smaller one's plan

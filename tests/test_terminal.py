@@ -41,3 +41,21 @@ def test_logged_warnings_show_escapes_as_symbols():
                                "zone %s unreachable", ("\x1b[2J\u202ex",), None)
     line = SafeFormatter("warning: %(message)s").format(record)
     assert line == "warning: zone \u241b[2J\u202ex\u202c unreachable"
+
+
+def test_console_tables_fold_long_chinese_cells_and_paths_instead_of_cutting_them():
+    """rich wraps at spaces and cut a longer 'word' with '…': a Chinese note (no spaces) and
+    a long output path lost their ends in the run summary."""
+    from siting.console import print_table
+
+    note = "求解期间计算机繁忙：" + (
+        "时限按实际经过的时间计算，空闲时重新运行可能得到更好的方案。" * 3)
+    path = "/data/" + "规划成果" * 12 + "/run_out"
+    tab = Table(title="t", show_header=False)
+    tab.add_row("注意", note)
+    tab.add_row("输出位置", path)
+    buf = io.StringIO()
+    print_table(SafeConsole(file=buf, width=60), tab, "zh")
+    flat = "".join(c for c in buf.getvalue() if not c.isspace() and c not in "│┃─┌┐└┘├┤┬┴┼")
+    assert "…" not in flat
+    assert note in flat and path in flat
