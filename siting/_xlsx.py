@@ -15,8 +15,9 @@ Every table a planner opens in a spreadsheet is therefore also written as ``.xls
 * numbers are numbers; NaN and None are empty cells; infinities are the text ``inf``/``-inf``;
 * the header row is bold and frozen, with an autofilter and column widths that fit the text
   (a CJK character counts twice);
-* an optional second sheet (``about``) holds label/value pairs: what the figures count, for
-  which year, where the data come from;
+* further tables go on sheets of their own (``more``), and an optional last sheet
+  (``about``) holds label/value pairs: what the figures count, for which year, where the
+  data come from;
 * the workbook's dates are :func:`siting._reproducible.output_date` and every zip entry is
   stamped with it, so that two runs write the same bytes.
 """
@@ -46,7 +47,7 @@ from siting._atomic import atomic_write_bytes
 from siting._reproducible import output_date
 from siting._terminal import visible_controls
 
-__all__ = ["CUT_MARK", "MAX_CELL_CHARS", "write_xlsx", "xlsx_bytes", "xlsx_text"]
+__all__ = ["CUT_MARK", "MAX_CELL_CHARS", "Sheet", "write_xlsx", "xlsx_bytes", "xlsx_text"]
 
 #: Most characters Excel holds in one cell.
 MAX_CELL_CHARS: int = 32_767
@@ -148,10 +149,14 @@ def _reproducible_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+#: A further sheet of a workbook: its name, column names and rows.
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
+
+
 def xlsx_bytes(data: pd.DataFrame | Iterable[Sequence[Any]], header: Sequence[str] | None = None,
-               *, sheet: str, about: Sequence[tuple[str, Any]] = (),
+               *, sheet: str, more: Sequence[Sheet] = (), about: Sequence[tuple[str, Any]] = (),
                about_sheet: str = "About") -> bytes:
-    """An ``.xlsx`` workbook of one table (see the module notes).
+    """An ``.xlsx`` workbook of one table, and optionally more (see the module notes).
 
     Parameters
     ----------
@@ -161,8 +166,10 @@ def xlsx_bytes(data: pd.DataFrame | Iterable[Sequence[Any]], header: Sequence[st
         Column names when ``data`` is rows.
     sheet
         Name of the table's sheet.
+    more
+        Further tables, each on a sheet of its own after the first.
     about
-        Label/value pairs for a second sheet named ``about_sheet``; none: no second sheet.
+        Label/value pairs for a last sheet named ``about_sheet``; none: no such sheet.
     about_sheet
         Name of that sheet.
     """
@@ -180,6 +187,8 @@ def xlsx_bytes(data: pd.DataFrame | Iterable[Sequence[Any]], header: Sequence[st
     assert ws is not None
     ws.title = _sheet_title(sheet)
     _fill_sheet(ws, list(header or []), rows)
+    for title, head, body in more:
+        _fill_sheet(wb.create_sheet(_sheet_title(title)), list(head), body)
     if about:
         info = wb.create_sheet(_sheet_title(about_sheet))
         for i, (label, value) in enumerate(about, start=1):
@@ -196,8 +205,8 @@ def xlsx_bytes(data: pd.DataFrame | Iterable[Sequence[Any]], header: Sequence[st
 
 
 def write_xlsx(path: str | os.PathLike[str], data: pd.DataFrame | Iterable[Sequence[Any]],
-               header: Sequence[str] | None = None, *, sheet: str,
+               header: Sequence[str] | None = None, *, sheet: str, more: Sequence[Sheet] = (),
                about: Sequence[tuple[str, Any]] = (), about_sheet: str = "About") -> Path:
     """Write :func:`xlsx_bytes` to ``path`` atomically; returns ``path``."""
-    return atomic_write_bytes(path, xlsx_bytes(data, header, sheet=sheet, about=about,
-                                               about_sheet=about_sheet))
+    return atomic_write_bytes(path, xlsx_bytes(data, header, sheet=sheet, more=more,
+                                               about=about, about_sheet=about_sheet))

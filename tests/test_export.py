@@ -418,7 +418,7 @@ def test_summary_xlsx_holds_the_csv_table_typed(run_4547):
     out, result = run_4547
     rows = list(csv.reader(io.StringIO((out / "summary.csv").read_text("utf-8-sig"))))
     wb = CalamineWorkbook.from_path(str(out / "summary.xlsx"))
-    assert wb.sheet_names == ["站点", "说明"]
+    assert wb.sheet_names == ["站点", "按年度", "说明"]
     cells = wb.get_sheet_by_index(0).to_python()
     assert cells[0] == rows[0]
     assert len(cells) == len(rows) == len(result.stations) + 1
@@ -429,8 +429,15 @@ def test_summary_xlsx_holds_the_csv_table_typed(run_4547):
             else:
                 assert g == w
     assert [r[0] for r in cells[1:]] == ["c1", "c2", "e1"]
-    about = dict(wb.get_sheet_by_index(1).to_python())
     rep = result.report
+    years = wb.get_sheet_by_name("按年度").to_python()
+    assert years[0][:4] == ["年份", "新能源车辆（辆）", "已覆盖（辆）", "覆盖率"]
+    assert len(years) == len(rep.by_year) + 1
+    for row, y in zip(years[1:], rep.by_year.values(), strict=True):
+        got = dict(zip(years[0], row, strict=True))
+        assert got["年份"] == y.year and got["当年投资（元）"] == pytest.approx(y.spent)
+        assert got["已覆盖（辆）"] == pytest.approx(y.vehicles_covered)
+    about = dict(wb.get_sheet_by_name("说明").to_python())
     assert str(rep.final_year) in about["数据口径"]
     assert about["数据来源"] == rep.data_provenance
     assert "求解" in about and "HiGHS" in about["求解"]

@@ -278,7 +278,7 @@ def test_a_stopped_solve_on_a_busy_machine_says_so(tmp_path, monkeypatch):
     assert "".join(note.split()) in "".join(re.sub(r"[│┃]", " ", res.output).split())
     assert note in (case.out / "map.html").read_text(encoding="utf-8")
     about = dict(CalamineWorkbook.from_path(str(case.out / "summary.xlsx"))
-                 .get_sheet_by_index(1).to_python())
+                 .get_sheet_by_name("说明").to_python())
     assert about["注意"] == note
 
 

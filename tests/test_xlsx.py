@@ -65,12 +65,13 @@ def test_controls_surrogates_and_overlong_text_cannot_break_the_file() -> None:
 
 def test_about_sheet_and_sheet_names() -> None:
     data = xlsx_bytes([[1]], ["x"], sheet="a/b:c*d?[e]" + "x" * 40,
+                      more=[("按年度", ["年份", "=x"], [[2025, "=1+1"]])],
                       about=[("=label", "=value"), ("数据来源", "示意路网")], about_sheet="说明")
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    assert wb.sheet_names[0] == "a_b_c_d__e_xxxxxxxxxxxxxxxxxxxx"[:31]
-    assert wb.sheet_names[1] == "说明"
-    assert _cells(data, 1) == [["=label", "=value"], ["数据来源", "示意路网"]]
-    assert "<f>" not in _sheet_xml(data, 2)
+    assert wb.sheet_names == ["a_b_c_d__e_xxxxxxxxxxxxxxxxxxxx"[:31], "按年度", "说明"]
+    assert _cells(data, 1) == [["年份", "=x"], [2025, "=1+1"]]
+    assert _cells(data, 2) == [["=label", "=value"], ["数据来源", "示意路网"]]
+    assert all("<f>" not in _sheet_xml(data, n) for n in (1, 2, 3))
 
 
 def test_reruns_write_the_same_bytes_dated_by_source_date_epoch(monkeypatch, tmp_path) -> None:

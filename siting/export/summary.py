@@ -18,7 +18,7 @@ import shapely
 
 from siting import i18n
 from siting._csv import write_csv
-from siting._xlsx import write_xlsx
+from siting._xlsx import Sheet, write_xlsx
 from siting.crs import WGS84, crs_slug, parse_crs, to_output_crs
 from siting.export.json_files import METRE_DECIMALS
 from siting.names import zone_names
@@ -129,8 +129,26 @@ def write_summary_xlsx(result: SitingResult, path: str | Path, *, crs: str = WGS
     (:func:`summary_about`). Returns ``path``."""
     df = summary_frame(result, crs=parse_crs(crs), lang=lang)
     return write_xlsx(path, df, sheet=i18n.t("xlsx.sheet_stations", lang),
-                      about=summary_about(result, lang),
+                      more=[by_year_sheet(result, lang)], about=summary_about(result, lang),
                       about_sheet=i18n.t("xlsx.sheet_about", lang))
+
+
+#: Columns of the by-year sheet: label key and the :class:`~siting.report.YearFigures` field.
+_YEAR_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("field.year", "year"), ("xlsx.col_nev", "nev_vehicles"),
+    ("xlsx.col_covered", "vehicles_covered"), ("xlsx.col_share", "coverage_share"),
+    ("xlsx.col_kwh", "energy_kwh_per_day"), ("xlsx.col_kwh_served", "energy_kwh_per_day_served"),
+    ("xlsx.col_h2", "h2_kg_per_day"), ("xlsx.col_h2_served", "h2_kg_per_day_served"),
+    ("xlsx.col_new", "new_stations"), ("xlsx.col_open", "stations_open"),
+    ("xlsx.col_spent", "spent"), ("xlsx.col_budget", "budget"))
+
+
+def by_year_sheet(result: SitingResult, lang: str) -> Sheet:
+    """The plan year by year (point demand): each figure that year's, in its unit."""
+    rows = [[getattr(y, f) for _, f in _YEAR_COLUMNS]
+            for y in result.report.by_year.values()]
+    return (i18n.t("xlsx.sheet_years", lang), [i18n.t(k, lang) for k, _ in _YEAR_COLUMNS],
+            rows)
 
 
 def summary_about(result: SitingResult, lang: str) -> list[tuple[str, str]]:
