@@ -30,7 +30,8 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,11 @@ def _width(value: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line[:_MAX_WIDTH])
 
 
-def _fill_sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def _fill_sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]],
+                formats: Mapping[str, str] | None = None) -> None:
+    """Header row and rows; ``formats`` maps a column name to an Excel number format."""
+    given = formats or {}
+    fmt = {j: given[h] for j, h in enumerate(header, start=1) if h in given}
     bold = Font(bold=True)
     widths = [0] * len(header)
     for j, h in enumerate(header, start=1):
@@ -120,6 +125,8 @@ def _fill_sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[An
     for n, row in enumerate(rows, start=2):
         for j, v in enumerate(row, start=1):
             c = _put(ws, n, j, v)
+            if j in fmt and not isinstance(c.value, str):
+                c.number_format = fmt[j]
             if j <= len(widths):
                 widths[j - 1] = max(widths[j - 1], _width(c.value))
     for j, w in enumerate(widths, start=1):
@@ -149,12 +156,20 @@ def _reproducible_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-#: A further sheet of a workbook: its name, column names and rows.
-Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
+@dataclass(frozen=True)
+class Sheet:
+    """A further sheet of a workbook: its name, column names, rows and, by column name, an
+    Excel number format (``"0.0%"`` for a share, ``"#,##0"`` for yuan)."""
+
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    formats: Mapping[str, str] = field(default_factory=dict)
 
 
 def xlsx_bytes(data: pd.DataFrame | Iterable[Sequence[Any]], header: Sequence[str] | None = None,
-               *, sheet: str, more: Sequence[Sheet] = (), about: Sequence[tuple[str, Any]] = (),
+               *, sheet: str, formats: Mapping[str, str] | None = None,
+               more: Sequence[Sheet] = (), about: Sequence[tuple[str, Any]] = (),
                about_sheet: str = "About") -> bytes:
     """An ``.xlsx`` workbook of one table, and optionally more (see the module notes).
 
@@ -166,6 +181,8 @@ def xlsx_bytes(data: pd.DataFrame | Iterable[Sequence[Any]], header: Sequence[st
         Column names when ``data`` is rows.
     sheet
         Name of the table's sheet.
+    formats
+        Excel number formats by column name (others: General).
     more
         Further tables, each on a sheet of its own after the first.
     about
@@ -186,9 +203,10 @@ def xlsx_bytes(data: pd.DataFrame | Iterable[Sequence[Any]], header: Sequence[st
     ws = wb.active
     assert ws is not None
     ws.title = _sheet_title(sheet)
-    _fill_sheet(ws, list(header or []), rows)
-    for title, head, body in more:
-        _fill_sheet(wb.create_sheet(_sheet_title(title)), list(head), body)
+    _fill_sheet(ws, list(header or []), rows, formats)
+    for extra in more:
+        _fill_sheet(wb.create_sheet(_sheet_title(extra.title)), list(extra.header), extra.rows,
+                    extra.formats)
     if about:
         info = wb.create_sheet(_sheet_title(about_sheet))
         for i, (label, value) in enumerate(about, start=1):
@@ -205,8 +223,10 @@ def xlsx_bytes(data: pd.DataFrame | Iterable[Sequence[Any]], header: Sequence[st
 
 
 def write_xlsx(path: str | os.PathLike[str], data: pd.DataFrame | Iterable[Sequence[Any]],
-               header: Sequence[str] | None = None, *, sheet: str, more: Sequence[Sheet] = (),
+               header: Sequence[str] | None = None, *, sheet: str,
+               formats: Mapping[str, str] | None = None, more: Sequence[Sheet] = (),
                about: Sequence[tuple[str, Any]] = (), about_sheet: str = "About") -> Path:
     """Write :func:`xlsx_bytes` to ``path`` atomically; returns ``path``."""
-    return atomic_write_bytes(path, xlsx_bytes(data, header, sheet=sheet, more=more,
-                                               about=about, about_sheet=about_sheet))
+    return atomic_write_bytes(path, xlsx_bytes(data, header, sheet=sheet, formats=formats,
+                                               more=more, about=about,
+                                               about_sheet=about_sheet))

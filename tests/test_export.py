@@ -437,6 +437,15 @@ def test_summary_xlsx_holds_the_csv_table_typed(run_4547):
         got = dict(zip(years[0], row, strict=True))
         assert got["年份"] == y.year and got["当年投资（元）"] == pytest.approx(y.spent)
         assert got["已覆盖（辆）"] == pytest.approx(y.vehicles_covered)
+    import openpyxl
+
+    book = openpyxl.load_workbook(out / "summary.xlsx")
+    row = {h.value: c.number_format for h, c in zip(book["按年度"][1], book["按年度"][2],
+                                                    strict=True)}
+    assert (row["覆盖率"], row["当年投资（元）"], row["年份"]) == ("0.0%", "#,##0", "0")
+    station = {h.value: c.number_format for h, c in zip(book["站点"][1], book["站点"][2],
+                                                        strict=True)}
+    assert station["投资（元）"] == "#,##0" and station["利用率（2025年）"] == "0.0%"
     about = dict(wb.get_sheet_by_name("说明").to_python())
     assert str(rep.final_year) in about["数据口径"]
     assert about["数据来源"] == rep.data_provenance

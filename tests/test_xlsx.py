@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from siting._xlsx import CUT_MARK, MAX_CELL_CHARS, write_xlsx, xlsx_bytes
+from siting._xlsx import CUT_MARK, MAX_CELL_CHARS, Sheet, write_xlsx, xlsx_bytes
 
 #: Ids a spreadsheet may misread from a CSV (LibreOffice 7.4, measured: 001, 3/4, 1E5, the
 #: 18-digit id, TRUE and 12:30 became numbers, a date, a time or a boolean; Excel also reads
@@ -65,13 +65,23 @@ def test_controls_surrogates_and_overlong_text_cannot_break_the_file() -> None:
 
 def test_about_sheet_and_sheet_names() -> None:
     data = xlsx_bytes([[1]], ["x"], sheet="a/b:c*d?[e]" + "x" * 40,
-                      more=[("按年度", ["年份", "=x"], [[2025, "=1+1"]])],
+                      more=[Sheet("按年度", ["年份", "=x"], [[2025, "=1+1"]])],
                       about=[("=label", "=value"), ("数据来源", "示意路网")], about_sheet="说明")
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     assert wb.sheet_names == ["a_b_c_d__e_xxxxxxxxxxxxxxxxxxxx"[:31], "按年度", "说明"]
     assert _cells(data, 1) == [["年份", "=x"], [2025, "=1+1"]]
     assert _cells(data, 2) == [["=label", "=value"], ["数据来源", "示意路网"]]
     assert all("<f>" not in _sheet_xml(data, n) for n in (1, 2, 3))
+
+
+def test_number_formats_by_column_name_apply_to_numbers_only() -> None:
+    import openpyxl
+
+    data = xlsx_bytes([[0.4783, "n/a", 1900000.0]], ["利用率", "备注", "投资（元）"], sheet="s",
+                      formats={"利用率": "0.0%", "投资（元）": "#,##0", "备注": "0.0%"})
+    ws = openpyxl.load_workbook(io.BytesIO(data))["s"]
+    assert [c.number_format for c in ws[2]] == ["0.0%", "General", "#,##0"]
+    assert [c.value for c in ws[2]] == [0.4783, "n/a", 1900000]
 
 
 def test_reruns_write_the_same_bytes_dated_by_source_date_epoch(monkeypatch, tmp_path) -> None:

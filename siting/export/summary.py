@@ -128,9 +128,15 @@ def write_summary_xlsx(result: SitingResult, path: str | Path, *, crs: str = WGS
     text, numbers are numbers, nothing is a formula) and a second sheet on the plan
     (:func:`summary_about`). Returns ``path``."""
     df = summary_frame(result, crs=parse_crs(crs), lang=lang)
-    return write_xlsx(path, df, sheet=i18n.t("xlsx.sheet_stations", lang),
+    heads = _summary_headers(lang, year=result.report.final_year, wu="")
+    formats = {heads["capex"]: YUAN, heads["utilisation"]: SHARE}
+    return write_xlsx(path, df, sheet=i18n.t("xlsx.sheet_stations", lang), formats=formats,
                       more=[by_year_sheet(result, lang)], about=summary_about(result, lang),
                       about_sheet=i18n.t("xlsx.sheet_about", lang))
+
+
+#: Excel number formats: yuan, a share, a count to one decimal.
+YUAN, SHARE, ONE_DECIMAL = "#,##0", "0.0%", "#,##0.0"
 
 
 #: Columns of the by-year sheet: label key and the :class:`~siting.report.YearFigures` field.
@@ -147,8 +153,12 @@ def by_year_sheet(result: SitingResult, lang: str) -> Sheet:
     """The plan year by year (point demand): each figure that year's, in its unit."""
     rows = [[getattr(y, f) for _, f in _YEAR_COLUMNS]
             for y in result.report.by_year.values()]
-    return (i18n.t("xlsx.sheet_years", lang), [i18n.t(k, lang) for k, _ in _YEAR_COLUMNS],
-            rows)
+    header = [i18n.t(k, lang) for k, _ in _YEAR_COLUMNS]
+    kinds = {"coverage_share": SHARE, "spent": YUAN, "budget": YUAN, "year": "0",
+             "new_stations": "0", "stations_open": "0"}
+    formats = {h: kinds.get(f, ONE_DECIMAL) for h, (_, f) in zip(header, _YEAR_COLUMNS,
+                                                                  strict=True)}
+    return Sheet(i18n.t("xlsx.sheet_years", lang), header, rows, formats)
 
 
 def summary_about(result: SitingResult, lang: str) -> list[tuple[str, str]]:
