@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from siting._cells import is_blank
 from siting._errors import InputDataError, echo
 from siting.layers import feature_label
 from siting.scenario import PATHWAY_UNITS, PATHWAYS, Scenario, suggest
@@ -167,7 +168,8 @@ def _fixed_pathways(fleet: gpd.GeoDataFrame, scenario: Scenario, source: str | P
     if "pathway" not in fleet.columns:
         return np.full(len(fleet), "", dtype=object)
     raw = fleet["pathway"]
-    values = np.array(["" if pd.isna(v) else str(v).strip().lower() for v in raw], dtype=object)
+    values = np.array(["" if is_blank(v) else str(v).strip().lower() for v in raw],
+                      dtype=object)
     for i, v in enumerate(values):
         fid = fleet["fleet_id"].iloc[i]
         if v and v not in PATHWAYS:

@@ -199,6 +199,18 @@ def test_unknown_segment_names_feature_id_and_suggestion() -> None:
     assert "\n" not in msg
 
 
+def test_a_list_as_pathway_is_refused_in_one_line() -> None:
+    """A GeoJSON attribute holding a list (hypothesis found ``[]``) stopped validate with an
+    internal error (numpy's 'truth value of an empty array'); it is a bad pathway."""
+    fleet = make_fleet(FLEET_ROWS)
+    fleet["pathway"] = [None, [], None, None, None]
+    with pytest.raises(InputDataError) as ei:
+        build_demand(fleet, make_scenario(), source="fleet.geojson")
+    assert str(ei.value) == ("fleet.geojson: feature 2 (fleet_id 'L1'): pathway '[]' is not "
+                             "one of ['swap', 'charging', 'hydrogen']; leave it blank to use "
+                             "the segment's pathway_split")
+
+
 def test_no_positive_share_gives_empty_frame() -> None:
     segs = [dict(SEGMENTS[1], nev_share={2024: 0.0, 2025: 0.0})]
     sc = Scenario.model_validate({
